@@ -1,0 +1,133 @@
+package dev.audiencesegmenter.model;
+
+import com.google.auto.value.AutoValue;
+import java.math.BigDecimal;
+import org.apache.beam.sdk.schemas.AutoValueSchema;
+import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * One row per customer of {@code features/}, every value relative to the run's {@code asOf}
+ * instant. Field names are the snake_case column names that segment rules, JSON output and
+ * database columns use. A window of N days is {@code [asOf - N days, asOf)}.
+ */
+@DefaultSchema(AutoValueSchema.class)
+@AutoValue
+public abstract class CustomerFeatures {
+
+  /** Resolved customer id. */
+  @SchemaFieldName("customer_id")
+  public abstract String getCustomerId();
+
+  /** Time of the customer's first event up to asOf. */
+  @SchemaFieldName("first_seen")
+  public abstract Instant getFirstSeen();
+
+  /** Time of the customer's last event up to asOf. */
+  @SchemaFieldName("last_seen")
+  public abstract Instant getLastSeen();
+
+  /** Whole days from first_seen to asOf. */
+  @SchemaFieldName("tenure_days")
+  public abstract long getTenureDays();
+
+  /** Whole days from the last purchase to asOf; null without a purchase. */
+  @SchemaFieldName("recency_days")
+  public abstract @Nullable Long getRecencyDays();
+
+  /** Number of purchases. */
+  @SchemaFieldName("frequency")
+  public abstract long getFrequency();
+
+  /** Net spend: purchase revenue plus (negative) refund revenue. */
+  @SchemaFieldName("monetary_total")
+  public abstract BigDecimal getMonetaryTotal();
+
+  /** monetary_total / frequency, 2 decimals half-even; null without a purchase. */
+  @SchemaFieldName("monetary_avg")
+  public abstract @Nullable BigDecimal getMonetaryAvg();
+
+  /** Purchases in the 30 days before asOf. */
+  @SchemaFieldName("purchases_30d")
+  public abstract long getPurchases30d();
+
+  /** Purchases in the 90 days before asOf. */
+  @SchemaFieldName("purchases_90d")
+  public abstract long getPurchases90d();
+
+  /** Purchases in the 180 days before asOf. */
+  @SchemaFieldName("purchases_180d")
+  public abstract long getPurchases180d();
+
+  /** Purchases in the 365 days before asOf. */
+  @SchemaFieldName("purchases_365d")
+  public abstract long getPurchases365d();
+
+  /** Email opens in the 90 days before asOf. */
+  @SchemaFieldName("email_opens_90d")
+  public abstract long getEmailOpens90d();
+
+  /** Email clicks in the 90 days before asOf. */
+  @SchemaFieldName("email_clicks_90d")
+  public abstract long getEmailClicks90d();
+
+  /** Site visits in the 30 days before asOf. */
+  @SchemaFieldName("site_visits_30d")
+  public abstract long getSiteVisits30d();
+
+  /** Site visits in the 90 days before asOf. */
+  @SchemaFieldName("site_visits_90d")
+  public abstract long getSiteVisits90d();
+
+  /** A cart_add or checkout_start in the 24 hours before asOf with no purchase at or after it. */
+  @SchemaFieldName("cart_abandoned_24h")
+  public abstract boolean getCartAbandoned24h();
+
+  public static Builder builder() {
+    return new AutoValue_CustomerFeatures.Builder();
+  }
+
+  public abstract Builder toBuilder();
+
+  /** Builder for {@link CustomerFeatures}. */
+  @AutoValue.Builder
+  public abstract static class Builder {
+    public abstract Builder setCustomerId(String customerId);
+
+    public abstract Builder setFirstSeen(Instant firstSeen);
+
+    public abstract Builder setLastSeen(Instant lastSeen);
+
+    public abstract Builder setTenureDays(long tenureDays);
+
+    public abstract Builder setRecencyDays(@Nullable Long recencyDays);
+
+    public abstract Builder setFrequency(long frequency);
+
+    public abstract Builder setMonetaryTotal(BigDecimal monetaryTotal);
+
+    public abstract Builder setMonetaryAvg(@Nullable BigDecimal monetaryAvg);
+
+    public abstract Builder setPurchases30d(long purchases30d);
+
+    public abstract Builder setPurchases90d(long purchases90d);
+
+    public abstract Builder setPurchases180d(long purchases180d);
+
+    public abstract Builder setPurchases365d(long purchases365d);
+
+    public abstract Builder setEmailOpens90d(long emailOpens90d);
+
+    public abstract Builder setEmailClicks90d(long emailClicks90d);
+
+    public abstract Builder setSiteVisits30d(long siteVisits30d);
+
+    public abstract Builder setSiteVisits90d(long siteVisits90d);
+
+    public abstract Builder setCartAbandoned24h(boolean cartAbandoned24h);
+
+    public abstract CustomerFeatures build();
+  }
+}

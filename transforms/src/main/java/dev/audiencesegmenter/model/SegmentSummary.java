@@ -1,0 +1,39 @@
+package dev.audiencesegmenter.model;
+
+import com.google.auto.value.AutoValue;
+import java.math.BigDecimal;
+import org.apache.beam.sdk.schemas.AutoValueSchema;
+import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
+
+/**
+ * Size and value of one segment: a row of {@code summary/}. Share is the segment's size over
+ * all customers; revenue is the members' total net spend ({@code monetary_total}).
+ */
+@DefaultSchema(AutoValueSchema.class)
+@AutoValue
+public abstract class SegmentSummary {
+
+  @SchemaFieldName("segment")
+  public abstract String getSegment();
+
+  @SchemaFieldName("group")
+  public abstract String getGroup();
+
+  @SchemaFieldName("size")
+  public abstract long getSize();
+
+  @SchemaFieldName("holdout_size")
+  public abstract long getHoldoutSize();
+
+  @SchemaFieldName("share")
+  public abstract double getShare();
+
+  @SchemaFieldName("revenue")
+  public abstract BigDecimal getRevenue();
+
+  public static SegmentSummary create(
+      String segment, String group, long size, long holdoutSize, double share, BigDecimal revenue) {
+    return new AutoValue_SegmentSummary(segment, group, size, holdoutSize, share, revenue);
+  }
+}
