@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
@@ -18,70 +19,87 @@ import org.joda.time.Instant;
 public abstract class CustomerFeatures {
 
   /** Resolved customer id. */
+  @SchemaFieldNumber("0")
   @SchemaFieldName("customer_id")
   public abstract String getCustomerId();
 
   /** Time of the customer's first event up to asOf. */
+  @SchemaFieldNumber("1")
   @SchemaFieldName("first_seen")
   public abstract Instant getFirstSeen();
 
   /** Time of the customer's last event up to asOf. */
+  @SchemaFieldNumber("2")
   @SchemaFieldName("last_seen")
   public abstract Instant getLastSeen();
 
   /** Whole days from first_seen to asOf. */
+  @SchemaFieldNumber("3")
   @SchemaFieldName("tenure_days")
   public abstract long getTenureDays();
 
   /** Whole days from the last purchase to asOf; null without a purchase. */
+  @SchemaFieldNumber("4")
   @SchemaFieldName("recency_days")
   public abstract @Nullable Long getRecencyDays();
 
   /** Number of purchases. */
+  @SchemaFieldNumber("5")
   @SchemaFieldName("frequency")
   public abstract long getFrequency();
 
   /** Net spend: purchase revenue plus (negative) refund revenue. */
+  @SchemaFieldNumber("6")
   @SchemaFieldName("monetary_total")
   public abstract BigDecimal getMonetaryTotal();
 
   /** monetary_total / frequency, 2 decimals half-even; null without a purchase. */
+  @SchemaFieldNumber("7")
   @SchemaFieldName("monetary_avg")
   public abstract @Nullable BigDecimal getMonetaryAvg();
 
   /** Purchases in the 30 days before asOf. */
+  @SchemaFieldNumber("8")
   @SchemaFieldName("purchases_30d")
   public abstract long getPurchases30d();
 
   /** Purchases in the 90 days before asOf. */
+  @SchemaFieldNumber("9")
   @SchemaFieldName("purchases_90d")
   public abstract long getPurchases90d();
 
   /** Purchases in the 180 days before asOf. */
+  @SchemaFieldNumber("10")
   @SchemaFieldName("purchases_180d")
   public abstract long getPurchases180d();
 
   /** Purchases in the 365 days before asOf. */
+  @SchemaFieldNumber("11")
   @SchemaFieldName("purchases_365d")
   public abstract long getPurchases365d();
 
   /** Email opens in the 90 days before asOf. */
+  @SchemaFieldNumber("12")
   @SchemaFieldName("email_opens_90d")
   public abstract long getEmailOpens90d();
 
   /** Email clicks in the 90 days before asOf. */
+  @SchemaFieldNumber("13")
   @SchemaFieldName("email_clicks_90d")
   public abstract long getEmailClicks90d();
 
   /** Site visits in the 30 days before asOf. */
+  @SchemaFieldNumber("14")
   @SchemaFieldName("site_visits_30d")
   public abstract long getSiteVisits30d();
 
   /** Site visits in the 90 days before asOf. */
+  @SchemaFieldNumber("15")
   @SchemaFieldName("site_visits_90d")
   public abstract long getSiteVisits90d();
 
   /** A cart_add or checkout_start in the 24 hours before asOf with no purchase at or after it. */
+  @SchemaFieldNumber("16")
   @SchemaFieldName("cart_abandoned_24h")
   public abstract boolean getCartAbandoned24h();
 

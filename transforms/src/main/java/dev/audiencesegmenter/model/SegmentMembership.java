@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 
 /**
  * A customer's membership of one segment: a row of {@code segments/}. A member in holdout is
@@ -13,15 +14,19 @@ import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
 @AutoValue
 public abstract class SegmentMembership {
 
+  @SchemaFieldNumber("0")
   @SchemaFieldName("customer_id")
   public abstract String getCustomerId();
 
+  @SchemaFieldNumber("1")
   @SchemaFieldName("segment")
   public abstract String getSegment();
 
+  @SchemaFieldNumber("2")
   @SchemaFieldName("group")
   public abstract String getGroup();
 
+  @SchemaFieldNumber("3")
   @SchemaFieldName("holdout")
   public abstract boolean getHoldout();
 

@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 
 /**
  * Size and value of one segment: a row of {@code summary/}. Share is the segment's size over
@@ -14,21 +15,27 @@ import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
 @AutoValue
 public abstract class SegmentSummary {
 
+  @SchemaFieldNumber("0")
   @SchemaFieldName("segment")
   public abstract String getSegment();
 
+  @SchemaFieldNumber("1")
   @SchemaFieldName("group")
   public abstract String getGroup();
 
+  @SchemaFieldNumber("2")
   @SchemaFieldName("size")
   public abstract long getSize();
 
+  @SchemaFieldNumber("3")
   @SchemaFieldName("holdout_size")
   public abstract long getHoldoutSize();
 
+  @SchemaFieldNumber("4")
   @SchemaFieldName("share")
   public abstract double getShare();
 
+  @SchemaFieldNumber("5")
   @SchemaFieldName("revenue")
   public abstract BigDecimal getRevenue();
 

@@ -1,0 +1,31 @@
+package dev.audiencesegmenter.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaRegistry;
+import org.junit.jupiter.api.Test;
+
+/** The output schemas carry the snake_case column names of the public contract. */
+class ModelSchemaTest {
+
+  private static List<String> fieldNames(Class<?> type) throws NoSuchSchemaException {
+    Schema schema = SchemaRegistry.createDefault().getSchema(type);
+    return schema.getFields().stream().map(Schema.Field::getName).collect(Collectors.toList());
+  }
+
+  @Test
+  void outputRowsUseContractColumnNames() throws NoSuchSchemaException {
+    assertEquals(List.of("customer_id", "id_type", "id_value"), fieldNames(CustomerIdentity.class));
+    assertEquals(
+        List.of("customer_id", "segment", "group", "holdout"), fieldNames(SegmentMembership.class));
+    assertEquals(List.of("step", "reason", "record"), fieldNames(DeadLetter.class));
+    List<String> features = fieldNames(CustomerFeatures.class);
+    assertEquals("customer_id", features.get(0));
+    assertEquals(17, features.size());
+    assertEquals("cart_abandoned_24h", features.get(16));
+  }
+}
