@@ -1,0 +1,86 @@
+package dev.audiencesegmenter.identity;
+
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.JsonLines;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+
+/**
+ * Normalizes the identifiers of one record (event or profile) and emits: the record keyed by
+ * its smallest identifier node, the links between its identifiers (a star around the smallest,
+ * which connects them all with the fewest edges), or a dead letter when none is valid.
+ */
+class NormalizeRecordFn<T> extends DoFn<T, KV<String, T>> {
+  static final String STEP = "ResolveIdentities/Normalize";
+
+  /** Reads and replaces a record's identifier map. */
+  interface IdentifierAccess<T> extends Serializable {
+    Map<String, String> get(T record);
+
+    T with(T record, Map<String, String> identifiers);
+  }
+
+  private final IdentifierNormalizer normalizer;
+  private final IdentifierAccess<T> access;
+  private final SerializableFunction<T, Row> toRow;
+  private final TupleTag<KV<String, T>> mainTag;
+  private final TupleTag<KV<String, String>> edgesTag;
+  private final TupleTag<DeadLetter> deadLetterTag;
+
+  private final Counter invalid = Metrics.counter(ResolveIdentities.class, "identifiers_invalid");
+  private final Counter noIdentifier =
+      Metrics.counter(ResolveIdentities.class, "records_without_identifier");
+  private final Counter records = Metrics.counter(ResolveIdentities.class, "records_resolved");
+
+  NormalizeRecordFn(IdentifierNormalizer normalizer, IdentifierAccess<T> access,
+      SerializableFunction<T, Row> toRow, TupleTag<KV<String, T>> mainTag,
+      TupleTag<KV<String, String>> edgesTag, TupleTag<DeadLetter> deadLetterTag) {
+    this.mainTag = mainTag;
+    this.normalizer = normalizer;
+    this.access = access;
+    this.toRow = toRow;
+    this.edgesTag = edgesTag;
+    this.deadLetterTag = deadLetterTag;
+  }
+
+  @ProcessElement
+  public void process(@Element T record, MultiOutputReceiver out) {
+    Map<String, String> raw = access.get(record);
+    Map<String, String> normalized = normalizer.normalizeAll(raw);
+    normalized.keySet().removeIf(type -> type.indexOf(':') >= 0);
+    List<String> rejectedTypes = new ArrayList<>();
+    for (String type : raw.keySet()) {
+      if (type == null || !normalized.containsKey(normalizer.normalizeType(type))) {
+        rejectedTypes.add(String.valueOf(type));
+      }
+    }
+    invalid.inc(rejectedTypes.size());
+    if (normalized.isEmpty()) {
+      noIdentifier.inc();
+      out.get(deadLetterTag).output(DeadLetter.create(STEP,
+          "no valid identifier after normalization (invalid: "
+              + String.join(", ", new TreeSet<>(rejectedTypes)) + ")",
+          JsonLines.toJson(toRow.apply(record))));
+      return;
+    }
+    TreeSet<String> nodes = new TreeSet<>();
+    normalized.forEach((type, value) -> nodes.add(IdentifierNode.of(type, value)));
+    String smallest = nodes.first();
+    for (String node : nodes) {
+      out.get(edgesTag).output(KV.of(smallest, node));
+    }
+    records.inc();
+    out.get(mainTag).output(KV.of(smallest, access.with(record, normalized)));
+  }
+
+}

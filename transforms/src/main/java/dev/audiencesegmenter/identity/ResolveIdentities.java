@@ -1,0 +1,281 @@
+package dev.audiencesegmenter.identity;
+
+import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.CustomerIdentity;
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.ProfileAttributes;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Unifies customer identities: normalizes the identifiers of every event and profile (see
+ * {@link IdentifierNormalizer}), links every pair of identifiers that appear on one record,
+ * transitively ({@link ConnectedComponents}), and gives each resulting customer an id.
+ *
+ * <pre>{@code
+ * ResolveIdentities.Result resolved =
+ *     ResolveIdentities.inputs(events, profiles)
+ *         .apply(ResolveIdentities.create().withDefaultRegion("GB"));
+ * resolved.getEvents();      // KV(customer id, event with normalized identifiers)
+ * resolved.getIdentities();  // one row per normalized identifier
+ * }</pre>
+ *
+ * <p>A customer's id is {@code "c-"} followed by the first 16 hex digits of the SHA-256 of
+ * its smallest identifier written {@code type:value} (for example {@code email:ann@x.com}):
+ * the same identifiers give the same id on every run and runner. (Keeping ids stable when new
+ * identifiers join a customer is the job of a later version.)
+ *
+ * <p>A record none of whose identifiers is valid after normalization (say, only a malformed
+ * phone number) cannot belong to anyone: it goes to {@link Result#getDeadLetters()}. Every
+ * record in comes out once, keyed by its customer, or as a dead letter.
+ */
+@AutoValue
+public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
+    ResolveIdentities.Result> {
+
+  public static final TupleTag<CustomerEvent> EVENTS = new TupleTag<>("events") {};
+  public static final TupleTag<ProfileAttributes> PROFILES = new TupleTag<>("profiles") {};
+
+  public abstract String getDefaultRegion();
+
+  public abstract int getMaxRounds();
+
+  public abstract int getBuckets();
+
+  abstract Builder toBuilder();
+
+  public static ResolveIdentities create() {
+    return new AutoValue_ResolveIdentities.Builder()
+        .setDefaultRegion("US")
+        .setMaxRounds(ConnectedComponents.DEFAULT_MAX_ROUNDS)
+        .setBuckets(ConnectedComponents.DEFAULT_BUCKETS)
+        .build();
+  }
+
+  /** Region for phone numbers written without a country code (ISO 3166, default "US"). */
+  public ResolveIdentities withDefaultRegion(String region) {
+    IdentifierNormalizer.create(region); // validates, naming the bad value
+    return toBuilder().setDefaultRegion(region).build();
+  }
+
+  /** Upper bound of linking rounds; see {@link ConnectedComponents}. */
+  public ResolveIdentities withMaxRounds(int maxRounds) {
+    ConnectedComponents.create().withMaxRounds(maxRounds); // validates
+    return toBuilder().setMaxRounds(maxRounds).build();
+  }
+
+  /**
+   * Number of hash buckets the identity graph is spread over in each linking step (default
+   * 64): a worker holds about 1/buckets of the identifiers at a time. Raise it for very large
+   * graphs.
+   */
+  public ResolveIdentities withBuckets(int buckets) {
+    ConnectedComponents.create().withBuckets(buckets); // validates
+    return toBuilder().setBuckets(buckets).build();
+  }
+
+  /** The input tuple: events, and optionally profiles ({@code null} for none). */
+  public static PCollectionTuple inputs(
+      PCollection<CustomerEvent> events, @Nullable PCollection<ProfileAttributes> profiles) {
+    PCollectionTuple tuple = PCollectionTuple.of(EVENTS, events);
+    return profiles == null ? tuple : tuple.and(PROFILES, profiles);
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setDefaultRegion(String region);
+
+    abstract Builder setMaxRounds(int maxRounds);
+
+    abstract Builder setBuckets(int buckets);
+
+    abstract ResolveIdentities build();
+  }
+
+  @Override
+  public Result expand(PCollectionTuple input) {
+    if (!input.has(EVENTS)) {
+      throw new IllegalArgumentException(
+          "ResolveIdentities needs events under ResolveIdentities.EVENTS; use inputs(..)");
+    }
+    Pipeline pipeline = input.getPipeline();
+    IdentifierNormalizer normalizer = IdentifierNormalizer.create(getDefaultRegion());
+    PCollection<CustomerEvent> events = input.get(EVENTS);
+    PCollection<ProfileAttributes> profiles = input.has(PROFILES)
+        ? input.get(PROFILES)
+        : pipeline.apply("NoProfiles", Create.empty(schemaCoder(pipeline,
+            ProfileAttributes.class)));
+
+    TupleTag<KV<String, CustomerEvent>> eventsTag = new TupleTag<>("events") {};
+    TupleTag<KV<String, ProfileAttributes>> profilesTag = new TupleTag<>("profiles") {};
+    PCollectionTuple normalizedEvents = normalize("NormalizeEvents", events, normalizer,
+        new EventIdentifiers(), eventsTag);
+    PCollectionTuple normalizedProfiles = normalize("NormalizeProfiles", profiles, normalizer,
+        new ProfileIdentifiers(), profilesTag);
+
+    PCollection<KV<String, String>> labels =
+        PCollectionList.of(normalizedEvents.get(EDGES))
+            .and(normalizedProfiles.get(EDGES))
+            .apply("AllLinks", Flatten.pCollections())
+            .apply("LinkIdentifiers",
+                ConnectedComponents.create().withMaxRounds(getMaxRounds())
+                    .withBuckets(getBuckets()));
+    PCollection<KV<String, String>> customerIds = labels
+        .apply("CustomerIds", MapElements
+            .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+            .via(kv -> KV.of(kv.getKey(), CustomerIds.fromSmallestNode(kv.getValue()))));
+    PCollection<CustomerIdentity> identities = customerIds.apply("Identities",
+        MapElements.into(TypeDescriptor.of(CustomerIdentity.class))
+            .via(kv -> {
+              String[] node = IdentifierNode.split(kv.getKey());
+              return CustomerIdentity.create(kv.getValue(), node[0], node[1]);
+            }))
+        .setCoder(schemaCoder(pipeline, CustomerIdentity.class));
+
+    PCollection<KV<String, CustomerEvent>> keyedEvents = normalizedEvents.get(eventsTag).apply(
+        "AttachCustomerIdToEvents", new AttachCustomerIds<>(customerIds, events.getCoder(), getBuckets()));
+    PCollection<KV<String, ProfileAttributes>> keyedProfiles = normalizedProfiles.get(profilesTag).apply(
+        "AttachCustomerIdToProfiles", new AttachCustomerIds<>(customerIds, profiles.getCoder(), getBuckets()));
+    PCollection<DeadLetter> deadLetters = PCollectionList.of(normalizedEvents.get(DEAD_LETTERS))
+        .and(normalizedProfiles.get(DEAD_LETTERS))
+        .apply("DeadLetters", Flatten.pCollections());
+    return new Result(pipeline, identities, keyedEvents, keyedProfiles, deadLetters);
+  }
+
+  private static final TupleTag<KV<String, String>> EDGES = new TupleTag<>("links") {};
+  private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters") {};
+
+  private static <T> PCollectionTuple normalize(String name, PCollection<T> records,
+      IdentifierNormalizer normalizer, NormalizeRecordFn.IdentifierAccess<T> access,
+      TupleTag<KV<String, T>> mainTag) {
+    PCollectionTuple out = records.apply(name, ParDo.of(new NormalizeRecordFn<>(normalizer,
+            access, records.getToRowFunction(), mainTag, EDGES, DEAD_LETTERS))
+        .withOutputTags(mainTag, TupleTagList.of(EDGES).and(DEAD_LETTERS)));
+    out.get(mainTag).setCoder(keyedCoder(records.getCoder()));
+    out.get(EDGES).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    out.get(DEAD_LETTERS).setCoder(schemaCoder(records.getPipeline(), DeadLetter.class));
+    return out;
+  }
+
+  private static final class EventIdentifiers
+      implements NormalizeRecordFn.IdentifierAccess<CustomerEvent> {
+    @Override
+    public Map<String, String> get(CustomerEvent event) {
+      return event.getIdentifiers();
+    }
+
+    @Override
+    public CustomerEvent with(CustomerEvent event, Map<String, String> identifiers) {
+      return event.toBuilder().setIdentifiers(identifiers).build();
+    }
+  }
+
+  private static final class ProfileIdentifiers
+      implements NormalizeRecordFn.IdentifierAccess<ProfileAttributes> {
+    @Override
+    public Map<String, String> get(ProfileAttributes profile) {
+      return profile.getIdentifiers();
+    }
+
+    @Override
+    public ProfileAttributes with(ProfileAttributes profile, Map<String, String> identifiers) {
+      return profile.toBuilder().setIdentifiers(identifiers).build();
+    }
+  }
+
+  static <T> Coder<T> schemaCoder(Pipeline pipeline, Class<T> type) {
+    try {
+      return pipeline.getSchemaRegistry().getSchemaCoder(type);
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException("No schema for " + type, e);
+    }
+  }
+
+  static <T> KvCoder<String, T> keyedCoder(Coder<T> valueCoder) {
+    return KvCoder.of(StringUtf8Coder.of(), valueCoder);
+  }
+
+  /** What {@link ResolveIdentities} produces. */
+  public static final class Result implements POutput {
+    private static final TupleTag<CustomerIdentity> IDENTITIES = new TupleTag<>("identities");
+    private static final TupleTag<KV<String, CustomerEvent>> KEYED_EVENTS =
+        new TupleTag<>("keyedEvents");
+    private static final TupleTag<KV<String, ProfileAttributes>> KEYED_PROFILES =
+        new TupleTag<>("keyedProfiles");
+    private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters");
+
+    private final Pipeline pipeline;
+    private final PCollection<CustomerIdentity> identities;
+    private final PCollection<KV<String, CustomerEvent>> events;
+    private final PCollection<KV<String, ProfileAttributes>> profiles;
+    private final PCollection<DeadLetter> deadLetters;
+
+    Result(Pipeline pipeline, PCollection<CustomerIdentity> identities,
+        PCollection<KV<String, CustomerEvent>> events,
+        PCollection<KV<String, ProfileAttributes>> profiles,
+        PCollection<DeadLetter> deadLetters) {
+      this.pipeline = pipeline;
+      this.identities = identities;
+      this.events = events;
+      this.profiles = profiles;
+      this.deadLetters = deadLetters;
+    }
+
+    /** One row per distinct normalized identifier: customer_id, id_type, id_value. */
+    public PCollection<CustomerIdentity> getIdentities() {
+      return identities;
+    }
+
+    /** Every event with normalized identifiers, keyed by its customer id. */
+    public PCollection<KV<String, CustomerEvent>> getEvents() {
+      return events;
+    }
+
+    /** Every profile with normalized identifiers, keyed by its customer id. */
+    public PCollection<KV<String, ProfileAttributes>> getProfiles() {
+      return profiles;
+    }
+
+    /** Records left without a valid identifier. */
+    public PCollection<DeadLetter> getDeadLetters() {
+      return deadLetters;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(IDENTITIES, identities, KEYED_EVENTS, events, KEYED_PROFILES, profiles,
+          DEAD_LETTERS, deadLetters);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+}
