@@ -1,0 +1,80 @@
+package dev.audiencesegmenter.segments;
+
+import com.google.protobuf.Timestamp;
+import dev.cel.bundle.Cel;
+import dev.cel.bundle.CelBuilder;
+import dev.cel.bundle.CelFactory;
+import dev.cel.common.types.CelType;
+import dev.cel.common.types.NullableType;
+import dev.cel.common.types.SimpleType;
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.ReadableInstant;
+
+/**
+ * The variables a segment condition can use: one per column of the feature schema, by its
+ * snake_case name, with the CEL type of the column (INT64 and INT32 as {@code int}, DECIMAL
+ * and DOUBLE as {@code double}, BOOLEAN as {@code bool}, STRING as {@code string}, DATETIME as
+ * {@code timestamp}). A nullable column may be null for a customer: a comparison that meets a
+ * null is an evaluation error, and the customer is not a member (write
+ * {@code recency_days != null && recency_days > 90} to say it outright).
+ */
+final class FeatureVariables {
+  private FeatureVariables() {}
+
+  static Cel environment(Schema schema) {
+    CelBuilder builder = CelFactory.standardCelBuilder();
+    for (Schema.Field field : schema.getFields()) {
+      CelType type = celType(field.getType());
+      if (type != null) {
+        builder.addVar(field.getName(),
+            field.getType().getNullable() ? NullableType.create(type) : type);
+      }
+    }
+    return builder.build();
+  }
+
+  private static CelType celType(Schema.FieldType type) {
+    return switch (type.getTypeName()) {
+      case BYTE, INT16, INT32, INT64 -> SimpleType.INT;
+      case FLOAT, DOUBLE, DECIMAL -> SimpleType.DOUBLE;
+      case BOOLEAN -> SimpleType.BOOL;
+      case STRING -> SimpleType.STRING;
+      case DATETIME -> SimpleType.TIMESTAMP;
+      default -> null; // maps and nested rows are not offered to conditions yet
+    };
+  }
+
+  /** The activation of one customer: column name to CEL value. */
+  static Map<String, Object> values(Row row) {
+    Map<String, Object> values = new HashMap<>();
+    Schema schema = row.getSchema();
+    for (int i = 0; i < schema.getFieldCount(); i++) {
+      Object v = row.getValue(i);
+      Schema.FieldType type = schema.getField(i).getType();
+      if (celType(type) == null) {
+        continue;
+      }
+      values.put(schema.getField(i).getName(), v == null ? dev.cel.common.values.NullValue
+          .NULL_VALUE : toCel(type, v));
+    }
+    return values;
+  }
+
+  private static Object toCel(Schema.FieldType type, Object v) {
+    return switch (type.getTypeName()) {
+      case BYTE, INT16, INT32, INT64 -> ((Number) v).longValue();
+      case FLOAT, DOUBLE -> ((Number) v).doubleValue();
+      case DECIMAL -> ((BigDecimal) v).doubleValue();
+      case DATETIME -> {
+        long millis = ((ReadableInstant) v).getMillis();
+        yield Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
+            .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
+      }
+      default -> v;
+    };
+  }
+}

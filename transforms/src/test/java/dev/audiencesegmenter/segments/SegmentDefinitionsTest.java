@@ -1,0 +1,79 @@
+package dev.audiencesegmenter.segments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SegmentDefinitionsTest {
+
+  static String file(String when, String extra) {
+    return "groups:\n"
+        + "  - name: lifecycle\n"
+        + "    exclusive: true\n"
+        + "    segments:\n"
+        + "      - name: loyal\n"
+        + "        when: purchases_180d >= 3\n"
+        + "      - name: other\n"
+        + "        when: " + when + "\n"
+        + extra;
+  }
+
+  static String error(String yaml) {
+    return assertThrows(InvalidSegmentDefinitionException.class,
+        () -> SegmentDefinitions.parse(yaml, "segments.yaml")).getMessage();
+  }
+
+  @Test
+  void parsesGroupsInFileOrder() {
+    SegmentDefinitions d = SegmentDefinitions.parse(
+        "salt: s1\n" + file("recency_days > 90", "        holdout_percent: 12.5\n"), "x.yaml");
+    assertEquals("s1", d.getSalt());
+    assertEquals(List.of(
+        new SegmentDefinitions.Segment("loyal", "lifecycle", "", "purchases_180d >= 3", 0),
+        new SegmentDefinitions.Segment("other", "lifecycle", "", "recency_days > 90", 12.5)),
+        d.getSegments());
+    assertEquals(true, d.getGroups().get(0).exclusive());
+  }
+
+  @Test
+  void unknownColumnIsPlacedAndTheClosestNameSuggested() {
+    // Line 8 holds the condition; it starts at column 15, the bad name at offset 0.
+    assertEquals("segments.yaml:8:15: segment 'other': unknown column 'recency_dayz' "
+            + "(did you mean 'recency_days'?) in `recency_dayz > 90`",
+        error(file("recency_dayz > 90", "")));
+  }
+
+  @Test
+  void syntaxErrorsNameTheLine() {
+    String message = error(file("frequency >", ""));
+    assertEquals(true, message.startsWith("segments.yaml:8:"), message);
+    assertEquals(true, message.contains("segment 'other'"), message);
+  }
+
+  @Test
+  void conditionMustBeBoolean() {
+    assertEquals("segments.yaml:8:15: segment 'other': `frequency + 1` must be true or false, "
+        + "but is of type int", error(file("frequency + 1", "")));
+  }
+
+  @Test
+  void typeMismatchIsRejected() {
+    String message = error(file("frequency > 'three'", ""));
+    assertEquals(true, message.startsWith("segments.yaml:8:"), message);
+    assertEquals(true, message.contains("no matching overload"), message);
+  }
+
+  @Test
+  void duplicateNamesUnknownKeysAndBadHoldoutsAreRejected() {
+    assertEquals("segments.yaml:7:15: segment name 'loyal' is used twice",
+        error(file("true", "").replace("name: other", "name: loyal")));
+    assertEquals("segments.yaml:9:9: unknown key 'holdout' in a segment (known: description, "
+            + "holdout_percent, name, when)",
+        error(file("true", "        holdout: 10\n")));
+    assertEquals("segments.yaml:9:26: segment 'other': holdout_percent must be a number from "
+        + "0 to 100, got '150'", error(file("true", "        holdout_percent: 150\n")));
+    assertEquals("segments.yaml:1:1: the top level needs 'groups'", error("salt: x\n"));
+  }
+}
