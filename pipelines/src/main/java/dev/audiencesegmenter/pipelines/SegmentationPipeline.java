@@ -1,0 +1,187 @@
+package dev.audiencesegmenter.pipelines;
+
+import dev.audiencesegmenter.features.ComputeCustomerFeatures;
+import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.io.files.ReadCustomerEvents;
+import dev.audiencesegmenter.io.files.ReadProfileAttributes;
+import dev.audiencesegmenter.io.files.WriteJsonLines;
+import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.ProfileAttributes;
+import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.segments.AssignSegments;
+import dev.audiencesegmenter.segments.SegmentDefinitions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The batch segmentation job: reads events and profiles, resolves identities, computes
+ * features as of {@code --asOf}, assigns the segments of {@code --segments}, and writes
+ * {@code identities/}, {@code features/}, {@code segments/}, {@code summary/} and
+ * {@code dead-letter/} under {@code --output}; with {@code --jdbcUrl} it also upserts features
+ * and memberships into PostgreSQL.
+ *
+ * <pre>
+ * java -jar audience-segmenter-pipelines-VERSION.jar --input='events/*' --profiles='profiles/*'
+ *     --segments=segments.yaml --asOf=2024-06-30 --output=out/ [@runner-configs/flink-local.args]
+ * </pre>
+ */
+public final class SegmentationPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentationPipeline.class);
+
+  /** Environment variable read when {@code --jdbcPassword} is not given. */
+  public static final String JDBC_PASSWORD_ENV = "AUDIENCE_SEGMENTER_JDBC_PASSWORD";
+
+  static final String FEATURES_TABLE = "customer_features";
+  static final String MEMBERSHIPS_TABLE = "segment_memberships";
+
+  private SegmentationPipeline() {}
+
+  public static void main(String[] args) {
+    PipelineOptionsFactory.register(SegmentationPipelineOptions.class);
+    SegmentationPipelineOptions options =
+        PipelineOptionsFactory.fromArgs(ArgumentFiles.expand(args))
+            .withValidation()
+            .as(SegmentationPipelineOptions.class);
+    PipelineResult.State state = run(options).waitUntilFinish();
+    LOG.info("Pipeline finished: {}", state);
+    if (state != PipelineResult.State.DONE) {
+      System.exit(1);
+    }
+  }
+
+  /** Builds and starts the pipeline; the caller waits for the result. */
+  public static PipelineResult run(SegmentationPipelineOptions options) {
+    Pipeline pipeline = Pipeline.create(options);
+    OutputFolders outputs = build(pipeline, options);
+    outputs.removeEarlierParts();
+    return pipeline.run();
+  }
+
+  /**
+   * Adds the whole job to {@code pipeline}. Configuration is read and checked here, before any
+   * data is: a bad segment file or option fails the launch, not the run.
+   */
+  static OutputFolders build(Pipeline pipeline, SegmentationPipelineOptions options) {
+    Instant asOf = resolveAsOf(options.getAsOf());
+    SegmentDefinitions segments =
+        SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments());
+    OutputFolders outputs = new OutputFolders(options.getOutput());
+
+    ReadCustomerEvents.Result events =
+        pipeline.apply("ReadEvents", ReadCustomerEvents.from(options.getInput()));
+    PCollectionList<DeadLetter> deadLetters = PCollectionList.of(events.getDeadLetters());
+    PCollection<ProfileAttributes> profiles = null;
+    if (options.getProfiles() != null && !options.getProfiles().isBlank()) {
+      ReadProfileAttributes.Result read =
+          pipeline.apply("ReadProfiles", ReadProfileAttributes.from(options.getProfiles()));
+      profiles = read.getProfiles();
+      deadLetters = deadLetters.and(read.getDeadLetters());
+    }
+
+    ResolveIdentities.Result identities =
+        ResolveIdentities.inputs(events.getEvents(), profiles)
+            .apply(
+                "ResolveIdentities",
+                ResolveIdentities.create().withDefaultRegion(options.getDefaultRegion()));
+    deadLetters = deadLetters.and(identities.getDeadLetters());
+
+    PCollection<CustomerFeatures> features =
+        identities
+            .getEvents()
+            .apply("ComputeFeatures", ComputeCustomerFeatures.create().withAsOf(asOf));
+    AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
+
+    int shards = options.getNumShards();
+    identities.getIdentities().apply("WriteIdentities",
+        WriteJsonLines.to(outputs.folder(OutputFolders.IDENTITIES)).withNumShards(shards));
+    features.apply("WriteFeatures",
+        WriteJsonLines.to(outputs.folder(OutputFolders.FEATURES)).withNumShards(shards));
+    assigned.getMemberships().apply("WriteSegments",
+        WriteJsonLines.to(outputs.folder(OutputFolders.SEGMENTS)).withNumShards(shards));
+    assigned.getSummaries().apply("WriteSummary",
+        WriteJsonLines.to(outputs.folder(OutputFolders.SUMMARY)).withNumShards(shards));
+    deadLetters
+        .apply("CollectDeadLetters", Flatten.pCollections())
+        .apply("WriteDeadLetters",
+            WriteJsonLines.to(outputs.folder(OutputFolders.DEAD_LETTER)).withNumShards(shards));
+
+    if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
+      writeToDatabase(options, features, assigned.getMemberships());
+    }
+    return outputs;
+  }
+
+  private static void writeToDatabase(
+      SegmentationPipelineOptions options,
+      PCollection<CustomerFeatures> features,
+      PCollection<SegmentMembership> memberships) {
+    String password = options.getJdbcPassword() != null
+        ? options.getJdbcPassword() : System.getenv(JDBC_PASSWORD_ENV);
+    // A fresh id per launch: rows a run did not write are stale and removed after it.
+    String runId = UUID.randomUUID().toString();
+    features.apply("UpsertFeatures",
+        database(JdbcUpsert.<CustomerFeatures>into(FEATURES_TABLE), options, password)
+            .withKeyColumns("customer_id")
+            .withRunId(runId));
+    memberships.apply("UpsertMemberships",
+        database(JdbcUpsert.<SegmentMembership>into(MEMBERSHIPS_TABLE), options, password)
+            .withKeyColumns("customer_id", "segment")
+            .withRunId(runId));
+  }
+
+  private static <T> JdbcUpsert<T> database(
+      JdbcUpsert<T> upsert, SegmentationPipelineOptions options, String password) {
+    JdbcUpsert<T> configured = upsert.withJdbcUrl(options.getJdbcUrl());
+    if (options.getJdbcUsername() != null) {
+      configured = configured.withUsername(options.getJdbcUsername());
+    }
+    if (password != null) {
+      configured = configured.withPassword(password);
+    }
+    return configured;
+  }
+
+  private static Instant resolveAsOf(String option) {
+    if (option == null || option.isBlank()) {
+      LocalDate today = LocalDate.now(ZoneOffset.UTC);
+      LOG.warn("No --asOf given: using the end of today, {} (UTC). Pass --asOf to make the run "
+          + "reproducible.", today);
+      return AsOf.resolve(null, today);
+    }
+    return AsOf.parse(option);
+  }
+
+  /** Reads a small text file through Beam's file systems, so gs:// and s3:// paths work too. */
+  static String readText(String path) {
+    try {
+      MatchResult.Metadata file = FileSystems.matchSingleFileSpec(path);
+      try (InputStream in = Channels.newInputStream(FileSystems.open(file.resourceId()))) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+    } catch (java.io.FileNotFoundException e) {
+      throw new IllegalArgumentException("Segment definitions file " + path + " does not exist",
+          e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + path, e);
+    }
+  }
+}

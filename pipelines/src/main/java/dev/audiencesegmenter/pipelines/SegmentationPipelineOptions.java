@@ -1,0 +1,76 @@
+package dev.audiencesegmenter.pipelines;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/** Command-line options of {@link SegmentationPipeline}; see data-formats in the README. */
+public interface SegmentationPipelineOptions extends PipelineOptions {
+
+  @Description(
+      "Customer events: a file pattern (glob) of JSON Lines or CSV files, .gz allowed, e.g. "
+          + "'data/events/*'. Files ending in .csv or .csv.gz are read as CSV.")
+  @Validation.Required
+  String getInput();
+
+  void setInput(String value);
+
+  @Description("Optional profile attributes: a file pattern of JSON Lines or CSV files.")
+  String getProfiles();
+
+  void setProfiles(String value);
+
+  @Description("Segment definitions: a YAML file (see README, 'Segment definitions').")
+  @Validation.Required
+  String getSegments();
+
+  void setSegments(String value);
+
+  @Description(
+      "The run's 'now': a date (2024-06-30, meaning the end of that day, UTC) or an instant "
+          + "(2024-06-30T12:00:00Z). Events at or after it are ignored and every window ends "
+          + "at it. Default: the end of today (UTC), logged.")
+  String getAsOf();
+
+  void setAsOf(String value);
+
+  @Description("Output folder; identities/, features/, segments/, summary/ and dead-letter/ "
+      + "are written below it (their old part files are replaced).")
+  @Validation.Required
+  String getOutput();
+
+  void setOutput(String value);
+
+  @Description("ISO 3166 region used to read phone numbers written without a country code.")
+  @Default.String("US")
+  String getDefaultRegion();
+
+  void setDefaultRegion(String value);
+
+  @Description(
+      "Optional JDBC URL of a PostgreSQL database (jdbc:postgresql://host:port/db). When set, "
+          + "features and memberships are upserted into customer_features and "
+          + "segment_memberships; rows that a run no longer produces are deleted.")
+  String getJdbcUrl();
+
+  void setJdbcUrl(String value);
+
+  @Description("Database user (or put it in the JDBC URL).")
+  String getJdbcUsername();
+
+  void setJdbcUsername(String value);
+
+  @Description(
+      "Database password. Prefer the environment variable AUDIENCE_SEGMENTER_JDBC_PASSWORD, "
+          + "which is used when this option is not given.")
+  String getJdbcPassword();
+
+  void setJdbcPassword(String value);
+
+  @Description("Number of output files per folder; 0 lets the runner decide.")
+  @Default.Integer(0)
+  int getNumShards();
+
+  void setNumShards(int value);
+}

@@ -1,0 +1,38 @@
+package dev.audiencesegmenter.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ArgumentFilesTest {
+
+  @Test
+  void expandsOptionFilesInPlace(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("flink.args");
+    Files.writeString(file, "# Flink\n--runner=FlinkRunner\n\n  --parallelism=2  \n");
+    assertArrayEquals(
+        new String[] {"--input=a", "--runner=FlinkRunner", "--parallelism=2", "--output=o"},
+        ArgumentFiles.expand(new String[] {"--input=a", "@" + file, "--output=o"}));
+  }
+
+  @Test
+  void shippedRunnerConfigsExpand() {
+    for (String name : new String[] {"direct.args", "flink-local.args"}) {
+      String[] args = ArgumentFiles.expand(new String[] {"@../runner-configs/" + name});
+      assertTrue(args.length > 0 && args[0].startsWith("--runner="), name);
+    }
+  }
+
+  @Test
+  void missingFileIsNamed() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ArgumentFiles.expand(new String[] {"@nowhere.args"}));
+    assertTrue(e.getMessage().contains("nowhere.args"), e.getMessage());
+  }
+}

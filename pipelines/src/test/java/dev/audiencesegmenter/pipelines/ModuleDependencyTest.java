@@ -1,0 +1,58 @@
+package dev.audiencesegmenter.pipelines;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layering of architecture.md: {@code transforms} never imports {@code io} or
+ * {@code pipelines}, and nothing but {@code pipelines} imports {@code pipelines}.
+ */
+class ModuleDependencyTest {
+  private static final String IO = "dev.audiencesegmenter.io..";
+  private static final String PIPELINES = "dev.audiencesegmenter.pipelines..";
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importProductionClasses() {
+    classes = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+        .importPackages("dev.audiencesegmenter");
+  }
+
+  @Test
+  void transformsDependOnNeitherIoNorPipelines() {
+    noClasses()
+        .that().resideOutsideOfPackages(IO, PIPELINES)
+        .should().dependOnClassesThat().resideInAnyPackage(IO, PIPELINES)
+        .because("the transforms module holds only the model and Beam transforms")
+        .check(classes);
+  }
+
+  @Test
+  void ioDoesNotDependOnPipelines() {
+    noClasses()
+        .that().resideInAPackage(IO)
+        .should().dependOnClassesThat().resideInAPackage(PIPELINES)
+        .check(classes);
+  }
+
+  @Test
+  void rulesSeeEveryModule() {
+    // Guards against a rule that passes because nothing was imported.
+    for (String type : new String[] {
+        "dev.audiencesegmenter.model.CustomerEvent",
+        "dev.audiencesegmenter.identity.ResolveIdentities",
+        "dev.audiencesegmenter.io.files.ReadCustomerEvents",
+        "dev.audiencesegmenter.pipelines.SegmentationPipeline"}) {
+      if (!classes.contain(type)) {
+        throw new AssertionError("ArchUnit did not import " + type);
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.audiencesegmenter.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pipeline on the bundled sample, as the README runs it: on the Direct runner and on the
+ * Flink runner in local mode. Both must write the same outputs, line for line, and identity
+ * resolution must match the generator's ground truth exactly.
+ */
+@Timeout(600)
+class SegmentationPipelineEndToEndTest {
+  @TempDir static Path work;
+  static Path direct;
+  static Path flink;
+
+  @BeforeAll
+  static void runOnBothRunners() {
+    direct = work.resolve("direct");
+    flink = work.resolve("flink");
+    List<String> directArgs = PipelineRuns.sampleArgs(direct);
+    directArgs.add("@../runner-configs/direct.args");
+    PipelineRuns.runToCompletion(directArgs);
+    List<String> flinkArgs = PipelineRuns.sampleArgs(flink);
+    flinkArgs.add("@../runner-configs/flink-local.args");
+    PipelineRuns.runToCompletion(flinkArgs);
+  }
+
+  @Test
+  void writesEveryOutputFolderWithNonEmptySegments() {
+    for (String folder : OutputFolders.ALL) {
+      assertTrue(Files.isDirectory(direct.resolve(folder)), folder + " missing");
+    }
+    assertFalse(OutputFiles.sortedLines(direct.resolve("features")).isEmpty());
+    Map<String, Long> sizes = OutputFiles.rows(direct.resolve("summary")).stream()
+        .collect(Collectors.toMap(r -> r.get("segment").asText(), r -> r.get("size").asLong()));
+    assertEquals(Set.of("cart_abandoners_24h", "engaged_email_readers", "new_customers",
+        "loyal_customers", "lapsed_customers"), sizes.keySet());
+    sizes.forEach((segment, size) -> assertTrue(size > 0, segment + " is empty"));
+    // The summary agrees with the memberships it summarizes.
+    Map<String, Long> counted = OutputFiles.rows(direct.resolve("segments")).stream()
+        .collect(Collectors.groupingBy(r -> r.get("segment").asText(), Collectors.counting()));
+    assertEquals(sizes, counted);
+  }
+
+  @Test
+  void directAndFlinkRunnersWriteIdenticalOutputs() {
+    for (String folder : OutputFolders.ALL) {
+      List<String> a = OutputFiles.sortedLines(direct.resolve(folder));
+      List<String> b = OutputFiles.sortedLines(flink.resolve(folder));
+      assertEquals(a.size(), b.size(), folder + ": row counts differ");
+      assertEquals(a, b, folder + ": rows differ between the Direct and the Flink runner");
+    }
+  }
+
+  @Test
+  void identitiesMatchTheGroundTruthWithPairwisePrecisionAndRecallOfOne() throws IOException {
+    Map<String, String> truth = new HashMap<>();
+    List<String> truthLines = Files.readAllLines(PipelineRuns.SAMPLE.resolve(
+        "truth/identities.csv"));
+    for (String line : truthLines.subList(1, truthLines.size())) {
+      String[] f = line.split(",", 3);
+      truth.put(f[1] + ":" + f[2], f[0]);
+    }
+    Map<String, String> predicted = new HashMap<>();
+    for (JsonNode row : OutputFiles.rows(direct.resolve("identities"))) {
+      predicted.put(row.get("id_type").asText() + ":" + row.get("id_value").asText(),
+          row.get("customer_id").asText());
+    }
+    assertEquals(new TreeSet<>(truth.keySet()), new TreeSet<>(predicted.keySet()),
+        "resolved identifiers differ from the ground truth's");
+    PairwiseScore score = PairwiseScore.of(truth, predicted);
+    assertEquals(1.0, score.precision(), "pairwise precision");
+    assertEquals(1.0, score.recall(), "pairwise recall");
+    assertTrue(score.truePairs() > truth.size(), "the sample must have linked identifiers");
+  }
+
+  @Test
+  void rejectedSampleLinesAreInTheDeadLetterFolder() {
+    List<JsonNode> rows = OutputFiles.rows(direct.resolve("dead-letter"));
+    assertEquals(5, rows.size(), "the sample's legacy-import.jsonl has 5 bad lines");
+  }
+}
