@@ -4,8 +4,10 @@ import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadProfileAttributes;
+import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.files.WriteJsonLines;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
+import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
@@ -86,19 +88,19 @@ public final class SegmentationPipeline {
         SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments());
     OutputFolders outputs = new OutputFolders(options.getOutput());
 
-    ReadCustomerEvents.Result events =
+    ReadResult<CustomerEvent> events =
         pipeline.apply("ReadEvents", ReadCustomerEvents.from(options.getInput()));
     PCollectionList<DeadLetter> deadLetters = PCollectionList.of(events.getDeadLetters());
     PCollection<ProfileAttributes> profiles = null;
     if (options.getProfiles() != null && !options.getProfiles().isBlank()) {
-      ReadProfileAttributes.Result read =
+      ReadResult<ProfileAttributes> read =
           pipeline.apply("ReadProfiles", ReadProfileAttributes.from(options.getProfiles()));
-      profiles = read.getProfiles();
+      profiles = read.getRecords();
       deadLetters = deadLetters.and(read.getDeadLetters());
     }
 
     ResolveIdentities.Result identities =
-        ResolveIdentities.inputs(events.getEvents(), profiles)
+        ResolveIdentities.inputs(events.getRecords(), profiles)
             .apply(
                 "ResolveIdentities",
                 ResolveIdentities.create().withDefaultRegion(options.getDefaultRegion()));
@@ -111,23 +113,23 @@ public final class SegmentationPipeline {
     AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
 
     int shards = options.getNumShards();
-    identities.getIdentities().apply("WriteIdentities",
-        WriteJsonLines.to(outputs.folder(OutputFolders.IDENTITIES)).withNumShards(shards));
-    features.apply("WriteFeatures",
-        WriteJsonLines.to(outputs.folder(OutputFolders.FEATURES)).withNumShards(shards));
-    assigned.getMemberships().apply("WriteSegments",
-        WriteJsonLines.to(outputs.folder(OutputFolders.SEGMENTS)).withNumShards(shards));
-    assigned.getSummaries().apply("WriteSummary",
-        WriteJsonLines.to(outputs.folder(OutputFolders.SUMMARY)).withNumShards(shards));
-    deadLetters
-        .apply("CollectDeadLetters", Flatten.pCollections())
-        .apply("WriteDeadLetters",
-            WriteJsonLines.to(outputs.folder(OutputFolders.DEAD_LETTER)).withNumShards(shards));
+    write(identities.getIdentities(), "WriteIdentities", outputs, OutputFolders.IDENTITIES,
+        shards);
+    write(features, "WriteFeatures", outputs, OutputFolders.FEATURES, shards);
+    write(assigned.getMemberships(), "WriteSegments", outputs, OutputFolders.SEGMENTS, shards);
+    write(assigned.getSummaries(), "WriteSummary", outputs, OutputFolders.SUMMARY, shards);
+    write(deadLetters.apply("CollectDeadLetters", Flatten.pCollections()), "WriteDeadLetters",
+        outputs, OutputFolders.DEAD_LETTER, shards);
 
     if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
       writeToDatabase(options, features, assigned.getMemberships());
     }
     return outputs;
+  }
+
+  private static <T> void write(PCollection<T> rows, String step, OutputFolders outputs,
+      String folder, int shards) {
+    rows.apply(step, WriteJsonLines.<T>to(outputs.folder(folder)).withNumShards(shards));
   }
 
   private static void writeToDatabase(

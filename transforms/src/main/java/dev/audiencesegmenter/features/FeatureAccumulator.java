@@ -55,6 +55,17 @@ final class FeatureAccumulator {
     private static final VarLongCoder LONG = VarLongCoder.of();
     private static final BigDecimalCoder DECIMAL = BigDecimalCoder.of();
 
+    // Runners compare coders (Flink's union does): all instances are interchangeable.
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Coder;
+    }
+
+    @Override
+    public int hashCode() {
+      return Coder.class.hashCode();
+    }
+
     @Override
     public void encode(FeatureAccumulator a, OutputStream out) throws IOException {
       for (long v : new long[] {a.firstSeen, a.lastSeen, a.lastPurchase, a.lastCartActivity,

@@ -123,6 +123,17 @@ public final class AssignSegments
   private static final class TotalsCoder extends CustomCoder<Totals> {
     private static final long serialVersionUID = 1L;
 
+    // Runners compare coders (Flink's union does): all instances are interchangeable.
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof TotalsCoder;
+    }
+
+    @Override
+    public int hashCode() {
+      return TotalsCoder.class.hashCode();
+    }
+
     @Override
     public void encode(Totals t, OutputStream out) throws IOException {
       VarLongCoder.of().encode(t.size(), out);
