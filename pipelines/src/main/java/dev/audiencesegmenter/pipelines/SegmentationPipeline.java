@@ -89,12 +89,14 @@ public final class SegmentationPipeline {
     OutputFolders outputs = new OutputFolders(options.getOutput());
 
     ReadResult<CustomerEvent> events =
-        pipeline.apply("ReadEvents", ReadCustomerEvents.from(options.getInput()));
+        pipeline.apply("ReadEvents", ReadCustomerEvents.from(options.getInput())
+            .withMaxLineBytes(options.getMaxLineBytes()));
     PCollectionList<DeadLetter> deadLetters = PCollectionList.of(events.getDeadLetters());
     PCollection<ProfileAttributes> profiles = null;
     if (options.getProfiles() != null && !options.getProfiles().isBlank()) {
       ReadResult<ProfileAttributes> read =
-          pipeline.apply("ReadProfiles", ReadProfileAttributes.from(options.getProfiles()));
+          pipeline.apply("ReadProfiles", ReadProfileAttributes.from(options.getProfiles())
+              .withMaxLineBytes(options.getMaxLineBytes()));
       profiles = read.getRecords();
       deadLetters = deadLetters.and(read.getDeadLetters());
     }

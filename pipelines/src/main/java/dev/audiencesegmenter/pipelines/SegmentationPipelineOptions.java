@@ -68,6 +68,12 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setJdbcPassword(String value);
 
+  @Description("Input lines longer than this many bytes are rejected to dead-letter/.")
+  @Default.Integer(1 << 20)
+  int getMaxLineBytes();
+
+  void setMaxLineBytes(int value);
+
   @Description("Number of output files per folder; 0 lets the runner decide.")
   @Default.Integer(0)
   int getNumShards();

@@ -1,7 +1,10 @@
 package dev.audiencesegmenter.pipelines;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +16,11 @@ import java.util.stream.Stream;
 
 /** Reads an output folder of the pipeline the way a user's script would: every part file. */
 final class OutputFiles {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Decimals as written: 235.70 stays 235.70. */
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .build();
 
   private OutputFiles() {}
 

@@ -1,0 +1,89 @@
+package dev.audiencesegmenter.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiencesegmenter.io.jdbc.PostgresTestDatabase;
+import dev.audiencesegmenter.pipelines.sample.SampleDataGenerator;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pipeline against a real PostgreSQL server, run twice: the tables then hold exactly one
+ * row per customer and per membership, with the second run's values.
+ */
+@Timeout(600)
+class PostgresPipelineTest {
+  static PostgresTestDatabase db;
+
+  @BeforeAll
+  static void startDatabase() {
+    db = PostgresTestDatabase.start();
+  }
+
+  @AfterAll
+  static void stopDatabase() throws Exception {
+    db.close();
+  }
+
+  static List<String> run(Path data, Path out, String asOf) {
+    List<String> args = new ArrayList<>(List.of("--input=" + data.resolve("events") + "/*",
+        "--profiles=" + data.resolve("profiles") + "/*",
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=" + asOf,
+        "--output=" + out, "--jdbcUrl=" + db.jdbcUrl(), "@../runner-configs/direct.args"));
+    PipelineRuns.runToCompletion(args);
+    return args;
+  }
+
+  static TreeSet<String> query(String sql) throws Exception {
+    TreeSet<String> rows = new TreeSet<>();
+    List<String> all = new ArrayList<>();
+    try (Connection c = db.connection(); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
+      while (r.next()) {
+        all.add(r.getString(1));
+      }
+    }
+    rows.addAll(all);
+    assertEquals(all.size(), rows.size(), "duplicate rows from " + sql);
+    return rows;
+  }
+
+  @Test
+  void secondRunUpdatesRowsInsteadOfDuplicatingThem(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    new SampleDataGenerator(7, LocalDate.parse("2024-06-30")).write(data, 150);
+    run(data, dir.resolve("first"), "2024-03-31");
+    Path second = dir.resolve("second");
+    run(data, second, "2024-06-30");
+
+    TreeSet<String> features = new TreeSet<>();
+    for (JsonNode f : OutputFiles.rows(second.resolve("features"))) {
+      features.add(f.get("customer_id").asText() + "|" + f.get("frequency").asLong() + "|"
+          + f.get("monetary_total").decimalValue().toPlainString() + "|"
+          + f.get("tenure_days").asLong());
+    }
+    TreeSet<String> memberships = new TreeSet<>();
+    for (JsonNode m : OutputFiles.rows(second.resolve("segments"))) {
+      memberships.add(m.get("customer_id").asText() + "|" + m.get("segment").asText() + "|"
+          + m.get("holdout").asBoolean());
+    }
+    assertTrue(features.size() > 100 && !memberships.isEmpty());
+    assertEquals(features, query("SELECT customer_id || '|' || frequency || '|' "
+        + "|| monetary_total || '|' || tenure_days FROM customer_features"));
+    assertEquals(memberships, query("SELECT customer_id || '|' || segment || '|' || holdout "
+        + "FROM segment_memberships"));
+  }
+}
