@@ -18,13 +18,7 @@ final class EventParser implements RecordParser<CustomerEvent> {
     String id = JsonFields.requiredString(json, "id");
     String type = JsonFields.requiredString(json, "type");
     org.joda.time.Instant time = JsonFields.requiredTime(json, "time");
-    if (!json.has("ids") || json.get("ids").isNull()) {
-      throw new BadRecordException("no identifier: 'ids' is missing");
-    }
-    Map<String, String> ids = JsonFields.stringMap(json, "ids");
-    if (ids.isEmpty()) {
-      throw new BadRecordException("no identifier: 'ids' has no non-blank value");
-    }
+    Map<String, String> ids = JsonFields.requiredIdentifiers(json);
     BigDecimal revenue = JsonFields.optionalAmount(json, "revenue");
     if (revenue != null && revenue.signum() < 0 && EventTypes.PURCHASE.equals(type)) {
       throw new BadRecordException("absurd value: negative revenue " + revenue.toPlainString()

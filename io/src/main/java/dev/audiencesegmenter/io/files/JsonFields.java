@@ -128,6 +128,18 @@ final class JsonFields {
     return out;
   }
 
+  /** The record's identifiers: required, and at least one must be non-blank. */
+  static Map<String, String> requiredIdentifiers(ObjectNode json) throws BadRecordException {
+    if (!json.has("ids") || json.get("ids").isNull()) {
+      throw new BadRecordException("no identifier: 'ids' is missing");
+    }
+    Map<String, String> ids = stringMap(json, "ids");
+    if (ids.isEmpty()) {
+      throw new BadRecordException("no identifier: 'ids' has no non-blank value");
+    }
+    return ids;
+  }
+
   static Map<String, Boolean> booleanMap(ObjectNode json, String field)
       throws BadRecordException {
     JsonNode node = json.get(field);

@@ -14,13 +14,7 @@ final class ProfileParser implements RecordParser<ProfileAttributes> {
     String source = JsonFields.requiredString(json, "source");
     String id = JsonFields.requiredString(json, "id");
     org.joda.time.Instant time = JsonFields.requiredTime(json, "time");
-    if (!json.has("ids") || json.get("ids").isNull()) {
-      throw new BadRecordException("no identifier: 'ids' is missing");
-    }
-    Map<String, String> ids = JsonFields.stringMap(json, "ids");
-    if (ids.isEmpty()) {
-      throw new BadRecordException("no identifier: 'ids' has no non-blank value");
-    }
+    Map<String, String> ids = JsonFields.requiredIdentifiers(json);
     return ProfileAttributes.builder()
         .setSource(source)
         .setSourceRecordId(id)

@@ -34,12 +34,8 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
 
   /** Reads the files matching {@code filepattern}; matching no file is an error. */
   public static ReadCustomerEvents from(String filepattern) {
-    if (filepattern == null || filepattern.isBlank()) {
-      throw new IllegalArgumentException("ReadCustomerEvents needs a file pattern, got '"
-          + filepattern + "'");
-    }
     return new AutoValue_ReadCustomerEvents.Builder()
-        .setFilepattern(filepattern)
+        .setFilepattern(ReadRecords.checkFilepattern(filepattern, "ReadCustomerEvents"))
         .setFormat(FileFormat.AUTO)
         .setMaxLineBytes(DEFAULT_MAX_LINE_BYTES)
         .build();
@@ -47,19 +43,12 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
 
   /** JSONL, CSV, or AUTO (by file name: *.csv and *.csv.gz are CSV). */
   public ReadCustomerEvents withFormat(FileFormat format) {
-    if (format == null) {
-      throw new IllegalArgumentException("format must not be null");
-    }
-    return toBuilder().setFormat(format).build();
+    return toBuilder().setFormat(ReadRecords.checkFormat(format)).build();
   }
 
   /** Lines longer than this many bytes are rejected (default 1 MiB). */
   public ReadCustomerEvents withMaxLineBytes(int maxLineBytes) {
-    if (maxLineBytes < 16) {
-      throw new IllegalArgumentException("maxLineBytes must be at least 16, got "
-          + maxLineBytes);
-    }
-    return toBuilder().setMaxLineBytes(maxLineBytes).build();
+    return toBuilder().setMaxLineBytes(ReadRecords.checkMaxLineBytes(maxLineBytes)).build();
   }
 
   @AutoValue.Builder

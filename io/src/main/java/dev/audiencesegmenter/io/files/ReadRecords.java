@@ -58,6 +58,29 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
   private final String stepPrefix;
   private final String metricsNamespace;
 
+  static String checkFilepattern(String filepattern, String transform) {
+    if (filepattern == null || filepattern.isBlank()) {
+      throw new IllegalArgumentException(transform + " needs a file pattern, got '"
+          + filepattern + "'");
+    }
+    return filepattern;
+  }
+
+  static int checkMaxLineBytes(int maxLineBytes) {
+    if (maxLineBytes < 16) {
+      throw new IllegalArgumentException("maxLineBytes must be at least 16, got "
+          + maxLineBytes);
+    }
+    return maxLineBytes;
+  }
+
+  static FileFormat checkFormat(FileFormat format) {
+    if (format == null) {
+      throw new IllegalArgumentException("format must not be null");
+    }
+    return format;
+  }
+
   ReadRecords(String filepattern, FileFormat format, int maxLineBytes, RecordParser<T> parser,
       Coder<T> coder, String stepPrefix, String metricsNamespace) {
     this.filepattern = filepattern;
