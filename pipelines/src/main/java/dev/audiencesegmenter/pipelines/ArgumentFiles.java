@@ -41,6 +41,18 @@ final class ArgumentFiles {
         throw new UncheckedIOException("Cannot read options file " + file, e);
       }
     }
-    return out.toArray(new String[0]);
+    return keepLastOfEachOption(out).toArray(new String[0]);
+  }
+
+  /** Beam rejects an option given twice; here the later one wins, as a user means it. */
+  private static List<String> keepLastOfEachOption(List<String> args) {
+    java.util.LinkedHashMap<String, String> byName = new java.util.LinkedHashMap<>();
+    int positional = 0;
+    for (String arg : args) {
+      String name = arg.startsWith("--") ? arg.split("=", 2)[0] : "#" + (positional++);
+      byName.remove(name);
+      byName.put(name, arg);
+    }
+    return new ArrayList<>(byName.values());
   }
 }

@@ -22,6 +22,17 @@ class ArgumentFilesTest {
   }
 
   @Test
+  void laterOptionsOverrideEarlierOnes(@TempDir Path dir) throws IOException {
+    Path direct = dir.resolve("direct.args");
+    Files.writeString(direct, "--runner=DirectRunner\n--targetParallelism=2\n");
+    Path flink = dir.resolve("flink.args");
+    Files.writeString(flink, "--runner=FlinkRunner\n");
+    assertArrayEquals(new String[] {"--targetParallelism=2", "--runner=FlinkRunner",
+            "--output=o"},
+        ArgumentFiles.expand(new String[] {"@" + direct, "@" + flink, "--output=o"}));
+  }
+
+  @Test
   void shippedRunnerConfigsExpand() {
     for (String name : new String[] {"direct.args", "flink-local.args"}) {
       String[] args = ArgumentFiles.expand(new String[] {"@../runner-configs/" + name});
