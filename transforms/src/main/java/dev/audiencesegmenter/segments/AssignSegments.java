@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.segments;
 
+import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.model.SegmentSummary;
@@ -34,6 +35,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -60,23 +62,48 @@ import org.apache.beam.sdk.values.TupleTagList;
  * fails for a customer (a null column, say) counts as false and in
  * {@code rule_null_or_error}.
  */
-public final class AssignSegments
+@AutoValue
+public abstract class AssignSegments
     extends PTransform<PCollection<CustomerFeatures>, AssignSegments.Result> {
-  private final SegmentDefinitions definitions;
 
-  private AssignSegments(SegmentDefinitions definitions) {
-    this.definitions = definitions;
+  public abstract SegmentDefinitions getDefinitions();
+
+  abstract Builder toBuilder();
+
+  /** Assigns the segments of {@code definitions} (see {@link SegmentDefinitions#parse}). */
+  public static AssignSegments of(SegmentDefinitions definitions) {
+    return new AutoValue_AssignSegments.Builder().setDefinitions(checked(definitions)).build();
   }
 
-  public static AssignSegments of(SegmentDefinitions definitions) {
+  /** The same transform with other definitions. */
+  public AssignSegments withDefinitions(SegmentDefinitions definitions) {
+    return toBuilder().setDefinitions(checked(definitions)).build();
+  }
+
+  private static SegmentDefinitions checked(SegmentDefinitions definitions) {
     if (definitions == null) {
       throw new IllegalArgumentException("segment definitions must not be null");
     }
-    return new AssignSegments(definitions);
+    return definitions;
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setDefinitions(SegmentDefinitions definitions);
+
+    abstract AssignSegments build();
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("segments", getDefinitions().getSegments().size())
+        .withLabel("Segments defined"));
   }
 
   @Override
   public Result expand(PCollection<CustomerFeatures> features) {
+    SegmentDefinitions definitions = getDefinitions();
     Pipeline pipeline = features.getPipeline();
     TupleTag<SegmentMembership> memberships = new TupleTag<>("memberships") {};
     TupleTag<KV<String, Totals>> totals = new TupleTag<>("totals") {};
