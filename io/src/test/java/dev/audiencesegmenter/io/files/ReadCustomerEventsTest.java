@@ -207,6 +207,30 @@ class ReadCustomerEventsTest {
   }
 
   @Test
+  void readsJsonLinesProfilesAndRejectsBadOnes(TestPipeline p, @TempDir Path dir)
+      throws IOException {
+    Files.writeString(dir.resolve("crm.jsonl"),
+        "{\"source\":\"crm\",\"id\":\"c-9\",\"time\":\"2024-02-01T00:00:00Z\","
+            + "\"ids\":{\"crm_id\":9,\"email\":\"ann@x.com\"},"
+            + "\"attrs\":{\"city\":\"Oakland\",\"lat\":\"37.80\",\"employees\":120}}\n"
+            + "{\"source\":\"crm\",\"id\":\"c-10\",\"time\":\"2024-02-01T00:00:00Z\","
+            + "\"attrs\":{\"city\":\"Oslo\"}}\n"
+            + "{\"source\":\"crm\",\"id\":\"c-11\",\"ids\":{\"crm_id\":\"11\"}}\n");
+    ReadResult<ProfileAttributes> read = p.apply(ReadProfileAttributes.from(dir + "/*.jsonl"));
+    PAssert.that(read.getRecords()).containsInAnyOrder(
+        ProfileAttributes.builder().setSource("crm").setSourceRecordId("c-9")
+            .setUpdateTime(Instant.parse("2024-02-01T00:00:00Z"))
+            .setIdentifiers(Map.of("crm_id", "9", "email", "ann@x.com"))
+            .setAttributes(Map.of("city", "Oakland", "lat", "37.80", "employees", "120"))
+            .build());
+    PAssert.that(read.getDeadLetters().apply(MapElements.into(TypeDescriptors.strings())
+            .via(d -> d.getStep() + ": " + d.getReason())))
+        .containsInAnyOrder("ReadProfiles/Parse: no identifier: 'ids' is missing",
+            "ReadProfiles/Parse: missing required field 'time'");
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void aPatternThatMatchesNothingFailsTheRun(TestPipeline p, @TempDir Path dir) {
     p.apply(ReadCustomerEvents.from(dir + "/nothing-*.jsonl"));
     assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());
