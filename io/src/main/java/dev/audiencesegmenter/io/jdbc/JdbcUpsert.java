@@ -1,244 +1,351 @@
 package dev.audiencesegmenter.io.jdbc;
 
-import dev.audiencesegmenter.model.JsonLines;
-import java.math.BigDecimal;
+import com.google.auto.value.AutoValue;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VoidCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.ReadableInstant;
 
 /**
- * Upserts a schema'd PCollection into a PostgreSQL table: {@code INSERT ... ON CONFLICT (key)
- * DO UPDATE}, through Beam's {@link JdbcIO}, so running a job twice updates rows instead of
- * duplicating them.
+ * Upserts a schema'd PCollection into a PostgreSQL table with {@code INSERT ... ON CONFLICT
+ * (keys) DO UPDATE}, through Beam's {@link JdbcIO}, so running a job again updates rows instead
+ * of duplicating them.
  *
- * <p>The table is created when missing, from the schema (text, bigint, integer, double
- * precision, numeric, boolean, timestamptz, and jsonb for maps, lists and rows), with the key
- * columns as primary key; columns a newer schema adds are added. With {@link
- * #withRunId(String)} every row written carries the run id, and once the whole write has
- * finished the rows of earlier runs that this run did not write are deleted: the table then
- * holds exactly this run's rows (a customer who left a segment leaves the table too).
+ * <p>Three steps, each after the previous one has finished:
+ * <ol>
+ *   <li>The table is created when missing, from the schema (STRING text, INT64 bigint, INT32
+ *       integer, DOUBLE double precision, DECIMAL numeric, BOOLEAN boolean, DATETIME
+ *       timestamptz, BYTES bytea, MAP/ARRAY/ROW jsonb in the JSON Lines rendering), with the
+ *       key columns as primary key; columns a newer schema adds are added to an older table.
+ *   <li>The rows are upserted in batches of {@link #getBatchSize()}: every non-key column takes
+ *       the new value.
+ *   <li>With {@link #withRunId(String)}, every row written carries the run id in a
+ *       {@code run_id} column, and the rows of other runs (those this run did not write) are
+ *       deleted: the table then holds exactly this run's rows, so a customer who left a
+ *       segment leaves the table too. An empty input therefore empties the table. Two runs
+ *       with different ids must not write the same table at the same time.
+ * </ol>
+ *
+ * <p>The output is an empty {@code PCollection<Void>} that is complete once the table holds
+ * its final rows; {@link Wait#on} it to run something after the upsert. Metrics in namespace
+ * {@code JdbcUpsert}: rows_upserted, rows_deleted_stale.
  *
  * <pre>{@code
- * memberships.apply(JdbcUpsert.<SegmentMembership>into("segment_memberships")
- *     .withJdbcUrl("jdbc:postgresql://db:5432/crm").withUsername("etl").withPassword(secret)
- *     .withKeyColumns("customer_id", "segment").withRunId(UUID.randomUUID().toString()));
+ * memberships.apply("UpsertMemberships",
+ *     JdbcUpsert.<SegmentMembership>into("segment_memberships")
+ *         .withJdbcUrl("jdbc:postgresql://db:5432/crm").withUsername("etl").withPassword(secret)
+ *         .withKeyColumns("customer_id", "segment")
+ *         .withRunId(UUID.randomUUID().toString()));
  * }</pre>
  *
- * <p>Passwords are never logged; messages show the URL without its query parameters.
+ * <p>The SQL is PostgreSQL's (9.5 or later). Passwords never appear in display data, logs or
+ * error messages: one given in the URL ({@code ?password=...}) is taken out of it and passed to
+ * the driver separately, and URLs in messages are masked.
  */
-public final class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollection<String>> {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
-  static final String RUN_ID = "run_id";
+@AutoValue
+public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollection<Void>> {
+  /** The column that records which run wrote a row, when a run id is set. */
+  public static final String RUN_ID_COLUMN = "run_id";
 
-  private final String table;
-  private final List<String> keyColumns;
-  private final @Nullable String jdbcUrl;
-  private final @Nullable String username;
-  private final @Nullable String password;
-  private final @Nullable String runId;
-  private final int batchSize;
+  public static final int DEFAULT_BATCH_SIZE = 1000;
 
-  private JdbcUpsert(String table, List<String> keyColumns, @Nullable String jdbcUrl,
-      @Nullable String username, @Nullable String password, @Nullable String runId,
-      int batchSize) {
-    this.table = table;
-    this.keyColumns = keyColumns;
-    this.jdbcUrl = jdbcUrl;
-    this.username = username;
-    this.password = password;
-    this.runId = runId;
-    this.batchSize = batchSize;
-  }
+  private static final Pattern NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
+  // PostgreSQL silently truncates longer identifiers, which could merge two names.
+  private static final int MAX_NAME_LENGTH = 63;
 
-  /** Upserts into {@code table} (letters, digits and underscores). */
+  public abstract String getTable();
+
+  public abstract List<String> getKeyColumns();
+
+  abstract @Nullable String getJdbcUrl();
+
+  abstract @Nullable String getUsername();
+
+  abstract @Nullable String getPassword();
+
+  abstract JdbcIO.@Nullable DataSourceConfiguration getDataSourceConfiguration();
+
+  public abstract @Nullable String getRunId();
+
+  public abstract int getBatchSize();
+
+  abstract Builder<T> toBuilder();
+
+  /** Upserts into {@code table}: letters, digits and underscores, not starting with a digit. */
   public static <T> JdbcUpsert<T> into(String table) {
-    return new JdbcUpsert<>(checkName(table, "table"), List.of(), null, null, null, null, 1000);
+    return new AutoValue_JdbcUpsert.Builder<T>()
+        .setTable(checkName(table, "table"))
+        .setKeyColumns(List.of())
+        .setBatchSize(DEFAULT_BATCH_SIZE)
+        .build();
   }
 
-  /** The columns of the primary key; required. */
+  /** The columns of the primary key, fields of the input schema; required. */
   public JdbcUpsert<T> withKeyColumns(String... columns) {
-    if (columns.length == 0) {
-      throw new IllegalArgumentException("at least one key column is needed");
+    if (columns == null || columns.length == 0) {
+      throw new IllegalArgumentException("JdbcUpsert into " + getTable()
+          + " needs at least one key column");
     }
-    for (String c : columns) {
-      checkName(c, "key column");
+    for (String column : columns) {
+      checkName(column, "key column");
     }
-    return new JdbcUpsert<>(table, List.of(columns), jdbcUrl, username, password, runId,
-        batchSize);
+    if (List.of(columns).stream().distinct().count() != columns.length) {
+      throw new IllegalArgumentException("Duplicate key columns in " + List.of(columns));
+    }
+    return toBuilder().setKeyColumns(List.of(columns)).build();
   }
 
-  /** {@code jdbc:postgresql://host:port/database}; required. */
+  /**
+   * The database, {@code jdbc:postgresql://host:port/database}, optionally with
+   * {@code ?user=..&password=..}. This or {@link #withDataSourceConfiguration} is required.
+   */
   public JdbcUpsert<T> withJdbcUrl(String url) {
     if (url == null || !url.startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException("JDBC URL must start with jdbc:postgresql:, got '"
-          + (url == null ? null : redact(url)) + "'");
+          + JdbcUrl.mask(url) + "'");
     }
-    return new JdbcUpsert<>(table, keyColumns, url, username, password, runId, batchSize);
+    if (getDataSourceConfiguration() != null) {
+      throw new IllegalArgumentException("JdbcUpsert into " + getTable()
+          + ": set withJdbcUrl or withDataSourceConfiguration, not both");
+    }
+    return toBuilder().setJdbcUrl(url).build();
   }
 
+  /** The database user, for {@link #withJdbcUrl}. */
   public JdbcUpsert<T> withUsername(String user) {
-    return new JdbcUpsert<>(table, keyColumns, jdbcUrl, user, password, runId, batchSize);
-  }
-
-  public JdbcUpsert<T> withPassword(String secret) {
-    return new JdbcUpsert<>(table, keyColumns, jdbcUrl, username, secret, runId, batchSize);
-  }
-
-  /** Marks rows with this run and deletes, after the write, the rows of other runs. */
-  public JdbcUpsert<T> withRunId(String id) {
-    if (id == null || id.isBlank()) {
-      throw new IllegalArgumentException("run id must not be blank");
+    if (user == null || user.isBlank()) {
+      throw new IllegalArgumentException("JDBC user must not be blank, got '" + user + "'");
     }
-    return new JdbcUpsert<>(table, keyColumns, jdbcUrl, username, password, id, batchSize);
+    return toBuilder().setUsername(user).build();
   }
 
-  /** Rows per JDBC batch (default 1000). */
+  /** The database password, for {@link #withJdbcUrl}; it wins over one in the URL. */
+  public JdbcUpsert<T> withPassword(String password) {
+    if (password == null) {
+      throw new IllegalArgumentException("JDBC password must not be null");
+    }
+    return toBuilder().setPassword(password).build();
+  }
+
+  /**
+   * A ready {@link JdbcIO.DataSourceConfiguration} of a PostgreSQL database (pooling, driver
+   * jars, connection properties ...), instead of {@link #withJdbcUrl}.
+   */
+  public JdbcUpsert<T> withDataSourceConfiguration(JdbcIO.DataSourceConfiguration dataSource) {
+    if (dataSource == null) {
+      throw new IllegalArgumentException("DataSourceConfiguration must not be null");
+    }
+    if (getJdbcUrl() != null) {
+      throw new IllegalArgumentException("JdbcUpsert into " + getTable()
+          + ": set withJdbcUrl or withDataSourceConfiguration, not both");
+    }
+    return toBuilder().setDataSourceConfiguration(dataSource).build();
+  }
+
+  /** Marks rows with this run and, after the write, deletes the rows of other runs. */
+  public JdbcUpsert<T> withRunId(String runId) {
+    if (runId == null || runId.isBlank()) {
+      throw new IllegalArgumentException("Run id must not be blank, got '" + runId + "'");
+    }
+    return toBuilder().setRunId(runId).build();
+  }
+
+  /** Rows per JDBC batch (default {@value #DEFAULT_BATCH_SIZE}). */
   public JdbcUpsert<T> withBatchSize(int rows) {
     if (rows < 1) {
-      throw new IllegalArgumentException("batch size must be at least 1, got " + rows);
+      throw new IllegalArgumentException("Batch size must be at least 1, got " + rows);
     }
-    return new JdbcUpsert<>(table, keyColumns, jdbcUrl, username, password, runId, rows);
+    return toBuilder().setBatchSize(rows).build();
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder<T> {
+    abstract Builder<T> setTable(String table);
+
+    abstract Builder<T> setKeyColumns(List<String> keyColumns);
+
+    abstract Builder<T> setJdbcUrl(String jdbcUrl);
+
+    abstract Builder<T> setUsername(String username);
+
+    abstract Builder<T> setPassword(String password);
+
+    abstract Builder<T> setDataSourceConfiguration(JdbcIO.DataSourceConfiguration dataSource);
+
+    abstract Builder<T> setRunId(String runId);
+
+    abstract Builder<T> setBatchSize(int batchSize);
+
+    abstract JdbcUpsert<T> build();
   }
 
   @Override
-  public PCollection<String> expand(PCollection<T> input) {
-    if (jdbcUrl == null) {
-      throw new IllegalStateException("JdbcUpsert into " + table + " needs withJdbcUrl(..)");
-    }
-    if (keyColumns.isEmpty()) {
-      throw new IllegalStateException("JdbcUpsert into " + table + " needs withKeyColumns(..)");
-    }
+  public PCollection<Void> expand(PCollection<T> input) {
     if (!input.hasSchema()) {
-      throw new IllegalArgumentException("JdbcUpsert needs a PCollection with a schema");
+      throw new IllegalArgumentException("JdbcUpsert into " + getTable()
+          + " needs a PCollection with a schema, got one with coder " + input.getCoder());
     }
     Schema schema = input.getSchema();
-    for (Schema.Field f : schema.getFields()) {
-      checkName(f.getName(), "column");
-    }
-    for (String key : keyColumns) {
-      if (!schema.hasField(key)) {
-        throw new IllegalArgumentException("key column '" + key + "' is not a field of "
-            + schema.getFieldNames());
-      }
-    }
-    Connector connector = new Connector(jdbcUrl, username, password);
-    PCollection<String> tableReady = input.getPipeline()
-        .apply("CreateTable", Create.of(createTableSql(schema)).withCoder(StringUtf8Coder.of()))
-        .apply("ExecuteDdl", ParDo.of(new ExecuteSql(connector, null)));
+    checkSchema(schema);
+    JdbcIO.DataSourceConfiguration dataSource = dataSource();
+    String where = describeDatabase();
 
-    SerializableFunction<T, Row> toRow = input.getToRowFunction();
-    PCollection<Row> rows = input
+    PCollection<String> tableReady = input.getPipeline()
+        .apply("TableName", Create.of(getTable()).withCoder(StringUtf8Coder.of()))
+        .apply("CreateTableIfMissing",
+            ParDo.of(new RunDdl(dataSource, createTableStatements(schema), where)));
+
+    PCollection<Void> written = input
         .apply("AfterTableIsReady", Wait.on(tableReady))
         .setCoder(input.getCoder())
-        .apply("ToRows", MapElements.into(TypeDescriptor.of(Row.class)).via(toRow::apply))
-        .setRowSchema(schema);
-    JdbcIO.DataSourceConfiguration dataSource =
-        JdbcIO.DataSourceConfiguration.create("org.postgresql.Driver", jdbcUrl);
-    if (username != null) {
-      dataSource = dataSource.withUsername(username);
+        .apply("ToRows", ParDo.of(new ToRow<>(input.getToRowFunction())))
+        .setRowSchema(schema)
+        .apply("Upsert", JdbcIO.<Row>write()
+            .withDataSourceConfiguration(dataSource)
+            .withStatement(upsertStatement(schema))
+            .withPreparedStatementSetter(new RowStatementSetter(getRunId()))
+            .withBatchSize(getBatchSize())
+            .withResults());
+    if (getRunId() == null) {
+      return written;
     }
+    return input.getPipeline()
+        .apply("RunId", Create.of(getRunId()).withCoder(StringUtf8Coder.of()))
+        .apply("AfterUpsert", Wait.on(written))
+        .apply("DeleteRowsOfOtherRuns",
+            ParDo.of(new DeleteRowsOfOtherRuns(dataSource, deleteStaleStatement(), where)))
+        .setCoder(VoidCoder.of());
+  }
+
+  private void checkSchema(Schema schema) {
+    if (getJdbcUrl() == null && getDataSourceConfiguration() == null) {
+      throw new IllegalStateException("JdbcUpsert into " + getTable()
+          + " needs withJdbcUrl(..) or withDataSourceConfiguration(..)");
+    }
+    if (getDataSourceConfiguration() != null
+        && (getUsername() != null || getPassword() != null)) {
+      throw new IllegalStateException("JdbcUpsert into " + getTable() + ": withUsername and "
+          + "withPassword go with withJdbcUrl; set them on the DataSourceConfiguration instead");
+    }
+    if (getKeyColumns().isEmpty()) {
+      throw new IllegalStateException("JdbcUpsert into " + getTable()
+          + " needs withKeyColumns(..)");
+    }
+    for (Schema.Field field : schema.getFields()) {
+      checkName(field.getName(), "column");
+      sqlType(field.getType());
+    }
+    for (String key : getKeyColumns()) {
+      if (!schema.hasField(key)) {
+        throw new IllegalArgumentException("Key column '" + key + "' of table " + getTable()
+            + " is not a field of the input: " + schema.getFieldNames());
+      }
+    }
+    if (getRunId() != null && schema.hasField(RUN_ID_COLUMN)) {
+      throw new IllegalArgumentException("The input of table " + getTable() + " has a field '"
+          + RUN_ID_COLUMN + "', the column that withRunId(..) adds");
+    }
+  }
+
+  /** The data source for JdbcIO and for the steps around it; no password in the URL. */
+  private JdbcIO.DataSourceConfiguration dataSource() {
+    if (getDataSourceConfiguration() != null) {
+      return getDataSourceConfiguration();
+    }
+    JdbcUrl url = JdbcUrl.parse(getJdbcUrl());
+    JdbcIO.DataSourceConfiguration dataSource =
+        JdbcIO.DataSourceConfiguration.create("org.postgresql.Driver", url.withoutPassword());
+    if (getUsername() != null) {
+      dataSource = dataSource.withUsername(getUsername());
+    }
+    String password = getPassword() != null ? getPassword() : url.password();
     if (password != null) {
       dataSource = dataSource.withPassword(password);
     }
-    PCollection<Void> written = rows.apply("Upsert", JdbcIO.<Row>write()
-        .withDataSourceConfiguration(dataSource)
-        .withStatement(upsertSql(schema))
-        .withPreparedStatementSetter(new RowSetter(runId))
-        .withBatchSize(batchSize)
-        .withResults());
-    if (runId == null) {
-      return written.getPipeline()
-          .apply("Done", Create.of("upserted").withCoder(StringUtf8Coder.of()))
-          .apply("AfterUpsert", Wait.on(written));
-    }
-    return input.getPipeline()
-        .apply("StaleRows", Create.of("DELETE FROM " + quote(table) + " WHERE "
-            + quote(RUN_ID) + " <> ?").withCoder(StringUtf8Coder.of()))
-        .apply("AfterUpsert", Wait.on(written))
-        .apply("DeleteStaleRows", ParDo.of(new ExecuteSql(connector, runId)));
+    return dataSource;
   }
 
-  String createTableSql(Schema schema) {
+  private String describeDatabase() {
+    return "table " + getTable() + " at " + (getJdbcUrl() != null
+        ? JdbcUrl.mask(getJdbcUrl()) : "the configured data source");
+  }
+
+  /** CREATE TABLE IF NOT EXISTS, then ADD COLUMN IF NOT EXISTS for each column. */
+  List<String> createTableStatements(Schema schema) {
     List<String> columns = new ArrayList<>();
-    for (Schema.Field f : schema.getFields()) {
-      boolean key = keyColumns.contains(f.getName());
-      columns.add(quote(f.getName()) + " " + sqlType(f.getType())
-          + (key || !f.getType().getNullable() ? " NOT NULL" : ""));
+    for (Schema.Field field : schema.getFields()) {
+      boolean notNull = getKeyColumns().contains(field.getName())
+          || !field.getType().getNullable();
+      columns.add(quote(field.getName()) + " " + sqlType(field.getType())
+          + (notNull ? " NOT NULL" : ""));
     }
-    if (runId != null) {
-      columns.add(quote(RUN_ID) + " text NOT NULL");
+    if (getRunId() != null) {
+      columns.add(quote(RUN_ID_COLUMN) + " text NOT NULL");
     }
-    String create = "CREATE TABLE IF NOT EXISTS " + quote(table) + " ("
-        + String.join(", ", columns) + ", PRIMARY KEY ("
-        + keyColumns.stream().map(JdbcUpsert::quote).collect(Collectors.joining(", ")) + "))";
-    // A newer schema's columns are added to an older table; dropped ones are left alone.
-    List<String> statements = new ArrayList<>(List.of(create));
-    for (Schema.Field f : schema.getFields()) {
-      statements.add("ALTER TABLE " + quote(table) + " ADD COLUMN IF NOT EXISTS "
-          + quote(f.getName()) + " " + sqlType(f.getType()));
+    List<String> statements = new ArrayList<>();
+    statements.add("CREATE TABLE IF NOT EXISTS " + quote(getTable()) + " ("
+        + String.join(", ", columns) + ", PRIMARY KEY (" + quotedList(getKeyColumns()) + "))");
+    // A table from an older schema gets the new columns (nullable: it may have rows);
+    // columns the schema dropped stay, unused.
+    for (Schema.Field field : schema.getFields()) {
+      statements.add("ALTER TABLE " + quote(getTable()) + " ADD COLUMN IF NOT EXISTS "
+          + quote(field.getName()) + " " + sqlType(field.getType()));
     }
-    if (runId != null) {
-      statements.add("ALTER TABLE " + quote(table) + " ADD COLUMN IF NOT EXISTS "
-          + quote(RUN_ID) + " text");
+    if (getRunId() != null) {
+      statements.add("ALTER TABLE " + quote(getTable()) + " ADD COLUMN IF NOT EXISTS "
+          + quote(RUN_ID_COLUMN) + " text");
     }
-    return String.join(";\n", statements);
+    return statements;
   }
 
-  String upsertSql(Schema schema) {
-    List<String> names = new ArrayList<>(schema.getFieldNames());
+  /** The upsert; parameters are the schema's fields in order, then the run id. */
+  String upsertStatement(Schema schema) {
+    List<String> columns = new ArrayList<>(schema.getFieldNames());
     List<String> values = new ArrayList<>();
-    for (Schema.Field f : schema.getFields()) {
-      values.add(isJson(f.getType()) ? "CAST(? AS jsonb)" : "?");
+    for (Schema.Field field : schema.getFields()) {
+      values.add(RowStatementSetter.isJson(field.getType()) ? "CAST(? AS jsonb)" : "?");
     }
-    if (runId != null) {
-      names.add(RUN_ID);
+    if (getRunId() != null) {
+      columns.add(RUN_ID_COLUMN);
       values.add("?");
     }
-    List<String> updates = names.stream().filter(n -> !keyColumns.contains(n))
-        .map(n -> quote(n) + " = EXCLUDED." + quote(n)).collect(Collectors.toList());
-    return "INSERT INTO " + quote(table) + " ("
-        + names.stream().map(JdbcUpsert::quote).collect(Collectors.joining(", "))
-        + ") VALUES (" + String.join(", ", values) + ") ON CONFLICT ("
-        + keyColumns.stream().map(JdbcUpsert::quote).collect(Collectors.joining(", "))
-        + ") " + (updates.isEmpty() ? "DO NOTHING" : "DO UPDATE SET "
-        + String.join(", ", updates));
+    List<String> updates = columns.stream()
+        .filter(column -> !getKeyColumns().contains(column))
+        .map(column -> quote(column) + " = EXCLUDED." + quote(column))
+        .collect(Collectors.toList());
+    return "INSERT INTO " + quote(getTable()) + " (" + quotedList(columns) + ") VALUES ("
+        + String.join(", ", values) + ") ON CONFLICT (" + quotedList(getKeyColumns()) + ") "
+        + (updates.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + String.join(", ", updates));
   }
 
-  private static boolean isJson(Schema.FieldType type) {
-    return switch (type.getTypeName()) {
-      case MAP, ARRAY, ITERABLE, ROW -> true;
-      default -> false;
-    };
+  /** Rows of earlier runs, and rows from before run ids were used (NULL run id). */
+  String deleteStaleStatement() {
+    return "DELETE FROM " + quote(getTable()) + " WHERE " + quote(RUN_ID_COLUMN)
+        + " IS DISTINCT FROM ?";
   }
 
-  private static String sqlType(Schema.FieldType type) {
+  static String sqlType(Schema.FieldType type) {
     return switch (type.getTypeName()) {
       case STRING -> "text";
       case BYTE, INT16, INT32 -> "integer";
@@ -247,140 +354,137 @@ public final class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollection<
       case DECIMAL -> "numeric";
       case BOOLEAN -> "boolean";
       case DATETIME -> "timestamptz";
+      case BYTES -> "bytea";
       case MAP, ARRAY, ITERABLE, ROW -> "jsonb";
-      default -> throw new IllegalArgumentException("no SQL column type for " + type);
+      case LOGICAL_TYPE -> sqlType(type.getLogicalType().getBaseType());
     };
   }
 
   private static String checkName(String name, String what) {
-    if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("Invalid " + what + " name '" + name
-          + "': use letters, digits and underscores, starting with a letter or underscore");
+    if (name == null || !NAME.matcher(name).matches() || name.length() > MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException("Invalid " + what + " name '" + name + "': use up to "
+          + MAX_NAME_LENGTH + " letters, digits and underscores, not starting with a digit");
     }
     return name;
   }
 
-  static String quote(String name) {
+  /** Names are checked against {@link #NAME}, so quoting cannot be escaped. */
+  private static String quote(String name) {
     return "\"" + name + "\"";
   }
 
-  /** The URL without its query string, where passwords may hide. */
-  static String redact(String url) {
-    int q = url.indexOf('?');
-    return q < 0 ? url : url.substring(0, q) + "?...";
-  }
-
-  /** Opens connections for the small statements around the write. */
-  private record Connector(String url, @Nullable String user, @Nullable String password)
-      implements java.io.Serializable {
-    Connection open() throws SQLException {
-      return user == null && password == null ? DriverManager.getConnection(url)
-          : DriverManager.getConnection(url, user, password);
-    }
-
-    @Override
-    public String toString() {
-      return "Connector[" + redact(url) + "]";
-    }
-  }
-
-  /** Runs one SQL script (DDL), or one DELETE with the run id as parameter. */
-  private static final class ExecuteSql extends DoFn<String, String> {
-    private final Connector connector;
-    private final @Nullable String runId;
-    private final Counter deleted = Metrics.counter(JdbcUpsert.class, "rows_deleted_stale");
-
-    ExecuteSql(Connector connector, @Nullable String runId) {
-      this.connector = connector;
-      this.runId = runId;
-    }
-
-    @ProcessElement
-    public void process(@Element String sql, OutputReceiver<String> out) throws SQLException {
-      try (Connection c = connector.open()) {
-        if (runId == null) {
-          try (Statement s = c.createStatement()) {
-            for (String statement : sql.split(";\n")) {
-              s.execute(statement);
-            }
-          }
-        } else {
-          try (PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, runId);
-            deleted.inc(s.executeUpdate());
-          }
-        }
-      } catch (SQLException e) {
-        throw new SQLException("Statement failed on " + redact(connector.url()) + ": "
-            + e.getMessage(), e.getSQLState(), e);
-      }
-      out.output(sql);
-    }
-  }
-
-  /** Binds a row's values, in schema order, then the run id. */
-  private static final class RowSetter implements JdbcIO.PreparedStatementSetter<Row> {
-    private final @Nullable String runId;
-    private final Counter upserted = Metrics.counter(JdbcUpsert.class, "rows_upserted");
-
-    RowSetter(@Nullable String runId) {
-      this.runId = runId;
-    }
-
-    @Override
-    public void setParameters(Row row, PreparedStatement statement) throws Exception {
-      Schema schema = row.getSchema();
-      for (int i = 0; i < schema.getFieldCount(); i++) {
-        set(statement, i + 1, schema.getField(i).getType(), row.getValue(i));
-      }
-      if (runId != null) {
-        statement.setString(schema.getFieldCount() + 1, runId);
-      }
-      upserted.inc();
-    }
-
-    private static void set(PreparedStatement s, int index, Schema.FieldType type, Object v)
-        throws SQLException {
-      if (isJson(type)) {
-        if (v == null) {
-          s.setNull(index, Types.VARCHAR);
-        } else {
-          Row wrapper = Row.withSchema(Schema.builder().addField("v", type).build())
-              .addValue(v).build();
-          String json = JsonLines.toJson(wrapper);
-          s.setString(index, json.substring("{\"v\":".length(), json.length() - 1));
-        }
-        return;
-      }
-      if (v == null) {
-        s.setNull(index, switch (type.getTypeName()) {
-          case STRING -> Types.VARCHAR;
-          case BYTE, INT16, INT32 -> Types.INTEGER;
-          case INT64 -> Types.BIGINT;
-          case FLOAT, DOUBLE -> Types.DOUBLE;
-          case DECIMAL -> Types.NUMERIC;
-          case BOOLEAN -> Types.BOOLEAN;
-          case DATETIME -> Types.TIMESTAMP_WITH_TIMEZONE;
-          default -> Types.OTHER;
-        });
-        return;
-      }
-      switch (type.getTypeName()) {
-        case STRING -> s.setString(index, (String) v);
-        case BYTE, INT16, INT32 -> s.setInt(index, ((Number) v).intValue());
-        case INT64 -> s.setLong(index, ((Number) v).longValue());
-        case FLOAT, DOUBLE -> s.setDouble(index, ((Number) v).doubleValue());
-        case DECIMAL -> s.setBigDecimal(index, (BigDecimal) v);
-        case BOOLEAN -> s.setBoolean(index, (Boolean) v);
-        case DATETIME -> s.setObject(index, OffsetDateTime.ofInstant(
-            java.time.Instant.ofEpochMilli(((ReadableInstant) v).getMillis()), ZoneOffset.UTC));
-        default -> throw new IllegalArgumentException("cannot bind " + type);
-      }
-    }
+  private static String quotedList(List<String> names) {
+    return names.stream().map(JdbcUpsert::quote).collect(Collectors.joining(", "));
   }
 
   @Override
-  public String toString() {
-    return "JdbcUpsert[" + table + " " + Arrays.toString(keyColumns.toArray()) + "]";
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("table", getTable()).withLabel("Table"))
+        .add(DisplayData.item("keyColumns", String.join(", ", getKeyColumns()))
+            .withLabel("Key columns"))
+        .addIfNotNull(DisplayData.item("jdbcUrl", JdbcUrl.mask(getJdbcUrl()))
+            .withLabel("JDBC URL"))
+        .addIfNotNull(DisplayData.item("username", getUsername()).withLabel("User"))
+        .addIfNotNull(DisplayData.item("runId", getRunId()).withLabel("Run id"))
+        .add(DisplayData.item("batchSize", getBatchSize()).withLabel("Batch size"));
+  }
+
+  /** Without the password, unlike the generated one. */
+  @Override
+  public final String toString() {
+    return "JdbcUpsert{table=" + getTable() + ", keyColumns=" + getKeyColumns() + ", jdbcUrl="
+        + JdbcUrl.mask(getJdbcUrl()) + ", runId=" + getRunId() + "}";
+  }
+
+  /** Opens a data source per DoFn instance for the small statements around the write. */
+  private abstract static class SqlFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
+    private final JdbcIO.DataSourceConfiguration config;
+    final String where;
+    private transient @Nullable DataSource dataSource;
+
+    SqlFn(JdbcIO.DataSourceConfiguration config, String where) {
+      this.config = config;
+      this.where = where;
+    }
+
+    @Setup
+    public void setup() {
+      dataSource = config.buildDatasource();
+    }
+
+    Connection connection() throws SQLException {
+      return dataSource.getConnection();
+    }
+
+    @Teardown
+    public void teardown() throws Exception {
+      if (dataSource instanceof AutoCloseable closeable) {
+        closeable.close();
+      }
+    }
+  }
+
+  /** Creates or extends the table; outputs its name once done. */
+  private static final class RunDdl extends SqlFn<String, String> {
+    private final List<String> statements;
+
+    RunDdl(JdbcIO.DataSourceConfiguration config, List<String> statements, String where) {
+      super(config, where);
+      this.statements = statements;
+    }
+
+    @ProcessElement
+    public void process(@Element String table, OutputReceiver<String> out) throws SQLException {
+      try (Connection connection = connection();
+          Statement statement = connection.createStatement()) {
+        for (String sql : statements) {
+          statement.execute(sql);
+        }
+      } catch (SQLException e) {
+        throw new SQLException("Creating " + where + " failed: " + e.getMessage(),
+            e.getSQLState(), e);
+      }
+      out.output(table);
+    }
+  }
+
+  /** Deletes the rows whose run id is not this run's. */
+  private static final class DeleteRowsOfOtherRuns extends SqlFn<String, Void> {
+    private final String delete;
+    private final Counter deleted = Metrics.counter(JdbcUpsert.class, "rows_deleted_stale");
+
+    DeleteRowsOfOtherRuns(JdbcIO.DataSourceConfiguration config, String delete, String where) {
+      super(config, where);
+      this.delete = delete;
+    }
+
+    @ProcessElement
+    public void process(@Element String runId) throws SQLException {
+      try (Connection connection = connection();
+          PreparedStatement statement = connection.prepareStatement(delete)) {
+        statement.setString(1, runId);
+        deleted.inc(statement.executeUpdate());
+      } catch (SQLException e) {
+        throw new SQLException("Deleting the rows of other runs from " + where + " failed: "
+            + e.getMessage(), e.getSQLState(), e);
+      }
+    }
+  }
+
+  /** Converts elements to rows and counts them. */
+  private static final class ToRow<T> extends DoFn<T, Row> {
+    private final SerializableFunction<T, Row> toRow;
+    private final Counter upserted = Metrics.counter(JdbcUpsert.class, "rows_upserted");
+
+    ToRow(SerializableFunction<T, Row> toRow) {
+      this.toRow = toRow;
+    }
+
+    @ProcessElement
+    public void process(@Element T element, OutputReceiver<Row> out) {
+      out.output(toRow.apply(element));
+      upserted.inc();
+    }
   }
 }

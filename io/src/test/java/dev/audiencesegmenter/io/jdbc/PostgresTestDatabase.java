@@ -14,6 +14,12 @@ import java.util.UUID;
  * (it also runs as root), or, when {@code AUDIENCE_SEGMENTER_TEST_JDBC_URL} is set, that
  * external database. Each instance works in a fresh schema of its own, so test classes do not
  * see each other's tables; {@link #jdbcUrl()} selects it through {@code currentSchema}.
+ *
+ * <pre>{@code
+ * static PostgresTestDatabase db;
+ * @BeforeAll static void start() { db = PostgresTestDatabase.start(); }
+ * @AfterAll static void stop() throws Exception { db.close(); }
+ * }</pre>
  */
 public final class PostgresTestDatabase implements AutoCloseable {
   public static final String EXTERNAL_URL_ENV = "AUDIENCE_SEGMENTER_TEST_JDBC_URL";
@@ -27,6 +33,7 @@ public final class PostgresTestDatabase implements AutoCloseable {
     this.baseUrl = baseUrl;
   }
 
+  /** Starts the embedded server (or connects to the external one) and creates the schema. */
   public static PostgresTestDatabase start() {
     String external = System.getenv(EXTERNAL_URL_ENV);
     try {
@@ -54,10 +61,12 @@ public final class PostgresTestDatabase implements AutoCloseable {
     return baseUrl + (baseUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
   }
 
+  /** A new connection to this instance's schema; the caller closes it. */
   public Connection connection() throws SQLException {
     return DriverManager.getConnection(jdbcUrl());
   }
 
+  /** Drops the schema and stops the embedded server. */
   @Override
   public void close() throws IOException, SQLException {
     try (Connection c = DriverManager.getConnection(baseUrl);
