@@ -10,6 +10,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -50,6 +51,12 @@ public abstract class ConnectedComponents
   public static final int DEFAULT_MAX_ROUNDS = 20;
 
   public static final int DEFAULT_BUCKETS = 64;
+
+  /**
+   * Distribution metric whose maximum is the number of rounds that changed the graph: the
+   * rounds a run needed (0 when every component was a star already).
+   */
+  public static final String ROUNDS_METRIC = "identity_graph_rounds";
 
   public abstract int getMaxRounds();
 
@@ -98,16 +105,18 @@ public abstract class ConnectedComponents
   public PCollection<KV<String, String>> expand(PCollection<KV<String, String>> input) {
     int buckets = getBuckets();
     PCollection<KV<String, String>> edges =
-        input.apply("CanonicalEdges", new Step(buckets, StepKind.CANONICAL));
+        input.apply("CanonicalEdges", new Step(buckets, StepKind.CANONICAL, 0));
     for (int round = 1; round <= getMaxRounds(); round++) {
       edges =
           edges
-              .apply("Round" + round + "/LargeStar", new Step(buckets, StepKind.LARGE_STAR))
-              .apply("Round" + round + "/SmallStar", new Step(buckets, StepKind.SMALL_STAR));
+              .apply("Round" + round + "/LargeStar",
+                  new Step(buckets, StepKind.LARGE_STAR, round))
+              .apply("Round" + round + "/SmallStar",
+                  new Step(buckets, StepKind.SMALL_STAR, round));
     }
     PCollection<Long> checked =
         edges
-            .apply("Convergence/NotInAStar", new Step(buckets, StepKind.CHECK))
+            .apply("Convergence/NotInAStar", new Step(buckets, StepKind.CHECK, 0))
             .apply("Convergence/Count", ParDo.of(new CountOne()))
             .apply("Convergence/Sum", Sum.longsGlobally())
             .apply("Convergence/Check", ParDo.of(new FailIfUnconverged(getMaxRounds())));
@@ -117,7 +126,7 @@ public abstract class ConnectedComponents
         .apply("NodesAndStars", Flatten.pCollections())
         .apply("WaitForConvergenceCheck", Wait.on(checked))
         .setCoder(EDGE)
-        .apply("Label", new Step(buckets, StepKind.LABEL));
+        .apply("Label", new Step(buckets, StepKind.LABEL, 0));
   }
 
   private enum StepKind { CANONICAL, LARGE_STAR, SMALL_STAR, CHECK, LABEL }
@@ -131,10 +140,12 @@ public abstract class ConnectedComponents
       extends PTransform<PCollection<KV<String, String>>, PCollection<KV<String, String>>> {
     private final int buckets;
     private final StepKind kind;
+    private final int round;
 
-    Step(int buckets, StepKind kind) {
+    Step(int buckets, StepKind kind, int round) {
       this.buckets = buckets;
       this.kind = kind;
+      this.round = round;
     }
 
     @Override
@@ -143,7 +154,7 @@ public abstract class ConnectedComponents
           .apply("ToBuckets", ParDo.of(new ToBuckets(buckets, kind)))
           .setCoder(BUCKETED)
           .apply("GroupByBucket", GroupByKey.create())
-          .apply("Relink", ParDo.of(new Relink(kind)))
+          .apply("Relink", ParDo.of(new Relink(kind, round)))
           .setCoder(EDGE);
     }
   }
@@ -201,9 +212,13 @@ public abstract class ConnectedComponents
   private static final class Relink
       extends DoFn<KV<Integer, Iterable<KV<String, String>>>, KV<String, String>> {
     private final StepKind kind;
+    private final int round;
+    private final Distribution rounds =
+        Metrics.distribution(ConnectedComponents.class, ROUNDS_METRIC);
 
-    Relink(StepKind kind) {
+    Relink(StepKind kind, int round) {
       this.kind = kind;
+      this.round = round;
     }
 
     @ProcessElement
@@ -213,8 +228,29 @@ public abstract class ConnectedComponents
       for (KV<String, String> e : bucket.getValue()) {
         neighbours.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(e.getValue());
       }
+      boolean changed = false;
       for (Map.Entry<String, Set<String>> node : neighbours.entrySet()) {
+        changed |= changes(node.getKey(), node.getValue());
         relink(node.getKey(), node.getValue(), out);
+      }
+      if (changed) {
+        rounds.update(round); // its maximum is the last round that changed the graph
+      }
+    }
+
+    /** Whether relinking u moves any edge: the graph is not yet a set of stars around u. */
+    private boolean changes(String u, Set<String> around) {
+      switch (kind) {
+        case LARGE_STAR -> {
+          String min = min(u, around);
+          return !min.equals(u) && around.stream().anyMatch(v -> v.compareTo(u) > 0);
+        }
+        case SMALL_STAR -> {
+          return around.size() > 1;
+        }
+        default -> {
+          return false;
+        }
       }
     }
 

@@ -15,6 +15,8 @@ import java.util.TreeMap;
  * a local part and a domain; phones become E.164 ({@code +14155550132}) with libphonenumber,
  * reading numbers without a country code in the default region, and must be valid numbers;
  * any other type is trimmed. A value that is blank or invalid is dropped: it never links.
+ * Optionally, emails of well-known providers are reduced to their inbox ({@link
+ * EmailProviderRules}).
  */
 public final class IdentifierNormalizer implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -23,19 +25,29 @@ public final class IdentifierNormalizer implements Serializable {
   public static final String PHONE = "phone";
 
   private final String defaultRegion;
+  private final boolean emailProviderRules;
 
-  private IdentifierNormalizer(String defaultRegion) {
+  private IdentifierNormalizer(String defaultRegion, boolean emailProviderRules) {
     this.defaultRegion = defaultRegion;
+    this.emailProviderRules = emailProviderRules;
   }
 
   /** A normalizer reading national phone numbers in {@code defaultRegion} (ISO 3166, "US"). */
   public static IdentifierNormalizer create(String defaultRegion) {
+    return create(defaultRegion, false);
+  }
+
+  /**
+   * As {@link #create(String)}, optionally applying email provider rules (see {@link
+   * EmailProviderRules}).
+   */
+  public static IdentifierNormalizer create(String defaultRegion, boolean emailProviderRules) {
     if (defaultRegion == null
         || !PhoneNumberUtil.getInstance().getSupportedRegions().contains(defaultRegion)) {
       throw new IllegalArgumentException("Default phone region must be a two-letter ISO 3166 "
           + "region that libphonenumber knows, like US or GB; got '" + defaultRegion + "'");
     }
-    return new IdentifierNormalizer(defaultRegion);
+    return new IdentifierNormalizer(defaultRegion, emailProviderRules);
   }
 
   public String getDefaultRegion() {
@@ -75,13 +87,13 @@ public final class IdentifierNormalizer implements Serializable {
     return out;
   }
 
-  private static Optional<String> email(String value) {
+  private Optional<String> email(String value) {
     String email = value.toLowerCase(Locale.ROOT);
     int at = email.lastIndexOf('@');
     if (at <= 0 || at == email.length() - 1 || email.chars().anyMatch(Character::isWhitespace)) {
       return Optional.empty();
     }
-    return Optional.of(email);
+    return Optional.of(emailProviderRules ? EmailProviderRules.apply(email, at) : email);
   }
 
   private Optional<String> phone(String value) {

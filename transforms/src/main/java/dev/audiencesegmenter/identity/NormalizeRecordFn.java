@@ -16,11 +16,12 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
- * Normalizes the identifiers of one record (event or profile) and emits: the record keyed by
- * its smallest identifier node, the links between its identifiers (a star around the smallest,
- * which connects them all with the fewest edges), or a dead letter when none is valid.
+ * Normalizes the identifiers of one record (event or profile) and emits the record with its
+ * normalized identifiers, every ordered pair of its identifier nodes and every node paired
+ * with itself (what {@link FindJunkIdentifiers} counts), or a dead letter when no identifier is
+ * valid.
  */
-class NormalizeRecordFn<T> extends DoFn<T, KV<String, T>> {
+class NormalizeRecordFn<T> extends DoFn<T, T> {
   static final String STEP = "ResolveIdentities/Normalize";
 
   /** Reads and replaces a record's identifier map. */
@@ -33,8 +34,8 @@ class NormalizeRecordFn<T> extends DoFn<T, KV<String, T>> {
   private final IdentifierNormalizer normalizer;
   private final IdentifierAccess<T> access;
   private final SerializableFunction<T, Row> toRow;
-  private final TupleTag<KV<String, T>> mainTag;
-  private final TupleTag<KV<String, String>> edgesTag;
+  private final TupleTag<T> mainTag;
+  private final TupleTag<KV<String, String>> pairsTag;
   private final TupleTag<DeadLetter> deadLetterTag;
 
   private final Counter invalid = Metrics.counter(ResolveIdentities.class, "identifiers_invalid");
@@ -43,13 +44,13 @@ class NormalizeRecordFn<T> extends DoFn<T, KV<String, T>> {
   private final Counter records = Metrics.counter(ResolveIdentities.class, "records_resolved");
 
   NormalizeRecordFn(IdentifierNormalizer normalizer, IdentifierAccess<T> access,
-      SerializableFunction<T, Row> toRow, TupleTag<KV<String, T>> mainTag,
-      TupleTag<KV<String, String>> edgesTag, TupleTag<DeadLetter> deadLetterTag) {
+      SerializableFunction<T, Row> toRow, TupleTag<T> mainTag,
+      TupleTag<KV<String, String>> pairsTag, TupleTag<DeadLetter> deadLetterTag) {
     this.mainTag = mainTag;
     this.normalizer = normalizer;
     this.access = access;
     this.toRow = toRow;
-    this.edgesTag = edgesTag;
+    this.pairsTag = pairsTag;
     this.deadLetterTag = deadLetterTag;
   }
 
@@ -73,14 +74,15 @@ class NormalizeRecordFn<T> extends DoFn<T, KV<String, T>> {
           JsonLines.toJson(toRow.apply(record))));
       return;
     }
-    TreeSet<String> nodes = new TreeSet<>();
+    List<String> nodes = new ArrayList<>();
     normalized.forEach((type, value) -> nodes.add(IdentifierNode.of(type, value)));
-    String smallest = nodes.first();
-    for (String node : nodes) {
-      out.get(edgesTag).output(KV.of(smallest, node));
+    for (String a : nodes) {
+      for (String b : nodes) {
+        out.get(pairsTag).output(KV.of(a, b));
+      }
     }
     records.inc();
-    out.get(mainTag).output(KV.of(smallest, access.with(record, normalized)));
+    out.get(mainTag).output(access.with(record, normalized));
   }
 
 }

@@ -4,6 +4,8 @@ import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerIdentity;
 import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.IdentityChange;
+import dev.audiencesegmenter.model.JunkIdentifier;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -16,10 +18,13 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
@@ -57,12 +62,17 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
   public static final TupleTag<CustomerEvent> EVENTS = new TupleTag<>("events") {};
   public static final TupleTag<ProfileAttributes> PROFILES = new TupleTag<>("profiles") {};
+  /** Optional: the previous run's identities, to keep customer ids stable. */
+  public static final TupleTag<CustomerIdentity> PREVIOUS_IDENTITIES =
+      new TupleTag<>("previousIdentities") {};
 
   public abstract String getDefaultRegion();
 
   public abstract int getMaxRounds();
 
   public abstract int getBuckets();
+
+  public abstract IdentityRules getRules();
 
   abstract Builder toBuilder();
 
@@ -71,7 +81,19 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .setDefaultRegion("US")
         .setMaxRounds(ConnectedComponents.DEFAULT_MAX_ROUNDS)
         .setBuckets(ConnectedComponents.DEFAULT_BUCKETS)
+        .setRules(IdentityRules.defaults())
         .build();
+  }
+
+  /**
+   * Identifier priorities and limits, junk rules and email provider rules (default: {@link
+   * IdentityRules#defaults()}).
+   */
+  public ResolveIdentities withRules(IdentityRules rules) {
+    if (rules == null) {
+      throw new IllegalArgumentException("rules must not be null");
+    }
+    return toBuilder().setRules(rules).build();
   }
 
   /** Region for phone numbers written without a country code (ISO 3166, default "US"). */
@@ -103,6 +125,13 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     return profiles == null ? tuple : tuple.and(PROFILES, profiles);
   }
 
+  /** As {@link #inputs}, with the previous run's identities to keep customer ids stable. */
+  public static PCollectionTuple inputs(PCollection<CustomerEvent> events,
+      @Nullable PCollection<ProfileAttributes> profiles,
+      PCollection<CustomerIdentity> previousIdentities) {
+    return inputs(events, profiles).and(PREVIOUS_IDENTITIES, previousIdentities);
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setDefaultRegion(String region);
@@ -110,6 +139,8 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     abstract Builder setMaxRounds(int maxRounds);
 
     abstract Builder setBuckets(int buckets);
+
+    abstract Builder setRules(IdentityRules rules);
 
     abstract ResolveIdentities build();
   }
@@ -121,31 +152,62 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
           "ResolveIdentities needs events under ResolveIdentities.EVENTS; use inputs(..)");
     }
     Pipeline pipeline = input.getPipeline();
-    IdentifierNormalizer normalizer = IdentifierNormalizer.create(getDefaultRegion());
+    IdentifierNormalizer normalizer = IdentifierNormalizer.create(getDefaultRegion(),
+        getRules().getEmailProviderRules());
     PCollection<CustomerEvent> events = input.get(EVENTS);
     PCollection<ProfileAttributes> profiles = input.has(PROFILES)
         ? input.get(PROFILES)
         : pipeline.apply("NoProfiles", Create.empty(schemaCoder(pipeline,
             ProfileAttributes.class)));
 
-    TupleTag<KV<String, CustomerEvent>> eventsTag = new TupleTag<>("events") {};
-    TupleTag<KV<String, ProfileAttributes>> profilesTag = new TupleTag<>("profiles") {};
+    TupleTag<CustomerEvent> eventsTag = new TupleTag<>("events") {};
+    TupleTag<ProfileAttributes> profilesTag = new TupleTag<>("profiles") {};
     PCollectionTuple normalizedEvents = normalize("NormalizeEvents", events, normalizer,
         new EventIdentifiers(), eventsTag);
     PCollectionTuple normalizedProfiles = normalize("NormalizeProfiles", profiles, normalizer,
         new ProfileIdentifiers(), profilesTag);
 
-    PCollection<KV<String, String>> labels =
-        PCollectionList.of(normalizedEvents.get(EDGES))
-            .and(normalizedProfiles.get(EDGES))
-            .apply("AllLinks", Flatten.pCollections())
-            .apply("LinkIdentifiers",
-                ConnectedComponents.create().withMaxRounds(getMaxRounds())
-                    .withBuckets(getBuckets()));
-    PCollection<KV<String, String>> customerIds = labels
-        .apply("CustomerIds", MapElements
-            .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-            .via(kv -> KV.of(kv.getKey(), CustomerIds.fromSmallestNode(kv.getValue()))));
+    PCollection<KV<String, JunkIdentifier>> junk =
+        PCollectionList.of(normalizedEvents.get(PAIRS))
+            .and(normalizedProfiles.get(PAIRS))
+            .apply("AllPairs", Flatten.pCollections())
+            .apply("FindJunkIdentifiers", new FindJunkIdentifiers(getRules()));
+    PCollectionView<Map<String, JunkIdentifier>> junkView = junk.apply("JunkView",
+        View.asMap());
+
+    TupleTag<KV<String, CustomerEvent>> keyedEventsTag = new TupleTag<>("keyedEvents") {};
+    TupleTag<KV<String, ProfileAttributes>> keyedProfilesTag =
+        new TupleTag<>("keyedProfiles") {};
+    PCollectionTuple linkedEvents = link("LinkEvents", normalizedEvents.get(eventsTag)
+        .setCoder(events.getCoder()), new EventIdentifiers(), events.getToRowFunction(),
+        junkView, keyedEventsTag);
+    PCollectionTuple linkedProfiles = link("LinkProfiles", normalizedProfiles.get(profilesTag)
+        .setCoder(profiles.getCoder()), new ProfileIdentifiers(), profiles.getToRowFunction(),
+        junkView, keyedProfilesTag);
+
+    PCollection<KV<String, String>> edges = PCollectionList.of(linkedEvents.get(EDGES))
+        .and(linkedProfiles.get(EDGES))
+        .apply("AllLinks", Flatten.pCollections());
+    PCollection<KV<String, String>> labels = edges
+        .apply("LinkIdentifiers", ConnectedComponents.create().withMaxRounds(getMaxRounds())
+            .withBuckets(getBuckets()))
+        .apply("CountCustomers", ParDo.of(new CountCustomers()))
+        .setCoder(keyedCoder(StringUtf8Coder.of()));
+
+    PCollection<KV<String, String>> customerIds;
+    PCollection<IdentityChange> changes;
+    if (input.has(PREVIOUS_IDENTITIES)) {
+      PCollectionTuple stable = labels.apply("StableCustomerIds",
+          new StableCustomerIds(input.get(PREVIOUS_IDENTITIES), edges));
+      customerIds = stable.get(StableCustomerIds.IDS);
+      changes = stable.get(StableCustomerIds.CHANGES);
+    } else {
+      customerIds = labels.apply("CustomerIds", MapElements
+          .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+          .via(kv -> KV.of(kv.getKey(), CustomerIds.fromSmallestNode(kv.getValue()))));
+      changes = pipeline.apply("NoChanges", Create.empty(schemaCoder(pipeline,
+          IdentityChange.class)));
+    }
     PCollection<CustomerIdentity> identities = customerIds.apply("Identities",
         MapElements.into(TypeDescriptor.of(CustomerIdentity.class))
             .via(kv -> {
@@ -153,30 +215,72 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
               return CustomerIdentity.create(kv.getValue(), node[0], node[1]);
             }))
         .setCoder(schemaCoder(pipeline, CustomerIdentity.class));
+    identities.apply("CheckLimits", new CountCustomersOverLimit(getRules()));
 
-    PCollection<KV<String, CustomerEvent>> keyedEvents = normalizedEvents.get(eventsTag).apply(
-        "AttachCustomerIdToEvents", new AttachCustomerIds<>(customerIds, events.getCoder(), getBuckets()));
-    PCollection<KV<String, ProfileAttributes>> keyedProfiles = normalizedProfiles.get(profilesTag).apply(
-        "AttachCustomerIdToProfiles", new AttachCustomerIds<>(customerIds, profiles.getCoder(), getBuckets()));
+    PCollection<KV<String, CustomerEvent>> keyedEvents = linkedEvents.get(keyedEventsTag).apply(
+        "AttachCustomerIdToEvents", new AttachCustomerIds<>(customerIds, events.getCoder(),
+            getBuckets()));
+    PCollection<KV<String, ProfileAttributes>> keyedProfiles =
+        linkedProfiles.get(keyedProfilesTag).apply("AttachCustomerIdToProfiles",
+            new AttachCustomerIds<>(customerIds, profiles.getCoder(), getBuckets()));
     PCollection<DeadLetter> deadLetters = PCollectionList.of(normalizedEvents.get(DEAD_LETTERS))
         .and(normalizedProfiles.get(DEAD_LETTERS))
+        .and(linkedEvents.get(DEAD_LETTERS))
+        .and(linkedProfiles.get(DEAD_LETTERS))
         .apply("DeadLetters", Flatten.pCollections());
-    return new Result(pipeline, identities, keyedEvents, keyedProfiles, deadLetters);
+    PCollection<JunkIdentifier> junkRows = junk.apply("JunkRows", Values.create())
+        .setCoder(schemaCoder(pipeline, JunkIdentifier.class));
+    return new Result(pipeline, identities, keyedEvents, keyedProfiles, deadLetters, junkRows,
+        changes);
   }
 
+  private static final TupleTag<KV<String, String>> PAIRS = new TupleTag<>("pairs") {};
   private static final TupleTag<KV<String, String>> EDGES = new TupleTag<>("links") {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters") {};
 
   private static <T> PCollectionTuple normalize(String name, PCollection<T> records,
       IdentifierNormalizer normalizer, NormalizeRecordFn.IdentifierAccess<T> access,
-      TupleTag<KV<String, T>> mainTag) {
+      TupleTag<T> mainTag) {
     PCollectionTuple out = records.apply(name, ParDo.of(new NormalizeRecordFn<>(normalizer,
-            access, records.getToRowFunction(), mainTag, EDGES, DEAD_LETTERS))
+            access, records.getToRowFunction(), mainTag, PAIRS, DEAD_LETTERS))
+        .withOutputTags(mainTag, TupleTagList.of(PAIRS).and(DEAD_LETTERS)));
+    out.get(mainTag).setCoder(records.getCoder());
+    out.get(PAIRS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    out.get(DEAD_LETTERS).setCoder(schemaCoder(records.getPipeline(), DeadLetter.class));
+    return out;
+  }
+
+  private <T> PCollectionTuple link(String name, PCollection<T> records,
+      NormalizeRecordFn.IdentifierAccess<T> access,
+      org.apache.beam.sdk.transforms.SerializableFunction<T, org.apache.beam.sdk.values.Row> toRow,
+      PCollectionView<Map<String, JunkIdentifier>> junk, TupleTag<KV<String, T>> mainTag) {
+    PCollectionTuple out = records.apply(name, ParDo.of(new LinkRecordFn<>(access, getRules(),
+            toRow, junk, mainTag, EDGES, DEAD_LETTERS))
+        .withSideInputs(junk)
         .withOutputTags(mainTag, TupleTagList.of(EDGES).and(DEAD_LETTERS)));
     out.get(mainTag).setCoder(keyedCoder(records.getCoder()));
     out.get(EDGES).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
     out.get(DEAD_LETTERS).setCoder(schemaCoder(records.getPipeline(), DeadLetter.class));
     return out;
+  }
+
+  /** Counts identifiers and customers (a node labelled with itself is its customer's root). */
+  private static final class CountCustomers
+      extends org.apache.beam.sdk.transforms.DoFn<KV<String, String>, KV<String, String>> {
+    private final org.apache.beam.sdk.metrics.Counter identifiers =
+        org.apache.beam.sdk.metrics.Metrics.counter(ResolveIdentities.class, "identifiers");
+    private final org.apache.beam.sdk.metrics.Counter customers =
+        org.apache.beam.sdk.metrics.Metrics.counter(ResolveIdentities.class, "customers");
+
+    @ProcessElement
+    public void process(@Element KV<String, String> label,
+        OutputReceiver<KV<String, String>> out) {
+      identifiers.inc();
+      if (label.getKey().equals(label.getValue())) {
+        customers.inc();
+      }
+      out.output(label);
+    }
   }
 
   private static final class EventIdentifiers
@@ -225,8 +329,12 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     private static final TupleTag<KV<String, ProfileAttributes>> KEYED_PROFILES =
         new TupleTag<>("keyedProfiles");
     private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters");
+    private static final TupleTag<JunkIdentifier> JUNK = new TupleTag<>("junk");
+    private static final TupleTag<IdentityChange> CHANGES = new TupleTag<>("changes");
 
     private final Pipeline pipeline;
+    private final PCollection<JunkIdentifier> junk;
+    private final PCollection<IdentityChange> changes;
     private final PCollection<CustomerIdentity> identities;
     private final PCollection<KV<String, CustomerEvent>> events;
     private final PCollection<KV<String, ProfileAttributes>> profiles;
@@ -235,8 +343,11 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     Result(Pipeline pipeline, PCollection<CustomerIdentity> identities,
         PCollection<KV<String, CustomerEvent>> events,
         PCollection<KV<String, ProfileAttributes>> profiles,
-        PCollection<DeadLetter> deadLetters) {
+        PCollection<DeadLetter> deadLetters, PCollection<JunkIdentifier> junk,
+        PCollection<IdentityChange> changes) {
       this.pipeline = pipeline;
+      this.junk = junk;
+      this.changes = changes;
       this.identities = identities;
       this.events = events;
       this.profiles = profiles;
@@ -258,6 +369,19 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
       return profiles;
     }
 
+    /** Identifier values that were not used for linking, and why: {@code junk-identifiers/}. */
+    public PCollection<JunkIdentifier> getJunkIdentifiers() {
+      return junk;
+    }
+
+    /**
+     * Merges and splits against the previous run's identities ({@code merges/}); empty without
+     * previous identities.
+     */
+    public PCollection<IdentityChange> getChanges() {
+      return changes;
+    }
+
     /** Records left without a valid identifier. */
     public PCollection<DeadLetter> getDeadLetters() {
       return deadLetters;
@@ -271,7 +395,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     @Override
     public Map<TupleTag<?>, PValue> expand() {
       return Map.of(IDENTITIES, identities, KEYED_EVENTS, events, KEYED_PROFILES, profiles,
-          DEAD_LETTERS, deadLetters);
+          DEAD_LETTERS, deadLetters, JUNK, junk, CHANGES, changes);
     }
 
     @Override

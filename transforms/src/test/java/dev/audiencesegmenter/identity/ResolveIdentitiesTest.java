@@ -129,8 +129,9 @@ class ResolveIdentitiesTest {
           "user_id", String.format("n%04d", i + 1))));
     }
     Collections.shuffle(chain, new Random(7));
+    // Without limits: with the default one user_id per customer this chain would be cut.
     ResolveIdentities.Result r = ResolveIdentities.inputs(p.apply(Create.of(chain)), null)
-        .apply(ResolveIdentities.create());
+        .apply(ResolveIdentities.create().withRules(IdentityRules.withoutLimits()));
     String id = expectedId("crm_id:xn0001");
     PAssert.that(r.getEvents().apply(Values.create()).apply("Count", Count.globally()))
         .containsInAnyOrder((long) 2 * length);
@@ -179,7 +180,8 @@ class ResolveIdentitiesTest {
           "user_id", String.format("u%03d", i + 1))));
     }
     ResolveIdentities.inputs(p.apply(Create.of(chain)), null)
-        .apply(ResolveIdentities.create().withMaxRounds(1));
+        .apply(ResolveIdentities.create().withRules(IdentityRules.withoutLimits())
+            .withMaxRounds(1));
     PipelineExecutionException e =
         assertThrows(PipelineExecutionException.class, () -> p.run().waitUntilFinish());
     assertTrue(e.getMessage().contains("did not converge in 1 rounds"), e.getMessage());

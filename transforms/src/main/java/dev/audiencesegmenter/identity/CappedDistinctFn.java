@@ -1,0 +1,104 @@
+package dev.audiencesegmenter.identity;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.Combine;
+
+/**
+ * The smallest {@code cap} distinct values of a key, and whether there were more. Memory per
+ * key is bounded whatever the data: a junk value seen on a million records costs {@code cap}
+ * strings, not a million. The result is the same in any merge order.
+ */
+final class CappedDistinctFn
+    extends Combine.CombineFn<String, CappedDistinctFn.Values, CappedDistinctFn.Values> {
+  private final int cap;
+
+  CappedDistinctFn(int cap) {
+    this.cap = cap;
+  }
+
+  /** Sorted distinct values, at most the cap; {@code overflow} when some were dropped. */
+  static final class Values {
+    final TreeSet<String> values = new TreeSet<>();
+    boolean overflow;
+
+    void add(String value, int cap) {
+      if (values.add(value) && values.size() > cap) {
+        values.pollLast();
+        overflow = true;
+      }
+    }
+
+    /** The count, or more than the cap when overflowed. */
+    int count() {
+      return overflow ? values.size() + 1 : values.size();
+    }
+  }
+
+  @Override
+  public Values createAccumulator() {
+    return new Values();
+  }
+
+  @Override
+  public Values addInput(Values acc, String value) {
+    acc.add(value, cap);
+    return acc;
+  }
+
+  @Override
+  public Values mergeAccumulators(Iterable<Values> accumulators) {
+    Values merged = new Values();
+    for (Values acc : accumulators) {
+      merged.overflow |= acc.overflow;
+      acc.values.forEach(v -> merged.add(v, cap));
+    }
+    return merged;
+  }
+
+  @Override
+  public Values extractOutput(Values acc) {
+    return acc;
+  }
+
+  @Override
+  public Coder<Values> getAccumulatorCoder(CoderRegistry registry, Coder<String> inputCoder) {
+    return new ValuesCoder();
+  }
+
+  @Override
+  public Coder<Values> getDefaultOutputCoder(CoderRegistry registry, Coder<String> inputCoder) {
+    return new ValuesCoder();
+  }
+
+  static final class ValuesCoder extends CustomCoder<Values> {
+    private static final Coder<List<String>> LIST = ListCoder.of(StringUtf8Coder.of());
+
+    @Override
+    public void encode(Values v, OutputStream out) throws IOException {
+      VarIntCoder.of().encode(v.overflow ? 1 : 0, out);
+      LIST.encode(new ArrayList<>(v.values), out);
+    }
+
+    @Override
+    public Values decode(InputStream in) throws IOException {
+      Values v = new Values();
+      v.overflow = VarIntCoder.of().decode(in) == 1;
+      v.values.addAll(LIST.decode(in));
+      return v;
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+  }
+}

@@ -1,0 +1,263 @@
+package dev.audiencesegmenter.identity;
+
+import dev.audiencesegmenter.model.JunkIdentifier;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Distinct;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+
+/**
+ * Finds the identifier values that must not link, from the co-occurrence pairs of the records
+ * ({@code KV(node, other node)} for every ordered pair of identifiers on one record, and
+ * {@code KV(node, node)} for every identifier): placeholders, blocked values, values seen with
+ * more than {@code maxFanOut} distinct identifiers of one other type, and values whose links
+ * would break a per-customer limit (see {@link IdentityRules}).
+ *
+ * <p>The limit rule is applied where the conflict is visible on one identifier: an identifier
+ * seen with more values of a higher-priority type than that type's limit (an email on two
+ * user ids' records, when a customer may have one user id) is dropped; when an identifier is
+ * seen with more values of a lower-priority type than its limit (a user id with six emails, at
+ * most five), the smallest values by text are kept and the rest dropped. Both rules are
+ * deterministic. Conflicts that only appear through a chain of records are counted by
+ * {@link ResolveIdentities} ({@code customers_over_limit}) but not split.
+ *
+ * <p>Output: {@code KV(node, junk row)} once per excluded node, with its exact fan-out.
+ */
+final class FindJunkIdentifiers
+    extends PTransform<PCollection<KV<String, String>>, PCollection<KV<String, JunkIdentifier>>> {
+  static final String PLACEHOLDER = "placeholder";
+  static final String BLOCKED = "blocked";
+  static final String FAN_OUT = "fan_out";
+  static final String OVER_LIMIT = "over_limit";
+
+  private static final char SEP = '\u0000';
+
+  private final IdentityRules rules;
+
+  FindJunkIdentifiers(IdentityRules rules) {
+    this.rules = rules;
+  }
+
+  @Override
+  public PCollection<KV<String, JunkIdentifier>> expand(PCollection<KV<String, String>> pairs) {
+    int maxLimit = 1;
+    for (String type : rules.getPriorities()) {
+      Integer limit = rules.limit(type);
+      if (limit != null) {
+        maxLimit = Math.max(maxLimit, limit);
+      }
+    }
+    int cap = Math.max(rules.getMaxFanOut(), maxLimit) + 1;
+    KvCoder<String, String> stringPairs = KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
+
+    PCollection<KV<String, String>> reasons = pairs
+        .apply("ByNodeAndOtherType", ParDo.of(new ByNodeAndOtherType()))
+        .setCoder(stringPairs)
+        .apply("DistinctNeighbours", Combine.perKey(new CappedDistinctFn(cap)))
+        .apply("ApplyRules", ParDo.of(new ApplyRules(rules)))
+        .setCoder(stringPairs)
+        // One reason per node: the first in the order placeholder, blocked, fan_out, over_limit.
+        .apply("OneReasonPerNode", Combine.perKey(new FirstReason()));
+
+    // Exact fan-out of the (few) excluded nodes, for the report.
+    PCollectionView<Map<String, String>> excluded = reasons.apply("ExcludedView", View.asMap());
+    KvCoder<String, KV<String, Long>> typedCounts = KvCoder.of(StringUtf8Coder.of(),
+        KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+    PCollection<KV<String, KV<String, Long>>> fanOut = pairs
+        .apply("PairsOfExcluded", ParDo.of(new PairsOfExcluded(excluded))
+            .withSideInputs(excluded))
+        .setCoder(stringPairs)
+        .apply("DistinctPairs", Distinct.create())
+        .apply("CountPerType", Count.perKey())
+        .apply("ByNode", ParDo.of(new ByNode()))
+        .setCoder(typedCounts)
+        .apply("LargestType", Combine.perKey(new LargestFanOut()))
+        .setCoder(typedCounts);
+
+    TupleTag<String> reasonTag = new TupleTag<>();
+    TupleTag<KV<String, Long>> fanOutTag = new TupleTag<>();
+    return KeyedPCollectionTuple.of(reasonTag, reasons)
+        .and(fanOutTag, fanOut)
+        .apply("JoinReasonAndFanOut", CoGroupByKey.create())
+        .apply("ToRows", ParDo.of(new ToRows(reasonTag, fanOutTag)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(),
+            ResolveIdentities.schemaCoder(pairs.getPipeline(), JunkIdentifier.class)));
+  }
+
+  private static String typeOf(String node) {
+    return node.substring(0, node.indexOf(':'));
+  }
+
+  private static final class ByNodeAndOtherType extends DoFn<KV<String, String>, KV<String,
+      String>> {
+    @ProcessElement
+    public void process(@Element KV<String, String> pair, OutputReceiver<KV<String, String>> out) {
+      out.output(KV.of(pair.getKey() + SEP + typeOf(pair.getValue()), pair.getValue()));
+    }
+  }
+
+  /** Emits {@code KV(node, reason \0 detail)} for every node a rule excludes. */
+  private static final class ApplyRules
+      extends DoFn<KV<String, CappedDistinctFn.Values>, KV<String, String>> {
+    private final IdentityRules rules;
+    private final Counter placeholders =
+        Metrics.counter(ResolveIdentities.class, "identifiers_placeholder");
+
+    ApplyRules(IdentityRules rules) {
+      this.rules = rules;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CappedDistinctFn.Values> in,
+        OutputReceiver<KV<String, String>> out) {
+      String key = in.getKey();
+      int sep = key.indexOf(SEP);
+      String node = key.substring(0, sep);
+      String otherType = key.substring(sep + 1);
+      String type = typeOf(node);
+      if (otherType.equals(type)) {
+        // The node's self-pair: the list rules, once per node.
+        if (rules.isBlocked(node)) {
+          out.output(KV.of(node, BLOCKED + SEP + "on the blocked_values list"));
+        } else if (PlaceholderValues.isPlaceholder(type, node.substring(type.length() + 1))) {
+          placeholders.inc();
+          out.output(KV.of(node, PLACEHOLDER + SEP + "a built-in placeholder value"));
+        }
+        return;
+      }
+      CappedDistinctFn.Values values = in.getValue();
+      int count = values.count();
+      String seen = (values.overflow ? "more than " + values.values.size() : "" + count)
+          + " distinct " + otherType;
+      if (count > rules.getMaxFanOut()) {
+        out.output(KV.of(node, FAN_OUT + SEP + "seen with " + seen + "; max_fan_out "
+            + rules.getMaxFanOut()));
+        return;
+      }
+      Integer limit = rules.limit(otherType);
+      if (limit == null || count <= limit) {
+        return;
+      }
+      if (rules.compareTypes(type, otherType) > 0) {
+        out.output(KV.of(node, OVER_LIMIT + SEP + "seen with " + seen + "; a customer may have "
+            + limit + " and " + otherType + " has higher priority than " + type));
+      } else {
+        int kept = 0;
+        for (String other : values.values) {
+          if (++kept > limit) {
+            out.output(KV.of(other, OVER_LIMIT + SEP + "one of " + seen + " seen with " + type
+                + "; a customer may have " + limit + ", the smallest are kept"));
+          }
+        }
+      }
+    }
+  }
+
+  private static int rank(String reasonAndDetail) {
+    String reason = reasonAndDetail.substring(0, reasonAndDetail.indexOf(SEP));
+    return switch (reason) {
+      case PLACEHOLDER -> 0;
+      case BLOCKED -> 1;
+      case FAN_OUT -> 2;
+      default -> 3;
+    };
+  }
+
+  private static final class FirstReason implements
+      org.apache.beam.sdk.transforms.SerializableBiFunction<String, String, String> {
+    @Override
+    public String apply(String a, String b) {
+      int c = Integer.compare(rank(a), rank(b));
+      return c < 0 || (c == 0 && a.compareTo(b) <= 0) ? a : b;
+    }
+  }
+
+  private static final class PairsOfExcluded extends DoFn<KV<String, String>, KV<String,
+      String>> {
+    private final PCollectionView<Map<String, String>> excluded;
+
+    PairsOfExcluded(PCollectionView<Map<String, String>> excluded) {
+      this.excluded = excluded;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, String> pair, ProcessContext c) {
+      if (!pair.getKey().equals(pair.getValue())
+          && c.sideInput(excluded).containsKey(pair.getKey())) {
+        c.output(KV.of(pair.getKey() + SEP + typeOf(pair.getValue()), pair.getValue()));
+      }
+    }
+  }
+
+  private static final class ByNode extends DoFn<KV<String, Long>, KV<String, KV<String,
+      Long>>> {
+    @ProcessElement
+    public void process(@Element KV<String, Long> in,
+        OutputReceiver<KV<String, KV<String, Long>>> out) {
+      int sep = in.getKey().indexOf(SEP);
+      out.output(KV.of(in.getKey().substring(0, sep),
+          KV.of(in.getKey().substring(sep + 1), in.getValue())));
+    }
+  }
+
+  /** Per node, the other type it has the most distinct identifiers of (ties: by type name). */
+  private static final class LargestFanOut implements
+      org.apache.beam.sdk.transforms.SerializableBiFunction<KV<String, Long>, KV<String, Long>,
+          KV<String, Long>> {
+    @Override
+    public KV<String, Long> apply(KV<String, Long> a, KV<String, Long> b) {
+      int c = Long.compare(a.getValue(), b.getValue());
+      return c > 0 || (c == 0 && a.getKey().compareTo(b.getKey()) <= 0) ? a : b;
+    }
+  }
+
+  private static final class ToRows extends DoFn<KV<String, CoGbkResult>, KV<String,
+      JunkIdentifier>> {
+    private final TupleTag<String> reasonTag;
+    private final TupleTag<KV<String, Long>> fanOutTag;
+    private final Counter junk = Metrics.counter(ResolveIdentities.class, "identifiers_junk");
+
+    ToRows(TupleTag<String> reasonTag, TupleTag<KV<String, Long>> fanOutTag) {
+      this.reasonTag = reasonTag;
+      this.fanOutTag = fanOutTag;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> in,
+        OutputReceiver<KV<String, JunkIdentifier>> out) {
+      String reasonAndDetail = in.getValue().getOnly(reasonTag, null);
+      if (reasonAndDetail == null) {
+        return;
+      }
+      String node = in.getKey();
+      String type = typeOf(node);
+      long fanOut = 0;
+      String fanOutType = "";
+      for (KV<String, Long> largest : in.getValue().getAll(fanOutTag)) {
+        fanOutType = largest.getKey();
+        fanOut = largest.getValue();
+      }
+      int sep = reasonAndDetail.indexOf(SEP);
+      junk.inc();
+      out.output(KV.of(node, JunkIdentifier.create(type, node.substring(type.length() + 1),
+          reasonAndDetail.substring(0, sep), fanOut, fanOutType,
+          reasonAndDetail.substring(sep + 1))));
+    }
+  }
+}
