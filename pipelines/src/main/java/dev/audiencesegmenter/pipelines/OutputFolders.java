@@ -25,7 +25,10 @@ final class OutputFolders {
   static final String SEGMENTS = "segments";
   static final String SUMMARY = "summary";
   static final String DEAD_LETTER = "dead-letter";
-  static final List<String> ALL = List.of(IDENTITIES, FEATURES, SEGMENTS, SUMMARY, DEAD_LETTER);
+  static final String JUNK_IDENTIFIERS = "junk-identifiers";
+  static final String MERGES = "merges";
+  static final List<String> ALL = List.of(IDENTITIES, FEATURES, SEGMENTS, SUMMARY, DEAD_LETTER,
+      JUNK_IDENTIFIERS, MERGES);
 
   private final String root;
 

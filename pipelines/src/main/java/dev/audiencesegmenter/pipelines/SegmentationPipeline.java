@@ -1,7 +1,9 @@
 package dev.audiencesegmenter.pipelines;
 
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
+import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.io.files.ReadCustomerIdentities;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadProfileAttributes;
 import dev.audiencesegmenter.io.files.ReadResult;
@@ -30,6 +32,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.joda.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,11 +66,15 @@ public final class SegmentationPipeline {
         PipelineOptionsFactory.fromArgs(ArgumentFiles.expand(args))
             .withValidation()
             .as(SegmentationPipelineOptions.class);
-    PipelineResult.State state = run(options).waitUntilFinish();
+    PipelineResult result = run(options);
+    PipelineResult.State state = result.waitUntilFinish();
     LOG.info("Pipeline finished: {}", state);
     if (state != PipelineResult.State.DONE) {
       System.exit(1);
     }
+    RunSummary summary = RunSummary.of(result);
+    summary.writeTo(options.getOutput());
+    System.out.print(summary.toTable());
   }
 
   /** Builds and starts the pipeline; the caller waits for the result. */
@@ -101,11 +108,19 @@ public final class SegmentationPipeline {
       deadLetters = deadLetters.and(read.getDeadLetters());
     }
 
-    ResolveIdentities.Result identities =
-        ResolveIdentities.inputs(events.getRecords(), profiles)
-            .apply(
-                "ResolveIdentities",
-                ResolveIdentities.create().withDefaultRegion(options.getDefaultRegion()));
+    ResolveIdentities resolve = ResolveIdentities.create()
+        .withDefaultRegion(options.getDefaultRegion());
+    if (options.getIdentityRules() != null && !options.getIdentityRules().isBlank()) {
+      resolve = resolve.withRules(IdentityRules.parse(readText(options.getIdentityRules()),
+          options.getIdentityRules()));
+    }
+    PCollectionTuple resolveInput = ResolveIdentities.inputs(events.getRecords(), profiles);
+    if (options.getPreviousIdentities() != null && !options.getPreviousIdentities().isBlank()) {
+      resolveInput = resolveInput.and(ResolveIdentities.PREVIOUS_IDENTITIES, pipeline.apply(
+          "ReadPreviousIdentities",
+          ReadCustomerIdentities.from(options.getPreviousIdentities())));
+    }
+    ResolveIdentities.Result identities = resolveInput.apply("ResolveIdentities", resolve);
     deadLetters = deadLetters.and(identities.getDeadLetters());
 
     PCollection<CustomerFeatures> features =
@@ -120,6 +135,9 @@ public final class SegmentationPipeline {
     write(features, "WriteFeatures", outputs, OutputFolders.FEATURES, shards);
     write(assigned.getMemberships(), "WriteSegments", outputs, OutputFolders.SEGMENTS, shards);
     write(assigned.getSummaries(), "WriteSummary", outputs, OutputFolders.SUMMARY, shards);
+    write(identities.getJunkIdentifiers(), "WriteJunkIdentifiers", outputs,
+        OutputFolders.JUNK_IDENTIFIERS, shards);
+    write(identities.getChanges(), "WriteMerges", outputs, OutputFolders.MERGES, shards);
     write(deadLetters.apply("CollectDeadLetters", Flatten.pCollections()), "WriteDeadLetters",
         outputs, OutputFolders.DEAD_LETTER, shards);
 
@@ -182,8 +200,7 @@ public final class SegmentationPipeline {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
     } catch (java.io.FileNotFoundException e) {
-      throw new IllegalArgumentException("Segment definitions file " + path + " does not exist",
-          e);
+      throw new IllegalArgumentException("Configuration file " + path + " does not exist", e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + path, e);
     }

@@ -35,8 +35,9 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setAsOf(String value);
 
-  @Description("Output folder; identities/, features/, segments/, summary/ and dead-letter/ "
-      + "are written below it (their old part files are replaced).")
+  @Description("Output folder; identities/, features/, segments/, summary/, dead-letter/, "
+      + "junk-identifiers/ and merges/ are written below it (their old part files are "
+      + "replaced), and run-summary.json.")
   @Validation.Required
   String getOutput();
 
@@ -67,6 +68,21 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   String getJdbcPassword();
 
   void setJdbcPassword(String value);
+
+  @Description(
+      "Optional identity rules: a YAML file of identifier types in priority order with a "
+          + "maximum per customer, max_fan_out, email_provider_rules and blocked_values (see "
+          + "README, 'Identity resolution'). Default: the built-in rules.")
+  String getIdentityRules();
+
+  void setIdentityRules(String value);
+
+  @Description(
+      "Optional: the identities/ folder (or a file pattern) of a previous run. Customers keep "
+          + "their ids; merges and splits are written to merges/.")
+  String getPreviousIdentities();
+
+  void setPreviousIdentities(String value);
 
   @Description("Input lines longer than this many bytes are rejected to dead-letter/.")
   @Default.Integer(1 << 20)

@@ -173,6 +173,15 @@ public final class IdentityRules implements Serializable {
     return blocked.contains(node);
   }
 
+  /** Whether node {@code type:value} is blocked or a built-in placeholder. */
+  public boolean isListedJunk(String node) {
+    if (blocked.contains(node)) {
+      return true;
+    }
+    String[] typeAndValue = IdentifierNode.split(node);
+    return PlaceholderValues.isPlaceholder(typeAndValue[0], typeAndValue[1]);
+  }
+
   public Set<String> getBlockedNodes() {
     return Collections.unmodifiableSet(blocked);
   }

@@ -32,6 +32,7 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
   }
 
   private final IdentifierNormalizer normalizer;
+  private final IdentityRules rules;
   private final IdentifierAccess<T> access;
   private final SerializableFunction<T, Row> toRow;
   private final TupleTag<T> mainTag;
@@ -43,11 +44,13 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
       Metrics.counter(ResolveIdentities.class, "records_without_identifier");
   private final Counter records = Metrics.counter(ResolveIdentities.class, "records_resolved");
 
-  NormalizeRecordFn(IdentifierNormalizer normalizer, IdentifierAccess<T> access,
+  NormalizeRecordFn(IdentifierNormalizer normalizer, IdentityRules rules,
+      IdentifierAccess<T> access,
       SerializableFunction<T, Row> toRow, TupleTag<T> mainTag,
       TupleTag<KV<String, String>> pairsTag, TupleTag<DeadLetter> deadLetterTag) {
     this.mainTag = mainTag;
     this.normalizer = normalizer;
+    this.rules = rules;
     this.access = access;
     this.toRow = toRow;
     this.pairsTag = pairsTag;
@@ -78,7 +81,12 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
     normalized.forEach((type, value) -> nodes.add(IdentifierNode.of(type, value)));
     for (String a : nodes) {
       for (String b : nodes) {
-        out.get(pairsTag).output(KV.of(a, b));
+        // A placeholder or blocked value must not count towards another identifier's fan-out
+        // or limits ("undefined" is not a second user id); its own pairs are kept for the
+        // junk report.
+        if (a.equals(b) || !rules.isListedJunk(b)) {
+          out.get(pairsTag).output(KV.of(a, b));
+        }
       }
     }
     records.inc();

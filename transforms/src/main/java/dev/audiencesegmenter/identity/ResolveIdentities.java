@@ -238,11 +238,11 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
   private static final TupleTag<KV<String, String>> EDGES = new TupleTag<>("links") {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters") {};
 
-  private static <T> PCollectionTuple normalize(String name, PCollection<T> records,
+  private <T> PCollectionTuple normalize(String name, PCollection<T> records,
       IdentifierNormalizer normalizer, NormalizeRecordFn.IdentifierAccess<T> access,
       TupleTag<T> mainTag) {
     PCollectionTuple out = records.apply(name, ParDo.of(new NormalizeRecordFn<>(normalizer,
-            access, records.getToRowFunction(), mainTag, PAIRS, DEAD_LETTERS))
+            getRules(), access, records.getToRowFunction(), mainTag, PAIRS, DEAD_LETTERS))
         .withOutputTags(mainTag, TupleTagList.of(PAIRS).and(DEAD_LETTERS)));
     out.get(mainTag).setCoder(records.getCoder());
     out.get(PAIRS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));

@@ -57,6 +57,23 @@ class ResolveIdentitiesRulesTest {
   }
 
   @Test
+  void aPlaceholderDoesNotCountAgainstOtherIdentifiersLimits(TestPipeline p) throws Exception {
+    // "undefined" is not a second user id of device d1: d1 must still link to u1.
+    PCollection<CustomerEvent> events = p.apply(Create.of(
+        event("a", Map.of("user_id", "u1", "device_id", "d1")),
+        event("b", Map.of("user_id", "undefined", "device_id", "d1"))));
+    ResolveIdentities.Result r = ResolveIdentities.inputs(events, null)
+        .apply(ResolveIdentities.create());
+    String id = expectedId("device_id:d1");
+    PAssert.that(r.getIdentities()).containsInAnyOrder(
+        CustomerIdentity.create(id, "device_id", "d1"),
+        CustomerIdentity.create(id, "user_id", "u1"));
+    PAssert.that(r.getJunkIdentifiers()).containsInAnyOrder(JunkIdentifier.create("user_id",
+        "undefined", "placeholder", 1, "device_id", "a built-in placeholder value"));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void aValueSharedByManyCustomersIsJunkByFanOut(TestPipeline p) throws Exception {
     // A shop's own phone typed into 30 customers' orders: not on any list, but seen with 30
     // user ids and 30 emails, more than max_fan_out 20.

@@ -32,13 +32,15 @@ import java.util.zip.GZIPOutputStream;
  * Writes realistic, seeded customer data: shop purchases, refunds and cart activity, CRM
  * profiles, email sends / opens / clicks, web visits and app feature use, for N customers
  * whose identifiers appear across sources in different formats (upper-case and padded
- * emails, phones written five ways). Next to the data it writes the ground truth of which
- * normalized identifier belongs to which customer, so identity resolution can be scored.
+ * emails, phones written five ways), with junk real data has: the shop's own hotline and
+ * order-desk address typed into customers' orders, placeholder emails and user ids. Next to
+ * the data it writes the ground truth of which normalized identifier belongs to which
+ * customer (junk belongs to none), so identity resolution can be scored.
  *
  * <p>Every customer's identifiers are connected by construction (a signup event carries the
  * email, the user id and the first browser id; every later browser id and device id is seen
- * once together with the user id), and no two customers share an identifier, so a perfect
- * resolver scores pairwise precision and recall of 1.0.
+ * once together with the user id), and no two customers share a real identifier, so a
+ * resolver that refuses the junk scores pairwise precision and recall of 1.0.
  *
  * <p>Output layout under the target folder:
  *
@@ -81,6 +83,9 @@ public final class SampleDataGenerator {
   private static final String[] FEATURES =
       {"dashboard", "export", "wishlist", "reorder", "share", "reviews"};
   private static final String[] PLANS = {"free", "plus", "pro"};
+  /** Junk shared by many customers: a valid phone and a plausible email of the shop itself. */
+  static final String SHOP_HOTLINE = "(415) 200-0000";
+  static final String SHOP_ORDER_DESK = "orders@shopper.example.net";
 
   /** Behaviour types, so the bundled segments have members. */
   enum Persona { LOYAL, REGULAR, LAPSED, NEW, BROWSER, EMAIL_FAN, ONE_TIMER }
@@ -398,6 +403,9 @@ public final class SampleDataGenerator {
           ids.put("phone", phoneAsWritten());
           seen("phone", e164());
         }
+        if (p == 0) {
+          addJunk(ids);
+        }
         String category = CATEGORIES[rnd.nextInt(CATEGORIES.length)];
         String orderId = "o-" + n + "-" + p;
         writeEvent(sink.shop, sink, "shop", "purchase", t, ids, revenue,
@@ -485,12 +493,29 @@ public final class SampleDataGenerator {
       for (int u = 0; u < uses; u++) {
         Instant t = randomTimeBetween(signup, asOf);
         // The first use is logged in; later ones carry the device id alone.
-        String user = u == 0 ? userId : "";
+        String user = u == 0 ? userId : u == 1 && n % 5 == 0 ? "undefined" : "";
         String id = "a-" + n + "-" + (recordSeq++);
         sink.app.write(String.join(",", "app", id, "feature_use", ISO.format(t), deviceId, user,
             FEATURES[rnd.nextInt(FEATURES.length)], os, os.equals("ios") ? "iphone" : "pixel")
             + "\n");
         sink.events++;
+      }
+    }
+
+    /**
+     * Noise real shops have, on a customer's first order (never in the truth, and without
+     * drawing from the random stream, so the rest of the data does not change with it): the
+     * shop's own hotline typed in for the customer's phone, a placeholder email, or the shop's
+     * order desk address in place of the customer's.
+     */
+    private void addJunk(Map<String, String> ids) {
+      if (n % 8 == 0 && !ids.containsKey("phone")) {
+        ids.put("phone", SHOP_HOTLINE);
+      }
+      if (n % 9 == 0) {
+        ids.put("email", "none@none.com");
+      } else if (n % 12 == 6) {
+        ids.put("email", SHOP_ORDER_DESK);
       }
     }
 
@@ -530,7 +555,8 @@ public final class SampleDataGenerator {
   private static void writeMap(JsonGenerator g, String name, Map<String, String> map)
       throws IOException {
     g.writeObjectFieldStart(name);
-    for (Map.Entry<String, String> e : map.entrySet()) {
+    // Sorted: Map.of iterates in an order that changes from one JVM to the next.
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(map).entrySet()) {
       g.writeStringField(e.getKey(), e.getValue());
     }
     g.writeEndObject();
