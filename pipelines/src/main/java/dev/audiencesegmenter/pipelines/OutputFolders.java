@@ -27,6 +27,8 @@ final class OutputFolders {
   static final String DEAD_LETTER = "dead-letter";
   static final String JUNK_IDENTIFIERS = "junk-identifiers";
   static final String MERGES = "merges";
+  /** Holds clv.json, one file rewritten by each run; not a part-file folder. */
+  static final String MODEL = "model";
   static final List<String> ALL = List.of(IDENTITIES, FEATURES, SEGMENTS, SUMMARY, DEAD_LETTER,
       JUNK_IDENTIFIERS, MERGES);
 

@@ -1,5 +1,7 @@
 package dev.audiencesegmenter.pipelines;
 
+import dev.audiencesegmenter.clv.AddCustomerValue;
+import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.identity.ResolveIdentities;
@@ -27,6 +29,7 @@ import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -127,6 +130,15 @@ public final class SegmentationPipeline {
         identities
             .getEvents()
             .apply("ComputeFeatures", ComputeCustomerFeatures.create().withAsOf(asOf));
+    if (options.getValueModels()) {
+      PredictCustomerValue.Result value = identities.getEvents().apply("PredictValue",
+          PredictCustomerValue.asOf(asOf).withAnnualDiscountRate(options.getDiscountRate())
+              .withMargin(options.getMargin()));
+      features = features.apply("AddValue", AddCustomerValue.from(value));
+      value.getModelJson().apply("WriteModel", TextIO.write()
+          .to(outputs.folder(OutputFolders.MODEL) + "clv").withSuffix(".json")
+          .withoutSharding());
+    }
     AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
 
     int shards = options.getNumShards();

@@ -84,6 +84,28 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setPreviousIdentities(String value);
 
+  @Description(
+      "Fit the lifetime value models (BG/NBD, Gamma-Gamma) and add p_alive, churn_risk, "
+          + "expected purchases and predicted_clv_365d to features/; parameters go to "
+          + "model/clv.json. The run fails, saying why, when the data cannot support a fit "
+          + "(fewer than 10 repeat buyers); pass false to skip the models.")
+  @Default.Boolean(true)
+  boolean getValueModels();
+
+  void setValueModels(boolean value);
+
+  @Description("Annual discount rate of predicted_clv_365d, in [0, 1).")
+  @Default.Double(0.10)
+  double getDiscountRate();
+
+  void setDiscountRate(double value);
+
+  @Description("Share of revenue that is margin, in (0, 1]; predicted_clv_365d is margin.")
+  @Default.Double(1.0)
+  double getMargin();
+
+  void setMargin(double value);
+
   @Description("Input lines longer than this many bytes are rejected to dead-letter/.")
   @Default.Integer(1 << 20)
   int getMaxLineBytes();

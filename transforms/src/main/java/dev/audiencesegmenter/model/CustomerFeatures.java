@@ -103,6 +103,61 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("cart_abandoned_24h")
   public abstract boolean getCartAbandoned24h();
 
+  /** Purchase days after the first one (the value models' x); null without a purchase. */
+  @SchemaFieldNumber("17")
+  @SchemaFieldName("repeat_purchases")
+  public abstract @Nullable Long getRepeatPurchases();
+
+  /** Weeks from the first to the last purchase day (t_x). */
+  @SchemaFieldNumber("18")
+  @SchemaFieldName("recency_weeks")
+  public abstract @Nullable Double getRecencyWeeks();
+
+  /** Weeks from the first purchase day to the last day before asOf (T). */
+  @SchemaFieldNumber("19")
+  @SchemaFieldName("age_weeks")
+  public abstract @Nullable Double getAgeWeeks();
+
+  /** Mean revenue of the repeat purchase days, 2 decimals; null without repeats. */
+  @SchemaFieldNumber("20")
+  @SchemaFieldName("mean_repeat_value")
+  public abstract @Nullable BigDecimal getMeanRepeatValue();
+
+  /** BG/NBD probability that the customer is still active at asOf. */
+  @SchemaFieldNumber("21")
+  @SchemaFieldName("p_alive")
+  public abstract @Nullable Double getPAlive();
+
+  /** 1 - p_alive. */
+  @SchemaFieldNumber("22")
+  @SchemaFieldName("churn_risk")
+  public abstract @Nullable Double getChurnRisk();
+
+  /** low (churn_risk < 0.3), medium (< 0.7) or high. */
+  @SchemaFieldNumber("23")
+  @SchemaFieldName("churn_risk_band")
+  public abstract @Nullable String getChurnRiskBand();
+
+  /** BG/NBD expected purchase days in the 90 days after asOf. */
+  @SchemaFieldNumber("24")
+  @SchemaFieldName("expected_purchases_90d")
+  public abstract @Nullable Double getExpectedPurchases90d();
+
+  /** BG/NBD expected purchase days in the 365 days after asOf. */
+  @SchemaFieldNumber("25")
+  @SchemaFieldName("expected_purchases_365d")
+  public abstract @Nullable Double getExpectedPurchases365d();
+
+  /** Gamma-Gamma expected revenue per purchase day. */
+  @SchemaFieldNumber("26")
+  @SchemaFieldName("expected_avg_order_value")
+  public abstract @Nullable Double getExpectedAvgOrderValue();
+
+  /** Discounted expected margin over the next 12 months (see README). */
+  @SchemaFieldNumber("27")
+  @SchemaFieldName("predicted_clv_365d")
+  public abstract @Nullable Double getPredictedClv365d();
+
   public static Builder builder() {
     return new AutoValue_CustomerFeatures.Builder();
   }
@@ -145,6 +200,28 @@ public abstract class CustomerFeatures {
     public abstract Builder setSiteVisits90d(long siteVisits90d);
 
     public abstract Builder setCartAbandoned24h(boolean cartAbandoned24h);
+
+    public abstract Builder setRepeatPurchases(@Nullable Long value);
+
+    public abstract Builder setRecencyWeeks(@Nullable Double value);
+
+    public abstract Builder setAgeWeeks(@Nullable Double value);
+
+    public abstract Builder setMeanRepeatValue(@Nullable BigDecimal value);
+
+    public abstract Builder setPAlive(@Nullable Double value);
+
+    public abstract Builder setChurnRisk(@Nullable Double value);
+
+    public abstract Builder setChurnRiskBand(@Nullable String value);
+
+    public abstract Builder setExpectedPurchases90d(@Nullable Double value);
+
+    public abstract Builder setExpectedPurchases365d(@Nullable Double value);
+
+    public abstract Builder setExpectedAvgOrderValue(@Nullable Double value);
+
+    public abstract Builder setPredictedClv365d(@Nullable Double value);
 
     public abstract CustomerFeatures build();
   }

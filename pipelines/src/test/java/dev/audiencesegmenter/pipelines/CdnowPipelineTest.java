@@ -1,0 +1,102 @@
+package dev.audiencesegmenter.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CDNOW transactions (the 1/10 sample of Fader, Hardie &amp; Lee), converted to purchase
+ * events and run through the pipeline with {@code --asOf=1997-09-30}, reproduce the published
+ * customer summary for all 2,357 customers and the published model parameters.
+ */
+@Timeout(600)
+class CdnowPipelineTest {
+  static final Path CDNOW = Path.of("..", "transforms", "src", "test", "resources", "cdnow");
+
+  @TempDir static Path work;
+  static Path out;
+
+  @BeforeAll
+  static void run() throws IOException {
+    Path events = work.resolve("events");
+    Files.createDirectories(events);
+    try (Writer w = Files.newBufferedWriter(events.resolve("cdnow.jsonl"))) {
+      int line = 0;
+      for (String raw : Files.readAllLines(CDNOW.resolve("CDNOW_sample.txt"))) {
+        String[] f = raw.strip().split("\\s+");
+        if (f.length < 5) {
+          continue;
+        }
+        String date = f[2].substring(0, 4) + "-" + f[2].substring(4, 6) + "-"
+            + f[2].substring(6);
+        w.write("{\"source\":\"cdnow\",\"id\":\"" + (++line) + "\",\"type\":\"purchase\","
+            + "\"time\":\"" + date + "T12:00:00Z\",\"ids\":{\"user_id\":\"" + f[1] + "\"},"
+            + "\"revenue\":" + f[4] + ",\"currency\":\"USD\"}\n");
+      }
+    }
+    out = work.resolve("out");
+    PipelineRuns.runToCompletion(List.of(
+        "--input=" + events + "/*",
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"),
+        "--asOf=1997-09-30",
+        "--output=" + out,
+        "@../runner-configs/flink-local.args"));
+  }
+
+  @Test
+  void reproducesThePublishedCustomerSummary() throws IOException {
+    Map<String, String> idOfCustomer = new HashMap<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("identities"))) {
+      idOfCustomer.put(row.get("customer_id").asText(), row.get("id_value").asText());
+    }
+    Map<Integer, JsonNode> features = new HashMap<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("features"))) {
+      features.put(Integer.parseInt(idOfCustomer.get(row.get("customer_id").asText())), row);
+    }
+    List<String> published = Files.readAllLines(
+        CDNOW.resolve("cdnow_customers_summary_with_transactions.csv"));
+    assertEquals(2357, published.size() - 1);
+    assertEquals(2357, features.size());
+    for (String line : published.subList(1, published.size())) {
+      String[] f = line.split(",");
+      JsonNode row = features.get(Integer.parseInt(f[0]));
+      String who = "customer " + f[0];
+      assertEquals(Integer.parseInt(f[1]), row.get("repeat_purchases").asInt(), who + " x");
+      assertEquals(Double.parseDouble(f[2]), row.get("recency_weeks").asDouble(), 0.005,
+          who + " t_x");
+      assertEquals(Double.parseDouble(f[3]), row.get("age_weeks").asDouble(), 0.005,
+          who + " T");
+      double zbar = row.get("mean_repeat_value").isNull() ? 0
+          : row.get("mean_repeat_value").asDouble();
+      assertEquals(Double.parseDouble(f[4]), zbar, 0.0101, who + " zbar");
+    }
+  }
+
+  @Test
+  void fitsThePublishedParameters() throws IOException {
+    JsonNode model = new ObjectMapper().readTree(out.resolve("model/clv.json").toFile());
+    JsonNode bg = model.get("bg_nbd");
+    assertEquals(0.243, bg.get("r").asDouble(), 0.006);
+    assertEquals(4.414, bg.get("alpha").asDouble(), 0.006);
+    assertEquals(0.793, bg.get("a").asDouble(), 0.006);
+    assertEquals(2.426, bg.get("b").asDouble(), 0.006);
+    assertEquals(2357, bg.get("customers").asInt());
+    JsonNode gg = model.get("gamma_gamma");
+    assertEquals(6.25, gg.get("p").asDouble(), 0.006);
+    assertEquals(3.74, gg.get("q").asDouble(), 0.006);
+    assertEquals(15.44, gg.get("gamma").asDouble(), 0.006);
+    assertEquals(946, gg.get("customers").asInt());
+  }
+}

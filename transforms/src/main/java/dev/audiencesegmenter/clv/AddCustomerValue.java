@@ -1,0 +1,85 @@
+package dev.audiencesegmenter.clv;
+
+import dev.audiencesegmenter.model.CustomerFeatures;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Fills the value columns of each customer's features from {@link PredictCustomerValue}: a
+ * join on the customer id. Customers without a purchase keep them null.
+ */
+public final class AddCustomerValue
+    extends PTransform<PCollection<CustomerFeatures>, PCollection<CustomerFeatures>> {
+  private static final TupleTag<CustomerFeatures> FEATURES = new TupleTag<>("features");
+  private static final TupleTag<CustomerValue> VALUES = new TupleTag<>("values");
+
+  private final PCollection<KV<String, CustomerValue>> values;
+
+  private AddCustomerValue(PCollection<KV<String, CustomerValue>> values) {
+    this.values = values;
+  }
+
+  public static AddCustomerValue from(PredictCustomerValue.Result predictions) {
+    return new AddCustomerValue(predictions.getValues());
+  }
+
+  @Override
+  public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
+    return KeyedPCollectionTuple
+        .of(FEATURES, features.apply("KeyByCustomer", WithKeys
+            .<String, CustomerFeatures>of(CustomerFeatures::getCustomerId)
+            .withKeyType(TypeDescriptors.strings())))
+        .and(VALUES, values)
+        .apply("JoinOnCustomer", CoGroupByKey.create())
+        .apply("Fill", ParDo.of(new Fill()))
+        .setCoder(features.getCoder());
+  }
+
+  private static final class Fill extends DoFn<KV<String, CoGbkResult>, CustomerFeatures> {
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> in,
+        OutputReceiver<CustomerFeatures> out) {
+      CustomerValue v = in.getValue().getOnly(VALUES, null);
+      for (CustomerFeatures f : in.getValue().getAll(FEATURES)) {
+        if (v == null) {
+          out.output(f);
+          continue;
+        }
+        out.output(f.toBuilder()
+            .setRepeatPurchases(v.repeatPurchases())
+            .setRecencyWeeks(round(v.recencyWeeks(), 4))
+            .setAgeWeeks(round(v.ageWeeks(), 4))
+            .setMeanRepeatValue(v.meanRepeatValue())
+            .setPAlive(round(v.pAlive(), 6))
+            .setChurnRisk(round(v.churnRisk(), 6))
+            .setChurnRiskBand(v.churnRiskBand())
+            .setExpectedPurchases90d(round(v.expectedPurchases90d(), 6))
+            .setExpectedPurchases365d(round(v.expectedPurchases365d(), 6))
+            .setExpectedAvgOrderValue(round(v.expectedAvgOrderValue(), 2))
+            .setPredictedClv365d(round(v.predictedClv365d(), 2))
+            .build());
+      }
+    }
+
+    /**
+     * Rounded, so that outputs do not show the last-bit differences of floating point; the
+     * fit is deterministic, so runners agree anyway.
+     */
+    private static Double round(double v, int places) {
+      if (!Double.isFinite(v)) {
+        return null; // a model at the edge of its parameter space; no number is better
+      }
+      return java.math.BigDecimal.valueOf(v).setScale(places, java.math.RoundingMode.HALF_EVEN)
+          .doubleValue();
+    }
+  }
+}

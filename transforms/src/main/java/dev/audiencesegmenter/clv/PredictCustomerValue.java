@@ -1,0 +1,406 @@
+package dev.audiencesegmenter.clv;
+
+import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.EventTypes;
+import java.io.Serializable;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.BigDecimalCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.joda.time.Instant;
+
+/**
+ * Predicts each customer's value from their purchases before {@code asOf}: BG/NBD for future
+ * purchases and P(alive), Gamma-Gamma for the value per purchase.
+ *
+ * <p>Purchases on the same UTC day are one transaction (the convention of the models' papers):
+ * x is the number of purchase days after the first, t_x the weeks from the first to the last
+ * purchase day, T the weeks from the first purchase day to the last day before asOf, and the
+ * mean repeat value the mean revenue of the x later days. Refunds are not netted here.
+ *
+ * <p>Customers are summarized with two {@code Combine.perKey} steps (per customer and day, then
+ * per customer), the summaries are combined into a {@link SummaryHistogram} of distinct
+ * triples, the models are fitted once on it, and the fitted models reach every worker as a side
+ * input to score each customer: no customer's purchases are ever held together, and nothing but
+ * the fitted parameters is global. A fit the data cannot support fails the run with a {@link
+ * ClvFitException} naming the counts.
+ */
+@AutoValue
+public abstract class PredictCustomerValue
+    extends PTransform<PCollection<KV<String, CustomerEvent>>, PredictCustomerValue.Result> {
+
+  public abstract Instant getAsOf();
+
+  public abstract double getAnnualDiscountRate();
+
+  public abstract double getMargin();
+
+  public abstract double getPenalizer();
+
+  abstract Builder toBuilder();
+
+  /** Predictions as of {@code asOf} (exclusive), 10% annual discount rate, margin 1. */
+  public static PredictCustomerValue asOf(Instant asOf) {
+    if (asOf == null) {
+      throw new IllegalArgumentException("asOf must not be null");
+    }
+    return new AutoValue_PredictCustomerValue.Builder().setAsOf(asOf)
+        .setAnnualDiscountRate(0.10).setMargin(1.0).setPenalizer(0.0).build();
+  }
+
+  /** Annual rate future margin is discounted at, in [0, 1); default 0.10. */
+  public PredictCustomerValue withAnnualDiscountRate(double rate) {
+    if (!(rate >= 0 && rate < 1)) {
+      throw new IllegalArgumentException("annual discount rate must be in [0, 1), got " + rate);
+    }
+    return toBuilder().setAnnualDiscountRate(rate).build();
+  }
+
+  /** Share of revenue that is margin, in (0, 1]; default 1 (lifetime value as revenue). */
+  public PredictCustomerValue withMargin(double margin) {
+    if (!(margin > 0 && margin <= 1)) {
+      throw new IllegalArgumentException("margin must be in (0, 1], got " + margin);
+    }
+    return toBuilder().setMargin(margin).build();
+  }
+
+  /** L2 penalty on the model parameters (as in the lifetimes library); default 0. */
+  public PredictCustomerValue withPenalizer(double penalizer) {
+    if (!(penalizer >= 0)) {
+      throw new IllegalArgumentException("penalizer must be at least 0, got " + penalizer);
+    }
+    return toBuilder().setPenalizer(penalizer).build();
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setAsOf(Instant asOf);
+
+    abstract Builder setAnnualDiscountRate(double rate);
+
+    abstract Builder setMargin(double margin);
+
+    abstract Builder setPenalizer(double penalizer);
+
+    abstract PredictCustomerValue build();
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("asOf", getAsOf().toString()))
+        .add(DisplayData.item("annualDiscountRate", getAnnualDiscountRate()))
+        .add(DisplayData.item("margin", getMargin()))
+        .add(DisplayData.item("penalizer", getPenalizer()));
+  }
+
+  static final long DAY_MILLIS = 86_400_000L;
+
+  @Override
+  public Result expand(PCollection<KV<String, CustomerEvent>> events) {
+    long asOf = getAsOf().getMillis();
+    long lastDay = Math.floorDiv(asOf - 1, DAY_MILLIS);
+    PCollection<KV<String, Summary>> summaries = events
+        .apply("PurchaseDays", ParDo.of(new PurchaseDays(asOf)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of()))
+        .apply("RevenuePerDay", Combine.perKey(new SumDecimals()))
+        .apply("ByCustomer", ParDo.of(new ByCustomer()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(),
+            BigDecimalCoder.of())))
+        .apply("DaysPerCustomer", Combine.perKey(new RepeatStatsFn()))
+        .apply("Summaries", ParDo.of(new ToSummary(lastDay)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(Summary.class)));
+
+    PCollection<ValueModels> models = summaries
+        .apply("Histogram", Combine.globally(new HistogramFn()).withoutDefaults())
+        .apply("Fit", ParDo.of(new Fit(getAnnualDiscountRate(), getMargin(), getPenalizer())))
+        .setCoder(SerializableCoder.of(ValueModels.class));
+    PCollectionView<ValueModels> modelView = models.apply("ModelsView", View.asSingleton());
+    PCollection<KV<String, CustomerValue>> values = summaries
+        .apply("Score", ParDo.of(new Score(modelView)).withSideInputs(modelView))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(CustomerValue.class)));
+    PCollection<String> json = models.apply("ModelJson", ParDo.of(new ToJson()))
+        .setCoder(StringUtf8Coder.of());
+    return new Result(events.getPipeline(), values, json);
+  }
+
+  /** A customer's statistics, t_x and T in weeks. */
+  record Summary(long x, double tx, double t, BigDecimal meanRepeatValue)
+      implements Serializable {}
+
+  private static final class PurchaseDays extends DoFn<KV<String, CustomerEvent>, KV<String,
+      BigDecimal>> {
+    private final long asOf;
+
+    PurchaseDays(long asOf) {
+      this.asOf = asOf;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CustomerEvent> e,
+        OutputReceiver<KV<String, BigDecimal>> out) {
+      CustomerEvent event = e.getValue();
+      long time = event.getEventTime().getMillis();
+      if (!EventTypes.PURCHASE.equals(event.getEventType()) || time >= asOf) {
+        return;
+      }
+      BigDecimal revenue = event.getRevenue() == null ? BigDecimal.ZERO : event.getRevenue();
+      out.output(KV.of(e.getKey() + '\u0000' + Math.floorDiv(time, DAY_MILLIS), revenue));
+    }
+  }
+
+  private static final class SumDecimals
+      implements org.apache.beam.sdk.transforms.SerializableBiFunction<BigDecimal, BigDecimal,
+          BigDecimal> {
+    @Override
+    public BigDecimal apply(BigDecimal a, BigDecimal b) {
+      return a.add(b);
+    }
+  }
+
+  private static final class ByCustomer
+      extends DoFn<KV<String, BigDecimal>, KV<String, KV<Long, BigDecimal>>> {
+    @ProcessElement
+    public void process(@Element KV<String, BigDecimal> in,
+        OutputReceiver<KV<String, KV<Long, BigDecimal>>> out) {
+      int sep = in.getKey().lastIndexOf('\u0000');
+      out.output(KV.of(in.getKey().substring(0, sep),
+          KV.of(Long.parseLong(in.getKey().substring(sep + 1)), in.getValue())));
+    }
+  }
+
+  /** First and last purchase day, the first day's revenue, day count and total revenue. */
+  static final class RepeatStats implements Serializable {
+    long firstDay = Long.MAX_VALUE;
+    BigDecimal firstDayRevenue = BigDecimal.ZERO;
+    long lastDay = Long.MIN_VALUE;
+    long days;
+    BigDecimal total = BigDecimal.ZERO;
+  }
+
+  /** Days are distinct per customer (summed per day before), so merging is exact. */
+  static final class RepeatStatsFn
+      extends Combine.CombineFn<KV<Long, BigDecimal>, RepeatStats, RepeatStats> {
+    @Override
+    public RepeatStats createAccumulator() {
+      return new RepeatStats();
+    }
+
+    @Override
+    public RepeatStats addInput(RepeatStats acc, KV<Long, BigDecimal> day) {
+      RepeatStats one = new RepeatStats();
+      one.firstDay = day.getKey();
+      one.lastDay = day.getKey();
+      one.firstDayRevenue = day.getValue();
+      one.days = 1;
+      one.total = day.getValue();
+      return merge(acc, one);
+    }
+
+    @Override
+    public RepeatStats mergeAccumulators(Iterable<RepeatStats> accs) {
+      RepeatStats merged = new RepeatStats();
+      for (RepeatStats a : accs) {
+        merge(merged, a);
+      }
+      return merged;
+    }
+
+    private static RepeatStats merge(RepeatStats into, RepeatStats other) {
+      if (other.days == 0) {
+        return into;
+      }
+      if (other.firstDay < into.firstDay) {
+        into.firstDay = other.firstDay;
+        into.firstDayRevenue = other.firstDayRevenue;
+      }
+      into.lastDay = Math.max(into.lastDay, other.lastDay);
+      into.days += other.days;
+      into.total = into.total.add(other.total);
+      return into;
+    }
+
+    @Override
+    public RepeatStats extractOutput(RepeatStats acc) {
+      return acc;
+    }
+
+    @Override
+    public Coder<RepeatStats> getAccumulatorCoder(CoderRegistry registry,
+        Coder<KV<Long, BigDecimal>> inputCoder) {
+      return SerializableCoder.of(RepeatStats.class);
+    }
+
+    @Override
+    public Coder<RepeatStats> getDefaultOutputCoder(CoderRegistry registry,
+        Coder<KV<Long, BigDecimal>> inputCoder) {
+      return SerializableCoder.of(RepeatStats.class);
+    }
+  }
+
+  private static final class ToSummary extends DoFn<KV<String, RepeatStats>, KV<String,
+      Summary>> {
+    private final long lastDay;
+
+    ToSummary(long lastDay) {
+      this.lastDay = lastDay;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, RepeatStats> in,
+        OutputReceiver<KV<String, Summary>> out) {
+      RepeatStats s = in.getValue();
+      long x = s.days - 1;
+      BigDecimal mean = x > 0 ? s.total.subtract(s.firstDayRevenue)
+          .divide(BigDecimal.valueOf(x), 10, RoundingMode.HALF_EVEN) : null;
+      out.output(KV.of(in.getKey(), new Summary(x, (s.lastDay - s.firstDay) / 7.0,
+          (lastDay - s.firstDay) / 7.0, mean)));
+    }
+  }
+
+  private static final class HistogramFn
+      extends Combine.CombineFn<KV<String, Summary>, SummaryHistogram, SummaryHistogram> {
+    @Override
+    public SummaryHistogram createAccumulator() {
+      return new SummaryHistogram();
+    }
+
+    @Override
+    public SummaryHistogram addInput(SummaryHistogram h, KV<String, Summary> in) {
+      Summary s = in.getValue();
+      return h.add(Math.toIntExact(s.x()), s.tx(), s.t(),
+          s.meanRepeatValue() == null ? null : s.meanRepeatValue().doubleValue());
+    }
+
+    @Override
+    public SummaryHistogram mergeAccumulators(Iterable<SummaryHistogram> hs) {
+      SummaryHistogram merged = new SummaryHistogram();
+      hs.forEach(merged::merge);
+      return merged;
+    }
+
+    @Override
+    public SummaryHistogram extractOutput(SummaryHistogram h) {
+      return h;
+    }
+
+    @Override
+    public Coder<SummaryHistogram> getAccumulatorCoder(CoderRegistry registry,
+        Coder<KV<String, Summary>> inputCoder) {
+      return new SummaryHistogram.HistogramCoder();
+    }
+
+    @Override
+    public Coder<SummaryHistogram> getDefaultOutputCoder(CoderRegistry registry,
+        Coder<KV<String, Summary>> inputCoder) {
+      return new SummaryHistogram.HistogramCoder();
+    }
+  }
+
+  private static final class Fit extends DoFn<SummaryHistogram, ValueModels> {
+    private final double discount;
+    private final double margin;
+    private final double penalizer;
+    private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
+
+    Fit(double discount, double margin, double penalizer) {
+      this.discount = discount;
+      this.margin = margin;
+      this.penalizer = penalizer;
+    }
+
+    @ProcessElement
+    public void process(@Element SummaryHistogram h, OutputReceiver<ValueModels> out) {
+      fits.inc();
+      out.output(new ValueModels(BgNbdModel.fit(h, penalizer), GammaGammaModel.fit(h,
+          penalizer), discount, margin));
+    }
+  }
+
+  private static final class Score extends DoFn<KV<String, Summary>, KV<String,
+      CustomerValue>> {
+    private final PCollectionView<ValueModels> models;
+
+    Score(PCollectionView<ValueModels> models) {
+      this.models = models;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Summary> in, ProcessContext c) {
+      Summary s = in.getValue();
+      BigDecimal exact = s.meanRepeatValue() == null ? null
+          : s.meanRepeatValue().setScale(2, RoundingMode.HALF_EVEN);
+      c.output(KV.of(in.getKey(), c.sideInput(models).predict(s.x(), s.tx(), s.t(),
+          s.meanRepeatValue() == null ? null : s.meanRepeatValue().doubleValue(), exact)));
+    }
+  }
+
+  private static final class ToJson extends DoFn<ValueModels, String> {
+    @ProcessElement
+    public void process(@Element ValueModels m, OutputReceiver<String> out) {
+      out.output(m.toJson());
+    }
+  }
+
+  /** Per-customer predictions and the model parameters as JSON. */
+  public static final class Result implements POutput {
+    private static final TupleTag<KV<String, CustomerValue>> VALUES = new TupleTag<>("values");
+    private static final TupleTag<String> MODEL = new TupleTag<>("model");
+    private final Pipeline pipeline;
+    private final PCollection<KV<String, CustomerValue>> values;
+    private final PCollection<String> modelJson;
+
+    Result(Pipeline pipeline, PCollection<KV<String, CustomerValue>> values,
+        PCollection<String> modelJson) {
+      this.pipeline = pipeline;
+      this.values = values;
+      this.modelJson = modelJson;
+    }
+
+    /** One row per customer with a purchase before asOf. */
+    public PCollection<KV<String, CustomerValue>> getValues() {
+      return values;
+    }
+
+    /** One JSON object: the parameters and diagnostics of both models. */
+    public PCollection<String> getModelJson() {
+      return modelJson;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(VALUES, values, MODEL, modelJson);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String name, PInput input, PTransform<?, ?> t) {}
+  }
+}
