@@ -2,6 +2,7 @@ package dev.audiencesegmenter.pipelines;
 
 import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
+import dev.audiencesegmenter.clv.ValidateHoldout;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.identity.ResolveIdentities;
@@ -138,6 +139,14 @@ public final class SegmentationPipeline {
       value.getModelJson().apply("WriteModel", TextIO.write()
           .to(outputs.folder(OutputFolders.MODEL) + "clv").withSuffix(".json")
           .withoutSharding());
+      if (options.getHoldoutEnd() != null && !options.getHoldoutEnd().isBlank()) {
+        identities.getEvents()
+            .apply("ValidateHoldout",
+                ValidateHoldout.between(asOf, AsOf.parse(options.getHoldoutEnd())))
+            .apply("WriteHoldoutValidation", TextIO.write()
+                .to(outputs.folder(OutputFolders.MODEL) + "holdout-validation")
+                .withSuffix(".json").withoutSharding());
+      }
     }
     AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
 

@@ -94,6 +94,15 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setValueModels(boolean value);
 
+  @Description(
+      "Optional end of a holdout period (a date or instant, like --asOf): the value models "
+          + "are also checked out of sample, fitted on purchases before --asOf and compared "
+          + "with the purchases in [asOf, holdoutEnd); written to "
+          + "model/holdout-validation.json.")
+  String getHoldoutEnd();
+
+  void setHoldoutEnd(String value);
+
   @Description("Annual discount rate of predicted_clv_365d, in [0, 1).")
   @Default.Double(0.10)
   double getDiscountRate();

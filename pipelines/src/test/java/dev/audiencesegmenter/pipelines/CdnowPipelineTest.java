@@ -51,6 +51,7 @@ class CdnowPipelineTest {
         "--input=" + events + "/*",
         "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"),
         "--asOf=1997-09-30",
+        "--holdoutEnd=1998-06-30",
         "--output=" + out,
         "@../runner-configs/flink-local.args"));
   }
@@ -82,6 +83,16 @@ class CdnowPipelineTest {
           : row.get("mean_repeat_value").asDouble();
       assertEquals(Double.parseDouble(f[4]), zbar, 0.0101, who + " zbar");
     }
+  }
+
+  @Test
+  void writesTheHoldoutValidation() throws IOException {
+    JsonNode report = new ObjectMapper().readTree(
+        out.resolve("model/holdout-validation.json").toFile());
+    assertEquals(2357, report.get("customers").asInt());
+    // Distinct purchase days of the sample's customers from 1997-10-01 to 1998-06-30:
+    // awk '$3 >= 19971001 && $3 <= 19980630 {print $2, $3}' CDNOW_sample.txt | sort -u | wc -l
+    assertEquals(1882, report.get("actual_repeat_purchases").asInt());
   }
 
   @Test

@@ -117,27 +117,12 @@ public abstract class PredictCustomerValue
         .add(DisplayData.item("penalizer", getPenalizer()));
   }
 
-  static final long DAY_MILLIS = 86_400_000L;
-
   @Override
   public Result expand(PCollection<KV<String, CustomerEvent>> events) {
-    long asOf = getAsOf().getMillis();
-    long lastDay = Math.floorDiv(asOf - 1, DAY_MILLIS);
-    PCollection<KV<String, Summary>> summaries = events
-        .apply("PurchaseDays", ParDo.of(new PurchaseDays(asOf)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of()))
-        .apply("RevenuePerDay", Combine.perKey(new SumDecimals()))
-        .apply("ByCustomer", ParDo.of(new ByCustomer()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(),
-            BigDecimalCoder.of())))
-        .apply("DaysPerCustomer", Combine.perKey(new RepeatStatsFn()))
-        .apply("Summaries", ParDo.of(new ToSummary(lastDay)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(Summary.class)));
-
-    PCollection<ValueModels> models = summaries
-        .apply("Histogram", Combine.globally(new HistogramFn()).withoutDefaults())
-        .apply("Fit", ParDo.of(new Fit(getAnnualDiscountRate(), getMargin(), getPenalizer())))
-        .setCoder(SerializableCoder.of(ValueModels.class));
+    PCollection<KV<String, PurchaseSummary>> summaries =
+        events.apply("Summarize", new SummarizePurchases(getAsOf()));
+    PCollection<ValueModels> models = summaries.apply("FitModels",
+        new FitValueModels(getAnnualDiscountRate(), getMargin(), getPenalizer()));
     PCollectionView<ValueModels> modelView = models.apply("ModelsView", View.asSingleton());
     PCollection<KV<String, CustomerValue>> values = summaries
         .apply("Score", ParDo.of(new Score(modelView)).withSideInputs(modelView))
@@ -147,200 +132,7 @@ public abstract class PredictCustomerValue
     return new Result(events.getPipeline(), values, json);
   }
 
-  /** A customer's statistics, t_x and T in weeks. */
-  record Summary(long x, double tx, double t, BigDecimal meanRepeatValue)
-      implements Serializable {}
-
-  private static final class PurchaseDays extends DoFn<KV<String, CustomerEvent>, KV<String,
-      BigDecimal>> {
-    private final long asOf;
-
-    PurchaseDays(long asOf) {
-      this.asOf = asOf;
-    }
-
-    @ProcessElement
-    public void process(@Element KV<String, CustomerEvent> e,
-        OutputReceiver<KV<String, BigDecimal>> out) {
-      CustomerEvent event = e.getValue();
-      long time = event.getEventTime().getMillis();
-      if (!EventTypes.PURCHASE.equals(event.getEventType()) || time >= asOf) {
-        return;
-      }
-      BigDecimal revenue = event.getRevenue() == null ? BigDecimal.ZERO : event.getRevenue();
-      out.output(KV.of(e.getKey() + '\u0000' + Math.floorDiv(time, DAY_MILLIS), revenue));
-    }
-  }
-
-  private static final class SumDecimals
-      implements org.apache.beam.sdk.transforms.SerializableBiFunction<BigDecimal, BigDecimal,
-          BigDecimal> {
-    @Override
-    public BigDecimal apply(BigDecimal a, BigDecimal b) {
-      return a.add(b);
-    }
-  }
-
-  private static final class ByCustomer
-      extends DoFn<KV<String, BigDecimal>, KV<String, KV<Long, BigDecimal>>> {
-    @ProcessElement
-    public void process(@Element KV<String, BigDecimal> in,
-        OutputReceiver<KV<String, KV<Long, BigDecimal>>> out) {
-      int sep = in.getKey().lastIndexOf('\u0000');
-      out.output(KV.of(in.getKey().substring(0, sep),
-          KV.of(Long.parseLong(in.getKey().substring(sep + 1)), in.getValue())));
-    }
-  }
-
-  /** First and last purchase day, the first day's revenue, day count and total revenue. */
-  static final class RepeatStats implements Serializable {
-    long firstDay = Long.MAX_VALUE;
-    BigDecimal firstDayRevenue = BigDecimal.ZERO;
-    long lastDay = Long.MIN_VALUE;
-    long days;
-    BigDecimal total = BigDecimal.ZERO;
-  }
-
-  /** Days are distinct per customer (summed per day before), so merging is exact. */
-  static final class RepeatStatsFn
-      extends Combine.CombineFn<KV<Long, BigDecimal>, RepeatStats, RepeatStats> {
-    @Override
-    public RepeatStats createAccumulator() {
-      return new RepeatStats();
-    }
-
-    @Override
-    public RepeatStats addInput(RepeatStats acc, KV<Long, BigDecimal> day) {
-      RepeatStats one = new RepeatStats();
-      one.firstDay = day.getKey();
-      one.lastDay = day.getKey();
-      one.firstDayRevenue = day.getValue();
-      one.days = 1;
-      one.total = day.getValue();
-      return merge(acc, one);
-    }
-
-    @Override
-    public RepeatStats mergeAccumulators(Iterable<RepeatStats> accs) {
-      RepeatStats merged = new RepeatStats();
-      for (RepeatStats a : accs) {
-        merge(merged, a);
-      }
-      return merged;
-    }
-
-    private static RepeatStats merge(RepeatStats into, RepeatStats other) {
-      if (other.days == 0) {
-        return into;
-      }
-      if (other.firstDay < into.firstDay) {
-        into.firstDay = other.firstDay;
-        into.firstDayRevenue = other.firstDayRevenue;
-      }
-      into.lastDay = Math.max(into.lastDay, other.lastDay);
-      into.days += other.days;
-      into.total = into.total.add(other.total);
-      return into;
-    }
-
-    @Override
-    public RepeatStats extractOutput(RepeatStats acc) {
-      return acc;
-    }
-
-    @Override
-    public Coder<RepeatStats> getAccumulatorCoder(CoderRegistry registry,
-        Coder<KV<Long, BigDecimal>> inputCoder) {
-      return SerializableCoder.of(RepeatStats.class);
-    }
-
-    @Override
-    public Coder<RepeatStats> getDefaultOutputCoder(CoderRegistry registry,
-        Coder<KV<Long, BigDecimal>> inputCoder) {
-      return SerializableCoder.of(RepeatStats.class);
-    }
-  }
-
-  private static final class ToSummary extends DoFn<KV<String, RepeatStats>, KV<String,
-      Summary>> {
-    private final long lastDay;
-
-    ToSummary(long lastDay) {
-      this.lastDay = lastDay;
-    }
-
-    @ProcessElement
-    public void process(@Element KV<String, RepeatStats> in,
-        OutputReceiver<KV<String, Summary>> out) {
-      RepeatStats s = in.getValue();
-      long x = s.days - 1;
-      BigDecimal mean = x > 0 ? s.total.subtract(s.firstDayRevenue)
-          .divide(BigDecimal.valueOf(x), 10, RoundingMode.HALF_EVEN) : null;
-      out.output(KV.of(in.getKey(), new Summary(x, (s.lastDay - s.firstDay) / 7.0,
-          (lastDay - s.firstDay) / 7.0, mean)));
-    }
-  }
-
-  private static final class HistogramFn
-      extends Combine.CombineFn<KV<String, Summary>, SummaryHistogram, SummaryHistogram> {
-    @Override
-    public SummaryHistogram createAccumulator() {
-      return new SummaryHistogram();
-    }
-
-    @Override
-    public SummaryHistogram addInput(SummaryHistogram h, KV<String, Summary> in) {
-      Summary s = in.getValue();
-      return h.add(Math.toIntExact(s.x()), s.tx(), s.t(),
-          s.meanRepeatValue() == null ? null : s.meanRepeatValue().doubleValue());
-    }
-
-    @Override
-    public SummaryHistogram mergeAccumulators(Iterable<SummaryHistogram> hs) {
-      SummaryHistogram merged = new SummaryHistogram();
-      hs.forEach(merged::merge);
-      return merged;
-    }
-
-    @Override
-    public SummaryHistogram extractOutput(SummaryHistogram h) {
-      return h;
-    }
-
-    @Override
-    public Coder<SummaryHistogram> getAccumulatorCoder(CoderRegistry registry,
-        Coder<KV<String, Summary>> inputCoder) {
-      return new SummaryHistogram.HistogramCoder();
-    }
-
-    @Override
-    public Coder<SummaryHistogram> getDefaultOutputCoder(CoderRegistry registry,
-        Coder<KV<String, Summary>> inputCoder) {
-      return new SummaryHistogram.HistogramCoder();
-    }
-  }
-
-  private static final class Fit extends DoFn<SummaryHistogram, ValueModels> {
-    private final double discount;
-    private final double margin;
-    private final double penalizer;
-    private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
-
-    Fit(double discount, double margin, double penalizer) {
-      this.discount = discount;
-      this.margin = margin;
-      this.penalizer = penalizer;
-    }
-
-    @ProcessElement
-    public void process(@Element SummaryHistogram h, OutputReceiver<ValueModels> out) {
-      fits.inc();
-      out.output(new ValueModels(BgNbdModel.fit(h, penalizer), GammaGammaModel.fit(h,
-          penalizer), discount, margin));
-    }
-  }
-
-  private static final class Score extends DoFn<KV<String, Summary>, KV<String,
+  private static final class Score extends DoFn<KV<String, PurchaseSummary>, KV<String,
       CustomerValue>> {
     private final PCollectionView<ValueModels> models;
 
@@ -349,8 +141,8 @@ public abstract class PredictCustomerValue
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Summary> in, ProcessContext c) {
-      Summary s = in.getValue();
+    public void process(@Element KV<String, PurchaseSummary> in, ProcessContext c) {
+      PurchaseSummary s = in.getValue();
       BigDecimal exact = s.meanRepeatValue() == null ? null
           : s.meanRepeatValue().setScale(2, RoundingMode.HALF_EVEN);
       c.output(KV.of(in.getKey(), c.sideInput(models).predict(s.x(), s.tx(), s.t(),

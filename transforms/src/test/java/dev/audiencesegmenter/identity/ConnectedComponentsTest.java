@@ -149,6 +149,8 @@ class ConnectedComponentsTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     long used = roundsUsed(result);
+    System.out.printf("%,d edges, diameter %,d: %d rounds used, bound %d%n", edges.size(),
+        diameter, used, bound);
     assertTrue(used <= bound, "used " + used + " rounds, bound " + bound);
   }
 

@@ -1,0 +1,97 @@
+package dev.audiencesegmenter.clv;
+
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Combines customer summaries into one {@link SummaryHistogram} and fits BG/NBD and
+ * Gamma-Gamma on it, once: a single {@link ValueModels} element.
+ */
+final class FitValueModels
+    extends PTransform<PCollection<KV<String, PurchaseSummary>>, PCollection<ValueModels>> {
+  private final double discount;
+  private final double margin;
+  private final double penalizer;
+
+  FitValueModels(double discount, double margin, double penalizer) {
+    this.discount = discount;
+    this.margin = margin;
+    this.penalizer = penalizer;
+  }
+
+  @Override
+  public PCollection<ValueModels> expand(PCollection<KV<String, PurchaseSummary>> summaries) {
+    return summaries
+        .apply("Histogram", Combine.globally(new HistogramFn()).withoutDefaults())
+        .apply("Fit", ParDo.of(new Fit(discount, margin, penalizer)))
+        .setCoder(SerializableCoder.of(ValueModels.class));
+  }
+
+  private static final class HistogramFn extends Combine.CombineFn<KV<String, PurchaseSummary>,
+      SummaryHistogram, SummaryHistogram> {
+    @Override
+    public SummaryHistogram createAccumulator() {
+      return new SummaryHistogram();
+    }
+
+    @Override
+    public SummaryHistogram addInput(SummaryHistogram h, KV<String, PurchaseSummary> in) {
+      PurchaseSummary s = in.getValue();
+      return h.add(Math.toIntExact(s.x()), s.tx(), s.t(),
+          s.meanRepeatValue() == null ? null : s.meanRepeatValue().doubleValue());
+    }
+
+    @Override
+    public SummaryHistogram mergeAccumulators(Iterable<SummaryHistogram> hs) {
+      SummaryHistogram merged = new SummaryHistogram();
+      hs.forEach(merged::merge);
+      return merged;
+    }
+
+    @Override
+    public SummaryHistogram extractOutput(SummaryHistogram h) {
+      return h;
+    }
+
+    @Override
+    public Coder<SummaryHistogram> getAccumulatorCoder(CoderRegistry registry,
+        Coder<KV<String, PurchaseSummary>> inputCoder) {
+      return new SummaryHistogram.HistogramCoder();
+    }
+
+    @Override
+    public Coder<SummaryHistogram> getDefaultOutputCoder(CoderRegistry registry,
+        Coder<KV<String, PurchaseSummary>> inputCoder) {
+      return new SummaryHistogram.HistogramCoder();
+    }
+  }
+
+  private static final class Fit extends DoFn<SummaryHistogram, ValueModels> {
+    private final double discount;
+    private final double margin;
+    private final double penalizer;
+    private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
+
+    Fit(double discount, double margin, double penalizer) {
+      this.discount = discount;
+      this.margin = margin;
+      this.penalizer = penalizer;
+    }
+
+    @ProcessElement
+    public void process(@Element SummaryHistogram h, OutputReceiver<ValueModels> out) {
+      fits.inc();
+      out.output(new ValueModels(BgNbdModel.fit(h, penalizer), GammaGammaModel.fit(h,
+          penalizer), discount, margin));
+    }
+  }
+}

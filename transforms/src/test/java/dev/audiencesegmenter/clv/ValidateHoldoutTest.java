@@ -1,0 +1,81 @@
+package dev.audiencesegmenter.clv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.audiencesegmenter.model.CustomerEvent;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * CDNOW's classic check: calibrate on purchases to 1997-09-30, predict the 39 weeks to
+ * 1998-06-30, compare with the actual repeat purchase days. Expected figures are computed here
+ * from the raw transactions and the model classes, independently of the pipeline steps.
+ */
+@ExtendWith(TestPipelineExtension.class)
+class ValidateHoldoutTest {
+  private static final Instant CALIBRATION_END = Instant.parse("1997-10-01T00:00:00Z");
+  private static final Instant HOLDOUT_END = Instant.parse("1998-07-01T00:00:00Z");
+
+  @Test
+  void predictedAndActualHoldoutPurchasesOnCdnow(TestPipeline p) throws Exception {
+    List<KV<String, CustomerEvent>> events = new ArrayList<>();
+    Set<String> holdoutDays = new HashSet<>();
+    int n = 0;
+    for (String line : CdnowData.lines("cdnow/CDNOW_sample.txt")) {
+      String[] f = line.strip().split("\\s+");
+      if (f.length < 5) {
+        continue;
+      }
+      LocalDate date = LocalDate.parse(f[2], DateTimeFormatter.BASIC_ISO_DATE);
+      Instant time = Instant.parse(date + "T12:00:00Z");
+      events.add(KV.of("cust-" + f[1], CustomerEvent.builder().setSource("cdnow")
+          .setSourceRecordId(String.valueOf(++n)).setEventType("purchase").setEventTime(time)
+          .setIdentifiers(Map.of("user_id", f[1])).setRevenue(new BigDecimal(f[4])).build()));
+      if (!time.isBefore(CALIBRATION_END) && time.isBefore(HOLDOUT_END)) {
+        holdoutDays.add(f[1] + "/" + date);
+      }
+    }
+    SummaryHistogram h = new SummaryHistogram();
+    CdnowData.fromTransactions().values().forEach(c -> h.add(c.x(), c.tx(), c.t(), c.zbar()));
+    BgNbdModel model = BgNbdModel.fit(h, 0).model();
+    double predicted = 0;
+    for (CdnowData.Customer c : CdnowData.fromTransactions().values()) {
+      predicted += model.expectedPurchases(39, c.x(), c.tx(), c.t());
+    }
+    double expectedPredicted = predicted;
+
+    PCollection<String> report = p.apply(Create.of(events))
+        .apply(ValidateHoldout.between(CALIBRATION_END, HOLDOUT_END));
+    PAssert.thatSingleton(report).satisfies(json -> {
+      try {
+        JsonNode r = new ObjectMapper().readTree(json);
+        assertEquals(2357, r.get("customers").asInt());
+        assertEquals(holdoutDays.size(), r.get("actual_repeat_purchases").asInt());
+        assertEquals(expectedPredicted, r.get("predicted_repeat_purchases").asDouble(), 0.01);
+        assertEquals(8, r.get("by_frequency").size(), "x = 0..6 and 7+");
+        System.out.println("CDNOW holdout: " + json);
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+}
