@@ -1,5 +1,7 @@
 package dev.audiencesegmenter.pipelines;
 
+import dev.audiencesegmenter.pipelines.bench.PairwiseScore;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Map;

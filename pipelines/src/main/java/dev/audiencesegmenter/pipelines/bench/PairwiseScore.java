@@ -1,4 +1,4 @@
-package dev.audiencesegmenter.pipelines;
+package dev.audiencesegmenter.pipelines.bench;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -8,10 +8,10 @@ import java.util.Map;
  * identifiers is predicted together when both resolve to one customer and truly together
  * when the truth puts both in one customer. Counted from cluster sizes, not pair by pair.
  */
-record PairwiseScore(long truePositivePairs, long predictedPairs, long truePairs) {
+public record PairwiseScore(long truePositivePairs, long predictedPairs, long truePairs) {
 
   /** Both maps go from identifier to cluster; identifiers missing from either are ignored. */
-  static PairwiseScore of(Map<String, String> truth, Map<String, String> predicted) {
+  public static PairwiseScore of(Map<String, String> truth, Map<String, String> predicted) {
     Map<String, Long> truthSizes = new HashMap<>();
     Map<String, Long> predictedSizes = new HashMap<>();
     Map<String, Long> bothSizes = new HashMap<>();
@@ -31,11 +31,11 @@ record PairwiseScore(long truePositivePairs, long predictedPairs, long truePairs
     return sizes.values().stream().mapToLong(n -> n * (n - 1) / 2).sum();
   }
 
-  double precision() {
+  public double precision() {
     return predictedPairs == 0 ? 1.0 : (double) truePositivePairs / predictedPairs;
   }
 
-  double recall() {
+  public double recall() {
     return truePairs == 0 ? 1.0 : (double) truePositivePairs / truePairs;
   }
 }
