@@ -41,8 +41,8 @@ public interface VendorConnector extends Serializable {
   long recordBytes(ContactUpdate update);
 
   /**
-   * The calls for one batch, within the limits; every record of {@code batch} must be in
-   * at least one call (a record in several calls is sent when all of them succeed). {@code secret} is the revealed credential.
+   * The calls for one batch, within the limits; a record may be in several calls (it is sent when
+   * all of them succeed) or in none (the vendor needs nothing for it: it counts as sent). {@code secret} is the revealed credential.
    */
   List<VendorCall> plan(List<ContactUpdate> batch, String secret);
 

@@ -212,6 +212,7 @@ class HubSpotConnectorTest {
 
   @Test
   void concurrencyStaysWithinTheBound(TestPipeline pipeline) throws Exception {
+    hubspot.server.latencyMillis = 20;
     pipeline.apply(Create.of(contacts(1000)))
         .apply(sink("concurrency").withNumShards(8).withMaxConcurrentRequests(2)
             .withMaxRequestsPerSecond(1000));

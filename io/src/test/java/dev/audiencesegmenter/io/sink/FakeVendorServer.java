@@ -48,14 +48,22 @@ public final class FakeVendorServer implements AutoCloseable {
   }
 
   private final HttpServer server;
+  private final java.util.concurrent.ExecutorService executor;
   private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
   private final ConcurrentLinkedQueue<Response> canned = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
+  /** Time each request takes to serve, to make concurrency visible. */
+  public volatile long latencyMillis;
 
   public FakeVendorServer(Handler handler) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.setExecutor(Executors.newFixedThreadPool(16));
+    executor = Executors.newFixedThreadPool(16, runnable -> {
+      Thread thread = new Thread(runnable, "fake-vendor-server");
+      thread.setDaemon(true);
+      return thread;
+    });
+    server.setExecutor(executor);
     server.createContext("/", exchange -> serve(exchange, handler));
     server.start();
   }
@@ -69,6 +77,9 @@ public final class FakeVendorServer implements AutoCloseable {
           exchange.getRequestURI().getRawQuery(), Map.copyOf(exchange.getRequestHeaders()), body,
           System.nanoTime());
       requests.add(request);
+      if (latencyMillis > 0) {
+        Thread.sleep(latencyMillis);
+      }
       Response cannedResponse = canned.poll();
       Response response = cannedResponse != null ? cannedResponse : handler.handle(request);
       response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
@@ -79,6 +90,8 @@ public final class FakeVendorServer implements AutoCloseable {
           out.write(bytes);
         }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       byte[] bytes = ("fake server failed: " + e).getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(599, bytes.length);
@@ -105,6 +118,11 @@ public final class FakeVendorServer implements AutoCloseable {
     }
   }
 
+  /** Requests being served right now, this one included. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
   public int maxConcurrentRequests() {
     return maxInFlight.get();
   }
@@ -112,5 +130,6 @@ public final class FakeVendorServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }
