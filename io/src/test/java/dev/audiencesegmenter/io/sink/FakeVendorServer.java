@@ -24,7 +24,7 @@ public final class FakeVendorServer implements AutoCloseable {
 
   /** One request as received. */
   public record Request(String method, String path, String query, Map<String, List<String>> headers,
-      String body, long receivedNanos) {
+      String body, long receivedNanos, long receivedEpochMillis) {
     public String header(String name) {
       for (Map.Entry<String, List<String>> entry : headers.entrySet()) {
         if (entry.getKey().equalsIgnoreCase(name) && !entry.getValue().isEmpty()) {
@@ -75,12 +75,15 @@ public final class FakeVendorServer implements AutoCloseable {
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
           exchange.getRequestURI().getRawQuery(), Map.copyOf(exchange.getRequestHeaders()), body,
-          System.nanoTime());
-      requests.add(request);
+          System.nanoTime(), System.currentTimeMillis());
+      Response cannedResponse;
+      synchronized (requests) { // the n-th request recorded gets the n-th canned response
+        requests.add(request);
+        cannedResponse = canned.poll();
+      }
       if (latencyMillis > 0) {
         Thread.sleep(latencyMillis);
       }
-      Response cannedResponse = canned.poll();
       Response response = cannedResponse != null ? cannedResponse : handler.handle(request);
       response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
       byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
