@@ -513,7 +513,7 @@ public abstract class SendContactUpdates
         MultiOutputReceiver out) throws InterruptedException {
       String secret;
       if (dryRun) {
-        secret = "dry-run-secret";
+        secret = "dry-run-placeholder-dc0"; // shows where the key goes (dc0: a data center)
         try {
           secret = connector.credential().reveal();
         } catch (IllegalStateException notSet) {
