@@ -144,6 +144,11 @@ public abstract class MailchimpConnector implements VendorConnector {
   }
 
   @Override
+  public int maxConcurrentRequestsPerAccount() {
+    return 10;
+  }
+
+  @Override
   public boolean isEmailPlatform() {
     return true;
   }

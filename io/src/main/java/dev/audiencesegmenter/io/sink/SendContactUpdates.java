@@ -253,6 +253,11 @@ public abstract class SendContactUpdates
   @Override
   public Result expand(PCollection<ContactUpdate> input) {
     VendorConnector connector = getConnector();
+    if (getMaxConcurrentRequests() > connector.maxConcurrentRequestsPerAccount()) {
+      throw new IllegalArgumentException(connector.vendor() + " allows at most "
+          + connector.maxConcurrentRequestsPerAccount() + " simultaneous requests per account, "
+          + "but maxConcurrentRequests is " + getMaxConcurrentRequests() + " per worker");
+    }
     String step = "Send to " + connector.vendor();
     Pipeline pipeline = input.getPipeline();
     org.apache.beam.sdk.coders.Coder<ContactUpdate> updateCoder = input.getCoder();

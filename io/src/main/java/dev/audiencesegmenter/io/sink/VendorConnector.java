@@ -28,6 +28,14 @@ public interface VendorConnector extends Serializable {
   /** Most bytes of request body (records' share, see {@link #recordBytes}). */
   long maxBytesPerRequest();
 
+  /**
+   * The most simultaneous requests the vendor allows per account (Mailchimp: 10); the sink
+   * refuses a per-JVM concurrency above it. Unlimited by default.
+   */
+  default int maxConcurrentRequestsPerAccount() {
+    return Integer.MAX_VALUE;
+  }
+
   /** Email platforms only get customers with email consent; exits are still sent. */
   boolean isEmailPlatform();
 

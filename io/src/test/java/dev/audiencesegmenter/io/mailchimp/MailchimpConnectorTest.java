@@ -142,6 +142,16 @@ class MailchimpConnectorTest {
   }
 
   @Test
+  void moreThanTenConnectionsPerWorkerIsRefused(TestPipeline pipeline) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> pipeline.apply(Create.of(contacts(1)))
+            .apply(sink("tooMany").withMaxConcurrentRequests(11)));
+    assertTrue(e.getMessage().contains("at most 10"), e.getMessage());
+    assertTrue(e.getMessage().contains("11"), e.getMessage());
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+
+  @Test
   void theHostComesFromTheKeysDataCenter() {
     MailchimpConnector connector = MailchimpConnector.create(Credential.of(KEY), LIST);
     List<VendorCall> calls = connector.plan(contacts(2), KEY);
