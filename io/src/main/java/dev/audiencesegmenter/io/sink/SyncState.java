@@ -94,27 +94,35 @@ public final class SyncState {
     return new PTransform<>() {
       @Override
       public WriteFilesResult<Void> expand(PCollection<SyncStateEntry> next) {
-        TupleTag<SyncStateEntry> nextTag = new TupleTag<>("next");
-        TupleTag<SyncStateEntry> previousTag = new TupleTag<>("previous");
-        TupleTag<String> failedTag = new TupleTag<>("failed");
-        PCollection<KV<String, String>> failed = sync.getFailedKeys()
-            .apply("KeyFailed", WithKeys.of((String key) -> key)
-                .withKeyType(TypeDescriptors.strings()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
-        PCollection<SyncStateEntry> merged = KeyedPCollectionTuple
-            .of(nextTag, keyed(next, "KeyNext"))
-            .and(previousTag, keyed(previous, "KeyPreviousState"))
-            .and(failedTag, failed)
-            .apply("JoinWithFailures", CoGroupByKey.create())
-            .apply("KeepPreviousForFailures",
-                ParDo.of(new KeepPreviousForFailures(nextTag, previousTag, failedTag)))
-            .setCoder(next.getCoder())
-            .apply("AfterSync", Wait.on(sync.getSentKeys(), sync.getDeadLetters()))
-            .setCoder(next.getCoder());
-        return merged.apply("WriteState", WriteJsonLines.<SyncStateEntry>to(dir)
-            .withNumShards(shards));
+        return mergeAfterSync(next, previous, sync)
+            .apply("WriteState", WriteJsonLines.<SyncStateEntry>to(dir).withNumShards(shards));
       }
     };
+  }
+
+  /**
+   * The state to keep once {@code sync} has finished: {@code next}, except the previous entry
+   * (or none) for customers the sink dead-lettered.
+   */
+  static PCollection<SyncStateEntry> mergeAfterSync(PCollection<SyncStateEntry> next,
+      PCollection<SyncStateEntry> previous, SendContactUpdates.Result sync) {
+    TupleTag<SyncStateEntry> nextTag = new TupleTag<>("next");
+    TupleTag<SyncStateEntry> previousTag = new TupleTag<>("previous");
+    TupleTag<String> failedTag = new TupleTag<>("failed");
+    PCollection<KV<String, String>> failed = sync.getFailedKeys()
+        .apply("KeyFailed", WithKeys.of((String key) -> key)
+            .withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    return KeyedPCollectionTuple
+        .of(nextTag, keyed(next, "KeyNext"))
+        .and(previousTag, keyed(previous, "KeyPreviousState"))
+        .and(failedTag, failed)
+        .apply("JoinWithFailures", CoGroupByKey.create())
+        .apply("KeepPreviousForFailures",
+            ParDo.of(new KeepPreviousForFailures(nextTag, previousTag, failedTag)))
+        .setCoder(next.getCoder())
+        .apply("AfterSync", Wait.on(sync.getSentKeys(), sync.getDeadLetters()))
+        .setCoder(next.getCoder());
   }
 
   /** The next entry, or the previous one for a customer the sink dead-lettered. */
