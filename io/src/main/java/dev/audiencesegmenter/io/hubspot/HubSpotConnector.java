@@ -1,0 +1,253 @@
+package dev.audiencesegmenter.io.hubspot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.io.sink.CallOutcome;
+import dev.audiencesegmenter.io.sink.ContactUpdate;
+import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.sink.HttpStatusRules;
+import dev.audiencesegmenter.io.sink.Json;
+import dev.audiencesegmenter.io.sink.SendContactUpdates;
+import dev.audiencesegmenter.io.sink.VendorCall;
+import dev.audiencesegmenter.io.sink.VendorConnector;
+import java.net.URI;
+import java.net.http.HttpHeaders;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * HubSpot CRM contacts: {@code POST /crm/v3/objects/contacts/batch/upsert} with
+ * {@code idProperty=email}, at most 100 contacts per request, a private-app token as Bearer.
+ * Mapped fields become contact properties; the customer's current segments are written, joined
+ * by {@code ;} (a multiple-checkbox property), into {@link #getSegmentsProperty()}.
+ *
+ * <p>Partial failures (207, or 200 with {@code errors[]}) dead-letter the contacts named in
+ * each error's {@code context.ids}. A 429 of the {@code DAILY} policy is not retried (the quota
+ * resets at midnight): those contacts are dead-lettered.
+ *
+ * <pre>{@code
+ * updates.apply("ToHubSpot", HubSpotConnector.create(Credential.fromEnvironment("HUBSPOT_TOKEN"))
+ *     .withPropertyMapping(Map.of("monetary_total", "lifetime_value"))
+ *     .sink());
+ * }</pre>
+ */
+@AutoValue
+public abstract class HubSpotConnector implements VendorConnector {
+  public static final String DEFAULT_BASE_URL = "https://api.hubapi.com";
+  public static final int MAX_CONTACTS_PER_REQUEST = 100;
+  public static final String UPSERT_PATH = "/crm/v3/objects/contacts/batch/upsert";
+
+  public abstract String getBaseUrl();
+
+  public abstract Credential getCredential();
+
+  @Override
+  public Credential credential() {
+    return getCredential();
+  }
+
+  /** A name for the portal, for rate limits and display (default "default"). */
+  public abstract String getAccount();
+
+  /** Our field name to HubSpot contact property; unmapped fields are not sent. */
+  public abstract Map<String, String> getPropertyMapping();
+
+  public abstract String getSegmentsProperty();
+
+  abstract Builder toBuilder();
+
+  public static HubSpotConnector create(Credential token) {
+    if (token == null) {
+      throw new IllegalArgumentException("HubSpot needs a private-app access token");
+    }
+    return new AutoValue_HubSpotConnector.Builder().setBaseUrl(DEFAULT_BASE_URL)
+        .setCredential(token).setAccount("default").setPropertyMapping(Map.of())
+        .setSegmentsProperty("audience_segments").build();
+  }
+
+  public HubSpotConnector withBaseUrl(String url) {
+    return toBuilder().setBaseUrl(Json.checkBaseUrl(url, "HubSpot")).build();
+  }
+
+  public HubSpotConnector withAccount(String account) {
+    if (account == null || account.isBlank()) {
+      throw new IllegalArgumentException("HubSpot account must not be blank");
+    }
+    return toBuilder().setAccount(account).build();
+  }
+
+  public HubSpotConnector withPropertyMapping(Map<String, String> mapping) {
+    return toBuilder().setPropertyMapping(Json.checkMapping(mapping, "HubSpot property mapping"))
+        .build();
+  }
+
+  public HubSpotConnector withSegmentsProperty(String property) {
+    if (property == null || property.isBlank()) {
+      throw new IllegalArgumentException("HubSpot segments property must not be blank");
+    }
+    return toBuilder().setSegmentsProperty(property).build();
+  }
+
+  /** The sink: {@link SendContactUpdates} through this connector, to configure further. */
+  public SendContactUpdates sink() {
+    return SendContactUpdates.to(this);
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setBaseUrl(String url);
+
+    abstract Builder setCredential(Credential credential);
+
+    abstract Builder setAccount(String account);
+
+    abstract Builder setPropertyMapping(Map<String, String> mapping);
+
+    abstract Builder setSegmentsProperty(String property);
+
+    abstract HubSpotConnector build();
+  }
+
+  @Override
+  public String vendor() {
+    return "hubspot";
+  }
+
+  @Override
+  public String account() {
+    return getAccount() + "@" + getBaseUrl();
+  }
+
+  @Override
+  public int maxRecordsPerRequest() {
+    return MAX_CONTACTS_PER_REQUEST;
+  }
+
+  @Override
+  public long maxBytesPerRequest() {
+    return 2L * 1024 * 1024; // not documented; a safe request size
+  }
+
+  @Override
+  public boolean isEmailPlatform() {
+    return false;
+  }
+
+  @Override
+  public @Nullable String rejectionReason(ContactUpdate update) {
+    return update.getEmail() == null || update.getEmail().isBlank()
+        ? "no email: HubSpot contacts are upserted by email" : null;
+  }
+
+  @Override
+  public long recordBytes(ContactUpdate update) {
+    return Json.utf8Length(input(update).toString()) + 1;
+  }
+
+  ObjectNode input(ContactUpdate update) {
+    ObjectNode input = Json.object();
+    input.put("idProperty", "email");
+    input.put("id", update.getEmail());
+    ObjectNode properties = input.putObject("properties");
+    properties.put("email", update.getEmail());
+    if (update.getPhone() != null) {
+      properties.put("phone", update.getPhone());
+    }
+    getPropertyMapping().forEach((field, property) -> {
+      if (update.getFields().containsKey(field)) {
+        properties.put(property, update.getFields().get(field));
+      }
+    });
+    properties.put(getSegmentsProperty(),
+        String.join(";", new TreeSet<>(update.getSegmentsCurrent())));
+    return input;
+  }
+
+  @Override
+  public List<VendorCall> plan(List<ContactUpdate> batch, String secret) {
+    ObjectNode body = Json.object();
+    ArrayNode inputs = body.putArray("inputs");
+    batch.forEach(update -> inputs.add(input(update)));
+    return List.of(VendorCall.of("POST", URI.create(getBaseUrl() + UPSERT_PATH),
+            body.toString(), batch)
+        .withHeader("Content-Type", "application/json")
+        .withSecretHeader("Authorization", "Bearer " + secret));
+  }
+
+  @Override
+  public CallOutcome interpret(VendorCall call, int status, HttpHeaders headers, String body) {
+    if (status == 429) {
+      JsonNode error = Json.parse(body);
+      if (error != null && "DAILY".equals(error.path("policyName").asText())) {
+        return CallOutcome.retry("HTTP 429: " + HttpStatusRules.vendorMessage(body)
+            + " (daily limit)", Duration.ofHours(24), true);
+      }
+    }
+    if (status == 477) { // HubSpot: migration in progress, retry after the header's delay
+      return CallOutcome.retry("HTTP 477: " + HttpStatusRules.vendorMessage(body),
+          HttpStatusRules.requestedDelay(headers).orElse(null), false);
+    }
+    CallOutcome common = HttpStatusRules.classify(status, headers, body);
+    if (common.kind() != CallOutcome.Kind.ACCEPTED) {
+      return common;
+    }
+    JsonNode response = Json.parse(body);
+    JsonNode errors = response == null ? null : response.get("errors");
+    if (errors == null || !errors.isArray() || errors.isEmpty()) {
+      return CallOutcome.accepted();
+    }
+    Map<String, Integer> byEmail = new HashMap<>();
+    List<ContactUpdate> records = call.records();
+    for (int i = 0; i < records.size(); i++) {
+      byEmail.putIfAbsent(records.get(i).getEmail().toLowerCase(Locale.ROOT), i);
+    }
+    Map<Integer, String> rejected = new HashMap<>();
+    List<String> unattributed = new ArrayList<>();
+    for (JsonNode error : errors) {
+      String message = error.path("message").asText("rejected");
+      String category = error.path("category").asText("");
+      String text = category.isEmpty() ? message : category + ": " + message;
+      boolean attributed = false;
+      for (JsonNode id : error.path("context").path("ids")) {
+        Integer index = byEmail.get(id.asText().toLowerCase(Locale.ROOT));
+        if (index != null) {
+          rejected.putIfAbsent(index, text);
+          attributed = true;
+        }
+      }
+      if (!attributed) {
+        unattributed.add(text);
+      }
+    }
+    if (!unattributed.isEmpty()) {
+      // Errors that name no contact: every contact missing from results[] is suspect.
+      Set<String> confirmed = new HashSet<>();
+      for (JsonNode result : response.path("results")) {
+        confirmed.add(result.path("properties").path("email").asText("")
+            .toLowerCase(Locale.ROOT));
+      }
+      for (int i = 0; i < records.size(); i++) {
+        if (!confirmed.contains(records.get(i).getEmail().toLowerCase(Locale.ROOT))) {
+          rejected.putIfAbsent(i, String.join("; ", unattributed));
+        }
+      }
+    }
+    return CallOutcome.partial(rejected);
+  }
+
+  @Override
+  public final String toString() {
+    return "HubSpotConnector{baseUrl=" + getBaseUrl() + ", account=" + getAccount()
+        + ", credential=" + Credential.MASK + "}";
+  }
+}

@@ -1,0 +1,153 @@
+package dev.audiencesegmenter.io.sink;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.auto.value.AutoValue;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.schemas.AutoValueSchema;
+import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * What an activation sink sends for one customer: identifiers, consent, mapped field values and
+ * segment membership. Vendors upsert by a stable identifier (the {@link #getKey() key}, the
+ * email, or an external id derived from the key), so sending the same update twice is harmless.
+ *
+ * <p>{@code segments_current} is the full membership after this run; {@code segments_entered}
+ * and {@code segments_exited} are the change since the last synced state ({@link DeltaSync}
+ * fills them; without delta sync, entered equals current and exited is empty).
+ *
+ * <p>{@code exit_only} marks an update that may remove a customer from segments but must never
+ * add or create them (set by the consent rules of {@link SendContactUpdates} for email
+ * platforms when the customer has no email consent or unsubscribed).
+ */
+@DefaultSchema(AutoValueSchema.class)
+@AutoValue
+public abstract class ContactUpdate {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Stable key, usually the resolved customer id; the external id in CRMs. */
+  @SchemaFieldNumber("0")
+  @SchemaFieldName("key")
+  public abstract String getKey();
+
+  @SchemaFieldNumber("1")
+  @SchemaFieldName("email")
+  public abstract @Nullable String getEmail();
+
+  /** E.164 phone number. */
+  @SchemaFieldNumber("2")
+  @SchemaFieldName("phone")
+  public abstract @Nullable String getPhone();
+
+  @SchemaFieldNumber("3")
+  @SchemaFieldName("email_consent")
+  public abstract boolean getEmailConsent();
+
+  @SchemaFieldNumber("4")
+  @SchemaFieldName("sms_consent")
+  public abstract boolean getSmsConsent();
+
+  @SchemaFieldNumber("5")
+  @SchemaFieldName("unsubscribed")
+  public abstract boolean getUnsubscribed();
+
+  /** Field values by our field name (feature columns, profile traits); mapped per vendor. */
+  @SchemaFieldNumber("6")
+  @SchemaFieldName("fields")
+  public abstract Map<String, String> getFields();
+
+  @SchemaFieldNumber("7")
+  @SchemaFieldName("segments_current")
+  public abstract List<String> getSegmentsCurrent();
+
+  @SchemaFieldNumber("8")
+  @SchemaFieldName("segments_entered")
+  public abstract List<String> getSegmentsEntered();
+
+  @SchemaFieldNumber("9")
+  @SchemaFieldName("segments_exited")
+  public abstract List<String> getSegmentsExited();
+
+  @SchemaFieldNumber("10")
+  @SchemaFieldName("exit_only")
+  public abstract boolean getExitOnly();
+
+  public abstract Builder toBuilder();
+
+  public static Builder builder(String key) {
+    if (key == null || key.isBlank()) {
+      throw new IllegalArgumentException("A contact update needs a non-blank key, got '"
+          + key + "'");
+    }
+    return new AutoValue_ContactUpdate.Builder()
+        .setKey(key)
+        .setEmailConsent(false)
+        .setSmsConsent(false)
+        .setUnsubscribed(false)
+        .setFields(Map.of())
+        .setSegmentsCurrent(List.of())
+        .setSegmentsEntered(List.of())
+        .setSegmentsExited(List.of())
+        .setExitOnly(false);
+  }
+
+  /** Whether the customer may be added to an email platform. */
+  public boolean mayReceiveEmail() {
+    return getEmailConsent() && !getUnsubscribed();
+  }
+
+  /** The update as one JSON object (keys sorted in maps), as dead letters and dry runs show it. */
+  public String toJson() {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("key", getKey());
+    node.put("email", getEmail());
+    node.put("phone", getPhone());
+    node.put("email_consent", getEmailConsent());
+    node.put("sms_consent", getSmsConsent());
+    node.put("unsubscribed", getUnsubscribed());
+    ObjectNode fields = node.putObject("fields");
+    new TreeMap<>(getFields()).forEach(fields::put);
+    putList(node.putArray("segments_current"), getSegmentsCurrent());
+    putList(node.putArray("segments_entered"), getSegmentsEntered());
+    putList(node.putArray("segments_exited"), getSegmentsExited());
+    node.put("exit_only", getExitOnly());
+    return node.toString();
+  }
+
+  private static void putList(ArrayNode array, List<String> values) {
+    values.forEach(array::add);
+  }
+
+  @AutoValue.Builder
+  public abstract static class Builder {
+    abstract Builder setKey(String key);
+
+    public abstract Builder setEmail(@Nullable String email);
+
+    public abstract Builder setPhone(@Nullable String phone);
+
+    public abstract Builder setEmailConsent(boolean consent);
+
+    public abstract Builder setSmsConsent(boolean consent);
+
+    public abstract Builder setUnsubscribed(boolean unsubscribed);
+
+    public abstract Builder setFields(Map<String, String> fields);
+
+    public abstract Builder setSegmentsCurrent(List<String> segments);
+
+    public abstract Builder setSegmentsEntered(List<String> segments);
+
+    public abstract Builder setSegmentsExited(List<String> segments);
+
+    public abstract Builder setExitOnly(boolean exitOnly);
+
+    public abstract ContactUpdate build();
+  }
+}

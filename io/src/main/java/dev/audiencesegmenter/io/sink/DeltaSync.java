@@ -1,0 +1,219 @@
+package dev.audiencesegmenter.io.sink;
+
+import com.google.auto.value.AutoValue;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Compares the current per-customer updates with the state of the last successful sync and
+ * keeps only what a vendor needs to hear:
+ * <ul>
+ *   <li>a customer not synced before, with at least one segment: sent, every segment entered;
+ *   <li>a synced customer whose payload hash changed (fields, identifiers, consent, segments):
+ *       sent, with the segments entered and exited since;
+ *   <li>a synced customer missing from the input: an exit from every segment they held (built
+ *       from the state's email and phone, without consent, so email platforms only remove);
+ *   <li>an unchanged customer: not sent.
+ * </ul>
+ * With {@link #withFullResync(boolean)} every current customer is sent (exits as above).
+ *
+ * <p>The output's {@link Result#getNewState()} is the state after the sync; write it with
+ * {@link SyncState#commit} once the sink has finished, which keeps the previous entry of
+ * customers the vendor rejected so they are sent again next time. Delta sync compares whole
+ * runs, so it is for bounded (batch) input. Metrics, namespace {@code DeltaSync}: new,
+ * changed, unchanged, gone.
+ */
+@AutoValue
+public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, DeltaSync.Result> {
+
+  abstract PCollection<SyncStateEntry> getPrevious();
+
+  public abstract boolean getFullResync();
+
+  abstract Builder toBuilder();
+
+  /** Compares against {@code previous} (e.g. {@link SyncState#read}). */
+  public static DeltaSync against(PCollection<SyncStateEntry> previous) {
+    if (previous == null) {
+      throw new IllegalArgumentException("DeltaSync needs the previous state (may be empty)");
+    }
+    return new AutoValue_DeltaSync.Builder().setPrevious(previous).setFullResync(false).build();
+  }
+
+  /** Sends every current customer, changed or not. */
+  public DeltaSync withFullResync(boolean fullResync) {
+    return toBuilder().setFullResync(fullResync).build();
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setPrevious(PCollection<SyncStateEntry> previous);
+
+    abstract Builder setFullResync(boolean fullResync);
+
+    abstract DeltaSync build();
+  }
+
+  /** SHA-256 of everything sent for a customer except the entered/exited deltas. */
+  public static String payloadHash(ContactUpdate update) {
+    return SendContactUpdates.sha256Hex(update.toBuilder()
+        .setSegmentsCurrent(List.copyOf(new TreeSet<>(update.getSegmentsCurrent())))
+        .setSegmentsEntered(List.of()).setSegmentsExited(List.of()).setExitOnly(false)
+        .build().toJson());
+  }
+
+  static final TupleTag<ContactUpdate> CHANGES = new TupleTag<>() {};
+  static final TupleTag<SyncStateEntry> STATE = new TupleTag<>() {};
+
+  @Override
+  public Result expand(PCollection<ContactUpdate> current) {
+    Pipeline pipeline = current.getPipeline();
+    TupleTag<ContactUpdate> currentTag = new TupleTag<>("current");
+    TupleTag<SyncStateEntry> previousTag = new TupleTag<>("previous");
+    PCollection<KV<String, ContactUpdate>> keyedCurrent = current
+        .apply("KeyCurrent", WithKeys.of(ContactUpdate::getKey)
+            .withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), current.getCoder()));
+    PCollection<KV<String, SyncStateEntry>> keyedPrevious = getPrevious()
+        .apply("KeyPrevious", WithKeys.of(SyncStateEntry::getKey)
+            .withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), getPrevious().getCoder()));
+    PCollectionTuple out = KeyedPCollectionTuple.of(currentTag, keyedCurrent)
+        .and(previousTag, keyedPrevious)
+        .apply("JoinWithPreviousState", CoGroupByKey.create())
+        .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync()))
+            .withOutputTags(CHANGES, TupleTagList.of(STATE)));
+    out.get(CHANGES).setCoder(current.getCoder());
+    out.get(STATE).setCoder(getPrevious().getCoder());
+    return new Result(pipeline, out.get(CHANGES), out.get(STATE));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("fullResync", getFullResync()).withLabel("Full resync"));
+  }
+
+  /** The updates to send and the state after sending them. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<ContactUpdate> changes;
+    private final PCollection<SyncStateEntry> newState;
+
+    Result(Pipeline pipeline, PCollection<ContactUpdate> changes,
+        PCollection<SyncStateEntry> newState) {
+      this.pipeline = pipeline;
+      this.changes = changes;
+      this.newState = newState;
+    }
+
+    public PCollection<ContactUpdate> getChanges() {
+      return changes;
+    }
+
+    public PCollection<SyncStateEntry> getNewState() {
+      return newState;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(CHANGES, changes, STATE, newState);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input,
+        PTransform<?, ?> transform) {}
+  }
+
+  private static List<String> minus(List<String> a, List<String> b) {
+    TreeSet<String> out = new TreeSet<>(a);
+    out.removeAll(b);
+    return new ArrayList<>(out);
+  }
+
+  private static final class Compare extends DoFn<KV<String, CoGbkResult>, ContactUpdate> {
+    private final TupleTag<ContactUpdate> currentTag;
+    private final TupleTag<SyncStateEntry> previousTag;
+    private final boolean fullResync;
+    private final Counter added = Metrics.counter(DeltaSync.class, "new");
+    private final Counter changed = Metrics.counter(DeltaSync.class, "changed");
+    private final Counter unchanged = Metrics.counter(DeltaSync.class, "unchanged");
+    private final Counter gone = Metrics.counter(DeltaSync.class, "gone");
+
+    Compare(TupleTag<ContactUpdate> currentTag, TupleTag<SyncStateEntry> previousTag,
+        boolean fullResync) {
+      this.currentTag = currentTag;
+      this.previousTag = previousTag;
+      this.fullResync = fullResync;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> joined, MultiOutputReceiver out) {
+      Iterator<ContactUpdate> currents = joined.getValue().getAll(currentTag).iterator();
+      Iterator<SyncStateEntry> previouses = joined.getValue().getAll(previousTag).iterator();
+      ContactUpdate current = currents.hasNext() ? currents.next() : null;
+      SyncStateEntry previous = previouses.hasNext() ? previouses.next() : null;
+      if (current == null) {
+        if (previous != null && !previous.getSegments().isEmpty()) {
+          gone.inc();
+          out.get(CHANGES).output(ContactUpdate.builder(previous.getKey())
+              .setEmail(previous.getEmail()).setPhone(previous.getPhone())
+              .setSegmentsExited(previous.getSegments()).build());
+        }
+        return; // the customer leaves the state
+      }
+      List<String> before = previous == null ? List.of() : previous.getSegments();
+      List<String> now = List.copyOf(new TreeSet<>(current.getSegmentsCurrent()));
+      String hash = payloadHash(current);
+      boolean isNew = previous == null;
+      if (isNew && now.isEmpty() && !fullResync) {
+        return; // never synced and in no segment: nothing to tell the vendor yet
+      }
+      boolean differs = isNew || !hash.equals(previous.getPayloadHash());
+      if (isNew) {
+        added.inc();
+      } else if (differs) {
+        changed.inc();
+      } else {
+        unchanged.inc();
+      }
+      if (differs || fullResync) {
+        out.get(CHANGES).output(current.toBuilder().setSegmentsCurrent(now)
+            .setSegmentsEntered(minus(now, before)).setSegmentsExited(minus(before, now))
+            .build());
+      }
+      out.get(STATE).output(SyncStateEntry.create(current.getKey(), hash, now,
+          current.getEmail(), current.getPhone()));
+    }
+  }
+}

@@ -1,0 +1,718 @@
+package dev.audiencesegmenter.io.sink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.failsafe.Failsafe;
+import dev.failsafe.RateLimiter;
+import dev.failsafe.RetryPolicy;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupIntoBatches;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Sends {@link ContactUpdate}s to a vendor through a {@link VendorConnector}: the shared core of
+ * every activation sink.
+ *
+ * <ol>
+ *   <li><b>Consent</b> (email platforms): a customer without email consent, or unsubscribed, is
+ *       never added; one who left segments is still sent, marked {@code exit_only} with no
+ *       segments entered, so the vendor can remove them without creating or subscribing them.
+ *       Optionally emails and phones are replaced by the SHA-256 hex of their normalized form
+ *       ({@link #withHashedIdentifiers}).
+ *   <li><b>Batching</b> with Beam's {@link GroupIntoBatches} on a small number of shard keys
+ *       (hash of the contact key modulo {@link #getNumShards()}), bounded by the vendor's
+ *       record and byte limits. It is a stateful transform, so it batches the same way in batch
+ *       and in streaming (where {@link #getMaxBufferingDuration()} flushes partial batches),
+ *       unlike buffering in a DoFn until {@code @FinishBundle}, whose batches shrink to the
+ *       runner's tiny streaming bundles. The send step splits every group again to the limits,
+ *       so a request never exceeds them whatever the runner's batching does.
+ *   <li><b>Rate and concurrency</b>: per JVM and account, a Failsafe smooth {@link RateLimiter}
+ *       of {@link #getMaxRequestsPerSecond()} and a semaphore of
+ *       {@link #getMaxConcurrentRequests()} requests in flight. Across a job, at most
+ *       {@code workers x maxConcurrentRequests} requests are in flight and
+ *       {@code workers x maxRequestsPerSecond} are sent per second; set these so that the
+ *       products stay under the vendor's account limits (for Mailchimp's 10 connections with 2
+ *       workers, at most 5).
+ *   <li><b>Retries</b> of transient failures (429, 408, 423, 425, 5xx, timeouts, connection
+ *       resets) with a Failsafe {@link RetryPolicy}: exponential backoff from
+ *       {@link #getInitialBackoff()} doubling up to {@link #getMaxBackoff()}, with "equal"
+ *       jitter (a random wait between half and all of the backoff), and never shorter than the
+ *       vendor's {@code Retry-After} or rate-limit reset header. A vendor asking to wait longer
+ *       than {@link #getMaxRetryAfter()} (a daily quota) is not waited for: the batch is
+ *       dead-lettered. The semaphore is not held while waiting.
+ *   <li><b>Failures</b>: permanent errors and records rejected in partial successes go to the
+ *       dead letters with the vendor's message; so do batches still failing after
+ *       {@link #getMaxRetries()} retries. Writes are upserts by a stable key, so a retried
+ *       request cannot create duplicates.
+ *   <li><b>Dry run</b> ({@link #withDryRunDirectory}): the requests are written as JSON Lines
+ *       (method, URL, non-secret headers, body, keys) into that folder, and no HTTP call is made.
+ * </ol>
+ *
+ * <p>Metrics, namespace {@code sink.<vendor>}: records_sent, records_rejected,
+ * records_skipped_no_consent, records_nothing_to_send, records_dry_run, requests_sent, requests_retried,
+ * requests_throttled. The credential never appears in messages, dead letters, metrics, display
+ * data or {@link #toString()}.
+ */
+@AutoValue
+public abstract class SendContactUpdates
+    extends PTransform<PCollection<ContactUpdate>, SendContactUpdates.Result> {
+
+  public abstract VendorConnector getConnector();
+
+  public abstract int getNumShards();
+
+  public abstract int getMaxConcurrentRequests();
+
+  public abstract double getMaxRequestsPerSecond();
+
+  public abstract int getMaxRetries();
+
+  public abstract Duration getInitialBackoff();
+
+  public abstract Duration getMaxBackoff();
+
+  public abstract Duration getMaxRetryAfter();
+
+  public abstract Duration getRequestTimeout();
+
+  public abstract org.joda.time.Duration getMaxBufferingDuration();
+
+  public abstract boolean getHashedIdentifiers();
+
+  public abstract @Nullable String getDryRunDirectory();
+
+  abstract Builder toBuilder();
+
+  /** Sends through {@code connector} with defaults fit for most vendors. */
+  public static SendContactUpdates to(VendorConnector connector) {
+    if (connector == null) {
+      throw new IllegalArgumentException("SendContactUpdates needs a connector");
+    }
+    return new AutoValue_SendContactUpdates.Builder()
+        .setConnector(connector)
+        .setNumShards(4)
+        .setMaxConcurrentRequests(4)
+        .setMaxRequestsPerSecond(5)
+        .setMaxRetries(8)
+        .setInitialBackoff(Duration.ofSeconds(1))
+        .setMaxBackoff(Duration.ofSeconds(60))
+        .setMaxRetryAfter(Duration.ofMinutes(15))
+        .setRequestTimeout(Duration.ofSeconds(60))
+        .setMaxBufferingDuration(org.joda.time.Duration.standardSeconds(10))
+        .setHashedIdentifiers(false)
+        .build();
+  }
+
+  /** Shard keys for batching (default 4): the parallelism of batching and sending. */
+  public SendContactUpdates withNumShards(int shards) {
+    check(shards >= 1, "numShards must be at least 1, got " + shards);
+    return toBuilder().setNumShards(shards).build();
+  }
+
+  /** Requests in flight per JVM and account (default 4). */
+  public SendContactUpdates withMaxConcurrentRequests(int requests) {
+    check(requests >= 1, "maxConcurrentRequests must be at least 1, got " + requests);
+    return toBuilder().setMaxConcurrentRequests(requests).build();
+  }
+
+  /** Requests per second per JVM and account (default 5), retries included. */
+  public SendContactUpdates withMaxRequestsPerSecond(double rate) {
+    check(rate > 0 && rate <= 10_000, "maxRequestsPerSecond must be in (0, 10000], got " + rate);
+    return toBuilder().setMaxRequestsPerSecond(rate).build();
+  }
+
+  /** Retries of a transient failure before the batch is dead-lettered (default 8). */
+  public SendContactUpdates withMaxRetries(int retries) {
+    check(retries >= 0, "maxRetries must be 0 or more, got " + retries);
+    return toBuilder().setMaxRetries(retries).build();
+  }
+
+  /** First and largest backoff (default 1 s and 60 s). */
+  public SendContactUpdates withBackoff(Duration initial, Duration max) {
+    check(initial != null && !initial.isNegative() && !initial.isZero(),
+        "initial backoff must be positive, got " + initial);
+    check(max != null && max.compareTo(initial) >= 0,
+        "max backoff must be at least the initial one (" + initial + "), got " + max);
+    return toBuilder().setInitialBackoff(initial).setMaxBackoff(max).build();
+  }
+
+  /** Longest Retry-After waited for (default 15 minutes); longer means dead-letter. */
+  public SendContactUpdates withMaxRetryAfter(Duration max) {
+    check(max != null && !max.isNegative(), "maxRetryAfter must not be negative, got " + max);
+    return toBuilder().setMaxRetryAfter(max).build();
+  }
+
+  /** Timeout of one HTTP request (default 60 s). */
+  public SendContactUpdates withRequestTimeout(Duration timeout) {
+    check(timeout != null && !timeout.isNegative() && !timeout.isZero(),
+        "request timeout must be positive, got " + timeout);
+    return toBuilder().setRequestTimeout(timeout).build();
+  }
+
+  /** In streaming, how long a partial batch may wait for more records (default 10 s). */
+  public SendContactUpdates withMaxBufferingDuration(org.joda.time.Duration duration) {
+    check(duration != null && duration.getMillis() > 0,
+        "max buffering duration must be positive, got " + duration);
+    return toBuilder().setMaxBufferingDuration(duration).build();
+  }
+
+  /** Sends SHA-256 hex of normalized emails (trimmed, lower case) and phones (E.164). */
+  public SendContactUpdates withHashedIdentifiers(boolean hashed) {
+    return toBuilder().setHashedIdentifiers(hashed).build();
+  }
+
+  /** Writes the requests into this folder instead of sending them. */
+  public SendContactUpdates withDryRunDirectory(String directory) {
+    check(directory != null && !directory.isBlank(),
+        "dry-run folder must not be blank, got '" + directory + "'");
+    return toBuilder().setDryRunDirectory(directory.endsWith("/") ? directory
+        : directory + "/").build();
+  }
+
+  private static void check(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setConnector(VendorConnector connector);
+
+    abstract Builder setNumShards(int shards);
+
+    abstract Builder setMaxConcurrentRequests(int requests);
+
+    abstract Builder setMaxRequestsPerSecond(double rate);
+
+    abstract Builder setMaxRetries(int retries);
+
+    abstract Builder setInitialBackoff(Duration backoff);
+
+    abstract Builder setMaxBackoff(Duration backoff);
+
+    abstract Builder setMaxRetryAfter(Duration max);
+
+    abstract Builder setRequestTimeout(Duration timeout);
+
+    abstract Builder setMaxBufferingDuration(org.joda.time.Duration duration);
+
+    abstract Builder setHashedIdentifiers(boolean hashed);
+
+    abstract Builder setDryRunDirectory(String directory);
+
+    abstract SendContactUpdates build();
+  }
+
+  static final TupleTag<KV<Integer, ContactUpdate>> READY = new TupleTag<>() {};
+  static final TupleTag<DeadLetter> DEAD = new TupleTag<>() {};
+  static final TupleTag<String> SENT = new TupleTag<>() {};
+  static final TupleTag<String> FAILED = new TupleTag<>() {};
+  static final TupleTag<String> DRY_RUN = new TupleTag<>() {};
+
+  @Override
+  public Result expand(PCollection<ContactUpdate> input) {
+    VendorConnector connector = getConnector();
+    if (getMaxConcurrentRequests() > connector.maxConcurrentRequestsPerAccount()) {
+      throw new IllegalArgumentException(connector.vendor() + " allows at most "
+          + connector.maxConcurrentRequestsPerAccount() + " simultaneous requests per account, "
+          + "but maxConcurrentRequests is " + getMaxConcurrentRequests() + " per worker");
+    }
+    String step = "Send to " + connector.vendor();
+    Pipeline pipeline = input.getPipeline();
+    org.apache.beam.sdk.coders.Coder<ContactUpdate> updateCoder = input.getCoder();
+
+    PCollectionTuple prepared = input.apply("ConsentAndValidate",
+        ParDo.of(new Prepare(connector, getNumShards(), getHashedIdentifiers(), step))
+            .withOutputTags(READY, TupleTagList.of(List.of(DEAD, FAILED))));
+    prepared.get(READY).setCoder(KvCoder.of(VarIntCoder.of(), updateCoder));
+    prepared.get(FAILED).setCoder(StringUtf8Coder.of());
+
+    SerializableFunction<ContactUpdate, Long> weigher = new Weigher(connector);
+    PCollection<KV<Integer, Iterable<ContactUpdate>>> batches = prepared.get(READY)
+        .apply("Batch", GroupIntoBatches.<Integer, ContactUpdate>ofSize(
+                connector.maxRecordsPerRequest())
+            .withByteSize(connector.maxBytesPerRequest(), weigher)
+            .withMaxBufferingDuration(getMaxBufferingDuration()));
+
+    PCollectionTuple sent = batches.apply("Send", ParDo.of(new SendBatches(this, step))
+        .withOutputTags(DEAD, TupleTagList.of(List.of(SENT, FAILED, DRY_RUN))));
+    sent.get(SENT).setCoder(StringUtf8Coder.of());
+    sent.get(FAILED).setCoder(StringUtf8Coder.of());
+    sent.get(DRY_RUN).setCoder(StringUtf8Coder.of());
+
+    if (getDryRunDirectory() != null) {
+      sent.get(DRY_RUN).apply("WriteDryRunRequests", TextIO.write()
+          .to(getDryRunDirectory() + connector.vendor() + "-requests")
+          .withShardNameTemplate("-SSSSS-of-NNNNN").withSuffix(".jsonl"));
+    }
+
+    PCollection<DeadLetter> deadLetters = org.apache.beam.sdk.values.PCollectionList
+        .of(prepared.get(DEAD)).and(sent.get(DEAD))
+        .apply("AllDeadLetters", org.apache.beam.sdk.transforms.Flatten.pCollections());
+    PCollection<String> failed = org.apache.beam.sdk.values.PCollectionList
+        .of(prepared.get(FAILED)).and(sent.get(FAILED))
+        .apply("AllFailedKeys", org.apache.beam.sdk.transforms.Flatten.pCollections());
+    return new Result(pipeline, deadLetters, sent.get(SENT), failed);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    VendorConnector connector = getConnector();
+    builder.add(DisplayData.item("vendor", connector.vendor()).withLabel("Vendor"))
+        .add(DisplayData.item("account", connector.account()).withLabel("Account"))
+        .add(DisplayData.item("credential", connector.credential().describe())
+            .withLabel("Credential from"))
+        .add(DisplayData.item("maxRecordsPerRequest", connector.maxRecordsPerRequest()))
+        .add(DisplayData.item("maxBytesPerRequest", connector.maxBytesPerRequest()))
+        .add(DisplayData.item("numShards", getNumShards()))
+        .add(DisplayData.item("maxConcurrentRequests", getMaxConcurrentRequests()))
+        .add(DisplayData.item("maxRequestsPerSecond", getMaxRequestsPerSecond()))
+        .add(DisplayData.item("maxRetries", getMaxRetries()))
+        .add(DisplayData.item("hashedIdentifiers", getHashedIdentifiers()))
+        .addIfNotNull(DisplayData.item("dryRunDirectory", getDryRunDirectory()));
+  }
+
+  @Override
+  public final String toString() {
+    return "SendContactUpdates{vendor=" + getConnector().vendor() + ", account="
+        + getConnector().account() + ", credential=" + Credential.MASK + ", dryRun="
+        + getDryRunDirectory() + "}";
+  }
+
+  /** What the sink produced; wait on {@link #getSentKeys()} to act after the sync. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<DeadLetter> deadLetters;
+    private final PCollection<String> sentKeys;
+    private final PCollection<String> failedKeys;
+
+    Result(Pipeline pipeline, PCollection<DeadLetter> deadLetters, PCollection<String> sentKeys,
+        PCollection<String> failedKeys) {
+      this.pipeline = pipeline;
+      this.deadLetters = deadLetters;
+      this.sentKeys = sentKeys;
+      this.failedKeys = failedKeys;
+    }
+
+    /** Records the vendor rejected or that could not be sent, with the reason. */
+    public PCollection<DeadLetter> getDeadLetters() {
+      return deadLetters;
+    }
+
+    /** Keys of the updates the vendor accepted (empty in a dry run). */
+    public PCollection<String> getSentKeys() {
+      return sentKeys;
+    }
+
+    /** Keys of the updates that are in the dead letters. */
+    public PCollection<String> getFailedKeys() {
+      return failedKeys;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(DEAD, deadLetters, SENT, sentKeys, FAILED, failedKeys);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input,
+        PTransform<?, ?> transform) {}
+  }
+
+  /** Bytes a record adds to a request, as the connector counts them. */
+  private static final class Weigher implements SerializableFunction<ContactUpdate, Long> {
+    private final VendorConnector connector;
+
+    Weigher(VendorConnector connector) {
+      this.connector = connector;
+    }
+
+    @Override
+    public Long apply(ContactUpdate update) {
+      return connector.recordBytes(update);
+    }
+  }
+
+  static String sha256Hex(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Emails trimmed and lower-cased; phones reduced to + and digits. */
+  public static String normalizeEmail(String email) {
+    return email.trim().toLowerCase(Locale.ROOT);
+  }
+
+  public static String normalizePhone(String phone) {
+    String digits = phone.replaceAll("[^0-9]", "");
+    return "+" + digits;
+  }
+
+  /** Consent rules, identifier hashing, the connector's own checks, shard keys. */
+  private static final class Prepare extends DoFn<ContactUpdate, KV<Integer, ContactUpdate>> {
+    private final VendorConnector connector;
+    private final int shards;
+    private final boolean hash;
+    private final String step;
+    private final Counter skipped;
+    private final Counter rejected;
+
+    Prepare(VendorConnector connector, int shards, boolean hash, String step) {
+      this.connector = connector;
+      this.shards = shards;
+      this.hash = hash;
+      this.step = step;
+      String namespace = "sink." + connector.vendor();
+      this.skipped = Metrics.counter(namespace, "records_skipped_no_consent");
+      this.rejected = Metrics.counter(namespace, "records_rejected");
+    }
+
+    @ProcessElement
+    public void process(@Element ContactUpdate update, MultiOutputReceiver out) {
+      ContactUpdate ready = update;
+      if (connector.isEmailPlatform() && !update.mayReceiveEmail()) {
+        if (update.getSegmentsExited().isEmpty()) {
+          skipped.inc();
+          return;
+        }
+        ready = update.toBuilder().setExitOnly(true).setSegmentsEntered(List.of()).build();
+      }
+      if (hash) {
+        ContactUpdate.Builder hashed = ready.toBuilder();
+        if (ready.getEmail() != null) {
+          hashed.setEmail(sha256Hex(normalizeEmail(ready.getEmail())));
+        }
+        if (ready.getPhone() != null) {
+          hashed.setPhone(sha256Hex(normalizePhone(ready.getPhone())));
+        }
+        ready = hashed.build();
+      }
+      String reason = connector.rejectionReason(ready);
+      if (reason == null && connector.recordBytes(ready) > connector.maxBytesPerRequest()) {
+        reason = "record of " + connector.recordBytes(ready) + " bytes exceeds the "
+            + connector.vendor() + " limit of " + connector.maxBytesPerRequest()
+            + " bytes per request";
+      }
+      if (reason != null) {
+        rejected.inc();
+        out.get(DEAD).output(DeadLetter.create(step, reason, ready.toJson()));
+        out.get(FAILED).output(ready.getKey());
+        return;
+      }
+      out.get(READY).output(KV.of(Math.floorMod(ready.getKey().hashCode(), shards), ready));
+    }
+  }
+
+  /** Per JVM: one semaphore and one rate limiter per vendor account. */
+  private static final Map<String, Semaphore> IN_FLIGHT = new ConcurrentHashMap<>();
+  private static final Map<String, RateLimiter<Object>> RATES = new ConcurrentHashMap<>();
+
+  /** Splits groups to the limits, plans calls, sends them with retries. */
+  static final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadLetter> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final VendorConnector connector;
+    private final String step;
+    private final int maxConcurrent;
+    private final double perSecond;
+    private final int maxRetries;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Duration maxRetryAfter;
+    private final Duration timeout;
+    private final boolean dryRun;
+    private final Counter recordsSent;
+    private final Counter recordsRejected;
+    private final Counter recordsDryRun;
+    private final Counter recordsNothingToSend;
+    private final Counter requestsSent;
+    private final Counter requestsRetried;
+    private final Counter requestsThrottled;
+    private transient @Nullable HttpClient http;
+
+    SendBatches(SendContactUpdates spec, String step) {
+      this.connector = spec.getConnector();
+      this.step = step;
+      this.maxConcurrent = spec.getMaxConcurrentRequests();
+      this.perSecond = spec.getMaxRequestsPerSecond();
+      this.maxRetries = spec.getMaxRetries();
+      this.initialBackoff = spec.getInitialBackoff();
+      this.maxBackoff = spec.getMaxBackoff();
+      this.maxRetryAfter = spec.getMaxRetryAfter();
+      this.timeout = spec.getRequestTimeout();
+      this.dryRun = spec.getDryRunDirectory() != null;
+      String namespace = "sink." + connector.vendor();
+      this.recordsSent = Metrics.counter(namespace, "records_sent");
+      this.recordsRejected = Metrics.counter(namespace, "records_rejected");
+      this.recordsDryRun = Metrics.counter(namespace, "records_dry_run");
+      this.recordsNothingToSend = Metrics.counter(namespace, "records_nothing_to_send");
+      this.requestsSent = Metrics.counter(namespace, "requests_sent");
+      this.requestsRetried = Metrics.counter(namespace, "requests_retried");
+      this.requestsThrottled = Metrics.counter(namespace, "requests_throttled");
+    }
+
+    @Setup
+    public void setup() {
+      if (!dryRun) {
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(timeout).build();
+      }
+    }
+
+    private String accountKey() {
+      return connector.vendor() + "|" + connector.account();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<ContactUpdate>> group,
+        MultiOutputReceiver out) throws InterruptedException {
+      String secret;
+      if (dryRun) {
+        secret = "dry-run-placeholder-dc0"; // shows where the key goes (dc0: a data center)
+        try {
+          secret = connector.credential().reveal();
+        } catch (IllegalStateException notSet) {
+          // a dry run needs no credential
+        }
+      } else {
+        secret = connector.credential().reveal();
+      }
+      for (List<ContactUpdate> chunk : split(group.getValue())) {
+        List<VendorCall> calls = connector.plan(chunk, secret);
+        checkPlan(chunk, calls);
+        Set<String> planned = new HashSet<>();
+        calls.forEach(call -> planned.addAll(keys(call.records())));
+        // A record may need more than one call (say, an upsert and a tag removal); it is sent
+        // when every call that carries it succeeded, else dead-lettered once.
+        Map<String, String> rejections = new java.util.LinkedHashMap<>();
+        for (VendorCall call : calls) {
+          if (dryRun) {
+            out.get(DRY_RUN).output(Credential.redact(describe(call), secret));
+          } else {
+            send(call, secret, rejections);
+          }
+        }
+        for (ContactUpdate record : chunk) {
+          if (dryRun) {
+            recordsDryRun.inc();
+          } else if (!planned.contains(record.getKey())) {
+            recordsNothingToSend.inc(); // the connector had nothing to send for it
+            out.get(SENT).output(record.getKey());
+          } else if (rejections.containsKey(record.getKey())) {
+            deadLetter(record, rejections.get(record.getKey()), secret, out);
+          } else {
+            recordsSent.inc();
+            out.get(SENT).output(record.getKey());
+          }
+        }
+      }
+    }
+
+    /** Greedy split to the record and byte limits, keeping the input order. */
+    List<List<ContactUpdate>> split(Iterable<ContactUpdate> updates) {
+      List<List<ContactUpdate>> chunks = new ArrayList<>();
+      List<ContactUpdate> current = new ArrayList<>();
+      long bytes = 0;
+      for (ContactUpdate update : updates) {
+        long size = connector.recordBytes(update);
+        if (!current.isEmpty() && (current.size() >= connector.maxRecordsPerRequest()
+            || bytes + size > connector.maxBytesPerRequest())) {
+          chunks.add(current);
+          current = new ArrayList<>();
+          bytes = 0;
+        }
+        current.add(update);
+        bytes += size;
+      }
+      if (!current.isEmpty()) {
+        chunks.add(current);
+      }
+      return chunks;
+    }
+
+    private void checkPlan(List<ContactUpdate> chunk, List<VendorCall> calls) {
+      Set<String> planned = new HashSet<>();
+      for (VendorCall call : calls) {
+        if (call.records().size() > connector.maxRecordsPerRequest()) {
+          throw new IllegalStateException(connector.vendor() + " connector planned a call of "
+              + call.records().size() + " records, over its limit of "
+              + connector.maxRecordsPerRequest());
+        }
+        planned.addAll(keys(call.records()));
+      }
+      if (!keys(chunk).containsAll(planned)) {
+        throw new IllegalStateException(connector.vendor() + " connector planned calls for "
+            + "records that are not in the batch");
+      }
+    }
+
+    private String describe(VendorCall call) {
+      ObjectNode node = JSON.createObjectNode();
+      node.put("vendor", connector.vendor());
+      node.put("method", call.method());
+      node.put("url", call.uri().toString());
+      ObjectNode headers = node.putObject("headers");
+      call.headers().forEach(headers::put);
+      call.secretHeaders().keySet().forEach(name -> headers.put(name, Credential.MASK));
+      try {
+        JsonNode body = JSON.readTree(call.body());
+        node.set("body", body);
+      } catch (IOException notJson) {
+        node.put("body", call.bodyText());
+      }
+      call.records().forEach(update -> node.withArray("keys").add(update.getKey()));
+      return node.toString();
+    }
+
+    /** Sends one call with retries; records what the vendor rejected into {@code rejections}. */
+    private void send(VendorCall call, String secret, Map<String, String> rejections)
+        throws InterruptedException {
+      RetryPolicy<CallOutcome> retry = RetryPolicy.<CallOutcome>builder()
+          .handleResultIf(outcome -> outcome.kind() == CallOutcome.Kind.TRANSIENT)
+          .abortIf(outcome -> outcome.retryAfter() != null
+              && outcome.retryAfter().compareTo(maxRetryAfter) > 0)
+          .withMaxRetries(maxRetries)
+          .withDelayFn(context -> delay(context.getLastResult(), context.getAttemptCount()))
+          .onRetry(event -> requestsRetried.inc())
+          .build();
+      CallOutcome result;
+      try {
+        result = Failsafe.with(retry).get(() -> attempt(call, secret));
+      } catch (dev.failsafe.FailsafeException e) {
+        if (e.getCause() instanceof InterruptedException interrupted) {
+          throw interrupted;
+        }
+        result = CallOutcome.fail("sending failed: " + e.getCause());
+      }
+      final CallOutcome outcome = result;
+      List<ContactUpdate> records = call.records();
+      switch (outcome.kind()) {
+        case ACCEPTED -> {
+          for (int i = 0; i < records.size(); i++) {
+            String rejection = outcome.rejected().get(i);
+            if (rejection != null) {
+              rejections.putIfAbsent(records.get(i).getKey(), connector.vendor()
+                  + " rejected the record: " + rejection);
+            }
+          }
+        }
+        case TRANSIENT -> {
+          String why = outcome.retryAfter() != null
+              && outcome.retryAfter().compareTo(maxRetryAfter) > 0
+              ? "asked to wait " + outcome.retryAfter() + ", longer than " + maxRetryAfter
+              : "gave up after " + (maxRetries + 1) + " attempts";
+          records.forEach(record -> rejections.putIfAbsent(record.getKey(),
+              connector.vendor() + " " + why + ": " + outcome.message()));
+        }
+        case PERMANENT -> records.forEach(record -> rejections.putIfAbsent(record.getKey(),
+            connector.vendor() + " refused the request: " + outcome.message()));
+      }
+    }
+
+    private void deadLetter(ContactUpdate record, String reason, String secret,
+        MultiOutputReceiver out) {
+      recordsRejected.inc();
+      out.get(DEAD).output(DeadLetter.create(step, Credential.redact(reason, secret),
+          Credential.redact(record.toJson(), secret)));
+      out.get(FAILED).output(record.getKey());
+    }
+
+    /** The wait before a retry: backoff with equal jitter, at least what the vendor asked. */
+    Duration delay(@Nullable CallOutcome last, int attempts) {
+      long base = initialBackoff.toMillis() << Math.min(20, Math.max(0, attempts - 1));
+      long capped = Math.min(base, maxBackoff.toMillis());
+      long jittered = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+      if (last != null && last.retryAfter() != null) {
+        return Duration.ofMillis(Math.max(jittered, last.retryAfter().toMillis()));
+      }
+      return Duration.ofMillis(jittered);
+    }
+
+    private CallOutcome attempt(VendorCall call, String secret) throws InterruptedException {
+      Semaphore inFlight = IN_FLIGHT.computeIfAbsent(accountKey(),
+          key -> new Semaphore(maxConcurrent, true));
+      RateLimiter<Object> rate = RATES.computeIfAbsent(accountKey(),
+          key -> RateLimiter.smoothBuilder(Duration.ofNanos((long) (1e9 / perSecond))).build());
+      rate.acquirePermit();
+      inFlight.acquire();
+      try {
+        HttpRequest.Builder request = HttpRequest.newBuilder(call.uri()).timeout(timeout)
+            .method(call.method(), HttpRequest.BodyPublishers.ofByteArray(call.body()));
+        call.headers().forEach(request::header);
+        call.secretHeaders().forEach(request::header);
+        requestsSent.inc();
+        HttpResponse<String> response = http.send(request.build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        CallOutcome outcome = connector.interpret(call, response.statusCode(),
+            response.headers(), response.body());
+        if (outcome.throttled()) {
+          requestsThrottled.inc();
+        }
+        return outcome;
+      } catch (IOException e) {
+        // timeouts, resets, refused connections: worth another try
+        return CallOutcome.retry(Credential.redact(e.getClass().getSimpleName() + ": "
+            + e.getMessage(), secret), null, false);
+      } finally {
+        inFlight.release();
+      }
+    }
+  }
+
+  /** Distinct keys, for tests and callers that need them. */
+  static Set<String> keys(List<ContactUpdate> updates) {
+    Set<String> keys = new HashSet<>();
+    updates.forEach(update -> keys.add(update.getKey()));
+    return keys;
+  }
+}

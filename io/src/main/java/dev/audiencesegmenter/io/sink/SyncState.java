@@ -1,0 +1,167 @@
+package dev.audiencesegmenter.io.sink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiencesegmenter.io.files.WriteJsonLines;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.WriteFilesResult;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * The sync state folder, {@code <output>/sync-state/}: JSON Lines of {@link SyncStateEntry},
+ * written as a fixed number of {@code part-SSSSS-of-NNNNN.jsonl} files so that a new state
+ * replaces the old one file by file. Keep the shard count fixed for a folder (changing it leaves
+ * the old files behind: empty the folder first). A missing or empty folder is an empty state
+ * (the first sync sends everyone).
+ *
+ * <pre>{@code
+ * String state = output + "/sync-state/hubspot";
+ * PCollection<SyncStateEntry> previous = pipeline.apply("ReadState", SyncState.read(state));
+ * DeltaSync.Result delta = updates.apply(DeltaSync.against(previous));
+ * SendContactUpdates.Result sent = delta.getChanges().apply(hubspot.sink());
+ * delta.getNewState().apply(SyncState.commit(state, previous, sent));
+ * }</pre>
+ */
+public final class SyncState {
+  public static final int DEFAULT_SHARDS = 4;
+
+  private SyncState() {}
+
+  /** Reads every {@code *.jsonl} of {@code folder}; a malformed line fails the run. */
+  public static PTransform<PBegin, PCollection<SyncStateEntry>> read(String folder) {
+    String dir = checkFolder(folder);
+    return new PTransform<>() {
+      @Override
+      public PCollection<SyncStateEntry> expand(PBegin begin) {
+        return begin
+            .apply("ReadStateLines", TextIO.read().from(dir + "*.jsonl")
+                .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply("ParseState", MapElements.into(TypeDescriptor.of(SyncStateEntry.class))
+                .via(SyncState::parse));
+      }
+    };
+  }
+
+  static SyncStateEntry parse(String line) {
+    JsonNode node = Json.parse(line);
+    if (node == null || !node.hasNonNull("key") || !node.hasNonNull("payload_hash")) {
+      throw new IllegalArgumentException("Not a sync state line: "
+          + HttpStatusRules.cut(line.length() > 200 ? line.substring(0, 200) : line));
+    }
+    List<String> segments = new ArrayList<>();
+    node.path("segments").forEach(segment -> segments.add(segment.asText()));
+    return SyncStateEntry.create(node.get("key").asText(), node.get("payload_hash").asText(),
+        segments, node.hasNonNull("email") ? node.get("email").asText() : null,
+        node.hasNonNull("phone") ? node.get("phone").asText() : null);
+  }
+
+  /**
+   * Writes the state after a sync: the new entry of every customer, except those the sink
+   * dead-lettered, who keep their previous entry (or none), so that the next run sends them
+   * again. Runs once the sink has finished.
+   */
+  public static PTransform<PCollection<SyncStateEntry>, WriteFilesResult<Void>> commit(
+      String folder, PCollection<SyncStateEntry> previous, SendContactUpdates.Result sync) {
+    return commit(folder, previous, sync, DEFAULT_SHARDS);
+  }
+
+  public static PTransform<PCollection<SyncStateEntry>, WriteFilesResult<Void>> commit(
+      String folder, PCollection<SyncStateEntry> previous, SendContactUpdates.Result sync,
+      int shards) {
+    String dir = checkFolder(folder);
+    if (shards < 1) {
+      throw new IllegalArgumentException("State shards must be at least 1, got " + shards);
+    }
+    return new PTransform<>() {
+      @Override
+      public WriteFilesResult<Void> expand(PCollection<SyncStateEntry> next) {
+        return mergeAfterSync(next, previous, sync)
+            .apply("WriteState", WriteJsonLines.<SyncStateEntry>to(dir).withNumShards(shards));
+      }
+    };
+  }
+
+  /**
+   * The state to keep once {@code sync} has finished: {@code next}, except the previous entry
+   * (or none) for customers the sink dead-lettered.
+   */
+  static PCollection<SyncStateEntry> mergeAfterSync(PCollection<SyncStateEntry> next,
+      PCollection<SyncStateEntry> previous, SendContactUpdates.Result sync) {
+    TupleTag<SyncStateEntry> nextTag = new TupleTag<>("next");
+    TupleTag<SyncStateEntry> previousTag = new TupleTag<>("previous");
+    TupleTag<String> failedTag = new TupleTag<>("failed");
+    PCollection<KV<String, String>> failed = sync.getFailedKeys()
+        .apply("KeyFailed", WithKeys.of((String key) -> key)
+            .withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    return KeyedPCollectionTuple
+        .of(nextTag, keyed(next, "KeyNext"))
+        .and(previousTag, keyed(previous, "KeyPreviousState"))
+        .and(failedTag, failed)
+        .apply("JoinWithFailures", CoGroupByKey.create())
+        .apply("KeepPreviousForFailures",
+            ParDo.of(new KeepPreviousForFailures(nextTag, previousTag, failedTag)))
+        .setCoder(next.getCoder())
+        .apply("AfterSync", Wait.on(sync.getSentKeys(), sync.getDeadLetters()))
+        .setCoder(next.getCoder());
+  }
+
+  /** The next entry, or the previous one for a customer the sink dead-lettered. */
+  private static final class KeepPreviousForFailures
+      extends DoFn<KV<String, CoGbkResult>, SyncStateEntry> {
+    private final TupleTag<SyncStateEntry> nextTag;
+    private final TupleTag<SyncStateEntry> previousTag;
+    private final TupleTag<String> failedTag;
+
+    KeepPreviousForFailures(TupleTag<SyncStateEntry> nextTag,
+        TupleTag<SyncStateEntry> previousTag, TupleTag<String> failedTag) {
+      this.nextTag = nextTag;
+      this.previousTag = previousTag;
+      this.failedTag = failedTag;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> joined,
+        OutputReceiver<SyncStateEntry> out) {
+      boolean failedNow = joined.getValue().getAll(failedTag).iterator().hasNext();
+      Iterator<SyncStateEntry> chosen = joined.getValue()
+          .getAll(failedNow ? previousTag : nextTag).iterator();
+      if (chosen.hasNext()) {
+        out.output(chosen.next());
+      }
+    }
+  }
+
+  private static PCollection<KV<String, SyncStateEntry>> keyed(
+      PCollection<SyncStateEntry> entries, String name) {
+    return entries.apply(name, WithKeys.of(SyncStateEntry::getKey)
+            .withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), entries.getCoder()));
+  }
+
+  private static String checkFolder(String folder) {
+    if (folder == null || folder.isBlank()) {
+      throw new IllegalArgumentException("Sync state needs a folder, got '" + folder + "'");
+    }
+    return folder.endsWith("/") ? folder : folder + "/";
+  }
+}

@@ -1,0 +1,81 @@
+package dev.audiencesegmenter.io.sink;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One HTTP request a connector plans for some contact updates: the request and the updates it
+ * carries, in the order the vendor reports per-record results. Header values marked secret
+ * (authorization) are left out of dry-run files.
+ */
+public final class VendorCall {
+  private final String method;
+  private final URI uri;
+  private final Map<String, String> headers;
+  private final Map<String, String> secretHeaders;
+  private final byte[] body;
+  private final List<ContactUpdate> records;
+
+  private VendorCall(String method, URI uri, Map<String, String> headers,
+      Map<String, String> secretHeaders, byte[] body, List<ContactUpdate> records) {
+    this.method = method;
+    this.uri = uri;
+    this.headers = headers;
+    this.secretHeaders = secretHeaders;
+    this.body = body;
+    this.records = List.copyOf(records);
+  }
+
+  public static VendorCall of(String method, URI uri, String jsonBody,
+      List<ContactUpdate> records) {
+    return new VendorCall(method, uri, new LinkedHashMap<>(), new LinkedHashMap<>(),
+        jsonBody.getBytes(StandardCharsets.UTF_8), records);
+  }
+
+  public VendorCall withHeader(String name, String value) {
+    headers.put(name, value);
+    return this;
+  }
+
+  /** A header holding a secret: sent, never written to dry-run files or logs. */
+  public VendorCall withSecretHeader(String name, String value) {
+    secretHeaders.put(name, value);
+    return this;
+  }
+
+  public String method() {
+    return method;
+  }
+
+  public URI uri() {
+    return uri;
+  }
+
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  Map<String, String> secretHeaders() {
+    return secretHeaders;
+  }
+
+  public byte[] body() {
+    return body;
+  }
+
+  public String bodyText() {
+    return new String(body, StandardCharsets.UTF_8);
+  }
+
+  public List<ContactUpdate> records() {
+    return records;
+  }
+
+  @Override
+  public String toString() {
+    return method + " " + uri + " (" + records.size() + " records)";
+  }
+}

@@ -1,0 +1,100 @@
+package dev.audiencesegmenter.io.sink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(TestPipelineExtension.class)
+class DeltaSyncTest {
+
+  static ContactUpdate update(String key, List<String> segments, String value) {
+    return ContactUpdate.builder(key).setEmail(key + "@example.com").setEmailConsent(true)
+        .setFields(Map.of("tier", value)).setSegmentsCurrent(segments).build();
+  }
+
+  static SyncStateEntry synced(ContactUpdate update) {
+    return SyncStateEntry.create(update.getKey(), DeltaSync.payloadHash(update),
+        update.getSegmentsCurrent(), update.getEmail(), null);
+  }
+
+  /** Previous: a, b, c, d, e. Now: a unchanged, b entered, c changed a field, d gone, e left all. */
+  static final ContactUpdate A = update("a", List.of("loyal"), "gold");
+  static final ContactUpdate B_BEFORE = update("b", List.of("loyal"), "gold");
+  static final ContactUpdate B = update("b", List.of("vip", "loyal"), "gold");
+  static final ContactUpdate C_BEFORE = update("c", List.of("lapsed"), "gold");
+  static final ContactUpdate C = update("c", List.of("lapsed"), "silver");
+  static final ContactUpdate D_BEFORE = update("d", List.of("lapsed", "vip"), "gold");
+  static final ContactUpdate E_BEFORE = update("e", List.of("vip"), "gold");
+  static final ContactUpdate E = update("e", List.of(), "gold");
+  static final ContactUpdate F_NEW = update("f", List.of("new_customers"), "bronze");
+  static final ContactUpdate G_NEW_NO_SEGMENT = update("g", List.of(), "bronze");
+
+  PCollection<SyncStateEntry> previous(TestPipeline pipeline) {
+    return pipeline.apply("Previous", Create.of(List.of(synced(A), synced(B_BEFORE),
+        synced(C_BEFORE), synced(D_BEFORE), synced(E_BEFORE))));
+  }
+
+  PCollection<ContactUpdate> current(TestPipeline pipeline) {
+    return pipeline.apply("Current", Create.of(List.of(A, B, C, E, F_NEW, G_NEW_NO_SEGMENT)));
+  }
+
+  @Test
+  void sendsOnlyEnteredExitedChangedAndGoneCustomers(TestPipeline pipeline) {
+    DeltaSync.Result delta = current(pipeline).apply(DeltaSync.against(previous(pipeline)));
+    PAssert.that(delta.getChanges()).containsInAnyOrder(
+        B.toBuilder().setSegmentsCurrent(List.of("loyal", "vip"))
+            .setSegmentsEntered(List.of("vip")).build(),
+        C,
+        ContactUpdate.builder("d").setEmail("d@example.com")
+            .setSegmentsExited(List.of("lapsed", "vip")).build(),
+        E.toBuilder().setSegmentsExited(List.of("vip")).build(),
+        F_NEW.toBuilder().setSegmentsEntered(List.of("new_customers")).build());
+    PAssert.that(delta.getNewState()).containsInAnyOrder(synced(A),
+        synced(B.toBuilder().setSegmentsCurrent(List.of("loyal", "vip")).build()), synced(C),
+        synced(E), synced(F_NEW));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void fullResyncSendsEveryone(TestPipeline pipeline) {
+    DeltaSync.Result delta = current(pipeline)
+        .apply(DeltaSync.against(previous(pipeline)).withFullResync(true));
+    PAssert.that(delta.getChanges().apply(org.apache.beam.sdk.transforms.MapElements
+            .into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+            .via(ContactUpdate::getKey)))
+        .containsInAnyOrder("a", "b", "c", "d", "e", "f", "g");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void theHashIgnoresOrderAndDeltasButNotValues() {
+    ContactUpdate one = update("x", List.of("a", "b"), "gold");
+    ContactUpdate reordered = update("x", List.of("b", "a"), "gold").toBuilder()
+        .setSegmentsEntered(List.of("b")).build();
+    assertEquals(DeltaSync.payloadHash(one), DeltaSync.payloadHash(reordered));
+    assertNotEquals(DeltaSync.payloadHash(one),
+        DeltaSync.payloadHash(update("x", List.of("a", "b"), "silver")));
+    assertNotEquals(DeltaSync.payloadHash(one), DeltaSync.payloadHash(one.toBuilder()
+        .setUnsubscribed(true).build()));
+  }
+
+  @Test
+  void aMalformedStateLineFailsNamingIt() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SyncState.parse("{\"nope\":1}"));
+    assertEquals("Not a sync state line: {\"nope\":1}", e.getMessage());
+    SyncStateEntry entry = SyncState.parse("{\"key\":\"k\",\"payload_hash\":\"h\","
+        + "\"segments\":[\"s\"],\"email\":\"e@x.com\",\"phone\":null}");
+    assertEquals(SyncStateEntry.create("k", "h", List.of("s"), "e@x.com", null), entry);
+  }
+}

@@ -1,0 +1,138 @@
+package dev.audiencesegmenter.io.sink;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A local HTTP server for connector tests (JDK {@code com.sun.net.httpserver}). A vendor's fake
+ * gives a {@link Handler} that follows the vendor's contract; tests can queue canned responses
+ * (429 with Retry-After, 5xx) that are served, before the handler, to the next requests.
+ * Every request is recorded with its arrival time.
+ */
+public final class FakeVendorServer implements AutoCloseable {
+
+  /** One request as received. */
+  public record Request(String method, String path, String query, Map<String, List<String>> headers,
+      String body, long receivedNanos, long receivedEpochMillis) {
+    public String header(String name) {
+      for (Map.Entry<String, List<String>> entry : headers.entrySet()) {
+        if (entry.getKey().equalsIgnoreCase(name) && !entry.getValue().isEmpty()) {
+          return entry.getValue().get(0);
+        }
+      }
+      return null;
+    }
+  }
+
+  /** A response to send. */
+  public record Response(int status, Map<String, String> headers, String body) {
+    public static Response json(int status, String body) {
+      return new Response(status, Map.of("Content-Type", "application/json"), body);
+    }
+  }
+
+  /** The vendor's behaviour. */
+  public interface Handler {
+    Response handle(Request request);
+  }
+
+  private final HttpServer server;
+  private final java.util.concurrent.ExecutorService executor;
+  private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+  private final ConcurrentLinkedQueue<Response> canned = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger maxInFlight = new AtomicInteger();
+  /** Time each request takes to serve, to make concurrency visible. */
+  public volatile long latencyMillis;
+
+  public FakeVendorServer(Handler handler) throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    executor = Executors.newFixedThreadPool(16, runnable -> {
+      Thread thread = new Thread(runnable, "fake-vendor-server");
+      thread.setDaemon(true);
+      return thread;
+    });
+    server.setExecutor(executor);
+    server.createContext("/", exchange -> serve(exchange, handler));
+    server.start();
+  }
+
+  private void serve(HttpExchange exchange, Handler handler) throws IOException {
+    int now = inFlight.incrementAndGet();
+    maxInFlight.accumulateAndGet(now, Math::max);
+    try {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+          exchange.getRequestURI().getRawQuery(), Map.copyOf(exchange.getRequestHeaders()), body,
+          System.nanoTime(), System.currentTimeMillis());
+      Response cannedResponse;
+      synchronized (requests) { // the n-th request recorded gets the n-th canned response
+        requests.add(request);
+        cannedResponse = canned.poll();
+      }
+      if (latencyMillis > 0) {
+        Thread.sleep(latencyMillis);
+      }
+      Response response = cannedResponse != null ? cannedResponse : handler.handle(request);
+      response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+      byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
+      if (bytes.length > 0) {
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      byte[] bytes = ("fake server failed: " + e).getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(599, bytes.length);
+      exchange.getResponseBody().write(bytes);
+    } finally {
+      inFlight.decrementAndGet();
+      exchange.close();
+    }
+  }
+
+  /** Serves {@code response} to the next request instead of the handler. */
+  public FakeVendorServer enqueue(Response response) {
+    canned.add(response);
+    return this;
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  public List<Request> requests() {
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
+  }
+
+  /** Requests being served right now, this one included. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  public int maxConcurrentRequests() {
+    return maxInFlight.get();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}
