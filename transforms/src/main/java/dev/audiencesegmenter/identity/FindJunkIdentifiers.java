@@ -1,7 +1,6 @@
 package dev.audiencesegmenter.identity;
 
 import dev.audiencesegmenter.model.JunkIdentifier;
-import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -13,13 +12,11 @@ import org.apache.beam.sdk.transforms.Distinct;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
@@ -49,9 +46,11 @@ final class FindJunkIdentifiers
   private static final char SEP = '\u0000';
 
   private final IdentityRules rules;
+  private final int buckets;
 
-  FindJunkIdentifiers(IdentityRules rules) {
+  FindJunkIdentifiers(IdentityRules rules, int buckets) {
     this.rules = rules;
+    this.buckets = buckets;
   }
 
   @Override
@@ -75,14 +74,22 @@ final class FindJunkIdentifiers
         // One reason per node: the first in the order placeholder, blocked, fan_out, over_limit.
         .apply("OneReasonPerNode", Combine.perKey(new FirstReason()));
 
-    // Exact fan-out of the (few) excluded nodes, for the report.
-    PCollectionView<Map<String, String>> excluded = reasons.apply("ExcludedView", View.asMap());
+    // Exact fan-out of the (few) excluded nodes, for the report: their pairs are found by a
+    // join on node buckets rather than a side input, because a side input computed from
+    // another side input's consumer can stall the Direct runner.
+    TupleTag<String> excludedTag = new TupleTag<>("excluded");
+    TupleTag<String> pairTag = new TupleTag<>("pair");
+    PCollection<KV<String, String>> pairsOfExcluded = KeyedPCollectionTuple
+        .of(excludedTag, reasons.apply("ExcludedToBuckets", ParDo.of(new ToBucket(buckets)))
+            .setCoder(stringPairs))
+        .and(pairTag, pairs.apply("PairsToBuckets", ParDo.of(new ToBucket(buckets)))
+            .setCoder(stringPairs))
+        .apply("JoinExcludedPairs", CoGroupByKey.create())
+        .apply("PairsOfExcluded", ParDo.of(new PairsOfExcluded(excludedTag, pairTag)))
+        .setCoder(stringPairs);
     KvCoder<String, KV<String, Long>> typedCounts = KvCoder.of(StringUtf8Coder.of(),
         KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
-    PCollection<KV<String, KV<String, Long>>> fanOut = pairs
-        .apply("PairsOfExcluded", ParDo.of(new PairsOfExcluded(excluded))
-            .withSideInputs(excluded))
-        .setCoder(stringPairs)
+    PCollection<KV<String, KV<String, Long>>> fanOut = pairsOfExcluded
         .apply("DistinctPairs", Distinct.create())
         .apply("CountPerType", Count.perKey())
         .apply("ByNode", ParDo.of(new ByNode()))
@@ -188,19 +195,49 @@ final class FindJunkIdentifiers
     }
   }
 
-  private static final class PairsOfExcluded extends DoFn<KV<String, String>, KV<String,
-      String>> {
-    private final PCollectionView<Map<String, String>> excluded;
+  /** {@code KV(node, x)} to {@code KV(bucket of node as text, node \0 x)}. */
+  private static final class ToBucket extends DoFn<KV<String, String>, KV<String, String>> {
+    private final int buckets;
 
-    PairsOfExcluded(PCollectionView<Map<String, String>> excluded) {
-      this.excluded = excluded;
+    ToBucket(int buckets) {
+      this.buckets = buckets;
     }
 
     @ProcessElement
-    public void process(@Element KV<String, String> pair, ProcessContext c) {
-      if (!pair.getKey().equals(pair.getValue())
-          && c.sideInput(excluded).containsKey(pair.getKey())) {
-        c.output(KV.of(pair.getKey() + SEP + typeOf(pair.getValue()), pair.getValue()));
+    public void process(@Element KV<String, String> kv, OutputReceiver<KV<String, String>> out) {
+      out.output(KV.of(Integer.toString(ConnectedComponents.bucket(kv.getKey(), buckets)),
+          kv.getKey() + SEP + kv.getValue()));
+    }
+  }
+
+  /** Per bucket: the pairs whose first node is excluded, as {@code KV(node \0 type, other)}. */
+  private static final class PairsOfExcluded extends DoFn<KV<String, CoGbkResult>, KV<String,
+      String>> {
+    private final TupleTag<String> excludedTag;
+    private final TupleTag<String> pairTag;
+
+    PairsOfExcluded(TupleTag<String> excludedTag, TupleTag<String> pairTag) {
+      this.excludedTag = excludedTag;
+      this.pairTag = pairTag;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> bucket,
+        OutputReceiver<KV<String, String>> out) {
+      java.util.Set<String> excluded = new java.util.HashSet<>();
+      for (String nodeAndReason : bucket.getValue().getAll(excludedTag)) {
+        excluded.add(nodeAndReason.substring(0, nodeAndReason.indexOf(SEP)));
+      }
+      if (excluded.isEmpty()) {
+        return;
+      }
+      for (String pair : bucket.getValue().getAll(pairTag)) {
+        int sep = pair.indexOf(SEP);
+        String node = pair.substring(0, sep);
+        String other = pair.substring(sep + 1);
+        if (!node.equals(other) && excluded.contains(node)) {
+          out.output(KV.of(node + SEP + typeOf(other), other));
+        }
       }
     }
   }

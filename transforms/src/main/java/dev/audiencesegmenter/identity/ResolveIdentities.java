@@ -171,7 +171,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         PCollectionList.of(normalizedEvents.get(PAIRS))
             .and(normalizedProfiles.get(PAIRS))
             .apply("AllPairs", Flatten.pCollections())
-            .apply("FindJunkIdentifiers", new FindJunkIdentifiers(getRules()));
+            .apply("FindJunkIdentifiers", new FindJunkIdentifiers(getRules(), getBuckets()));
     PCollectionView<Map<String, JunkIdentifier>> junkView = junk.apply("JunkView",
         View.asMap());
 

@@ -76,6 +76,16 @@ class BgNbdModelTest {
     assertEquals(Math.log(all), MODEL.logLikelihood(x, tx, t), 2e-3);
   }
 
+  /**
+   * The worked example of Fader, Hardie &amp; Lee's BG/NBD spreadsheet on CDNOW: a customer with
+   * x = 2, t_x = 30.43, T = 38.86 is expected to make 1.226 purchases in the next 39 weeks.
+   */
+  @Test
+  void theCdnowWorkedExample() {
+    BgNbdModel cdnow = BgNbdModel.fit(CdnowData.histogram(), 0).model();
+    assertEquals(1.226, cdnow.expectedPurchases(39, 2, 30.43, 38.86), 0.0015);
+  }
+
   @Test
   void aPenalizerShrinksTheParameters() {
     BgNbdModel plain = BgNbdModel.fit(CdnowData.histogram(), 0).model();

@@ -63,8 +63,8 @@ public final class ClvFitBenchmark {
     Map<String, TreeMap<LocalDate, Double>> days = new TreeMap<>();
     for (String line : Files.readAllLines(file)) {
       String[] f = line.strip().split("\\s+");
-      if (f.length < 4) {
-        continue;
+      if (f.length < 4 || !f[1].matches("\\d{8}")) {
+        continue; // the header line
       }
       LocalDate date = LocalDate.parse(f[1], DateTimeFormatter.BASIC_ISO_DATE);
       if (!date.isAfter(end)) {

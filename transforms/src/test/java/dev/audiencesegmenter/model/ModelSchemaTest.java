@@ -25,7 +25,15 @@ class ModelSchemaTest {
     assertEquals(List.of("step", "reason", "record"), fieldNames(DeadLetter.class));
     List<String> features = fieldNames(CustomerFeatures.class);
     assertEquals("customer_id", features.get(0));
-    assertEquals(17, features.size());
+    assertEquals(28, features.size());
     assertEquals("cart_abandoned_24h", features.get(16));
+    assertEquals(List.of("repeat_purchases", "recency_weeks", "age_weeks", "mean_repeat_value",
+        "p_alive", "churn_risk", "churn_risk_band", "expected_purchases_90d",
+        "expected_purchases_365d", "expected_avg_order_value", "predicted_clv_365d"),
+        features.subList(17, 28));
+    assertEquals(List.of("id_type", "id_value", "reason", "fan_out", "fan_out_type", "detail"),
+        fieldNames(JunkIdentifier.class));
+    assertEquals(List.of("change", "kept_id", "other_id", "linking_identifier", "linked_to",
+        "reason"), fieldNames(IdentityChange.class));
   }
 }
