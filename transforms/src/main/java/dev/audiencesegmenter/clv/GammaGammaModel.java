@@ -45,13 +45,17 @@ public record GammaGammaModel(double p, double q, double gamma) implements Seria
 
   private static double meanLogLikelihood(double p, double q, double gamma, int[] x, double[] m,
       double[] w, long n) {
-    double ll = 0;
+    // The Gamma function terms depend on x only: computed once per distinct x.
+    java.util.HashMap<Integer, Double> byX = new java.util.HashMap<>();
     double lgq = logGamma(q);
     double qlg = q * Math.log(gamma);
+    double ll = 0;
     for (int i = 0; i < x.length; i++) {
       double px = p * x[i];
-      ll += w[i] * (logGamma(px + q) - logGamma(px) - lgq + qlg + (px - 1) * Math.log(m[i])
-          + px * Math.log(x[i]) - (px + q) * Math.log(x[i] * m[i] + gamma));
+      double gammaTerms = byX.computeIfAbsent(x[i],
+          k -> logGamma(p * k + q) - logGamma(p * k) + p * k * Math.log(k));
+      ll += w[i] * (gammaTerms - lgq + qlg + (px - 1) * Math.log(m[i])
+          - (px + q) * Math.log(x[i] * m[i] + gamma));
     }
     return ll / n;
   }
