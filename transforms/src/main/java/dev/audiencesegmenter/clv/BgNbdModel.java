@@ -62,9 +62,9 @@ public record BgNbdModel(double r, double alpha, double a, double b) implements 
   /** Expected purchases in the next {@code horizon} time units, given the history. */
   public double expectedPurchases(double horizon, int x, double tx, double t) {
     double z = horizon / (alpha + t + horizon);
-    double log2f1 = Hypergeometric.log2F1(r + x, b + x, a + b + x - 1, z);
-    double bracket = 1 - Math.exp((r + x) * Math.log((alpha + t) / (alpha + t + horizon))
-        + log2f1);
+    double hyp = Hypergeometric.value2F1(r + x, b + x, a + b + x - 1, z);
+    double bracket = 1 - Math.exp((r + x) * Math.log((alpha + t) / (alpha + t + horizon)))
+        * hyp;
     double factor = (a + b + x - 1) / (a - 1);
     double denominator = x > 0
         ? 1 + a / (b + x - 1) * Math.exp((r + x) * Math.log((alpha + t) / (alpha + tx)))

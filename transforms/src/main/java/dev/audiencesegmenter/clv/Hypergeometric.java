@@ -11,6 +11,27 @@ final class Hypergeometric {
 
   private Hypergeometric() {}
 
+  /**
+   * The value itself, for any c that is not 0 or a negative integer (BG/NBD's c = a + b + x - 1
+   * can be slightly negative when x = 0): the sum may then be negative, so no logarithm.
+   */
+  static double value2F1(double a, double b, double c, double z) {
+    if (z < 0 || z >= 1 || (c <= 0 && c == Math.rint(c))) {
+      throw new IllegalArgumentException("2F1 needs 0 <= z < 1 and c not 0 or a negative "
+          + "integer; got z=" + z + ", c=" + c);
+    }
+    double term = 1;
+    double sum = 1;
+    for (int k = 0; k < MAX_TERMS; k++) {
+      term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+      sum += term;
+      if (Math.abs(term) <= 1e-16 * Math.abs(sum)) {
+        break;
+      }
+    }
+    return sum;
+  }
+
   static double log2F1(double a, double b, double c, double z) {
     if (z < 0 || z >= 1 || c <= 0) {
       throw new IllegalArgumentException("2F1 needs 0 <= z < 1 and c > 0; got z=" + z + ", c="

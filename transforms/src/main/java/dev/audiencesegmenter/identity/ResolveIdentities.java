@@ -47,14 +47,21 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * resolved.getIdentities();  // one row per normalized identifier
  * }</pre>
  *
+ * <p>Identifiers that must not link (placeholders, blocked values, values with too large a
+ * fan-out, values that would break a per-customer limit; see {@link IdentityRules}) are left
+ * out of linking and listed in {@link Result#getJunkIdentifiers()}; a record is kept by its
+ * highest-priority usable identifier.
+ *
  * <p>A customer's id is {@code "c-"} followed by the first 16 hex digits of the SHA-256 of
  * its smallest identifier written {@code type:value} (for example {@code email:ann@x.com}):
- * the same identifiers give the same id on every run and runner. (Keeping ids stable when new
- * identifiers join a customer is the job of a later version.)
+ * the same identifiers give the same id on every run and runner. Given the previous run's
+ * identities ({@link #PREVIOUS_IDENTITIES}), ids are carried over instead, and merges and
+ * splits are reported ({@link StableCustomerIds}).
  *
  * <p>A record none of whose identifiers is valid after normalization (say, only a malformed
- * phone number) cannot belong to anyone: it goes to {@link Result#getDeadLetters()}. Every
- * record in comes out once, keyed by its customer, or as a dead letter.
+ * phone number), or usable for linking, cannot belong to anyone: it goes to {@link
+ * Result#getDeadLetters()}. Every record in comes out once, keyed by its customer, or as a
+ * dead letter.
  */
 @AutoValue
 public abstract class ResolveIdentities extends PTransform<PCollectionTuple,

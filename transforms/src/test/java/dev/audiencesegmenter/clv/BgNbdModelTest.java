@@ -86,6 +86,14 @@ class BgNbdModelTest {
     assertEquals(1.226, cdnow.expectedPurchases(39, 2, 30.43, 38.86), 0.0015);
   }
 
+  /** a + b < 1 makes 2F1's c negative for a customer without repeats; still a number. */
+  @Test
+  void expectedPurchasesWhenAPlusBIsBelowOne() {
+    BgNbdModel m = new BgNbdModel(2.0, 3.0, 0.4, 0.5);
+    double[] numeric = integrate(m, 0, 0, 10, 5);
+    assertEquals(numeric[1], m.expectedPurchases(5, 0, 0, 10), 5e-3);
+  }
+
   @Test
   void aPenalizerShrinksTheParameters() {
     BgNbdModel plain = BgNbdModel.fit(CdnowData.histogram(), 0).model();
