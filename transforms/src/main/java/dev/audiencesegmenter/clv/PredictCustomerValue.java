@@ -2,21 +2,11 @@ package dev.audiencesegmenter.clv;
 
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.CustomerEvent;
-import dev.audiencesegmenter.model.EventTypes;
-import java.io.Serializable;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.BigDecimalCoder;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -142,11 +132,7 @@ public abstract class PredictCustomerValue
 
     @ProcessElement
     public void process(@Element KV<String, PurchaseSummary> in, ProcessContext c) {
-      PurchaseSummary s = in.getValue();
-      BigDecimal exact = s.meanRepeatValue() == null ? null
-          : s.meanRepeatValue().setScale(2, RoundingMode.HALF_EVEN);
-      c.output(KV.of(in.getKey(), c.sideInput(models).predict(s.x(), s.tx(), s.t(),
-          s.meanRepeatValue() == null ? null : s.meanRepeatValue().doubleValue(), exact)));
+      c.output(KV.of(in.getKey(), c.sideInput(models).predict(in.getValue())));
     }
   }
 

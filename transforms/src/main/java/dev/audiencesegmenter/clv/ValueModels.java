@@ -14,8 +14,13 @@ public record ValueModels(BgNbdModel.Fit frequency, GammaGammaModel.Fit spend,
 
   static final double WEEKS_PER_MONTH = 365.25 / 12 / 7;
 
-  public CustomerValue predict(long x, double tx, double t, Double meanRepeatValue,
-      java.math.BigDecimal meanRepeatValueExact) {
+  /** Predictions for one customer; the mean repeat value is reported to the cent. */
+  public CustomerValue predict(PurchaseSummary summary) {
+    long x = summary.x();
+    double tx = summary.tx();
+    double t = summary.t();
+    java.math.BigDecimal exact = summary.meanRepeatValue();
+    Double meanRepeatValue = exact == null ? null : exact.doubleValue();
     BgNbdModel bg = frequency.model();
     int xi = Math.toIntExact(x);
     double pAlive = bg.pAlive(xi, tx, t);
@@ -32,7 +37,9 @@ public record ValueModels(BgNbdModel.Fit frequency, GammaGammaModel.Fit spend,
       clv += (cumulative - previous) * value * margin / Math.pow(1 + monthly, m);
       previous = cumulative;
     }
-    return new CustomerValue(x, tx, t, meanRepeatValueExact, pAlive, e90, e365, value, clv);
+    return new CustomerValue(x, tx, t,
+        exact == null ? null : exact.setScale(2, java.math.RoundingMode.HALF_EVEN), pAlive, e90,
+        e365, value, clv);
   }
 
   /** The parameters and fit diagnostics, as the JSON of {@code model/clv.json}. */
