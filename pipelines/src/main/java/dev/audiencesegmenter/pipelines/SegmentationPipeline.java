@@ -17,6 +17,7 @@ import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.segments.AddSegmentScores;
 import dev.audiencesegmenter.segments.AssignSegments;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.io.IOException;
@@ -148,6 +149,9 @@ public final class SegmentationPipeline {
                 .withSuffix(".json").withoutSharding());
       }
     }
+    features = features.apply("AddSegmentScores", AddSegmentScores.create().withValueTiers(
+        segments.getValueTierCuts().vipTopPercent(),
+        segments.getValueTierCuts().lowBottomPercent()));
     AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
 
     int shards = options.getNumShards();

@@ -158,6 +158,34 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("predicted_clv_365d")
   public abstract @Nullable Double getPredictedClv365d();
 
+  /**
+   * RFM recency score 1-5 by quintile among buyers (5: most recent); null without a purchase.
+   * See the README for how ties are scored.
+   */
+  @SchemaFieldNumber("28")
+  @SchemaFieldName("r_score")
+  public abstract @Nullable Integer getRScore();
+
+  /** RFM frequency score 1-5 by quintile among buyers (5: most purchases). */
+  @SchemaFieldNumber("29")
+  @SchemaFieldName("f_score")
+  public abstract @Nullable Integer getFScore();
+
+  /** RFM monetary score 1-5 by quintile among buyers (5: highest net spend). */
+  @SchemaFieldNumber("30")
+  @SchemaFieldName("m_score")
+  public abstract @Nullable Integer getMScore();
+
+  /** Named RFM segment of the (r_score, f_score) cell, e.g. "Champions". */
+  @SchemaFieldNumber("31")
+  @SchemaFieldName("rfm_segment")
+  public abstract @Nullable String getRfmSegment();
+
+  /** "vip", "standard" or "low" by predicted_clv_365d percentile; null without a value. */
+  @SchemaFieldNumber("32")
+  @SchemaFieldName("value_tier")
+  public abstract @Nullable String getValueTier();
+
   public static Builder builder() {
     return new AutoValue_CustomerFeatures.Builder();
   }
@@ -222,6 +250,16 @@ public abstract class CustomerFeatures {
     public abstract Builder setExpectedAvgOrderValue(@Nullable Double value);
 
     public abstract Builder setPredictedClv365d(@Nullable Double value);
+
+    public abstract Builder setRScore(@Nullable Integer value);
+
+    public abstract Builder setFScore(@Nullable Integer value);
+
+    public abstract Builder setMScore(@Nullable Integer value);
+
+    public abstract Builder setRfmSegment(@Nullable String value);
+
+    public abstract Builder setValueTier(@Nullable String value);
 
     public abstract CustomerFeatures build();
   }

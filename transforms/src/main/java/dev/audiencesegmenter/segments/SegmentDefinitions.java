@@ -59,12 +59,39 @@ public final class SegmentDefinitions implements Serializable {
   public record Group(String name, boolean exclusive, List<Segment> segments)
       implements Serializable {}
 
+  /** Cut-offs of the value_tiers family, in whole percents of customers. */
+  public record ValueTierCuts(int vipTopPercent, int lowBottomPercent) implements Serializable {
+    static final ValueTierCuts DEFAULT = new ValueTierCuts(10, 50);
+  }
+
+  static final String RFM = "rfm";
+  static final String VALUE_TIERS = "value_tiers";
+  static final String GEO_RADIUS = "geo_radius";
+  /** Families whose segments are generated, not listed. */
+  private static final Set<String> GENERATED = Set.of(RFM, VALUE_TIERS);
+  private static final List<String> FAMILIES = List.of(GEO_RADIUS, RFM, VALUE_TIERS);
+  private static final Set<String> GROUP_KEYS = Set.of("name", "exclusive", "segments",
+      "family", "holdout_percent", "vip_top_percent", "low_bottom_percent");
+  private static final List<String> FAMILY_KEYS = List.of("holdout_percent",
+      "vip_top_percent", "low_bottom_percent");
+  private static final Map<String, List<String>> FAMILY_KEY_OWNERS = Map.of(
+      "holdout_percent", List.of(RFM, VALUE_TIERS),
+      "vip_top_percent", List.of(VALUE_TIERS),
+      "low_bottom_percent", List.of(VALUE_TIERS));
+
   private final String salt;
   private final List<Group> groups;
+  private final ValueTierCuts valueTierCuts;
 
-  private SegmentDefinitions(String salt, List<Group> groups) {
+  private SegmentDefinitions(String salt, List<Group> groups, ValueTierCuts valueTierCuts) {
     this.salt = salt;
     this.groups = List.copyOf(groups);
+    this.valueTierCuts = valueTierCuts;
+  }
+
+  /** The value_tiers family's cut-offs (defaults 10 and 50 without such a group). */
+  public ValueTierCuts getValueTierCuts() {
+    return valueTierCuts;
   }
 
   public String getSalt() {
@@ -129,25 +156,194 @@ public final class SegmentDefinitions implements Serializable {
       }
       List<Group> groups = new ArrayList<>();
       Set<String> names = new HashSet<>();
+      ValueTierCuts cuts = ValueTierCuts.DEFAULT;
+      Set<String> groupNames = new HashSet<>();
       for (Node groupNode : groupList.getValue()) {
-        Map<String, Node> g = mapping(groupNode, "a group",
-            Set.of("name", "exclusive", "segments"));
-        String groupName = scalar(require(g, "name", groupNode, "a group"), "name");
-        boolean exclusive = g.containsKey("exclusive")
-            && bool(g.get("exclusive"), "exclusive");
-        Node segmentsNode = require(g, "segments", groupNode, "group '" + groupName + "'");
-        if (!(segmentsNode instanceof SequenceNode segmentList)
-            || segmentList.getValue().isEmpty()) {
-          throw error(segmentsNode, "group '" + groupName
-              + "': 'segments' must be a non-empty list");
+        Map<String, Node> g = mapping(groupNode, "a group", GROUP_KEYS);
+        Node groupNameNode = require(g, "name", groupNode, "a group");
+        String groupName = scalar(groupNameNode, "name");
+        if (!groupNames.add(groupName)) {
+          throw error(groupNameNode, "group name '" + groupName + "' is used twice");
         }
+        String family = g.containsKey("family") ? scalar(g.get("family"), "family") : null;
+        if (family != null && !GENERATED.contains(family) && !family.equals(GEO_RADIUS)) {
+          throw error(g.get("family"), "group '" + groupName + "': unknown family '" + family
+              + "' (known: " + String.join(", ", FAMILIES) + ")"
+              + ClosestName.suggestion(family, FAMILIES));
+        }
+        for (String key : FAMILY_KEYS) {
+          if (g.containsKey(key)
+              && (family == null || !FAMILY_KEY_OWNERS.get(key).contains(family))) {
+            throw error(g.get(key), "group '" + groupName + "': '" + key + "' belongs to "
+                + "a group with family " + String.join(" or ", FAMILY_KEY_OWNERS.get(key)));
+          }
+        }
+        boolean exclusive = g.containsKey("exclusive")
+            ? bool(g.get("exclusive"), "exclusive") : family != null
+                && GENERATED.contains(family);
         List<Segment> segments = new ArrayList<>();
-        for (Node segmentNode : segmentList.getValue()) {
-          segments.add(segment(segmentNode, groupName, names));
+        if (family != null && GENERATED.contains(family)) {
+          if (g.containsKey("segments")) {
+            throw error(g.get("segments"), "group '" + groupName + "': the " + family
+                + " family defines its own segments; remove 'segments'");
+          }
+          if (!exclusive) {
+            throw error(g.get("exclusive"), "group '" + groupName + "': the " + family
+                + " family's segments do not overlap; remove 'exclusive: false'");
+          }
+          double holdout = g.containsKey("holdout_percent")
+              ? holdoutPercent(g.get("holdout_percent"), "group '" + groupName + "'") : 0;
+          if (family.equals(VALUE_TIERS)) {
+            cuts = valueTierCuts(g, groupName);
+          }
+          for (Map.Entry<String, String[]> generated : generatedSegments(family, cuts)
+              .entrySet()) {
+            String name = groupName + "_" + generated.getKey();
+            if (!names.add(name)) {
+              throw error(groupNameNode, "segment name '" + name + "' (of the " + family
+                  + " family) is used twice");
+            }
+            check(generated.getValue()[1], groupNode, name);
+            segments.add(new Segment(name, groupName, generated.getValue()[0],
+                generated.getValue()[1], holdout));
+          }
+        } else {
+          Node segmentsNode = require(g, "segments", groupNode, "group '" + groupName + "'");
+          if (!(segmentsNode instanceof SequenceNode segmentList)
+              || segmentList.getValue().isEmpty()) {
+            throw error(segmentsNode, "group '" + groupName
+                + "': 'segments' must be a non-empty list");
+          }
+          if (GEO_RADIUS.equals(family)) {
+            for (String column : List.of("lat", "lon")) {
+              if (!schema.hasField(column)) {
+                throw error(g.get("family"), "group '" + groupName + "': the geo_radius "
+                    + "family needs the feature column '" + column + "'");
+              }
+            }
+          }
+          for (Node segmentNode : segmentList.getValue()) {
+            segments.add(GEO_RADIUS.equals(family)
+                ? geoSegment(segmentNode, groupName, names)
+                : segment(segmentNode, groupName, names));
+          }
         }
         groups.add(new Group(groupName, exclusive, segments));
       }
-      return new SegmentDefinitions(salt, groups);
+      return new SegmentDefinitions(salt, groups, cuts);
+    }
+
+    private ValueTierCuts valueTierCuts(Map<String, Node> g, String group) {
+      int vip = g.containsKey("vip_top_percent")
+          ? wholePercent(g.get("vip_top_percent"), "vip_top_percent") : 10;
+      int low = g.containsKey("low_bottom_percent")
+          ? wholePercent(g.get("low_bottom_percent"), "low_bottom_percent") : 50;
+      try {
+        AddSegmentScores.create().withValueTiers(vip, low); // the one place the rule lives
+      } catch (IllegalArgumentException e) {
+        Node at = g.containsKey("low_bottom_percent") ? g.get("low_bottom_percent")
+            : g.get("vip_top_percent");
+        throw error(at, "group '" + group + "': " + e.getMessage());
+      }
+      return new ValueTierCuts(vip, low);
+    }
+
+    private int wholePercent(Node node, String key) {
+      String text = scalar(node, key);
+      try {
+        return Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        throw error(node, "'" + key + "' must be a whole number of percent, got '" + text + "'");
+      }
+    }
+
+    /** name to {description, condition}, in priority order. */
+    private static Map<String, String[]> generatedSegments(String family, ValueTierCuts cuts) {
+      Map<String, String[]> out = new LinkedHashMap<>();
+      switch (family) {
+        case RFM -> RfmScores.SEGMENTS.forEach(name -> out.put(name, new String[] {
+            RfmScores.describe(name), "rfm_segment == \"" + name + "\""}));
+        case VALUE_TIERS -> {
+          out.put("vip", new String[] {"Top " + cuts.vipTopPercent()
+              + "% of customers by predicted 12-month lifetime value",
+              "value_tier == \"vip\""});
+          out.put("standard", new String[] {"Between the vip and low tiers by predicted "
+              + "12-month lifetime value", "value_tier == \"standard\""});
+          out.put("low", new String[] {"Bottom " + cuts.lowBottomPercent()
+              + "% of customers by predicted 12-month lifetime value",
+              "value_tier == \"low\""});
+        }
+        default -> throw new IllegalStateException(family);
+      }
+      return out;
+    }
+
+    private Segment geoSegment(Node node, String group, Set<String> names) {
+      Map<String, Node> s = mapping(node, "a geo_radius segment",
+          Set.of("name", "description", "center", "radius_km", "holdout_percent"));
+      Node nameNode = require(s, "name", node, "a segment of group '" + group + "'");
+      String name = scalar(nameNode, "name");
+      if (!names.add(name)) {
+        throw error(nameNode, "segment name '" + name + "' is used twice");
+      }
+      Node centerNode = require(s, "center", node, "segment '" + name + "'");
+      double[] center = new double[2];
+      if (!(centerNode instanceof SequenceNode list) || list.getValue().size() != 2) {
+        throw error(centerNode, "segment '" + name
+            + "': 'center' must be [latitude, longitude] in decimal degrees");
+      }
+      for (int i = 0; i < 2; i++) {
+        Node coordinate = list.getValue().get(i);
+        center[i] = number(coordinate, "center");
+        double bound = i == 0 ? 90 : 180;
+        if (Math.abs(center[i]) > bound) {
+          throw error(coordinate, "segment '" + name + "': " + (i == 0 ? "latitude" : "longitude")
+              + " must be from -" + (int) bound + " to " + (int) bound + ", got " + center[i]);
+        }
+      }
+      Node radiusNode = require(s, "radius_km", node, "segment '" + name + "'");
+      double radius = number(radiusNode, "radius_km");
+      if (!(radius > 0)) {
+        throw error(radiusNode, "segment '" + name + "': radius_km must be above 0, got "
+            + radius);
+      }
+      String when = "lat != null && lon != null && " + FeatureVariables.DISTANCE_KM
+          + "(lat, lon, " + center[0] + ", " + center[1] + ") <= " + radius;
+      check(when, node, name);
+      double holdout = s.containsKey("holdout_percent")
+          ? holdoutPercent(s.get("holdout_percent"), "segment '" + name + "'") : 0;
+      String description = s.containsKey("description")
+          ? scalar(s.get("description"), "description")
+          : "Within " + radius + " km of (" + center[0] + ", " + center[1] + ")";
+      return new Segment(name, group, description, when, holdout);
+    }
+
+    private double number(Node node, String key) {
+      String text = scalar(node, key);
+      try {
+        double value = Double.parseDouble(text);
+        if (Double.isFinite(value)) {
+          return value;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw error(node, "'" + key + "' must be a number, got '" + text + "'");
+    }
+
+    private double holdoutPercent(Node node, String owner) {
+      String text = scalar(node, "holdout_percent");
+      double holdout;
+      try {
+        holdout = Double.parseDouble(text);
+      } catch (NumberFormatException e) {
+        holdout = Double.NaN;
+      }
+      if (!(holdout >= 0 && holdout <= 100)) {
+        throw error(node, owner + ": holdout_percent must be a number from 0 to 100, got '"
+            + text + "'");
+      }
+      return holdout;
     }
 
     private Segment segment(Node node, String group, Set<String> names) {
@@ -161,19 +357,8 @@ public final class SegmentDefinitions implements Serializable {
       Node whenNode = require(s, "when", node, "segment '" + name + "'");
       String when = scalar(whenNode, "when");
       check(when, whenNode, name);
-      double holdout = 0;
-      if (s.containsKey("holdout_percent")) {
-        String text = scalar(s.get("holdout_percent"), "holdout_percent");
-        try {
-          holdout = Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-          holdout = Double.NaN;
-        }
-        if (!(holdout >= 0 && holdout <= 100)) {
-          throw error(s.get("holdout_percent"), "segment '" + name
-              + "': holdout_percent must be a number from 0 to 100, got '" + text + "'");
-        }
-      }
+      double holdout = s.containsKey("holdout_percent")
+          ? holdoutPercent(s.get("holdout_percent"), "segment '" + name + "'") : 0;
       String description = s.containsKey("description")
           ? scalar(s.get("description"), "description") : "";
       return new Segment(name, group, description, when, holdout);
