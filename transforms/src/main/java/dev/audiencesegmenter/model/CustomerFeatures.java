@@ -186,6 +186,29 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("value_tier")
   public abstract @Nullable String getValueTier();
 
+  /** k-means cluster 1 to k of the clusters family (see README); null without one. */
+  @SchemaFieldNumber("33")
+  @SchemaFieldName("cluster")
+  public abstract @Nullable Integer getCluster();
+
+  /**
+   * Similarity 0-1 to the lookalike family's seed segment, for customers outside the seed;
+   * null for seed members and without a lookalike group.
+   */
+  @SchemaFieldNumber("34")
+  @SchemaFieldName("lookalike_score")
+  public abstract @Nullable Double getLookalikeScore();
+
+  /** Whether the lookalike family selected this customer (top N or above the minimum score). */
+  @SchemaFieldNumber("35")
+  @SchemaFieldName("lookalike_selected")
+  public abstract @Nullable Boolean getLookalikeSelected();
+
+  /** The traits that weigh most in the lookalike score, with the seed's means. */
+  @SchemaFieldNumber("36")
+  @SchemaFieldName("lookalike_reason")
+  public abstract @Nullable String getLookalikeReason();
+
   public static Builder builder() {
     return new AutoValue_CustomerFeatures.Builder();
   }
@@ -260,6 +283,14 @@ public abstract class CustomerFeatures {
     public abstract Builder setRfmSegment(@Nullable String value);
 
     public abstract Builder setValueTier(@Nullable String value);
+
+    public abstract Builder setCluster(@Nullable Integer value);
+
+    public abstract Builder setLookalikeScore(@Nullable Double value);
+
+    public abstract Builder setLookalikeSelected(@Nullable Boolean value);
+
+    public abstract Builder setLookalikeReason(@Nullable String value);
 
     public abstract CustomerFeatures build();
   }

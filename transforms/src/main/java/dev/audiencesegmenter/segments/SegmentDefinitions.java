@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.segments;
 
+import dev.audiencesegmenter.clusters.ClusterSpec;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.cel.bundle.Cel;
 import dev.cel.common.CelIssue;
@@ -8,6 +9,7 @@ import dev.cel.common.types.SimpleType;
 import java.io.Serializable;
 import java.io.StringReader;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +20,7 @@ import java.util.regex.Pattern;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaRegistry;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -67,26 +70,54 @@ public final class SegmentDefinitions implements Serializable {
   static final String RFM = "rfm";
   static final String VALUE_TIERS = "value_tiers";
   static final String GEO_RADIUS = "geo_radius";
+  static final String CLUSTERS = "clusters";
+  static final String LOOKALIKE = "lookalike";
   /** Families whose segments are generated, not listed. */
-  private static final Set<String> GENERATED = Set.of(RFM, VALUE_TIERS);
-  private static final List<String> FAMILIES = List.of(GEO_RADIUS, RFM, VALUE_TIERS);
+  private static final Set<String> GENERATED = Set.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE);
+  private static final List<String> FAMILIES = List.of(CLUSTERS, GEO_RADIUS, LOOKALIKE, RFM,
+      VALUE_TIERS);
   private static final Set<String> GROUP_KEYS = Set.of("name", "exclusive", "segments",
-      "family", "holdout_percent", "vip_top_percent", "low_bottom_percent");
+      "family", "holdout_percent", "vip_top_percent", "low_bottom_percent", "features", "k",
+      "seed", "sample_size", "iterations", "seed_segment", "top_n", "min_score");
   private static final List<String> FAMILY_KEYS = List.of("holdout_percent",
-      "vip_top_percent", "low_bottom_percent");
-  private static final Map<String, List<String>> FAMILY_KEY_OWNERS = Map.of(
-      "holdout_percent", List.of(RFM, VALUE_TIERS),
-      "vip_top_percent", List.of(VALUE_TIERS),
-      "low_bottom_percent", List.of(VALUE_TIERS));
+      "vip_top_percent", "low_bottom_percent", "features", "k", "seed", "sample_size",
+      "iterations", "seed_segment", "top_n", "min_score");
+  private static final Map<String, List<String>> FAMILY_KEY_OWNERS = Map.ofEntries(
+      Map.entry("holdout_percent", List.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE)),
+      Map.entry("vip_top_percent", List.of(VALUE_TIERS)),
+      Map.entry("low_bottom_percent", List.of(VALUE_TIERS)),
+      Map.entry("features", List.of(CLUSTERS, LOOKALIKE)),
+      Map.entry("seed_segment", List.of(LOOKALIKE)),
+      Map.entry("top_n", List.of(LOOKALIKE)),
+      Map.entry("min_score", List.of(LOOKALIKE)),
+      Map.entry("k", List.of(CLUSTERS)),
+      Map.entry("seed", List.of(CLUSTERS)),
+      Map.entry("sample_size", List.of(CLUSTERS)),
+      Map.entry("iterations", List.of(CLUSTERS)));
 
   private final String salt;
   private final List<Group> groups;
   private final ValueTierCuts valueTierCuts;
+  private final @Nullable ClusterSpec clusterSpec;
+  private final @Nullable LookalikeSpec lookalikeSpec;
 
-  private SegmentDefinitions(String salt, List<Group> groups, ValueTierCuts valueTierCuts) {
+  private SegmentDefinitions(String salt, List<Group> groups, ValueTierCuts valueTierCuts,
+      @Nullable ClusterSpec clusterSpec, @Nullable LookalikeSpec lookalikeSpec) {
     this.salt = salt;
     this.groups = List.copyOf(groups);
     this.valueTierCuts = valueTierCuts;
+    this.clusterSpec = clusterSpec;
+    this.lookalikeSpec = lookalikeSpec;
+  }
+
+  /** The lookalike family's settings, or null without a lookalike group. */
+  public @Nullable LookalikeSpec getLookalikeSpec() {
+    return lookalikeSpec;
+  }
+
+  /** The clusters family's settings, or null without a clusters group. */
+  public @Nullable ClusterSpec getClusterSpec() {
+    return clusterSpec;
   }
 
   /** The value_tiers family's cut-offs (defaults 10 and 50 without such a group). */
@@ -157,6 +188,9 @@ public final class SegmentDefinitions implements Serializable {
       List<Group> groups = new ArrayList<>();
       Set<String> names = new HashSet<>();
       ValueTierCuts cuts = ValueTierCuts.DEFAULT;
+      ClusterSpec clusterSpec = null;
+      LookalikeSpec lookalikeSpec = null;
+      Map<String, String> conditions = new HashMap<>();
       Set<String> groupNames = new HashSet<>();
       for (Node groupNode : groupList.getValue()) {
         Map<String, Node> g = mapping(groupNode, "a group", GROUP_KEYS);
@@ -196,8 +230,22 @@ public final class SegmentDefinitions implements Serializable {
           if (family.equals(VALUE_TIERS)) {
             cuts = valueTierCuts(g, groupName);
           }
-          for (Map.Entry<String, String[]> generated : generatedSegments(family, cuts)
-              .entrySet()) {
+          if (family.equals(CLUSTERS)) {
+            if (clusterSpec != null) {
+              throw error(g.get("family"), "group '" + groupName + "': only one group may be "
+                  + "of the clusters family (they share the cluster column)");
+            }
+            clusterSpec = clusterSpec(g, groupNode, groupName);
+          }
+          if (family.equals(LOOKALIKE)) {
+            if (lookalikeSpec != null) {
+              throw error(g.get("family"), "group '" + groupName + "': only one group may be "
+                  + "of the lookalike family (they share the lookalike columns)");
+            }
+            lookalikeSpec = lookalikeSpec(g, groupNode, groupName, conditions);
+          }
+          for (Map.Entry<String, String[]> generated : generatedSegments(family, cuts,
+              clusterSpec, lookalikeSpec).entrySet()) {
             String name = groupName + "_" + generated.getKey();
             if (!names.add(name)) {
               throw error(groupNameNode, "segment name '" + name + "' (of the " + family
@@ -229,8 +277,9 @@ public final class SegmentDefinitions implements Serializable {
           }
         }
         groups.add(new Group(groupName, exclusive, segments));
+        segments.forEach(seg -> conditions.put(seg.name(), seg.when()));
       }
-      return new SegmentDefinitions(salt, groups, cuts);
+      return new SegmentDefinitions(salt, groups, cuts, clusterSpec, lookalikeSpec);
     }
 
     private ValueTierCuts valueTierCuts(Map<String, Node> g, String group) {
@@ -257,10 +306,90 @@ public final class SegmentDefinitions implements Serializable {
       }
     }
 
+    private LookalikeSpec lookalikeSpec(Map<String, Node> g, Node groupNode, String group,
+        Map<String, String> conditions) {
+      Node seedNode = require(g, "seed_segment", groupNode, "group '" + group + "'");
+      String seed = scalar(seedNode, "seed_segment");
+      String when = conditions.get(seed);
+      if (when == null) {
+        throw error(seedNode, "group '" + group + "': seed_segment '" + seed + "' is not a "
+            + "segment defined above it" + ClosestName.suggestion(seed, conditions.keySet()));
+      }
+      List<String> columns = numericColumns(g, groupNode, group);
+      int topN = g.containsKey("top_n") ? (int) whole(g.get("top_n"), "top_n") : 0;
+      double minScore = g.containsKey("min_score") ? number(g.get("min_score"), "min_score") : 0;
+      try {
+        return new LookalikeSpec(seed, when, columns, topN, minScore);
+      } catch (IllegalArgumentException e) {
+        throw error(groupNode, "group '" + group + "': " + e.getMessage());
+      }
+    }
+
+    private ClusterSpec clusterSpec(Map<String, Node> g, Node groupNode, String group) {
+      List<String> columns = numericColumns(g, groupNode, group);
+      int k = g.containsKey("k") ? (int) whole(g.get("k"), "k") : 0;
+      long seed = g.containsKey("seed") ? whole(g.get("seed"), "seed") : 1;
+      int sample = g.containsKey("sample_size")
+          ? (int) whole(g.get("sample_size"), "sample_size") : 2000;
+      int iterations = g.containsKey("iterations")
+          ? (int) whole(g.get("iterations"), "iterations") : 10;
+      try {
+        return new ClusterSpec(columns, k, seed, sample, iterations);
+      } catch (IllegalArgumentException e) {
+        throw error(groupNode, "group '" + group + "': " + e.getMessage());
+      }
+    }
+
+    private List<String> numericColumns(Map<String, Node> g, Node groupNode, String group) {
+      Node featuresNode = require(g, "features", groupNode, "group '" + group + "'");
+      if (!(featuresNode instanceof SequenceNode list) || list.getValue().isEmpty()) {
+        throw error(featuresNode, "group '" + group
+            + "': 'features' must be a non-empty list of numeric feature columns");
+      }
+      List<String> columns = new ArrayList<>();
+      for (Node column : list.getValue()) {
+        String name = scalar(column, "features");
+        if (!schema.hasField(name)) {
+          throw error(column, "group '" + group + "': unknown column '" + name + "'"
+              + ClosestName.suggestion(name, columnNames()));
+        }
+        if (!schema.getField(name).getType().getTypeName().isNumericType()) {
+          throw error(column, "group '" + group + "': column '" + name + "' is not numeric, "
+              + "it is " + schema.getField(name).getType().getTypeName());
+        }
+        columns.add(name);
+      }
+      return columns;
+    }
+
+    private long whole(Node node, String key) {
+      String text = scalar(node, key);
+      try {
+        return Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw error(node, "'" + key + "' must be a whole number, got '" + text + "'");
+      }
+    }
+
     /** name to {description, condition}, in priority order. */
-    private static Map<String, String[]> generatedSegments(String family, ValueTierCuts cuts) {
+    private static Map<String, String[]> generatedSegments(String family, ValueTierCuts cuts,
+        @Nullable ClusterSpec clusters, @Nullable LookalikeSpec lookalike) {
       Map<String, String[]> out = new LinkedHashMap<>();
       switch (family) {
+        case LOOKALIKE -> out.put(lookalike.seedSegment(), new String[] {"Customers outside "
+            + lookalike.seedSegment() + " who look most like it on "
+            + String.join(", ", lookalike.columns())
+            + (lookalike.topN() > 0 ? " (the best " + lookalike.topN() + ")" : "")
+            + (lookalike.minScore() > 0 ? " (score at least " + lookalike.minScore() + ")" : ""),
+            "lookalike_selected != null && lookalike_selected"});
+        case CLUSTERS -> {
+          for (int n = 1; n <= clusters.maxClusters(); n++) {
+            out.put(String.valueOf(n), new String[] {"k-means cluster " + n + " on "
+                + String.join(", ", clusters.columns()) + (clusters.k() == 0
+                ? " (k chosen by silhouette: a cluster above k stays empty)" : "")
+                + "; its profile and name are in model/clusters.json", "cluster == " + n});
+          }
+        }
         case RFM -> RfmScores.SEGMENTS.forEach(name -> out.put(name, new String[] {
             RfmScores.describe(name), "rfm_segment == \"" + name + "\""}));
         case VALUE_TIERS -> {

@@ -48,8 +48,8 @@ class SegmentFamiliesTest {
 
   @Test
   void badFamilyConfigurationIsPlaced() {
-    assertEquals("segments.yaml:3:13: group 'rfm': unknown family 'rmf' (known: geo_radius, "
-        + "rfm, value_tiers) (did you mean 'rfm'?)", error(FAMILIES.replace("family: rfm",
+    assertEquals("segments.yaml:3:13: group 'rfm': unknown family 'rmf' (known: clusters, "
+        + "geo_radius, lookalike, rfm, value_tiers) (did you mean 'rfm'?)", error(FAMILIES.replace("family: rfm",
             "family: rmf")));
     assertEquals("segments.yaml:8:25: group 'value': low_bottom_percent must be from 0 to 95 "
         + "(100 - vip_top_percent), got 96", error(FAMILIES.replace("40", "96")));
