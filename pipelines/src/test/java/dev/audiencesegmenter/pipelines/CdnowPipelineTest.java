@@ -49,7 +49,7 @@ class CdnowPipelineTest {
     out = work.resolve("out");
     PipelineRuns.runToCompletion(List.of(
         "--input=" + events + "/*",
-        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"),
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments-advanced.yaml"),
         "--asOf=1997-09-30",
         "--holdoutEnd=1998-06-30",
         "--output=" + out,

@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
 
 /**
  * In-memory k-means for the sample that seeds the distributed iterations: k-means++ seeding
- * from a {@link SplittableRandom} with a fixed seed, then Lloyd iterations; and the mean
+ * from a {@link SplittableRandom} with a fixed seed, then Lloyd iterations, best of several
+ * draws; and the mean
  * silhouette used to choose k. Deterministic: the same points and seed give the same
  * centroids. Points are standardized vectors.
  */
@@ -19,13 +20,39 @@ final class KMeans {
 
   private KMeans() {}
 
-  /** k centroids for {@code points}, sorted lexicographically (a stable numbering). */
+  /** k-means++ draws tried; the one with the least within-cluster sum of squares wins. */
+  static final int RESTARTS = 10;
+
+  /**
+   * k centroids for {@code points}, sorted lexicographically (a stable numbering): the best of
+   * {@link #RESTARTS} k-means++ draws (one bad draw can merge two groups and split another).
+   */
   static double[][] fit(List<double[]> points, int k, long seed) {
     if (points.size() < k) {
       throw new IllegalArgumentException("k-means needs at least k = " + k
           + " customers with the clustering features, got " + points.size());
     }
-    double[][] centroids = plusPlus(points, k, new SplittableRandom(seed));
+    SplittableRandom random = new SplittableRandom(seed);
+    double[][] best = null;
+    double bestInertia = Double.POSITIVE_INFINITY;
+    for (int restart = 0; restart < RESTARTS; restart++) {
+      double[][] centroids = lloyd(points, plusPlus(points, k, random.split()));
+      double inertia = 0;
+      for (double[] p : points) {
+        inertia += squaredDistance(p, centroids[nearest(p, centroids)]);
+      }
+      if (inertia < bestInertia) {
+        bestInertia = inertia;
+        best = centroids;
+      }
+    }
+    Arrays.sort(best, LEXICOGRAPHIC);
+    return best;
+  }
+
+  private static double[][] lloyd(List<double[]> points, double[][] start) {
+    int k = start.length;
+    double[][] centroids = start;
     for (int it = 0; it < SAMPLE_ITERATIONS; it++) {
       double[][] next = new double[k][];
       double[][] sums = new double[k][points.get(0).length];
@@ -47,7 +74,6 @@ final class KMeans {
         break;
       }
     }
-    Arrays.sort(centroids, LEXICOGRAPHIC);
     return centroids;
   }
 
