@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * features as of {@code --asOf}, assigns the segments of {@code --segments}, and writes
  * {@code identities/}, {@code features/}, {@code segments/}, {@code summary/} and
  * {@code dead-letter/} under {@code --output}; with {@code --jdbcUrl} it also upserts features
- * and memberships into PostgreSQL.
+ * and memberships into PostgreSQL; with {@code --sinks} it syncs customers and their segments to
+ * CRM and email platforms ({@link Activation}), sending only what changed since the last sync.
  *
  * <pre>
  * java -jar audience-segmenter-pipelines-VERSION.jar --input='events/*' --profiles='profiles/*'
@@ -149,6 +150,12 @@ public final class SegmentationPipeline {
       }
     }
     AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
+
+    if (!Activation.sinks(options.getSinks()).isEmpty()) {
+      deadLetters = deadLetters.and(Activation.apply(options, segments, outputs,
+          identities.getIdentities(), features, identities.getEvents(),
+          assigned.getMemberships()));
+    }
 
     int shards = options.getNumShards();
     write(identities.getIdentities(), "WriteIdentities", outputs, OutputFolders.IDENTITIES,

@@ -71,6 +71,7 @@ public final class FakeVendorServer implements AutoCloseable {
   private void serve(HttpExchange exchange, Handler handler) throws IOException {
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
+    boolean counted = true;
     try {
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
@@ -87,6 +88,10 @@ public final class FakeVendorServer implements AutoCloseable {
       Response response = cannedResponse != null ? cannedResponse : handler.handle(request);
       response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
       byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
+      // no longer in flight once the answer leaves: the client may send its next request
+      // before this thread gets to the finally block
+      inFlight.decrementAndGet();
+      counted = false;
       exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
       if (bytes.length > 0) {
         try (OutputStream out = exchange.getResponseBody()) {
@@ -100,7 +105,9 @@ public final class FakeVendorServer implements AutoCloseable {
       exchange.sendResponseHeaders(599, bytes.length);
       exchange.getResponseBody().write(bytes);
     } finally {
-      inFlight.decrementAndGet();
+      if (counted) {
+        inFlight.decrementAndGet();
+      }
       exchange.close();
     }
   }
