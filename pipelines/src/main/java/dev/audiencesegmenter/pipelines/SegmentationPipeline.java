@@ -12,6 +12,7 @@ import dev.audiencesegmenter.io.files.ReadProfileAttributes;
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.files.WriteJsonLines;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
+import dev.audiencesegmenter.io.jdbc.MembershipHistory;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
@@ -62,6 +63,7 @@ public final class SegmentationPipeline {
 
   static final String FEATURES_TABLE = "customer_features";
   static final String MEMBERSHIPS_TABLE = "segment_memberships";
+  static final String MEMBERSHIP_HISTORY_TABLE = "segment_membership_history";
 
   private SegmentationPipeline() {}
 
@@ -170,7 +172,7 @@ public final class SegmentationPipeline {
         outputs, OutputFolders.DEAD_LETTER, shards);
 
     if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
-      writeToDatabase(options, features, assigned.getMemberships());
+      writeToDatabase(options, asOf, features, assigned.getMemberships());
     }
     return outputs;
   }
@@ -182,6 +184,7 @@ public final class SegmentationPipeline {
 
   private static void writeToDatabase(
       SegmentationPipelineOptions options,
+      Instant asOf,
       PCollection<CustomerFeatures> features,
       PCollection<SegmentMembership> memberships) {
     String password = options.getJdbcPassword() != null
@@ -192,10 +195,20 @@ public final class SegmentationPipeline {
         database(JdbcUpsert.<CustomerFeatures>into(FEATURES_TABLE), options, password)
             .withKeyColumns("customer_id")
             .withRunId(runId));
-    memberships.apply("UpsertMemberships",
+    PCollection<Void> membershipsWritten = memberships.apply("UpsertMemberships",
         database(JdbcUpsert.<SegmentMembership>into(MEMBERSHIPS_TABLE), options, password)
             .withKeyColumns("customer_id", "segment")
             .withRunId(runId));
+    // entered_at / exited_at per customer and segment, from the table this run left behind
+    MembershipHistory history = MembershipHistory.of(MEMBERSHIPS_TABLE, MEMBERSHIP_HISTORY_TABLE)
+        .withJdbcUrl(options.getJdbcUrl()).withAsOf(asOf);
+    if (options.getJdbcUsername() != null) {
+      history = history.withUsername(options.getJdbcUsername());
+    }
+    if (password != null) {
+      history = history.withPassword(password);
+    }
+    membershipsWritten.apply("UpdateMembershipHistory", history);
   }
 
   private static <T> JdbcUpsert<T> database(

@@ -175,6 +175,12 @@ public abstract class BuildContactUpdates
 
   private static final class FeatureFields
       extends DoFn<CustomerFeatures, KV<String, Map<String, String>>> {
+    // decimals as written ("42.50", not 42.5): vendors get what features/ shows
+    private static final com.fasterxml.jackson.databind.ObjectMapper DECIMALS =
+        new com.fasterxml.jackson.databind.ObjectMapper().enable(
+            com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .setNodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .withExactBigDecimals(true));
     private final List<String> columns;
     private final SerializableFunction<CustomerFeatures, Row> toRow;
 
@@ -189,11 +195,17 @@ public abstract class BuildContactUpdates
       Map<String, String> fields = new TreeMap<>();
       if (!columns.isEmpty()) {
         // rendered like features/ so that vendors get the values the files show
-        JsonNode row = Json.parse(JsonLines.toJson(toRow.apply(features)));
+        JsonNode row;
+        try {
+          row = DECIMALS.readTree(JsonLines.toJson(toRow.apply(features)));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
         for (String column : columns) {
           JsonNode value = row.get(column);
           if (value != null && !value.isNull()) {
-            fields.put(column, value.isValueNode() ? value.asText() : value.toString());
+            fields.put(column, value.isBigDecimal() ? value.decimalValue().toPlainString()
+                : value.isValueNode() ? value.asText() : value.toString());
           }
         }
       }
@@ -268,16 +280,18 @@ public abstract class BuildContactUpdates
     public void process(@Element KV<String, CoGbkResult> joined,
         OutputReceiver<ContactUpdate> out) {
       CoGbkResult result = joined.getValue();
-      String email = smallest(result.getAll(IDS), "email");
-      String phone = smallest(result.getAll(IDS), "phone");
+      // each iterable read once: Flink's results are not re-iterable by default
+      List<KV<String, String>> ids = new ArrayList<>();
+      result.getAll(IDS).forEach(ids::add);
+      Iterator<Map<String, String>> fields = result.getAll(FIELDS).iterator();
+      String email = smallest(ids, "email");
+      String phone = smallest(ids, "phone");
       if (email == null && phone == null) {
-        if (result.getAll(IDS).iterator().hasNext() || result.getAll(FIELDS).iterator()
-            .hasNext()) {
+        if (!ids.isEmpty() || fields.hasNext()) {
           withoutIds.inc();
         }
         return;
       }
-      Iterator<Map<String, String>> fields = result.getAll(FIELDS).iterator();
       Map<String, KV<Long, Boolean>> consent = result.getOnly(CONSENT, Map.of());
       TreeSet<String> segments = new TreeSet<>();
       result.getAll(SEGMENTS).forEach(segments::add);

@@ -38,15 +38,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(TestPipelineExtension.class)
-class SalesforceConnectorTest {
-  static final String TOKEN = "00D5e000000abcd!AQ0AQsecretSalesforceToken";
+public class SalesforceConnectorTest {
+  public static final String TOKEN = "00D5e000000abcd!AQ0AQsecretSalesforceToken";
   static final String PATH = "/services/data/v60.0/composite/sobjects/Contact/Customer_Id__c";
 
   /** sObject Collections upsert as the contract describes it. */
-  static final class FakeSalesforce {
-    final FakeVendorServer server;
+  public static final class FakeSalesforce {
+    public final FakeVendorServer server;
     final Map<String, JsonNode> records = new ConcurrentHashMap<>();
-    final Map<String, AtomicInteger> writes = new ConcurrentHashMap<>();
+    public final Map<String, AtomicInteger> writes = new ConcurrentHashMap<>();
     final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
 
     /** Bulk API 2.0 ingest jobs by id; injected faults per step. */
@@ -66,7 +66,7 @@ class SalesforceConnectorTest {
       String errorMessage;
     }
 
-    FakeSalesforce() throws Exception {
+    public FakeSalesforce() throws Exception {
       server = new FakeVendorServer(this::handle);
     }
 

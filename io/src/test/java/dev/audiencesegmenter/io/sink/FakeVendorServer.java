@@ -55,6 +55,15 @@ public final class FakeVendorServer implements AutoCloseable {
   private final AtomicInteger maxInFlight = new AtomicInteger();
   /** Time each request takes to serve, to make concurrency visible. */
   public volatile long latencyMillis;
+  /**
+   * Share of requests (0 to 1) that meet an injected fault before the vendor sees them: a 503,
+   * a 429 asking to wait 0 s, a connection reset (closed without an answer), or a timeout (an
+   * answer after {@link #faultTimeoutMillis}), in turn.
+   */
+  public volatile double faultRate;
+  public volatile long faultTimeoutMillis = 2_000;
+  private final AtomicInteger faults = new AtomicInteger();
+  private final java.util.Random random = new java.util.Random(42);
 
   public FakeVendorServer(Handler handler) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -78,9 +87,25 @@ public final class FakeVendorServer implements AutoCloseable {
           exchange.getRequestURI().getRawQuery(), Map.copyOf(exchange.getRequestHeaders()), body,
           System.nanoTime(), System.currentTimeMillis());
       Response cannedResponse;
+      boolean fault;
       synchronized (requests) { // the n-th request recorded gets the n-th canned response
         requests.add(request);
         cannedResponse = canned.poll();
+        fault = cannedResponse == null && faultRate > 0 && random.nextDouble() < faultRate;
+      }
+      if (fault) {
+        switch (faults.getAndIncrement() % 4) {
+          case 0 -> cannedResponse = Response.json(503, "{\"message\":\"injected fault\"}");
+          case 1 -> cannedResponse = new Response(429, Map.of("Retry-After", "0",
+              "Content-Type", "application/json"), "{\"message\":\"injected throttle\"}");
+          case 2 -> {
+            return; // reset: the finally block closes the exchange without an answer
+          }
+          default -> {
+            Thread.sleep(faultTimeoutMillis);
+            cannedResponse = Response.json(504, "{\"message\":\"injected timeout\"}");
+          }
+        }
       }
       if (latencyMillis > 0) {
         Thread.sleep(latencyMillis);
@@ -131,6 +156,11 @@ public final class FakeVendorServer implements AutoCloseable {
   /** Requests being served right now, this one included. */
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /** Faults injected so far (see {@link #faultRate}). */
+  public int faultsInjected() {
+    return faults.get();
   }
 
   public int maxConcurrentRequests() {
