@@ -13,6 +13,7 @@ import dev.audiencesegmenter.io.files.ReadProfileAttributes;
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.files.WriteJsonLines;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
+import dev.audiencesegmenter.io.jdbc.MembershipHistory;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
@@ -49,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * features as of {@code --asOf}, assigns the segments of {@code --segments}, and writes
  * {@code identities/}, {@code features/}, {@code segments/}, {@code summary/} and
  * {@code dead-letter/} under {@code --output}; with {@code --jdbcUrl} it also upserts features
- * and memberships into PostgreSQL.
+ * and memberships into PostgreSQL; with {@code --sinks} it syncs customers and their segments to
+ * CRM and email platforms ({@link Activation}), sending only what changed since the last sync.
  *
  * <pre>
  * java -jar audience-segmenter-pipelines-VERSION.jar --input='events/*' --profiles='profiles/*'
@@ -64,6 +66,7 @@ public final class SegmentationPipeline {
 
   static final String FEATURES_TABLE = "customer_features";
   static final String MEMBERSHIPS_TABLE = "segment_memberships";
+  static final String MEMBERSHIP_HISTORY_TABLE = "segment_membership_history";
 
   private SegmentationPipeline() {}
 
@@ -167,6 +170,12 @@ public final class SegmentationPipeline {
     }
     AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
 
+    if (!Activation.sinks(options.getSinks()).isEmpty()) {
+      deadLetters = deadLetters.and(Activation.apply(options, segments, outputs,
+          identities.getIdentities(), features, identities.getEvents(),
+          assigned.getMemberships()));
+    }
+
     int shards = options.getNumShards();
     write(identities.getIdentities(), "WriteIdentities", outputs, OutputFolders.IDENTITIES,
         shards);
@@ -180,7 +189,7 @@ public final class SegmentationPipeline {
         outputs, OutputFolders.DEAD_LETTER, shards);
 
     if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
-      writeToDatabase(options, features, assigned.getMemberships());
+      writeToDatabase(options, asOf, features, assigned.getMemberships());
     }
     return outputs;
   }
@@ -192,6 +201,7 @@ public final class SegmentationPipeline {
 
   private static void writeToDatabase(
       SegmentationPipelineOptions options,
+      Instant asOf,
       PCollection<CustomerFeatures> features,
       PCollection<SegmentMembership> memberships) {
     String password = options.getJdbcPassword() != null
@@ -202,10 +212,20 @@ public final class SegmentationPipeline {
         database(JdbcUpsert.<CustomerFeatures>into(FEATURES_TABLE), options, password)
             .withKeyColumns("customer_id")
             .withRunId(runId));
-    memberships.apply("UpsertMemberships",
+    PCollection<Void> membershipsWritten = memberships.apply("UpsertMemberships",
         database(JdbcUpsert.<SegmentMembership>into(MEMBERSHIPS_TABLE), options, password)
             .withKeyColumns("customer_id", "segment")
             .withRunId(runId));
+    // entered_at / exited_at per customer and segment, from the table this run left behind
+    MembershipHistory history = MembershipHistory.of(MEMBERSHIPS_TABLE, MEMBERSHIP_HISTORY_TABLE)
+        .withJdbcUrl(options.getJdbcUrl()).withAsOf(asOf);
+    if (options.getJdbcUsername() != null) {
+      history = history.withUsername(options.getJdbcUsername());
+    }
+    if (password != null) {
+      history = history.withPassword(password);
+    }
+    membershipsWritten.apply("UpdateMembershipHistory", history);
   }
 
   private static <T> JdbcUpsert<T> database(

@@ -126,4 +126,118 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   int getNumShards();
 
   void setNumShards(int value);
+
+  // ---- Activation (see README, "Activation") ----
+
+  @Description("Comma-separated platforms to sync customers and segments to: hubspot, "
+      + "mailchimp, klaviyo, braze, salesforce. Empty: no activation.")
+  String getSinks();
+
+  void setSinks(String value);
+
+  @Description("YAML file mapping feature columns and segments to each platform's fields, "
+      + "lists, tags or attributes (see README, 'Sink mapping').")
+  String getSinkMapping();
+
+  void setSinkMapping(String value);
+
+  @Description("Folder of the delta-sync state, one subfolder per platform. Default: "
+      + "<output>/sync-state/.")
+  String getSyncStateDir();
+
+  void setSyncStateDir(String value);
+
+  @Description("JDBC URL of a PostgreSQL database holding the delta-sync state instead of "
+      + "--syncStateDir (tables sync_state_<platform>; --jdbcUsername/--jdbcPassword apply).")
+  String getSyncStateJdbcUrl();
+
+  void setSyncStateJdbcUrl(String value);
+
+  @Description("Send every customer, not only those changed since the last sync.")
+  @Default.Boolean(false)
+  boolean getFullResync();
+
+  void setFullResync(boolean value);
+
+  @Description("Write the requests the sinks would send into <output>/activation-dry-run/ "
+      + "instead of sending them; the sync state is left unchanged.")
+  @Default.Boolean(false)
+  boolean getDryRun();
+
+  void setDryRun(boolean value);
+
+  @Description("HubSpot API base URL.")
+  @Default.String("https://api.hubapi.com")
+  String getHubspotBaseUrl();
+
+  void setHubspotBaseUrl(String value);
+
+  @Description("HubSpot private-app access token. Prefer the environment variable "
+      + "HUBSPOT_ACCESS_TOKEN, used when this option is not given.")
+  String getHubspotAccessToken();
+
+  void setHubspotAccessToken(String value);
+
+  @Description("Mailchimp API base URL, e.g. https://us21.api.mailchimp.com/3.0. Default: the "
+      + "data center named by the API key's suffix.")
+  String getMailchimpBaseUrl();
+
+  void setMailchimpBaseUrl(String value);
+
+  @Description("Mailchimp API key. Prefer the environment variable MAILCHIMP_API_KEY.")
+  String getMailchimpApiKey();
+
+  void setMailchimpApiKey(String value);
+
+  @Description("Mailchimp audience (list) id; or mailchimp.list_id in --sinkMapping.")
+  String getMailchimpListId();
+
+  void setMailchimpListId(String value);
+
+  @Description("Klaviyo API base URL.")
+  @Default.String("https://a.klaviyo.com")
+  String getKlaviyoBaseUrl();
+
+  void setKlaviyoBaseUrl(String value);
+
+  @Description("Klaviyo private API key. Prefer the environment variable KLAVIYO_API_KEY.")
+  String getKlaviyoApiKey();
+
+  void setKlaviyoApiKey(String value);
+
+  @Description("Braze REST endpoint of your instance.")
+  @Default.String("https://rest.iad-01.braze.com")
+  String getBrazeBaseUrl();
+
+  void setBrazeBaseUrl(String value);
+
+  @Description("Braze REST API key. Prefer the environment variable BRAZE_API_KEY.")
+  String getBrazeApiKey();
+
+  void setBrazeApiKey(String value);
+
+  @Description("Salesforce instance URL, e.g. https://mycompany.my.salesforce.com (required "
+      + "with --sinks=salesforce: Salesforce has no common host).")
+  String getSalesforceBaseUrl();
+
+  void setSalesforceBaseUrl(String value);
+
+  @Description("Salesforce OAuth access token. Prefer the environment variable "
+      + "SALESFORCE_ACCESS_TOKEN.")
+  String getSalesforceAccessToken();
+
+  void setSalesforceAccessToken(String value);
+
+  @Description("Salesforce Bulk API 2.0 ingest jobs: auto (for batches of at least "
+      + "--salesforceBulkThreshold records), always, or never (sObject Collections only).")
+  @Default.String("auto")
+  String getSalesforceBulk();
+
+  void setSalesforceBulk(String value);
+
+  @Description("Smallest batch sent as a Salesforce Bulk API 2.0 job with --salesforceBulk=auto.")
+  @Default.Integer(2000)
+  int getSalesforceBulkThreshold();
+
+  void setSalesforceBulkThreshold(int value);
 }

@@ -85,5 +85,29 @@ class PostgresPipelineTest {
         + "|| monetary_total || '|' || tenure_days FROM customer_features"));
     assertEquals(memberships, query("SELECT customer_id || '|' || segment || '|' || holdout "
         + "FROM segment_memberships"));
+
+    // history: open rows are the current memberships; first-run memberships that are gone
+    // were closed when the second run happened; a rerun changes nothing
+    TreeSet<String> current = new TreeSet<>();
+    for (JsonNode m : OutputFiles.rows(second.resolve("segments"))) {
+      current.add(m.get("customer_id").asText() + "|" + m.get("segment").asText());
+    }
+    TreeSet<String> gone = new TreeSet<>();
+    for (JsonNode m : OutputFiles.rows(dir.resolve("first").resolve("segments"))) {
+      String key = m.get("customer_id").asText() + "|" + m.get("segment").asText();
+      if (!current.contains(key)) {
+        gone.add(key);
+      }
+    }
+    assertTrue(!gone.isEmpty(), "the sample must have exits between the two runs");
+    assertEquals(current, query("SELECT customer_id || '|' || segment "
+        + "FROM segment_membership_history WHERE exited_at IS NULL"));
+    assertEquals(gone, query("SELECT customer_id || '|' || segment "
+        + "FROM segment_membership_history WHERE exited_at IS NOT NULL"));
+    TreeSet<String> before = query("SELECT customer_id || '|' || segment || '|' || entered_at "
+        + "|| '|' || coalesce(exited_at::text, '-') FROM segment_membership_history");
+    run(data, dir.resolve("again"), "2024-06-30");
+    assertEquals(before, query("SELECT customer_id || '|' || segment || '|' || entered_at "
+        + "|| '|' || coalesce(exited_at::text, '-') FROM segment_membership_history"));
   }
 }

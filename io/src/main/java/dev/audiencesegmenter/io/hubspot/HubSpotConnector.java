@@ -31,6 +31,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Mapped fields become contact properties; the customer's current segments are written, joined
  * by {@code ;} (a multiple-checkbox property), into {@link #getSegmentsProperty()}.
  *
+ * <p>With {@link #withSegmentLists}, segment membership is also kept in static HubSpot lists
+ * (processing type {@code MANUAL} or {@code SNAPSHOT}): after the upsert, whose answer gives
+ * the contacts' record ids, contacts that entered a mapped segment are added with
+ * {@code PUT /crm/v3/lists/{listId}/memberships/add} and those that left it removed with
+ * {@code .../memberships/remove} (bodies: JSON arrays of record ids). Both ignore records already
+ * in (or not in) the list, so a replay is harmless; ids the answer reports in
+ * {@code recordIdsMissing} are dead-lettered.
+ *
  * <p>Partial failures (207, or 200 with {@code errors[]}) dead-letter the contacts named in
  * each error's {@code context.ids}. A 429 of the {@code DAILY} policy is not retried (the quota
  * resets at midnight): those contacts are dead-lettered.
@@ -46,6 +54,7 @@ public abstract class HubSpotConnector implements VendorConnector {
   public static final String DEFAULT_BASE_URL = "https://api.hubapi.com";
   public static final int MAX_CONTACTS_PER_REQUEST = 100;
   public static final String UPSERT_PATH = "/crm/v3/objects/contacts/batch/upsert";
+  public static final String LISTS_PATH = "/crm/v3/lists/";
 
   public abstract String getBaseUrl();
 
@@ -64,6 +73,9 @@ public abstract class HubSpotConnector implements VendorConnector {
 
   public abstract String getSegmentsProperty();
 
+  /** Segment name to the id of a static HubSpot list kept in step with it; may be empty. */
+  public abstract Map<String, String> getSegmentLists();
+
   abstract Builder toBuilder();
 
   public static HubSpotConnector create(Credential token) {
@@ -72,7 +84,19 @@ public abstract class HubSpotConnector implements VendorConnector {
     }
     return new AutoValue_HubSpotConnector.Builder().setBaseUrl(DEFAULT_BASE_URL)
         .setCredential(token).setAccount("default").setPropertyMapping(Map.of())
-        .setSegmentsProperty("audience_segments").build();
+        .setSegmentsProperty("audience_segments").setSegmentLists(Map.of()).build();
+  }
+
+  /** Keeps these segments (name to static list id, digits) in HubSpot lists as well. */
+  public HubSpotConnector withSegmentLists(Map<String, String> segmentToListId) {
+    Map<String, String> checked = Json.checkMapping(segmentToListId, "HubSpot segment lists");
+    checked.forEach((segment, list) -> {
+      if (!list.matches("[0-9]+")) {
+        throw new IllegalArgumentException("HubSpot list id of segment '" + segment
+            + "' must be digits, got '" + list + "'");
+      }
+    });
+    return toBuilder().setSegmentLists(checked).build();
   }
 
   public HubSpotConnector withBaseUrl(String url) {
@@ -114,6 +138,8 @@ public abstract class HubSpotConnector implements VendorConnector {
     abstract Builder setPropertyMapping(Map<String, String> mapping);
 
     abstract Builder setSegmentsProperty(String property);
+
+    abstract Builder setSegmentLists(Map<String, String> lists);
 
     abstract HubSpotConnector build();
   }
@@ -202,9 +228,89 @@ public abstract class HubSpotConnector implements VendorConnector {
       return common;
     }
     JsonNode response = Json.parse(body);
+    if (call.state(LIST_ID) != null) {
+      return membershipOutcome(call, response);
+    }
+    Map<Integer, String> rejected = upsertRejections(call, response);
+    if (getSegmentLists().isEmpty()) {
+      return CallOutcome.partial(rejected);
+    }
+    Map<Integer, String> all = new HashMap<>(rejected);
+    List<VendorCall> memberships = membershipCalls(call, response, all);
+    return CallOutcome.then(all, memberships, Duration.ZERO);
+  }
+
+  private static final String LIST_ID = "listId";
+  private static final String RECORD_IDS = "recordIds";
+
+  /**
+   * List adds and removals for the contacts of an accepted upsert, one call per list and
+   * direction (a batch holds at most 100 contacts, so one call each).
+   */
+  private List<VendorCall> membershipCalls(VendorCall upsert, @Nullable JsonNode response,
+      Map<Integer, String> rejected) {
+    Map<String, String> idByEmail = new HashMap<>();
+    if (response != null) {
+      for (JsonNode result : response.path("results")) {
+        idByEmail.put(result.path("properties").path("email").asText("")
+            .toLowerCase(Locale.ROOT), result.path("id").asText());
+      }
+    }
+    List<VendorCall> calls = new ArrayList<>();
+    for (Map.Entry<String, String> list : new java.util.TreeMap<>(getSegmentLists()).entrySet()) {
+      for (String direction : List.of("add", "remove")) {
+        List<ContactUpdate> members = new ArrayList<>();
+        ArrayNode ids = Json.MAPPER.createArrayNode();
+        List<String> idsInOrder = new ArrayList<>();
+        for (int i = 0; i < upsert.records().size(); i++) {
+          ContactUpdate update = upsert.records().get(i);
+          List<String> segments = direction.equals("add") ? update.getSegmentsEntered()
+              : update.getSegmentsExited();
+          if (rejected.containsKey(i) || !segments.contains(list.getKey())) {
+            continue;
+          }
+          String id = idByEmail.get(update.getEmail().toLowerCase(Locale.ROOT));
+          if (id == null) { // cannot change its lists: fail it so the next run tries again
+            rejected.put(i, "no record id in HubSpot's answer, so list " + list.getValue()
+                + " was not changed");
+            continue;
+          }
+          members.add(update);
+          ids.add(id);
+          idsInOrder.add(id);
+        }
+        if (!members.isEmpty()) {
+          calls.add(upsert.followUp("PUT", URI.create(getBaseUrl() + LISTS_PATH + list.getValue()
+                  + "/memberships/" + direction), ids.toString(), members)
+              .withState(LIST_ID, list.getValue())
+              .withState(RECORD_IDS, String.join(",", idsInOrder)));
+        }
+      }
+    }
+    return calls;
+  }
+
+  /** Records whose id HubSpot reports in {@code recordIdsMissing} are rejected. */
+  private CallOutcome membershipOutcome(VendorCall call, @Nullable JsonNode response) {
+    Set<String> missing = new HashSet<>();
+    if (response != null) {
+      response.path("recordIdsMissing").forEach(id -> missing.add(id.asText()));
+    }
+    String[] ids = call.state(RECORD_IDS).split(",");
+    Map<Integer, String> rejected = new HashMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      if (missing.contains(ids[i])) {
+        rejected.put(i, "record " + ids[i] + " missing: not changed in list "
+            + call.state(LIST_ID));
+      }
+    }
+    return CallOutcome.partial(rejected);
+  }
+
+  private Map<Integer, String> upsertRejections(VendorCall call, @Nullable JsonNode response) {
     JsonNode errors = response == null ? null : response.get("errors");
     if (errors == null || !errors.isArray() || errors.isEmpty()) {
-      return CallOutcome.accepted();
+      return Map.of();
     }
     Map<String, Integer> byEmail = new HashMap<>();
     List<ContactUpdate> records = call.records();
@@ -242,7 +348,7 @@ public abstract class HubSpotConnector implements VendorConnector {
         }
       }
     }
-    return CallOutcome.partial(rejected);
+    return rejected;
   }
 
   @Override

@@ -14,7 +14,9 @@ import dev.audiencesegmenter.io.sink.VendorCall;
 import dev.audiencesegmenter.io.sink.VendorConnector;
 import java.net.URI;
 import java.net.http.HttpHeaders;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -30,8 +32,21 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * that list; exit-only updates (no consent) go in a job of their own without the list, so they
  * are never added to it, and only update the segments property.
  *
- * <p>The job runs asynchronously: request-level errors (4xx with JSON:API {@code errors[]})
- * are dead-lettered, but rows the job fails later are not polled for yet.
+ * <p>The job runs asynchronously, so a batch is sent only once the job says so: after the
+ * create call ({@code 202}) the sink polls {@code GET /api/profile-bulk-import-jobs/{id}} every
+ * {@link #getJobPollInterval()} until {@code complete} (or {@code cancelled}: the batch is
+ * dead-lettered); when {@code failed_count > 0} it reads {@code .../import-errors} (following
+ * {@code links.next}) and dead-letters each failed profile with Klaviyo's {@code detail},
+ * matched on the external id in {@code original_payload} (else the email, else the JSON
+ * pointer's index). Request-level errors (4xx with JSON:API {@code errors[]}) dead-letter the
+ * whole batch.
+ *
+ * <p><b>List membership per segment</b> ({@link #withSegmentLists}): once the job is complete,
+ * its profiles' Klaviyo ids are read from {@code .../profiles?page[size]=100} (following
+ * {@code links.next}), and profiles that entered a mapped segment are added with
+ * {@code POST /api/lists/{id}/relationships/profiles}, those that left it removed with
+ * {@code DELETE} on the same path (JSON:API bodies of profile ids, at most 1000; both
+ * idempotent). Exit-only profiles (no consent) are only ever removed.
  */
 @AutoValue
 public abstract class KlaviyoConnector implements VendorConnector {
@@ -56,6 +71,14 @@ public abstract class KlaviyoConnector implements VendorConnector {
 
   public abstract String getSegmentsProperty();
 
+  /** Segment name to the id of a Klaviyo list kept in step with it; may be empty. */
+  public abstract Map<String, String> getSegmentLists();
+
+  public abstract Duration getJobPollInterval();
+
+  /** Polls before a job still running is given up (its batch dead-lettered). */
+  public abstract int getJobMaxPolls();
+
   abstract Builder toBuilder();
 
   public static KlaviyoConnector create(Credential privateApiKey) {
@@ -64,7 +87,30 @@ public abstract class KlaviyoConnector implements VendorConnector {
     }
     return new AutoValue_KlaviyoConnector.Builder().setCredential(privateApiKey)
         .setBaseUrl(DEFAULT_BASE_URL).setRevision(DEFAULT_REVISION).setAccount("default")
-        .setPropertyMapping(Map.of()).setSegmentsProperty("audience_segments").build();
+        .setPropertyMapping(Map.of()).setSegmentsProperty("audience_segments")
+        .setSegmentLists(Map.of()).setJobPollInterval(Duration.ofSeconds(5))
+        .setJobMaxPolls(720).build();
+  }
+
+  /** Keeps these segments (name to Klaviyo list id) in Klaviyo lists. */
+  public KlaviyoConnector withSegmentLists(Map<String, String> segmentToListId) {
+    Map<String, String> checked = Json.checkMapping(segmentToListId, "Klaviyo segment lists");
+    checked.forEach((segment, list) -> {
+      if (!list.matches("[A-Za-z0-9]+")) {
+        throw new IllegalArgumentException("Invalid Klaviyo list id '" + list
+            + "' for segment '" + segment + "'");
+      }
+    });
+    return toBuilder().setSegmentLists(checked).build();
+  }
+
+  /** How often and how long to poll an import job (default every 5 s, 720 times: an hour). */
+  public KlaviyoConnector withJobPolling(Duration interval, int maxPolls) {
+    if (interval == null || interval.isNegative() || maxPolls < 1) {
+      throw new IllegalArgumentException("Klaviyo job polling needs a non-negative interval "
+          + "and at least 1 poll, got " + interval + " and " + maxPolls);
+    }
+    return toBuilder().setJobPollInterval(interval).setJobMaxPolls(maxPolls).build();
   }
 
   public KlaviyoConnector withBaseUrl(String url) {
@@ -125,6 +171,12 @@ public abstract class KlaviyoConnector implements VendorConnector {
     abstract Builder setPropertyMapping(Map<String, String> mapping);
 
     abstract Builder setSegmentsProperty(String property);
+
+    abstract Builder setSegmentLists(Map<String, String> lists);
+
+    abstract Builder setJobPollInterval(Duration interval);
+
+    abstract Builder setJobMaxPolls(int polls);
 
     abstract KlaviyoConnector build();
   }
@@ -225,14 +277,192 @@ public abstract class KlaviyoConnector implements VendorConnector {
         .withHeader("Content-Type", "application/vnd.api+json")
         .withHeader("Accept", "application/vnd.api+json")
         .withHeader("revision", getRevision())
-        .withSecretHeader("Authorization", "Klaviyo-API-Key " + secret);
+        .withSecretHeader("Authorization", "Klaviyo-API-Key " + secret)
+        .withState(STEP, "create");
+  }
+
+  private static final String STEP = "step";
+  private static final String JOB = "job";
+  private static final String POLLS = "polls";
+  private static final String LIST = "list";
+  private static final String IDS = "ids";
+
+  private String jobUrl(String job) {
+    return getBaseUrl() + "/api/profile-bulk-import-jobs/" + job;
+  }
+
+  private CallOutcome jobStep(VendorCall call, @Nullable JsonNode response, String body) {
+    switch (call.state(STEP)) {
+      case "create" -> {
+        String id = response == null ? "" : response.path("data").path("id").asText("");
+        if (id.isEmpty()) {
+          return CallOutcome.fail("no job id in Klaviyo's answer: "
+              + HttpStatusRules.vendorMessage(body));
+        }
+        return CallOutcome.pollAgain(get(call, jobUrl(id), "poll").withState(JOB, id)
+            .withState(POLLS, "0"), getJobPollInterval());
+      }
+      case "poll" -> {
+        JsonNode attributes = response == null ? null : response.path("data").path("attributes");
+        String status = attributes == null ? "" : attributes.path("status").asText("");
+        if (status.equals("complete")) {
+          List<VendorCall> next = new ArrayList<>();
+          if (attributes.path("failed_count").asLong(0) > 0) {
+            next.add(get(call, jobUrl(call.state(JOB)) + "/import-errors?page[size]=100",
+                "errors"));
+          }
+          if (needsListChanges(call.records())) {
+            next.add(get(call, jobUrl(call.state(JOB)) + "/profiles?page[size]=100",
+                "profiles"));
+          }
+          return CallOutcome.then(Map.of(), next, Duration.ZERO);
+        }
+        if (status.equals("cancelled")) {
+          return CallOutcome.fail("import job " + call.state(JOB) + " was cancelled");
+        }
+        int polls = Integer.parseInt(call.state(POLLS)) + 1;
+        if (polls >= getJobMaxPolls()) {
+          return CallOutcome.fail("import job " + call.state(JOB) + " still " + status
+              + " after " + polls + " polls");
+        }
+        return CallOutcome.pollAgain(get(call, jobUrl(call.state(JOB)), "poll")
+            .withState(POLLS, Integer.toString(polls)), getJobPollInterval());
+      }
+      case "errors" -> {
+        return CallOutcome.then(importErrors(call, response), nextPage(call, response, "errors"),
+            Duration.ZERO);
+      }
+      case "profiles" -> {
+        List<VendorCall> next = new ArrayList<>(listChanges(call, response));
+        next.addAll(nextPage(call, response, "profiles"));
+        return CallOutcome.then(Map.of(), next, Duration.ZERO);
+      }
+      case "list" -> {
+        return CallOutcome.accepted();
+      }
+      default -> throw new IllegalStateException("unknown Klaviyo step " + call.state(STEP));
+    }
+  }
+
+  private VendorCall get(VendorCall call, String url, String step) {
+    return call.followUp("GET", URI.create(url), "", call.records())
+        .withState(STEP, step);
+  }
+
+  private List<VendorCall> nextPage(VendorCall call, @Nullable JsonNode response, String step) {
+    String next = response == null ? "" : response.path("links").path("next").asText("");
+    return next.isEmpty() || next.equals("null") ? List.of() : List.of(get(call, next, step));
+  }
+
+  private boolean needsListChanges(List<ContactUpdate> records) {
+    for (ContactUpdate update : records) {
+      for (String segment : getSegmentLists().keySet()) {
+        if (update.getSegmentsExited().contains(segment)
+            || !update.getExitOnly() && update.getSegmentsEntered().contains(segment)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Index of each record by its external id, then email. */
+  private static Map<String, Integer> index(List<ContactUpdate> records) {
+    Map<String, Integer> byId = new HashMap<>();
+    for (int i = 0; i < records.size(); i++) {
+      byId.putIfAbsent("key:" + records.get(i).getKey(), i);
+      if (records.get(i).getEmail() != null) {
+        byId.putIfAbsent("email:" + records.get(i).getEmail().toLowerCase(java.util.Locale.ROOT),
+            i);
+      }
+    }
+    return byId;
+  }
+
+  private static final Pattern POINTER = Pattern.compile("/profiles/data/(\\d+)");
+
+  private Map<Integer, String> importErrors(VendorCall call, @Nullable JsonNode response) {
+    Map<String, Integer> byId = index(call.records());
+    Map<Integer, String> rejected = new HashMap<>();
+    if (response == null) {
+      return rejected;
+    }
+    for (JsonNode error : response.path("data")) {
+      JsonNode attributes = error.path("attributes");
+      JsonNode payload = attributes.path("original_payload");
+      Integer index = byId.get("key:" + payload.path("external_id").asText(""));
+      if (index == null) {
+        index = byId.get("email:" + payload.path("email").asText("")
+            .toLowerCase(java.util.Locale.ROOT));
+      }
+      if (index == null) {
+        java.util.regex.Matcher pointer = POINTER.matcher(attributes.path("source")
+            .path("pointer").asText(""));
+        if (pointer.find()) {
+          int position = Integer.parseInt(pointer.group(1));
+          index = position < call.records().size() ? position : null;
+        }
+      }
+      if (index != null) {
+        rejected.putIfAbsent(index, (attributes.path("code").asText("") + " "
+            + attributes.path("detail").asText(attributes.path("title").asText("failed")))
+            .trim());
+      }
+    }
+    return rejected;
+  }
+
+  /** Add and remove calls for the profiles of one page, per mapped list. */
+  private List<VendorCall> listChanges(VendorCall call, @Nullable JsonNode response) {
+    Map<String, Integer> byId = index(call.records());
+    Map<Integer, String> profileIds = new HashMap<>();
+    if (response != null) {
+      for (JsonNode profile : response.path("data")) {
+        JsonNode attributes = profile.path("attributes");
+        Integer index = byId.get("key:" + attributes.path("external_id").asText(""));
+        if (index == null) {
+          index = byId.get("email:" + attributes.path("email").asText("")
+              .toLowerCase(java.util.Locale.ROOT));
+        }
+        if (index != null) {
+          profileIds.put(index, profile.path("id").asText());
+        }
+      }
+    }
+    List<VendorCall> calls = new ArrayList<>();
+    for (Map.Entry<String, String> list : new java.util.TreeMap<>(getSegmentLists())
+        .entrySet()) {
+      for (String method : List.of("POST", "DELETE")) {
+        List<ContactUpdate> members = new ArrayList<>();
+        ArrayNode data = Json.MAPPER.createArrayNode();
+        for (Map.Entry<Integer, String> entry : new java.util.TreeMap<>(profileIds).entrySet()) {
+          ContactUpdate update = call.records().get(entry.getKey());
+          boolean wanted = method.equals("POST")
+              ? !update.getExitOnly() && update.getSegmentsEntered().contains(list.getKey())
+              : update.getSegmentsExited().contains(list.getKey());
+          if (wanted) {
+            members.add(update);
+            data.addObject().put("type", "profile").put("id", entry.getValue());
+          }
+        }
+        if (!members.isEmpty()) {
+          ObjectNode body = Json.object();
+          body.set("data", data);
+          calls.add(call.followUp(method, URI.create(getBaseUrl() + "/api/lists/"
+                  + list.getValue() + "/relationships/profiles"), body.toString(), members)
+              .withHeader("Content-Type", "application/vnd.api+json")
+              .withState(STEP, "list").withState(LIST, list.getValue()));
+        }
+      }
+    }
+    return calls;
   }
 
   @Override
   public CallOutcome interpret(VendorCall call, int status, HttpHeaders headers, String body) {
     CallOutcome common = HttpStatusRules.classify(status, headers, body);
     if (common.kind() == CallOutcome.Kind.ACCEPTED) {
-      return common;
+      return call.state(STEP) == null ? common : jobStep(call, Json.parse(body), body);
     }
     JsonNode errors = Json.parse(body) == null ? null : Json.parse(body).get("errors");
     if (errors == null || !errors.isArray() || errors.isEmpty()) {

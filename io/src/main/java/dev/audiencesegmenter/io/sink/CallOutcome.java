@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.io.sink;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -17,14 +18,41 @@ public final class CallOutcome {
   private final Map<Integer, String> rejected;
   private final @Nullable Duration retryAfter;
   private final boolean throttled;
+  private final List<VendorCall> followUps;
+  private final Duration followUpDelay;
 
   private CallOutcome(Kind kind, String message, Map<Integer, String> rejected,
       @Nullable Duration retryAfter, boolean throttled) {
+    this(kind, message, rejected, retryAfter, throttled, List.of(), Duration.ZERO);
+  }
+
+  private CallOutcome(Kind kind, String message, Map<Integer, String> rejected,
+      @Nullable Duration retryAfter, boolean throttled, List<VendorCall> followUps,
+      Duration followUpDelay) {
     this.kind = kind;
     this.message = message;
     this.rejected = rejected;
     this.retryAfter = retryAfter;
     this.throttled = throttled;
+    this.followUps = followUps;
+    this.followUpDelay = followUpDelay;
+  }
+
+  /**
+   * Accepted so far (except the records in {@code rejectedByIndex}), and the work goes on with
+   * {@code next}, sent in order after {@code delay}: the steps of an asynchronous job (upload,
+   * close, poll, fetch results) or calls that need ids from this answer (list membership). A
+   * record is sent when every call that carries it, follow-ups included, succeeded.
+   */
+  public static CallOutcome then(Map<Integer, String> rejectedByIndex, List<VendorCall> next,
+      Duration delay) {
+    return new CallOutcome(Kind.ACCEPTED, "", Map.copyOf(rejectedByIndex), null, false,
+        List.copyOf(next), delay);
+  }
+
+  /** Accepted so far; ask again with {@code poll} after {@code delay} (a job still running). */
+  public static CallOutcome pollAgain(VendorCall poll, Duration delay) {
+    return then(Map.of(), List.of(poll), delay);
   }
 
   /** Every record accepted. */
@@ -68,5 +96,14 @@ public final class CallOutcome {
 
   public boolean throttled() {
     return throttled;
+  }
+
+  /** Calls to send after this one, in order (see {@link #then}). */
+  public List<VendorCall> followUps() {
+    return followUps;
+  }
+
+  public Duration followUpDelay() {
+    return followUpDelay;
   }
 }

@@ -460,6 +460,8 @@ public abstract class SendContactUpdates
 
   /** Splits groups to the limits, plans calls, sends them with retries. */
   static final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadLetter> {
+    /** Calls for one planned call, follow-ups included: a bound on a connector polling forever. */
+    static final int MAX_STEPS = 100_000;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final VendorConnector connector;
     private final String step;
@@ -614,8 +616,42 @@ public abstract class SendContactUpdates
       return node.toString();
     }
 
-    /** Sends one call with retries; records what the vendor rejected into {@code rejections}. */
-    private void send(VendorCall call, String secret, Map<String, String> rejections)
+    /**
+     * Sends one call and its follow-ups (the steps of an asynchronous job, list memberships) with
+     * retries; records what the vendor rejected into {@code rejections}.
+     */
+    private void send(VendorCall first, String secret, Map<String, String> rejections)
+        throws InterruptedException {
+      java.util.Deque<VendorCall> pending = new java.util.ArrayDeque<>();
+      pending.add(first);
+      int steps = 0;
+      while (!pending.isEmpty()) {
+        VendorCall call = pending.poll();
+        if (++steps > MAX_STEPS) {
+          call.records().forEach(record -> rejections.putIfAbsent(record.getKey(),
+              connector.vendor() + " gave up after " + MAX_STEPS + " calls for one batch"));
+          continue;
+        }
+        if (call.records().size() > connector.maxRecordsPerRequest()) {
+          throw new IllegalStateException(connector.vendor() + " connector planned a follow-up "
+              + "of " + call.records().size() + " records, over its limit of "
+              + connector.maxRecordsPerRequest());
+        }
+        CallOutcome outcome = sendWithRetries(call, secret);
+        record(call, outcome, rejections);
+        if (outcome.kind() == CallOutcome.Kind.ACCEPTED && !outcome.followUps().isEmpty()) {
+          if (!outcome.followUpDelay().isZero()) {
+            Thread.sleep(outcome.followUpDelay().toMillis());
+          }
+          List<VendorCall> next = outcome.followUps();
+          for (int i = next.size() - 1; i >= 0; i--) {
+            pending.addFirst(next.get(i));
+          }
+        }
+      }
+    }
+
+    private CallOutcome sendWithRetries(VendorCall call, String secret)
         throws InterruptedException {
       RetryPolicy<CallOutcome> retry = RetryPolicy.<CallOutcome>builder()
           .handleResultIf(outcome -> outcome.kind() == CallOutcome.Kind.TRANSIENT)
@@ -625,16 +661,17 @@ public abstract class SendContactUpdates
           .withDelayFn(context -> delay(context.getLastResult(), context.getAttemptCount()))
           .onRetry(event -> requestsRetried.inc())
           .build();
-      CallOutcome result;
       try {
-        result = Failsafe.with(retry).get(() -> attempt(call, secret));
+        return Failsafe.with(retry).get(() -> attempt(call, secret));
       } catch (dev.failsafe.FailsafeException e) {
         if (e.getCause() instanceof InterruptedException interrupted) {
           throw interrupted;
         }
-        result = CallOutcome.fail("sending failed: " + e.getCause());
+        return CallOutcome.fail("sending failed: " + e.getCause());
       }
-      final CallOutcome outcome = result;
+    }
+
+    private void record(VendorCall call, CallOutcome outcome, Map<String, String> rejections) {
       List<ContactUpdate> records = call.records();
       switch (outcome.kind()) {
         case ACCEPTED -> {
@@ -687,7 +724,9 @@ public abstract class SendContactUpdates
       inFlight.acquire();
       try {
         HttpRequest.Builder request = HttpRequest.newBuilder(call.uri()).timeout(timeout)
-            .method(call.method(), HttpRequest.BodyPublishers.ofByteArray(call.body()));
+            .method(call.method(), call.body().length == 0
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(call.body()));
         call.headers().forEach(request::header);
         call.secretHeaders().forEach(request::header);
         requestsSent.inc();

@@ -18,6 +18,8 @@ public final class VendorCall {
   private final Map<String, String> secretHeaders;
   private final byte[] body;
   private final List<ContactUpdate> records;
+  /** What a multi-step connector remembers between steps (a job id, a poll count). */
+  private final Map<String, String> state;
 
   private VendorCall(String method, URI uri, Map<String, String> headers,
       Map<String, String> secretHeaders, byte[] body, List<ContactUpdate> records) {
@@ -27,6 +29,34 @@ public final class VendorCall {
     this.secretHeaders = secretHeaders;
     this.body = body;
     this.records = List.copyOf(records);
+    this.state = new LinkedHashMap<>();
+  }
+
+  /** A call with any body (CSV, say); set its Content-Type with {@link #withHeader}. */
+  public static VendorCall ofText(String method, URI uri, String body,
+      List<ContactUpdate> records) {
+    return new VendorCall(method, uri, new LinkedHashMap<>(), new LinkedHashMap<>(),
+        body.getBytes(StandardCharsets.UTF_8), records);
+  }
+
+  /**
+   * The next step of a multi-step exchange: same headers (the secret ones included, so
+   * {@code interpret} never needs the credential) and state, a new request and records.
+   */
+  public VendorCall followUp(String method, URI uri, String body, List<ContactUpdate> records) {
+    VendorCall next = new VendorCall(method, uri, new LinkedHashMap<>(headers),
+        new LinkedHashMap<>(secretHeaders), body.getBytes(StandardCharsets.UTF_8), records);
+    next.state.putAll(state);
+    return next;
+  }
+
+  public VendorCall withState(String key, String value) {
+    state.put(key, value);
+    return this;
+  }
+
+  public @org.checkerframework.checker.nullness.qual.Nullable String state(String key) {
+    return state.get(key);
   }
 
   public static VendorCall of(String method, URI uri, String jsonBody,

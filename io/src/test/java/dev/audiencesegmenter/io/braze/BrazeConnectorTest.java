@@ -35,17 +35,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(TestPipelineExtension.class)
-class BrazeConnectorTest {
-  static final String KEY = "braze-rest-key-00112233-secret";
+public class BrazeConnectorTest {
+  public static final String KEY = "braze-rest-key-00112233-secret";
 
   /** Braze's /users/track as the contract describes it. */
-  static final class FakeBraze {
-    final FakeVendorServer server;
+  public static final class FakeBraze {
+    public final FakeVendorServer server;
     final Map<String, ObjectNode> users = new ConcurrentHashMap<>();
-    final Map<String, AtomicInteger> writes = new ConcurrentHashMap<>();
+    public final Map<String, AtomicInteger> writes = new ConcurrentHashMap<>();
     final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
 
-    FakeBraze() throws Exception {
+    public FakeBraze() throws Exception {
       server = new FakeVendorServer(this::handle);
     }
 

@@ -10,6 +10,9 @@ import dev.audiencesegmenter.io.sink.Json;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,20 +23,32 @@ import java.util.concurrent.atomic.AtomicInteger;
  * "invalid" in it is refused with {@code errors[]} naming it in {@code context.ids}, answered
  * with 207 (or 200 when {@code partialAs200}).
  */
-final class FakeHubSpot implements AutoCloseable {
-  final FakeVendorServer server;
-  final Map<String, JsonNode> contacts = new ConcurrentHashMap<>();
-  final Map<String, AtomicInteger> writesPerEmail = new ConcurrentHashMap<>();
-  final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+public final class FakeHubSpot implements AutoCloseable {
+  public final FakeVendorServer server;
+  public final Map<String, JsonNode> contacts = new ConcurrentHashMap<>();
+  public final Map<String, AtomicInteger> writesPerEmail = new ConcurrentHashMap<>();
+  public final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+  /** Static lists: list id to the emails of its members. */
+  public final Map<String, Set<String>> lists = new ConcurrentHashMap<>();
+  /** Membership changes received per list and email ("add:123:ann@ex.com"), to count replays. */
+  public final List<String> membershipChanges = new CopyOnWriteArrayList<>();
+  private final Map<String, String> emailById = new ConcurrentHashMap<>();
   private final String token;
-  volatile boolean partialAs200;
+  public volatile boolean partialAs200;
 
-  FakeHubSpot(String token) throws IOException {
+  public FakeHubSpot(String token) throws IOException {
     this.token = token;
     this.server = new FakeVendorServer(this::handle);
   }
 
+  private static final Pattern MEMBERSHIP =
+      Pattern.compile("/crm/v3/lists/([0-9]+)/memberships/(add|remove)");
+
   private Response handle(Request request) {
+    Matcher membership = MEMBERSHIP.matcher(request.path());
+    if (membership.matches()) {
+      return membership(request, membership.group(1), membership.group(2));
+    }
     if (!request.path().equals("/crm/v3/objects/contacts/batch/upsert")
         || !request.method().equals("POST")) {
       return Response.json(404, "{\"status\":\"error\",\"message\":\"Not found\"}");
@@ -70,6 +85,7 @@ final class FakeHubSpot implements AutoCloseable {
         continue;
       }
       contacts.put(email, input.path("properties"));
+      emailById.put(Integer.toString(Math.abs(email.hashCode())), email);
       writesPerEmail.computeIfAbsent(email, key -> new AtomicInteger()).incrementAndGet();
       ObjectNode result = results.addObject();
       result.put("id", Integer.toString(Math.abs(email.hashCode())));
@@ -84,8 +100,53 @@ final class FakeHubSpot implements AutoCloseable {
         "X-HubSpot-RateLimit-Interval-Milliseconds", "10000"), response.toString());
   }
 
-  String baseUrl() {
+  /**
+   * {@code PUT /crm/v3/lists/{id}/memberships/add|remove}: a JSON array of record ids, at most
+   * 100_000 [U]; unknown ids come back in {@code recordIdsMissing}. Lists "404..." do not exist.
+   */
+  private Response membership(Request request, String listId, String direction) {
+    if (!request.method().equals("PUT")) {
+      return Response.json(405, "{\"status\":\"error\",\"message\":\"Method not allowed\"}");
+    }
+    if (!("Bearer " + token).equals(request.header("Authorization"))) {
+      return Response.json(401, "{\"status\":\"error\",\"message\":\"Authentication "
+          + "credentials not found\"}");
+    }
+    if (listId.startsWith("404")) {
+      return Response.json(404, "{\"status\":\"error\",\"message\":\"List " + listId
+          + " does not exist\",\"category\":\"OBJECT_NOT_FOUND\"}");
+    }
+    JsonNode ids = Json.parse(request.body());
+    if (ids == null || !ids.isArray()) {
+      return Response.json(400, "{\"status\":\"error\",\"message\":\"Invalid input JSON\"}");
+    }
+    Set<String> members = lists.computeIfAbsent(listId, key -> ConcurrentHashMap.newKeySet());
+    ObjectNode response = Json.object();
+    ArrayNode changed = response.putArray(direction.equals("add") ? "recordIdsAdded"
+        : "recordIdsRemoved");
+    ArrayNode missing = response.putArray("recordIdsMissing");
+    for (JsonNode id : ids) {
+      String email = emailById.get(id.asText());
+      if (email == null) {
+        missing.add(id.asText());
+        continue;
+      }
+      membershipChanges.add(direction + ":" + listId + ":" + email);
+      boolean did = direction.equals("add") ? members.add(email) : members.remove(email);
+      if (did) {
+        changed.add(id.asText());
+      }
+    }
+    return Response.json(200, response.toString());
+  }
+
+  public String baseUrl() {
     return server.baseUrl();
+  }
+
+  /** The id HubSpot gave the contact with this email. */
+  public static String idOf(String email) {
+    return Integer.toString(Math.abs(email.hashCode()));
   }
 
   @Override

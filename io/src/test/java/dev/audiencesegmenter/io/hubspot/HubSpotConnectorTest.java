@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
@@ -276,5 +277,60 @@ class HubSpotConnectorTest {
     assertEquals(1, dead.size());
     assertTrue(dead.peek().getReason().contains("no email"));
     assertTrue(hubspot.server.requests().isEmpty());
+  }
+
+  @Test
+  void segmentListsGetEnteredContactsAddedAndExitedOnesRemovedSurviving5xx(
+      TestPipeline pipeline) {
+    List<ContactUpdate> input = new ArrayList<>(contacts(120)); // all entered loyal_customers
+    input.add(contact("c-left", "left@example.com").toBuilder().setSegmentsCurrent(List.of())
+        .setSegmentsEntered(List.of()).setSegmentsExited(List.of("loyal_customers")).build());
+    input.add(contact("c-bad", "invalid-9@example.com"));
+    hubspot.lists.computeIfAbsent("777", key -> java.util.concurrent.ConcurrentHashMap
+        .newKeySet()).add("left@example.com");
+    SendContactUpdates sink = HubSpotConnector.create(Credential.of(TOKEN))
+        .withBaseUrl(hubspot.baseUrl()).withAccount("lists")
+        .withSegmentLists(Map.of("loyal_customers", "777", "vip", "888"))
+        .sink().withNumShards(2).withBackoff(Duration.ofMillis(10), Duration.ofMillis(50));
+    hubspot.server.enqueue(Response.json(503, "{\"message\":\"Service unavailable\"}"));
+    hubspot.server.enqueue(Response.json(502, "{\"message\":\"Bad gateway\"}"));
+    SendContactUpdates.Result result = pipeline.apply(Create.of(input)).apply(sink);
+    Queue<DeadLetter> dead = collect(result.getDeadLetters(), "hubspotDeadLists");
+    Queue<String> sent = collect(result.getSentKeys(), "hubspotSentLists");
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+
+    Set<String> expected = new java.util.TreeSet<>();
+    for (int i = 0; i < 120; i++) {
+      expected.add("user-" + i + "@example.com");
+    }
+    assertEquals(expected, new java.util.TreeSet<>(hubspot.lists.get("777")),
+        "entered contacts added, left@ removed, the rejected one never added");
+    assertTrue(hubspot.lists.getOrDefault("888", Set.of()).isEmpty());
+    // every change arrived once although two requests failed with 5xx
+    assertEquals(121, hubspot.membershipChanges.size());
+    assertEquals(1, hubspot.membershipChanges.stream()
+        .filter(c -> c.equals("remove:777:left@example.com")).count());
+    assertEquals(2, counter(run, NS, "requests_retried"));
+    assertEquals(1, dead.size());
+    assertTrue(dead.peek().getReason().contains("Property values were not valid"));
+    assertEquals(121, sent.size());
+  }
+
+  @Test
+  void unknownListDeadLettersTheContactsWithHubSpotsMessage(TestPipeline pipeline) {
+    SendContactUpdates sink = HubSpotConnector.create(Credential.of(TOKEN))
+        .withBaseUrl(hubspot.baseUrl()).withAccount("nolist")
+        .withSegmentLists(Map.of("loyal_customers", "404000"))
+        .sink().withNumShards(1).withBackoff(Duration.ofMillis(10), Duration.ofMillis(50));
+    SendContactUpdates.Result result = pipeline.apply(Create.of(contacts(3))).apply(sink);
+    Queue<DeadLetter> dead = collect(result.getDeadLetters(), "hubspotDeadNoList");
+    pipeline.run().waitUntilFinish();
+    assertEquals(3, dead.size());
+    assertTrue(dead.peek().getReason().contains("List 404000 does not exist"),
+        dead.peek().toString());
+    assertEquals(3, hubspot.contacts.size(), "the upsert itself went through");
+    assertThrows(IllegalArgumentException.class, () -> HubSpotConnector
+        .create(Credential.of(TOKEN)).withSegmentLists(Map.of("vip", "abc")));
   }
 }

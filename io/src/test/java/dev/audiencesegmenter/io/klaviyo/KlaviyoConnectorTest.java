@@ -40,72 +40,11 @@ class KlaviyoConnectorTest {
   static final String KEY = "pk_live_klaviyo_secret_9f8e7d";
   static final String NS = "sink.klaviyo";
 
-  /** Klaviyo's bulk import job endpoint as the contract describes it. */
-  static final class FakeKlaviyo {
-    final FakeVendorServer server;
-    final Map<String, AtomicInteger> importsPerProfile = new ConcurrentHashMap<>();
-    final Map<String, JsonNode> profiles = new ConcurrentHashMap<>();
-    final List<Integer> jobSizes = new CopyOnWriteArrayList<>();
-    final Map<String, String> listOfProfile = new ConcurrentHashMap<>();
-
-    FakeKlaviyo() throws Exception {
-      server = new FakeVendorServer(this::handle);
-    }
-
-    static Response error(int status, String code, String detail) {
-      return new Response(status, Map.of("Content-Type", "application/vnd.api+json"),
-          "{\"errors\":[{\"id\":\"e1\",\"status\":" + status + ",\"code\":\"" + code
-              + "\",\"title\":\"Error\",\"detail\":\"" + detail + "\"}]}");
-    }
-
-    Response handle(Request request) {
-      if (!("Klaviyo-API-Key " + KEY).equals(request.header("Authorization"))) {
-        return error(401, "not_authenticated", "Missing or invalid private key.");
-      }
-      if (request.header("revision") == null) {
-        return error(400, "invalid", "A revision header is required.");
-      }
-      if (!request.path().equals("/api/profile-bulk-import-jobs")) {
-        return error(404, "not_found", "Not found");
-      }
-      if (request.body().getBytes(StandardCharsets.UTF_8).length > 5_000_000) {
-        return error(413, "payload_too_large", "Request body exceeds 5 MB.");
-      }
-      JsonNode body = Json.parse(request.body());
-      JsonNode data = body.path("data").path("attributes").path("profiles").path("data");
-      jobSizes.add(data.size());
-      if (data.size() > 10_000) {
-        return error(400, "invalid", "A job may hold at most 10000 profiles.");
-      }
-      String list = body.path("data").path("relationships").path("lists").path("data")
-          .path(0).path("id").asText(null);
-      for (JsonNode profile : data) {
-        String email = profile.path("attributes").path("email").asText();
-        if (email.contains("bad-request")) {
-          return error(400, "invalid", "Invalid email address: " + email);
-        }
-      }
-      for (JsonNode profile : data) {
-        String id = profile.path("attributes").path("external_id").asText();
-        importsPerProfile.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-        profiles.put(id, profile.path("attributes"));
-        if (list != null) {
-          listOfProfile.put(id, list);
-        }
-      }
-      return new Response(202, Map.of("Content-Type", "application/vnd.api+json",
-          "RateLimit-Limit", "10", "RateLimit-Remaining", "9", "RateLimit-Reset", "1"),
-          "{\"data\":{\"type\":\"profile-bulk-import-job\",\"id\":\"job-"
-              + jobSizes.size() + "\",\"attributes\":{\"status\":\"queued\",\"total_count\":"
-              + data.size() + "}}}");
-    }
-  }
-
   FakeKlaviyo klaviyo;
 
   @BeforeEach
   void start() throws Exception {
-    klaviyo = new FakeKlaviyo();
+    klaviyo = new FakeKlaviyo(KEY);
   }
 
   @AfterEach
@@ -115,7 +54,8 @@ class KlaviyoConnectorTest {
 
   SendContactUpdates sink() {
     return KlaviyoConnector.create(Credential.of(KEY)).withBaseUrl(klaviyo.server.baseUrl())
-        .withListId("Y6nRLr").withPropertyMapping(Map.of("monetary_total", "ltv")).sink()
+        .withListId("Y6nRLr").withPropertyMapping(Map.of("monetary_total", "ltv"))
+        .withJobPolling(Duration.ofMillis(5), 100).sink()
         .withBackoff(Duration.ofMillis(10), Duration.ofMillis(50));
   }
 
@@ -132,7 +72,8 @@ class KlaviyoConnectorTest {
     }
     pipeline.apply(Create.of(input)).apply(KlaviyoConnector.create(Credential.of(KEY))
         .withBaseUrl(klaviyo.server.baseUrl()).withListId("Y6nRLr")
-        .withPropertyMapping(Map.of("monetary_total", "ltv", "notes", "notes")).sink()
+        .withPropertyMapping(Map.of("monetary_total", "ltv", "notes", "notes"))
+        .withJobPolling(Duration.ofMillis(5), 100).sink()
         .withBackoff(Duration.ofMillis(10), Duration.ofMillis(50)).withNumShards(1));
     PipelineResult run = pipeline.run();
     run.waitUntilFinish();
@@ -189,5 +130,57 @@ class KlaviyoConnectorTest {
     assertTrue(dead.peek().getReason().contains("Invalid email address"), dead.peek()
         .toString());
     assertNoSecret(dead, KEY);
+  }
+
+  @Test
+  void jobsArePolledToTheEndAndFailedProfilesDeadLetteredWithKlaviyosDetail(
+      TestPipeline pipeline) {
+    List<ContactUpdate> input = new ArrayList<>(contacts(250));
+    for (int i = 0; i < 3; i++) {
+      input.add(dev.audiencesegmenter.io.sink.SinkTesting.contact("c-rej" + i,
+          "reject-" + i + "@example.com"));
+    }
+    klaviyo.server.enqueue(Response.json(503, "{\"errors\":[{\"detail\":\"busy\"}]}"));
+    SendContactUpdates.Result result = pipeline.apply(Create.of(input))
+        .apply(sink().withNumShards(1));
+    Queue<DeadLetter> dead = collect(result.getDeadLetters(), "klaviyoDeadJob");
+    Queue<String> sent = collect(result.getSentKeys(), "klaviyoSentJob");
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+    assertEquals(250, sent.size());
+    assertEquals(250, klaviyo.profiles.size());
+    assertEquals(3, dead.size());
+    for (DeadLetter letter : dead) {
+      assertTrue(letter.getReason().startsWith("klaviyo rejected the record: invalid Invalid "
+          + "email address: reject-"), letter.getReason());
+    }
+    assertEquals(3, klaviyo.polls.get(), "queued, processing, complete");
+    assertNoSecret(dead, KEY);
+  }
+
+  @Test
+  void segmentListsGetEnteredProfilesAddedAndExitedOnesRemoved(TestPipeline pipeline) {
+    List<ContactUpdate> input = new ArrayList<>(contacts(230)); // entered loyal_customers
+    input.add(ContactUpdate.builder("gone").setEmail("gone@example.com")
+        .setSegmentsExited(List.of("loyal_customers")).build()); // no consent: exit only
+    input.add(ContactUpdate.builder("left").setEmail("left@example.com").setEmailConsent(true)
+        .setSegmentsExited(List.of("loyal_customers")).build());
+    SendContactUpdates sink = KlaviyoConnector.create(Credential.of(KEY))
+        .withBaseUrl(klaviyo.server.baseUrl())
+        .withSegmentLists(Map.of("loyal_customers", "LoyalL1", "vip", "VipL2"))
+        .withJobPolling(Duration.ofMillis(5), 100).sink().withNumShards(1)
+        .withBackoff(Duration.ofMillis(10), Duration.ofMillis(50));
+    klaviyo.lists.put("LoyalL1", java.util.concurrent.ConcurrentHashMap.newKeySet());
+    klaviyo.lists.get("LoyalL1").addAll(List.of("gone", "left"));
+    SendContactUpdates.Result result = pipeline.apply(Create.of(input)).apply(sink);
+    Queue<DeadLetter> dead = collect(result.getDeadLetters(), "klaviyoDeadLists");
+    pipeline.run().waitUntilFinish();
+    assertTrue(dead.isEmpty(), dead.toString());
+    java.util.Set<String> expected = new java.util.TreeSet<>();
+    contacts(230).forEach(c -> expected.add(c.getKey()));
+    assertEquals(expected, new java.util.TreeSet<>(klaviyo.lists.get("LoyalL1")));
+    assertEquals(232, klaviyo.listChanges.size(), "each change once: " + klaviyo.listChanges
+        .size());
+    assertFalse(klaviyo.lists.containsKey("VipL2"));
   }
 }

@@ -25,32 +25,32 @@ import java.util.regex.Pattern;
  * rejected members (an email with "invalid" in it), tags endpoint answering 204 or 404 for an
  * unknown member, and 429 beyond 10 simultaneous connections.
  */
-final class FakeMailchimp implements AutoCloseable {
+public final class FakeMailchimp implements AutoCloseable {
   static final Pattern BATCH = Pattern.compile("/3\\.0/lists/([A-Za-z0-9]+)");
   static final Pattern TAGS = Pattern.compile("/3\\.0/lists/([A-Za-z0-9]+)/members/([0-9a-f]{32})"
       + "/tags");
 
   /** A member of the list. */
-  static final class Member {
+  public static final class Member {
     final String email;
     volatile String status;
     final Set<String> tags = ConcurrentHashMap.newKeySet();
     volatile JsonNode mergeFields;
-    final AtomicInteger writes = new AtomicInteger();
+    public final AtomicInteger writes = new AtomicInteger();
 
     Member(String email) {
       this.email = email;
     }
   }
 
-  final FakeVendorServer server;
+  public final FakeVendorServer server;
   final String listId;
-  final Map<String, Member> membersByHash = new ConcurrentHashMap<>();
+  public final Map<String, Member> membersByHash = new ConcurrentHashMap<>();
   final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
   final List<String> subscribedEmails = new CopyOnWriteArrayList<>();
   private final String apiKey;
 
-  FakeMailchimp(String apiKey, String listId) throws IOException {
+  public FakeMailchimp(String apiKey, String listId) throws IOException {
     this.apiKey = apiKey;
     this.listId = listId;
     this.server = new FakeVendorServer(this::handle);

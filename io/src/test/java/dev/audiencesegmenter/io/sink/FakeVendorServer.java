@@ -55,6 +55,15 @@ public final class FakeVendorServer implements AutoCloseable {
   private final AtomicInteger maxInFlight = new AtomicInteger();
   /** Time each request takes to serve, to make concurrency visible. */
   public volatile long latencyMillis;
+  /**
+   * Share of requests (0 to 1) that meet an injected fault before the vendor sees them: a 503,
+   * a 429 asking to wait 0 s, a connection reset (closed without an answer), or a timeout (an
+   * answer after {@link #faultTimeoutMillis}), in turn.
+   */
+  public volatile double faultRate;
+  public volatile long faultTimeoutMillis = 2_000;
+  private final AtomicInteger faults = new AtomicInteger();
+  private final java.util.Random random = new java.util.Random(42);
 
   public FakeVendorServer(Handler handler) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -71,15 +80,32 @@ public final class FakeVendorServer implements AutoCloseable {
   private void serve(HttpExchange exchange, Handler handler) throws IOException {
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
+    boolean counted = true;
     try {
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
           exchange.getRequestURI().getRawQuery(), Map.copyOf(exchange.getRequestHeaders()), body,
           System.nanoTime(), System.currentTimeMillis());
       Response cannedResponse;
+      boolean fault;
       synchronized (requests) { // the n-th request recorded gets the n-th canned response
         requests.add(request);
         cannedResponse = canned.poll();
+        fault = cannedResponse == null && faultRate > 0 && random.nextDouble() < faultRate;
+      }
+      if (fault) {
+        switch (faults.getAndIncrement() % 4) {
+          case 0 -> cannedResponse = Response.json(503, "{\"message\":\"injected fault\"}");
+          case 1 -> cannedResponse = new Response(429, Map.of("Retry-After", "0",
+              "Content-Type", "application/json"), "{\"message\":\"injected throttle\"}");
+          case 2 -> {
+            return; // reset: the finally block closes the exchange without an answer
+          }
+          default -> {
+            Thread.sleep(faultTimeoutMillis);
+            cannedResponse = Response.json(504, "{\"message\":\"injected timeout\"}");
+          }
+        }
       }
       if (latencyMillis > 0) {
         Thread.sleep(latencyMillis);
@@ -87,6 +113,10 @@ public final class FakeVendorServer implements AutoCloseable {
       Response response = cannedResponse != null ? cannedResponse : handler.handle(request);
       response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
       byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
+      // no longer in flight once the answer leaves: the client may send its next request
+      // before this thread gets to the finally block
+      inFlight.decrementAndGet();
+      counted = false;
       exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
       if (bytes.length > 0) {
         try (OutputStream out = exchange.getResponseBody()) {
@@ -100,7 +130,9 @@ public final class FakeVendorServer implements AutoCloseable {
       exchange.sendResponseHeaders(599, bytes.length);
       exchange.getResponseBody().write(bytes);
     } finally {
-      inFlight.decrementAndGet();
+      if (counted) {
+        inFlight.decrementAndGet();
+      }
       exchange.close();
     }
   }
@@ -124,6 +156,11 @@ public final class FakeVendorServer implements AutoCloseable {
   /** Requests being served right now, this one included. */
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /** Faults injected so far (see {@link #faultRate}). */
+  public int faultsInjected() {
+    return faults.get();
   }
 
   public int maxConcurrentRequests() {

@@ -1,0 +1,96 @@
+package dev.audiencesegmenter.io.sink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.CustomerIdentity;
+import dev.audiencesegmenter.model.SegmentMembership;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(TestPipelineExtension.class)
+class BuildContactUpdatesTest {
+
+  static CustomerFeatures features(String id, String total) {
+    return CustomerFeatures.builder().setCustomerId(id)
+        .setFirstSeen(Instant.parse("2024-01-01T00:00:00Z"))
+        .setLastSeen(Instant.parse("2024-06-01T00:00:00Z")).setTenureDays(182)
+        .setRecencyDays(29L).setFrequency(3).setMonetaryTotal(new BigDecimal(total))
+        .setMonetaryAvg(null).setPurchases30d(0).setPurchases90d(0).setPurchases180d(3)
+        .setPurchases365d(3).setEmailOpens90d(0).setEmailClicks90d(0).setSiteVisits30d(0)
+        .setSiteVisits90d(0).setCartAbandoned24h(false).build();
+  }
+
+  static KV<String, CustomerEvent> consent(String customer, String time,
+      Map<String, Boolean> consent) {
+    return KV.of(customer, CustomerEvent.builder().setSource("crm").setSourceRecordId(time)
+        .setEventType("consent").setEventTime(Instant.parse(time))
+        .setIdentifiers(Map.of("crm_id", customer)).setProperties(Map.of())
+        .setConsent(consent).build());
+  }
+
+  @Test
+  void joinsIdentifiersFeaturesConsentAndNonHoldoutSegments(TestPipeline p) {
+    PCollection<CustomerIdentity> ids = p.apply("Ids", Create.of(List.of(
+        CustomerIdentity.create("a", "email", "zed@example.com"),
+        CustomerIdentity.create("a", "email", "ann@example.com"),
+        CustomerIdentity.create("a", "phone", "+14155550132"),
+        CustomerIdentity.create("a", "user_id", "u-1"),
+        CustomerIdentity.create("b", "phone", "+14155550199"),
+        CustomerIdentity.create("c", "user_id", "u-3"))));
+    PCollection<CustomerFeatures> features = p.apply("Features", Create.of(List.of(
+        features("a", "42.50"), features("b", "0.00"), features("c", "1.00"))));
+    PCollection<KV<String, CustomerEvent>> events = p.apply("Events", Create.of(List.of(
+        consent("a", "2024-01-01T00:00:00Z", Map.of("email", true, "sms", true)),
+        consent("a", "2024-03-01T00:00:00Z", Map.of("sms", false)),
+        consent("b", "2024-02-01T00:00:00Z", Map.of("email", true)),
+        consent("b", "2024-02-01T00:00:00Z", Map.of("email", false, "unsubscribed", true)))));
+    PCollection<SegmentMembership> memberships = p.apply("Memberships", Create.of(List.of(
+        SegmentMembership.create("a", "loyal_customers", "lifecycle", false),
+        SegmentMembership.create("a", "engaged_email_readers", "triggers", true),
+        SegmentMembership.create("b", "engaged_email_readers", "triggers", true))));
+    PCollection<ContactUpdate> updates = BuildContactUpdates.inputs(ids, features, events,
+        memberships).apply(BuildContactUpdates.create()
+            .withFeatureColumns(List.of("monetary_total", "recency_days", "monetary_avg")));
+    Queue<ContactUpdate> out = SinkTesting.collect(updates, "built");
+    p.run().waitUntilFinish();
+
+    Map<String, ContactUpdate> byKey = new TreeMap<>();
+    out.forEach(update -> byKey.put(update.getKey(), update));
+    assertEquals(List.of("a", "b"), List.copyOf(byKey.keySet()), "c has no email or phone");
+    ContactUpdate a = byKey.get("a");
+    assertEquals("ann@example.com", a.getEmail());
+    assertEquals("+14155550132", a.getPhone());
+    assertEquals(Map.of("monetary_total", "42.50", "recency_days", "29"), a.getFields());
+    assertEquals(List.of("loyal_customers"), a.getSegmentsCurrent(), "holdout left out");
+    assertTrue(a.getEmailConsent());
+    assertEquals(false, a.getSmsConsent(), "the later refusal wins");
+    ContactUpdate b = byKey.get("b");
+    assertEquals(null, b.getEmail());
+    assertEquals(Map.of("monetary_total", "0.00", "recency_days", "29"), b.getFields());
+    assertEquals(List.of(), b.getSegmentsCurrent());
+    assertEquals(false, b.getEmailConsent(), "at equal times a refusal wins");
+    assertTrue(b.getUnsubscribed());
+  }
+
+  @Test
+  void anUnknownFeatureColumnIsRefusedByName() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BuildContactUpdates.create().withFeatureColumns(List.of("monetary_totl")));
+    assertTrue(e.getMessage().startsWith("Unknown feature column 'monetary_totl'"));
+  }
+}

@@ -1,0 +1,285 @@
+package dev.audiencesegmenter.pipelines;
+
+import dev.audiencesegmenter.io.braze.BrazeConnector;
+import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
+import dev.audiencesegmenter.io.klaviyo.KlaviyoConnector;
+import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
+import dev.audiencesegmenter.io.salesforce.SalesforceConnector;
+import dev.audiencesegmenter.io.sink.BuildContactUpdates;
+import dev.audiencesegmenter.io.sink.ContactUpdate;
+import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.sink.DeltaSync;
+import dev.audiencesegmenter.io.sink.JdbcSyncState;
+import dev.audiencesegmenter.io.sink.SendContactUpdates;
+import dev.audiencesegmenter.io.sink.SyncState;
+import dev.audiencesegmenter.io.sink.SyncStateEntry;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.CustomerIdentity;
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.segments.SegmentDefinitions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.beam.sdk.io.jdbc.JdbcIO;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The activation part of {@link SegmentationPipeline} ({@code --sinks}): builds one
+ * {@link ContactUpdate} per customer, and for each platform keeps only what changed since the
+ * last sync ({@link DeltaSync} against the platform's state), sends it, and commits the new
+ * state after the send (never after a dry run). Sink dead letters join the run's dead-letter/.
+ *
+ * <p>Everything is checked while the pipeline is built: unknown platforms, a bad
+ * {@code --sinkMapping}, a missing credential, list id or instance URL fail the launch.
+ */
+final class Activation {
+  static final String DRY_RUN_FOLDER = "activation-dry-run";
+  static final String SYNC_STATE_FOLDER = "sync-state";
+
+  /** Environment variables read when a platform's credential option is not given. */
+  static final String HUBSPOT_TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN";
+  static final String MAILCHIMP_KEY_ENV = "MAILCHIMP_API_KEY";
+  static final String KLAVIYO_KEY_ENV = "KLAVIYO_API_KEY";
+  static final String BRAZE_KEY_ENV = "BRAZE_API_KEY";
+  static final String SALESFORCE_TOKEN_ENV = "SALESFORCE_ACCESS_TOKEN";
+
+  private Activation() {}
+
+  /** The platforms of {@code --sinks}, checked, in the given order without repeats. */
+  static List<String> sinks(@Nullable String option) {
+    if (option == null || option.isBlank()) {
+      return List.of();
+    }
+    Set<String> sinks = new LinkedHashSet<>();
+    for (String part : option.split(",")) {
+      String sink = part.trim().toLowerCase(java.util.Locale.ROOT);
+      if (sink.isEmpty()) {
+        continue;
+      }
+      if (!SinkMapping.PLATFORMS.contains(sink)) {
+        throw new IllegalArgumentException("--sinks: unknown platform '" + part.trim()
+            + "'; known: " + String.join(", ", SinkMapping.PLATFORMS));
+      }
+      sinks.add(sink);
+    }
+    return new ArrayList<>(sinks);
+  }
+
+  /** Adds activation to the pipeline; returns the sinks' dead letters. */
+  static PCollection<DeadLetter> apply(SegmentationPipelineOptions options,
+      SegmentDefinitions segments, OutputFolders outputs,
+      PCollection<CustomerIdentity> identities, PCollection<CustomerFeatures> features,
+      PCollection<KV<String, CustomerEvent>> events,
+      PCollection<SegmentMembership> memberships) {
+    List<String> sinks = sinks(options.getSinks());
+    SinkMapping mapping = mapping(options, segments);
+    List<SendContactUpdates> configured = new ArrayList<>();
+    for (String sink : sinks) {
+      configured.add(configure(sink, options, mapping, outputs)); // all checked before wiring
+    }
+    PCollection<ContactUpdate> updates = BuildContactUpdates.inputs(identities, features,
+            events, memberships)
+        .apply("BuildContactUpdates", BuildContactUpdates.create()
+            .withFeatureColumns(mapping.featureColumns(sinks)));
+
+    String runId = UUID.randomUUID().toString();
+    PCollectionList<DeadLetter> deadLetters = PCollectionList.empty(identities.getPipeline());
+    for (SendContactUpdates sink : configured) {
+      String vendor = sink.getConnector().vendor();
+      String step = "Activate " + vendor + "/";
+      PCollection<SyncStateEntry> previous;
+      JdbcIO.DataSourceConfiguration database = stateDatabase(options);
+      String folder = stateFolder(options, outputs) + vendor + "/";
+      String table = "sync_state_" + vendor;
+      previous = database != null
+          ? identities.getPipeline().apply(step + "ReadSyncState",
+              JdbcSyncState.read(database, table))
+          : identities.getPipeline().apply(step + "ReadSyncState", SyncState.read(folder));
+      DeltaSync.Result delta = updates.apply(step + "DeltaSync",
+          DeltaSync.against(previous).withFullResync(options.getFullResync()));
+      SendContactUpdates.Result sent = delta.getChanges().apply(step + "Send", sink);
+      if (!options.getDryRun()) {
+        if (database != null) {
+          delta.getNewState().apply(step + "CommitSyncState",
+              JdbcSyncState.commit(database, table, previous, sent, runId));
+        } else {
+          delta.getNewState().apply(step + "CommitSyncState",
+              SyncState.commit(folder, previous, sent));
+        }
+      }
+      deadLetters = deadLetters.and(sent.getDeadLetters());
+    }
+    return deadLetters.apply("ActivationDeadLetters",
+        org.apache.beam.sdk.transforms.Flatten.pCollections());
+  }
+
+  private static SinkMapping mapping(SegmentationPipelineOptions options,
+      SegmentDefinitions segments) {
+    if (options.getSinkMapping() == null || options.getSinkMapping().isBlank()) {
+      return SinkMapping.empty();
+    }
+    Set<String> segmentNames = new HashSet<>();
+    segments.getSegments().forEach(segment -> segmentNames.add(segment.name()));
+    return SinkMapping.parse(SegmentationPipeline.readText(options.getSinkMapping()),
+        options.getSinkMapping(), new HashSet<>(BuildContactUpdates.featureSchema()
+            .getFieldNames()), segmentNames);
+  }
+
+  static String stateFolder(SegmentationPipelineOptions options, OutputFolders outputs) {
+    String dir = options.getSyncStateDir();
+    if (dir == null || dir.isBlank()) {
+      return outputs.folder(SYNC_STATE_FOLDER);
+    }
+    return dir.endsWith("/") ? dir : dir + "/";
+  }
+
+  private static JdbcIO.@Nullable DataSourceConfiguration stateDatabase(
+      SegmentationPipelineOptions options) {
+    String url = options.getSyncStateJdbcUrl();
+    if (url == null || url.isBlank()) {
+      return null;
+    }
+    JdbcIO.DataSourceConfiguration config =
+        JdbcIO.DataSourceConfiguration.create("org.postgresql.Driver", url);
+    if (options.getJdbcUsername() != null) {
+      config = config.withUsername(options.getJdbcUsername());
+    }
+    String password = options.getJdbcPassword() != null ? options.getJdbcPassword()
+        : System.getenv(SegmentationPipeline.JDBC_PASSWORD_ENV);
+    if (password != null) {
+      config = config.withPassword(password);
+    }
+    return config;
+  }
+
+  /**
+   * The credential of an option or, failing that, an environment variable; a launch without
+   * either fails here (a dry run needs none).
+   */
+  static Credential credential(@Nullable String option, String optionName, String env,
+      boolean dryRun) {
+    if ((option == null || option.isBlank()) && System.getenv(env) == null && !dryRun) {
+      throw new IllegalArgumentException("--sinks needs --" + optionName
+          + " or the environment variable " + env);
+    }
+    return Credential.fromOptionOrEnvironment(option, env);
+  }
+
+  private static SendContactUpdates configure(String sink, SegmentationPipelineOptions options,
+      SinkMapping mapping, OutputFolders outputs) {
+    boolean dryRun = options.getDryRun();
+    SendContactUpdates send = switch (sink) {
+      case "hubspot" -> {
+        HubSpotConnector hubspot = HubSpotConnector.create(credential(
+                options.getHubspotAccessToken(), "hubspotAccessToken", HUBSPOT_TOKEN_ENV, dryRun))
+            .withBaseUrl(options.getHubspotBaseUrl())
+            .withPropertyMapping(mapping.map(sink, "properties"))
+            .withSegmentLists(mapping.map(sink, "segment_lists"));
+        if (mapping.text(sink, "segments_property") != null) {
+          hubspot = hubspot.withSegmentsProperty(mapping.text(sink, "segments_property"));
+        }
+        yield hubspot.sink();
+      }
+      case "mailchimp" -> {
+        String listId = options.getMailchimpListId() != null ? options.getMailchimpListId()
+            : mapping.text(sink, "list_id");
+        if (listId == null) {
+          throw new IllegalArgumentException("--sinks=mailchimp needs --mailchimpListId or "
+              + "mailchimp.list_id in " + mapping.source());
+        }
+        MailchimpConnector mailchimp = MailchimpConnector.create(credential(
+                options.getMailchimpApiKey(), "mailchimpApiKey", MAILCHIMP_KEY_ENV, dryRun),
+                listId)
+            .withMergeFields(mapping.map(sink, "merge_fields"))
+            .withSegmentTags(mapping.map(sink, "segment_tags"));
+        if (options.getMailchimpBaseUrl() != null) {
+          mailchimp = mailchimp.withBaseUrl(options.getMailchimpBaseUrl());
+        }
+        yield mailchimp.sink();
+      }
+      case "klaviyo" -> {
+        KlaviyoConnector klaviyo = KlaviyoConnector.create(credential(
+                options.getKlaviyoApiKey(), "klaviyoApiKey", KLAVIYO_KEY_ENV, dryRun))
+            .withBaseUrl(options.getKlaviyoBaseUrl())
+            .withPropertyMapping(mapping.map(sink, "properties"))
+            .withSegmentLists(mapping.map(sink, "segment_lists"));
+        if (mapping.text(sink, "segments_property") != null) {
+          klaviyo = klaviyo.withSegmentsProperty(mapping.text(sink, "segments_property"));
+        }
+        if (mapping.text(sink, "list_id") != null) {
+          klaviyo = klaviyo.withListId(mapping.text(sink, "list_id"));
+        }
+        if (mapping.text(sink, "revision") != null) {
+          klaviyo = klaviyo.withRevision(mapping.text(sink, "revision"));
+        }
+        yield klaviyo.sink();
+      }
+      case "braze" -> {
+        BrazeConnector braze = BrazeConnector.create(credential(options.getBrazeApiKey(),
+                "brazeApiKey", BRAZE_KEY_ENV, dryRun))
+            .withBaseUrl(options.getBrazeBaseUrl())
+            .withAttributeMapping(mapping.map(sink, "attributes"));
+        if (!mapping.map(sink, "segment_attributes").isEmpty()) {
+          braze = braze.withSegmentAttributes(mapping.map(sink, "segment_attributes"));
+        }
+        yield braze.sink();
+      }
+      case "salesforce" -> {
+        if (options.getSalesforceBaseUrl() == null) {
+          throw new IllegalArgumentException("--sinks=salesforce needs --salesforceBaseUrl "
+              + "(the org's instance URL, e.g. https://mycompany.my.salesforce.com)");
+        }
+        String sObject = mapping.text(sink, "sobject") != null
+            ? mapping.text(sink, "sobject") : "Contact";
+        String externalId = mapping.text(sink, "external_id_field") != null
+            ? mapping.text(sink, "external_id_field") : "Customer_Id__c";
+        SalesforceConnector salesforce = SalesforceConnector.create(credential(
+                options.getSalesforceAccessToken(), "salesforceAccessToken",
+                SALESFORCE_TOKEN_ENV, dryRun), options.getSalesforceBaseUrl(), sObject,
+                externalId)
+            .withFieldMapping(mapping.map(sink, "fields"))
+            .withBulk(SalesforceConnector.BulkMode.parse(options.getSalesforceBulk()),
+                options.getSalesforceBulkThreshold());
+        if (mapping.text(sink, "email_field") != null) {
+          salesforce = salesforce.withEmailField(mapping.text(sink, "email_field"));
+        }
+        if (mapping.text(sink, "segments_field") != null) {
+          salesforce = salesforce.withSegmentsField(mapping.text(sink, "segments_field"));
+        }
+        if (mapping.text(sink, "api_version") != null) {
+          salesforce = salesforce.withApiVersion(mapping.text(sink, "api_version"));
+        }
+        yield salesforce.sink();
+      }
+      default -> throw new IllegalArgumentException("unknown platform " + sink);
+    };
+    Number rate = mapping.number(sink, "requests_per_second");
+    if (rate != null) {
+      send = send.withMaxRequestsPerSecond(rate.doubleValue());
+    }
+    Number concurrent = mapping.number(sink, "concurrent_requests");
+    if (concurrent != null) {
+      send = send.withMaxConcurrentRequests(concurrent.intValue());
+    }
+    Number shards = mapping.number(sink, "shards");
+    if (shards != null) {
+      send = send.withNumShards(shards.intValue());
+    }
+    Number retries = mapping.number(sink, "max_retries");
+    if (retries != null) {
+      send = send.withMaxRetries(retries.intValue());
+    }
+    if (dryRun) {
+      send = send.withDryRunDirectory(outputs.folder(DRY_RUN_FOLDER));
+    }
+    return send;
+  }
+}

@@ -1,0 +1,259 @@
+package dev.audiencesegmenter.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiencesegmenter.io.hubspot.FakeHubSpot;
+import dev.audiencesegmenter.io.sink.FakeVendorServer.Request;
+import dev.audiencesegmenter.io.sink.FakeVendorServer.Response;
+import dev.audiencesegmenter.io.sink.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import dev.audiencesegmenter.pipelines.sample.SampleDataGenerator;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged pipeline on the bundled sample with {@code --sinks=hubspot} against a fake
+ * HubSpot: every customer with an email and an activated segment arrives once with its mapped
+ * features, holdout memberships never do, injected 5xx/429 lose nothing, the token appears in
+ * no log and no dead letter, a second identical run sends nothing, and {@code --fullResync}
+ * sends everyone again.
+ */
+@Timeout(900)
+class ActivationPipelineTest {
+  static final String TOKEN = "pat-na1-pipeline-secret-4242";
+
+  FakeHubSpot hubspot;
+
+  @BeforeEach
+  void start() throws Exception {
+    hubspot = new FakeHubSpot(TOKEN);
+  }
+
+  @AfterEach
+  void stop() {
+    hubspot.close();
+  }
+
+  static Path mapping(Path dir) throws Exception {
+    Path file = dir.resolve("sink-mapping.yaml");
+    Files.writeString(file, String.join("\n",
+        "hubspot:",
+        "  properties:",
+        "    monetary_total: lifetime_value",
+        "    frequency: orders",
+        "  segment_lists:",
+        "    loyal_customers: \"101\"",
+        "  requests_per_second: 200",
+        ""));
+    return file;
+  }
+
+  /** A small generated data set (the bundled sample takes minutes on a shared machine). */
+  static List<String> dataArgs(Path dir, Path out) throws Exception {
+    Path data = dir.resolve("data");
+    if (!Files.exists(data)) {
+      new SampleDataGenerator(11, LocalDate.parse("2024-06-30")).write(data, 120);
+    }
+    return new ArrayList<>(List.of("--input=" + data.resolve("events") + "/*",
+        "--profiles=" + data.resolve("profiles") + "/*",
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
+        "--output=" + out));
+  }
+
+  List<String> args(Path out, Path dir, String... more) throws Exception {
+    List<String> args = dataArgs(dir, out);
+    args.add("@../runner-configs/direct.args");
+    args.add("--sinks=hubspot");
+    args.add("--hubspotBaseUrl=" + hubspot.baseUrl());
+    args.add("--hubspotAccessToken=" + TOKEN);
+    args.add("--sinkMapping=" + mapping(dir));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  /** Runs the pipeline, capturing what it prints. */
+  static String runCapturing(List<String> args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream both = new PrintStream(captured, true, StandardCharsets.UTF_8);
+    System.setOut(both);
+    System.setErr(both);
+    try {
+      PipelineRuns.runToCompletion(args);
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+    return captured.toString(StandardCharsets.UTF_8);
+  }
+
+  /** Expected contacts: customer's smallest email to its activated (non-holdout) segments. */
+  static Map<String, Set<String>> expected(Path out) {
+    Map<String, String> email = new HashMap<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("identities"))) {
+      if (row.get("id_type").asText().equals("email")) {
+        email.merge(row.get("customer_id").asText(), row.get("id_value").asText(),
+            (a, b) -> a.compareTo(b) <= 0 ? a : b);
+      }
+    }
+    Map<String, Set<String>> segments = new TreeMap<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("segments"))) {
+      String address = email.get(row.get("customer_id").asText());
+      if (address != null && !row.get("holdout").asBoolean()) {
+        segments.computeIfAbsent(address, key -> new TreeSet<>()).add(row.get("segment")
+            .asText());
+      }
+    }
+    return segments;
+  }
+
+  static Set<String> sentEmails(List<Request> requests) {
+    Set<String> emails = new TreeSet<>();
+    for (Request request : requests) {
+      if (request.path().endsWith("/batch/upsert")) {
+        for (JsonNode input : Json.parse(request.body()).path("inputs")) {
+          emails.add(input.path("id").asText());
+        }
+      }
+    }
+    return emails;
+  }
+
+  @Test
+  void syncsOnceThenSendsNothingUntilAFullResync(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out");
+    hubspot.server.enqueue(Response.json(503, "{\"message\":\"Service unavailable\"}"));
+    hubspot.server.enqueue(new Response(429, Map.of("Retry-After", "1", "Content-Type",
+        "application/json"), "{\"status\":\"error\",\"message\":\"ten secondly rolling\","
+        + "\"policyName\":\"TEN_SECONDLY_ROLLING\"}"));
+    String logs = runCapturing(args(out, dir));
+
+    Map<String, Set<String>> expected = expected(out);
+    assertTrue(expected.size() > 10, "the sample must have activated customers: " + expected);
+    assertEquals(expected.keySet(), new TreeSet<>(hubspot.contacts.keySet()));
+    assertTrue(hubspot.writesPerEmail.values().stream().allMatch(n -> n.get() == 1),
+        "a contact was written twice");
+    expected.forEach((email, segments) -> assertEquals(String.join(";", segments),
+        hubspot.contacts.get(email).path("audience_segments").asText(), email));
+    // mapped features, with the values of features/
+    Map<String, String> emailOf = new HashMap<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("identities"))) {
+      if (row.get("id_type").asText().equals("email")) {
+        emailOf.merge(row.get("customer_id").asText(), row.get("id_value").asText(),
+            (a, b) -> a.compareTo(b) <= 0 ? a : b);
+      }
+    }
+    int checked = 0;
+    for (JsonNode row : OutputFiles.rows(out.resolve("features"))) {
+      JsonNode contact = hubspot.contacts.get(emailOf.get(row.get("customer_id").asText()));
+      if (contact != null) {
+        assertEquals(row.get("monetary_total").asText(), contact.path("lifetime_value").asText());
+        assertEquals(row.get("frequency").asText(), contact.path("orders").asText());
+        checked++;
+      }
+    }
+    assertEquals(expected.size(), checked);
+    // segment list: exactly the loyal customers outside the holdout
+    Set<String> loyal = new TreeSet<>();
+    expected.forEach((email, segments) -> {
+      if (segments.contains("loyal_customers")) {
+        loyal.add(email);
+      }
+    });
+    assertEquals(loyal, new TreeSet<>(hubspot.lists.getOrDefault("101", Set.of())));
+    // no secret in logs or dead letters; nothing dead-lettered by the sink
+    assertFalse(logs.contains(TOKEN), "the token was logged");
+    for (JsonNode letter : OutputFiles.rows(out.resolve("dead-letter"))) {
+      assertFalse(letter.toString().contains(TOKEN));
+      assertFalse(letter.get("step").asText().startsWith("Send to"), letter.toString());
+    }
+    assertTrue(Files.isDirectory(out.resolve("sync-state").resolve("hubspot")));
+
+    // the same command again: nothing to send
+    int before = hubspot.server.requests().size();
+    runCapturing(args(out, dir));
+    assertEquals(before, hubspot.server.requests().size(), "a second run sent requests");
+
+    // a full resync sends every customer with an email again (those in no activated segment
+    // too, so stale segments are cleared), each once
+    runCapturing(args(out, dir, "--fullResync=true"));
+    List<Request> requests = hubspot.server.requests();
+    assertEquals(new TreeSet<>(emailOf.values()),
+        sentEmails(requests.subList(before, requests.size())));
+    assertTrue(hubspot.writesPerEmail.values().stream().allMatch(n -> n.get() <= 2),
+        "a contact was written more than once per run");
+  }
+
+  @Test
+  void dryRunWritesRequestsAndLeavesTheStateAlone(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out");
+    List<String> args = dataArgs(dir, out);
+    args.add("@../runner-configs/direct.args");
+    args.addAll(List.of("--sinks=hubspot", "--hubspotBaseUrl=" + hubspot.baseUrl(),
+        "--dryRun=true", "--sinkMapping=" + mapping(dir)));
+    PipelineRuns.runToCompletion(args); // no token needed for a dry run
+    assertTrue(hubspot.server.requests().isEmpty());
+    List<String> lines = new ArrayList<>();
+    try (var files = Files.list(out.resolve(Activation.DRY_RUN_FOLDER))) {
+      for (Path file : files.toList()) {
+        lines.addAll(Files.readAllLines(file));
+      }
+    }
+    assertFalse(lines.isEmpty());
+    assertTrue(lines.get(0).contains("/crm/v3/objects/contacts/batch/upsert"), lines.get(0));
+    assertFalse(Files.exists(out.resolve("sync-state").resolve("hubspot")));
+  }
+
+  @Test
+  void badActivationSettingsFailTheLaunchNamingTheValue(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out");
+    IllegalArgumentException platform = assertThrows(IllegalArgumentException.class,
+        () -> PipelineRuns.runToCompletion(args(out, dir, "--sinks=hubspot,hubsopt")));
+    assertTrue(platform.getMessage().contains("'hubsopt'"), platform.getMessage());
+
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "hubspot:\n  properties:\n    monetary_totl: ltv\n");
+    IllegalArgumentException column = assertThrows(IllegalArgumentException.class,
+        () -> PipelineRuns.runToCompletion(args(out, dir, "--sinkMapping=" + bad)));
+    assertTrue(column.getMessage().contains(bad + ": hubspot.properties: unknown feature column "
+        + "'monetary_totl'"), column.getMessage());
+
+    Files.writeString(bad, "hubspot:\n  segment_lists:\n    vips: \"1\"\n");
+    IllegalArgumentException segment = assertThrows(IllegalArgumentException.class,
+        () -> PipelineRuns.runToCompletion(args(out, dir, "--sinkMapping=" + bad)));
+    assertTrue(segment.getMessage().contains("unknown segment 'vips'"), segment.getMessage());
+
+    Files.writeString(bad, "hubspot:\n  lists: {}\n");
+    IllegalArgumentException key = assertThrows(IllegalArgumentException.class,
+        () -> PipelineRuns.runToCompletion(args(out, dir, "--sinkMapping=" + bad)));
+    assertTrue(key.getMessage().contains(bad + ": hubspot: unknown key 'lists'"),
+        key.getMessage());
+
+    List<String> noToken = dataArgs(dir, out);
+    noToken.add("--sinks=klaviyo");
+    IllegalArgumentException credential = assertThrows(IllegalArgumentException.class,
+        () -> PipelineRuns.runToCompletion(noToken));
+    assertTrue(credential.getMessage().contains("--klaviyoApiKey or the environment variable "
+        + "KLAVIYO_API_KEY"), credential.getMessage());
+  }
+}
