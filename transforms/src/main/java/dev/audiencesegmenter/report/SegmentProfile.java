@@ -18,7 +18,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
-public abstract class SegmentProfile {
+public abstract class SegmentProfile implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
 
   @SchemaFieldNumber("0")
   @SchemaFieldName("segment")

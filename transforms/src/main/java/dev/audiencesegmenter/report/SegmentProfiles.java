@@ -261,8 +261,10 @@ final class SegmentProfiles {
   }
 
   static @Nullable Double round(@Nullable Double value, int places) {
-    return value == null || !Double.isFinite(value) ? value
-        : BigDecimal.valueOf(value).setScale(places, RoundingMode.HALF_EVEN).doubleValue();
+    if (value == null || !Double.isFinite(value)) {
+      return value;
+    }
+    return BigDecimal.valueOf(value).setScale(places, RoundingMode.HALF_EVEN).doubleValue();
   }
 
   private static String percent(double share) {

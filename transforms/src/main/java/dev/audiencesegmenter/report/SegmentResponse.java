@@ -14,7 +14,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
-public abstract class SegmentResponse {
+public abstract class SegmentResponse implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
 
   @SchemaFieldNumber("0")
   @SchemaFieldName("segment")
@@ -65,7 +67,7 @@ public abstract class SegmentResponse {
   /** Two-sided. */
   @SchemaFieldNumber("11")
   @SchemaFieldName("p_value")
-  public abstract @Nullable Double getPValue();
+  public abstract @Nullable Double getTwoSidedPValue();
 
   public static SegmentResponse of(String segment, String group, long treatmentSize,
       long treatmentConversions, long holdoutSize, long holdoutConversions) {

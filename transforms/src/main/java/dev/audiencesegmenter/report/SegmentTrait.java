@@ -14,7 +14,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
-public abstract class SegmentTrait {
+public abstract class SegmentTrait implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
 
   /** The column, or {@code column=value} for a category. */
   @SchemaFieldNumber("0")

@@ -14,7 +14,9 @@ import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
  */
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
-public abstract class SegmentTransition {
+public abstract class SegmentTransition implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   public static final String NONE = "(none)";
 
   @SchemaFieldNumber("0")

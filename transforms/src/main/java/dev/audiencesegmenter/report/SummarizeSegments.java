@@ -230,15 +230,16 @@ public abstract class SummarizeSegments<T>
             churn != null, responses != null)))
         .setCoder(SerializableCoder.of(ReportContent.class));
     PCollection<SegmentProfile> summaries = report
-        .apply("SummaryRows", ParDo.of(new DoFn<ReportContent, SegmentProfile>() {
-          @ProcessElement
-          public void process(@Element ReportContent content,
-              OutputReceiver<SegmentProfile> out) {
-            content.profiles().forEach(out::output);
-          }
-        }))
+        .apply("SummaryRows", ParDo.of(new SummaryRowsFn()))
         .setCoder(schemaCoder(pipeline, SegmentProfile.class));
     return new Result(pipeline, summaries, report, transitions, responses);
+  }
+
+  private static final class SummaryRowsFn extends DoFn<ReportContent, SegmentProfile> {
+    @ProcessElement
+    public void process(@Element ReportContent content, OutputReceiver<SegmentProfile> out) {
+      content.profiles().forEach(out::output);
+    }
   }
 
   private static <V> PCollection<KV<String, V>> toReport(String step, PCollection<V> values,
