@@ -207,6 +207,32 @@ final class SegmentProfiles {
         .build();
   }
 
+  /** Key feature means and differences, and category mixes, for persona cards and charts. */
+  static ReportContent.Detail detail(TraitColumns columns, SegmentStatistics s,
+      SegmentStatistics rest) {
+    Map<String, Double> means = new java.util.LinkedHashMap<>();
+    Map<String, Double> differences = new java.util.LinkedHashMap<>();
+    for (String feature : KEY_FEATURES) {
+      int i = columns.numberIndex(feature);
+      if (i < 0) {
+        continue;
+      }
+      Double mean = s.mean(i);
+      if (mean != null) {
+        means.put(feature, round(mean, 4));
+      }
+      Double smd = SegmentStatistics.standardizedMeanDifference(s, rest, i);
+      if (smd != null) {
+        differences.put(feature, round(smd, 4));
+      }
+    }
+    Map<String, Map<String, Long>> categories = new TreeMap<>();
+    for (int i = 0; i < columns.categories().size(); i++) {
+      categories.put(columns.categories().get(i), new TreeMap<>(s.categories.get(i)));
+    }
+    return new ReportContent.Detail(means, differences, categories);
+  }
+
   /** The traits with the largest |SMD| against the rest; ties by name. */
   static List<SegmentTrait> traits(TraitColumns columns, SegmentStatistics s,
       SegmentStatistics rest) {

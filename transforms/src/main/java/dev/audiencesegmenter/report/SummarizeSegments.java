@@ -551,10 +551,16 @@ public abstract class SummarizeSegments<T>
       summarized.inc(profiles.size());
       int lifecycle = columns.categoryIndex("lifecycle_stage");
       int rfm = columns.categoryIndex(TraitColumns.RFM_CELL);
+      Map<String, ReportContent.Detail> details = new TreeMap<>();
+      for (SegmentDefinitions.Segment segment : definitions.getSegments()) {
+        SegmentStatistics s = statistics.getOrDefault(segment.name(),
+            SegmentProfiles.empty(columns));
+        details.put(segment.name(), SegmentProfiles.detail(columns, s, everyone.minus(s)));
+      }
       out.output(new ReportContent(definitions, profiles, everyone.members,
           lifecycle < 0 ? Map.of() : new TreeMap<>(everyone.categories.get(lifecycle)),
           rfm < 0 ? Map.of() : new TreeMap<>(everyone.categories.get(rfm)),
-          transitions, responses));
+          transitions, responses, details));
     }
   }
 
