@@ -10,6 +10,7 @@ import dev.audiencesegmenter.io.files.ReadCustomerIdentities;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadProfileAttributes;
 import dev.audiencesegmenter.io.files.ReadResult;
+import dev.audiencesegmenter.io.files.ReadSegmentMemberships;
 import dev.audiencesegmenter.io.files.WriteJsonLines;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.model.CustomerEvent;
@@ -17,6 +18,10 @@ import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.report.ConvertedCustomers;
+import dev.audiencesegmenter.report.SegmentValidation;
+import dev.audiencesegmenter.report.SummarizeSegments;
+import dev.audiencesegmenter.report.WriteSegmentReport;
 import dev.audiencesegmenter.segments.AssignSegments;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.io.IOException;
@@ -44,9 +49,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The batch segmentation job: reads events and profiles, resolves identities, computes
  * features as of {@code --asOf}, assigns the segments of {@code --segments}, and writes
- * {@code identities/}, {@code features/}, {@code segments/}, {@code summary/} and
- * {@code dead-letter/} under {@code --output}; with {@code --jdbcUrl} it also upserts features
- * and memberships into PostgreSQL.
+ * {@code identities/}, {@code features/}, {@code segments/}, {@code summary/},
+ * {@code dead-letter/} and the segment report ({@code report/}) under {@code --output}; with
+ * {@code --previousSegments} also {@code stability/} (and with {@code --previousAsOf}
+ * {@code response/}); with {@code --jdbcUrl} it also upserts features and memberships into
+ * PostgreSQL.
  *
  * <pre>
  * java -jar audience-segmenter-pipelines-VERSION.jar --input='events/*' --profiles='profiles/*'
@@ -149,13 +156,24 @@ public final class SegmentationPipeline {
       }
     }
     AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
+    SummarizeSegments.Result summary = features.apply("SummarizeSegments",
+        summarize(pipeline, options, segments, assigned, identities, asOf));
 
     int shards = options.getNumShards();
     write(identities.getIdentities(), "WriteIdentities", outputs, OutputFolders.IDENTITIES,
         shards);
     write(features, "WriteFeatures", outputs, OutputFolders.FEATURES, shards);
     write(assigned.getMemberships(), "WriteSegments", outputs, OutputFolders.SEGMENTS, shards);
-    write(assigned.getSummaries(), "WriteSummary", outputs, OutputFolders.SUMMARY, shards);
+    write(summary.getSummaries(), "WriteSummary", outputs, OutputFolders.SUMMARY, shards);
+    summary.getReport().apply("WriteReport",
+        WriteSegmentReport.to(outputs.folder(OutputFolders.REPORT)));
+    if (summary.getTransitions() != null) {
+      write(summary.getTransitions(), "WriteStability", outputs, OutputFolders.STABILITY,
+          shards);
+    }
+    if (summary.getResponses() != null) {
+      write(summary.getResponses(), "WriteResponse", outputs, OutputFolders.RESPONSE, shards);
+    }
     write(identities.getJunkIdentifiers(), "WriteJunkIdentifiers", outputs,
         OutputFolders.JUNK_IDENTIFIERS, shards);
     write(identities.getChanges(), "WriteMerges", outputs, OutputFolders.MERGES, shards);
@@ -166,6 +184,39 @@ public final class SegmentationPipeline {
       writeToDatabase(options, features, assigned.getMemberships());
     }
     return outputs;
+  }
+
+  /** The segment summary, with stability and response when a previous run is given. */
+  private static SummarizeSegments<CustomerFeatures> summarize(Pipeline pipeline,
+      SegmentationPipelineOptions options, SegmentDefinitions segments,
+      AssignSegments.Result assigned, ResolveIdentities.Result identities, Instant asOf) {
+    SegmentValidation defaults = SegmentValidation.DEFAULTS;
+    SummarizeSegments<CustomerFeatures> summarize = SummarizeSegments
+        .<CustomerFeatures>of(segments, assigned.getMemberships())
+        .withValidation(new SegmentValidation(options.getMinSegmentSize(),
+            defaults.minReachableShare(), defaults.minSmd(), defaults.maxMembershipChurn()));
+    boolean previous = options.getPreviousSegments() != null
+        && !options.getPreviousSegments().isBlank();
+    boolean previousAsOf = options.getPreviousAsOf() != null
+        && !options.getPreviousAsOf().isBlank();
+    if (previousAsOf && !previous) {
+      throw new IllegalArgumentException("--previousAsOf needs --previousSegments: response is "
+          + "measured on the previous run's members and holdouts");
+    }
+    if (previous) {
+      summarize = summarize.withPreviousMemberships(pipeline.apply("ReadPreviousSegments",
+          ReadSegmentMemberships.from(options.getPreviousSegments())));
+    }
+    if (previousAsOf) {
+      Instant from = AsOf.parse(options.getPreviousAsOf());
+      if (!from.isBefore(asOf)) {
+        throw new IllegalArgumentException("--previousAsOf (" + options.getPreviousAsOf()
+            + ") must be before --asOf: the outcome window is [previousAsOf, asOf)");
+      }
+      summarize = summarize.withConvertedCustomers(identities.getEvents()
+          .apply("ConvertedCustomers", ConvertedCustomers.between(from, asOf)));
+    }
+    return summarize;
   }
 
   private static <T> void write(PCollection<T> rows, String step, OutputFolders outputs,
