@@ -124,9 +124,14 @@ final class SegmentProfiles {
     double largestKeySmd = 0;
     for (String feature : KEY_FEATURES) {
       int i = columns.numberIndex(feature);
-      Double smd = i < 0 ? null : SegmentStatistics.standardizedMeanDifference(s, rest, i);
+      if (i < 0) {
+        continue;
+      }
+      Double smd = SegmentStatistics.standardizedMeanDifference(s, rest, i);
       if (smd != null) {
         largestKeySmd = Math.max(largestKeySmd, Math.abs(smd));
+      } else if (separates(s.mean(i), rest.mean(i))) {
+        largestKeySmd = Double.POSITIVE_INFINITY;
       }
     }
     boolean differentiable = largestKeySmd >= validation.minSmd();
@@ -242,7 +247,7 @@ final class SegmentProfiles {
     }
     for (int i = 0; i < columns.numbers().size(); i++) {
       Double smd = SegmentStatistics.standardizedMeanDifference(s, rest, i);
-      if (smd != null) {
+      if (smd != null || separates(s.mean(i), rest.mean(i))) {
         all.add(trait(columns.numbers().get(i), s.mean(i), rest.mean(i), smd));
       }
     }
@@ -254,17 +259,26 @@ final class SegmentProfiles {
         double p1 = s.share(i, value);
         double p0 = rest.share(i, value);
         Double smd = SegmentStatistics.standardizedShareDifference(p1, p0);
-        if (smd != null) {
+        if (smd != null || p1 != p0) {
           all.add(trait(column + "=" + value, p1, p0, smd));
         }
       }
     }
-    all.sort(Comparator.comparingDouble((SegmentTrait t) -> -Math.abs(t.getSmd()))
+    // No variance on either side but different means: the trait separates the segment from
+    // the rest completely (its SMD is unbounded, written null), so it ranks first.
+    all.sort(Comparator.comparingDouble((SegmentTrait t) -> t.getSmd() == null
+            ? Double.NEGATIVE_INFINITY : -Math.abs(t.getSmd()))
         .thenComparing(SegmentTrait::getTrait));
     return List.copyOf(all.subList(0, Math.min(TOP_TRAITS, all.size())));
   }
 
-  private static SegmentTrait trait(String name, double segment, double rest, double smd) {
+  /** Both means known and different. */
+  private static boolean separates(@Nullable Double segment, @Nullable Double rest) {
+    return segment != null && rest != null && !segment.equals(rest);
+  }
+
+  private static SegmentTrait trait(String name, double segment, double rest,
+      @Nullable Double smd) {
     Double lift = rest == 0 ? null : round(segment / rest, 4);
     return SegmentTrait.create(name, round(segment, 4), round(rest, 4), lift, round(smd, 4));
   }

@@ -38,7 +38,10 @@ public abstract class SegmentTrait implements java.io.Serializable {
   @SchemaFieldName("lift")
   public abstract @Nullable Double getLift();
 
-  /** Standardized mean difference, see {@link SegmentStatistics#standardizedMeanDifference}. */
+  /**
+   * Standardized mean difference, see {@link SegmentStatistics#standardizedMeanDifference};
+   * null when neither side varies (the trait then separates the segment completely).
+   */
   @SchemaFieldNumber("4")
   @SchemaFieldName("smd")
   public abstract @Nullable Double getSmd();

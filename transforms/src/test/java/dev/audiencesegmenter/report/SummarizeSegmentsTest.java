@@ -126,13 +126,15 @@ class SummarizeSegmentsTest {
       // frequency: 4 (var 4) vs 2/3 (var 1/3): (10/3) / sqrt(13/6) = 2.2646, lift 6.
       // monetary_total: 120 (var 5200) vs 13.3333 (var 233.333): 106.667 / 52.1217 = 2.0465,
       //   lift 9.
-      // lifecycle_stage=at_risk: share 0 vs 2/3: -(2/3) / sqrt((0 + 2/9) / 2) = -2.
+      // lifecycle_stage=active: share 1 vs 0, no variance on either side: it separates the
+      //   segment completely, SMD unbounded (null), ranked first; lift undefined (rest 0).
+      // lifecycle_stage=at_risk (share 0 vs 2/3: -(2/3) / sqrt((0 + 2/9) / 2) = -2) is 6th.
       assertEquals(List.of(
+          SegmentTrait.create("lifecycle_stage=active", 1.0, 0.0, null, null),
           SegmentTrait.create("churn_risk", 0.2, 0.7, 0.2857, -4.0825),
           SegmentTrait.create("predicted_clv_365d", 50.0, 7.5, 6.6667, 2.9593),
           SegmentTrait.create("frequency", 4.0, 0.6667, 6.0, 2.2646),
-          SegmentTrait.create("monetary_total", 120.0, 13.3333, 9.0, 2.0465),
-          SegmentTrait.create("lifecycle_stage=at_risk", 0.0, 0.6667, 0.0, -2.0)),
+          SegmentTrait.create("monetary_total", 120.0, 13.3333, 9.0, 2.0465)),
           vip.getTopTraits());
       assertTrue(vip.getMeasurable());
       assertTrue(vip.getSubstantial(), "3 >= min_size 3 and 360 >= min_revenue 300");
