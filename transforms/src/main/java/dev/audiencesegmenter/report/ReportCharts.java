@@ -38,7 +38,10 @@ final class ReportCharts {
     CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
         .yAxisTitle(yTitle).build();
     style(chart.getStyler());
-    chart.getStyler().setXAxisLabelRotation(categories.size() > 6 ? 30 : 0);
+    // Long names side by side overlap: slant them.
+    int letters = categories.stream().mapToInt(String::length).sum();
+    chart.getStyler().setXAxisLabelRotation(letters > 60 ? 30 : 0);
+    chart.getStyler().setYAxisDecimalPattern("#,##0.##");
     chart.getStyler().setLegendVisible(series.size() > 1);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     series.forEach((name, values) -> chart.addSeries(name, categories, values));
