@@ -27,10 +27,18 @@ final class OutputFolders {
   static final String DEAD_LETTER = "dead-letter";
   static final String JUNK_IDENTIFIERS = "junk-identifiers";
   static final String MERGES = "merges";
+  /** With --previousSegments: transition matrix cells. */
+  static final String STABILITY = "stability";
+  /** With --previousSegments and --previousAsOf: treatment against holdout per segment. */
+  static final String RESPONSE = "response";
+  /** index.html and summary.md, rewritten by each run; not a part-file folder. */
+  static final String REPORT = "report";
   /** Holds clv.json, one file rewritten by each run; not a part-file folder. */
   static final String MODEL = "model";
   static final List<String> ALL = List.of(IDENTITIES, FEATURES, SEGMENTS, SUMMARY, DEAD_LETTER,
       JUNK_IDENTIFIERS, MERGES);
+  /** Part-file folders that only some runs write. */
+  static final List<String> OPTIONAL = List.of(STABILITY, RESPONSE);
 
   private final String root;
 
@@ -46,7 +54,9 @@ final class OutputFolders {
   /** Deletes {@code part-*} files left in the output folders by an earlier run. */
   void removeEarlierParts() {
     List<ResourceId> stale = new ArrayList<>();
-    for (String name : ALL) {
+    List<String> folders = new ArrayList<>(ALL);
+    folders.addAll(OPTIONAL);
+    for (String name : folders) {
       try {
         MatchResult match = FileSystems.match(folder(name) + "part-*", EmptyMatchTreatment.ALLOW);
         if (match.status() == MatchResult.Status.OK) {

@@ -11,6 +11,7 @@ import dev.audiencesegmenter.io.files.ReadCustomerIdentities;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadProfileAttributes;
 import dev.audiencesegmenter.io.files.ReadResult;
+import dev.audiencesegmenter.io.files.ReadSegmentMemberships;
 import dev.audiencesegmenter.io.files.WriteJsonLines;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.jdbc.MembershipHistory;
@@ -19,6 +20,10 @@ import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.report.ConvertedCustomers;
+import dev.audiencesegmenter.report.SegmentValidation;
+import dev.audiencesegmenter.report.SummarizeSegments;
+import dev.audiencesegmenter.report.WriteSegmentReport;
 import dev.audiencesegmenter.segments.AddSegmentScores;
 import dev.audiencesegmenter.segments.AssignSegments;
 import dev.audiencesegmenter.segments.ScoreLookalikes;
@@ -48,10 +53,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The batch segmentation job: reads events and profiles, resolves identities, computes
  * features as of {@code --asOf}, assigns the segments of {@code --segments}, and writes
- * {@code identities/}, {@code features/}, {@code segments/}, {@code summary/} and
- * {@code dead-letter/} under {@code --output}; with {@code --jdbcUrl} it also upserts features
- * and memberships into PostgreSQL; with {@code --sinks} it syncs customers and their segments to
- * CRM and email platforms ({@link Activation}), sending only what changed since the last sync.
+ * {@code identities/}, {@code features/}, {@code segments/}, {@code summary/},
+ * {@code dead-letter/} and the segment report ({@code report/}) under {@code --output}; with
+ * {@code --previousSegments} also {@code stability/} (and with {@code --previousAsOf}
+ * {@code response/}); with {@code --jdbcUrl} it also upserts features and memberships into
+ * PostgreSQL; with {@code --sinks} it syncs customers and their segments to CRM and email
+ * platforms ({@link Activation}), sending only what changed since the last sync.
  *
  * <pre>
  * java -jar audience-segmenter-pipelines-VERSION.jar --input='events/*' --profiles='profiles/*'
@@ -169,6 +176,8 @@ public final class SegmentationPipeline {
           ScoreLookalikes.of(segments.getLookalikeSpec()));
     }
     AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
+    SummarizeSegments.Result summary = features.apply("SummarizeSegments",
+        summarize(pipeline, options, segments, assigned, identities, asOf));
 
     if (!Activation.sinks(options.getSinks()).isEmpty()) {
       deadLetters = deadLetters.and(Activation.apply(options, segments, outputs,
@@ -181,7 +190,16 @@ public final class SegmentationPipeline {
         shards);
     write(features, "WriteFeatures", outputs, OutputFolders.FEATURES, shards);
     write(assigned.getMemberships(), "WriteSegments", outputs, OutputFolders.SEGMENTS, shards);
-    write(assigned.getSummaries(), "WriteSummary", outputs, OutputFolders.SUMMARY, shards);
+    write(summary.getSummaries(), "WriteSummary", outputs, OutputFolders.SUMMARY, shards);
+    summary.getReport().apply("WriteReport",
+        WriteSegmentReport.to(outputs.folder(OutputFolders.REPORT)));
+    if (summary.getTransitions() != null) {
+      write(summary.getTransitions(), "WriteStability", outputs, OutputFolders.STABILITY,
+          shards);
+    }
+    if (summary.getResponses() != null) {
+      write(summary.getResponses(), "WriteResponse", outputs, OutputFolders.RESPONSE, shards);
+    }
     write(identities.getJunkIdentifiers(), "WriteJunkIdentifiers", outputs,
         OutputFolders.JUNK_IDENTIFIERS, shards);
     write(identities.getChanges(), "WriteMerges", outputs, OutputFolders.MERGES, shards);
@@ -192,6 +210,39 @@ public final class SegmentationPipeline {
       writeToDatabase(options, asOf, features, assigned.getMemberships());
     }
     return outputs;
+  }
+
+  /** The segment summary, with stability and response when a previous run is given. */
+  private static SummarizeSegments<CustomerFeatures> summarize(Pipeline pipeline,
+      SegmentationPipelineOptions options, SegmentDefinitions segments,
+      AssignSegments.Result assigned, ResolveIdentities.Result identities, Instant asOf) {
+    SegmentValidation defaults = SegmentValidation.DEFAULTS;
+    SummarizeSegments<CustomerFeatures> summarize = SummarizeSegments
+        .<CustomerFeatures>of(segments, assigned.getMemberships())
+        .withValidation(new SegmentValidation(options.getMinSegmentSize(),
+            defaults.minReachableShare(), defaults.minSmd(), defaults.maxMembershipChurn()));
+    boolean previous = options.getPreviousSegments() != null
+        && !options.getPreviousSegments().isBlank();
+    boolean previousAsOf = options.getPreviousAsOf() != null
+        && !options.getPreviousAsOf().isBlank();
+    if (previousAsOf && !previous) {
+      throw new IllegalArgumentException("--previousAsOf needs --previousSegments: response is "
+          + "measured on the previous run's members and holdouts");
+    }
+    if (previous) {
+      summarize = summarize.withPreviousMemberships(pipeline.apply("ReadPreviousSegments",
+          ReadSegmentMemberships.from(options.getPreviousSegments())));
+    }
+    if (previousAsOf) {
+      Instant from = AsOf.parse(options.getPreviousAsOf());
+      if (!from.isBefore(asOf)) {
+        throw new IllegalArgumentException("--previousAsOf (" + options.getPreviousAsOf()
+            + ") must be before --asOf: the outcome window is [previousAsOf, asOf)");
+      }
+      summarize = summarize.withConvertedCustomers(identities.getEvents()
+          .apply("ConvertedCustomers", ConvertedCustomers.between(from, asOf)));
+    }
+    return summarize;
   }
 
   private static <T> void write(PCollection<T> rows, String step, OutputFolders outputs,

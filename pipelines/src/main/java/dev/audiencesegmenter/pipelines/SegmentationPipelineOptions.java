@@ -36,8 +36,9 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   void setAsOf(String value);
 
   @Description("Output folder; identities/, features/, segments/, summary/, dead-letter/, "
-      + "junk-identifiers/ and merges/ are written below it (their old part files are "
-      + "replaced), and run-summary.json.")
+      + "junk-identifiers/ and merges/ (and stability/, response/ with a previous run) are "
+      + "written below it (their old part files are replaced), report/index.html, "
+      + "report/summary.md and run-summary.json.")
   @Validation.Required
   String getOutput();
 
@@ -114,6 +115,29 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   double getMargin();
 
   void setMargin(double value);
+
+  @Description(
+      "Optional: the segments/ folder (or a file pattern) of a previous run. Adds movement "
+          + "between the runs: stability/ (transition matrix per group) and entered, exited "
+          + "and membership_churn in summary/ and the report.")
+  String getPreviousSegments();
+
+  void setPreviousSegments(String value);
+
+  @Description(
+      "Optional, with --previousSegments: the --asOf of that previous run. Purchases in "
+          + "[previousAsOf, asOf) are conversions; response/ compares the previous run's "
+          + "treated members with its holdout per segment (z-test).")
+  String getPreviousAsOf();
+
+  void setPreviousAsOf(String value);
+
+  @Description("Segments smaller than this are flagged as not substantial, unless the segment "
+      + "file gives a min_size.")
+  @Default.Long(100)
+  long getMinSegmentSize();
+
+  void setMinSegmentSize(long value);
 
   @Description("Input lines longer than this many bytes are rejected to dead-letter/.")
   @Default.Integer(1 << 20)

@@ -31,6 +31,7 @@ class SegmentationPipelineEndToEndTest {
   @TempDir static Path work;
   static Path direct;
   static Path flink;
+  static Path rerun;
 
   @BeforeAll
   static void runOnBothRunners() {
@@ -42,6 +43,54 @@ class SegmentationPipelineEndToEndTest {
     List<String> flinkArgs = PipelineRuns.sampleArgs(flink);
     flinkArgs.add("@../runner-configs/flink-local.args");
     PipelineRuns.runToCompletion(flinkArgs);
+    // A later run against the first one's segments: movement and response (on Flink: fast).
+    rerun = work.resolve("rerun");
+    List<String> rerunArgs = PipelineRuns.sampleArgs(rerun);
+    rerunArgs.add("--previousSegments=" + direct.resolve("segments") + "/");
+    rerunArgs.add("--previousAsOf=2024-05-31");
+    rerunArgs.add("@../runner-configs/flink-local.args");
+    PipelineRuns.runToCompletion(rerunArgs);
+  }
+
+  @Test
+  void writesTheSameReportOnBothRunnersWithoutNetworkReferences() throws IOException {
+    for (String file : List.of("index.html", "summary.md")) {
+      String a = Files.readString(direct.resolve("report").resolve(file));
+      String b = Files.readString(flink.resolve("report").resolve(file));
+      assertEquals(a, b, file + " differs between the Direct and the Flink runner");
+    }
+    String html = Files.readString(direct.resolve("report/index.html"));
+    assertFalse(html.contains("http://") || html.contains("https://"), "network reference");
+    assertTrue(html.contains("<svg "), "charts");
+    for (JsonNode row : OutputFiles.rows(direct.resolve("summary"))) {
+      String segment = row.get("segment").asText();
+      assertTrue(html.contains("<h3>" + segment + " ("), "persona card of " + segment);
+      assertTrue(row.has("priority_tier") && row.has("top_traits") && row.has("median_clv"),
+          "summary row of " + segment + ": " + row);
+    }
+  }
+
+  @Test
+  void aRunAgainstThePreviousSegmentsWritesStabilityAndResponse() throws IOException {
+    List<JsonNode> cells = OutputFiles.rows(rerun.resolve("stability"));
+    assertFalse(cells.isEmpty(), "transition matrix");
+    // Same data, same asOf: every customer stays where they were.
+    for (JsonNode cell : cells) {
+      assertEquals(cell.get("from_segment").asText(), cell.get("to_segment").asText(),
+          cell.toString());
+    }
+    long members = OutputFiles.rows(direct.resolve("segments")).size();
+    long responded = 0;
+    for (JsonNode row : OutputFiles.rows(rerun.resolve("response"))) {
+      responded += row.get("treatment_size").asLong() + row.get("holdout_size").asLong();
+    }
+    assertEquals(members, responded, "every previous membership is treatment or holdout");
+    for (JsonNode row : OutputFiles.rows(rerun.resolve("summary"))) {
+      assertEquals(0.0, row.get("membership_churn").asDouble(), row.toString());
+      assertTrue(row.get("stable").asBoolean());
+    }
+    assertTrue(Files.readString(rerun.resolve("report/index.html"))
+        .contains("Response: treatment against holdout"));
   }
 
   @Test

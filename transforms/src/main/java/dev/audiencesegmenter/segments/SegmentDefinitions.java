@@ -44,6 +44,16 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *         description: Three or more purchases in six months
  *         when: purchases_180d >= 3      # Google CEL over the feature columns
  *         holdout_percent: 10            # optional, 0 to 100, default 0
+ *         min_size: 500                  # optional: smaller is flagged as not substantial
+ *         min_revenue: 10000             # optional: less revenue is flagged likewise
+ *         fit: 7                         # optional prioritization inputs, 1 to 10
+ *         strategic_value: 8
+ *         activation:                    # optional: the plan (see SegmentPlan)
+ *           channels: [email, sms]
+ *           message_theme: Thank you, early access
+ *           offer: Free shipping
+ *           kpi: Repeat purchase rate
+ *           owner: CRM team
  * </pre>
  *
  * <p>Every {@code when} is parsed and type-checked against the feature columns; an unknown key,
@@ -54,9 +64,19 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class SegmentDefinitions implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** One segment: a named condition within a group. */
+  /** One segment: a named condition within a group, and what the file says about acting on it. */
   public record Segment(String name, String group, String description, String when,
-      double holdoutPercent) implements Serializable {}
+      double holdoutPercent, SegmentPlan plan) implements Serializable {
+    public Segment {
+      plan = plan == null ? SegmentPlan.NONE : plan;
+    }
+
+    /** A segment without thresholds, activation plan or prioritization inputs. */
+    public Segment(String name, String group, String description, String when,
+        double holdoutPercent) {
+      this(name, group, description, when, holdoutPercent, SegmentPlan.NONE);
+    }
+  }
 
   /** A group of segments, exclusive (first match wins) or overlapping. */
   public record Group(String name, boolean exclusive, List<Segment> segments)
@@ -476,8 +496,9 @@ public final class SegmentDefinitions implements Serializable {
     }
 
     private Segment segment(Node node, String group, Set<String> names) {
-      Map<String, Node> s = mapping(node, "a segment",
-          Set.of("name", "description", "when", "holdout_percent"));
+      Map<String, Node> s = mapping(node, "a segment", Set.of("name", "description", "when",
+          "holdout_percent", "min_size", "min_revenue", "activation", "fit", "strategic_value",
+          "accessibility"));
       Node nameNode = require(s, "name", node, "a segment of group '" + group + "'");
       String name = scalar(nameNode, "name");
       if (!names.add(name)) {
@@ -490,7 +511,83 @@ public final class SegmentDefinitions implements Serializable {
           ? holdoutPercent(s.get("holdout_percent"), "segment '" + name + "'") : 0;
       String description = s.containsKey("description")
           ? scalar(s.get("description"), "description") : "";
-      return new Segment(name, group, description, when, holdout);
+      return new Segment(name, group, description, when, holdout, plan(s, name));
+    }
+
+    /** The optional thresholds, activation plan and prioritization inputs of a segment. */
+    private SegmentPlan plan(Map<String, Node> s, String segment) {
+      long minSize = 0;
+      if (s.containsKey("min_size")) {
+        String text = scalar(s.get("min_size"), "min_size");
+        try {
+          minSize = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+          minSize = -1;
+        }
+        if (minSize < 0) {
+          throw error(s.get("min_size"), "segment '" + segment
+              + "': min_size must be a whole number of customers, 0 or more, got '" + text + "'");
+        }
+      }
+      java.math.BigDecimal minRevenue = null;
+      if (s.containsKey("min_revenue")) {
+        String text = scalar(s.get("min_revenue"), "min_revenue");
+        try {
+          minRevenue = new java.math.BigDecimal(text);
+        } catch (NumberFormatException e) {
+          throw error(s.get("min_revenue"), "segment '" + segment
+              + "': min_revenue must be a number, got '" + text + "'");
+        }
+      }
+      SegmentPlan.Activation activation = null;
+      if (s.containsKey("activation")) {
+        Node planNode = s.get("activation");
+        Map<String, Node> a = mapping(planNode, "the activation plan of segment '" + segment
+            + "'", Set.of("channels", "message_theme", "offer", "kpi", "owner"));
+        List<String> channels = new ArrayList<>();
+        if (a.containsKey("channels")) {
+          Node channelsNode = a.get("channels");
+          if (!(channelsNode instanceof SequenceNode list) || list.getValue().isEmpty()) {
+            throw error(channelsNode, "segment '" + segment
+                + "': activation channels must be a non-empty list, e.g. [email, sms]");
+          }
+          for (Node channel : list.getValue()) {
+            String name = scalar(channel, "channels");
+            if (!name.matches("[a-z][a-z0-9_]*")) {
+              throw error(channel, "segment '" + segment + "': channel '" + name
+                  + "' must be a lower-case name such as email, sms, push or paid_social");
+            }
+            channels.add(name);
+          }
+        }
+        activation = new SegmentPlan.Activation(channels, text(a, "message_theme"),
+            text(a, "offer"), text(a, "kpi"), text(a, "owner"));
+      }
+      return new SegmentPlan(minSize, minRevenue, activation, score(s, "fit", segment),
+          score(s, "strategic_value", segment), score(s, "accessibility", segment));
+    }
+
+    private String text(Map<String, Node> map, String key) {
+      return map.containsKey(key) ? scalar(map.get(key), key) : "";
+    }
+
+    /** A prioritization input: a whole number from 1 to 10, or null when not given. */
+    private Integer score(Map<String, Node> s, String key, String segment) {
+      if (!s.containsKey(key)) {
+        return null;
+      }
+      String text = scalar(s.get(key), key);
+      int value;
+      try {
+        value = Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        value = 0;
+      }
+      if (value < 1 || value > 10) {
+        throw error(s.get(key), "segment '" + segment + "': " + key
+            + " must be a whole number from 1 to 10, got '" + text + "'");
+      }
+      return value;
     }
 
     /** Type-checks a condition; issues are placed at the YAML position of the expression. */

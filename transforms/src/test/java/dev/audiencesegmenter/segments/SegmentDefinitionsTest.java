@@ -79,11 +79,47 @@ class SegmentDefinitionsTest {
 
   @Test
   void unknownKeysAndBadHoldoutsAreRejected() {
-    assertEquals("segments.yaml:9:9: unknown key 'holdout' in a segment (known: description, "
-            + "holdout_percent, name, when)",
+    assertEquals("segments.yaml:9:9: unknown key 'holdout' in a segment (known: accessibility, "
+            + "activation, description, fit, holdout_percent, min_revenue, min_size, name, "
+            + "strategic_value, when)",
         error(file("true", "        holdout: 10\n")));
     assertEquals("segments.yaml:9:26: segment 'other': holdout_percent must be a number from "
         + "0 to 100, got '150'", error(file("true", "        holdout_percent: 150\n")));
     assertEquals("segments.yaml:1:1: the top level needs 'groups'", error("salt: x\n"));
+  }
+
+  @Test
+  void readsThresholdsActivationPlanAndPrioritizationInputs() {
+    SegmentDefinitions d = SegmentDefinitions.parse(file("true", ""
+        + "        min_size: 500\n"
+        + "        min_revenue: 1000.50\n"
+        + "        fit: 7\n"
+        + "        strategic_value: 9\n"
+        + "        activation:\n"
+        + "          channels: [email, sms]\n"
+        + "          message_theme: Thank you\n"
+        + "          offer: Free shipping\n"
+        + "          kpi: Repeat purchase rate\n"
+        + "          owner: CRM team\n"), "x.yaml");
+    SegmentPlan plan = d.getSegments().get(1).plan();
+    assertEquals(new SegmentPlan(500, new java.math.BigDecimal("1000.50"),
+        new SegmentPlan.Activation(List.of("email", "sms"), "Thank you", "Free shipping",
+            "Repeat purchase rate", "CRM team"), 7, 9, null), plan);
+    assertEquals(List.of(), plan.activation().missing());
+    assertEquals(SegmentPlan.NONE, d.getSegments().get(0).plan());
+  }
+
+  @Test
+  void badPlanValuesNameFileLineAndColumn() {
+    assertEquals("segments.yaml:9:19: segment 'other': min_size must be a whole number of "
+        + "customers, 0 or more, got '-3'", error(file("true", "        min_size: -3\n")));
+    assertEquals("segments.yaml:9:14: segment 'other': fit must be a whole number from 1 to 10, "
+        + "got '11'", error(file("true", "        fit: 11\n")));
+    assertEquals("segments.yaml:10:11: unknown key 'chanels' in the activation plan of segment "
+        + "'other' (known: channels, kpi, message_theme, offer, owner) (did you mean "
+        + "'channels'?)", error(file("true", "        activation:\n          chanels: [x]\n")));
+    assertEquals("segments.yaml:10:21: segment 'other': activation channels must be a non-empty "
+        + "list, e.g. [email, sms]", error(file("true",
+            "        activation:\n          channels: email\n")));
   }
 }

@@ -1,0 +1,628 @@
+package dev.audiencesegmenter.report;
+
+import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.segments.SegmentDefinitions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Summarizes every segment of a {@link SegmentDefinitions} file for {@code summary/} and the
+ * report: size, share, revenue, CLV, churn risk, top traits, validation flags and
+ * prioritization score ({@link SegmentProfiles}); with the previous run's memberships, the
+ * transition matrix and membership churn; with conversions in the outcome window as well,
+ * treatment against holdout response per segment.
+ *
+ * <p>Input: the customers' features (any schema'd type; columns are found by name, see
+ * {@link TraitColumns}). Members are joined to their features by customer id with a
+ * CoGroupByKey and summed per segment with {@code Combine.perKey} over exact, mergeable
+ * statistics ({@link SegmentStatistics}); only the per-segment statistics, a few kilobytes per
+ * segment, are then gathered to one worker to score segments against each other.
+ */
+@AutoValue
+public abstract class SummarizeSegments<T>
+    extends PTransform<PCollection<T>, SummarizeSegments.Result> {
+
+  // One set of tags per join: reusing tag instances across two CoGroupByKeys hung the Direct
+  // runner.
+  private static final TupleTag<Row> FEATURES = new TupleTag<>("features");
+  private static final TupleTag<SegmentMembership> MEMBERS = new TupleTag<>("members");
+  private static final TupleTag<SegmentMembership> NOW = new TupleTag<>("now");
+  private static final TupleTag<SegmentMembership> BEFORE = new TupleTag<>("before");
+  private static final TupleTag<SegmentMembership> TREATED = new TupleTag<>("treated");
+  private static final TupleTag<Integer> CONVERTED = new TupleTag<>("converted");
+  private static final TupleTag<KV<String, SegmentStatistics>> STATISTICS =
+      new TupleTag<>("statistics");
+  private static final TupleTag<KV<String, SegmentChurn>> CHURN = new TupleTag<>("churn");
+  private static final TupleTag<SegmentTransition> TRANSITIONS = new TupleTag<>("transitions");
+  private static final TupleTag<SegmentResponse> RESPONSES = new TupleTag<>("responses");
+  private static final TupleTag<Integer> SEED = new TupleTag<>("seed");
+
+  /** The key of the statistics of all customers; no segment name is empty. */
+  static final String EVERYONE = "";
+  private static final String REPORT = "report";
+
+  public abstract SegmentDefinitions getDefinitions();
+
+  public abstract PCollection<SegmentMembership> getMemberships();
+
+  public abstract @Nullable PCollection<SegmentMembership> getPreviousMemberships();
+
+  public abstract @Nullable PCollection<String> getConvertedCustomers();
+
+  public abstract SegmentValidation getValidation();
+
+  abstract Builder<T> toBuilder();
+
+  /** Summarizes the segments of {@code definitions} given this run's memberships. */
+  public static <T> SummarizeSegments<T> of(SegmentDefinitions definitions,
+      PCollection<SegmentMembership> memberships) {
+    if (definitions == null || memberships == null) {
+      throw new IllegalArgumentException("definitions and memberships must not be null");
+    }
+    return new AutoValue_SummarizeSegments.Builder<T>().setDefinitions(definitions)
+        .setMemberships(memberships).setValidation(SegmentValidation.DEFAULTS).build();
+  }
+
+  /** Adds stability: the previous run's {@code segments/} rows. */
+  public SummarizeSegments<T> withPreviousMemberships(
+      PCollection<SegmentMembership> previous) {
+    if (previous == null) {
+      throw new IllegalArgumentException("previous memberships must not be null");
+    }
+    return toBuilder().setPreviousMemberships(previous).build();
+  }
+
+  /**
+   * Adds response measurement: ids of the customers who converted in the outcome window after
+   * the previous run (see {@link ConvertedCustomers}); needs previous memberships.
+   */
+  public SummarizeSegments<T> withConvertedCustomers(PCollection<String> converted) {
+    if (converted == null) {
+      throw new IllegalArgumentException("converted customers must not be null");
+    }
+    return toBuilder().setConvertedCustomers(converted).build();
+  }
+
+  public SummarizeSegments<T> withValidation(SegmentValidation validation) {
+    if (validation == null) {
+      throw new IllegalArgumentException("validation thresholds must not be null");
+    }
+    return toBuilder().setValidation(validation).build();
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder<T> {
+    abstract Builder<T> setDefinitions(SegmentDefinitions value);
+
+    abstract Builder<T> setMemberships(PCollection<SegmentMembership> value);
+
+    abstract Builder<T> setPreviousMemberships(PCollection<SegmentMembership> value);
+
+    abstract Builder<T> setConvertedCustomers(PCollection<String> value);
+
+    abstract Builder<T> setValidation(SegmentValidation value);
+
+    abstract SummarizeSegments<T> build();
+  }
+
+  @Override
+  public Result expand(PCollection<T> features) {
+    if (getConvertedCustomers() != null && getPreviousMemberships() == null) {
+      throw new IllegalArgumentException("converted customers need the previous memberships: "
+          + "response is measured on the previous run's treatment and holdout");
+    }
+    Pipeline pipeline = features.getPipeline();
+    SegmentDefinitions definitions = getDefinitions();
+    Schema schema = features.getSchema();
+    TraitColumns columns = new TraitColumns(schema);
+    Coder<SegmentMembership> membershipCoder = schemaCoder(pipeline, SegmentMembership.class);
+
+    PCollection<KV<String, Row>> rows = features
+        .apply("ToRows", MapElements.via(new ToKeyedRow<>(features.getToRowFunction(), schema)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(),
+            org.apache.beam.sdk.coders.RowCoder.of(schema)));
+    PCollection<KV<String, SegmentMembership>> members = byCustomer(
+        "KeyMembers", getMemberships(), membershipCoder);
+    KvCoder<String, SegmentStatistics> statisticsCoder =
+        KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SegmentStatistics.class));
+    PCollection<KV<String, SegmentStatistics>> statistics = KeyedPCollectionTuple
+        .of(FEATURES, rows).and(MEMBERS, members)
+        .apply("JoinMembersToFeatures", CoGroupByKey.create())
+        .apply("MemberValues", ParDo.of(new MemberValuesFn(definitions, columns)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(MemberValues.class)))
+        .apply("SumPerSegment", Combine.perKey(new StatisticsFn(columns)))
+        .setCoder(statisticsCoder);
+
+    Coder<SegmentTransition> transitionCoder = schemaCoder(pipeline, SegmentTransition.class);
+    Coder<SegmentResponse> responseCoder = schemaCoder(pipeline, SegmentResponse.class);
+    KvCoder<String, SegmentChurn> churnCoder =
+        KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SegmentChurn.class));
+    PCollection<SegmentTransition> transitions = null;
+    PCollection<KV<String, SegmentChurn>> churn = null;
+    PCollection<SegmentResponse> responses = null;
+    if (getPreviousMemberships() != null) {
+      PCollection<KV<String, SegmentMembership>> before = byCustomer("KeyPreviousMembers",
+          getPreviousMemberships(), membershipCoder);
+      PCollection<KV<String, CoGbkResult>> moves = KeyedPCollectionTuple
+          .of(NOW, members).and(BEFORE, before)
+          .apply("JoinWithPreviousRun", CoGroupByKey.create());
+      transitions = moves
+          .apply("TransitionPerCustomer", ParDo.of(new TransitionFn(definitions)))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+          .apply("CountTransitions", Sum.longsPerKey())
+          .apply("TransitionRows", MapElements.into(org.apache.beam.sdk.values.TypeDescriptor.of(SegmentTransition.class))
+              .via(SummarizeSegments::transition))
+          .setCoder(transitionCoder);
+      churn = moves
+          .apply("ChurnPerCustomer", ParDo.of(new ChurnFn()))
+          .setCoder(churnCoder)
+          .apply("ChurnPerSegment", Combine.perKey(new SumChurn()))
+          .setCoder(churnCoder);
+      if (getConvertedCustomers() != null) {
+        PCollection<KV<String, Integer>> converted = getConvertedCustomers()
+            .apply("KeyConverted", MapElements
+                .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.integers()))
+                .via(id -> KV.of(id, 1)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of()));
+        responses = KeyedPCollectionTuple.of(TREATED, before).and(CONVERTED, converted)
+            .apply("JoinConversions", CoGroupByKey.create())
+            .apply("ConversionPerMember", ParDo.of(new ConversionFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(long[].class)))
+            .apply("ConversionsPerSegment", Combine.perKey(new SumCounts()))
+            .apply("ResponseRows", ParDo.of(new ResponseFn(definitions)))
+            .setCoder(responseCoder);
+      }
+    }
+
+    // Gather the small per-segment results on one key to score segments against each other.
+    KeyedPCollectionTuple<String> gathered = KeyedPCollectionTuple
+        .of(SEED, pipeline.apply("Seed", Create.of(KV.of(REPORT, 0))
+            .withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of()))))
+        .and(STATISTICS, toReport("StatisticsToReport", statistics, statisticsCoder));
+    if (churn != null) {
+      gathered = gathered.and(CHURN, toReport("ChurnToReport", churn, churnCoder))
+          .and(TRANSITIONS, toReport("TransitionsToReport", transitions, transitionCoder));
+    }
+    if (responses != null) {
+      gathered = gathered.and(RESPONSES, toReport("ResponsesToReport", responses,
+          responseCoder));
+    }
+    PCollection<ReportContent> report = gathered
+        .apply("Gather", CoGroupByKey.create())
+        .apply("ScoreSegments", ParDo.of(new ScoreFn(definitions, columns, getValidation(),
+            churn != null, responses != null)))
+        .setCoder(SerializableCoder.of(ReportContent.class));
+    PCollection<SegmentProfile> summaries = report
+        .apply("SummaryRows", ParDo.of(new SummaryRowsFn()))
+        .setCoder(schemaCoder(pipeline, SegmentProfile.class));
+    return new Result(pipeline, summaries, report, transitions, responses);
+  }
+
+  private static final class SummaryRowsFn extends DoFn<ReportContent, SegmentProfile> {
+    @ProcessElement
+    public void process(@Element ReportContent content, OutputReceiver<SegmentProfile> out) {
+      content.profiles().forEach(out::output);
+    }
+  }
+
+  private static <V> PCollection<KV<String, V>> toReport(String step, PCollection<V> values,
+      Coder<V> coder) {
+    return values.apply(step, MapElements.via(new KeyAsReport<V>()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
+  }
+
+  private static final class KeyAsReport<V>
+      extends org.apache.beam.sdk.transforms.SimpleFunction<V, KV<String, V>> {
+    @Override
+    public KV<String, V> apply(V value) {
+      return KV.of(REPORT, value);
+    }
+  }
+
+  private static PCollection<KV<String, SegmentMembership>> byCustomer(String step,
+      PCollection<SegmentMembership> memberships, Coder<SegmentMembership> coder) {
+    return memberships
+        .apply(step, MapElements.via(
+            new org.apache.beam.sdk.transforms.SimpleFunction<SegmentMembership,
+                KV<String, SegmentMembership>>() {
+              @Override
+              public KV<String, SegmentMembership> apply(SegmentMembership m) {
+                return KV.of(m.getCustomerId(), m);
+              }
+            }))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
+  }
+
+  private static SegmentTransition transition(KV<String, Long> cell) {
+    String[] parts = cell.getKey().split("\t", 3);
+    return SegmentTransition.create(parts[0], parts[1], parts[2], cell.getValue());
+  }
+
+  static <C> Coder<C> schemaCoder(Pipeline pipeline, Class<C> type) {
+    try {
+      return pipeline.getSchemaRegistry().getSchemaCoder(type);
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException("No schema for " + type.getName(), e);
+    }
+  }
+
+  private static final class ToKeyedRow<T>
+      extends org.apache.beam.sdk.transforms.SimpleFunction<T, KV<String, Row>> {
+    private final SerializableFunction<T, Row> toRow;
+    private final String idColumn;
+
+    ToKeyedRow(SerializableFunction<T, Row> toRow, Schema schema) {
+      this.toRow = toRow;
+      if (!schema.hasField("customer_id")) {
+        throw new IllegalArgumentException("features need a customer_id column; columns: "
+            + schema.getFieldNames());
+      }
+      this.idColumn = "customer_id";
+    }
+
+    @Override
+    public KV<String, Row> apply(T customer) {
+      Row row = toRow.apply(customer);
+      return KV.of(row.getString(idColumn), row);
+    }
+  }
+
+  /** Per customer: its values once for everyone, and once per segment it is in. */
+  private static final class MemberValuesFn
+      extends DoFn<KV<String, CoGbkResult>, KV<String, MemberValues>> {
+    private final Map<String, List<String>> channels = new HashMap<>();
+    private final TraitColumns columns;
+    private final Counter withoutFeatures =
+        Metrics.counter(SummarizeSegments.class, "memberships_without_features");
+
+    MemberValuesFn(SegmentDefinitions definitions, TraitColumns columns) {
+      for (SegmentDefinitions.Segment s : definitions.getSegments()) {
+        channels.put(s.name(), s.plan().activation() == null ? List.of()
+            : s.plan().activation().channels());
+      }
+      this.columns = columns;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> customer,
+        OutputReceiver<KV<String, MemberValues>> out) {
+      Row row = null;
+      for (Row r : customer.getValue().getAll(FEATURES)) {
+        row = r;
+      }
+      Iterable<SegmentMembership> memberships = customer.getValue().getAll(MEMBERS);
+      if (row == null) {
+        for (SegmentMembership ignored : memberships) {
+          withoutFeatures.inc();
+        }
+        return;
+      }
+      MemberValues values = columns.extract(row);
+      out.output(KV.of(EVERYONE, values));
+      for (SegmentMembership m : memberships) {
+        List<String> planned = channels.getOrDefault(m.getSegment(), List.of());
+        out.output(KV.of(m.getSegment(),
+            values.withMembership(m.getHoldout(), columns.reachable(row, planned))));
+      }
+    }
+  }
+
+  private static final class StatisticsFn
+      extends Combine.CombineFn<MemberValues, SegmentStatistics, SegmentStatistics> {
+    private final TraitColumns columns;
+
+    StatisticsFn(TraitColumns columns) {
+      this.columns = columns;
+    }
+
+    @Override
+    public SegmentStatistics createAccumulator() {
+      return new SegmentStatistics(columns.numbers().size(), columns.categories().size());
+    }
+
+    @Override
+    public SegmentStatistics addInput(SegmentStatistics accumulator, MemberValues input) {
+      accumulator.add(input, columns.numberIndex(TraitColumns.CLV));
+      return accumulator;
+    }
+
+    @Override
+    public SegmentStatistics mergeAccumulators(Iterable<SegmentStatistics> accumulators) {
+      SegmentStatistics merged = createAccumulator();
+      for (SegmentStatistics a : accumulators) {
+        merged.merge(a);
+      }
+      return merged;
+    }
+
+    @Override
+    public SegmentStatistics extractOutput(SegmentStatistics accumulator) {
+      return accumulator;
+    }
+
+    @Override
+    public Coder<SegmentStatistics> getAccumulatorCoder(
+        org.apache.beam.sdk.coders.CoderRegistry registry, Coder<MemberValues> input) {
+      return SerializableCoder.of(SegmentStatistics.class);
+    }
+  }
+
+  /** Per customer and group: "group \t from \t to", once. */
+  private static final class TransitionFn extends DoFn<KV<String, CoGbkResult>, KV<String, Long>> {
+    private final List<String> groups = new ArrayList<>();
+
+    TransitionFn(SegmentDefinitions definitions) {
+      definitions.getGroups().forEach(g -> groups.add(g.name()));
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> customer,
+        OutputReceiver<KV<String, Long>> out) {
+      Map<String, TreeSet<String>> now = bySegmentGroup(customer.getValue().getAll(NOW));
+      Map<String, TreeSet<String>> before = bySegmentGroup(customer.getValue().getAll(BEFORE));
+      for (String group : groups) {
+        TreeSet<String> from = before.get(group);
+        TreeSet<String> to = now.get(group);
+        if (from == null && to == null) {
+          continue;
+        }
+        out.output(KV.of(group + "\t" + name(from) + "\t" + name(to), 1L));
+      }
+    }
+
+    private static String name(@Nullable TreeSet<String> segments) {
+      return segments == null ? SegmentTransition.NONE : String.join("+", segments);
+    }
+
+    private static Map<String, TreeSet<String>> bySegmentGroup(
+        Iterable<SegmentMembership> memberships) {
+      Map<String, TreeSet<String>> out = new HashMap<>();
+      for (SegmentMembership m : memberships) {
+        out.computeIfAbsent(m.getGroup(), g -> new TreeSet<>()).add(m.getSegment());
+      }
+      return out;
+    }
+  }
+
+  private static final class ChurnFn
+      extends DoFn<KV<String, CoGbkResult>, KV<String, SegmentChurn>> {
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> customer,
+        OutputReceiver<KV<String, SegmentChurn>> out) {
+      TreeSet<String> now = new TreeSet<>();
+      customer.getValue().getAll(NOW).forEach(m -> now.add(m.getSegment()));
+      TreeSet<String> before = new TreeSet<>();
+      customer.getValue().getAll(BEFORE).forEach(m -> before.add(m.getSegment()));
+      for (String segment : now) {
+        out.output(KV.of(segment, before.contains(segment)
+            ? new SegmentChurn(0, 0, 1) : new SegmentChurn(1, 0, 0)));
+      }
+      for (String segment : before) {
+        if (!now.contains(segment)) {
+          out.output(KV.of(segment, new SegmentChurn(0, 1, 0)));
+        }
+      }
+    }
+  }
+
+  private static final class SumChurn extends Combine.BinaryCombineFn<SegmentChurn> {
+    @Override
+    public SegmentChurn apply(SegmentChurn a, SegmentChurn b) {
+      return a.plus(b);
+    }
+
+    @Override
+    public SegmentChurn identity() {
+      return new SegmentChurn(0, 0, 0);
+    }
+  }
+
+  /** Per previous membership: [treated, treated converted, holdout, holdout converted]. */
+  private static final class ConversionFn
+      extends DoFn<KV<String, CoGbkResult>, KV<String, long[]>> {
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> customer,
+        OutputReceiver<KV<String, long[]>> out) {
+      boolean converted = customer.getValue().getAll(CONVERTED).iterator().hasNext();
+      for (SegmentMembership m : customer.getValue().getAll(TREATED)) {
+        long c = converted ? 1 : 0;
+        out.output(KV.of(m.getSegment(),
+            m.getHoldout() ? new long[] {0, 0, 1, c} : new long[] {1, c, 0, 0}));
+      }
+    }
+  }
+
+  private static final class SumCounts extends Combine.BinaryCombineFn<long[]> {
+    @Override
+    public long[] apply(long[] a, long[] b) {
+      long[] out = new long[a.length];
+      for (int i = 0; i < a.length; i++) {
+        out[i] = a[i] + b[i];
+      }
+      return out;
+    }
+
+    @Override
+    public long[] identity() {
+      return new long[4];
+    }
+  }
+
+  private static final class ResponseFn extends DoFn<KV<String, long[]>, SegmentResponse> {
+    private final Map<String, String> groupOf = new HashMap<>();
+
+    ResponseFn(SegmentDefinitions definitions) {
+      definitions.getSegments().forEach(s -> groupOf.put(s.name(), s.group()));
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, long[]> segment, OutputReceiver<SegmentResponse> out) {
+      long[] c = segment.getValue();
+      // A segment of the previous run that this file no longer defines keeps its name.
+      out.output(SegmentResponse.of(segment.getKey(),
+          groupOf.getOrDefault(segment.getKey(), ""), c[0], c[1], c[2], c[3]));
+    }
+  }
+
+  private static final class ScoreFn extends DoFn<KV<String, CoGbkResult>, ReportContent> {
+    private final SegmentDefinitions definitions;
+    private final TraitColumns columns;
+    private final SegmentValidation validation;
+    private final boolean withChurn;
+    private final boolean withResponse;
+    private final Counter summarized = Metrics.counter(SummarizeSegments.class,
+        "segments_summarized");
+
+    ScoreFn(SegmentDefinitions definitions, TraitColumns columns, SegmentValidation validation,
+        boolean withChurn, boolean withResponse) {
+      this.definitions = definitions;
+      this.columns = columns;
+      this.validation = validation;
+      this.withChurn = withChurn;
+      this.withResponse = withResponse;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> gathered,
+        OutputReceiver<ReportContent> out) {
+      Map<String, SegmentStatistics> statistics = new HashMap<>();
+      for (KV<String, SegmentStatistics> s : gathered.getValue().getAll(STATISTICS)) {
+        statistics.put(s.getKey(), s.getValue());
+      }
+      SegmentStatistics everyone = statistics.containsKey(EVERYONE)
+          ? statistics.remove(EVERYONE) : SegmentProfiles.empty(columns);
+      Map<String, SegmentChurn> churn = null;
+      List<SegmentTransition> transitions = new ArrayList<>();
+      if (withChurn) {
+        churn = new HashMap<>();
+        for (KV<String, SegmentChurn> c : gathered.getValue().getAll(CHURN)) {
+          churn.put(c.getKey(), c.getValue());
+        }
+        gathered.getValue().getAll(TRANSITIONS).forEach(transitions::add);
+        transitions.sort(Comparator.comparing(SegmentTransition::getGroup)
+            .thenComparing(SegmentTransition::getFromSegment)
+            .thenComparing(SegmentTransition::getToSegment));
+      }
+      List<SegmentResponse> responses = new ArrayList<>();
+      if (withResponse) {
+        gathered.getValue().getAll(RESPONSES).forEach(responses::add);
+        responses.sort(Comparator.comparing(SegmentResponse::getGroup)
+            .thenComparing(SegmentResponse::getSegment));
+      }
+      List<SegmentProfile> profiles = SegmentProfiles.profiles(definitions, columns, statistics,
+          everyone, churn, validation);
+      summarized.inc(profiles.size());
+      int lifecycle = columns.categoryIndex("lifecycle_stage");
+      int rfm = columns.categoryIndex(TraitColumns.RFM_CELL);
+      Map<String, ReportContent.Detail> details = new TreeMap<>();
+      for (SegmentDefinitions.Segment segment : definitions.getSegments()) {
+        SegmentStatistics s = statistics.getOrDefault(segment.name(),
+            SegmentProfiles.empty(columns));
+        details.put(segment.name(), SegmentProfiles.detail(columns, s, everyone.minus(s)));
+      }
+      out.output(new ReportContent(definitions, profiles, everyone.members,
+          lifecycle < 0 ? Map.of() : new TreeMap<>(everyone.categories.get(lifecycle)),
+          rfm < 0 ? Map.of() : new TreeMap<>(everyone.categories.get(rfm)),
+          transitions, responses, details));
+    }
+  }
+
+  /** Summary rows, the report's content, and (with a previous run) stability and response. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<SegmentProfile> summaries;
+    private final PCollection<ReportContent> report;
+    private final @Nullable PCollection<SegmentTransition> transitions;
+    private final @Nullable PCollection<SegmentResponse> responses;
+
+    Result(Pipeline pipeline, PCollection<SegmentProfile> summaries,
+        PCollection<ReportContent> report, @Nullable PCollection<SegmentTransition> transitions,
+        @Nullable PCollection<SegmentResponse> responses) {
+      this.pipeline = pipeline;
+      this.summaries = summaries;
+      this.report = report;
+      this.transitions = transitions;
+      this.responses = responses;
+    }
+
+    /** One row per defined segment, in file order on a single worker. */
+    public PCollection<SegmentProfile> getSummaries() {
+      return summaries;
+    }
+
+    /** A single element: what {@link WriteSegmentReport} renders. */
+    public PCollection<ReportContent> getReport() {
+      return report;
+    }
+
+    /** Transition matrix cells; null without previous memberships. */
+    public @Nullable PCollection<SegmentTransition> getTransitions() {
+      return transitions;
+    }
+
+    /** Response per segment; null without converted customers. */
+    public @Nullable PCollection<SegmentResponse> getResponses() {
+      return responses;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      Map<TupleTag<?>, PValue> out = new HashMap<>();
+      out.put(new TupleTag<SegmentProfile>("summaries"), summaries);
+      out.put(new TupleTag<ReportContent>("report"), report);
+      if (transitions != null) {
+        out.put(new TupleTag<SegmentTransition>("transitions"), transitions);
+      }
+      if (responses != null) {
+        out.put(new TupleTag<SegmentResponse>("responses"), responses);
+      }
+      return out;
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+}

@@ -1,0 +1,72 @@
+package dev.audiencesegmenter.report;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Writes the segment report, {@code index.html} and {@code summary.md}, into a folder through
+ * Beam's {@link FileSystems} (so gs:// and s3:// folders work). The input is the single
+ * {@link ReportContent} of {@link SummarizeSegments}; the output, the paths written. Rewriting
+ * on a retry writes the same bytes.
+ */
+public final class WriteSegmentReport
+    extends PTransform<PCollection<ReportContent>, PCollection<String>> {
+  public static final String HTML = "index.html";
+  public static final String MARKDOWN = "summary.md";
+
+  private final String folder;
+
+  private WriteSegmentReport(String folder) {
+    this.folder = folder;
+  }
+
+  /** Writes into {@code folder} (created when missing), e.g. {@code out/report/}. */
+  public static WriteSegmentReport to(String folder) {
+    if (folder == null || folder.isBlank()) {
+      throw new IllegalArgumentException("report folder must not be blank");
+    }
+    return new WriteSegmentReport(folder.endsWith("/") ? folder : folder + "/");
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<ReportContent> report) {
+    return report.apply("WriteFiles", ParDo.of(new WriteFn(folder)))
+        .setCoder(StringUtf8Coder.of());
+  }
+
+  private static final class WriteFn extends DoFn<ReportContent, String> {
+    private final String folder;
+    private final Counter written = Metrics.counter(WriteSegmentReport.class, "report_files");
+
+    WriteFn(String folder) {
+      this.folder = folder;
+    }
+
+    @ProcessElement
+    public void process(@Element ReportContent content, OutputReceiver<String> out)
+        throws IOException {
+      out.output(write(HTML, ReportDocument.html(content), "text/html"));
+      out.output(write(MARKDOWN, ReportDocument.markdown(content), "text/markdown"));
+    }
+
+    private String write(String name, String text, String mimeType) throws IOException {
+      ResourceId file = FileSystems.matchNewResource(folder + name, false);
+      try (OutputStream stream = Channels.newOutputStream(FileSystems.create(file, mimeType))) {
+        stream.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+      written.inc();
+      return file.toString();
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package dev.audiencesegmenter.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.segments.SegmentDefinitions;
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The report written from a small run with every optional column (RFM scores, lifecycle stage,
+ * channel, consent) and a previous run: self-contained, the Markdown has the HTML's sections,
+ * and headless Chromium renders it to a screenshot that is not blank
+ * ({@code transforms/target/report-screenshot/index.png}). Without Chromium the screenshot check
+ * is skipped, saying how to install it.
+ */
+@ExtendWith(TestPipelineExtension.class)
+@Timeout(300)
+class SegmentReportTest {
+  static final Schema SCHEMA = Schema.builder()
+      .addStringField("customer_id")
+      .addDecimalField("monetary_total")
+      .addInt64Field("frequency")
+      .addNullableField("predicted_clv_365d", Schema.FieldType.DOUBLE)
+      .addNullableField("churn_risk", Schema.FieldType.DOUBLE)
+      .addBooleanField("consent_email")
+      .addNullableField("preferred_channel", Schema.FieldType.STRING)
+      .addNullableField("lifecycle_stage", Schema.FieldType.STRING)
+      .addInt32Field("r_score")
+      .addInt32Field("f_score")
+      .build();
+  static final Pattern NETWORK = Pattern.compile(
+      "(?i)(src|href)\\s*=\\s*[\"']?\\s*(https?:)?//|@import|url\\(\\s*[\"']?\\s*(https?:)?//");
+
+  @TempDir Path out;
+
+  @Test
+  void writesASelfContainedReportThatChromiumRenders(TestPipeline p) throws Exception {
+    List<Row> rows = new ArrayList<>();
+    List<SegmentMembership> now = new ArrayList<>();
+    List<SegmentMembership> before = new ArrayList<>();
+    String[] stages = {"new", "active", "at_risk", "churned"};
+    String[] segments = {"champions", "loyal", "at_risk_customers", "hibernating"};
+    for (int i = 0; i < 40; i++) {
+      int r = 1 + i % 5;
+      int f = 1 + (i / 5) % 5;
+      rows.add(Row.withSchema(SCHEMA).addValues("c" + i, new BigDecimal(10 * (i % 7) + 5),
+          (long) f, 3.0 * r * f, 0.1 * (5 - r) + 0.05, i % 3 != 0, i % 2 == 0 ? "email" : "sms",
+          stages[i % 4], r, f).build());
+      now.add(SegmentMembership.create("c" + i, segments[(r + f) % 4], "rfm", i % 10 == 0));
+      before.add(SegmentMembership.create("c" + i, segments[(r + f + i % 2) % 4], "rfm",
+          i % 10 == 0));
+    }
+    String yaml = "groups:\n  - name: rfm\n    exclusive: true\n    segments:\n";
+    for (String s : segments) {
+      yaml += "      - name: " + s + "\n        description: The " + s + " <of> RFM & co\n"
+          + "        when: 'true'\n        fit: 6\n        strategic_value: 7\n"
+          + "        activation:\n          channels: [email]\n"
+          + "          message_theme: Win back\n          offer: 10 % off\n"
+          + "          kpi: Conversion\n          owner: Lifecycle team\n";
+    }
+    PCollection<Row> features = p.apply("Features", Create.of(rows).withRowSchema(SCHEMA));
+    SummarizeSegments.Result result = features.apply(SummarizeSegments.<Row>of(
+            SegmentDefinitions.parse(yaml, "rfm.yaml"), p.apply("Now", Create.of(now)))
+        .withPreviousMemberships(p.apply("Before", Create.of(before)))
+        .withConvertedCustomers(p.apply("Converted", Create.of("c1", "c2", "c3", "c10"))));
+    result.getReport().apply(WriteSegmentReport.to(out.resolve("report").toString()));
+    p.run().waitUntilFinish();
+
+    String html = Files.readString(out.resolve("report/index.html"), StandardCharsets.UTF_8);
+    String md = Files.readString(out.resolve("report/summary.md"), StandardCharsets.UTF_8);
+    Matcher network = NETWORK.matcher(html);
+    assertFalse(network.find(), () -> "network reference: " + network.group());
+    assertFalse(html.contains("http://") || html.contains("https://"), "no URL at all");
+    assertFalse(html.contains("<script"), "no script");
+    assertTrue(html.contains("The champions &lt;of&gt; RFM &amp; co"), "escaped description");
+    // Sizes, value, lifecycle funnel, RFM grid, transition matrix, segment profiles.
+    assertTrue(count(html, "<svg ") >= 6, "charts: " + count(html, "<svg "));
+    for (String title : List.of("RFM grid", "Lifecycle funnel",
+        "Movement since the previous run", "Response: treatment against holdout")) {
+      assertTrue(md.contains(title), title);
+    }
+    assertEquals(4, count(html, "<section class=\"persona"), "a persona card per segment");
+    assertEquals(headings(html, Pattern.compile("<h[1-3]>([^<]*)</h[1-3]>")),
+        headings(md, Pattern.compile("(?m)^#{1,3} (.*)$")).stream()
+            .map(ReportDocument::escape).toList(),
+        "the Markdown has the HTML's sections");
+    screenshot(out.resolve("report/index.html"));
+  }
+
+  private static void screenshot(Path html) throws Exception {
+    String chromium = chromium();
+    Assumptions.assumeTrue(chromium != null, "Chromium not installed: the screenshot check is "
+        + "skipped. Install it with `apt-get install -y chromium` (Debian) to run it.");
+    Path png = Path.of("target", "report-screenshot", "index.png").toAbsolutePath();
+    Files.createDirectories(png.getParent());
+    Files.deleteIfExists(png);
+    Path profile = Files.createTempDirectory("chromium-profile");
+    Process process = new ProcessBuilder(chromium, "--headless", "--no-sandbox",
+        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
+        "--screenshot=" + png, "--window-size=1280,2000", html.toUri().toString())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(
+            png.resolveSibling("chromium.log").toFile()))
+        .start();
+    assertTrue(process.waitFor(120, TimeUnit.SECONDS), "Chromium did not finish in 2 minutes");
+    assertTrue(Files.exists(png), "no screenshot; see " + png.resolveSibling("chromium.log"));
+    BufferedImage image = ImageIO.read(png.toFile());
+    assertEquals(1280, image.getWidth());
+    int background = image.getRGB(0, 0);
+    long different = 0;
+    Set<Integer> colors = new HashSet<>();
+    for (int y = 0; y < image.getHeight(); y += 2) {
+      for (int x = 0; x < image.getWidth(); x += 2) {
+        int rgb = image.getRGB(x, y);
+        colors.add(rgb);
+        if (rgb != background) {
+          different++;
+        }
+      }
+    }
+    long sampled = (long) (image.getWidth() / 2) * (image.getHeight() / 2);
+    // Text, tables and charts: far more than 1 % of the page differs from the background.
+    assertTrue(different > sampled / 100, "blank screenshot: " + different + " of " + sampled);
+    assertTrue(colors.size() > 20, "too few colours for charts: " + colors.size());
+  }
+
+  private static String chromium() {
+    for (String name : List.of("chromium", "chromium-browser", "google-chrome")) {
+      for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+        if (Files.isExecutable(Path.of(dir, name))) {
+          return Path.of(dir, name).toString();
+        }
+      }
+    }
+    return null;
+  }
+
+  private static int count(String text, String part) {
+    int n = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  private static List<String> headings(String text, Pattern pattern) {
+    List<String> out = new ArrayList<>();
+    Matcher m = pattern.matcher(text);
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
+  }
+}
