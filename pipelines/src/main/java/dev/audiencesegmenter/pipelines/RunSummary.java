@@ -27,8 +27,9 @@ final class RunSummary {
   /** Identity counters, in the order they are reported. */
   static final List<String> IDENTITY_COUNTERS = List.of("records_resolved", "identifiers",
       "customers", "identifiers_invalid", "identifiers_placeholder", "identifiers_junk",
-      "identifiers_dropped_on_records", "records_only_junk_identifiers", "customers_over_limit",
-      "customer_ids_kept", "customers_merged", "customers_split");
+      "identifiers_dropped_on_records", "records_only_junk_identifiers",
+      "customers_split_for_limits", "links_dropped_for_limits", "customers_over_limit_too_large",
+      "customers_over_limit", "customer_ids_kept", "customers_merged", "customers_split");
 
   private final Map<String, Long> identity;
 

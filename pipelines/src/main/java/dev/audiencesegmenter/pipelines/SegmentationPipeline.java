@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.pipelines;
 
+import dev.audiencesegmenter.clusters.AssignClusters;
 import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.clv.ValidateHoldout;
@@ -20,7 +21,9 @@ import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.segments.AddSegmentScores;
 import dev.audiencesegmenter.segments.AssignSegments;
+import dev.audiencesegmenter.segments.ScoreLookalikes;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -161,6 +164,20 @@ public final class SegmentationPipeline {
     }
     // After the value columns: the stage uses p_alive when the models ran.
     features = features.apply("AssignLifecycleStage", lifecycle);
+    features = features.apply("AddSegmentScores", AddSegmentScores.create().withValueTiers(
+        segments.getValueTierCuts().vipTopPercent(),
+        segments.getValueTierCuts().lowBottomPercent()));
+    if (segments.getClusterSpec() != null) {
+      AssignClusters clusters = AssignClusters.of(segments.getClusterSpec());
+      features = features.apply("AssignClusters", clusters);
+      clusters.getProfiles().apply("WriteClusterProfiles", TextIO.write()
+          .to(outputs.folder(OutputFolders.MODEL) + "clusters").withSuffix(".json")
+          .withoutSharding());
+    }
+    if (segments.getLookalikeSpec() != null) {
+      features = features.apply("ScoreLookalikes",
+          ScoreLookalikes.of(segments.getLookalikeSpec()));
+    }
     AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
 
     int shards = options.getNumShards();

@@ -72,11 +72,17 @@ public record BgNbdModel(double r, double alpha, double a, double b) implements 
     return factor * bracket / denominator;
   }
 
-  /** The likelihood over a histogram, with the x-only Gamma terms computed once per x. */
+  /**
+   * The likelihood over a histogram. Terms that depend on x only, or on T or t_x only, are
+   * computed once per distinct value (data in whole days has a few hundred of each), which
+   * leaves one exp and one log per distinct triple and evaluation.
+   */
   private static final class Data {
     final int[] x;
-    final double[] tx;
-    final double[] t;
+    final int[] tIndex;
+    final int[] txIndex;
+    final double[] distinctT;
+    final double[] distinctTx;
     final double[] weight;
     final int maxX;
     final double total;
@@ -84,40 +90,73 @@ public record BgNbdModel(double r, double alpha, double a, double b) implements 
     Data(SummaryHistogram h) {
       int n = h.triples().size();
       x = new int[n];
-      tx = new double[n];
-      t = new double[n];
+      tIndex = new int[n];
+      txIndex = new int[n];
       weight = new double[n];
+      Map<Double, Integer> ts = new java.util.HashMap<>();
+      Map<Double, Integer> txs = new java.util.HashMap<>();
       int i = 0;
       int max = 0;
       double sum = 0;
       for (Map.Entry<SummaryHistogram.Triple, Long> e : h.triples().entrySet()) {
         x[i] = e.getKey().x();
-        tx[i] = e.getKey().tx();
-        t[i] = e.getKey().t();
+        tIndex[i] = ts.computeIfAbsent(e.getKey().t(), k -> ts.size());
+        txIndex[i] = txs.computeIfAbsent(e.getKey().tx(), k -> txs.size());
         weight[i] = e.getValue();
         max = Math.max(max, x[i]);
         sum += weight[i];
         i++;
       }
+      distinctT = new double[ts.size()];
+      ts.forEach((t, k) -> distinctT[k] = t);
+      distinctTx = new double[txs.size()];
+      txs.forEach((tx, k) -> distinctTx[k] = tx);
       maxX = max;
       total = sum;
     }
 
     double meanLogLikelihood(double r, double alpha, double a, double b) {
       // ln Γ(r+x) - ln Γ(r) + ln Γ(a+b) + ln Γ(b+x) - ln Γ(b) - ln Γ(a+b+x), per x, by
-      // recurrence: ln Γ(z+1) = ln Γ(z) + ln z.
+      // recurrence: ln Γ(z+1) = ln Γ(z) + ln z; and ln a - ln(b+x-1) for x > 0.
       double[] gammaTerms = new double[maxX + 1];
+      double[] dropTerms = new double[maxX + 1];
       double acc = 0;
+      double logA = Math.log(a);
       for (int k = 0; k <= maxX; k++) {
         gammaTerms[k] = acc;
         acc += Math.log(r + k) + Math.log(b + k) - Math.log(a + b + k);
+        dropTerms[k] = k > 0 ? logA - Math.log(b + k - 1) : 0;
       }
+      double[] logAlphaT = logsPlus(alpha, distinctT);
+      double[] logAlphaTx = logsPlus(alpha, distinctTx);
+      double head = r * Math.log(alpha);
       double ll = 0;
       for (int i = 0; i < x.length; i++) {
-        ll += weight[i] * customerLogLikelihood(r, alpha, a, b, x[i], tx[i], t[i],
-            gammaTerms[x[i]]);
+        int xi = x[i];
+        double logA3 = -(r + xi) * logAlphaT[tIndex[i]];
+        double term;
+        if (xi == 0) {
+          term = logA3;
+        } else {
+          double logA4 = dropTerms[xi] - (r + xi) * logAlphaTx[txIndex[i]];
+          term = logSumExp(logA3, logA4);
+        }
+        ll += weight[i] * (gammaTerms[xi] + head + term);
       }
       return ll / total;
+    }
+
+    private static double[] logsPlus(double alpha, double[] values) {
+      double[] logs = new double[values.length];
+      for (int k = 0; k < values.length; k++) {
+        logs[k] = Math.log(alpha + values[k]);
+      }
+      return logs;
+    }
+
+    private static double logSumExp(double u, double v) {
+      double max = Math.max(u, v);
+      return max + Math.log1p(Math.exp(Math.min(u, v) - max));
     }
 
     static double customerLogLikelihood(double r, double alpha, double a, double b, int x,

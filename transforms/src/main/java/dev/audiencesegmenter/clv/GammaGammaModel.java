@@ -23,41 +23,63 @@ public record GammaGammaModel(double p, double q, double gamma) implements Seria
       throw new ClvFitException("Gamma-Gamma needs at least " + MIN_REPEAT_CUSTOMERS
           + " customers with repeat purchases of positive value; the data has " + n);
     }
-    int size = histogram.spends().size();
-    int[] x = new int[size];
-    double[] m = new double[size];
-    double[] w = new double[size];
-    int i = 0;
-    for (Map.Entry<SummaryHistogram.Spend, Long> e : histogram.spends().entrySet()) {
-      x[i] = e.getKey().x();
-      m[i] = e.getKey().mean();
-      w[i] = e.getValue();
-      i++;
-    }
+    Data data = new Data(histogram, n);
     MaximumLikelihood.Optimum opt = MaximumLikelihood.minimize(
-        p -> -meanLogLikelihood(p[0], p[1], p[2], x, m, w, n)
+        p -> -data.meanLogLikelihood(p[0], p[1], p[2])
             + penalizer * (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]),
         new double[] {1, 1, 1});
     double[] p = opt.params();
     return new Fit(new GammaGammaModel(p[0], p[1], p[2]), new FitDiagnostics(opt.evaluations(),
-        opt.converged(), meanLogLikelihood(p[0], p[1], p[2], x, m, w, n), n));
+        opt.converged(), data.meanLogLikelihood(p[0], p[1], p[2]), n));
   }
 
-  private static double meanLogLikelihood(double p, double q, double gamma, int[] x, double[] m,
-      double[] w, long n) {
-    // The Gamma function terms depend on x only: computed once per distinct x.
-    java.util.HashMap<Integer, Double> byX = new java.util.HashMap<>();
-    double lgq = logGamma(q);
-    double qlg = q * Math.log(gamma);
-    double ll = 0;
-    for (int i = 0; i < x.length; i++) {
-      double px = p * x[i];
-      double gammaTerms = byX.computeIfAbsent(x[i],
-          k -> logGamma(p * k + q) - logGamma(p * k) + p * k * Math.log(k));
-      ll += w[i] * (gammaTerms - lgq + qlg + (px - 1) * Math.log(m[i])
-          - (px + q) * Math.log(x[i] * m[i] + gamma));
+  /** The spends as arrays, with what does not depend on the parameters computed once. */
+  private static final class Data {
+    final int[] x;
+    final double[] m;
+    final double[] logM;
+    final double[] xm;
+    final double[] w;
+    final int maxX;
+    final long n;
+
+    Data(SummaryHistogram histogram, long n) {
+      int size = histogram.spends().size();
+      x = new int[size];
+      m = new double[size];
+      logM = new double[size];
+      xm = new double[size];
+      w = new double[size];
+      int i = 0;
+      int max = 0;
+      for (Map.Entry<SummaryHistogram.Spend, Long> e : histogram.spends().entrySet()) {
+        x[i] = e.getKey().x();
+        m[i] = e.getKey().mean();
+        logM[i] = Math.log(m[i]);
+        xm[i] = x[i] * m[i];
+        w[i] = e.getValue();
+        max = Math.max(max, x[i]);
+        i++;
+      }
+      maxX = max;
+      this.n = n;
     }
-    return ll / n;
+
+    double meanLogLikelihood(double p, double q, double gamma) {
+      // The Gamma function terms depend on x only: computed once per x.
+      double[] gammaTerms = new double[maxX + 1];
+      for (int k = 1; k <= maxX; k++) {
+        gammaTerms[k] = logGamma(p * k + q) - logGamma(p * k) + p * k * Math.log(k);
+      }
+      double constant = q * Math.log(gamma) - logGamma(q);
+      double ll = 0;
+      for (int i = 0; i < x.length; i++) {
+        double px = p * x[i];
+        ll += w[i] * (gammaTerms[x[i]] + constant + (px - 1) * logM[i]
+            - (px + q) * Math.log(xm[i] + gamma));
+      }
+      return ll / n;
+    }
   }
 
   /** Expected mean transaction value of a customer with x repeat purchases of mean value m. */

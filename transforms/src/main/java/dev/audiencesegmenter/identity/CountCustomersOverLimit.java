@@ -12,9 +12,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 
 /**
- * Counts customers that still hold more identifiers of a type than its limit: conflicts that
- * only a chain of several records creates, which {@link FindJunkIdentifiers} cannot see on one
- * identifier. Reported as {@code customers_over_limit}, so a run shows how often it happens.
+ * Counts customers that still hold more identifiers of a type than its limit after {@link
+ * SplitOverLimitCustomers}: those too large to split. Reported as {@code customers_over_limit},
+ * a check that should read 0.
  */
 final class CountCustomersOverLimit extends PTransform<PCollection<CustomerIdentity>, PDone> {
   private final IdentityRules rules;

@@ -31,8 +31,8 @@ import org.apache.beam.sdk.values.TupleTag;
  * user ids' records, when a customer may have one user id) is dropped; when an identifier is
  * seen with more values of a lower-priority type than its limit (a user id with six emails, at
  * most five), the smallest values by text are kept and the rest dropped. Both rules are
- * deterministic. Conflicts that only appear through a chain of records are counted by
- * {@link ResolveIdentities} ({@code customers_over_limit}) but not split.
+ * deterministic. Conflicts that only appear through a chain of records are split afterwards by
+ * {@link SplitOverLimitCustomers}.
  *
  * <p>Output: {@code KV(node, junk row)} once per excluded node, with its exact fan-out.
  */

@@ -50,7 +50,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Identifiers that must not link (placeholders, blocked values, values with too large a
  * fan-out, values that would break a per-customer limit; see {@link IdentityRules}) are left
  * out of linking and listed in {@link Result#getJunkIdentifiers()}; a record is kept by its
- * highest-priority usable identifier.
+ * highest-priority usable identifier. A customer that only a chain of records put over a
+ * limit is split by dropping its weakest conflicting links ({@link SplitOverLimitCustomers}),
+ * each listed there too.
  *
  * <p>A customer's id is {@code "c-"} followed by the first 16 hex digits of the SHA-256 of
  * its smallest identifier written {@code type:value} (for example {@code email:ann@x.com}):
@@ -81,6 +83,8 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
   public abstract IdentityRules getRules();
 
+  public abstract int getMaxLinksToSplit();
+
   abstract Builder toBuilder();
 
   public static ResolveIdentities create() {
@@ -89,7 +93,24 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .setMaxRounds(ConnectedComponents.DEFAULT_MAX_ROUNDS)
         .setBuckets(ConnectedComponents.DEFAULT_BUCKETS)
         .setRules(IdentityRules.defaults())
+        .setMaxLinksToSplit(DEFAULT_MAX_LINKS_TO_SPLIT)
         .build();
+  }
+
+  /** Default of {@link #withMaxLinksToSplit}. */
+  public static final int DEFAULT_MAX_LINKS_TO_SPLIT = 100_000;
+
+  /**
+   * The largest customer, in distinct links, that is split when a chain of records gave it
+   * more identifiers of a type than the type's limit (default 100,000). Such a customer's links
+   * are replayed on one worker (see {@link SplitOverLimitCustomers}); a larger one is left
+   * merged and counted in {@code customers_over_limit_too_large}.
+   */
+  public ResolveIdentities withMaxLinksToSplit(int maxLinks) {
+    if (maxLinks < 1) {
+      throw new IllegalArgumentException("maxLinksToSplit must be at least 1, got " + maxLinks);
+    }
+    return toBuilder().setMaxLinksToSplit(maxLinks).build();
   }
 
   /**
@@ -149,6 +170,8 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
     abstract Builder setRules(IdentityRules rules);
 
+    abstract Builder setMaxLinksToSplit(int maxLinks);
+
     abstract ResolveIdentities build();
   }
 
@@ -195,9 +218,14 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     PCollection<KV<String, String>> edges = PCollectionList.of(linkedEvents.get(EDGES))
         .and(linkedProfiles.get(EDGES))
         .apply("AllLinks", Flatten.pCollections());
-    PCollection<KV<String, String>> labels = edges
+    PCollection<KV<String, String>> components = edges
         .apply("LinkIdentifiers", ConnectedComponents.create().withMaxRounds(getMaxRounds())
-            .withBuckets(getBuckets()))
+            .withBuckets(getBuckets()));
+    PCollectionTuple split = PCollectionTuple.of(SplitOverLimitCustomers.LABELS, components)
+        .and(SplitOverLimitCustomers.LINKS, edges)
+        .apply("SplitOverLimitCustomers", new SplitOverLimitCustomers(getRules(),
+            getMaxLinksToSplit()));
+    PCollection<KV<String, String>> labels = split.get(SplitOverLimitCustomers.LABELS)
         .apply("CountCustomers", ParDo.of(new CountCustomers()))
         .setCoder(keyedCoder(StringUtf8Coder.of()));
 
@@ -235,7 +263,10 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .and(linkedEvents.get(DEAD_LETTERS))
         .and(linkedProfiles.get(DEAD_LETTERS))
         .apply("DeadLetters", Flatten.pCollections());
-    PCollection<JunkIdentifier> junkRows = junk.apply("JunkRows", Values.create())
+    PCollection<JunkIdentifier> junkRows = PCollectionList.of(junk)
+        .and(split.get(SplitOverLimitCustomers.DROPPED))
+        .apply("JunkAndDroppedLinks", Flatten.pCollections())
+        .apply("JunkRows", Values.create())
         .setCoder(schemaCoder(pipeline, JunkIdentifier.class));
     return new Result(pipeline, identities, keyedEvents, keyedProfiles, deadLetters, junkRows,
         changes);

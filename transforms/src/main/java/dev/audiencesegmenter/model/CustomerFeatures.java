@@ -159,163 +159,213 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("predicted_clv_365d")
   public abstract @Nullable Double getPredictedClv365d();
 
-  /** Money refunded (refund revenue as a positive amount), 2 decimals. */
+  /**
+   * RFM recency score 1-5 by quintile among buyers (5: most recent); null without a purchase.
+   * See the README for how ties are scored.
+   */
   @SchemaFieldNumber("28")
+  @SchemaFieldName("r_score")
+  public abstract @Nullable Integer getRScore();
+
+  /** RFM frequency score 1-5 by quintile among buyers (5: most purchases). */
+  @SchemaFieldNumber("29")
+  @SchemaFieldName("f_score")
+  public abstract @Nullable Integer getFScore();
+
+  /** RFM monetary score 1-5 by quintile among buyers (5: highest net spend). */
+  @SchemaFieldNumber("30")
+  @SchemaFieldName("m_score")
+  public abstract @Nullable Integer getMScore();
+
+  /** Named RFM segment of the (r_score, f_score) cell, e.g. "Champions". */
+  @SchemaFieldNumber("31")
+  @SchemaFieldName("rfm_segment")
+  public abstract @Nullable String getRfmSegment();
+
+  /** "vip", "standard" or "low" by predicted_clv_365d percentile; null without a value. */
+  @SchemaFieldNumber("32")
+  @SchemaFieldName("value_tier")
+  public abstract @Nullable String getValueTier();
+
+  /** k-means cluster 1 to k of the clusters family (see README); null without one. */
+  @SchemaFieldNumber("33")
+  @SchemaFieldName("cluster")
+  public abstract @Nullable Integer getCluster();
+
+  /**
+   * Similarity 0-1 to the lookalike family's seed segment, for customers outside the seed;
+   * null for seed members and without a lookalike group.
+   */
+  @SchemaFieldNumber("34")
+  @SchemaFieldName("lookalike_score")
+  public abstract @Nullable Double getLookalikeScore();
+
+  /** Whether the lookalike family selected this customer (top N or above the minimum score). */
+  @SchemaFieldNumber("35")
+  @SchemaFieldName("lookalike_selected")
+  public abstract @Nullable Boolean getLookalikeSelected();
+
+  /** The traits that weigh most in the lookalike score, with the seed's means. */
+  @SchemaFieldNumber("36")
+  @SchemaFieldName("lookalike_reason")
+  public abstract @Nullable String getLookalikeReason();
+  /** Money refunded (refund revenue as a positive amount), 2 decimals. */
+  @SchemaFieldNumber("37")
   @SchemaFieldName("refunds_total")
   public abstract BigDecimal getRefundsTotal();
 
   /** Gross purchase revenue / purchases, 2 decimals half-even; null without a purchase. */
-  @SchemaFieldNumber("29")
+  @SchemaFieldNumber("38")
   @SchemaFieldName("average_order_value")
   public abstract @Nullable BigDecimal getAverageOrderValue();
 
   /** Distinct product ids (sku) purchased; exact up to 256, estimated beyond (README). */
-  @SchemaFieldNumber("30")
+  @SchemaFieldNumber("39")
   @SchemaFieldName("distinct_products")
   public abstract long getDistinctProducts();
 
   /** email_sent events in the 90 days before asOf. */
-  @SchemaFieldNumber("31")
+  @SchemaFieldNumber("40")
   @SchemaFieldName("email_sent_90d")
   public abstract long getEmailSent90d();
 
   /** email_opens_90d / email_sent_90d, 4 decimals; null when nothing was sent. */
-  @SchemaFieldNumber("32")
+  @SchemaFieldNumber("41")
   @SchemaFieldName("email_open_rate_90d")
   public abstract @Nullable Double getEmailOpenRate90d();
 
   /** email_clicks_90d / email_sent_90d, 4 decimals; null when nothing was sent. */
-  @SchemaFieldNumber("33")
+  @SchemaFieldNumber("42")
   @SchemaFieldName("email_click_rate_90d")
   public abstract @Nullable Double getEmailClickRate90d();
 
   /** page_view events in the 30 days before asOf. */
-  @SchemaFieldNumber("34")
+  @SchemaFieldNumber("43")
   @SchemaFieldName("page_views_30d")
   public abstract long getPageViews30d();
 
   /** feature_use events in the 30 days before asOf. */
-  @SchemaFieldNumber("35")
+  @SchemaFieldNumber("44")
   @SchemaFieldName("feature_uses_30d")
   public abstract long getFeatureUses30d();
 
   /** Distinct product features (prop feature of feature_use) ever used; exact up to 256. */
-  @SchemaFieldNumber("36")
+  @SchemaFieldNumber("45")
   @SchemaFieldName("distinct_features_used")
   public abstract long getDistinctFeaturesUsed();
 
   /** Share of the configured key features used, 4 decimals; null without key features. */
-  @SchemaFieldNumber("37")
+  @SchemaFieldNumber("46")
   @SchemaFieldName("feature_adoption_rate")
   public abstract @Nullable Double getFeatureAdoptionRate();
 
   /** email, sms, push, web or app: the channel with the most engagement events. */
-  @SchemaFieldNumber("38")
+  @SchemaFieldNumber("47")
   @SchemaFieldName("preferred_channel")
   public abstract @Nullable String getPreferredChannel();
 
   /** Most frequent event prop device. */
-  @SchemaFieldNumber("39")
+  @SchemaFieldNumber("48")
   @SchemaFieldName("preferred_device")
   public abstract @Nullable String getPreferredDevice();
 
   /** Most frequent event prop os. */
-  @SchemaFieldNumber("40")
+  @SchemaFieldNumber("49")
   @SchemaFieldName("preferred_os")
   public abstract @Nullable String getPreferredOs();
 
   /** Most frequent interest (event props category, theme, topic). */
-  @SchemaFieldNumber("41")
+  @SchemaFieldNumber("50")
   @SchemaFieldName("top_category")
   public abstract @Nullable String getTopCategory();
 
   /** Share of the interest signals that name top_category, 4 decimals. */
-  @SchemaFieldNumber("42")
+  @SchemaFieldNumber("51")
   @SchemaFieldName("top_category_share")
   public abstract @Nullable Double getTopCategoryShare();
 
   /** Top 5 interests with their shares: garden:0.5000,books:0.2500. */
-  @SchemaFieldNumber("43")
+  @SchemaFieldNumber("52")
   @SchemaFieldName("category_affinities")
   public abstract @Nullable String getCategoryAffinities();
 
   /** Sum of event weights decayed by age with the configured half-life, 4 decimals. */
-  @SchemaFieldNumber("44")
+  @SchemaFieldNumber("53")
   @SchemaFieldName("engagement_score")
   public abstract double getEngagementScore();
 
   /** Whole days from the last engagement event (not email_sent etc.) to asOf; null without one. */
-  @SchemaFieldNumber("45")
+  @SchemaFieldNumber("54")
   @SchemaFieldName("days_inactive")
   public abstract @Nullable Long getDaysInactive();
 
   /** Whole days between the last activity before the reactivation window and the first in it. */
-  @SchemaFieldNumber("46")
+  @SchemaFieldNumber("55")
   @SchemaFieldName("reactivation_gap_days")
   public abstract @Nullable Long getReactivationGapDays();
 
   /** new, active, at_risk, churned or reactivated; see AssignLifecycleStage. */
-  @SchemaFieldNumber("47")
+  @SchemaFieldNumber("56")
   @SchemaFieldName("lifecycle_stage")
   public abstract @Nullable String getLifecycleStage();
 
   /** Profile trait country, latest value by time. */
-  @SchemaFieldNumber("48")
+  @SchemaFieldNumber("57")
   @SchemaFieldName("country")
   public abstract @Nullable String getCountry();
 
   /** Profile trait city, latest value by time. */
-  @SchemaFieldNumber("49")
+  @SchemaFieldNumber("58")
   @SchemaFieldName("city")
   public abstract @Nullable String getCity();
 
   /** Profile trait lat (degrees), latest value; null if not a number in [-90, 90]. */
-  @SchemaFieldNumber("50")
+  @SchemaFieldNumber("59")
   @SchemaFieldName("lat")
   public abstract @Nullable Double getLat();
 
   /** Profile trait lon (degrees), latest value; null if not a number in [-180, 180]. */
-  @SchemaFieldNumber("51")
+  @SchemaFieldNumber("60")
   @SchemaFieldName("lon")
   public abstract @Nullable Double getLon();
 
   /** Profile trait company, latest value by time. */
-  @SchemaFieldNumber("52")
+  @SchemaFieldNumber("61")
   @SchemaFieldName("company")
   public abstract @Nullable String getCompany();
 
   /** Profile trait industry, latest value by time. */
-  @SchemaFieldNumber("53")
+  @SchemaFieldNumber("62")
   @SchemaFieldName("industry")
   public abstract @Nullable String getIndustry();
 
   /** Profile trait employees, latest value; null if not a whole number. */
-  @SchemaFieldNumber("54")
+  @SchemaFieldNumber("63")
   @SchemaFieldName("employees")
   public abstract @Nullable Long getEmployees();
 
   /** Every other profile trait, latest value by time (not offered to segment rules). */
-  @SchemaFieldNumber("55")
+  @SchemaFieldNumber("64")
   @SchemaFieldName("traits")
   public abstract Map<String, String> getTraits();
 
   /** Latest email consent from events or profiles; null if never given. */
-  @SchemaFieldNumber("56")
+  @SchemaFieldNumber("65")
   @SchemaFieldName("consent_email")
   public abstract @Nullable Boolean getConsentEmail();
 
   /** Latest sms consent from events or profiles; null if never given. */
-  @SchemaFieldNumber("57")
+  @SchemaFieldNumber("66")
   @SchemaFieldName("consent_sms")
   public abstract @Nullable Boolean getConsentSms();
 
   /** Latest push consent from events or profiles; null if never given. */
-  @SchemaFieldNumber("58")
+  @SchemaFieldNumber("67")
   @SchemaFieldName("consent_push")
   public abstract @Nullable Boolean getConsentPush();
 
   /** Latest tracking consent from events or profiles; null if never given. */
-  @SchemaFieldNumber("59")
+  @SchemaFieldNumber("68")
   @SchemaFieldName("consent_tracking")
   public abstract @Nullable Boolean getConsentTracking();
 
@@ -394,37 +444,86 @@ public abstract class CustomerFeatures {
 
     public abstract Builder setPredictedClv365d(@Nullable Double value);
 
+    public abstract Builder setRScore(@Nullable Integer value);
+
+    public abstract Builder setFScore(@Nullable Integer value);
+
+    public abstract Builder setMScore(@Nullable Integer value);
+
+    public abstract Builder setRfmSegment(@Nullable String value);
+
+    public abstract Builder setValueTier(@Nullable String value);
+
+    public abstract Builder setCluster(@Nullable Integer value);
+
+    public abstract Builder setLookalikeScore(@Nullable Double value);
+
+    public abstract Builder setLookalikeSelected(@Nullable Boolean value);
+
+    public abstract Builder setLookalikeReason(@Nullable String value);
+
     public abstract Builder setRefundsTotal(BigDecimal value);
+
     public abstract Builder setAverageOrderValue(@Nullable BigDecimal value);
+
     public abstract Builder setDistinctProducts(long value);
+
     public abstract Builder setEmailSent90d(long value);
+
     public abstract Builder setEmailOpenRate90d(@Nullable Double value);
+
     public abstract Builder setEmailClickRate90d(@Nullable Double value);
+
     public abstract Builder setPageViews30d(long value);
+
     public abstract Builder setFeatureUses30d(long value);
+
     public abstract Builder setDistinctFeaturesUsed(long value);
+
     public abstract Builder setFeatureAdoptionRate(@Nullable Double value);
+
     public abstract Builder setPreferredChannel(@Nullable String value);
+
     public abstract Builder setPreferredDevice(@Nullable String value);
+
     public abstract Builder setPreferredOs(@Nullable String value);
+
     public abstract Builder setTopCategory(@Nullable String value);
+
     public abstract Builder setTopCategoryShare(@Nullable Double value);
+
     public abstract Builder setCategoryAffinities(@Nullable String value);
+
     public abstract Builder setEngagementScore(double value);
+
     public abstract Builder setDaysInactive(@Nullable Long value);
+
     public abstract Builder setReactivationGapDays(@Nullable Long value);
+
     public abstract Builder setLifecycleStage(@Nullable String value);
+
     public abstract Builder setCountry(@Nullable String value);
+
     public abstract Builder setCity(@Nullable String value);
+
     public abstract Builder setLat(@Nullable Double value);
+
     public abstract Builder setLon(@Nullable Double value);
+
     public abstract Builder setCompany(@Nullable String value);
+
     public abstract Builder setIndustry(@Nullable String value);
+
     public abstract Builder setEmployees(@Nullable Long value);
+
     public abstract Builder setTraits(Map<String, String> value);
+
     public abstract Builder setConsentEmail(@Nullable Boolean value);
+
     public abstract Builder setConsentSms(@Nullable Boolean value);
+
     public abstract Builder setConsentPush(@Nullable Boolean value);
+
     public abstract Builder setConsentTracking(@Nullable Boolean value);
 
     public abstract CustomerFeatures build();

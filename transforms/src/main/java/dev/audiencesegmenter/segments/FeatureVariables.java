@@ -4,11 +4,15 @@ import com.google.protobuf.Timestamp;
 import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelBuilder;
 import dev.cel.bundle.CelFactory;
+import dev.cel.common.CelFunctionDecl;
+import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.types.CelType;
 import dev.cel.common.types.NullableType;
 import dev.cel.common.types.SimpleType;
+import dev.cel.runtime.CelFunctionBinding;
 import java.math.BigDecimal;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
@@ -25,8 +29,18 @@ import org.joda.time.ReadableInstant;
 final class FeatureVariables {
   private FeatureVariables() {}
 
+  /** {@code distance_km(lat1, lon1, lat2, lon2)}: great-circle distance, for geo segments. */
+  static final String DISTANCE_KM = "distance_km";
+
   static Cel environment(Schema schema) {
-    CelBuilder builder = CelFactory.standardCelBuilder();
+    CelBuilder builder = CelFactory.standardCelBuilder()
+        .addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration(DISTANCE_KM,
+            CelOverloadDecl.newGlobalOverload("distance_km_doubles", SimpleType.DOUBLE,
+                SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.DOUBLE)))
+        .addFunctionBindings(CelFunctionBinding.from("distance_km_doubles",
+            List.of(Double.class, Double.class, Double.class, Double.class),
+            args -> Haversine.km((Double) args[0], (Double) args[1], (Double) args[2],
+                (Double) args[3])));
     for (Schema.Field field : schema.getFields()) {
       CelType type = celType(field.getType());
       if (type != null) {

@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.segments;
 
+import dev.audiencesegmenter.clusters.ClusterSpec;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.cel.bundle.Cel;
 import dev.cel.common.CelIssue;
@@ -8,6 +9,7 @@ import dev.cel.common.types.SimpleType;
 import java.io.Serializable;
 import java.io.StringReader;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +20,7 @@ import java.util.regex.Pattern;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaRegistry;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -59,12 +62,67 @@ public final class SegmentDefinitions implements Serializable {
   public record Group(String name, boolean exclusive, List<Segment> segments)
       implements Serializable {}
 
+  /** Cut-offs of the value_tiers family, in whole percents of customers. */
+  public record ValueTierCuts(int vipTopPercent, int lowBottomPercent) implements Serializable {
+    static final ValueTierCuts DEFAULT = new ValueTierCuts(10, 50);
+  }
+
+  static final String RFM = "rfm";
+  static final String VALUE_TIERS = "value_tiers";
+  static final String GEO_RADIUS = "geo_radius";
+  static final String CLUSTERS = "clusters";
+  static final String LOOKALIKE = "lookalike";
+  /** Families whose segments are generated, not listed. */
+  private static final Set<String> GENERATED = Set.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE);
+  private static final List<String> FAMILIES = List.of(CLUSTERS, GEO_RADIUS, LOOKALIKE, RFM,
+      VALUE_TIERS);
+  private static final Set<String> GROUP_KEYS = Set.of("name", "exclusive", "segments",
+      "family", "holdout_percent", "vip_top_percent", "low_bottom_percent", "features", "k",
+      "seed", "sample_size", "iterations", "seed_segment", "top_n", "min_score");
+  private static final List<String> FAMILY_KEYS = List.of("holdout_percent",
+      "vip_top_percent", "low_bottom_percent", "features", "k", "seed", "sample_size",
+      "iterations", "seed_segment", "top_n", "min_score");
+  private static final Map<String, List<String>> FAMILY_KEY_OWNERS = Map.ofEntries(
+      Map.entry("holdout_percent", List.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE)),
+      Map.entry("vip_top_percent", List.of(VALUE_TIERS)),
+      Map.entry("low_bottom_percent", List.of(VALUE_TIERS)),
+      Map.entry("features", List.of(CLUSTERS, LOOKALIKE)),
+      Map.entry("seed_segment", List.of(LOOKALIKE)),
+      Map.entry("top_n", List.of(LOOKALIKE)),
+      Map.entry("min_score", List.of(LOOKALIKE)),
+      Map.entry("k", List.of(CLUSTERS)),
+      Map.entry("seed", List.of(CLUSTERS)),
+      Map.entry("sample_size", List.of(CLUSTERS)),
+      Map.entry("iterations", List.of(CLUSTERS)));
+
   private final String salt;
   private final List<Group> groups;
+  private final ValueTierCuts valueTierCuts;
+  private final @Nullable ClusterSpec clusterSpec;
+  private final @Nullable LookalikeSpec lookalikeSpec;
 
-  private SegmentDefinitions(String salt, List<Group> groups) {
+  private SegmentDefinitions(String salt, List<Group> groups, ValueTierCuts valueTierCuts,
+      @Nullable ClusterSpec clusterSpec, @Nullable LookalikeSpec lookalikeSpec) {
     this.salt = salt;
     this.groups = List.copyOf(groups);
+    this.valueTierCuts = valueTierCuts;
+    this.clusterSpec = clusterSpec;
+    this.lookalikeSpec = lookalikeSpec;
+  }
+
+  /** The lookalike family's settings, or null without a lookalike group. */
+  public @Nullable LookalikeSpec getLookalikeSpec() {
+    return lookalikeSpec;
+  }
+
+  /** The clusters family's settings, or null without a clusters group. */
+  public @Nullable ClusterSpec getClusterSpec() {
+    return clusterSpec;
+  }
+
+  /** The value_tiers family's cut-offs (defaults 10 and 50 without such a group). */
+  public ValueTierCuts getValueTierCuts() {
+    return valueTierCuts;
   }
 
   public String getSalt() {
@@ -129,25 +187,292 @@ public final class SegmentDefinitions implements Serializable {
       }
       List<Group> groups = new ArrayList<>();
       Set<String> names = new HashSet<>();
+      ValueTierCuts cuts = ValueTierCuts.DEFAULT;
+      ClusterSpec clusterSpec = null;
+      LookalikeSpec lookalikeSpec = null;
+      Map<String, String> conditions = new HashMap<>();
+      Set<String> groupNames = new HashSet<>();
       for (Node groupNode : groupList.getValue()) {
-        Map<String, Node> g = mapping(groupNode, "a group",
-            Set.of("name", "exclusive", "segments"));
-        String groupName = scalar(require(g, "name", groupNode, "a group"), "name");
-        boolean exclusive = g.containsKey("exclusive")
-            && bool(g.get("exclusive"), "exclusive");
-        Node segmentsNode = require(g, "segments", groupNode, "group '" + groupName + "'");
-        if (!(segmentsNode instanceof SequenceNode segmentList)
-            || segmentList.getValue().isEmpty()) {
-          throw error(segmentsNode, "group '" + groupName
-              + "': 'segments' must be a non-empty list");
+        Map<String, Node> g = mapping(groupNode, "a group", GROUP_KEYS);
+        Node groupNameNode = require(g, "name", groupNode, "a group");
+        String groupName = scalar(groupNameNode, "name");
+        if (!groupNames.add(groupName)) {
+          throw error(groupNameNode, "group name '" + groupName + "' is used twice");
         }
+        String family = g.containsKey("family") ? scalar(g.get("family"), "family") : null;
+        if (family != null && !GENERATED.contains(family) && !family.equals(GEO_RADIUS)) {
+          throw error(g.get("family"), "group '" + groupName + "': unknown family '" + family
+              + "' (known: " + String.join(", ", FAMILIES) + ")"
+              + ClosestName.suggestion(family, FAMILIES));
+        }
+        for (String key : FAMILY_KEYS) {
+          if (g.containsKey(key)
+              && (family == null || !FAMILY_KEY_OWNERS.get(key).contains(family))) {
+            throw error(g.get(key), "group '" + groupName + "': '" + key + "' belongs to "
+                + "a group with family " + String.join(" or ", FAMILY_KEY_OWNERS.get(key)));
+          }
+        }
+        boolean exclusive = g.containsKey("exclusive")
+            ? bool(g.get("exclusive"), "exclusive") : family != null
+                && GENERATED.contains(family);
         List<Segment> segments = new ArrayList<>();
-        for (Node segmentNode : segmentList.getValue()) {
-          segments.add(segment(segmentNode, groupName, names));
+        if (family != null && GENERATED.contains(family)) {
+          if (g.containsKey("segments")) {
+            throw error(g.get("segments"), "group '" + groupName + "': the " + family
+                + " family defines its own segments; remove 'segments'");
+          }
+          if (!exclusive) {
+            throw error(g.get("exclusive"), "group '" + groupName + "': the " + family
+                + " family's segments do not overlap; remove 'exclusive: false'");
+          }
+          double holdout = g.containsKey("holdout_percent")
+              ? holdoutPercent(g.get("holdout_percent"), "group '" + groupName + "'") : 0;
+          if (family.equals(VALUE_TIERS)) {
+            cuts = valueTierCuts(g, groupName);
+          }
+          if (family.equals(CLUSTERS)) {
+            if (clusterSpec != null) {
+              throw error(g.get("family"), "group '" + groupName + "': only one group may be "
+                  + "of the clusters family (they share the cluster column)");
+            }
+            clusterSpec = clusterSpec(g, groupNode, groupName);
+          }
+          if (family.equals(LOOKALIKE)) {
+            if (lookalikeSpec != null) {
+              throw error(g.get("family"), "group '" + groupName + "': only one group may be "
+                  + "of the lookalike family (they share the lookalike columns)");
+            }
+            lookalikeSpec = lookalikeSpec(g, groupNode, groupName, conditions);
+          }
+          for (Map.Entry<String, String[]> generated : generatedSegments(family, cuts,
+              clusterSpec, lookalikeSpec).entrySet()) {
+            String name = groupName + "_" + generated.getKey();
+            if (!names.add(name)) {
+              throw error(groupNameNode, "segment name '" + name + "' (of the " + family
+                  + " family) is used twice");
+            }
+            check(generated.getValue()[1], groupNode, name);
+            segments.add(new Segment(name, groupName, generated.getValue()[0],
+                generated.getValue()[1], holdout));
+          }
+        } else {
+          Node segmentsNode = require(g, "segments", groupNode, "group '" + groupName + "'");
+          if (!(segmentsNode instanceof SequenceNode segmentList)
+              || segmentList.getValue().isEmpty()) {
+            throw error(segmentsNode, "group '" + groupName
+                + "': 'segments' must be a non-empty list");
+          }
+          if (GEO_RADIUS.equals(family)) {
+            for (String column : List.of("lat", "lon")) {
+              if (!schema.hasField(column)) {
+                throw error(g.get("family"), "group '" + groupName + "': the geo_radius "
+                    + "family needs the feature column '" + column + "'");
+              }
+            }
+          }
+          for (Node segmentNode : segmentList.getValue()) {
+            segments.add(GEO_RADIUS.equals(family)
+                ? geoSegment(segmentNode, groupName, names)
+                : segment(segmentNode, groupName, names));
+          }
         }
         groups.add(new Group(groupName, exclusive, segments));
+        segments.forEach(seg -> conditions.put(seg.name(), seg.when()));
       }
-      return new SegmentDefinitions(salt, groups);
+      return new SegmentDefinitions(salt, groups, cuts, clusterSpec, lookalikeSpec);
+    }
+
+    private ValueTierCuts valueTierCuts(Map<String, Node> g, String group) {
+      int vip = g.containsKey("vip_top_percent")
+          ? wholePercent(g.get("vip_top_percent"), "vip_top_percent") : 10;
+      int low = g.containsKey("low_bottom_percent")
+          ? wholePercent(g.get("low_bottom_percent"), "low_bottom_percent") : 50;
+      try {
+        AddSegmentScores.create().withValueTiers(vip, low); // the one place the rule lives
+      } catch (IllegalArgumentException e) {
+        Node at = g.containsKey("low_bottom_percent") ? g.get("low_bottom_percent")
+            : g.get("vip_top_percent");
+        throw error(at, "group '" + group + "': " + e.getMessage());
+      }
+      return new ValueTierCuts(vip, low);
+    }
+
+    private int wholePercent(Node node, String key) {
+      String text = scalar(node, key);
+      try {
+        return Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        throw error(node, "'" + key + "' must be a whole number of percent, got '" + text + "'");
+      }
+    }
+
+    private LookalikeSpec lookalikeSpec(Map<String, Node> g, Node groupNode, String group,
+        Map<String, String> conditions) {
+      Node seedNode = require(g, "seed_segment", groupNode, "group '" + group + "'");
+      String seed = scalar(seedNode, "seed_segment");
+      String when = conditions.get(seed);
+      if (when == null) {
+        throw error(seedNode, "group '" + group + "': seed_segment '" + seed + "' is not a "
+            + "segment defined above it" + ClosestName.suggestion(seed, conditions.keySet()));
+      }
+      List<String> columns = numericColumns(g, groupNode, group);
+      int topN = g.containsKey("top_n") ? (int) whole(g.get("top_n"), "top_n") : 0;
+      double minScore = g.containsKey("min_score") ? number(g.get("min_score"), "min_score") : 0;
+      try {
+        return new LookalikeSpec(seed, when, columns, topN, minScore);
+      } catch (IllegalArgumentException e) {
+        throw error(groupNode, "group '" + group + "': " + e.getMessage());
+      }
+    }
+
+    private ClusterSpec clusterSpec(Map<String, Node> g, Node groupNode, String group) {
+      List<String> columns = numericColumns(g, groupNode, group);
+      int k = g.containsKey("k") ? (int) whole(g.get("k"), "k") : 0;
+      long seed = g.containsKey("seed") ? whole(g.get("seed"), "seed") : 1;
+      int sample = g.containsKey("sample_size")
+          ? (int) whole(g.get("sample_size"), "sample_size") : 2000;
+      int iterations = g.containsKey("iterations")
+          ? (int) whole(g.get("iterations"), "iterations") : 10;
+      try {
+        return new ClusterSpec(columns, k, seed, sample, iterations);
+      } catch (IllegalArgumentException e) {
+        throw error(groupNode, "group '" + group + "': " + e.getMessage());
+      }
+    }
+
+    private List<String> numericColumns(Map<String, Node> g, Node groupNode, String group) {
+      Node featuresNode = require(g, "features", groupNode, "group '" + group + "'");
+      if (!(featuresNode instanceof SequenceNode list) || list.getValue().isEmpty()) {
+        throw error(featuresNode, "group '" + group
+            + "': 'features' must be a non-empty list of numeric feature columns");
+      }
+      List<String> columns = new ArrayList<>();
+      for (Node column : list.getValue()) {
+        String name = scalar(column, "features");
+        if (!schema.hasField(name)) {
+          throw error(column, "group '" + group + "': unknown column '" + name + "'"
+              + ClosestName.suggestion(name, columnNames()));
+        }
+        if (!schema.getField(name).getType().getTypeName().isNumericType()) {
+          throw error(column, "group '" + group + "': column '" + name + "' is not numeric, "
+              + "it is " + schema.getField(name).getType().getTypeName());
+        }
+        columns.add(name);
+      }
+      return columns;
+    }
+
+    private long whole(Node node, String key) {
+      String text = scalar(node, key);
+      try {
+        return Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw error(node, "'" + key + "' must be a whole number, got '" + text + "'");
+      }
+    }
+
+    /** name to {description, condition}, in priority order. */
+    private static Map<String, String[]> generatedSegments(String family, ValueTierCuts cuts,
+        @Nullable ClusterSpec clusters, @Nullable LookalikeSpec lookalike) {
+      Map<String, String[]> out = new LinkedHashMap<>();
+      switch (family) {
+        case LOOKALIKE -> out.put(lookalike.seedSegment(), new String[] {"Customers outside "
+            + lookalike.seedSegment() + " who look most like it on "
+            + String.join(", ", lookalike.columns())
+            + (lookalike.topN() > 0 ? " (the best " + lookalike.topN() + ")" : "")
+            + (lookalike.minScore() > 0 ? " (score at least " + lookalike.minScore() + ")" : ""),
+            "lookalike_selected != null && lookalike_selected"});
+        case CLUSTERS -> {
+          for (int n = 1; n <= clusters.maxClusters(); n++) {
+            out.put(String.valueOf(n), new String[] {"k-means cluster " + n + " on "
+                + String.join(", ", clusters.columns()) + (clusters.k() == 0
+                ? " (k chosen by silhouette: a cluster above k stays empty)" : "")
+                + "; its profile and name are in model/clusters.json", "cluster == " + n});
+          }
+        }
+        case RFM -> RfmScores.SEGMENTS.forEach(name -> out.put(name, new String[] {
+            RfmScores.describe(name), "rfm_segment == \"" + name + "\""}));
+        case VALUE_TIERS -> {
+          out.put("vip", new String[] {"Top " + cuts.vipTopPercent()
+              + "% of customers by predicted 12-month lifetime value",
+              "value_tier == \"vip\""});
+          out.put("standard", new String[] {"Between the vip and low tiers by predicted "
+              + "12-month lifetime value", "value_tier == \"standard\""});
+          out.put("low", new String[] {"Bottom " + cuts.lowBottomPercent()
+              + "% of customers by predicted 12-month lifetime value",
+              "value_tier == \"low\""});
+        }
+        default -> throw new IllegalStateException(family);
+      }
+      return out;
+    }
+
+    private Segment geoSegment(Node node, String group, Set<String> names) {
+      Map<String, Node> s = mapping(node, "a geo_radius segment",
+          Set.of("name", "description", "center", "radius_km", "holdout_percent"));
+      Node nameNode = require(s, "name", node, "a segment of group '" + group + "'");
+      String name = scalar(nameNode, "name");
+      if (!names.add(name)) {
+        throw error(nameNode, "segment name '" + name + "' is used twice");
+      }
+      Node centerNode = require(s, "center", node, "segment '" + name + "'");
+      double[] center = new double[2];
+      if (!(centerNode instanceof SequenceNode list) || list.getValue().size() != 2) {
+        throw error(centerNode, "segment '" + name
+            + "': 'center' must be [latitude, longitude] in decimal degrees");
+      }
+      for (int i = 0; i < 2; i++) {
+        Node coordinate = list.getValue().get(i);
+        center[i] = number(coordinate, "center");
+        double bound = i == 0 ? 90 : 180;
+        if (Math.abs(center[i]) > bound) {
+          throw error(coordinate, "segment '" + name + "': " + (i == 0 ? "latitude" : "longitude")
+              + " must be from -" + (int) bound + " to " + (int) bound + ", got " + center[i]);
+        }
+      }
+      Node radiusNode = require(s, "radius_km", node, "segment '" + name + "'");
+      double radius = number(radiusNode, "radius_km");
+      if (!(radius > 0)) {
+        throw error(radiusNode, "segment '" + name + "': radius_km must be above 0, got "
+            + radius);
+      }
+      String when = "lat != null && lon != null && " + FeatureVariables.DISTANCE_KM
+          + "(lat, lon, " + center[0] + ", " + center[1] + ") <= " + radius;
+      check(when, node, name);
+      double holdout = s.containsKey("holdout_percent")
+          ? holdoutPercent(s.get("holdout_percent"), "segment '" + name + "'") : 0;
+      String description = s.containsKey("description")
+          ? scalar(s.get("description"), "description")
+          : "Within " + radius + " km of (" + center[0] + ", " + center[1] + ")";
+      return new Segment(name, group, description, when, holdout);
+    }
+
+    private double number(Node node, String key) {
+      String text = scalar(node, key);
+      try {
+        double value = Double.parseDouble(text);
+        if (Double.isFinite(value)) {
+          return value;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw error(node, "'" + key + "' must be a number, got '" + text + "'");
+    }
+
+    private double holdoutPercent(Node node, String owner) {
+      String text = scalar(node, "holdout_percent");
+      double holdout;
+      try {
+        holdout = Double.parseDouble(text);
+      } catch (NumberFormatException e) {
+        holdout = Double.NaN;
+      }
+      if (!(holdout >= 0 && holdout <= 100)) {
+        throw error(node, owner + ": holdout_percent must be a number from 0 to 100, got '"
+            + text + "'");
+      }
+      return holdout;
     }
 
     private Segment segment(Node node, String group, Set<String> names) {
@@ -161,19 +486,8 @@ public final class SegmentDefinitions implements Serializable {
       Node whenNode = require(s, "when", node, "segment '" + name + "'");
       String when = scalar(whenNode, "when");
       check(when, whenNode, name);
-      double holdout = 0;
-      if (s.containsKey("holdout_percent")) {
-        String text = scalar(s.get("holdout_percent"), "holdout_percent");
-        try {
-          holdout = Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-          holdout = Double.NaN;
-        }
-        if (!(holdout >= 0 && holdout <= 100)) {
-          throw error(s.get("holdout_percent"), "segment '" + name
-              + "': holdout_percent must be a number from 0 to 100, got '" + text + "'");
-        }
-      }
+      double holdout = s.containsKey("holdout_percent")
+          ? holdoutPercent(s.get("holdout_percent"), "segment '" + name + "'") : 0;
       String description = s.containsKey("description")
           ? scalar(s.get("description"), "description") : "";
       return new Segment(name, group, description, when, holdout);

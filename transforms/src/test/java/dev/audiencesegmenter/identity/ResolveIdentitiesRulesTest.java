@@ -214,8 +214,59 @@ class ResolveIdentitiesRulesTest {
   }
 
   @Test
-  void splitTieGoesToTheSmallestIdentifier() {
-    // Both parts of S held one identifier: the part with the smaller one keeps the id.
-    assertEquals(-1, Integer.signum("anonymous_id:s1".compareTo("anonymous_id:s2")));
+  void aLimitBrokenOnlyThroughAChainDropsTheWeakestLink(TestPipeline p) throws Exception {
+    // No identifier is seen with two user ids, yet the chain u1 - e1 - phone - e2 - u2 would
+    // give one customer two. Links replayed strongest first (by their weaker end: email links
+    // before phone links, then by text): e1-u1, e2-u2, e1-phone join; e2-phone would join two
+    // user ids and is dropped. The phone stays with e1's side.
+    PCollection<CustomerEvent> events = p.apply(Create.of(
+        event("a", Map.of("user_id", "u1", "email", "e1@x.io")),
+        event("b", Map.of("email", "e1@x.io", "phone", "+14155550101")),
+        event("c", Map.of("phone", "+14155550101", "email", "e2@x.io")),
+        event("d", Map.of("email", "e2@x.io", "user_id", "u2")),
+        event("e", Map.of("phone", "+14155550101"))));
+    ResolveIdentities.Result r = ResolveIdentities.inputs(events, null)
+        .apply(ResolveIdentities.create());
+    String first = expectedId("email:e1@x.io");
+    String second = expectedId("email:e2@x.io");
+    PAssert.that(r.getIdentities()).containsInAnyOrder(
+        CustomerIdentity.create(first, "user_id", "u1"),
+        CustomerIdentity.create(first, "email", "e1@x.io"),
+        CustomerIdentity.create(first, "phone", "+14155550101"),
+        CustomerIdentity.create(second, "email", "e2@x.io"),
+        CustomerIdentity.create(second, "user_id", "u2"));
+    // Record c is kept by its email, its highest-priority identifier.
+    PAssert.that(r.getEvents().apply("RecordOwners", MapElements
+            .into(TypeDescriptors.strings())
+            .via(kv -> kv.getValue().getSourceRecordId() + "=" + kv.getKey())))
+        .containsInAnyOrder("a=" + first, "b=" + first, "c=" + second, "d=" + second,
+            "e=" + first);
+    PAssert.that(r.getJunkIdentifiers()).containsInAnyOrder(JunkIdentifier.create("phone",
+        "+14155550101", "limit_conflict", 2, "user_id",
+        "link to email:e2@x.io dropped: it would give one customer 2 user_id; limit 1"));
+    PAssert.that(r.getDeadLetters()).empty();
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void aCustomerOverTheSplitSizeIsLeftMerged(TestPipeline p) throws Exception {
+    // The same chain with at most 3 links replayed: it has 4, so it stays one customer.
+    PCollection<CustomerEvent> events = p.apply(Create.of(
+        event("a", Map.of("user_id", "u1", "email", "e1@x.io")),
+        event("b", Map.of("email", "e1@x.io", "phone", "+14155550101")),
+        event("c", Map.of("phone", "+14155550101", "email", "e2@x.io")),
+        event("d", Map.of("email", "e2@x.io", "user_id", "u2"))));
+    ResolveIdentities.Result r = ResolveIdentities.inputs(events, null)
+        .apply(ResolveIdentities.create().withMaxLinksToSplit(3));
+    PAssert.that(customers(r)).containsInAnyOrder(expectedId("email:e1@x.io"));
+    PAssert.that(r.getJunkIdentifiers()).empty();
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void theSplitSizeMustBePositive() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> ResolveIdentities.create().withMaxLinksToSplit(0));
+    assertEquals("maxLinksToSplit must be at least 1, got 0", e.getMessage());
   }
 }

@@ -1,0 +1,169 @@
+package dev.audiencesegmenter.segments;
+
+import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.ApproximateQuantiles.ApproximateQuantilesCombineFn;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Top;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+
+/**
+ * Adds the population-relative scores that the built-in segment families use: RFM scores
+ * ({@code r_score}, {@code f_score}, {@code m_score} 1-5 by quintile among buyers, and the
+ * named {@code rfm_segment}, see {@link RfmScores}) and the {@code value_tier} by predicted
+ * lifetime value percentile (top {@code vipTopPercent} "vip", bottom {@code lowBottomPercent}
+ * "low", the rest "standard").
+ *
+ * <p>The percentiles of recency, frequency, monetary value and predicted CLV are estimated in
+ * one pass with {@link ApproximateQuantilesCombineFn} (Munro-Paterson buffers, mergeable, so
+ * no worker holds the column) with a rank error of at most {@link #EPSILON} times the number
+ * of customers, and reach the workers as a side input of 101 points per column.
+ */
+@AutoValue
+public abstract class AddSegmentScores
+    extends PTransform<PCollection<CustomerFeatures>, PCollection<CustomerFeatures>> {
+
+  /** Rank error bound of the percentiles: 0.1% of the customers. */
+  public static final double EPSILON = 0.001;
+
+  private static final long MAX_ELEMENTS = 1_000_000_000L;
+  static final String RECENCY = "recency_days";
+  static final String FREQUENCY = "frequency";
+  static final String MONETARY = "monetary_total";
+  static final String CLV = "predicted_clv_365d";
+
+  public abstract double getVipTopPercent();
+
+  public abstract double getLowBottomPercent();
+
+  abstract Builder toBuilder();
+
+  /** Defaults: top 10% vip, bottom 50% low. */
+  public static AddSegmentScores create() {
+    return new AutoValue_AddSegmentScores.Builder().setVipTopPercent(10)
+        .setLowBottomPercent(50).build();
+  }
+
+  /**
+   * Value tier cut-offs in whole percents: the top {@code vipTopPercent} of customers by
+   * predicted CLV are "vip", the bottom {@code lowBottomPercent} "low".
+   */
+  public AddSegmentScores withValueTiers(int vipTopPercent, int lowBottomPercent) {
+    if (vipTopPercent < 1 || vipTopPercent > 99) {
+      throw new IllegalArgumentException(
+          "vip_top_percent must be a whole number from 1 to 99, got " + vipTopPercent);
+    }
+    if (lowBottomPercent < 0 || lowBottomPercent + vipTopPercent > 100) {
+      throw new IllegalArgumentException("low_bottom_percent must be from 0 to "
+          + (100 - vipTopPercent) + " (100 - vip_top_percent), got " + lowBottomPercent);
+    }
+    return toBuilder().setVipTopPercent(vipTopPercent).setLowBottomPercent(lowBottomPercent)
+        .build();
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setVipTopPercent(double percent);
+
+    abstract Builder setLowBottomPercent(double percent);
+
+    abstract AddSegmentScores build();
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("vipTopPercent", getVipTopPercent()))
+        .add(DisplayData.item("lowBottomPercent", getLowBottomPercent()));
+  }
+
+  @Override
+  public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
+    PCollectionView<Map<String, List<Double>>> percentiles = features
+        .apply("ScoredColumns", ParDo.of(new ScoredColumns()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), DoubleCoder.of()))
+        .apply("Percentiles", Combine.perKey(percentilesFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ListCoder.of(DoubleCoder.of())))
+        .apply("PercentilesView", View.asMap());
+    return features
+        .apply("Score", ParDo.of(new Score(percentiles, (int) getVipTopPercent(),
+            (int) getLowBottomPercent())).withSideInputs(percentiles))
+        .setCoder(features.getCoder());
+  }
+
+  /** 101 points per column: index k is the k-th percentile, within EPSILON n ranks. */
+  static ApproximateQuantilesCombineFn<Double, Top.Natural<Double>> percentilesFn() {
+    return ApproximateQuantilesCombineFn.create(101, new Top.Natural<Double>(), MAX_ELEMENTS,
+        EPSILON);
+  }
+
+  /** The quintile boundaries q20, q40, q60, q80 from 101 percentile points. */
+  static double[] quintiles(List<Double> percentiles) {
+    return new double[] {percentiles.get(20), percentiles.get(40), percentiles.get(60),
+        percentiles.get(80)};
+  }
+
+  private static final class ScoredColumns extends DoFn<CustomerFeatures, KV<String, Double>> {
+    @ProcessElement
+    public void process(@Element CustomerFeatures c, OutputReceiver<KV<String, Double>> out) {
+      if (c.getFrequency() > 0 && c.getRecencyDays() != null) {
+        out.output(KV.of(RECENCY, c.getRecencyDays().doubleValue()));
+        out.output(KV.of(FREQUENCY, (double) c.getFrequency()));
+        out.output(KV.of(MONETARY, c.getMonetaryTotal().doubleValue()));
+      }
+      if (c.getPredictedClv365d() != null) {
+        out.output(KV.of(CLV, c.getPredictedClv365d()));
+      }
+    }
+  }
+
+  private static final class Score extends DoFn<CustomerFeatures, CustomerFeatures> {
+    private final PCollectionView<Map<String, List<Double>>> percentiles;
+    private final int vipTop;
+    private final int lowBottom;
+    private final Counter scored = Metrics.counter(AddSegmentScores.class, "rfm_scored");
+    private final Counter tiered = Metrics.counter(AddSegmentScores.class, "value_tiered");
+
+    Score(PCollectionView<Map<String, List<Double>>> percentiles, int vipTop, int lowBottom) {
+      this.percentiles = percentiles;
+      this.vipTop = vipTop;
+      this.lowBottom = lowBottom;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      CustomerFeatures f = c.element();
+      Map<String, List<Double>> p = c.sideInput(percentiles);
+      CustomerFeatures.Builder out = f.toBuilder();
+      if (f.getFrequency() > 0 && f.getRecencyDays() != null && p.containsKey(RECENCY)) {
+        int r = RfmScores.lowerIsBetter(f.getRecencyDays(), quintiles(p.get(RECENCY)));
+        int fr = RfmScores.higherIsBetter(f.getFrequency(), quintiles(p.get(FREQUENCY)));
+        int m = RfmScores.higherIsBetter(f.getMonetaryTotal().doubleValue(),
+            quintiles(p.get(MONETARY)));
+        out.setRScore(r).setFScore(fr).setMScore(m).setRfmSegment(RfmScores.segment(r, fr));
+        scored.inc();
+      }
+      if (f.getPredictedClv365d() != null && p.containsKey(CLV)) {
+        out.setValueTier(ValueTiers.tier(f.getPredictedClv365d(), p.get(CLV), vipTop,
+            lowBottom));
+        tiered.inc();
+      }
+      c.output(out.build());
+    }
+  }
+}
