@@ -61,7 +61,7 @@ class ClustersOnBothRunnersTest {
       }
     }
     ClusterSpec spec = new ClusterSpec(List.of("frequency", "monetary_total",
-        "email_opens_90d"), 0, 7, 600, 8);
+        "email_opens_90d"), 0, 7, 600, 3);
 
     Map<String, Integer> direct = run(customers, spec, "--runner=DirectRunner",
         "--targetParallelism=2", "--enforceImmutability=false");

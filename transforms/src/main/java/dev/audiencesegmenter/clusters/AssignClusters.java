@@ -49,7 +49,10 @@ import org.apache.beam.sdk.values.Row;
  *       then Lloyd); without a given k, k from 3 to 7 with the best mean silhouette.
  *   <li>{@code iterations} Lloyd iterations over all customers as Beam steps: each assigns
  *       customers to the nearest centroid (the centroids a side input) and sums them per
- *       cluster with exact decimals, so every runner computes the same centroids.
+ *       cluster with exact decimals, so every runner computes the same centroids. The sample
+ *       was clustered to convergence, so these only refine; they are few because each one
+ *       nests the graph again (Flink's batch optimizer walks such graphs exponentially: ten
+ *       iterations behind identity resolution did not finish planning in ten minutes).
  * </ol>
  *
  * <p>A cluster's profile is its size, each column's mean against the population mean, and a

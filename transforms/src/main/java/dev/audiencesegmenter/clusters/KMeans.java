@@ -13,7 +13,9 @@ import java.util.SplittableRandom;
  * centroids. Points are standardized vectors.
  */
 final class KMeans {
-  static final int SAMPLE_ITERATIONS = 50;
+  static final int SAMPLE_ITERATIONS = 100;
+  /** Silhouettes are O(n²): they are measured on at most this many points of the sample. */
+  static final int SILHOUETTE_POINTS = 2000;
 
   private KMeans() {}
 
@@ -104,10 +106,13 @@ final class KMeans {
   }
 
   /**
-   * Mean silhouette of the points under {@code centroids}' assignment: for each point, (b - a)
-   * / max(a, b) with a its mean distance to its own cluster and b to the nearest other one.
+   * Mean silhouette of the (first {@link #SILHOUETTE_POINTS}) points under {@code centroids}'
+   * assignment: for each point, (b - a) / max(a, b) with a its mean distance to its own
+   * cluster and b to the nearest other one.
    */
-  static double silhouette(List<double[]> points, double[][] centroids) {
+  static double silhouette(List<double[]> all, double[][] centroids) {
+    List<double[]> points = all.size() <= SILHOUETTE_POINTS ? all
+        : all.subList(0, SILHOUETTE_POINTS);
     int k = centroids.length;
     int[] label = new int[points.size()];
     int[] sizes = new int[k];

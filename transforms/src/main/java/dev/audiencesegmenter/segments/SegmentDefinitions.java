@@ -330,9 +330,9 @@ public final class SegmentDefinitions implements Serializable {
       int k = g.containsKey("k") ? (int) whole(g.get("k"), "k") : 0;
       long seed = g.containsKey("seed") ? whole(g.get("seed"), "seed") : 1;
       int sample = g.containsKey("sample_size")
-          ? (int) whole(g.get("sample_size"), "sample_size") : 2000;
+          ? (int) whole(g.get("sample_size"), "sample_size") : ClusterSpec.DEFAULT_SAMPLE_SIZE;
       int iterations = g.containsKey("iterations")
-          ? (int) whole(g.get("iterations"), "iterations") : 10;
+          ? (int) whole(g.get("iterations"), "iterations") : ClusterSpec.DEFAULT_ITERATIONS;
       try {
         return new ClusterSpec(columns, k, seed, sample, iterations);
       } catch (IllegalArgumentException e) {

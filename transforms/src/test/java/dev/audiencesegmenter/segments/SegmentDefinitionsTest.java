@@ -66,9 +66,19 @@ class SegmentDefinitionsTest {
   }
 
   @Test
-  void duplicateNamesUnknownKeysAndBadHoldoutsAreRejected() {
+  void duplicateSegmentNameIsRejected() {
     assertEquals("segments.yaml:7:15: segment name 'loyal' is used twice",
         error(file("true", "").replace("name: other", "name: loyal")));
+  }
+
+  @Test
+  void emptyGroupIsRejected() {
+    assertEquals("segments.yaml:3:15: group 'lifecycle': 'segments' must be a non-empty list",
+        error("groups:\n  - name: lifecycle\n    segments: []\n"));
+  }
+
+  @Test
+  void unknownKeysAndBadHoldoutsAreRejected() {
     assertEquals("segments.yaml:9:9: unknown key 'holdout' in a segment (known: description, "
             + "holdout_percent, name, when)",
         error(file("true", "        holdout: 10\n")));
