@@ -56,13 +56,18 @@ class SegmentationPipelineEndToEndTest {
     assertFalse(OutputFiles.sortedLines(direct.resolve("features")).isEmpty());
     Map<String, Long> sizes = OutputFiles.rows(direct.resolve("summary")).stream()
         .collect(Collectors.toMap(r -> r.get("segment").asText(), r -> r.get("size").asLong()));
-    assertEquals(Set.of("cart_abandoners_24h", "engaged_email_readers", "new_customers",
-        "loyal_customers", "lapsed_customers"), sizes.keySet());
-    sizes.forEach((segment, size) -> assertTrue(size > 0, segment + " is empty"));
-    // The summary agrees with the memberships it summarizes.
+    // The classic segments; the sample's family groups (rfm, value tiers, clusters,
+    // lookalikes) add more, some of which may be empty.
+    Set<String> classic = Set.of("cart_abandoners_24h", "engaged_email_readers",
+        "new_customers", "loyal_customers", "lapsed_customers");
+    assertTrue(sizes.keySet().containsAll(classic), sizes.keySet().toString());
+    classic.forEach(segment -> assertTrue(sizes.get(segment) > 0, segment + " is empty"));
+    // The summary agrees with the memberships it summarizes (empty segments have none).
     Map<String, Long> counted = OutputFiles.rows(direct.resolve("segments")).stream()
         .collect(Collectors.groupingBy(r -> r.get("segment").asText(), Collectors.counting()));
-    assertEquals(sizes, counted);
+    Map<String, Long> nonEmpty = sizes.entrySet().stream().filter(e -> e.getValue() > 0)
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    assertEquals(nonEmpty, counted);
   }
 
   @Test
