@@ -4,7 +4,10 @@ import dev.audiencesegmenter.clusters.AssignClusters;
 import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.clv.ValidateHoldout;
+import dev.audiencesegmenter.features.AddProfileTraits;
+import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
+import dev.audiencesegmenter.features.EngagementWeights;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.io.files.ReadCustomerIdentities;
@@ -35,6 +38,8 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -46,6 +51,7 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,10 +146,15 @@ public final class SegmentationPipeline {
     ResolveIdentities.Result identities = resolveInput.apply("ResolveIdentities", resolve);
     deadLetters = deadLetters.and(identities.getDeadLetters());
 
+    ComputeCustomerFeatures computeFeatures = computeFeatures(options, asOf);
+    AssignLifecycleStage lifecycle = lifecycle(options);
     PCollection<CustomerFeatures> features =
         identities
             .getEvents()
-            .apply("ComputeFeatures", ComputeCustomerFeatures.create().withAsOf(asOf));
+            .apply("ComputeFeatures", computeFeatures)
+            .apply("AddProfileTraits", AddProfileTraits.asOf(asOf)
+                .withProfiles(identities.getProfiles())
+                .withEventConsent(identities.getEvents()));
     if (options.getValueModels()) {
       PredictCustomerValue.Result value = identities.getEvents().apply("PredictValue",
           PredictCustomerValue.asOf(asOf).withAnnualDiscountRate(options.getDiscountRate())
@@ -161,6 +172,8 @@ public final class SegmentationPipeline {
                 .withSuffix(".json").withoutSharding());
       }
     }
+    // After the value columns: the stage uses p_alive when the models ran.
+    features = features.apply("AssignLifecycleStage", lifecycle);
     features = features.apply("AddSegmentScores", AddSegmentScores.create().withValueTiers(
         segments.getValueTierCuts().vipTopPercent(),
         segments.getValueTierCuts().lowBottomPercent()));
@@ -243,6 +256,47 @@ public final class SegmentationPipeline {
           .apply("ConvertedCustomers", ConvertedCustomers.between(from, asOf)));
     }
     return summarize;
+  }
+
+  /** The feature settings of the command line, checked before any data is read. */
+  static ComputeCustomerFeatures computeFeatures(SegmentationPipelineOptions options,
+      Instant asOf) {
+    List<String> keyFeatures = new ArrayList<>();
+    if (options.getKeyFeatures() != null) {
+      for (String feature : options.getKeyFeatures().split(",")) {
+        if (!feature.isBlank()) {
+          keyFeatures.add(feature.trim());
+        }
+      }
+    }
+    double halfLifeDays = options.getEngagementHalfLifeDays();
+    if (!(halfLifeDays > 0) || halfLifeDays > 36_500) {
+      throw new IllegalArgumentException("--engagementHalfLifeDays must be in (0, 36500], was "
+          + halfLifeDays);
+    }
+    if (options.getCartAbandonmentWindowHours() <= 0) {
+      throw new IllegalArgumentException("--cartAbandonmentWindowHours must be positive, was "
+          + options.getCartAbandonmentWindowHours());
+    }
+    if (options.getLifecycleReactivationDays() <= 0) {
+      throw new IllegalArgumentException("--lifecycleReactivationDays must be positive, was "
+          + options.getLifecycleReactivationDays());
+    }
+    return ComputeCustomerFeatures.create().withAsOf(asOf)
+        .withKeyFeatures(keyFeatures)
+        .withEngagementWeights(EngagementWeights.parse(options.getEngagementWeights()))
+        .withEngagementHalfLife(Duration.millis(Math.round(halfLifeDays * 86_400_000L)))
+        .withCartAbandonmentWindow(
+            Duration.standardHours(options.getCartAbandonmentWindowHours()))
+        .withReactivationWindow(Duration.standardDays(options.getLifecycleReactivationDays()));
+  }
+
+  static AssignLifecycleStage lifecycle(SegmentationPipelineOptions options) {
+    return AssignLifecycleStage.create()
+        .withNewDays(options.getLifecycleNewDays())
+        .withInactivityDays(options.getLifecycleAtRiskDays(), options.getLifecycleChurnDays())
+        .withPAliveThresholds(options.getLifecycleAtRiskPAlive(),
+            options.getLifecycleChurnPAlive());
   }
 
   private static <T> void write(PCollection<T> rows, String step, OutputFolders outputs,

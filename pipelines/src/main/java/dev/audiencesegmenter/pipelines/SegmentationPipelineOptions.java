@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.pipelines;
 
+import dev.audiencesegmenter.features.EngagementWeights;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -264,4 +265,71 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   int getSalesforceBulkThreshold();
 
   void setSalesforceBulkThreshold(int value);
+
+  @Description("Key product features, comma-separated (values of the feature prop of "
+      + "feature_use events, at most 64): feature_adoption_rate is the share of them a "
+      + "customer has used. Default none (the rate is then null).")
+  @Default.String("")
+  String getKeyFeatures();
+
+  void setKeyFeatures(String value);
+
+  @Description("Weights of event types in engagement_score: type=weight,... (weights in "
+      + "[0, 1000]; types not listed weigh 0). Default "
+      + "purchase=5,checkout_start=3,subscription_start=3,cart_add=2,email_click=2,signup=2,"
+      + "email_open=1,site_visit=1,feature_use=1,page_view=0.5.")
+  @Default.String(EngagementWeights.DEFAULT_SPEC)
+  String getEngagementWeights();
+
+  void setEngagementWeights(String value);
+
+  @Description("Half-life of engagement_score in days: an event this old counts half.")
+  @Default.Double(30)
+  double getEngagementHalfLifeDays();
+
+  void setEngagementHalfLifeDays(double value);
+
+  @Description("cart_abandoned_24h looks at cart activity in this many hours before asOf.")
+  @Default.Integer(24)
+  int getCartAbandonmentWindowHours();
+
+  void setCartAbandonmentWindowHours(int value);
+
+  @Description("lifecycle_stage: first seen fewer than this many days before asOf is 'new'.")
+  @Default.Integer(30)
+  int getLifecycleNewDays();
+
+  void setLifecycleNewDays(int value);
+
+  @Description("lifecycle_stage: inactive this many days or more is 'at_risk'.")
+  @Default.Integer(60)
+  int getLifecycleAtRiskDays();
+
+  void setLifecycleAtRiskDays(int value);
+
+  @Description("lifecycle_stage: inactive this many days or more is 'churned'; back after a "
+      + "gap this long is 'reactivated'.")
+  @Default.Integer(180)
+  int getLifecycleChurnDays();
+
+  void setLifecycleChurnDays(int value);
+
+  @Description("lifecycle_stage: a return after a long gap counts as 'reactivated' when it "
+      + "happened in this many days before asOf.")
+  @Default.Integer(30)
+  int getLifecycleReactivationDays();
+
+  void setLifecycleReactivationDays(int value);
+
+  @Description("lifecycle_stage: p_alive below this is 'at_risk' (value models only).")
+  @Default.Double(0.5)
+  double getLifecycleAtRiskPAlive();
+
+  void setLifecycleAtRiskPAlive(double value);
+
+  @Description("lifecycle_stage: p_alive below this is 'churned' (value models only).")
+  @Default.Double(0.1)
+  double getLifecycleChurnPAlive();
+
+  void setLifecycleChurnPAlive(double value);
 }

@@ -2,6 +2,7 @@ package dev.audiencesegmenter.model;
 
 import com.google.auto.value.AutoValue;
 import java.math.BigDecimal;
+import java.util.Map;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
@@ -208,9 +209,178 @@ public abstract class CustomerFeatures {
   @SchemaFieldNumber("36")
   @SchemaFieldName("lookalike_reason")
   public abstract @Nullable String getLookalikeReason();
+  /** Money refunded (refund revenue as a positive amount), 2 decimals. */
+  @SchemaFieldNumber("37")
+  @SchemaFieldName("refunds_total")
+  public abstract BigDecimal getRefundsTotal();
+
+  /** Gross purchase revenue / purchases, 2 decimals half-even; null without a purchase. */
+  @SchemaFieldNumber("38")
+  @SchemaFieldName("average_order_value")
+  public abstract @Nullable BigDecimal getAverageOrderValue();
+
+  /** Distinct product ids (sku) purchased; exact up to 256, estimated beyond (README). */
+  @SchemaFieldNumber("39")
+  @SchemaFieldName("distinct_products")
+  public abstract long getDistinctProducts();
+
+  /** email_sent events in the 90 days before asOf. */
+  @SchemaFieldNumber("40")
+  @SchemaFieldName("email_sent_90d")
+  public abstract long getEmailSent90d();
+
+  /** email_opens_90d / email_sent_90d, 4 decimals; null when nothing was sent. */
+  @SchemaFieldNumber("41")
+  @SchemaFieldName("email_open_rate_90d")
+  public abstract @Nullable Double getEmailOpenRate90d();
+
+  /** email_clicks_90d / email_sent_90d, 4 decimals; null when nothing was sent. */
+  @SchemaFieldNumber("42")
+  @SchemaFieldName("email_click_rate_90d")
+  public abstract @Nullable Double getEmailClickRate90d();
+
+  /** page_view events in the 30 days before asOf. */
+  @SchemaFieldNumber("43")
+  @SchemaFieldName("page_views_30d")
+  public abstract long getPageViews30d();
+
+  /** feature_use events in the 30 days before asOf. */
+  @SchemaFieldNumber("44")
+  @SchemaFieldName("feature_uses_30d")
+  public abstract long getFeatureUses30d();
+
+  /** Distinct product features (prop feature of feature_use) ever used; exact up to 256. */
+  @SchemaFieldNumber("45")
+  @SchemaFieldName("distinct_features_used")
+  public abstract long getDistinctFeaturesUsed();
+
+  /** Share of the configured key features used, 4 decimals; null without key features. */
+  @SchemaFieldNumber("46")
+  @SchemaFieldName("feature_adoption_rate")
+  public abstract @Nullable Double getFeatureAdoptionRate();
+
+  /** email, sms, push, web or app: the channel with the most engagement events. */
+  @SchemaFieldNumber("47")
+  @SchemaFieldName("preferred_channel")
+  public abstract @Nullable String getPreferredChannel();
+
+  /** Most frequent event prop device. */
+  @SchemaFieldNumber("48")
+  @SchemaFieldName("preferred_device")
+  public abstract @Nullable String getPreferredDevice();
+
+  /** Most frequent event prop os. */
+  @SchemaFieldNumber("49")
+  @SchemaFieldName("preferred_os")
+  public abstract @Nullable String getPreferredOs();
+
+  /** Most frequent interest (event props category, theme, topic). */
+  @SchemaFieldNumber("50")
+  @SchemaFieldName("top_category")
+  public abstract @Nullable String getTopCategory();
+
+  /** Share of the interest signals that name top_category, 4 decimals. */
+  @SchemaFieldNumber("51")
+  @SchemaFieldName("top_category_share")
+  public abstract @Nullable Double getTopCategoryShare();
+
+  /** Top 5 interests with their shares: garden:0.5000,books:0.2500. */
+  @SchemaFieldNumber("52")
+  @SchemaFieldName("category_affinities")
+  public abstract @Nullable String getCategoryAffinities();
+
+  /** Sum of event weights decayed by age with the configured half-life, 4 decimals. */
+  @SchemaFieldNumber("53")
+  @SchemaFieldName("engagement_score")
+  public abstract double getEngagementScore();
+
+  /** Whole days from the last engagement event (not email_sent etc.) to asOf; null without one. */
+  @SchemaFieldNumber("54")
+  @SchemaFieldName("days_inactive")
+  public abstract @Nullable Long getDaysInactive();
+
+  /** Whole days between the last activity before the reactivation window and the first in it. */
+  @SchemaFieldNumber("55")
+  @SchemaFieldName("reactivation_gap_days")
+  public abstract @Nullable Long getReactivationGapDays();
+
+  /** new, active, at_risk, churned or reactivated; see AssignLifecycleStage. */
+  @SchemaFieldNumber("56")
+  @SchemaFieldName("lifecycle_stage")
+  public abstract @Nullable String getLifecycleStage();
+
+  /** Profile trait country, latest value by time. */
+  @SchemaFieldNumber("57")
+  @SchemaFieldName("country")
+  public abstract @Nullable String getCountry();
+
+  /** Profile trait city, latest value by time. */
+  @SchemaFieldNumber("58")
+  @SchemaFieldName("city")
+  public abstract @Nullable String getCity();
+
+  /** Profile trait lat (degrees), latest value; null if not a number in [-90, 90]. */
+  @SchemaFieldNumber("59")
+  @SchemaFieldName("lat")
+  public abstract @Nullable Double getLat();
+
+  /** Profile trait lon (degrees), latest value; null if not a number in [-180, 180]. */
+  @SchemaFieldNumber("60")
+  @SchemaFieldName("lon")
+  public abstract @Nullable Double getLon();
+
+  /** Profile trait company, latest value by time. */
+  @SchemaFieldNumber("61")
+  @SchemaFieldName("company")
+  public abstract @Nullable String getCompany();
+
+  /** Profile trait industry, latest value by time. */
+  @SchemaFieldNumber("62")
+  @SchemaFieldName("industry")
+  public abstract @Nullable String getIndustry();
+
+  /** Profile trait employees, latest value; null if not a whole number. */
+  @SchemaFieldNumber("63")
+  @SchemaFieldName("employees")
+  public abstract @Nullable Long getEmployees();
+
+  /** Every other profile trait, latest value by time (not offered to segment rules). */
+  @SchemaFieldNumber("64")
+  @SchemaFieldName("traits")
+  public abstract Map<String, String> getTraits();
+
+  /** Latest email consent from events or profiles; null if never given. */
+  @SchemaFieldNumber("65")
+  @SchemaFieldName("consent_email")
+  public abstract @Nullable Boolean getConsentEmail();
+
+  /** Latest sms consent from events or profiles; null if never given. */
+  @SchemaFieldNumber("66")
+  @SchemaFieldName("consent_sms")
+  public abstract @Nullable Boolean getConsentSms();
+
+  /** Latest push consent from events or profiles; null if never given. */
+  @SchemaFieldNumber("67")
+  @SchemaFieldName("consent_push")
+  public abstract @Nullable Boolean getConsentPush();
+
+  /** Latest tracking consent from events or profiles; null if never given. */
+  @SchemaFieldNumber("68")
+  @SchemaFieldName("consent_tracking")
+  public abstract @Nullable Boolean getConsentTracking();
 
   public static Builder builder() {
-    return new AutoValue_CustomerFeatures.Builder();
+    // Defaults for the columns added after the first release, so that callers that build
+    // rows by hand (tests, users' own feature code) keep compiling and stay valid.
+    return new AutoValue_CustomerFeatures.Builder()
+        .setRefundsTotal(BigDecimal.ZERO.setScale(2))
+        .setDistinctProducts(0)
+        .setEmailSent90d(0)
+        .setPageViews30d(0)
+        .setFeatureUses30d(0)
+        .setDistinctFeaturesUsed(0)
+        .setEngagementScore(0)
+        .setTraits(Map.of());
   }
 
   public abstract Builder toBuilder();
@@ -291,6 +461,70 @@ public abstract class CustomerFeatures {
     public abstract Builder setLookalikeSelected(@Nullable Boolean value);
 
     public abstract Builder setLookalikeReason(@Nullable String value);
+
+    public abstract Builder setRefundsTotal(BigDecimal value);
+
+    public abstract Builder setAverageOrderValue(@Nullable BigDecimal value);
+
+    public abstract Builder setDistinctProducts(long value);
+
+    public abstract Builder setEmailSent90d(long value);
+
+    public abstract Builder setEmailOpenRate90d(@Nullable Double value);
+
+    public abstract Builder setEmailClickRate90d(@Nullable Double value);
+
+    public abstract Builder setPageViews30d(long value);
+
+    public abstract Builder setFeatureUses30d(long value);
+
+    public abstract Builder setDistinctFeaturesUsed(long value);
+
+    public abstract Builder setFeatureAdoptionRate(@Nullable Double value);
+
+    public abstract Builder setPreferredChannel(@Nullable String value);
+
+    public abstract Builder setPreferredDevice(@Nullable String value);
+
+    public abstract Builder setPreferredOs(@Nullable String value);
+
+    public abstract Builder setTopCategory(@Nullable String value);
+
+    public abstract Builder setTopCategoryShare(@Nullable Double value);
+
+    public abstract Builder setCategoryAffinities(@Nullable String value);
+
+    public abstract Builder setEngagementScore(double value);
+
+    public abstract Builder setDaysInactive(@Nullable Long value);
+
+    public abstract Builder setReactivationGapDays(@Nullable Long value);
+
+    public abstract Builder setLifecycleStage(@Nullable String value);
+
+    public abstract Builder setCountry(@Nullable String value);
+
+    public abstract Builder setCity(@Nullable String value);
+
+    public abstract Builder setLat(@Nullable Double value);
+
+    public abstract Builder setLon(@Nullable Double value);
+
+    public abstract Builder setCompany(@Nullable String value);
+
+    public abstract Builder setIndustry(@Nullable String value);
+
+    public abstract Builder setEmployees(@Nullable Long value);
+
+    public abstract Builder setTraits(Map<String, String> value);
+
+    public abstract Builder setConsentEmail(@Nullable Boolean value);
+
+    public abstract Builder setConsentSms(@Nullable Boolean value);
+
+    public abstract Builder setConsentPush(@Nullable Boolean value);
+
+    public abstract Builder setConsentTracking(@Nullable Boolean value);
 
     public abstract CustomerFeatures build();
   }

@@ -74,7 +74,13 @@ class ComputeCustomerFeaturesTest {
             .setRecencyDays(0L).setFrequency(4).setMonetaryTotal(new BigDecimal("110.00"))
             .setMonetaryAvg(new BigDecimal("27.50")).setPurchases30d(2).setPurchases90d(3)
             .setPurchases180d(3).setPurchases365d(4).setEmailOpens90d(1).setEmailClicks90d(1)
-            .setSiteVisits30d(1).setSiteVisits90d(2).build(),
+            .setSiteVisits30d(1).setSiteVisits90d(2)
+            // Refunds 20.50 + 5 (sign ignored); gross 135.50 over 4 purchases = 33.875 -> 33.88
+            // (half-even, 7 is odd). Email: 2 opens + 1 click, web: 2 visits -> email. Last
+            // activity Jun 30 12:00 -> 0 days. Reactivation window [Jun 1, Jul 1): first in it
+            // Jun 1 00:00 (on the boundary: inside), last before it May 31 23:59:59 -> 0 days.
+            .setRefundsTotal(new BigDecimal("25.50")).setAverageOrderValue(new BigDecimal("33.88"))
+            .setPreferredChannel("email").setDaysInactive(0L).setReactivationGapDays(0L).build(),
         // c2: Mar 1 -> Jul 1 is 31+30+31+30 = 122 days, so its one visit is outside 90 days;
         // cart add 18 h ago, never bought -> abandoned.
         zero.setCustomerId("c2").setFirstSeen(Instant.parse("2024-03-01T00:00:00Z"))
@@ -82,34 +88,45 @@ class ComputeCustomerFeaturesTest {
             .setRecencyDays(null).setFrequency(0).setMonetaryTotal(new BigDecimal("0.00"))
             .setMonetaryAvg(null).setPurchases30d(0).setPurchases90d(0).setPurchases180d(0)
             .setPurchases365d(0).setEmailOpens90d(0).setEmailClicks90d(0).setSiteVisits30d(0)
-            .setSiteVisits90d(0).setCartAbandoned24h(true).build(),
+            .setSiteVisits90d(0).setCartAbandoned24h(true)
+            // One site visit -> web (the cart add from source "test" has no channel). Back on
+            // Jun 30 06:00 after Mar 1: 121 days and 6 hours -> 121.
+            .setPreferredChannel("web").setDaysInactive(0L).setReactivationGapDays(121L)
+            .setRefundsTotal(new BigDecimal("0.00")).setAverageOrderValue(null).build(),
         // c3: bought an hour after the cart add -> not abandoned; first seen 25 h ago -> 1.
         zero.setCustomerId("c3").setFirstSeen(Instant.parse("2024-06-29T23:00:00Z"))
             .setLastSeen(Instant.parse("2024-06-30T07:00:00Z")).setTenureDays(1)
             .setRecencyDays(0L).setFrequency(1).setMonetaryTotal(new BigDecimal("1.00"))
             .setMonetaryAvg(new BigDecimal("1.00")).setPurchases30d(1).setPurchases90d(1)
             .setPurchases180d(1).setPurchases365d(1).setSiteVisits90d(0)
-            .setCartAbandoned24h(false).build(),
+            .setCartAbandoned24h(false)
+            // No channel on any event; all activity inside the window: no gap.
+            .setAverageOrderValue(new BigDecimal("1.00")).setPreferredChannel(null)
+            .setDaysInactive(0L).setReactivationGapDays(null).build(),
         // c4: the cart add is 25 hours old: outside the 24-hour window.
         zero.setCustomerId("c4").setFirstSeen(Instant.parse("2024-06-29T23:00:00Z"))
             .setLastSeen(Instant.parse("2024-06-29T23:00:00Z")).setTenureDays(1)
             .setRecencyDays(null).setFrequency(0).setMonetaryTotal(new BigDecimal("0.00"))
             .setMonetaryAvg(null).setPurchases30d(0).setPurchases90d(0).setPurchases180d(0)
-            .setPurchases365d(0).setCartAbandoned24h(false).build());
+            .setPurchases365d(0).setCartAbandoned24h(false)
+            .setAverageOrderValue(null).setDaysInactive(1L).build());
+    // (The builder is shared: each row sets every column an earlier row changed.)
     // c5 has only an event after asOf: no row.
   }
 
   @Test
   void computesHandCheckedFeatures(TestPipeline p) {
+    // No engagement weights: the score is tested on its own (EngagementScoreTest).
     PAssert.that(p.apply(Create.of(events())).apply(
-            ComputeCustomerFeatures.create().withAsOf(AS_OF)))
+            ComputeCustomerFeatures.create().withAsOf(AS_OF).withEngagementWeights(Map.of())))
         .containsInAnyOrder(expected());
     p.run().waitUntilFinish();
   }
 
   @Test
   void mergeOrderDoesNotChangeTheResult() throws Exception {
-    CustomerFeaturesFn fn = new CustomerFeaturesFn(AS_OF.getMillis());
+    CustomerFeaturesFn fn = new CustomerFeaturesFn(
+        ComputeCustomerFeatures.create().withAsOf(AS_OF).settings());
     List<CustomerEvent> c1 = new ArrayList<>();
     for (KV<String, CustomerEvent> e : events()) {
       if (e.getKey().equals("c1") && e.getValue().getEventTime().isBefore(AS_OF)) {
@@ -134,7 +151,8 @@ class ComputeCustomerFeaturesTest {
 
   @Test
   void accumulatorCoderRoundTrips() throws Exception {
-    CustomerFeaturesFn fn = new CustomerFeaturesFn(AS_OF.getMillis());
+    CustomerFeaturesFn fn = new CustomerFeaturesFn(
+        ComputeCustomerFeatures.create().withAsOf(AS_OF).settings());
     List<CustomerEvent> all = new ArrayList<>();
     events().forEach(e -> all.add(e.getValue()));
     FeatureAccumulator a = addAll(fn, all);

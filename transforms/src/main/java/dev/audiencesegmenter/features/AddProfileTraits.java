@@ -1,0 +1,291 @@
+package dev.audiencesegmenter.features;
+
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.ProfileAttributes;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * Fills the profile columns of each customer's features: {@code country}, {@code city},
+ * {@code lat}, {@code lon}, {@code company}, {@code industry}, {@code employees}, the consent
+ * flags, and every other trait in {@code traits}. For each trait the latest value by time
+ * before asOf wins (records at or after asOf are ignored, as events are).
+ *
+ * <p>Trait names are trimmed and lower-cased ({@code consent.email} is read as
+ * {@code consent_email}); blank values are ignored. Consent comes from profile attributes
+ * {@code consent_email}, {@code consent_sms}, {@code consent_push}, {@code consent_tracking}
+ * ({@code true}/{@code false}, any case; other values are ignored and counted) and from the
+ * consent maps of events, at the event's time, whichever is later. {@code lat}, {@code lon}
+ * and {@code employees} that are not numbers in range are null (counted in
+ * {@code traits_unreadable}). At most 64 traits are kept per customer: the column traits
+ * always, then the others by name (see {@link LatestValues}).
+ *
+ * <p>Traits are combined per customer with {@link Combine#perKey} and joined on the customer
+ * id with {@link CoGroupByKey}: no side input, so it streams like the features. Customers with
+ * a profile but no event get no row (features are one row per customer with events).
+ */
+public final class AddProfileTraits
+    extends PTransform<PCollection<CustomerFeatures>, PCollection<CustomerFeatures>> {
+  private static final TupleTag<CustomerFeatures> FEATURES = new TupleTag<>("traitJoinFeatures");
+  private static final TupleTag<LatestValues> TRAITS = new TupleTag<>("traitJoinTraits");
+  /** Traits with columns of their own; not repeated in {@code traits}. */
+  static final List<String> COLUMNS = List.of("country", "city", "lat", "lon", "company",
+      "industry", "employees", "consent_email", "consent_sms", "consent_push",
+      "consent_tracking");
+
+  private final Instant asOf;
+  private final @Nullable PCollection<KV<String, ProfileAttributes>> profiles;
+  private final @Nullable PCollection<KV<String, CustomerEvent>> events;
+
+  private AddProfileTraits(Instant asOf, @Nullable PCollection<KV<String, ProfileAttributes>>
+      profiles, @Nullable PCollection<KV<String, CustomerEvent>> events) {
+    this.asOf = asOf;
+    this.profiles = profiles;
+    this.events = events;
+  }
+
+  /** Traits as of {@code asOf} (exclusive, like the features). */
+  public static AddProfileTraits asOf(Instant asOf) {
+    if (asOf == null) {
+      throw new IllegalArgumentException("asOf must not be null");
+    }
+    return new AddProfileTraits(asOf, null, null);
+  }
+
+  /** Profiles keyed by customer id ({@code ResolveIdentities.Result#getProfiles()}). */
+  public AddProfileTraits withProfiles(PCollection<KV<String, ProfileAttributes>> profiles) {
+    if (profiles == null) {
+      throw new IllegalArgumentException("profiles must not be null");
+    }
+    return new AddProfileTraits(asOf, profiles, events);
+  }
+
+  /** Events keyed by customer id, for the consent signals they carry. */
+  public AddProfileTraits withEventConsent(PCollection<KV<String, CustomerEvent>> events) {
+    if (events == null) {
+      throw new IllegalArgumentException("events must not be null");
+    }
+    return new AddProfileTraits(asOf, profiles, events);
+  }
+
+  @Override
+  public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
+    Coder<KV<String, ProfileAttributes>> coder;
+    try {
+      coder = KvCoder.of(StringUtf8Coder.of(), features.getPipeline().getSchemaRegistry()
+          .getSchemaCoder(ProfileAttributes.class));
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException("ProfileAttributes has no schema", e);
+    }
+    PCollectionList<KV<String, ProfileAttributes>> updates =
+        PCollectionList.empty(features.getPipeline());
+    if (profiles != null) {
+      updates = updates.and(profiles.apply("NormalizeProfiles",
+          ParDo.of(new Normalize(asOf.getMillis()))).setCoder(coder));
+    }
+    if (events != null) {
+      updates = updates.and(events.apply("ConsentFromEvents",
+          ParDo.of(new ConsentFromEvents(asOf.getMillis()))).setCoder(coder));
+    }
+    if (updates.size() == 0) {
+      return features;
+    }
+    PCollection<KV<String, LatestValues>> traits = updates
+        .apply("CollectTraitUpdates", Flatten.pCollections())
+        .setCoder(coder)
+        .apply("LatestTraitPerCustomer", Combine.perKey(new ProfileTraitsFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), new LatestValues.Coder()));
+    return KeyedPCollectionTuple
+        .of(FEATURES, features.apply("KeyByCustomer", WithKeys
+            .<String, CustomerFeatures>of(CustomerFeatures::getCustomerId)
+            .withKeyType(TypeDescriptors.strings())))
+        .and(TRAITS, traits)
+        .apply("JoinOnCustomer", CoGroupByKey.create())
+        .apply("FillTraits", ParDo.of(new Fill()))
+        .setCoder(features.getCoder());
+  }
+
+  /** Trimmed, lower-cased names ({@code consent.x} as {@code consent_x}); no blank values. */
+  static String traitName(String raw) {
+    String name = raw.trim().toLowerCase(Locale.ROOT);
+    return name.startsWith("consent.") ? "consent_" + name.substring("consent.".length()) : name;
+  }
+
+  /** "true"/"false" in any case, or null. */
+  static @Nullable String consentValue(String raw) {
+    String v = raw.trim().toLowerCase(Locale.ROOT);
+    return v.equals("true") || v.equals("false") ? v : null;
+  }
+
+  private static final class Normalize
+      extends DoFn<KV<String, ProfileAttributes>, KV<String, ProfileAttributes>> {
+    private final long asOf;
+    private final Counter after = Metrics.counter(AddProfileTraits.class,
+        "profiles_after_as_of");
+    private final Counter badConsent = Metrics.counter(AddProfileTraits.class,
+        "consent_values_unreadable");
+
+    Normalize(long asOf) {
+      this.asOf = asOf;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, ProfileAttributes> in,
+        OutputReceiver<KV<String, ProfileAttributes>> out) {
+      ProfileAttributes p = in.getValue();
+      if (p.getUpdateTime().getMillis() >= asOf) {
+        after.inc();
+        return;
+      }
+      Map<String, String> attrs = new TreeMap<>();
+      for (Map.Entry<String, String> e : p.getAttributes().entrySet()) {
+        if (e.getKey() == null || e.getValue() == null || e.getKey().isBlank()
+            || e.getValue().isBlank()) {
+          continue;
+        }
+        String name = traitName(e.getKey());
+        String value = e.getValue().trim();
+        if (name.startsWith("consent_")) {
+          value = consentValue(value);
+          if (value == null) {
+            badConsent.inc();
+            continue;
+          }
+        }
+        // Two spellings of one name on one record: the smaller value, as across records.
+        attrs.merge(name, value, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+      }
+      out.output(KV.of(in.getKey(), p.toBuilder().setAttributes(attrs).build()));
+    }
+  }
+
+  private static final class ConsentFromEvents
+      extends DoFn<KV<String, CustomerEvent>, KV<String, ProfileAttributes>> {
+    private final long asOf;
+
+    ConsentFromEvents(long asOf) {
+      this.asOf = asOf;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CustomerEvent> in,
+        OutputReceiver<KV<String, ProfileAttributes>> out) {
+      CustomerEvent e = in.getValue();
+      if (e.getConsent().isEmpty() || e.getEventTime().getMillis() >= asOf) {
+        return;
+      }
+      Map<String, String> consent = new TreeMap<>();
+      e.getConsent().forEach((k, v) -> {
+        if (k != null && !k.isBlank() && v != null) {
+          consent.put("consent_" + k.trim().toLowerCase(Locale.ROOT), v.toString());
+        }
+      });
+      out.output(KV.of(in.getKey(), ProfileAttributes.builder().setSource(e.getSource())
+          .setSourceRecordId(e.getSourceRecordId()).setUpdateTime(e.getEventTime())
+          .setIdentifiers(e.getIdentifiers()).setAttributes(consent).build()));
+    }
+  }
+
+  private static final class Fill extends DoFn<KV<String, CoGbkResult>, CustomerFeatures> {
+    private final Counter unreadable = Metrics.counter(AddProfileTraits.class,
+        "traits_unreadable");
+    private final Counter withTraits = Metrics.counter(AddProfileTraits.class,
+        "customers_with_traits");
+
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> in,
+        OutputReceiver<CustomerFeatures> out) {
+      LatestValues traits = in.getValue().getOnly(TRAITS, null);
+      for (CustomerFeatures f : in.getValue().getAll(FEATURES)) {
+        if (traits == null) {
+          out.output(f);
+          continue;
+        }
+        withTraits.inc();
+        Map<String, String> others = new LinkedHashMap<>();
+        traits.values.forEach((k, v) -> {
+          if (!COLUMNS.contains(k)) {
+            others.put(k, v.value());
+          }
+        });
+        out.output(f.toBuilder()
+            .setCountry(traits.get("country"))
+            .setCity(traits.get("city"))
+            .setLat(degrees(traits.get("lat"), 90))
+            .setLon(degrees(traits.get("lon"), 180))
+            .setCompany(traits.get("company"))
+            .setIndustry(traits.get("industry"))
+            .setEmployees(count(traits.get("employees")))
+            .setConsentEmail(flag(traits.get("consent_email")))
+            .setConsentSms(flag(traits.get("consent_sms")))
+            .setConsentPush(flag(traits.get("consent_push")))
+            .setConsentTracking(flag(traits.get("consent_tracking")))
+            .setTraits(others)
+            .build());
+      }
+    }
+
+    private @Nullable Double degrees(@Nullable String raw, double limit) {
+      if (raw == null) {
+        return null;
+      }
+      try {
+        double v = Double.parseDouble(raw);
+        if (Double.isFinite(v) && Math.abs(v) <= limit) {
+          return v;
+        }
+      } catch (NumberFormatException e) {
+        // counted below
+      }
+      unreadable.inc();
+      return null;
+    }
+
+    /** A whole number of employees; "1,200" and "1 200" are read as 1200. */
+    private @Nullable Long count(@Nullable String raw) {
+      if (raw == null) {
+        return null;
+      }
+      try {
+        long v = Long.parseLong(raw.replace(",", "").replace(" ", "").replace("_", ""));
+        if (v >= 0) {
+          return v;
+        }
+      } catch (NumberFormatException e) {
+        // counted below
+      }
+      unreadable.inc();
+      return null;
+    }
+
+    private static @Nullable Boolean flag(@Nullable String v) {
+      return v == null ? null : Boolean.valueOf(v);
+    }
+  }
+}

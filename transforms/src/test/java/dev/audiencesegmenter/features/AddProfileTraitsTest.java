@@ -1,0 +1,98 @@
+package dev.audiencesegmenter.features;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.ProfileAttributes;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(TestPipelineExtension.class)
+class AddProfileTraitsTest {
+  static final Instant AS_OF = Instant.parse("2024-07-01T00:00:00Z");
+  private static int seq;
+
+  static KV<String, ProfileAttributes> profile(String customer, String time,
+      Map<String, String> attrs) {
+    return KV.of(customer, ProfileAttributes.builder().setSource("crm")
+        .setSourceRecordId("p" + (seq++)).setUpdateTime(Instant.parse(time))
+        .setIdentifiers(Map.of("crm_id", customer)).setAttributes(attrs).build());
+  }
+
+  static KV<String, CustomerEvent> consent(String customer, String time,
+      Map<String, Boolean> consent) {
+    return KV.of(customer, CustomerEvent.builder().setSource("shop")
+        .setSourceRecordId("e" + (seq++)).setEventType("purchase")
+        .setEventTime(Instant.parse(time)).setIdentifiers(Map.of("user_id", customer))
+        .setConsent(consent).build());
+  }
+
+  static Map<String, String> attrs(String... pairs) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put(pairs[i], pairs[i + 1]);
+    }
+    return m;
+  }
+
+  @Test
+  void latestTraitBeforeAsOfWinsAndConsentComesFromBoth(TestPipeline p) throws Exception {
+    List<CustomerFeatures> features = List.of(AssignLifecycleStageTest.row("a", 100, 1L, null,
+        null), AssignLifecycleStageTest.row("b", 100, 1L, null, null),
+        AssignLifecycleStageTest.row("n", 100, 1L, null, null));
+    PCollection<KV<String, ProfileAttributes>> profiles = p.apply("Profiles", Create.of(
+        profile("a", "2024-02-01T00:00:00Z", attrs("country", "US", "city", "Oakland",
+            "lat", "37.80", "lon", "-122.27", "plan", "pro", "company", "Acme",
+            "employees", "1,200", "Consent.Email", "TRUE")),
+        profile("a", "2024-05-01T00:00:00Z", attrs("City", " Berkeley ", "industry", "Retail",
+            "plan", "plus", "lat", "north", "nickname", " ")),
+        profile("a", "2024-06-01T00:00:00Z", attrs("consent_sms", "maybe")),
+        profile("a", "2024-07-01T00:00:00Z", attrs("country", "CA")), // at asOf: ignored
+        profile("b", "2024-03-01T00:00:00Z", attrs("employees", "-5", "lon", "200",
+            "consent_tracking", "false", "first_name", "Ann")),
+        profile("z", "2024-03-01T00:00:00Z", attrs("country", "FR")))) // no features: no row
+        .setCoder(KvCoder.of(StringUtf8Coder.of(),
+            p.getSchemaRegistry().getSchemaCoder(ProfileAttributes.class)));
+    PCollection<KV<String, CustomerEvent>> events = p.apply("Events", Create.of(
+        consent("a", "2024-03-01T00:00:00Z", Map.of("email", false, "sms", true)),
+        consent("a", "2024-07-01T00:00:00Z", Map.of("push", true)), // at asOf: ignored
+        consent("b", "2024-01-01T00:00:00Z", Map.of()))); // no consent: nothing
+    PCollection<CustomerFeatures> out = p.apply("Features", Create.of(features))
+        .apply(AddProfileTraits.asOf(AS_OF).withProfiles(profiles).withEventConsent(events));
+    PAssert.that(out).containsInAnyOrder(
+        // a: city from May ("Berkeley", trimmed; the name read case-insensitively); lat's
+        // latest value "north" is not a number -> null; plan from May goes to traits; the
+        // blank nickname is ignored. Consent: email TRUE (profile, Feb) then false (event,
+        // Mar) -> false; sms true (event, Mar), the later "maybe" is unreadable and ignored.
+        features.get(0).toBuilder().setCountry("US").setCity("Berkeley").setLat(null)
+            .setLon(-122.27).setCompany("Acme").setIndustry("Retail").setEmployees(1200L)
+            .setTraits(Map.of("plan", "plus")).setConsentEmail(false).setConsentSms(true)
+            .build(),
+        // b: -5 employees and longitude 200 are out of range -> null.
+        features.get(1).toBuilder().setTraits(Map.of("first_name", "Ann"))
+            .setConsentTracking(false).build(),
+        // n: no profile, no consent: unchanged.
+        features.get(2));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void needsAsOfAndInputs() {
+    assertThrows(IllegalArgumentException.class, () -> AddProfileTraits.asOf(null));
+    assertThrows(IllegalArgumentException.class,
+        () -> AddProfileTraits.asOf(AS_OF).withProfiles(null));
+  }
+}
