@@ -66,7 +66,7 @@ class SegmentFamiliesTest {
   }
 
   @Test
-  void geoRadiusNeedsLatitudeAndLongitudeColumns() {
+  void geoRadiusSegmentsAreCheckedAndWrittenAsConditions() {
     String yaml = "groups:\n"
         + "  - name: stores\n"
         + "    family: geo_radius\n"
@@ -74,19 +74,14 @@ class SegmentFamiliesTest {
         + "      - name: near_london\n"
         + "        center: [51.5074, -0.1278]\n"
         + "        radius_km: 25\n";
-    if (SegmentDefinitions.featureSchema().hasField("lat")) {
-      SegmentDefinitions.Segment s = SegmentDefinitions.parse(yaml, "g.yaml").getSegments()
-          .get(0);
-      assertEquals("lat != null && lon != null && distance_km(lat, lon, 51.5074, -0.1278) "
-          + "<= 25.0", s.when());
-      assertEquals("segments.yaml:6:18: segment 'near_london': latitude must be from -90 to "
-          + "90, got 95.0", error(yaml.replace("51.5074", "95")));
-      assertEquals("segments.yaml:7:20: segment 'near_london': radius_km must be above 0, got "
-          + "0.0", error(yaml.replace("25", "0")));
-    } else {
-      assertEquals("segments.yaml:3:13: group 'stores': the geo_radius family needs the "
-          + "feature column 'lat'", error(yaml));
-    }
+    SegmentDefinitions.Segment s = SegmentDefinitions.parse(yaml, "g.yaml").getSegments()
+        .get(0);
+    assertEquals("lat != null && lon != null && distance_km(lat, lon, 51.5074, -0.1278) "
+        + "<= 25.0", s.when());
+    assertEquals("segments.yaml:6:18: segment 'near_london': latitude must be from -90 to "
+        + "90, got 95.0", error(yaml.replace("51.5074", "95")));
+    assertEquals("segments.yaml:7:20: segment 'near_london': radius_km must be above 0, got "
+        + "0.0", error(yaml.replace("25", "0")));
   }
 
   @Test
@@ -106,6 +101,40 @@ class SegmentFamiliesTest {
             membership("c", "rfm_need_attention", "rfm"),
             membership("c", "value_standard", "value"));
     p.run().waitUntilFinish();
+  }
+
+  @Test
+  void geoRadiusMembershipIsExact(TestPipeline p) {
+    // Haversine from London (51.5074, -0.1278), sphere of 6371.0088 km: St Albans (51.7520,
+    // -0.3360) 30.76 km, Maidstone (51.2798, 0.5235) 51.79 km, Reading (51.4545, -0.9781)
+    // 59.18 km. Radius 31 km holds London and St Albans; 55 km adds Maidstone; no position is
+    // in neither.
+    String yaml = "groups:\n"
+        + "  - name: stores\n"
+        + "    family: geo_radius\n"
+        + "    segments:\n"
+        + "      - name: near_london\n"
+        + "        center: [51.5074, -0.1278]\n"
+        + "        radius_km: 31\n"
+        + "      - name: greater_london\n"
+        + "        center: [51.5074, -0.1278]\n"
+        + "        radius_km: 55\n";
+    List<CustomerFeatures> customers = List.of(at("london", 51.5074, -0.1278),
+        at("st_albans", 51.7520, -0.3360), at("maidstone", 51.2798, 0.5235),
+        at("reading", 51.4545, -0.9781), at("nowhere", null, null));
+    PAssert.that(p.apply(Create.of(customers))
+            .apply(AssignSegments.of(SegmentDefinitions.parse(yaml, "g.yaml")))
+            .getMemberships()
+            .apply(MapElements.into(TypeDescriptors.strings())
+                .via(m -> m.getCustomerId() + " " + m.getSegment())))
+        .containsInAnyOrder("london near_london", "london greater_london",
+            "st_albans near_london", "st_albans greater_london", "maidstone greater_london");
+    p.run().waitUntilFinish();
+  }
+
+  private static CustomerFeatures at(String id, Double lat, Double lon) {
+    return AddSegmentScoresTest.buyer(id, 10L, 1, 10, null).toBuilder().setLat(lat).setLon(lon)
+        .build();
   }
 
   private static CustomerFeatures scored(String id, int r, int f, String tier) {
