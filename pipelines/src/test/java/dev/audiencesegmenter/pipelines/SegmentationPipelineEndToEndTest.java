@@ -49,6 +49,9 @@ class SegmentationPipelineEndToEndTest {
   static void runOnBothRunners() throws IOException {
     data = work.resolve("data");
     new SampleDataGenerator(42, LocalDate.parse("2024-06-30")).write(data, CUSTOMERS);
+    // The bundled sample's file of bad lines, hand-written, joins the generated events.
+    Files.copy(PipelineRuns.SAMPLE.resolve("events/legacy-import.jsonl"),
+        data.resolve("events/legacy-import.jsonl"));
     direct = work.resolve("direct");
     flink = work.resolve("flink");
     List<String> directArgs = args(direct);

@@ -10,6 +10,7 @@ import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Distinct;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
@@ -17,7 +18,10 @@ import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 
 /**
  * Finds the identifier values that must not link, from the co-occurrence pairs of the records
@@ -45,6 +49,27 @@ final class FindJunkIdentifiers
 
   private static final char SEP = '\u0000';
 
+  /** A node's own reasons; and limit trims a node imposes on its neighbours, by that node. */
+  private static final TupleTag<KV<String, String>> OWN_REASONS = new TupleTag<>("own");
+  private static final TupleTag<KV<String, KV<String, String>>> TRIMS = new TupleTag<>("trims");
+  private static final TupleTag<String> OWN_TAG = new TupleTag<>("ownReason");
+  private static final TupleTag<KV<String, String>> TRIM_TAG = new TupleTag<>("trim");
+
+  /** The trims whose source node has no reason of its own to be excluded. */
+  private static final class TrimsOfUsableNodes
+      extends DoFn<KV<String, CoGbkResult>, KV<String, String>> {
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> source,
+        OutputReceiver<KV<String, String>> out) {
+      if (source.getValue().getAll(OWN_TAG).iterator().hasNext()) {
+        return;
+      }
+      for (KV<String, String> trim : source.getValue().getAll(TRIM_TAG)) {
+        out.output(trim);
+      }
+    }
+  }
+
   private final IdentityRules rules;
   private final int buckets;
 
@@ -65,13 +90,26 @@ final class FindJunkIdentifiers
     int cap = Math.max(rules.getMaxFanOut(), maxLimit) + 1;
     KvCoder<String, String> stringPairs = KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
 
-    PCollection<KV<String, String>> reasons = pairs
+    PCollectionTuple ruled = pairs
         .apply("ByNodeAndOtherType", ParDo.of(new ByNodeAndOtherType()))
         .setCoder(stringPairs)
         .apply("DistinctNeighbours", Combine.perKey(new CappedDistinctFn(cap)))
-        .apply("ApplyRules", ParDo.of(new ApplyRules(rules)))
-        .setCoder(stringPairs)
-        // One reason per node: the first in the order placeholder, blocked, fan_out, over_limit.
+        .apply("ApplyRules", ParDo.of(new ApplyRules(rules))
+            .withOutputTags(OWN_REASONS, TupleTagList.of(TRIMS)));
+    // One reason per node: the first in the order placeholder, blocked, fan_out, over_limit.
+    PCollection<KV<String, String>> own = ruled.get(OWN_REASONS).setCoder(stringPairs)
+        .apply("OneOwnReasonPerNode", Combine.perKey(new FirstReason()));
+    // A node that is junk itself imposes no limit on its neighbours: a shop's order-desk
+    // email seen with 13 customers' phones must not cut 8 of them from their customers.
+    PCollection<KV<String, String>> trims = KeyedPCollectionTuple
+        .of(OWN_TAG, own)
+        .and(TRIM_TAG, ruled.get(TRIMS).setCoder(KvCoder.of(StringUtf8Coder.of(),
+            stringPairs)))
+        .apply("JoinTrimsWithTheirSource", CoGroupByKey.create())
+        .apply("TrimsOfUsableNodes", ParDo.of(new TrimsOfUsableNodes()))
+        .setCoder(stringPairs);
+    PCollection<KV<String, String>> reasons = PCollectionList.of(own).and(trims)
+        .apply("AllReasons", Flatten.pCollections())
         .apply("OneReasonPerNode", Combine.perKey(new FirstReason()));
 
     // Exact fan-out of the (few) excluded nodes, for the report: their pairs are found by a
@@ -132,7 +170,9 @@ final class FindJunkIdentifiers
 
     @ProcessElement
     public void process(@Element KV<String, CappedDistinctFn.Values> in,
-        OutputReceiver<KV<String, String>> out) {
+        MultiOutputReceiver receiver) {
+      OutputReceiver<KV<String, String>> out = receiver.get(OWN_REASONS);
+      MultiOutputReceiver outputs = receiver;
       String key = in.getKey();
       int sep = key.indexOf(SEP);
       String node = key.substring(0, sep);
@@ -168,8 +208,9 @@ final class FindJunkIdentifiers
         int kept = 0;
         for (String other : values.values) {
           if (++kept > limit) {
-            out.output(KV.of(other, OVER_LIMIT + SEP + "one of " + seen + " seen with " + type
-                + "; a customer may have " + limit + ", the smallest are kept"));
+            outputs.get(TRIMS).output(KV.of(node, KV.of(other, OVER_LIMIT + SEP + "one of " + seen
+                + " seen with " + type + "; a customer may have " + limit
+                + ", the smallest are kept")));
           }
         }
       }

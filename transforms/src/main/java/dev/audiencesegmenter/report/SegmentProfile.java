@@ -159,6 +159,14 @@ public abstract class SegmentProfile implements java.io.Serializable {
   @SchemaFieldName("warnings")
   public abstract List<String> getWarnings();
 
+  /**
+   * The segment's share of all customers' predicted CLV: the value-proportional share of the
+   * marketing resources (for the value tiers, what each tier earns); null without values.
+   */
+  @SchemaFieldNumber("30")
+  @SchemaFieldName("clv_share")
+  public abstract @Nullable Double getClvShare();
+
   public static Builder builder() {
     return new AutoValue_SegmentProfile.Builder();
   }
@@ -225,6 +233,8 @@ public abstract class SegmentProfile implements java.io.Serializable {
     public abstract Builder setMembershipChurn(@Nullable Double value);
 
     public abstract Builder setWarnings(List<String> value);
+
+    public abstract Builder setClvShare(@Nullable Double value);
 
     public abstract SegmentProfile build();
   }

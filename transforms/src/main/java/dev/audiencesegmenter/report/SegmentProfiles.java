@@ -95,6 +95,9 @@ final class SegmentProfiles {
     BigDecimal allRevenue = revenueIndex < 0 ? BigDecimal.ZERO : everyone.sum[revenueIndex];
     Double revenueShare = allRevenue.signum() > 0
         ? round(revenue.doubleValue() / allRevenue.doubleValue(), 4) : null;
+    BigDecimal allClv = clvIndex < 0 ? BigDecimal.ZERO : everyone.sum[clvIndex];
+    Double clvShare = allClv.signum() > 0
+        ? round(s.sum[clvIndex].doubleValue() / allClv.doubleValue(), 4) : null;
 
     // Validation.
     boolean measurable = s.members > 0;
@@ -186,6 +189,7 @@ final class SegmentProfiles {
         .setShare(everyone.members == 0 ? 0 : (double) s.members / everyone.members)
         .setRevenue(revenue.setScale(2, RoundingMode.HALF_EVEN))
         .setRevenueShare(revenueShare)
+        .setClvShare(clvShare)
         .setMeanClv(clvIndex < 0 ? null : round(s.mean(clvIndex), 2))
         .setMedianClv(s.clv == null ? null : round(s.clv.median(), 2))
         .setMeanChurnRisk(churnIndex < 0 ? null : round(s.mean(churnIndex), 4))

@@ -214,6 +214,36 @@ class ResolveIdentitiesRulesTest {
   }
 
   @Test
+  void aJunkValueImposesNoLimitOnItsNeighbours(TestPipeline p) throws Exception {
+    // An order-desk email on 25 customers' orders is junk by fan-out (25 user ids > 20). It
+    // is also seen with 7 of their phones, more than the 5 phones a customer may have: as it
+    // is junk, it must not cut 2 of those phones from their customers.
+    List<CustomerEvent> events = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      events.add(event("o" + i, Map.of("user_id", "u" + i, "email", "desk@shop.io")));
+    }
+    for (int i = 0; i < 7; i++) {
+      events.add(event("p" + i, Map.of("user_id", "u" + i, "phone", "+1415555010" + i)));
+      events.add(event("d" + i, Map.of("email", "desk@shop.io", "phone", "+1415555010" + i)));
+    }
+    ResolveIdentities.Result r = ResolveIdentities.inputs(p.apply(Create.of(events)), null)
+        .apply(ResolveIdentities.create());
+    PAssert.that(r.getJunkIdentifiers()).containsInAnyOrder(JunkIdentifier.create("email",
+        "desk@shop.io", "fan_out", 25, "user_id",
+        "seen with more than 21 distinct user_id; max_fan_out 20"));
+    // Each customer holds its one user id and, for the first 7, its one phone.
+    List<String> expected = new ArrayList<>(java.util.Collections.nCopies(25, "user_id x1"));
+    expected.addAll(java.util.Collections.nCopies(7, "phone x1"));
+    PAssert.that(r.getIdentities().apply("Phones", MapElements.into(TypeDescriptors.strings())
+            .via(id -> id.getIdType() + " " + id.getCustomerId()))
+        .apply("CountByTypeAndCustomer", Count.perElement())
+        .apply("PhoneCustomers", MapElements.into(TypeDescriptors.strings())
+            .via(kv -> kv.getKey().split(" ")[0] + " x" + kv.getValue())))
+        .containsInAnyOrder(expected);
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void aLimitBrokenOnlyThroughAChainDropsTheWeakestLink(TestPipeline p) throws Exception {
     // No identifier is seen with two user ids, yet the chain u1 - e1 - phone - e2 - u2 would
     // give one customer two. Links replayed strongest first (by their weaker end: email links
