@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.segments;
 
 import dev.audiencesegmenter.clusters.ClusterSpec;
+import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.cel.bundle.Cel;
 import dev.cel.common.CelIssue;
@@ -92,10 +93,12 @@ public final class SegmentDefinitions implements Serializable {
   static final String GEO_RADIUS = "geo_radius";
   static final String CLUSTERS = "clusters";
   static final String LOOKALIKE = "lookalike";
+  static final String LIFECYCLE = "lifecycle";
   /** Families whose segments are generated, not listed. */
-  private static final Set<String> GENERATED = Set.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE);
-  private static final List<String> FAMILIES = List.of(CLUSTERS, GEO_RADIUS, LOOKALIKE, RFM,
-      VALUE_TIERS);
+  private static final Set<String> GENERATED = Set.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE,
+      LIFECYCLE);
+  private static final List<String> FAMILIES = List.of(CLUSTERS, GEO_RADIUS, LIFECYCLE,
+      LOOKALIKE, RFM, VALUE_TIERS);
   private static final Set<String> GROUP_KEYS = Set.of("name", "exclusive", "segments",
       "family", "holdout_percent", "vip_top_percent", "low_bottom_percent", "features", "k",
       "seed", "sample_size", "iterations", "seed_segment", "top_n", "min_score");
@@ -103,7 +106,7 @@ public final class SegmentDefinitions implements Serializable {
       "vip_top_percent", "low_bottom_percent", "features", "k", "seed", "sample_size",
       "iterations", "seed_segment", "top_n", "min_score");
   private static final Map<String, List<String>> FAMILY_KEY_OWNERS = Map.ofEntries(
-      Map.entry("holdout_percent", List.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE)),
+      Map.entry("holdout_percent", List.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE, LIFECYCLE)),
       Map.entry("vip_top_percent", List.of(VALUE_TIERS)),
       Map.entry("low_bottom_percent", List.of(VALUE_TIERS)),
       Map.entry("features", List.of(CLUSTERS, LOOKALIKE)),
@@ -396,6 +399,21 @@ public final class SegmentDefinitions implements Serializable {
         @Nullable ClusterSpec clusters, @Nullable LookalikeSpec lookalike) {
       Map<String, String[]> out = new LinkedHashMap<>();
       switch (family) {
+        case LIFECYCLE -> {
+          // Priority order: a stage's own rules already make them exclusive.
+          out.put(AssignLifecycleStage.NEW, new String[] {"First seen recently (lifecycle_stage "
+              + "new)", "lifecycle_stage == \"new\""});
+          out.put(AssignLifecycleStage.REACTIVATED, new String[] {"Came back after a "
+              + "churn-long gap (lifecycle_stage reactivated)",
+              "lifecycle_stage == \"reactivated\""});
+          out.put(AssignLifecycleStage.ACTIVE, new String[] {"Active recently and likely alive "
+              + "(lifecycle_stage active)", "lifecycle_stage == \"active\""});
+          out.put(AssignLifecycleStage.AT_RISK, new String[] {"Quiet for a while or P(alive) "
+              + "falling (lifecycle_stage at_risk)", "lifecycle_stage == \"at_risk\""});
+          out.put(AssignLifecycleStage.CHURNED, new String[] {"Gone quiet for the churn gap or "
+              + "P(alive) very low (lifecycle_stage churned)",
+              "lifecycle_stage == \"churned\""});
+        }
         case LOOKALIKE -> out.put(lookalike.seedSegment(), new String[] {"Customers outside "
             + lookalike.seedSegment() + " who look most like it on "
             + String.join(", ", lookalike.columns())

@@ -47,9 +47,24 @@ class SegmentFamiliesTest {
   }
 
   @Test
+  void lifecycleFamilyHasASegmentPerStage() {
+    SegmentDefinitions d = SegmentDefinitions.parse("groups:\n  - name: stage\n"
+        + "    family: lifecycle\n", "l.yaml");
+    List<String> segments = new ArrayList<>();
+    d.getSegments().forEach(s -> segments.add(s.name() + ": " + s.when()));
+    assertEquals(List.of("stage_new: lifecycle_stage == \"new\"",
+        "stage_reactivated: lifecycle_stage == \"reactivated\"",
+        "stage_active: lifecycle_stage == \"active\"",
+        "stage_at_risk: lifecycle_stage == \"at_risk\"",
+        "stage_churned: lifecycle_stage == \"churned\""), segments);
+    assertEquals(true, d.getGroups().get(0).exclusive());
+  }
+
+  @Test
   void badFamilyConfigurationIsPlaced() {
     assertEquals("segments.yaml:3:13: group 'rfm': unknown family 'rmf' (known: clusters, "
-        + "geo_radius, lookalike, rfm, value_tiers) (did you mean 'rfm'?)", error(FAMILIES.replace("family: rfm",
+        + "geo_radius, lifecycle, lookalike, rfm, value_tiers) (did you mean 'rfm'?)",
+        error(FAMILIES.replace("family: rfm",
             "family: rmf")));
     assertEquals("segments.yaml:8:25: group 'value': low_bottom_percent must be from 0 to 95 "
         + "(100 - vip_top_percent), got 96", error(FAMILIES.replace("40", "96")));
