@@ -176,7 +176,9 @@ public final class SegmentationPipeline {
     features = features.apply("AssignLifecycleStage", lifecycle);
     features = features.apply("AddSegmentScores", AddSegmentScores.create().withValueTiers(
         segments.getValueTierCuts().vipTopPercent(),
-        segments.getValueTierCuts().lowBottomPercent()));
+        segments.getValueTierCuts().lowBottomPercent()).withEngagementTiers(
+        segments.getEngagementCuts().highTopPercent(),
+        segments.getEngagementCuts().lowBottomPercent()));
     if (segments.getClusterSpec() != null) {
       AssignClusters clusters = AssignClusters.of(segments.getClusterSpec());
       features = features.apply("AssignClusters", clusters);

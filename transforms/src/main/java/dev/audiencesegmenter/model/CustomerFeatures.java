@@ -369,6 +369,14 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("consent_tracking")
   public abstract @Nullable Boolean getConsentTracking();
 
+  /**
+   * "high", "medium" or "low" by engagement_score percentile (cut-offs from the engagement
+   * family, default top 20% / bottom 40%).
+   */
+  @SchemaFieldNumber("69")
+  @SchemaFieldName("engagement_tier")
+  public abstract @Nullable String getEngagementTier();
+
   public static Builder builder() {
     // Defaults for the columns added after the first release, so that callers that build
     // rows by hand (tests, users' own feature code) keep compiling and stay valid.
@@ -525,6 +533,8 @@ public abstract class CustomerFeatures {
     public abstract Builder setConsentPush(@Nullable Boolean value);
 
     public abstract Builder setConsentTracking(@Nullable Boolean value);
+
+    public abstract Builder setEngagementTier(@Nullable String value);
 
     public abstract CustomerFeatures build();
   }

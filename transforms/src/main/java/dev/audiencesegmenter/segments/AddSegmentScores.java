@@ -27,7 +27,8 @@ import org.apache.beam.sdk.values.PCollectionView;
  * ({@code r_score}, {@code f_score}, {@code m_score} 1-5 by quintile among buyers, and the
  * named {@code rfm_segment}, see {@link RfmScores}) and the {@code value_tier} by predicted
  * lifetime value percentile (top {@code vipTopPercent} "vip", bottom {@code lowBottomPercent}
- * "low", the rest "standard").
+ * "low", the rest "standard"), and the {@code engagement_tier} ("high", "medium", "low") by
+ * engagement_score percentile the same way.
  *
  * <p>The percentiles of recency, frequency, monetary value and predicted CLV are estimated in
  * one pass with {@link ApproximateQuantilesCombineFn} (Munro-Paterson buffers, mergeable, so
@@ -46,17 +47,40 @@ public abstract class AddSegmentScores
   static final String FREQUENCY = "frequency";
   static final String MONETARY = "monetary_total";
   static final String CLV = "predicted_clv_365d";
+  static final String ENGAGEMENT = "engagement_score";
 
   public abstract double getVipTopPercent();
 
   public abstract double getLowBottomPercent();
 
+  public abstract int getEngagementHighTopPercent();
+
+  public abstract int getEngagementLowBottomPercent();
+
   abstract Builder toBuilder();
 
-  /** Defaults: top 10% vip, bottom 50% low. */
+  /** Defaults: value top 10% vip, bottom 50% low; engagement top 20% high, bottom 40% low. */
   public static AddSegmentScores create() {
     return new AutoValue_AddSegmentScores.Builder().setVipTopPercent(10)
-        .setLowBottomPercent(50).build();
+        .setLowBottomPercent(50).setEngagementHighTopPercent(20)
+        .setEngagementLowBottomPercent(40).build();
+  }
+
+  /**
+   * Engagement tier cut-offs in whole percents: the top {@code highTopPercent} of customers by
+   * engagement_score are "high", the bottom {@code lowBottomPercent} "low".
+   */
+  public AddSegmentScores withEngagementTiers(int highTopPercent, int lowBottomPercent) {
+    if (highTopPercent < 1 || highTopPercent > 99) {
+      throw new IllegalArgumentException(
+          "high_top_percent must be a whole number from 1 to 99, got " + highTopPercent);
+    }
+    if (lowBottomPercent < 0 || lowBottomPercent + highTopPercent > 100) {
+      throw new IllegalArgumentException("low_bottom_percent must be from 0 to "
+          + (100 - highTopPercent) + " (100 - high_top_percent), got " + lowBottomPercent);
+    }
+    return toBuilder().setEngagementHighTopPercent(highTopPercent)
+        .setEngagementLowBottomPercent(lowBottomPercent).build();
   }
 
   /**
@@ -82,6 +106,10 @@ public abstract class AddSegmentScores
 
     abstract Builder setLowBottomPercent(double percent);
 
+    abstract Builder setEngagementHighTopPercent(int percent);
+
+    abstract Builder setEngagementLowBottomPercent(int percent);
+
     abstract AddSegmentScores build();
   }
 
@@ -102,7 +130,8 @@ public abstract class AddSegmentScores
         .apply("PercentilesView", View.asMap());
     return features
         .apply("Score", ParDo.of(new Score(percentiles, (int) getVipTopPercent(),
-            (int) getLowBottomPercent())).withSideInputs(percentiles))
+            (int) getLowBottomPercent(), getEngagementHighTopPercent(),
+            getEngagementLowBottomPercent())).withSideInputs(percentiles))
         .setCoder(features.getCoder());
   }
 
@@ -129,6 +158,7 @@ public abstract class AddSegmentScores
       if (c.getPredictedClv365d() != null) {
         out.output(KV.of(CLV, c.getPredictedClv365d()));
       }
+      out.output(KV.of(ENGAGEMENT, c.getEngagementScore()));
     }
   }
 
@@ -136,13 +166,18 @@ public abstract class AddSegmentScores
     private final PCollectionView<Map<String, List<Double>>> percentiles;
     private final int vipTop;
     private final int lowBottom;
+    private final int engagementTop;
+    private final int engagementBottom;
     private final Counter scored = Metrics.counter(AddSegmentScores.class, "rfm_scored");
     private final Counter tiered = Metrics.counter(AddSegmentScores.class, "value_tiered");
 
-    Score(PCollectionView<Map<String, List<Double>>> percentiles, int vipTop, int lowBottom) {
+    Score(PCollectionView<Map<String, List<Double>>> percentiles, int vipTop, int lowBottom,
+        int engagementTop, int engagementBottom) {
       this.percentiles = percentiles;
       this.vipTop = vipTop;
       this.lowBottom = lowBottom;
+      this.engagementTop = engagementTop;
+      this.engagementBottom = engagementBottom;
     }
 
     @ProcessElement
@@ -162,6 +197,10 @@ public abstract class AddSegmentScores
         out.setValueTier(ValueTiers.tier(f.getPredictedClv365d(), p.get(CLV), vipTop,
             lowBottom));
         tiered.inc();
+      }
+      if (p.containsKey(ENGAGEMENT)) {
+        out.setEngagementTier(ValueTiers.tier(f.getEngagementScore(), p.get(ENGAGEMENT),
+            engagementTop, engagementBottom, ValueTiers.ENGAGEMENT_TIERS));
       }
       c.output(out.build());
     }

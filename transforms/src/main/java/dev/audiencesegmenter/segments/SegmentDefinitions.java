@@ -83,6 +83,11 @@ public final class SegmentDefinitions implements Serializable {
   public record Group(String name, boolean exclusive, List<Segment> segments)
       implements Serializable {}
 
+  /** Cut-offs of the engagement family, in whole percents of customers. */
+  public record EngagementCuts(int highTopPercent, int lowBottomPercent) implements Serializable {
+    static final EngagementCuts DEFAULT = new EngagementCuts(20, 40);
+  }
+
   /** Cut-offs of the value_tiers family, in whole percents of customers. */
   public record ValueTierCuts(int vipTopPercent, int lowBottomPercent) implements Serializable {
     static final ValueTierCuts DEFAULT = new ValueTierCuts(10, 50);
@@ -94,21 +99,25 @@ public final class SegmentDefinitions implements Serializable {
   static final String CLUSTERS = "clusters";
   static final String LOOKALIKE = "lookalike";
   static final String LIFECYCLE = "lifecycle";
+  static final String ENGAGEMENT = "engagement";
   /** Families whose segments are generated, not listed. */
   private static final Set<String> GENERATED = Set.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE,
-      LIFECYCLE);
-  private static final List<String> FAMILIES = List.of(CLUSTERS, GEO_RADIUS, LIFECYCLE,
-      LOOKALIKE, RFM, VALUE_TIERS);
+      LIFECYCLE, ENGAGEMENT);
+  private static final List<String> FAMILIES = List.of(CLUSTERS, ENGAGEMENT, GEO_RADIUS,
+      LIFECYCLE, LOOKALIKE, RFM, VALUE_TIERS);
   private static final Set<String> GROUP_KEYS = Set.of("name", "exclusive", "segments",
       "family", "holdout_percent", "vip_top_percent", "low_bottom_percent", "features", "k",
-      "seed", "sample_size", "iterations", "seed_segment", "top_n", "min_score");
+      "seed", "sample_size", "iterations", "seed_segment", "top_n", "min_score",
+      "high_top_percent");
   private static final List<String> FAMILY_KEYS = List.of("holdout_percent",
       "vip_top_percent", "low_bottom_percent", "features", "k", "seed", "sample_size",
-      "iterations", "seed_segment", "top_n", "min_score");
+      "iterations", "seed_segment", "top_n", "min_score", "high_top_percent");
   private static final Map<String, List<String>> FAMILY_KEY_OWNERS = Map.ofEntries(
-      Map.entry("holdout_percent", List.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE, LIFECYCLE)),
+      Map.entry("holdout_percent", List.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE, LIFECYCLE,
+          ENGAGEMENT)),
+      Map.entry("high_top_percent", List.of(ENGAGEMENT)),
       Map.entry("vip_top_percent", List.of(VALUE_TIERS)),
-      Map.entry("low_bottom_percent", List.of(VALUE_TIERS)),
+      Map.entry("low_bottom_percent", List.of(VALUE_TIERS, ENGAGEMENT)),
       Map.entry("features", List.of(CLUSTERS, LOOKALIKE)),
       Map.entry("seed_segment", List.of(LOOKALIKE)),
       Map.entry("top_n", List.of(LOOKALIKE)),
@@ -123,14 +132,22 @@ public final class SegmentDefinitions implements Serializable {
   private final ValueTierCuts valueTierCuts;
   private final @Nullable ClusterSpec clusterSpec;
   private final @Nullable LookalikeSpec lookalikeSpec;
+  private final EngagementCuts engagementCuts;
 
   private SegmentDefinitions(String salt, List<Group> groups, ValueTierCuts valueTierCuts,
-      @Nullable ClusterSpec clusterSpec, @Nullable LookalikeSpec lookalikeSpec) {
+      @Nullable ClusterSpec clusterSpec, @Nullable LookalikeSpec lookalikeSpec,
+      EngagementCuts engagementCuts) {
+    this.engagementCuts = engagementCuts;
     this.salt = salt;
     this.groups = List.copyOf(groups);
     this.valueTierCuts = valueTierCuts;
     this.clusterSpec = clusterSpec;
     this.lookalikeSpec = lookalikeSpec;
+  }
+
+  /** The engagement family's cut-offs (defaults 20 and 40 without such a group). */
+  public EngagementCuts getEngagementCuts() {
+    return engagementCuts;
   }
 
   /** The lookalike family's settings, or null without a lookalike group. */
@@ -213,6 +230,7 @@ public final class SegmentDefinitions implements Serializable {
       ValueTierCuts cuts = ValueTierCuts.DEFAULT;
       ClusterSpec clusterSpec = null;
       LookalikeSpec lookalikeSpec = null;
+      EngagementCuts engagementCuts = EngagementCuts.DEFAULT;
       Map<String, String> conditions = new HashMap<>();
       Set<String> groupNames = new HashSet<>();
       for (Node groupNode : groupList.getValue()) {
@@ -252,6 +270,9 @@ public final class SegmentDefinitions implements Serializable {
               ? holdoutPercent(g.get("holdout_percent"), "group '" + groupName + "'") : 0;
           if (family.equals(VALUE_TIERS)) {
             cuts = valueTierCuts(g, groupName);
+          }
+          if (family.equals(ENGAGEMENT)) {
+            engagementCuts = engagementCuts(g, groupName);
           }
           if (family.equals(CLUSTERS)) {
             if (clusterSpec != null) {
@@ -302,7 +323,8 @@ public final class SegmentDefinitions implements Serializable {
         groups.add(new Group(groupName, exclusive, segments));
         segments.forEach(seg -> conditions.put(seg.name(), seg.when()));
       }
-      return new SegmentDefinitions(salt, groups, cuts, clusterSpec, lookalikeSpec);
+      return new SegmentDefinitions(salt, groups, cuts, clusterSpec, lookalikeSpec,
+          engagementCuts);
     }
 
     private ValueTierCuts valueTierCuts(Map<String, Node> g, String group) {
@@ -318,6 +340,21 @@ public final class SegmentDefinitions implements Serializable {
         throw error(at, "group '" + group + "': " + e.getMessage());
       }
       return new ValueTierCuts(vip, low);
+    }
+
+    private EngagementCuts engagementCuts(Map<String, Node> g, String group) {
+      int high = g.containsKey("high_top_percent")
+          ? wholePercent(g.get("high_top_percent"), "high_top_percent") : 20;
+      int low = g.containsKey("low_bottom_percent")
+          ? wholePercent(g.get("low_bottom_percent"), "low_bottom_percent") : 40;
+      try {
+        AddSegmentScores.create().withEngagementTiers(high, low); // the rule lives there
+      } catch (IllegalArgumentException e) {
+        Node at = g.containsKey("low_bottom_percent") ? g.get("low_bottom_percent")
+            : g.get("high_top_percent");
+        throw error(at, "group '" + group + "': " + e.getMessage());
+      }
+      return new EngagementCuts(high, low);
     }
 
     private int wholePercent(Node node, String key) {
@@ -399,6 +436,12 @@ public final class SegmentDefinitions implements Serializable {
         @Nullable ClusterSpec clusters, @Nullable LookalikeSpec lookalike) {
       Map<String, String[]> out = new LinkedHashMap<>();
       switch (family) {
+        case ENGAGEMENT -> {
+          for (String tier : ValueTiers.ENGAGEMENT_TIERS) {
+            out.put(tier, new String[] {"Engagement tier " + tier + " by engagement_score "
+                + "percentile", "engagement_tier == \"" + tier + "\""});
+          }
+        }
         case LIFECYCLE -> {
           // Priority order: a stage's own rules already make them exclusive.
           out.put(AssignLifecycleStage.NEW, new String[] {"First seen recently (lifecycle_stage "

@@ -12,14 +12,23 @@ public final class ValueTiers {
 
   public static final List<String> TIERS = List.of("vip", "standard", "low");
 
+  /** Engagement tiers, by engagement_score, with the same rule. */
+  public static final List<String> ENGAGEMENT_TIERS = List.of("high", "medium", "low");
+
   /** {@code percentiles}: 101 ascending points, index k the k-th percentile. */
   static String tier(double value, List<Double> percentiles, int vipTop, int lowBottom) {
-    if (value >= percentiles.get(100 - vipTop)) {
-      return "vip";
+    return tier(value, percentiles, vipTop, lowBottom, TIERS);
+  }
+
+  /** {@code names}: the top, middle and bottom tier's names. */
+  static String tier(double value, List<Double> percentiles, int top, int bottom,
+      List<String> names) {
+    if (value >= percentiles.get(100 - top)) {
+      return names.get(0);
     }
-    if (lowBottom > 0 && value < percentiles.get(lowBottom)) {
-      return "low";
+    if (bottom > 0 && value < percentiles.get(bottom)) {
+      return names.get(2);
     }
-    return "standard";
+    return names.get(1);
   }
 }

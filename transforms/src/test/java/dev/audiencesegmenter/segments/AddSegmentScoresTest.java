@@ -200,6 +200,30 @@ class AddSegmentScoresTest {
   }
 
   @Test
+  void engagementTiersByPercentile(TestPipeline p) {
+    // 100 customers with engagement_score 1 to 5 in blocks of 25, 20, 20, 20 and 15 (ranks
+    // 0-24, 25-44, ...): p80 falls in the block of 4 and p40 in the block of 2, whatever the
+    // rank rule. Top 20%: score >= 4 is high (35); bottom 40%: score < 2 is low (25); the
+    // other 40 are medium.
+    List<CustomerFeatures> customers = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      customers.add(buyer("e" + i, 10L, 1, 10, null).toBuilder()
+          .setEngagementScore(block(i)).build());
+    }
+    PAssert.that(p.apply(Create.of(customers)).apply(AddSegmentScores.create())
+            .apply(MapElements.into(TypeDescriptors.strings())
+                .via(CustomerFeatures::getEngagementTier))
+            .apply(Count.perElement()))
+        .satisfies(counts -> {
+          Map<String, Long> byTier = new TreeMap<>();
+          counts.forEach(kv -> byTier.put(kv.getKey(), kv.getValue()));
+          assertEquals(Map.of("high", 35L, "medium", 40L, "low", 25L), byTier);
+          return null;
+        });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void tierCutOffsAreChecked() {
     assertEquals("vip_top_percent must be a whole number from 1 to 99, got 0",
         assertThrows(IllegalArgumentException.class,

@@ -47,6 +47,21 @@ class SegmentFamiliesTest {
   }
 
   @Test
+  void engagementFamilyHasThreeTiersWithCheckedCutOffs() {
+    String yaml = "groups:\n  - name: engaged\n    family: engagement\n"
+        + "    high_top_percent: 25\n    low_bottom_percent: 30\n";
+    SegmentDefinitions d = SegmentDefinitions.parse(yaml, "e.yaml");
+    List<String> segments = new ArrayList<>();
+    d.getSegments().forEach(s -> segments.add(s.name() + ": " + s.when()));
+    assertEquals(List.of("engaged_high: engagement_tier == \"high\"",
+        "engaged_medium: engagement_tier == \"medium\"",
+        "engaged_low: engagement_tier == \"low\""), segments);
+    assertEquals(new SegmentDefinitions.EngagementCuts(25, 30), d.getEngagementCuts());
+    assertEquals("segments.yaml:5:25: group 'engaged': low_bottom_percent must be from 0 to 75 "
+        + "(100 - high_top_percent), got 80", error(yaml.replace("30", "80")));
+  }
+
+  @Test
   void lifecycleFamilyHasASegmentPerStage() {
     SegmentDefinitions d = SegmentDefinitions.parse("groups:\n  - name: stage\n"
         + "    family: lifecycle\n", "l.yaml");
@@ -63,7 +78,7 @@ class SegmentFamiliesTest {
   @Test
   void badFamilyConfigurationIsPlaced() {
     assertEquals("segments.yaml:3:13: group 'rfm': unknown family 'rmf' (known: clusters, "
-        + "geo_radius, lifecycle, lookalike, rfm, value_tiers) (did you mean 'rfm'?)",
+        + "engagement, geo_radius, lifecycle, lookalike, rfm, value_tiers) (did you mean 'rfm'?)",
         error(FAMILIES.replace("family: rfm",
             "family: rmf")));
     assertEquals("segments.yaml:8:25: group 'value': low_bottom_percent must be from 0 to 95 "
