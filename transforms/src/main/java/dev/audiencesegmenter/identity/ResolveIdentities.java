@@ -221,11 +221,22 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     PCollection<KV<String, String>> components = edges
         .apply("LinkIdentifiers", ConnectedComponents.create().withMaxRounds(getMaxRounds())
             .withBuckets(getBuckets()));
-    PCollectionTuple split = PCollectionTuple.of(SplitOverLimitCustomers.LABELS, components)
-        .and(SplitOverLimitCustomers.LINKS, edges)
-        .apply("SplitOverLimitCustomers", new SplitOverLimitCustomers(getRules(),
-            getMaxLinksToSplit()));
-    PCollection<KV<String, String>> labels = split.get(SplitOverLimitCustomers.LABELS)
+    // Without any per-type limit nothing can be over one: the three joins are left out.
+    boolean limits = getRules().getPriorities().stream()
+        .anyMatch(type -> getRules().limit(type) != null);
+    PCollection<KV<String, String>> splitLabels = components;
+    PCollection<KV<String, JunkIdentifier>> droppedLinks = pipeline.apply("NoDroppedLinks",
+        Create.empty(KvCoder.of(StringUtf8Coder.of(), schemaCoder(pipeline,
+            JunkIdentifier.class))));
+    if (limits) {
+      PCollectionTuple split = PCollectionTuple.of(SplitOverLimitCustomers.LABELS, components)
+          .and(SplitOverLimitCustomers.LINKS, edges)
+          .apply("SplitOverLimitCustomers", new SplitOverLimitCustomers(getRules(),
+              getMaxLinksToSplit()));
+      splitLabels = split.get(SplitOverLimitCustomers.LABELS);
+      droppedLinks = split.get(SplitOverLimitCustomers.DROPPED);
+    }
+    PCollection<KV<String, String>> labels = splitLabels
         .apply("CountCustomers", ParDo.of(new CountCustomers()))
         .setCoder(keyedCoder(StringUtf8Coder.of()));
 
@@ -264,7 +275,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .and(linkedProfiles.get(DEAD_LETTERS))
         .apply("DeadLetters", Flatten.pCollections());
     PCollection<JunkIdentifier> junkRows = PCollectionList.of(junk)
-        .and(split.get(SplitOverLimitCustomers.DROPPED))
+        .and(droppedLinks)
         .apply("JunkAndDroppedLinks", Flatten.pCollections())
         .apply("JunkRows", Values.create())
         .setCoder(schemaCoder(pipeline, JunkIdentifier.class));
