@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in {@code dead-letter/} with its reason, each good one reaches the features, and
  * {@code records in = processed + dead-lettered}.
  */
-@Timeout(300)
+@Timeout(900)
 class BadInputPipelineTest {
   static final String T = "\"time\":\"2024-06-01T10:00:00Z\"";
 

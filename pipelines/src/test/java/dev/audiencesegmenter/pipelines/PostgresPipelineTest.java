@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The pipeline against a real PostgreSQL server, run twice: the tables then hold exactly one
  * row per customer and per membership, with the second run's values.
  */
-@Timeout(600)
+@Timeout(1200)
 class PostgresPipelineTest {
   static PostgresTestDatabase db;
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and on the Flink runner in local mode. Both must write the same outputs, line for line, and identity
  * resolution must match the generator's ground truth exactly.
  */
-@Timeout(600)
+@Timeout(1200)
 class SegmentationPipelineEndToEndTest {
   /** Three of the sample app's six features. */
   static final String KEY_FEATURES = "--keyFeatures=dashboard,export,reorder";
