@@ -105,7 +105,7 @@ public final class SegmentationPipeline {
     Pipeline pipeline = Pipeline.create(options);
     OutputFolders outputs = build(pipeline, options);
     outputs.removeEarlierParts();
-    return pipeline.run();
+    return LargeStackSubmission.run(pipeline);
   }
 
   /**

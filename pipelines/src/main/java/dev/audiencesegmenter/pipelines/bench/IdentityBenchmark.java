@@ -4,6 +4,7 @@ import dev.audiencesegmenter.identity.ConnectedComponents;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.pipelines.LargeStackSubmission;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -122,7 +123,7 @@ public final class IdentityBenchmark {
         .apply(ResolveIdentities.create().withRules(IdentityRules.withoutLimits()))
         .getIdentities()
         .apply(Count.globally());
-    PipelineResult result = p.run();
+    PipelineResult result = LargeStackSubmission.run(p);
     result.waitUntilFinish();
     return result;
   }
