@@ -81,7 +81,7 @@ class ActivationPipelineTest {
 
   List<String> args(Path out, Path dir, String... more) throws Exception {
     List<String> args = dataArgs(dir, out);
-    args.add("@../runner-configs/direct.args");
+    args.add("@../runner-configs/flink-local.args");
     args.add("--sinks=hubspot");
     args.add("--hubspotBaseUrl=" + hubspot.baseUrl());
     args.add("--hubspotAccessToken=" + TOKEN);
@@ -208,7 +208,7 @@ class ActivationPipelineTest {
   void dryRunWritesRequestsAndLeavesTheStateAlone(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("out");
     List<String> args = dataArgs(dir, out);
-    args.add("@../runner-configs/direct.args");
+    args.add("@../runner-configs/flink-local.args");
     args.addAll(List.of("--sinks=hubspot", "--hubspotBaseUrl=" + hubspot.baseUrl(),
         "--dryRun=true", "--sinkMapping=" + mapping(dir)));
     PipelineRuns.runToCompletion(args); // no token needed for a dry run

@@ -27,6 +27,7 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaRegistry;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -35,6 +36,7 @@ import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
@@ -52,9 +54,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       {@code features/} (decimals plain, times ISO-8601); nulls are left out. Only mapped
  *       columns belong here: a column that changes every run (recency) would make delta sync
  *       resend everyone;
- *   <li>consent: the latest {@code email} and {@code sms} consent signal of the customer's events
- *       (at equal times, a refusal wins); {@code unsubscribed} is the latest
- *       {@code unsubscribed} signal. No signal means no consent;
+ *   <li>consent: the features' {@code consent_email} and {@code consent_sms} where set (the
+ *       latest of profile attributes and event consent maps, so a CRM opt-out counts), else the
+ *       latest {@code email} and {@code sms} consent signal of the customer's events (at equal
+ *       times, a refusal wins); {@code unsubscribed} is the latest {@code unsubscribed} signal
+ *       of the events. No signal means no consent;
  *   <li>segments: every segment the customer is a member of, except memberships in holdout,
  *       which are never activated.
  * </ul>
@@ -136,9 +140,15 @@ public abstract class BuildContactUpdates
 
     Coder<Map<String, KV<Long, Boolean>>> consentCoder =
         MapCoder.of(text, KvCoder.of(VarLongCoder.of(), BooleanCoder.of()));
-    PCollection<KV<String, Map<String, KV<Long, Boolean>>>> consent = input.get(EVENTS)
+    PCollection<KV<String, Map<String, KV<Long, Boolean>>>> eventConsent = input.get(EVENTS)
         .apply("ConsentSignals", ParDo.of(new ConsentSignals()))
-        .setCoder(KvCoder.of(text, consentCoder))
+        .setCoder(KvCoder.of(text, consentCoder));
+    PCollection<KV<String, Map<String, KV<Long, Boolean>>>> featureConsent = features
+        .apply("FeatureConsent", ParDo.of(new FeatureConsent()))
+        .setCoder(KvCoder.of(text, consentCoder));
+    PCollection<KV<String, Map<String, KV<Long, Boolean>>>> consent = PCollectionList
+        .of(eventConsent).and(featureConsent)
+        .apply("AllConsentSignals", Flatten.pCollections())
         .apply("LatestConsent", Combine.perKey(new LatestConsent()))
         .setCoder(KvCoder.of(text, consentCoder));
 
@@ -210,6 +220,28 @@ public abstract class BuildContactUpdates
         }
       }
       out.output(KV.of(features.getCustomerId(), fields));
+    }
+  }
+
+  /**
+   * The features' consent columns, where set: they already weigh profile attributes (a CRM
+   * opt-out) against event signals by time, so they outrank the raw event signals.
+   */
+  private static final class FeatureConsent
+      extends DoFn<CustomerFeatures, KV<String, Map<String, KV<Long, Boolean>>>> {
+    @ProcessElement
+    public void process(@Element CustomerFeatures features,
+        OutputReceiver<KV<String, Map<String, KV<Long, Boolean>>>> out) {
+      Map<String, KV<Long, Boolean>> signals = new HashMap<>();
+      if (features.getConsentEmail() != null) {
+        signals.put("email", KV.of(Long.MAX_VALUE, features.getConsentEmail()));
+      }
+      if (features.getConsentSms() != null) {
+        signals.put("sms", KV.of(Long.MAX_VALUE, features.getConsentSms()));
+      }
+      if (!signals.isEmpty()) {
+        out.output(KV.of(features.getCustomerId(), signals));
+      }
     }
   }
 

@@ -1,31 +1,19 @@
 package dev.audiencesegmenter.io.sink;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.DeadLetter;
-import dev.failsafe.Failsafe;
 import dev.failsafe.RateLimiter;
 import dev.failsafe.RetryPolicy;
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -68,7 +56,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       so a request never exceeds them whatever the runner's batching does.
  *   <li><b>Rate and concurrency</b>: per JVM and account, a Failsafe smooth {@link RateLimiter}
  *       of {@link #getMaxRequestsPerSecond()} and a semaphore of
- *       {@link #getMaxConcurrentRequests()} requests in flight. Across a job, at most
+ *       {@link #getMaxConcurrentRequests()} requests in flight. A shard's group holds up to that
+ *       many requests' worth of records, sent side by side ({@link SendBatches}), so a slow
+ *       request does not stop its shard. Across a job, at most
  *       {@code workers x maxConcurrentRequests} requests are in flight and
  *       {@code workers x maxRequestsPerSecond} are sent per second; set these so that the
  *       products stay under the vendor's account limits (for Mailchimp's 10 connections with 2
@@ -270,9 +260,10 @@ public abstract class SendContactUpdates
 
     SerializableFunction<ContactUpdate, Long> weigher = new Weigher(connector);
     PCollection<KV<Integer, Iterable<ContactUpdate>>> batches = prepared.get(READY)
+        // a group is up to maxConcurrentRequests requests' worth, sent side by side
         .apply("Batch", GroupIntoBatches.<Integer, ContactUpdate>ofSize(
-                connector.maxRecordsPerRequest())
-            .withByteSize(connector.maxBytesPerRequest(), weigher)
+                (long) connector.maxRecordsPerRequest() * getMaxConcurrentRequests())
+            .withByteSize(connector.maxBytesPerRequest() * getMaxConcurrentRequests(), weigher)
             .withMaxBufferingDuration(getMaxBufferingDuration()));
 
     PCollectionTuple sent = batches.apply("Send", ParDo.of(new SendBatches(this, step))
@@ -451,300 +442,6 @@ public abstract class SendContactUpdates
         return;
       }
       out.get(READY).output(KV.of(Math.floorMod(ready.getKey().hashCode(), shards), ready));
-    }
-  }
-
-  /** Per JVM: one semaphore and one rate limiter per vendor account. */
-  private static final Map<String, Semaphore> IN_FLIGHT = new ConcurrentHashMap<>();
-  private static final Map<String, RateLimiter<Object>> RATES = new ConcurrentHashMap<>();
-
-  /** Splits groups to the limits, plans calls, sends them with retries. */
-  static final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadLetter> {
-    /** Calls for one planned call, follow-ups included: a bound on a connector polling forever. */
-    static final int MAX_STEPS = 100_000;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final VendorConnector connector;
-    private final String step;
-    private final int maxConcurrent;
-    private final double perSecond;
-    private final int maxRetries;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
-    private final Duration maxRetryAfter;
-    private final Duration timeout;
-    private final boolean dryRun;
-    private final Counter recordsSent;
-    private final Counter recordsRejected;
-    private final Counter recordsDryRun;
-    private final Counter recordsNothingToSend;
-    private final Counter requestsSent;
-    private final Counter requestsRetried;
-    private final Counter requestsThrottled;
-    private transient @Nullable HttpClient http;
-
-    SendBatches(SendContactUpdates spec, String step) {
-      this.connector = spec.getConnector();
-      this.step = step;
-      this.maxConcurrent = spec.getMaxConcurrentRequests();
-      this.perSecond = spec.getMaxRequestsPerSecond();
-      this.maxRetries = spec.getMaxRetries();
-      this.initialBackoff = spec.getInitialBackoff();
-      this.maxBackoff = spec.getMaxBackoff();
-      this.maxRetryAfter = spec.getMaxRetryAfter();
-      this.timeout = spec.getRequestTimeout();
-      this.dryRun = spec.getDryRunDirectory() != null;
-      String namespace = "sink." + connector.vendor();
-      this.recordsSent = Metrics.counter(namespace, "records_sent");
-      this.recordsRejected = Metrics.counter(namespace, "records_rejected");
-      this.recordsDryRun = Metrics.counter(namespace, "records_dry_run");
-      this.recordsNothingToSend = Metrics.counter(namespace, "records_nothing_to_send");
-      this.requestsSent = Metrics.counter(namespace, "requests_sent");
-      this.requestsRetried = Metrics.counter(namespace, "requests_retried");
-      this.requestsThrottled = Metrics.counter(namespace, "requests_throttled");
-    }
-
-    @Setup
-    public void setup() {
-      if (!dryRun) {
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(timeout).build();
-      }
-    }
-
-    private String accountKey() {
-      return connector.vendor() + "|" + connector.account();
-    }
-
-    @ProcessElement
-    public void process(@Element KV<Integer, Iterable<ContactUpdate>> group,
-        MultiOutputReceiver out) throws InterruptedException {
-      String secret;
-      if (dryRun) {
-        secret = "dry-run-placeholder-dc0"; // shows where the key goes (dc0: a data center)
-        try {
-          secret = connector.credential().reveal();
-        } catch (IllegalStateException notSet) {
-          // a dry run needs no credential
-        }
-      } else {
-        secret = connector.credential().reveal();
-      }
-      for (List<ContactUpdate> chunk : split(group.getValue())) {
-        List<VendorCall> calls = connector.plan(chunk, secret);
-        checkPlan(chunk, calls);
-        Set<String> planned = new HashSet<>();
-        calls.forEach(call -> planned.addAll(keys(call.records())));
-        // A record may need more than one call (say, an upsert and a tag removal); it is sent
-        // when every call that carries it succeeded, else dead-lettered once.
-        Map<String, String> rejections = new java.util.LinkedHashMap<>();
-        for (VendorCall call : calls) {
-          if (dryRun) {
-            out.get(DRY_RUN).output(Credential.redact(describe(call), secret));
-          } else {
-            send(call, secret, rejections);
-          }
-        }
-        for (ContactUpdate record : chunk) {
-          if (dryRun) {
-            recordsDryRun.inc();
-          } else if (!planned.contains(record.getKey())) {
-            recordsNothingToSend.inc(); // the connector had nothing to send for it
-            out.get(SENT).output(record.getKey());
-          } else if (rejections.containsKey(record.getKey())) {
-            deadLetter(record, rejections.get(record.getKey()), secret, out);
-          } else {
-            recordsSent.inc();
-            out.get(SENT).output(record.getKey());
-          }
-        }
-      }
-    }
-
-    /** Greedy split to the record and byte limits, keeping the input order. */
-    List<List<ContactUpdate>> split(Iterable<ContactUpdate> updates) {
-      List<List<ContactUpdate>> chunks = new ArrayList<>();
-      List<ContactUpdate> current = new ArrayList<>();
-      long bytes = 0;
-      for (ContactUpdate update : updates) {
-        long size = connector.recordBytes(update);
-        if (!current.isEmpty() && (current.size() >= connector.maxRecordsPerRequest()
-            || bytes + size > connector.maxBytesPerRequest())) {
-          chunks.add(current);
-          current = new ArrayList<>();
-          bytes = 0;
-        }
-        current.add(update);
-        bytes += size;
-      }
-      if (!current.isEmpty()) {
-        chunks.add(current);
-      }
-      return chunks;
-    }
-
-    private void checkPlan(List<ContactUpdate> chunk, List<VendorCall> calls) {
-      Set<String> planned = new HashSet<>();
-      for (VendorCall call : calls) {
-        if (call.records().size() > connector.maxRecordsPerRequest()) {
-          throw new IllegalStateException(connector.vendor() + " connector planned a call of "
-              + call.records().size() + " records, over its limit of "
-              + connector.maxRecordsPerRequest());
-        }
-        planned.addAll(keys(call.records()));
-      }
-      if (!keys(chunk).containsAll(planned)) {
-        throw new IllegalStateException(connector.vendor() + " connector planned calls for "
-            + "records that are not in the batch");
-      }
-    }
-
-    private String describe(VendorCall call) {
-      ObjectNode node = JSON.createObjectNode();
-      node.put("vendor", connector.vendor());
-      node.put("method", call.method());
-      node.put("url", call.uri().toString());
-      ObjectNode headers = node.putObject("headers");
-      call.headers().forEach(headers::put);
-      call.secretHeaders().keySet().forEach(name -> headers.put(name, Credential.MASK));
-      try {
-        JsonNode body = JSON.readTree(call.body());
-        node.set("body", body);
-      } catch (IOException notJson) {
-        node.put("body", call.bodyText());
-      }
-      call.records().forEach(update -> node.withArray("keys").add(update.getKey()));
-      return node.toString();
-    }
-
-    /**
-     * Sends one call and its follow-ups (the steps of an asynchronous job, list memberships) with
-     * retries; records what the vendor rejected into {@code rejections}.
-     */
-    private void send(VendorCall first, String secret, Map<String, String> rejections)
-        throws InterruptedException {
-      java.util.Deque<VendorCall> pending = new java.util.ArrayDeque<>();
-      pending.add(first);
-      int steps = 0;
-      while (!pending.isEmpty()) {
-        VendorCall call = pending.poll();
-        if (++steps > MAX_STEPS) {
-          call.records().forEach(record -> rejections.putIfAbsent(record.getKey(),
-              connector.vendor() + " gave up after " + MAX_STEPS + " calls for one batch"));
-          continue;
-        }
-        if (call.records().size() > connector.maxRecordsPerRequest()) {
-          throw new IllegalStateException(connector.vendor() + " connector planned a follow-up "
-              + "of " + call.records().size() + " records, over its limit of "
-              + connector.maxRecordsPerRequest());
-        }
-        CallOutcome outcome = sendWithRetries(call, secret);
-        record(call, outcome, rejections);
-        if (outcome.kind() == CallOutcome.Kind.ACCEPTED && !outcome.followUps().isEmpty()) {
-          if (!outcome.followUpDelay().isZero()) {
-            Thread.sleep(outcome.followUpDelay().toMillis());
-          }
-          List<VendorCall> next = outcome.followUps();
-          for (int i = next.size() - 1; i >= 0; i--) {
-            pending.addFirst(next.get(i));
-          }
-        }
-      }
-    }
-
-    private CallOutcome sendWithRetries(VendorCall call, String secret)
-        throws InterruptedException {
-      RetryPolicy<CallOutcome> retry = RetryPolicy.<CallOutcome>builder()
-          .handleResultIf(outcome -> outcome.kind() == CallOutcome.Kind.TRANSIENT)
-          .abortIf(outcome -> outcome.retryAfter() != null
-              && outcome.retryAfter().compareTo(maxRetryAfter) > 0)
-          .withMaxRetries(maxRetries)
-          .withDelayFn(context -> delay(context.getLastResult(), context.getAttemptCount()))
-          .onRetry(event -> requestsRetried.inc())
-          .build();
-      try {
-        return Failsafe.with(retry).get(() -> attempt(call, secret));
-      } catch (dev.failsafe.FailsafeException e) {
-        if (e.getCause() instanceof InterruptedException interrupted) {
-          throw interrupted;
-        }
-        return CallOutcome.fail("sending failed: " + e.getCause());
-      }
-    }
-
-    private void record(VendorCall call, CallOutcome outcome, Map<String, String> rejections) {
-      List<ContactUpdate> records = call.records();
-      switch (outcome.kind()) {
-        case ACCEPTED -> {
-          for (int i = 0; i < records.size(); i++) {
-            String rejection = outcome.rejected().get(i);
-            if (rejection != null) {
-              rejections.putIfAbsent(records.get(i).getKey(), connector.vendor()
-                  + " rejected the record: " + rejection);
-            }
-          }
-        }
-        case TRANSIENT -> {
-          String why = outcome.retryAfter() != null
-              && outcome.retryAfter().compareTo(maxRetryAfter) > 0
-              ? "asked to wait " + outcome.retryAfter() + ", longer than " + maxRetryAfter
-              : "gave up after " + (maxRetries + 1) + " attempts";
-          records.forEach(record -> rejections.putIfAbsent(record.getKey(),
-              connector.vendor() + " " + why + ": " + outcome.message()));
-        }
-        case PERMANENT -> records.forEach(record -> rejections.putIfAbsent(record.getKey(),
-            connector.vendor() + " refused the request: " + outcome.message()));
-      }
-    }
-
-    private void deadLetter(ContactUpdate record, String reason, String secret,
-        MultiOutputReceiver out) {
-      recordsRejected.inc();
-      out.get(DEAD).output(DeadLetter.create(step, Credential.redact(reason, secret),
-          Credential.redact(record.toJson(), secret)));
-      out.get(FAILED).output(record.getKey());
-    }
-
-    /** The wait before a retry: backoff with equal jitter, at least what the vendor asked. */
-    Duration delay(@Nullable CallOutcome last, int attempts) {
-      long base = initialBackoff.toMillis() << Math.min(20, Math.max(0, attempts - 1));
-      long capped = Math.min(base, maxBackoff.toMillis());
-      long jittered = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
-      if (last != null && last.retryAfter() != null) {
-        return Duration.ofMillis(Math.max(jittered, last.retryAfter().toMillis()));
-      }
-      return Duration.ofMillis(jittered);
-    }
-
-    private CallOutcome attempt(VendorCall call, String secret) throws InterruptedException {
-      Semaphore inFlight = IN_FLIGHT.computeIfAbsent(accountKey(),
-          key -> new Semaphore(maxConcurrent, true));
-      RateLimiter<Object> rate = RATES.computeIfAbsent(accountKey(),
-          key -> RateLimiter.smoothBuilder(Duration.ofNanos((long) (1e9 / perSecond))).build());
-      rate.acquirePermit();
-      inFlight.acquire();
-      try {
-        HttpRequest.Builder request = HttpRequest.newBuilder(call.uri()).timeout(timeout)
-            .method(call.method(), call.body().length == 0
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(call.body()));
-        call.headers().forEach(request::header);
-        call.secretHeaders().forEach(request::header);
-        requestsSent.inc();
-        HttpResponse<String> response = http.send(request.build(),
-            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        CallOutcome outcome = connector.interpret(call, response.statusCode(),
-            response.headers(), response.body());
-        if (outcome.throttled()) {
-          requestsThrottled.inc();
-        }
-        return outcome;
-      } catch (IOException e) {
-        // timeouts, resets, refused connections: worth another try
-        return CallOutcome.retry(Credential.redact(e.getClass().getSimpleName() + ": "
-            + e.getMessage(), secret), null, false);
-      } finally {
-        inFlight.release();
-      }
     }
   }
 

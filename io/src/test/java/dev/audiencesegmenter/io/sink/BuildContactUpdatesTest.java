@@ -51,14 +51,20 @@ class BuildContactUpdatesTest {
         CustomerIdentity.create("a", "phone", "+14155550132"),
         CustomerIdentity.create("a", "user_id", "u-1"),
         CustomerIdentity.create("b", "phone", "+14155550199"),
-        CustomerIdentity.create("c", "user_id", "u-3"))));
+        CustomerIdentity.create("c", "user_id", "u-3"),
+        CustomerIdentity.create("d", "email", "dee@example.com"),
+        CustomerIdentity.create("e", "email", "eve@example.com"))));
     PCollection<CustomerFeatures> features = p.apply("Features", Create.of(List.of(
-        features("a", "42.50"), features("b", "0.00"), features("c", "1.00"))));
+        features("a", "42.50"), features("b", "0.00"), features("c", "1.00"),
+        // d opted out in the CRM after an event consent; e consented in the CRM only
+        features("d", "5.00").toBuilder().setConsentEmail(false).build(),
+        features("e", "6.00").toBuilder().setConsentEmail(true).build())));
     PCollection<KV<String, CustomerEvent>> events = p.apply("Events", Create.of(List.of(
         consent("a", "2024-01-01T00:00:00Z", Map.of("email", true, "sms", true)),
         consent("a", "2024-03-01T00:00:00Z", Map.of("sms", false)),
         consent("b", "2024-02-01T00:00:00Z", Map.of("email", true)),
-        consent("b", "2024-02-01T00:00:00Z", Map.of("email", false, "unsubscribed", true)))));
+        consent("b", "2024-02-01T00:00:00Z", Map.of("email", false, "unsubscribed", true)),
+        consent("d", "2024-05-01T00:00:00Z", Map.of("email", true)))));
     PCollection<SegmentMembership> memberships = p.apply("Memberships", Create.of(List.of(
         SegmentMembership.create("a", "loyal_customers", "lifecycle", false),
         SegmentMembership.create("a", "engaged_email_readers", "triggers", true),
@@ -71,7 +77,10 @@ class BuildContactUpdatesTest {
 
     Map<String, ContactUpdate> byKey = new TreeMap<>();
     out.forEach(update -> byKey.put(update.getKey(), update));
-    assertEquals(List.of("a", "b"), List.copyOf(byKey.keySet()), "c has no email or phone");
+    assertEquals(List.of("a", "b", "d", "e"), List.copyOf(byKey.keySet()),
+        "c has no email or phone");
+    assertEquals(false, byKey.get("d").getEmailConsent(), "the features' consent outranks");
+    assertTrue(byKey.get("e").getEmailConsent(), "consent from profile attributes counts");
     ContactUpdate a = byKey.get("a");
     assertEquals("ann@example.com", a.getEmail());
     assertEquals("+14155550132", a.getPhone());

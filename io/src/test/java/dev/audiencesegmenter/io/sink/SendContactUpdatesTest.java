@@ -222,7 +222,7 @@ class SendContactUpdatesTest {
 
   @Test
   void theBackoffGrowsWithJitterAndNeverUndercutsRetryAfter() {
-    SendContactUpdates.SendBatches send = new SendContactUpdates.SendBatches(
+    SendBatches send = new SendBatches(
         SendContactUpdates.to(new EchoConnector("http://localhost", false))
             .withBackoff(Duration.ofMillis(100), Duration.ofMillis(1_000)), "step");
     for (int i = 0; i < 50; i++) {
