@@ -7,17 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.audiencesegmenter.io.hubspot.FakeHubSpot;
+import dev.audiencesegmenter.io.mailchimp.FakeMailchimp;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Request;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Response;
 import dev.audiencesegmenter.io.sink.Json;
+import dev.audiencesegmenter.pipelines.sample.SampleDataGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.audiencesegmenter.pipelines.sample.SampleDataGenerator;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,26 +33,32 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The packaged pipeline on the bundled sample with {@code --sinks=hubspot} against a fake
- * HubSpot: every customer with an email and an activated segment arrives once with its mapped
- * features, holdout memberships never do, injected 5xx/429 lose nothing, the token appears in
- * no log and no dead letter, a second identical run sends nothing, and {@code --fullResync}
- * sends everyone again.
+ * The packaged pipeline on generated data, on the Flink runner, with
+ * {@code --sinks=hubspot,mailchimp} against fake vendors: every customer with an email and an
+ * activated segment arrives at HubSpot once with its mapped features, only those with email
+ * consent reach Mailchimp, holdout memberships never do, injected 5xx/429 lose nothing, no
+ * credential appears in a log or dead letter, a second identical run sends nothing, and
+ * {@code --fullResync} sends everyone again.
  */
 @Timeout(900)
 class ActivationPipelineTest {
   static final String TOKEN = "pat-na1-pipeline-secret-4242";
+  static final String MAILCHIMP_KEY = "5f0c2a9e7d314b6c8e1a9d2b3c4d5e6f-us1";
+  static final String LIST = "a1b2c3";
 
   FakeHubSpot hubspot;
+  FakeMailchimp mailchimp;
 
   @BeforeEach
   void start() throws Exception {
     hubspot = new FakeHubSpot(TOKEN);
+    mailchimp = new FakeMailchimp(MAILCHIMP_KEY, LIST);
   }
 
   @AfterEach
   void stop() {
     hubspot.close();
+    mailchimp.close();
   }
 
   static Path mapping(Path dir) throws Exception {
@@ -63,6 +71,12 @@ class ActivationPipelineTest {
         "  segment_lists:",
         "    loyal_customers: \"101\"",
         "  requests_per_second: 200",
+        "mailchimp:",
+        "  list_id: " + LIST,
+        "  merge_fields:",
+        "    monetary_total: LTV",
+        "  segment_tags:",
+        "    loyal_customers: Loyal",
         ""));
     return file;
   }
@@ -82,7 +96,9 @@ class ActivationPipelineTest {
   List<String> args(Path out, Path dir, String... more) throws Exception {
     List<String> args = dataArgs(dir, out);
     args.add("@../runner-configs/flink-local.args");
-    args.add("--sinks=hubspot");
+    if (Arrays.stream(more).noneMatch(arg -> arg.startsWith("--sinks="))) {
+      args.add("--sinks=hubspot");
+    }
     args.add("--hubspotBaseUrl=" + hubspot.baseUrl());
     args.add("--hubspotAccessToken=" + TOKEN);
     args.add("--sinkMapping=" + mapping(dir));
@@ -146,7 +162,9 @@ class ActivationPipelineTest {
     hubspot.server.enqueue(new Response(429, Map.of("Retry-After", "1", "Content-Type",
         "application/json"), "{\"status\":\"error\",\"message\":\"ten secondly rolling\","
         + "\"policyName\":\"TEN_SECONDLY_ROLLING\"}"));
-    String logs = runCapturing(args(out, dir));
+    List<String> both = args(out, dir, "--sinks=hubspot,mailchimp",
+        "--mailchimpBaseUrl=" + mailchimp.baseUrl(), "--mailchimpApiKey=" + MAILCHIMP_KEY);
+    String logs = runCapturing(both);
 
     Map<String, Set<String>> expected = expected(out);
     assertTrue(expected.size() > 10, "the sample must have activated customers: " + expected);
@@ -189,10 +207,39 @@ class ActivationPipelineTest {
     }
     assertTrue(Files.isDirectory(out.resolve("sync-state").resolve("hubspot")));
 
+    // Mailchimp: only activated customers with email consent, subscribed once, with the
+    // mapped merge field and a tag for each mapped segment
+    Set<String> consenting = new TreeSet<>();
+    Map<String, String> lifetimeValue = new HashMap<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("features"))) {
+      String email = emailOf.get(row.get("customer_id").asText());
+      if (email != null && expected.containsKey(email)
+          && row.path("consent_email").asBoolean(false)) {
+        consenting.add(email);
+        lifetimeValue.put(email, row.get("monetary_total").asText());
+      }
+    }
+    assertTrue(consenting.size() > 5 && consenting.size() < expected.size(),
+        "the sample must have activated customers with and without consent: " + consenting);
+    Set<String> members = new TreeSet<>();
+    for (FakeMailchimp.Member member : mailchimp.membersByHash.values()) {
+      members.add(member.email);
+      assertEquals(1, member.writes.get(), member.email);
+      assertEquals("subscribed", member.status);
+      assertEquals(lifetimeValue.get(member.email), member.mergeFields.path("LTV").asText());
+      assertEquals(expected.get(member.email).contains("loyal_customers") ? Set.of("Loyal")
+          : Set.of(), Set.copyOf(member.tags), member.email);
+    }
+    assertEquals(consenting, members);
+    assertFalse(logs.contains(MAILCHIMP_KEY), "the Mailchimp key was logged");
+
     // the same command again: nothing to send
     int before = hubspot.server.requests().size();
-    runCapturing(args(out, dir));
+    int mailchimpBefore = mailchimp.server.requests().size();
+    runCapturing(both);
     assertEquals(before, hubspot.server.requests().size(), "a second run sent requests");
+    assertEquals(mailchimpBefore, mailchimp.server.requests().size(),
+        "a second run sent requests to Mailchimp");
 
     // a full resync sends every customer with an email again (those in no activated segment
     // too, so stale segments are cleared), each once

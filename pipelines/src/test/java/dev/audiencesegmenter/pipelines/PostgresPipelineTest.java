@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pipeline against a real PostgreSQL server, run twice: the tables then hold exactly one
- * row per customer and per membership, with the second run's values.
+ * The pipeline on the Flink runner against a real PostgreSQL server, run three times: the
+ * tables then hold exactly one
+ * row per customer and per membership, with the latest run's values, and the history.
  */
 @Timeout(1200)
 class PostgresPipelineTest {
@@ -42,7 +43,7 @@ class PostgresPipelineTest {
     List<String> args = new ArrayList<>(List.of("--input=" + data.resolve("events") + "/*",
         "--profiles=" + data.resolve("profiles") + "/*",
         "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=" + asOf,
-        "--output=" + out, "--jdbcUrl=" + db.jdbcUrl(), "@../runner-configs/direct.args"));
+        "--output=" + out, "--jdbcUrl=" + db.jdbcUrl(), "@../runner-configs/flink-local.args"));
     PipelineRuns.runToCompletion(args);
     return args;
   }

@@ -32,10 +32,10 @@ public final class FakeMailchimp implements AutoCloseable {
 
   /** A member of the list. */
   public static final class Member {
-    final String email;
-    volatile String status;
-    final Set<String> tags = ConcurrentHashMap.newKeySet();
-    volatile JsonNode mergeFields;
+    public final String email;
+    public volatile String status;
+    public final Set<String> tags = ConcurrentHashMap.newKeySet();
+    public volatile JsonNode mergeFields;
     public final AtomicInteger writes = new AtomicInteger();
 
     Member(String email) {
@@ -161,7 +161,7 @@ public final class FakeMailchimp implements AutoCloseable {
     return Response.json(200, response.toString());
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return server.baseUrl() + "/3.0";
   }
 
