@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The pipeline on the Flink runner against a real PostgreSQL server, run three times: the
- * tables then hold exactly one
- * row per customer and per membership, with the latest run's values, and the history.
+ * tables then hold exactly one row per customer and per membership, with the latest run's
+ * values, and the history of entries and exits.
  */
 @Timeout(1200)
 class PostgresPipelineTest {
