@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Runs the segmentation job on a real Flink 1.19 session cluster on this machine: starts a
+# JobManager and a TaskManager as two separate JVMs (from the packaged job jar, which carries
+# Flink's runtime; no Flink download), submits the job to the cluster's REST endpoint, waits
+# for it, checks its output, and stops the cluster whatever happens.
+#
+#   mvn -B -DskipTests package                      # builds pipelines/target/*.jar
+#   runner-configs/flink/run-on-local-cluster.sh [job options...]
+#
+# Without job options it runs the bundled sample and checks that every one of its customers
+# has features, segments and a summary. Extra options are passed to the job (they override the
+# sample's). Environment: OUTPUT (default: a scratch folder), KEEP=1 keeps the scratch folder,
+# TIMEOUT_SECONDS for the job (default 900).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE="$ROOT/runner-configs/flink"
+JAR=$(ls "$ROOT"/pipelines/target/audience-segmenter-pipelines-*.jar 2>/dev/null \
+  | grep -v -e original -e sources -e tests | head -1 || true)
+if [ -z "$JAR" ]; then
+  echo "No job jar in pipelines/target: run 'mvn -B -DskipTests package' first" >&2
+  exit 2
+fi
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/flink-cluster.XXXXXX")
+OUTPUT=${OUTPUT:-$WORK/out}
+TIMEOUT_SECONDS=${TIMEOUT_SECONDS:-900}
+JM_PID=
+TM_PID=
+
+log() { echo "[flink-cluster] $*" >&2; }
+
+stop_cluster() {
+  local status=$?
+  for pid in $TM_PID $JM_PID; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in $TM_PID $JM_PID; do
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  if [ "$status" != 0 ]; then
+    log "failed (exit $status); last lines of the daemons' logs:"
+    tail -n 30 "$WORK/jobmanager.log" "$WORK/taskmanager.log" 2>/dev/null >&2 || true
+  fi
+  if [ "${KEEP:-0}" = 1 ]; then
+    log "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$status"
+}
+trap stop_cluster EXIT
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+}
+
+RPC_PORT=$(free_port)
+REST_PORT=$(free_port)
+while [ "$REST_PORT" = "$RPC_PORT" ]; do REST_PORT=$(free_port); done
+mkdir -p "$WORK/conf" "$WORK/tmp" "$WORK/blobs" "$WORK/web"
+sed -e "s|@RPC_PORT@|$RPC_PORT|g" -e "s|@REST_PORT@|$REST_PORT|g" -e "s|@WORK@|$WORK|g" \
+  "$HERE/flink-conf.yaml" > "$WORK/conf/flink-conf.yaml"
+
+# Flink's start scripts size each JVM from the configuration with BashJavaUtils: its last two
+# result lines are the JVM flags and the derived settings (-D key=value).
+resource_params() {
+  java -cp "$JAR" org.apache.flink.runtime.util.bash.BashJavaUtils "$1" \
+    --configDir "$WORK/conf" 2>/dev/null | grep '^BASH_JAVA_UTILS_EXEC_RESULT:' \
+    | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://'
+}
+mapfile -t JM_PARAMS < <(resource_params GET_JM_RESOURCE_PARAMS)
+mapfile -t TM_PARAMS < <(resource_params GET_TM_RESOURCE_PARAMS)
+if [ "${#JM_PARAMS[@]}" -lt 2 ] || [ "${#TM_PARAMS[@]}" -lt 2 ]; then
+  log "could not derive the daemons' memory settings from $WORK/conf/flink-conf.yaml"
+  exit 1
+fi
+
+log "starting a JobManager (REST port $REST_PORT) and a TaskManager in $WORK"
+# shellcheck disable=SC2086 # the JVM flags and -D settings are word lists
+java ${JM_PARAMS[0]} -Xss16m -cp "$JAR" \
+  org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
+  --configDir "$WORK/conf" ${JM_PARAMS[1]} > "$WORK/jobmanager.log" 2>&1 &
+JM_PID=$!
+# shellcheck disable=SC2086
+java ${TM_PARAMS[0]} -Xss16m -cp "$JAR" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
+  --configDir "$WORK/conf" ${TM_PARAMS[1]} > "$WORK/taskmanager.log" 2>&1 &
+TM_PID=$!
+
+REST="http://127.0.0.1:$REST_PORT"
+for i in $(seq 1 120); do
+  if curl -fsS "$REST/overview" 2>/dev/null | grep -q '"taskmanagers":1'; then
+    log "cluster up after ${i}s: $(curl -fsS "$REST/overview")"
+    break
+  fi
+  for pid in $JM_PID $TM_PID; do
+    kill -0 "$pid" 2>/dev/null || { log "a daemon (pid $pid) exited during start"; exit 1; }
+  done
+  if [ "$i" = 120 ]; then
+    log "no TaskManager registered within 120 s"
+    exit 1
+  fi
+  sleep 1
+done
+
+JOB_ARGS=()
+if [ "$#" = 0 ]; then
+  JOB_ARGS=("--input=$ROOT/sample/events/*" "--profiles=$ROOT/sample/profiles/*"
+    "--segments=$ROOT/sample/segments.yaml" "--asOf=2024-06-30")
+fi
+log "submitting $(basename "$JAR") to $REST"
+started=$(date +%s)
+timeout "$TIMEOUT_SECONDS" java -Xss16m -jar "$JAR" --runner=FlinkRunner \
+  --flinkMaster="127.0.0.1:$REST_PORT" --parallelism=2 --reIterableGroupByKeyResult=true \
+  --output="$OUTPUT" "${JOB_ARGS[@]}" "$@" | tee "$WORK/job.out"
+log "job finished in $(( $(date +%s) - started )) s"
+
+# The cluster ran it: its REST API lists one finished job and no failed one.
+jobs=$(curl -fsS "$REST/jobs/overview")
+finished=$(grep -o '"state":"FINISHED"' <<<"$jobs" | wc -l)
+failed=$(grep -o '"state":"FAILED"' <<<"$jobs" | wc -l)
+if [ "$finished" -lt 1 ] || [ "$failed" != 0 ]; then
+  log "the cluster does not list the job as finished: $jobs"
+  exit 1
+fi
+
+# The output: every resolved customer has one features row, and there are segments and a summary.
+count_rows() { cat "$OUTPUT/$1"/*.jsonl 2>/dev/null | grep -c . || true; }
+customers=$(cat "$OUTPUT"/identities/*.jsonl | grep -o '"customer_id":"[^"]*"' | sort -u | wc -l)
+features=$(count_rows features)
+segments=$(count_rows segments)
+summary=$(count_rows summary)
+log "customers $customers, features rows $features, memberships $segments, summary rows $summary"
+if [ "$customers" = 0 ] || [ "$features" != "$customers" ] || [ "$segments" = 0 ] \
+    || [ "$summary" = 0 ]; then
+  log "unexpected output in $OUTPUT"
+  exit 1
+fi
+if [ "$#" = 0 ] && [ "$customers" != 2000 ]; then
+  log "the bundled sample has 2000 customers, the job resolved $customers"
+  exit 1
+fi
+log "OK: the job ran on the cluster and its output is complete"
