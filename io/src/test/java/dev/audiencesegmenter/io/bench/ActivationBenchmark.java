@@ -1,17 +1,8 @@
 package dev.audiencesegmenter.io.bench;
 
-import dev.audiencesegmenter.io.braze.BrazeConnector;
-import dev.audiencesegmenter.io.braze.BrazeConnectorTest;
-import dev.audiencesegmenter.io.hubspot.FakeHubSpot;
-import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
-import dev.audiencesegmenter.io.klaviyo.FakeKlaviyo;
-import dev.audiencesegmenter.io.klaviyo.KlaviyoConnector;
-import dev.audiencesegmenter.io.mailchimp.FakeMailchimp;
-import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
-import dev.audiencesegmenter.io.salesforce.SalesforceConnector;
-import dev.audiencesegmenter.io.salesforce.SalesforceConnectorTest;
+import dev.audiencesegmenter.io.PlatformFixtures;
+import dev.audiencesegmenter.io.PlatformFixtures.Fixture;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
-import dev.audiencesegmenter.io.sink.Credential;
 import dev.audiencesegmenter.io.sink.FakeVendorServer;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
 import dev.audiencesegmenter.io.sink.SinkTesting;
@@ -19,9 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -45,24 +34,7 @@ public final class ActivationBenchmark {
   private ActivationBenchmark() {}
 
   /** One platform: its fake, its sink, how many writes each key got. */
-  record Platform(String name, double rate, int recordsPerRequest, int shards, int concurrency,
-      Supplier<Fixture> fixture) {}
-
-  /** A started fake and what it knows. */
-  interface Fixture extends AutoCloseable {
-    FakeVendorServer server();
-
-    SendContactUpdates sink();
-
-    /** Writes per record key the vendor stored. */
-    Map<String, AtomicInteger> writes();
-
-    /** The key the vendor stores a record under. */
-    String vendorKey(ContactUpdate update);
-
-    @Override
-    void close();
-  }
+  record Platform(String name, double rate, int recordsPerRequest, int shards, int concurrency) {}
 
   static SendContactUpdates tune(SendContactUpdates sink, Platform p) {
     return sink.withMaxRequestsPerSecond(p.rate()).withNumShards(p.shards())
@@ -74,11 +46,11 @@ public final class ActivationBenchmark {
   public static void main(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 25;
     List<Platform> platforms = List.of(
-        new Platform("hubspot", 19, 100, 8, 8, () -> hubspot()),
-        new Platform("mailchimp", 4, 500, 8, 5, () -> mailchimp()),
-        new Platform("klaviyo", 2.5, 2500, 16, 4, () -> klaviyo()),
-        new Platform("braze", 40, 75, 8, 8, () -> braze()),
-        new Platform("salesforce", 10, 200, 8, 4, () -> salesforce()));
+        new Platform("hubspot", 19, 100, 8, 8),
+        new Platform("mailchimp", 4, 500, 8, 5),
+        new Platform("klaviyo", 2.5, 2500, 16, 4),
+        new Platform("braze", 40, 75, 8, 8),
+        new Platform("salesforce", 10, 200, 8, 4));
     List<String> rows = new ArrayList<>();
     for (Platform platform : platforms) {
       if (args.length > 1 && !List.of(args).subList(1, args.length).contains(platform.name())) {
@@ -101,7 +73,7 @@ public final class ActivationBenchmark {
     int records = platform.name().equals("klaviyo")
         ? platform.shards() * platform.recordsPerRequest()
         : requestsWanted * platform.recordsPerRequest();
-    try (Fixture fixture = platform.fixture().get()) {
+    try (Fixture fixture = PlatformFixtures.start(platform.name())) {
       fixture.server().faultRate = 0.05;
       fixture.server().faultTimeoutMillis = 6_000; // past the sink's 5 s request timeout
       List<ContactUpdate> input = SinkTesting.contacts(records);
@@ -141,107 +113,5 @@ public final class ActivationBenchmark {
           achieved, 100 * achieved / platform.rate(), overall, retries,
           fixture.server().faultsInjected(), lost, duplicates);
     }
-  }
-
-  static Fixture hubspot() {
-    try {
-      String token = "pat-bench-token";
-      FakeHubSpot fake = new FakeHubSpot(token);
-      return fixture(fake.server, HubSpotConnector.create(Credential.of(token))
-          .withBaseUrl(fake.baseUrl()).withAccount("bench").sink(), fake.writesPerEmail,
-          ContactUpdate::getEmail, fake::close);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static Fixture mailchimp() {
-    try {
-      String key = "0123456789abcdef0123456789abcdef-us21";
-      FakeMailchimp fake = new FakeMailchimp(key, "a1b2c3d4e5");
-      Map<String, AtomicInteger> writes = new java.util.AbstractMap<>() {
-        @Override
-        public AtomicInteger get(Object hash) {
-          FakeMailchimp.Member member = fake.membersByHash.get(hash);
-          return member == null ? null : member.writes;
-        }
-
-        @Override
-        public java.util.Set<Entry<String, AtomicInteger>> entrySet() {
-          throw new UnsupportedOperationException();
-        }
-      };
-      return fixture(fake.server, MailchimpConnector.create(Credential.of(key), "a1b2c3d4e5")
-              .withBaseUrl(fake.server.baseUrl() + "/3.0").withAccount("bench").sink(),
-          writes, update -> MailchimpConnector.subscriberHash(update.getEmail()), fake::close);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static Fixture klaviyo() {
-    try {
-      String key = "pk_bench_key";
-      FakeKlaviyo fake = new FakeKlaviyo(key);
-      return fixture(fake.server, KlaviyoConnector.create(Credential.of(key))
-              .withBaseUrl(fake.server.baseUrl()).withAccount("bench")
-              .withJobPolling(Duration.ofMillis(200), 1000).sink(),
-          fake.importsPerProfile, ContactUpdate::getKey, fake::close);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static Fixture braze() {
-    try {
-      BrazeConnectorTest.FakeBraze fake = new BrazeConnectorTest.FakeBraze();
-      return fixture(fake.server, BrazeConnector.create(Credential.of(BrazeConnectorTest.KEY))
-              .withBaseUrl(fake.server.baseUrl()).withAccount("bench").sink(), fake.writes,
-          ContactUpdate::getKey, fake.server::close);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static Fixture salesforce() {
-    try {
-      SalesforceConnectorTest.FakeSalesforce fake = new SalesforceConnectorTest.FakeSalesforce();
-      return fixture(fake.server, SalesforceConnector.create(Credential.of(
-              SalesforceConnectorTest.TOKEN), fake.server.baseUrl(), "Contact", "Customer_Id__c")
-              .sink(), fake.writes, ContactUpdate::getKey, fake.server::close);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static Fixture fixture(FakeVendorServer server, SendContactUpdates sink,
-      Map<String, AtomicInteger> writes, java.util.function.Function<ContactUpdate, String> key,
-      Runnable close) {
-    return new Fixture() {
-      @Override
-      public FakeVendorServer server() {
-        return server;
-      }
-
-      @Override
-      public SendContactUpdates sink() {
-        return sink;
-      }
-
-      @Override
-      public Map<String, AtomicInteger> writes() {
-        return writes;
-      }
-
-      @Override
-      public String vendorKey(ContactUpdate update) {
-        return key.apply(update);
-      }
-
-      @Override
-      public void close() {
-        close.run();
-      }
-    };
   }
 }
