@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiencesegmenter.io.PlatformFixtures;
+import dev.audiencesegmenter.io.PlatformFixtures.Fixture;
 import dev.audiencesegmenter.io.hubspot.FakeHubSpot;
 import dev.audiencesegmenter.io.mailchimp.FakeMailchimp;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Request;
@@ -249,6 +251,95 @@ class ActivationPipelineTest {
         sentEmails(requests.subList(before, requests.size())));
     assertTrue(hubspot.writesPerEmail.values().stream().allMatch(n -> n.get() <= 2),
         "a contact was written more than once per run");
+  }
+
+  /** Customer ids with an activated (non-holdout) segment. */
+  static Set<String> activatedCustomers(Path out) {
+    Set<String> activated = new TreeSet<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("segments"))) {
+      if (!row.get("holdout").asBoolean()) {
+        activated.add(row.get("customer_id").asText());
+      }
+    }
+    return activated;
+  }
+
+  /** Customer ids with an identifier of {@code type}. */
+  static Set<String> customersWith(Path out, String... types) {
+    Set<String> customers = new TreeSet<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("identities"))) {
+      if (List.of(types).contains(row.get("id_type").asText())) {
+        customers.add(row.get("customer_id").asText());
+      }
+    }
+    return customers;
+  }
+
+  @Test
+  void klaviyoBrazeAndSalesforceGetEachActivatedContactOnceAndNoSecret(@TempDir Path dir)
+      throws Exception {
+    try (Fixture klaviyo = PlatformFixtures.start("klaviyo");
+        Fixture braze = PlatformFixtures.start("braze");
+        Fixture salesforce = PlatformFixtures.start("salesforce")) {
+      Path out = dir.resolve("out");
+      Path mapping = dir.resolve("mapping.yaml");
+      Files.writeString(mapping, String.join("\n",
+          "klaviyo: {properties: {monetary_total: lifetime_value}}",
+          "braze: {attributes: {monetary_total: lifetime_value}}",
+          "salesforce: {fields: {monetary_total: Lifetime_Value__c}, email_field: Email, "
+              + "segments_field: Audience_Segments__c}",
+          ""));
+      klaviyo.server().enqueue(Response.json(503, "{\"errors\":[{\"detail\":\"busy\"}]}"));
+      braze.server().enqueue(new Response(429, Map.of("Retry-After", "1", "Content-Type",
+          "application/json"), "{\"message\":\"rate limited\"}"));
+      salesforce.server().enqueue(Response.json(503,
+          "[{\"message\":\"unavailable\",\"errorCode\":\"SERVER_UNAVAILABLE\"}]"));
+      List<String> args = dataArgs(dir, out);
+      args.addAll(List.of("@../runner-configs/flink-local.args",
+          "--sinks=klaviyo,braze,salesforce", "--sinkMapping=" + mapping,
+          "--klaviyoBaseUrl=" + klaviyo.server().baseUrl(), "--klaviyoApiKey=" + klaviyo.secret(),
+          "--brazeBaseUrl=" + braze.server().baseUrl(), "--brazeApiKey=" + braze.secret(),
+          "--salesforceBaseUrl=" + salesforce.server().baseUrl(),
+          "--salesforceAccessToken=" + salesforce.secret()));
+      String logs = runCapturing(args);
+
+      Set<String> activated = activatedCustomers(out);
+      Set<String> reachable = new TreeSet<>(activated);
+      reachable.retainAll(customersWith(out, "email", "phone"));
+      Set<String> consenting = new TreeSet<>();
+      for (JsonNode row : OutputFiles.rows(out.resolve("features"))) {
+        if (row.path("consent_email").asBoolean(false)) {
+          consenting.add(row.get("customer_id").asText());
+        }
+      }
+      Set<String> emailable = new TreeSet<>(reachable);
+      emailable.retainAll(consenting);
+      assertTrue(emailable.size() > 5 && emailable.size() < reachable.size(), emailable.toString());
+      // Salesforce, a CRM, gets every reachable customer; the email platforms only those with
+      // email consent (their customers all have an email here)
+      assertEquals(reachable, new TreeSet<>(salesforce.writes().keySet()));
+      assertEquals(emailable, new TreeSet<>(braze.writes().keySet()));
+      assertEquals(emailable, new TreeSet<>(klaviyo.writes().keySet()));
+      for (Fixture fixture : List.of(klaviyo, braze, salesforce)) {
+        assertTrue(fixture.writes().values().stream().allMatch(n -> n.get() == 1),
+            "a contact was written twice");
+        assertFalse(logs.contains(fixture.secret()), "a credential was logged");
+      }
+      for (JsonNode letter : OutputFiles.rows(out.resolve("dead-letter"))) {
+        for (Fixture fixture : List.of(klaviyo, braze, salesforce)) {
+          assertFalse(letter.toString().contains(fixture.secret()));
+        }
+        assertFalse(letter.get("step").asText().startsWith("Send to"), letter.toString());
+      }
+
+      // the same command again: no platform gets a request
+      int[] before = {klaviyo.server().requests().size(), braze.server().requests().size(),
+          salesforce.server().requests().size()};
+      runCapturing(args);
+      assertEquals(before[0], klaviyo.server().requests().size(), "klaviyo");
+      assertEquals(before[1], braze.server().requests().size(), "braze");
+      assertEquals(before[2], salesforce.server().requests().size(), "salesforce");
+    }
   }
 
   @Test
