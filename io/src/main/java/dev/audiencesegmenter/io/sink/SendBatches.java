@@ -17,12 +17,16 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -39,13 +43,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The send step of {@link SendContactUpdates}: splits groups to the vendor's limits, plans the
  * calls, and sends them with retries.
  *
- * <p>A group holds up to {@code maxConcurrentRequests} requests' worth of records; its chunks
- * are sent by a pool of that many threads, so each shard keeps several requests in flight (one
- * request at a time per shard cannot reach a vendor's rate limit once latency exceeds the
- * interval between requests). The per-account semaphore and rate limiter still bound the JVM.
- * The element waits for its chunks, and outputs and metrics are counted on the element's own
- * thread, where Beam attributes them; a failed send fails the bundle, and the runner's retry is
- * safe because writes are upserts.
+ * <p>A group (a whole shard for bounded input, a batch of up to {@code maxConcurrentRequests}
+ * requests' worth in streaming) is cut into chunks as it is read, and the chunks are sent by a
+ * pool of {@code maxConcurrentRequests} threads, so each shard keeps several requests in flight
+ * (one request at a time per shard cannot reach a vendor's rate limit once latency exceeds the
+ * interval between requests) and a hanging request holds up one slot only. The per-account
+ * semaphore and rate limiter still bound the JVM. The element waits for its chunks, and outputs
+ * and metrics are counted on the element's own thread, where Beam attributes them; a failed
+ * send fails the bundle, and the runner's retry is safe because writes are upserts.
  */
 final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadLetter> {
   /** Calls for one planned call, follow-ups included: a bound on a connector polling forever. */
@@ -131,24 +136,43 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
   public void process(@Element KV<Integer, Iterable<ContactUpdate>> group,
       MultiOutputReceiver out) throws Exception {
     String secret = secret();
-    List<List<ContactUpdate>> chunks = split(group.getValue());
-    if (chunks.size() == 1) {
-      emit(sendChunk(chunks.get(0), secret), out);
+    Iterator<List<ContactUpdate>> chunks = chunks(group.getValue().iterator());
+    List<ContactUpdate> first = chunks.next();
+    if (!chunks.hasNext()) {
+      emit(sendChunk(first, secret), out); // one request's worth: no need for the pool
       return;
     }
-    List<Future<ChunkOutcome>> sending = new ArrayList<>();
-    for (List<ContactUpdate> chunk : chunks) {
-      sending.add(pool.submit(() -> sendChunk(chunk, secret)));
-    }
+    // Results are taken as they complete, in any order, so a hanging request does not keep
+    // the others from being sent; at most 2 x maxConcurrent chunks are queued or in flight.
+    CompletionService<ChunkOutcome> completed = new ExecutorCompletionService<>(pool);
+    List<Future<ChunkOutcome>> submitted = new ArrayList<>();
+    int pending = 0;
     try {
-      for (Future<ChunkOutcome> outcome : sending) {
-        emit(outcome.get(), out);
+      List<ContactUpdate> next = first;
+      while (next != null) {
+        while (pending >= 2 * maxConcurrent) {
+          emit(result(completed.take()), out);
+          pending--;
+        }
+        List<ContactUpdate> chunk = next;
+        submitted.add(completed.submit(() -> sendChunk(chunk, secret)));
+        pending++;
+        next = chunks.hasNext() ? chunks.next() : null;
       }
+      for (; pending > 0; pending--) {
+        emit(result(completed.take()), out);
+      }
+    } finally {
+      submitted.forEach(future -> future.cancel(true));
+    }
+  }
+
+  private static ChunkOutcome result(Future<ChunkOutcome> future) throws Exception {
+    try {
+      return future.get();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       throw cause instanceof Exception failure ? failure : new IllegalStateException(cause);
-    } finally {
-      sending.forEach(outcome -> outcome.cancel(true));
     }
   }
 
@@ -223,24 +247,46 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
 
   /** Greedy split to the record and byte limits, keeping the input order. */
   List<List<ContactUpdate>> split(Iterable<ContactUpdate> updates) {
-    List<List<ContactUpdate>> chunks = new ArrayList<>();
-    List<ContactUpdate> current = new ArrayList<>();
-    long bytes = 0;
-    for (ContactUpdate update : updates) {
-      long size = connector.recordBytes(update);
-      if (!current.isEmpty() && (current.size() >= connector.maxRecordsPerRequest()
-          || bytes + size > connector.maxBytesPerRequest())) {
-        chunks.add(current);
-        current = new ArrayList<>();
-        bytes = 0;
+    List<List<ContactUpdate>> all = new ArrayList<>();
+    chunks(updates.iterator()).forEachRemaining(all::add);
+    return all;
+  }
+
+  /**
+   * The same split, one chunk at a time: a shard's whole group (bounded input) is never held
+   * in memory at once.
+   */
+  Iterator<List<ContactUpdate>> chunks(Iterator<ContactUpdate> updates) {
+    return new Iterator<>() {
+      private @Nullable ContactUpdate carried;
+
+      @Override
+      public boolean hasNext() {
+        return carried != null || updates.hasNext();
       }
-      current.add(update);
-      bytes += size;
-    }
-    if (!current.isEmpty()) {
-      chunks.add(current);
-    }
-    return chunks;
+
+      @Override
+      public List<ContactUpdate> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        List<ContactUpdate> chunk = new ArrayList<>();
+        long bytes = 0;
+        while (carried != null || updates.hasNext()) {
+          ContactUpdate update = carried != null ? carried : updates.next();
+          carried = null;
+          long size = connector.recordBytes(update);
+          if (!chunk.isEmpty() && (chunk.size() >= connector.maxRecordsPerRequest()
+              || bytes + size > connector.maxBytesPerRequest())) {
+            carried = update;
+            break;
+          }
+          chunk.add(update);
+          bytes += size;
+        }
+        return chunk;
+      }
+    };
   }
 
   private void checkPlan(List<ContactUpdate> chunk, List<VendorCall> calls) {

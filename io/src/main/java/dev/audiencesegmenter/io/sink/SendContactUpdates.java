@@ -22,6 +22,7 @@ import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.GroupIntoBatches;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -47,18 +48,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       segments entered, so the vendor can remove them without creating or subscribing them.
  *       Optionally emails and phones are replaced by the SHA-256 hex of their normalized form
  *       ({@link #withHashedIdentifiers}).
- *   <li><b>Batching</b> with Beam's {@link GroupIntoBatches} on a small number of shard keys
- *       (hash of the contact key modulo {@link #getNumShards()}), bounded by the vendor's
- *       record and byte limits. It is a stateful transform, so it batches the same way in batch
- *       and in streaming (where {@link #getMaxBufferingDuration()} flushes partial batches),
- *       unlike buffering in a DoFn until {@code @FinishBundle}, whose batches shrink to the
- *       runner's tiny streaming bundles. The send step splits every group again to the limits,
- *       so a request never exceeds them whatever the runner's batching does.
+ *   <li><b>Batching</b> on a small number of shard keys (hash of the contact key modulo
+ *       {@link #getNumShards()}). Bounded input: a {@link GroupByKey} per shard, cut into
+ *       requests as the group is read. Unbounded input: Beam's stateful {@link GroupIntoBatches}
+ *       (batches of up to {@link #getMaxConcurrentRequests()} requests' worth, partial batches
+ *       flushed after {@link #getMaxBufferingDuration()}), unlike buffering in a DoFn until
+ *       {@code @FinishBundle}, whose batches shrink to the runner's tiny streaming bundles.
+ *       Either way the send step cuts every group to the vendor's record and byte limits.
  *   <li><b>Rate and concurrency</b>: per JVM and account, a Failsafe smooth {@link RateLimiter}
  *       of {@link #getMaxRequestsPerSecond()} and a semaphore of
- *       {@link #getMaxConcurrentRequests()} requests in flight. A shard's group holds up to that
- *       many requests' worth of records, sent side by side ({@link SendBatches}), so a slow
- *       request does not stop its shard. Across a job, at most
+ *       {@link #getMaxConcurrentRequests()} requests in flight; a shard's requests are sent
+ *       side by side by that many threads ({@link SendBatches}), so a slow request does not
+ *       stop its shard. Across a job, at most
  *       {@code workers x maxConcurrentRequests} requests are in flight and
  *       {@code workers x maxRequestsPerSecond} are sent per second; set these so that the
  *       products stay under the vendor's account limits (for Mailchimp's 10 connections with 2
@@ -259,12 +260,20 @@ public abstract class SendContactUpdates
     prepared.get(FAILED).setCoder(StringUtf8Coder.of());
 
     SerializableFunction<ContactUpdate, Long> weigher = new Weigher(connector);
-    PCollection<KV<Integer, Iterable<ContactUpdate>>> batches = prepared.get(READY)
-        // a group is up to maxConcurrentRequests requests' worth, sent side by side
-        .apply("Batch", GroupIntoBatches.<Integer, ContactUpdate>ofSize(
-                (long) connector.maxRecordsPerRequest() * getMaxConcurrentRequests())
-            .withByteSize(connector.maxBytesPerRequest() * getMaxConcurrentRequests(), weigher)
-            .withMaxBufferingDuration(getMaxBufferingDuration()));
+    PCollection<KV<Integer, Iterable<ContactUpdate>>> batches;
+    if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
+      // one group per shard, cut into requests as it is read: GroupIntoBatches' per-element
+      // state is slow on the Direct runner, and a bounded input has nothing to wait for
+      batches = prepared.get(READY).apply("GroupByShard", GroupByKey.create());
+    } else {
+      // a group is up to maxConcurrentRequests requests' worth, sent side by side
+      batches = prepared.get(READY)
+          .apply("Batch", GroupIntoBatches.<Integer, ContactUpdate>ofSize(
+                  (long) connector.maxRecordsPerRequest() * getMaxConcurrentRequests())
+              .withByteSize(connector.maxBytesPerRequest() * getMaxConcurrentRequests(),
+                  weigher)
+              .withMaxBufferingDuration(getMaxBufferingDuration()));
+    }
 
     PCollectionTuple sent = batches.apply("Send", ParDo.of(new SendBatches(this, step))
         .withOutputTags(DEAD, TupleTagList.of(List.of(SENT, FAILED, DRY_RUN))));
