@@ -127,8 +127,8 @@ log "job finished in $(( $(date +%s) - started )) s"
 
 # The cluster ran it: its REST API lists one finished job and no failed one.
 jobs=$(curl -fsS "$REST/jobs/overview")
-finished=$(grep -o '"state":"FINISHED"' <<<"$jobs" | wc -l)
-failed=$(grep -o '"state":"FAILED"' <<<"$jobs" | wc -l)
+finished=$(grep -o '"state":"FINISHED"' <<<"$jobs" | wc -l || true)
+failed=$(grep -o '"state":"FAILED"' <<<"$jobs" | wc -l || true)
 if [ "$finished" -lt 1 ] || [ "$failed" != 0 ]; then
   log "the cluster does not list the job as finished: $jobs"
   exit 1
@@ -136,7 +136,8 @@ fi
 
 # The output: every resolved customer has one features row, and there are segments and a summary.
 count_rows() { cat "$OUTPUT/$1"/*.jsonl 2>/dev/null | grep -c . || true; }
-customers=$(cat "$OUTPUT"/identities/*.jsonl | grep -o '"customer_id":"[^"]*"' | sort -u | wc -l)
+customers=$(cat "$OUTPUT"/identities/*.jsonl | { grep -o '"customer_id":"[^"]*"' || true; } \
+  | sort -u | wc -l)
 features=$(count_rows features)
 segments=$(count_rows segments)
 summary=$(count_rows summary)
