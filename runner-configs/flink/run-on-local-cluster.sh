@@ -21,6 +21,7 @@ if [ -z "$JAR" ]; then
   echo "No job jar in pipelines/target: run 'mvn -B -DskipTests package' first" >&2
   exit 2
 fi
+command -v curl >/dev/null || { echo "run-on-local-cluster.sh needs curl" >&2; exit 2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/flink-cluster.XXXXXX")
 OUTPUT=${OUTPUT:-$WORK/out}
 TIMEOUT_SECONDS=${TIMEOUT_SECONDS:-900}
