@@ -77,6 +77,9 @@ public final class SegmentationPipeline {
   /** Environment variable read when {@code --jdbcPassword} is not given. */
   public static final String JDBC_PASSWORD_ENV = "AUDIENCE_SEGMENTER_JDBC_PASSWORD";
 
+  /** Set by Dataflow's Flex Template launcher (the job's main class). */
+  static final String FLEX_TEMPLATE_ENV = "FLEX_TEMPLATE_JAVA_MAIN_CLASS";
+
   static final String FEATURES_TABLE = "customer_features";
   static final String MEMBERSHIPS_TABLE = "segment_memberships";
   static final String MEMBERSHIP_HISTORY_TABLE = "segment_membership_history";
@@ -90,6 +93,11 @@ public final class SegmentationPipeline {
             .withValidation()
             .as(SegmentationPipelineOptions.class);
     PipelineResult result = run(options);
+    if (System.getenv(FLEX_TEMPLATE_ENV) != null) {
+      // a Flex Template launcher must exit once the job is submitted, not wait for it
+      LOG.info("Submitted from a Flex Template launcher; not waiting for the job");
+      return;
+    }
     PipelineResult.State state = result.waitUntilFinish();
     LOG.info("Pipeline finished: {}", state);
     if (state != PipelineResult.State.DONE) {

@@ -34,7 +34,8 @@ class ArgumentFilesTest {
 
   @Test
   void shippedRunnerConfigsExpand() {
-    for (String name : new String[] {"direct.args", "flink-local.args"}) {
+    for (String name : new String[] {"direct.args", "flink-local.args",
+        "dataflow/dataflow.args"}) {
       String[] args = ArgumentFiles.expand(new String[] {"@../runner-configs/" + name});
       assertTrue(args.length > 0 && args[0].startsWith("--runner="), name);
     }
