@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.audiencesegmenter.io.PlatformFixtures.Fixture;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
 import dev.audiencesegmenter.io.sink.DeltaSync;
+import dev.audiencesegmenter.io.sink.FakeVendorServer.Request;
+import dev.audiencesegmenter.io.sink.FakeVendorServer.Response;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
 import dev.audiencesegmenter.io.sink.SinkTesting;
 import dev.audiencesegmenter.io.sink.SyncState;
@@ -17,10 +19,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
@@ -31,9 +35,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What every sink promises, checked the same way on all five platforms against their fakes:
- * injected faults (503, 429, connection resets, timeouts) lose and duplicate nothing; a wrong
- * credential dead-letters every record with the vendor's answer and shows the credential
- * nowhere; a second delta sync without changes sends nothing.
+ * injected faults (503, 429, connection resets, timeouts) lose and duplicate nothing; the
+ * vendor's own rate-limit answer is waited out as it asks; a wrong credential dead-letters every
+ * record with the vendor's answer and shows the credential nowhere; a second delta sync without
+ * changes sends nothing.
  */
 @Timeout(300)
 class EveryPlatformTest {
@@ -80,6 +85,62 @@ class EveryPlatformTest {
       // the faults come in turn (503, 429, reset, timeout): four or more means each kind
       assertTrue(fixture.server().faultsInjected() >= 4,
           "faults injected: " + fixture.server().faultsInjected());
+    }
+  }
+
+  /** Each vendor's own answer when a rate limit is hit, and the wait it asks for (ms). */
+  static Response throttle(String platform) {
+    return switch (platform) {
+      // ten-secondly policy: no Retry-After, the sink backs off
+      case "hubspot" -> Response.json(429, "{\"status\":\"error\",\"message\":\"You have "
+          + "reached your ten_secondly_rolling limit.\",\"policyName\":\"TEN_SECONDLY_ROLLING\"}");
+      case "mailchimp" -> new Response(429, Map.of("Content-Type", "application/problem+json"),
+          "{\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\"You have exceeded "
+              + "the limit of 10 simultaneous connections.\"}");
+      case "klaviyo" -> new Response(429, Map.of("Retry-After", "1", "Content-Type",
+          "application/vnd.api+json"), "{\"errors\":[{\"status\":429,\"code\":\"throttled\","
+              + "\"detail\":\"Request was throttled. Expected available in 1 second.\"}]}");
+      case "braze" -> new Response(429, Map.of("X-RateLimit-Limit", "250000",
+          "X-RateLimit-Remaining", "0", "X-RateLimit-Reset",
+          String.valueOf(System.currentTimeMillis() / 1000 + 3), "Content-Type",
+          "application/json"), "{\"message\":\"Rate limit exceeded\"}");
+      // the org's API request limit: no header, the sink backs off
+      case "salesforce" -> Response.json(403, "[{\"message\":\"TotalRequests Limit exceeded."
+          + "\",\"errorCode\":\"REQUEST_LIMIT_EXCEEDED\"}]");
+      default -> throw new IllegalArgumentException(platform);
+    };
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce"})
+  void aThrottledRequestWaitsAsTheVendorAsksThenLosesNothing(String platform) {
+    try (Fixture fixture = PlatformFixtures.start(platform)) {
+      Response throttle = throttle(platform);
+      String throttleReset = throttle.headers().get("X-RateLimit-Reset");
+      fixture.server().enqueue(throttle);
+      List<ContactUpdate> input = SinkTesting.contacts(20);
+      Pipeline pipeline = pipeline();
+      // without a vendor-given wait, the backoff: at least half of 600 ms (equal jitter)
+      pipeline.apply(Create.of(input)).apply(tolerant(fixture.sink()).withNumShards(1)
+          .withBackoff(Duration.ofMillis(600), Duration.ofSeconds(2)));
+      PipelineResult result = pipeline.run();
+      result.waitUntilFinish();
+
+      List<Request> requests = fixture.server().requests();
+      long waitedMillis = (requests.get(1).receivedNanos() - requests.get(0).receivedNanos())
+          / 1_000_000;
+      // Klaviyo asks for 1 s; Braze names the second its window resets
+      long asked = switch (platform) {
+        case "klaviyo" -> 1_000;
+        case "braze" -> Long.parseLong(throttleReset) * 1_000 - requests.get(0)
+            .receivedEpochMillis();
+        default -> 300;
+      };
+      assertTrue(waitedMillis >= asked - 20, platform + " retried after " + waitedMillis + " ms");
+      assertEquals(requests.get(0).body(), requests.get(1).body(), "the same request again");
+      assertEachStoredOnce(fixture, input);
+      String vendor = fixture.sink().getConnector().vendor();
+      assertEquals(1, SinkTesting.counter(result, "sink." + vendor, "requests_throttled"));
     }
   }
 
