@@ -137,6 +137,9 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
       MultiOutputReceiver out) throws Exception {
     String secret = secret();
     Iterator<List<ContactUpdate>> chunks = chunks(group.getValue().iterator());
+    if (!chunks.hasNext()) {
+      return;
+    }
     List<ContactUpdate> first = chunks.next();
     if (!chunks.hasNext()) {
       emit(sendChunk(first, secret), out); // one request's worth: no need for the pool
