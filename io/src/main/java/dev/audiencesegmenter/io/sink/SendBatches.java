@@ -148,26 +148,30 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
     // Results are taken as they complete, in any order, so a hanging request does not keep
     // the others from being sent; at most 2 x maxConcurrent chunks are queued or in flight.
     CompletionService<ChunkOutcome> completed = new ExecutorCompletionService<>(pool);
-    List<Future<ChunkOutcome>> submitted = new ArrayList<>();
-    int pending = 0;
+    Set<Future<ChunkOutcome>> pending = new HashSet<>(); // done ones leave as they are emitted
     try {
       List<ContactUpdate> next = first;
       while (next != null) {
-        while (pending >= 2 * maxConcurrent) {
-          emit(result(completed.take()), out);
-          pending--;
+        while (pending.size() >= 2 * maxConcurrent) {
+          emit(take(completed, pending), out);
         }
         List<ContactUpdate> chunk = next;
-        submitted.add(completed.submit(() -> sendChunk(chunk, secret)));
-        pending++;
+        pending.add(completed.submit(() -> sendChunk(chunk, secret)));
         next = chunks.hasNext() ? chunks.next() : null;
       }
-      for (; pending > 0; pending--) {
-        emit(result(completed.take()), out);
+      while (!pending.isEmpty()) {
+        emit(take(completed, pending), out);
       }
     } finally {
-      submitted.forEach(future -> future.cancel(true));
+      pending.forEach(future -> future.cancel(true));
     }
+  }
+
+  private static ChunkOutcome take(CompletionService<ChunkOutcome> completed,
+      Set<Future<ChunkOutcome>> pending) throws Exception {
+    Future<ChunkOutcome> future = completed.take();
+    pending.remove(future);
+    return result(future);
   }
 
   private static ChunkOutcome result(Future<ChunkOutcome> future) throws Exception {
