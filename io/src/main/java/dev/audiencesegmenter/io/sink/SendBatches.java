@@ -252,16 +252,9 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
     return outcome;
   }
 
-  /** Greedy split to the record and byte limits, keeping the input order. */
-  List<List<ContactUpdate>> split(Iterable<ContactUpdate> updates) {
-    List<List<ContactUpdate>> all = new ArrayList<>();
-    chunks(updates.iterator()).forEachRemaining(all::add);
-    return all;
-  }
-
   /**
-   * The same split, one chunk at a time: a shard's whole group (bounded input) is never held
-   * in memory at once.
+   * Greedy split to the record and byte limits, keeping the input order, one chunk at a time:
+   * a shard's whole group (bounded input) is never held in memory at once.
    */
   Iterator<List<ContactUpdate>> chunks(Iterator<ContactUpdate> updates) {
     return new Iterator<>() {

@@ -259,7 +259,6 @@ public abstract class SendContactUpdates
     prepared.get(READY).setCoder(KvCoder.of(VarIntCoder.of(), updateCoder));
     prepared.get(FAILED).setCoder(StringUtf8Coder.of());
 
-    SerializableFunction<ContactUpdate, Long> weigher = new Weigher(connector);
     PCollection<KV<Integer, Iterable<ContactUpdate>>> batches;
     if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
       // one group per shard, cut into requests as it is read: GroupIntoBatches' per-element
@@ -271,7 +270,7 @@ public abstract class SendContactUpdates
           .apply("Batch", GroupIntoBatches.<Integer, ContactUpdate>ofSize(
                   (long) connector.maxRecordsPerRequest() * getMaxConcurrentRequests())
               .withByteSize(connector.maxBytesPerRequest() * getMaxConcurrentRequests(),
-                  weigher)
+                  new Weigher(connector))
               .withMaxBufferingDuration(getMaxBufferingDuration()));
     }
 
