@@ -196,20 +196,30 @@ public final class AddProfileTraits
     @ProcessElement
     public void process(@Element KV<String, CustomerEvent> in,
         OutputReceiver<KV<String, ProfileAttributes>> out) {
-      CustomerEvent e = in.getValue();
-      if (e.getConsent().isEmpty() || e.getEventTime().getMillis() >= asOf) {
-        return;
+      ProfileAttributes consent = consentUpdate(in.getValue(), asOf);
+      if (consent != null) {
+        out.output(KV.of(in.getKey(), consent));
       }
-      Map<String, String> consent = new TreeMap<>();
-      e.getConsent().forEach((k, v) -> {
-        if (k != null && !k.isBlank() && v != null) {
-          consent.put("consent_" + k.trim().toLowerCase(Locale.ROOT), v.toString());
-        }
-      });
-      out.output(KV.of(in.getKey(), ProfileAttributes.builder().setSource(e.getSource())
-          .setSourceRecordId(e.getSourceRecordId()).setUpdateTime(e.getEventTime())
-          .setIdentifiers(e.getIdentifiers()).setAttributes(consent).build()));
     }
+  }
+
+  /**
+   * The consent signals of an event before {@code asOf}, written as a profile update at the
+   * event's time; null when it carries none.
+   */
+  static @Nullable ProfileAttributes consentUpdate(CustomerEvent e, long asOf) {
+    if (e.getConsent().isEmpty() || e.getEventTime().getMillis() >= asOf) {
+      return null;
+    }
+    Map<String, String> consent = new TreeMap<>();
+    e.getConsent().forEach((k, v) -> {
+      if (k != null && !k.isBlank() && v != null) {
+        consent.put("consent_" + k.trim().toLowerCase(Locale.ROOT), v.toString());
+      }
+    });
+    return ProfileAttributes.builder().setSource(e.getSource())
+        .setSourceRecordId(e.getSourceRecordId()).setUpdateTime(e.getEventTime())
+        .setIdentifiers(e.getIdentifiers()).setAttributes(consent).build();
   }
 
   private static final class Fill extends DoFn<KV<String, CoGbkResult>, CustomerFeatures> {
@@ -228,64 +238,70 @@ public final class AddProfileTraits
           continue;
         }
         withTraits.inc();
-        Map<String, String> others = new LinkedHashMap<>();
-        traits.values.forEach((k, v) -> {
-          if (!COLUMNS.contains(k)) {
-            others.put(k, v.value());
-          }
-        });
-        out.output(f.toBuilder()
-            .setCountry(traits.get("country"))
-            .setCity(traits.get("city"))
-            .setLat(degrees(traits.get("lat"), 90))
-            .setLon(degrees(traits.get("lon"), 180))
-            .setCompany(traits.get("company"))
-            .setIndustry(traits.get("industry"))
-            .setEmployees(count(traits.get("employees")))
-            .setConsentEmail(flag(traits.get("consent_email")))
-            .setConsentSms(flag(traits.get("consent_sms")))
-            .setConsentPush(flag(traits.get("consent_push")))
-            .setConsentTracking(flag(traits.get("consent_tracking")))
-            .setTraits(others)
-            .build());
+        out.output(fill(f, traits, unreadable));
       }
     }
+  }
 
-    private @Nullable Double degrees(@Nullable String raw, double limit) {
-      if (raw == null) {
-        return null;
+  /** The trait columns of {@code f} set from {@code traits}; unreadable values counted. */
+  static CustomerFeatures fill(CustomerFeatures f, LatestValues traits, Counter unreadable) {
+    Map<String, String> others = new LinkedHashMap<>();
+    traits.values.forEach((k, v) -> {
+      if (!COLUMNS.contains(k)) {
+        others.put(k, v.value());
       }
-      try {
-        double v = Double.parseDouble(raw);
-        if (Double.isFinite(v) && Math.abs(v) <= limit) {
-          return v;
-        }
-      } catch (NumberFormatException e) {
-        // counted below
-      }
-      unreadable.inc();
+    });
+    return f.toBuilder()
+        .setCountry(traits.get("country"))
+        .setCity(traits.get("city"))
+        .setLat(degrees(traits.get("lat"), 90, unreadable))
+        .setLon(degrees(traits.get("lon"), 180, unreadable))
+        .setCompany(traits.get("company"))
+        .setIndustry(traits.get("industry"))
+        .setEmployees(count(traits.get("employees"), unreadable))
+        .setConsentEmail(flag(traits.get("consent_email")))
+        .setConsentSms(flag(traits.get("consent_sms")))
+        .setConsentPush(flag(traits.get("consent_push")))
+        .setConsentTracking(flag(traits.get("consent_tracking")))
+        .setTraits(others)
+        .build();
+  }
+
+  private static @Nullable Double degrees(@Nullable String raw, double limit,
+      Counter unreadable) {
+    if (raw == null) {
       return null;
     }
+    try {
+      double v = Double.parseDouble(raw);
+      if (Double.isFinite(v) && Math.abs(v) <= limit) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // counted below
+    }
+    unreadable.inc();
+    return null;
+  }
 
-    /** A whole number of employees; "1,200" and "1 200" are read as 1200. */
-    private @Nullable Long count(@Nullable String raw) {
-      if (raw == null) {
-        return null;
-      }
-      try {
-        long v = Long.parseLong(raw.replace(",", "").replace(" ", "").replace("_", ""));
-        if (v >= 0) {
-          return v;
-        }
-      } catch (NumberFormatException e) {
-        // counted below
-      }
-      unreadable.inc();
+  /** A whole number of employees; "1,200" and "1 200" are read as 1200. */
+  private static @Nullable Long count(@Nullable String raw, Counter unreadable) {
+    if (raw == null) {
       return null;
     }
-
-    private static @Nullable Boolean flag(@Nullable String v) {
-      return v == null ? null : Boolean.valueOf(v);
+    try {
+      long v = Long.parseLong(raw.replace(",", "").replace(" ", "").replace("_", ""));
+      if (v >= 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // counted below
     }
+    unreadable.inc();
+    return null;
+  }
+
+  private static @Nullable Boolean flag(@Nullable String v) {
+    return v == null ? null : Boolean.valueOf(v);
   }
 }

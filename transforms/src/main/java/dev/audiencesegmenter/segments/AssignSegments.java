@@ -4,9 +4,6 @@ import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.model.SegmentSummary;
-import dev.cel.bundle.Cel;
-import dev.cel.runtime.CelEvaluationException;
-import dev.cel.runtime.CelRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -192,7 +189,7 @@ public abstract class AssignSegments
     private final Counter memberships = Metrics.counter(AssignSegments.class, "memberships");
     private final Counter holdouts = Metrics.counter(AssignSegments.class, "holdouts");
     private final Counter errors = Metrics.counter(AssignSegments.class, "rule_null_or_error");
-    private transient List<List<CelRuntime.Program>> programs;
+    private transient SegmentRules rules;
 
     AssignFn(SegmentDefinitions definitions, Schema schema,
         SerializableFunction<CustomerFeatures, Row> toRow,
@@ -205,52 +202,20 @@ public abstract class AssignSegments
     }
 
     @Setup
-    public void compile() throws Exception {
-      Cel cel = FeatureVariables.environment(schema);
-      programs = new ArrayList<>();
-      for (SegmentDefinitions.Group group : definitions.getGroups()) {
-        List<CelRuntime.Program> compiled = new ArrayList<>();
-        for (SegmentDefinitions.Segment segment : group.segments()) {
-          compiled.add(cel.createProgram(cel.compile(segment.when()).getAst()));
-        }
-        programs.add(compiled);
-      }
+    public void compile() {
+      rules = SegmentRules.compile(definitions, schema, (segment, error) -> errors.inc());
     }
 
     @ProcessElement
     public void process(@Element CustomerFeatures customer, MultiOutputReceiver out) {
-      Map<String, Object> values = FeatureVariables.values(toRow.apply(customer));
-      List<SegmentDefinitions.Group> groups = definitions.getGroups();
-      for (int g = 0; g < groups.size(); g++) {
-        SegmentDefinitions.Group group = groups.get(g);
-        for (int s = 0; s < group.segments().size(); s++) {
-          if (!holds(programs.get(g).get(s), values)) {
-            continue;
-          }
-          SegmentDefinitions.Segment segment = group.segments().get(s);
-          boolean holdout = Holdouts.inHoldout(customer.getCustomerId(), segment.name(),
-              definitions.getSalt(), segment.holdoutPercent());
-          memberships.inc();
-          if (holdout) {
-            holdouts.inc();
-          }
-          out.get(membershipsTag).output(SegmentMembership.create(
-              customer.getCustomerId(), segment.name(), group.name(), holdout));
-          out.get(totalsTag).output(KV.of(segment.name(),
-              new Totals(1, holdout ? 1 : 0, customer.getMonetaryTotal())));
-          if (group.exclusive()) {
-            break;
-          }
+      for (SegmentMembership member : rules.assign(customer, toRow.apply(customer))) {
+        memberships.inc();
+        if (member.getHoldout()) {
+          holdouts.inc();
         }
-      }
-    }
-
-    private boolean holds(CelRuntime.Program program, Map<String, Object> values) {
-      try {
-        return Boolean.TRUE.equals(program.eval(values));
-      } catch (CelEvaluationException e) {
-        errors.inc();
-        return false;
+        out.get(membershipsTag).output(member);
+        out.get(totalsTag).output(KV.of(member.getSegment(),
+            new Totals(1, member.getHoldout() ? 1 : 0, customer.getMonetaryTotal())));
       }
     }
   }
