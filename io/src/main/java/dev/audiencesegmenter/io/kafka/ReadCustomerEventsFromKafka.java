@@ -35,7 +35,10 @@ import org.joda.time.Duration;
  *
  * <p>Time: an event's element timestamp is its {@code time}. Streaming, the watermark of each
  * partition trails the latest event time seen by {@link #getMaxOutOfOrderness()} (default
- * one minute); an event further behind is late for downstream windows. With {@link
+ * one minute); an event further behind is late for downstream windows. A partition that is
+ * caught up (or has no good event at all) is idle: its watermark moves on with the wall clock
+ * less the out-of-orderness, so it does not hold back the others. A value that is
+ * dead-lettered carries the Kafka record's timestamp (never behind the watermark). With {@link
  * #withBoundedReadToEndOffsets()} the read stops at the end offsets found when it starts and
  * the watermark stays at the start until it is done, like a bounded file source.
  *

@@ -25,6 +25,20 @@ class EventTimePolicyTest {
     }
   };
 
+  static TimestampPolicy.PartitionContext caughtUpAt(Instant time) {
+    return new TimestampPolicy.PartitionContext() {
+      @Override
+      public long getMessageBacklog() {
+        return 0;
+      }
+
+      @Override
+      public Instant getBacklogCheckTime() {
+        return time;
+      }
+    };
+  }
+
   static KafkaRecord<String, String> record(long offset, String kafkaTime, String value) {
     return new KafkaRecord<>("t", 0, offset, Instant.parse(kafkaTime).getMillis(),
         KafkaTimestampType.CREATE_TIME, null, KV.of("k", value));
@@ -56,5 +70,17 @@ class EventTimePolicyTest {
         record(3, "2020-01-01T00:00:00Z", "{not json")));
     assertEquals(Instant.parse("2024-03-01T12:09:00Z"), policy.getTimestampForRecord(BUSY,
         record(4, "2020-01-01T00:00:00Z", null)));
+  }
+
+  @Test
+  void aCaughtUpPartitionWithoutAnyEventDoesNotHoldTheWatermark() {
+    EventTimePolicy policy = new EventTimePolicy(LineParser.customerEvents(1 << 20),
+        Duration.standardMinutes(1), Optional.empty());
+    policy.getTimestampForRecord(BUSY, record(0, "2026-01-01T00:00:00Z", "{not json"));
+    Instant now = Instant.parse("2026-01-01T00:10:00Z");
+    // Still reading: nothing known yet.
+    assertEquals(true, policy.getWatermark(BUSY).getMillis() < 0);
+    // Caught up: idle, so the wall clock less the out-of-orderness.
+    assertEquals(Instant.parse("2026-01-01T00:09:00Z"), policy.getWatermark(caughtUpAt(now)));
   }
 }

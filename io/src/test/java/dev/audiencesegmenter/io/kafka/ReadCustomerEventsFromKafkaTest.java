@@ -5,21 +5,32 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.JsonLines;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.joda.time.Duration;
@@ -125,6 +136,57 @@ class ReadCustomerEventsFromKafkaTest {
     assertEquals(GOOD + 5, counter(result, "lines_read"));
     assertEquals(GOOD, counter(result, "records_parsed"));
     assertEquals(5, counter(result, "dead_lettered"));
+  }
+
+  @Test
+  void streamingTimestampsAndWatermarkCloseEventTimeWindows(TestPipeline p) throws Exception {
+    String out = "events-per-hour-" + System.nanoTime();  // a rerun gets a topic of its own
+    kafka.createTopic(out, 1);
+    Schema perHour = Schema.builder().addStringField("hour").addInt64Field("events").build();
+    p.getOptions().as(DirectOptions.class).setBlockOnRun(false);
+    p.apply(ReadCustomerEventsFromKafka.from(kafka.bootstrapServers(), TOPIC)
+            .withConsumerConfigUpdates(Map.of("auto.offset.reset", "earliest"))
+            // The odd events are an hour behind the even ones: all on time.
+            .withMaxOutOfOrderness(Duration.standardHours(2)))
+        .getRecords()
+        .apply(Window.into(FixedWindows.of(Duration.standardHours(1))))
+        .apply(Combine.globally(Count.<CustomerEvent>combineFn()).withoutDefaults())
+        .apply(ParDo.of(new CountPerWindow(perHour)))
+        .setRowSchema(perHour)
+        .apply(WriteJsonToKafka.<Row>to(kafka.bootstrapServers(), out, "hour"));
+    PipelineResult result = p.run();
+    try {
+      // A window is written only once the watermark has passed its end: the partitions'
+      // watermarks follow event time, and move on when they are idle.
+      List<String> written = new ArrayList<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (written.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+        written.clear();
+        kafka.consumeAll(out).forEach(r -> written.add(r.key() + "|" + r.value()));
+      }
+      assertEquals(Set.of(
+              "2024-03-01T11:00:00Z|{\"hour\":\"2024-03-01T11:00:00Z\",\"events\":8}",
+              "2024-03-01T12:00:00Z|{\"hour\":\"2024-03-01T12:00:00Z\",\"events\":8}"),
+          Set.copyOf(written));
+    } finally {
+      result.cancel();
+    }
+  }
+
+  /** The count of a window as a row: the window's start, the count. */
+  static final class CountPerWindow extends DoFn<Long, Row> {
+    private final Schema schema;
+
+    CountPerWindow(Schema schema) {
+      this.schema = schema;
+    }
+
+    @ProcessElement
+    public void process(@Element Long count, BoundedWindow window, OutputReceiver<Row> out) {
+      out.output(Row.withSchema(schema)
+          .addValues(JsonLines.formatInstant(((IntervalWindow) window).start()), count).build());
+    }
   }
 
   /** An event as {@code id@element timestamp}. */
