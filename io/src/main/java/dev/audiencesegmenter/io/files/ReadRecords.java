@@ -1,14 +1,6 @@
 package dev.audiencesegmenter.io.files;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.audiencesegmenter.model.DeadLetter;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
@@ -35,6 +27,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
@@ -52,7 +45,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
 
   private final String filepattern;
   private final FileFormat format;
-  private final int maxLineBytes;
+  private final LineParser<T> lineParser;
   private final RecordParser<T> parser;
   private final Coder<T> coder;
   private final String stepPrefix;
@@ -85,7 +78,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       Coder<T> coder, String stepPrefix, String metricsNamespace) {
     this.filepattern = filepattern;
     this.format = format;
-    this.maxLineBytes = maxLineBytes;
+    this.lineParser = new LineParser<>(parser, maxLineBytes);
     this.parser = parser;
     this.coder = coder;
     this.stepPrefix = stepPrefix;
@@ -115,21 +108,27 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
         .apply("ReadCsv", ParDo.of(new CsvRecords(parser.csvMapColumns(), metricsNamespace)))
         .setCoder(rawCoder);
 
-    TupleTag<KV<Integer, KV<String, T>>> parsed = new TupleTag<>("parsed") {};
+    TupleTag<KV<String, T>> parsed = new TupleTag<>("parsed") {};
     TupleTag<DeadLetter> rejected = new TupleTag<>("rejected") {};
     PCollectionTuple checked = PCollectionList.of(jsonLines).and(csvRows)
         .apply("AllLines", Flatten.pCollections())
-        .apply("Parse", ParDo.of(new ParseFn<>(parser, maxLineBytes, stepPrefix + "/Parse",
+        .apply("Parse", ParDo.of(new ParseLineFn<>(lineParser, stepPrefix + "/Parse",
                 metricsNamespace, parsed, rejected))
             .withOutputTags(parsed, TupleTagList.of(rejected)));
-    checked.get(parsed).setCoder(
-        KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)));
+    checked.get(parsed).setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
     checked.get(rejected).setCoder(
         SchemaCoders.of(begin.getPipeline(), DeadLetter.class));
 
     TupleTag<T> unique = new TupleTag<>("unique") {};
     TupleTag<DeadLetter> duplicates = new TupleTag<>("duplicates") {};
+    RecordParser<T> keys = parser;  // a local: the lambda must not capture this transform
     PCollectionTuple deduplicated = checked.get(parsed)
+        .apply("BucketByKey", MapElements
+            .into(new TypeDescriptor<KV<Integer, KV<String, T>>>() {})
+            .via(rawAndRecord -> KV.of(Math.floorMod(
+                keys.duplicateKey(rawAndRecord.getValue()).hashCode(), DEDUP_BUCKETS),
+                rawAndRecord)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), checked.get(parsed).getCoder()))
         .apply("GroupDuplicates", GroupByKey.create())
         .apply("Deduplicate", ParDo.of(new KeepOneFn<>(parser, stepPrefix + "/Deduplicate",
                 metricsNamespace, unique, duplicates))
@@ -163,88 +162,6 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       } else {
         out.get(jsonl).output(file);
       }
-    }
-  }
-
-  /** Checks one raw line (or CSV row, given as JSON) and parses it. */
-  private static final class ParseFn<T> extends DoFn<KV<String, String>, KV<Integer,
-      KV<String, T>>> {
-    private static final ObjectMapper JSON = JsonMapper.builder()
-        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        // Keep amounts as written: 42.50 stays 42.50.
-        .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-        .build();
-
-    private final RecordParser<T> parser;
-    private final int maxLineBytes;
-    private final String step;
-    private final TupleTag<KV<Integer, KV<String, T>>> parsedTag;
-    private final TupleTag<DeadLetter> rejectedTag;
-    private final Counter linesRead;
-    private final Counter recordsParsed;
-    private final Counter deadLettered;
-
-    ParseFn(RecordParser<T> parser, int maxLineBytes, String step, String namespace,
-        TupleTag<KV<Integer, KV<String, T>>> parsedTag, TupleTag<DeadLetter> rejectedTag) {
-      this.parser = parser;
-      this.maxLineBytes = maxLineBytes;
-      this.step = step;
-      this.parsedTag = parsedTag;
-      this.rejectedTag = rejectedTag;
-      this.linesRead = Metrics.counter(namespace, "lines_read");
-      this.recordsParsed = Metrics.counter(namespace, "records_parsed");
-      this.deadLettered = Metrics.counter(namespace, "dead_lettered");
-    }
-
-    @ProcessElement
-    public void process(@Element KV<String, String> line, MultiOutputReceiver out) {
-      linesRead.inc();
-      String raw = line.getKey();
-      try {
-        T record = parser.parse(check(raw, line.getValue()));
-        recordsParsed.inc();
-        String key = parser.duplicateKey(record);
-        out.get(parsedTag).output(
-            KV.of(Math.floorMod(key.hashCode(), DEDUP_BUCKETS), KV.of(raw, record)));
-      } catch (BadRecordException e) {
-        deadLettered.inc();
-        out.get(rejectedTag).output(DeadLetter.create(step, e.getMessage(), shorten(raw)));
-      }
-    }
-
-    private ObjectNode check(String raw, String csvAsJson) throws BadRecordException {
-      if (raw.isBlank()) {
-        throw new BadRecordException("empty line");
-      }
-      // Worst case 3 bytes per char: count bytes only for lines that may be too long.
-      if ((long) raw.length() * 3 > maxLineBytes
-          && raw.getBytes(StandardCharsets.UTF_8).length > maxLineBytes) {
-        throw new BadRecordException("line longer than " + maxLineBytes + " bytes");
-      }
-      if (raw.indexOf('\uFFFD') >= 0) {
-        throw new BadRecordException("not valid UTF-8 (undecodable bytes)");
-      }
-      JsonNode json;
-      try {
-        json = JSON.readTree(csvAsJson != null ? csvAsJson : raw);
-      } catch (JsonProcessingException e) {
-        throw new BadRecordException("invalid JSON: " + e.getOriginalMessage());
-      }
-      if (json == null || !json.isObject()) {
-        throw new BadRecordException("invalid JSON: a line must be one JSON object");
-      }
-      if (json.has("__csv_error")) {
-        throw new BadRecordException("malformed CSV: " + json.get("__csv_error").asText());
-      }
-      return (ObjectNode) json;
-    }
-
-    /** Oversized lines are kept in the dead letters in part, with their length. */
-    private String shorten(String raw) {
-      int limit = Math.max(1024, Math.min(maxLineBytes, 64 * 1024));
-      return raw.length() <= limit ? raw
-          : raw.substring(0, limit) + "... [" + raw.length() + " characters]";
     }
   }
 

@@ -10,7 +10,7 @@ import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 
-/** What a file source produces: the good records, and every rejected line with its reason. */
+/** What a source produces: the good records, and every rejected line with its reason. */
 public final class ReadResult<T> implements POutput {
   private final Pipeline pipeline;
   private final PCollection<T> records;
@@ -22,7 +22,7 @@ public final class ReadResult<T> implements POutput {
     this.deadLetters = deadLetters;
   }
 
-  /** The records that passed every check, one per (source, id). */
+  /** The records that passed every check (file readers: one per (source, id)). */
   public PCollection<T> getRecords() {
     return records;
   }
