@@ -343,7 +343,7 @@ public final class SegmentationPipeline {
     membershipsWritten.apply("UpdateMembershipHistory", history);
   }
 
-  private static <T> JdbcUpsert<T> database(
+  static <T> JdbcUpsert<T> database(
       JdbcUpsert<T> upsert, SegmentationPipelineOptions options, String password) {
     JdbcUpsert<T> configured = upsert.withJdbcUrl(options.getJdbcUrl());
     if (options.getJdbcUsername() != null) {

@@ -70,43 +70,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(900)
 class StreamingEquivalenceTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String AS_OF = "2024-06-30";
-  private static final Path SEGMENTS = PipelineRuns.SAMPLE.resolve("segments-streaming.yaml");
   /** Filled by a pipeline in this JVM (the runners run in process). */
   private static final ConcurrentLinkedQueue<CustomerEvent> READ = new ConcurrentLinkedQueue<>();
 
   @TempDir static Path work;
   private static List<CustomerEvent> events;
   private static IdentityRules rules;
-  private static TreeSet<String> batchFeatures;
-  private static TreeSet<String> batchMembers;
+  private static BatchReference reference;
 
   @BeforeAll
   static void runBatchAndReadEvents() throws IOException {
     Path data = work.resolve("data");
-    new SampleDataGenerator(5, LocalDate.parse(AS_OF)).write(data, 60);
-    Path out = work.resolve("batch");
-    PipelineRuns.runToCompletion(List.of("--input=" + data.resolve("events") + "/*",
-        "--segments=" + SEGMENTS, "--asOf=" + AS_OF, "--valueModels=false",
-        "--output=" + out, "@../runner-configs/flink-local.args"));
-    batchFeatures = new TreeSet<>();
-    for (String line : OutputFiles.sortedLines(out.resolve("features"))) {
-      batchFeatures.add(withoutPopulationColumns(JSON.readTree(line)));
-    }
-    batchMembers = new TreeSet<>();
-    for (JsonNode row : OutputFiles.rows(out.resolve("segments"))) {
-      batchMembers.add(row.get("customer_id").asText() + "|" + row.get("segment").asText() + "|"
-          + row.get("group").asText() + "|" + row.get("holdout").asBoolean());
-    }
+    new SampleDataGenerator(5, LocalDate.parse(BatchReference.AS_OF)).write(data, 60);
+    reference = BatchReference.of(data.resolve("events") + "/*", work.resolve("batch"));
     // Fan-out junk is found by the batch job over the whole graph; streaming is told.
-    Map<String, List<String>> blocked = new TreeMap<>();
-    for (JsonNode junk : OutputFiles.rows(out.resolve("junk-identifiers"))) {
-      blocked.computeIfAbsent(junk.get("id_type").asText(), t -> new ArrayList<>())
-          .add(junk.get("id_value").asText());
-    }
     IdentityRules r = IdentityRules.defaults();
-    for (Map.Entry<String, List<String>> e : blocked.entrySet()) {
+    for (Map.Entry<String, List<String>> e : reference.junk.entrySet()) {
       r = r.withBlockedValues(e.getKey(), e.getValue());
     }
     rules = r;
@@ -155,8 +134,8 @@ class StreamingEquivalenceTest {
 
   private static void replayAndCompare(TestPipeline pipeline) {
     SegmentDefinitions definitions = SegmentDefinitions.parse(
-        SegmentationPipeline.readText(SEGMENTS.toString()), SEGMENTS.toString());
-    Instant until = AsOf.parse(AS_OF);
+        SegmentationPipeline.readText(BatchReference.SEGMENTS.toString()), BatchReference.SEGMENTS.toString());
+    Instant until = AsOf.parse(BatchReference.AS_OF);
     PCollection<CustomerEvent> input = pipeline.apply("Replay", replay(pipeline));
     SegmentContinuously.Result result = input.apply(SegmentContinuously.of(definitions)
         .withIdentityRules(rules)
@@ -176,8 +155,8 @@ class StreamingEquivalenceTest {
         .and(result.getMerges().apply("TagMerges", MapElements.into(TypeDescriptors.strings())
             .via(m -> "M|" + m.getOtherId())))
         .apply(Flatten.pCollections());
-    TreeSet<String> expectedFeatures = batchFeatures;
-    TreeSet<String> expectedMembers = batchMembers;
+    TreeSet<String> expectedFeatures = reference.features;
+    TreeSet<String> expectedMembers = reference.members;
     PAssert.that(tagged).satisfies(lines -> {
       assertFinalState(lines, expectedFeatures, expectedMembers);
       return null;
@@ -217,8 +196,8 @@ class StreamingEquivalenceTest {
         .thenComparing(c -> c[2]));
     Map<String, String> last = new TreeMap<>();
     for (String[] c : changes) {
-      last.put(c[3] + "|" + c[4], c[2].equals("1") ? c[3] + "|" + c[4] + "|" + c[5] + "|" + c[6]
-          : null);
+      last.put(c[3] + "|" + c[4], c[2].equals("1")
+          ? BatchReference.member(c[3], c[4], c[5], Boolean.parseBoolean(c[6])) : null);
     }
     TreeSet<String> members = new TreeSet<>();
     last.forEach((key, member) -> {
@@ -292,12 +271,6 @@ class StreamingEquivalenceTest {
     return stream.advanceWatermarkToInfinity();
   }
 
-  private static String withoutPopulationColumns(JsonNode row) {
-    ObjectNode copy = ((ObjectNode) row).deepCopy();
-    copy.remove(FeaturesAtInstant.POPULATION_COLUMNS);
-    return copy.toString();
-  }
-
   private static SegmentationPipelineOptions defaultOptions() {
     PipelineOptionsFactory.register(SegmentationPipelineOptions.class);
     return PipelineOptionsFactory.fromArgs("--segments=x", "--input=x", "--output=x")
@@ -332,12 +305,8 @@ class StreamingEquivalenceTest {
             .getSchemaCoder(CustomerFeatures.class);
       }
       String json = JsonLines.toJson(coder.getToRowFunction().apply(f));
-      try {
-        out.output("F|" + at.getMillis() + "|" + f.getCustomerId() + "|"
-            + withoutPopulationColumns(JSON.readTree(json)));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      out.output("F|" + at.getMillis() + "|" + f.getCustomerId() + "|"
+          + BatchReference.withoutPopulationColumns(json));
     }
   }
 }

@@ -1,0 +1,162 @@
+package dev.audiencesegmenter.pipelines;
+
+import dev.audiencesegmenter.identity.IdentityRules;
+import dev.audiencesegmenter.io.files.ReadCustomerEvents;
+import dev.audiencesegmenter.io.files.ReadResult;
+import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
+import dev.audiencesegmenter.io.kafka.ReadCustomerEventsFromKafka;
+import dev.audiencesegmenter.io.kafka.WriteJsonToKafka;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.IdentityChange;
+import dev.audiencesegmenter.model.MembershipChange;
+import dev.audiencesegmenter.segments.SegmentDefinitions;
+import dev.audiencesegmenter.streaming.SegmentContinuously;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.WithTimestamps;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streaming segmentation job: events from Kafka (or files replayed in event-time order),
+ * identities linked as they arrive, features and segment memberships kept up to date per
+ * customer ({@link SegmentContinuously}), and every change written as it happens: to
+ * PostgreSQL ({@code --jdbcUrl}: tables {@value #FEATURES_TABLE}, {@value #LIVE_TABLE},
+ * {@value #CHANGES_TABLE}, {@value #MERGES_TABLE}) and to Kafka ({@code --kafkaChangesTopic}).
+ * Every table is upserted by its key, so a replay after a failure writes no duplicate row.
+ *
+ * <pre>
+ * java -cp audience-segmenter-pipelines-VERSION.jar \
+ *     dev.audiencesegmenter.pipelines.StreamingSegmentationPipeline \
+ *     --kafkaBootstrapServers=localhost:9092 --kafkaEventsTopic=events \
+ *     --segments=sample/segments-streaming.yaml --jdbcUrl=jdbc:postgresql://localhost/cdp \
+ *     --runner=FlinkRunner --flinkMaster=localhost:8081 --checkpointingInterval=30000
+ * </pre>
+ */
+public final class StreamingSegmentationPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamingSegmentationPipeline.class);
+
+  static final String FEATURES_TABLE = "customer_features_live";
+  static final String LIVE_TABLE = "segment_memberships_live";
+  static final String CHANGES_TABLE = "segment_membership_changes";
+  static final String MERGES_TABLE = "customer_merges";
+
+  private StreamingSegmentationPipeline() {}
+
+  public static void main(String[] args) {
+    PipelineOptionsFactory.register(StreamingSegmentationOptions.class);
+    StreamingSegmentationOptions options = PipelineOptionsFactory
+        .fromArgs(ArgumentFiles.expand(args)).as(StreamingSegmentationOptions.class);
+    PipelineResult result = run(options);
+    PipelineResult.State state = result.waitUntilFinish();
+    LOG.info("Streaming pipeline finished: {}", state);
+    if (state != PipelineResult.State.DONE) {
+      System.exit(1);
+    }
+  }
+
+  public static PipelineResult run(StreamingSegmentationOptions options) {
+    Pipeline pipeline = Pipeline.create(options);
+    build(pipeline, options);
+    return LargeStackSubmission.run(pipeline);
+  }
+
+  /** Adds the job to {@code pipeline}; configuration is checked before anything runs. */
+  static SegmentContinuously.Result build(Pipeline pipeline,
+      StreamingSegmentationOptions options) {
+    boolean kafka = options.getKafkaEventsTopic() != null
+        && !options.getKafkaEventsTopic().isBlank();
+    boolean files = options.getInput() != null && !options.getInput().isBlank();
+    if (kafka == files) {
+      throw new IllegalArgumentException("Give exactly one source: --kafkaEventsTopic (with "
+          + "--kafkaBootstrapServers) or --input files to replay");
+    }
+    if (options.getSegments() == null || options.getSegments().isBlank()) {
+      throw new IllegalArgumentException("--segments is required");
+    }
+    // State and timers run in streaming mode on every runner, also over a bounded replay.
+    options.as(StreamingOptions.class).setStreaming(true);
+    SegmentDefinitions segments = SegmentDefinitions.parse(
+        SegmentationPipeline.readText(options.getSegments()), options.getSegments());
+    SegmentContinuously segment = SegmentContinuously.of(segments)
+        .withFeatures(SegmentationPipeline.computeFeatures(options, new Instant(0)))
+        .withLifecycle(SegmentationPipeline.lifecycle(options))
+        .withDefaultRegion(options.getDefaultRegion())
+        .withEvaluationInterval(Duration.millis(options.getEvaluationIntervalMillis()))
+        .withReevaluation(Duration.standardHours(options.getReevaluationIntervalHours()),
+            Duration.standardDays(options.getReevaluationHorizonDays()))
+        .withAllowedLateness(Duration.standardHours(options.getAllowedLatenessHours()));
+    if (options.getIdentityRules() != null && !options.getIdentityRules().isBlank()) {
+      segment = segment.withIdentityRules(IdentityRules.parse(
+          SegmentationPipeline.readText(options.getIdentityRules()), options.getIdentityRules()));
+    }
+    if (options.getAsOf() != null && !options.getAsOf().isBlank()) {
+      segment = segment.withUntil(AsOf.parse(options.getAsOf()));
+    }
+
+    ReadResult<CustomerEvent> read;
+    if (kafka) {
+      ReadCustomerEventsFromKafka source = ReadCustomerEventsFromKafka
+          .from(options.getKafkaBootstrapServers(), options.getKafkaEventsTopic())
+          .withMaxOutOfOrderness(Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()))
+          .withMaxLineBytes(options.getMaxLineBytes());
+      read = pipeline.apply("ReadEventsFromKafka",
+          options.getKafkaBounded() ? source.withBoundedReadToEndOffsets() : source);
+    } else {
+      read = pipeline.apply("ReadEventFiles", ReadCustomerEvents.from(options.getInput())
+          .withMaxLineBytes(options.getMaxLineBytes()));
+    }
+    PCollection<CustomerEvent> events = read.getRecords();
+    if (!kafka) {
+      events = events.apply("AtEventTime",
+          WithTimestamps.of((CustomerEvent e) -> e.getEventTime()));
+    }
+    SegmentContinuously.Result result = events.apply("SegmentContinuously", segment);
+    PCollection<DeadLetter> deadLetters = PCollectionList.of(read.getDeadLetters())
+        .and(result.getDeadLetters())
+        .apply("CollectDeadLetters", Flatten.pCollections());
+
+    if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
+      writeToDatabase(options, result);
+    }
+    String bootstrap = options.getKafkaBootstrapServers();
+    if (options.getKafkaChangesTopic() != null && !options.getKafkaChangesTopic().isBlank()) {
+      result.getChanges().apply("WriteChangesToKafka", WriteJsonToKafka
+          .<MembershipChange>to(bootstrap, options.getKafkaChangesTopic(), "customer_id"));
+    }
+    if (options.getKafkaDeadLetterTopic() != null
+        && !options.getKafkaDeadLetterTopic().isBlank()) {
+      deadLetters.apply("WriteDeadLettersToKafka", WriteJsonToKafka
+          .<DeadLetter>to(bootstrap, options.getKafkaDeadLetterTopic(), "step"));
+    }
+    return result;
+  }
+
+  private static void writeToDatabase(StreamingSegmentationOptions options,
+      SegmentContinuously.Result result) {
+    String password = options.getJdbcPassword() != null
+        ? options.getJdbcPassword() : System.getenv(SegmentationPipeline.JDBC_PASSWORD_ENV);
+    result.getFeatures().apply("UpsertFeatures", SegmentationPipeline.database(
+        JdbcUpsert.<CustomerFeatures>into(FEATURES_TABLE), options, password)
+        .withKeyColumns("customer_id"));
+    // The latest change per customer and segment: 'entered' rows are the members now.
+    result.getChanges().apply("UpsertLiveMemberships", SegmentationPipeline.database(
+        JdbcUpsert.<MembershipChange>into(LIVE_TABLE), options, password)
+        .withKeyColumns("customer_id", "segment"));
+    result.getChanges().apply("UpsertChanges", SegmentationPipeline.database(
+        JdbcUpsert.<MembershipChange>into(CHANGES_TABLE), options, password)
+        .withKeyColumns("customer_id", "segment", "at", "change"));
+    result.getMerges().apply("UpsertMerges", SegmentationPipeline.database(
+        JdbcUpsert.<IdentityChange>into(MERGES_TABLE), options, password)
+        .withKeyColumns("kept_id", "other_id"));
+  }
+}
