@@ -13,6 +13,7 @@ import dev.audiencesegmenter.model.IdentityChange;
 import dev.audiencesegmenter.model.MembershipChange;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import dev.audiencesegmenter.streaming.SegmentContinuously;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -85,23 +86,14 @@ public final class StreamingSegmentationPipeline {
     }
     // State and timers run in streaming mode on every runner, also over a bounded replay.
     options.as(StreamingOptions.class).setStreaming(true);
-    SegmentDefinitions segments = SegmentDefinitions.parse(
-        SegmentationPipeline.readText(options.getSegments()), options.getSegments());
-    SegmentContinuously segment = SegmentContinuously.of(segments)
-        .withFeatures(SegmentationPipeline.computeFeatures(options, new Instant(0)))
-        .withLifecycle(SegmentationPipeline.lifecycle(options))
-        .withDefaultRegion(options.getDefaultRegion())
-        .withEvaluationInterval(Duration.millis(options.getEvaluationIntervalMillis()))
-        .withReevaluation(Duration.standardHours(options.getReevaluationIntervalHours()),
-            Duration.standardDays(options.getReevaluationHorizonDays()))
-        .withAllowedLateness(Duration.standardHours(options.getAllowedLatenessHours()));
-    if (options.getIdentityRules() != null && !options.getIdentityRules().isBlank()) {
-      segment = segment.withIdentityRules(IdentityRules.parse(
-          SegmentationPipeline.readText(options.getIdentityRules()), options.getIdentityRules()));
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    if (flink.getShutdownSourcesAfterIdleMs() < 0) {
+      // With checkpointing, Flink's runner keeps finished bounded sources alive by default;
+      // the JDBC sink's "table ready" signal (a bounded source) would then never arrive.
+      // Flink 1.19 checkpoints with finished tasks, so let them finish.
+      flink.setShutdownSourcesAfterIdleMs(0L);
     }
-    if (options.getAsOf() != null && !options.getAsOf().isBlank()) {
-      segment = segment.withUntil(AsOf.parse(options.getAsOf()));
-    }
+    SegmentContinuously segment = segmentation(options);
 
     ReadResult<CustomerEvent> read;
     if (kafka) {
@@ -141,7 +133,29 @@ public final class StreamingSegmentationPipeline {
     return result;
   }
 
-  private static void writeToDatabase(StreamingSegmentationOptions options,
+  /** The streaming transform as the options configure it. */
+  static SegmentContinuously segmentation(StreamingSegmentationOptions options) {
+    SegmentDefinitions segments = SegmentDefinitions.parse(
+        SegmentationPipeline.readText(options.getSegments()), options.getSegments());
+    SegmentContinuously segment = SegmentContinuously.of(segments)
+        .withFeatures(SegmentationPipeline.computeFeatures(options, new Instant(0)))
+        .withLifecycle(SegmentationPipeline.lifecycle(options))
+        .withDefaultRegion(options.getDefaultRegion())
+        .withEvaluationInterval(Duration.millis(options.getEvaluationIntervalMillis()))
+        .withReevaluation(Duration.standardHours(options.getReevaluationIntervalHours()),
+            Duration.standardDays(options.getReevaluationHorizonDays()))
+        .withAllowedLateness(Duration.standardHours(options.getAllowedLatenessHours()));
+    if (options.getIdentityRules() != null && !options.getIdentityRules().isBlank()) {
+      segment = segment.withIdentityRules(IdentityRules.parse(
+          SegmentationPipeline.readText(options.getIdentityRules()), options.getIdentityRules()));
+    }
+    if (options.getAsOf() != null && !options.getAsOf().isBlank()) {
+      segment = segment.withUntil(AsOf.parse(options.getAsOf()));
+    }
+    return segment;
+  }
+
+  static void writeToDatabase(StreamingSegmentationOptions options,
       SegmentContinuously.Result result) {
     String password = options.getJdbcPassword() != null
         ? options.getJdbcPassword() : System.getenv(SegmentationPipeline.JDBC_PASSWORD_ENV);

@@ -24,7 +24,16 @@ import java.util.Random;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import dev.audiencesegmenter.io.kafka.ReadCustomerEventsFromKafka;
+import dev.audiencesegmenter.io.kafka.WriteJsonToKafka;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.MembershipChange;
+import dev.audiencesegmenter.streaming.SegmentContinuously;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -57,25 +66,61 @@ class StreamingPipelineTest {
     db.close();
   }
 
+  /** Set when the injected failure has happened: the job restarts in this JVM. */
+  static final AtomicBoolean FAILED = new AtomicBoolean();
+  /** Events passed on by the slow step, over all attempts of the job. */
+  static final java.util.concurrent.atomic.AtomicInteger PASSED =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   @Test
   void kafkaToPostgresOnFlinkEndsWithTheBatchResults() throws Exception {
-    Path data = work.resolve("data");
+    runAndCheck("plain", false);
+  }
+
+  /**
+   * A task fails mid-run; Flink restarts the job (checkpointing on) and it goes on: nothing is
+   * lost and no row is written twice. (The bounded Kafka read finishes its partitions without
+   * letting a checkpoint complete, so the restart here is from the start of the topic; the
+   * state and the upserts make that safe.)
+   */
+  @Test
+  void recoversFromAFailedTaskWithoutLossOrDuplicates() throws Exception {
+    FAILED.set(false);
+    PASSED.set(0);
+    int events = runAndCheck("recovery", true);
+    assertTrue(FAILED.get(), "the failure was injected");
+    // The events of the failed attempt were processed again after the restart.
+    assertTrue(PASSED.get() > events, PASSED.get() + " events passed, " + events + " sent");
+  }
+
+  /** Runs the job over a fresh topic and checks the tables; returns the records produced. */
+  private static int runAndCheck(String name, boolean fail) throws Exception {
+    try (Connection c = db.connection(); Statement s = c.createStatement()) {
+      for (String table : List.of("customer_features_live", "segment_memberships_live",
+          "segment_membership_changes", "customer_merges")) {
+        s.execute("DROP TABLE IF EXISTS " + table);
+      }
+    }
+    Path data = work.resolve(name);
     new SampleDataGenerator(8, LocalDate.parse(BatchReference.AS_OF)).write(data, 40);
     // Kafka carries JSON lines: the generator's JSON Lines files (its app events are CSV).
     String input = data.resolve("events") + "/*.jsonl*";
     BatchReference reference = BatchReference.of(input, work.resolve("batch"));
 
+    String events = name + "-events";
+    String changes = name + "-changes";
     List<String> lines = jsonLines(data.resolve("events"));
     Collections.shuffle(lines, new Random(3));
+    int partitions = 2;
     List<ProducerRecord<String, String>> records = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
-      records.add(new ProducerRecord<>("events", i % 2, null, lines.get(i)));
+      records.add(new ProducerRecord<>(events, i % partitions, null, lines.get(i)));
       if (i % 25 == 0) {
-        records.add(new ProducerRecord<>("events", (i + 1) % 2, null, lines.get(i))); // again
+        records.add(new ProducerRecord<>(events, (i + 1) % partitions, null, lines.get(i)));
       }
     }
-    kafka.createTopic("events", 2);
-    kafka.createTopic("changes", 2);
+    kafka.createTopic(events, partitions);
+    kafka.createTopic(changes, 2);
     kafka.produce(records);
 
     Path rules = work.resolve("identity.yaml");
@@ -87,18 +132,47 @@ class StreamingPipelineTest {
     Files.writeString(rules, yaml);
 
     PipelineOptionsFactory.register(StreamingSegmentationOptions.class);
-    StreamingSegmentationOptions options = PipelineOptionsFactory.fromArgs(
-        "--kafkaBootstrapServers=" + kafka.bootstrapServers(), "--kafkaEventsTopic=events",
-        "--kafkaBounded=true", "--kafkaChangesTopic=changes",
+    List<String> args = new ArrayList<>(List.of(
+        "--kafkaBootstrapServers=" + kafka.bootstrapServers(), "--kafkaEventsTopic=" + events,
+        "--kafkaBounded=true", "--kafkaChangesTopic=" + changes,
         "--segments=" + BatchReference.SEGMENTS, "--identityRules=" + rules,
         "--asOf=" + BatchReference.AS_OF, "--jdbcUrl=" + db.jdbcUrl(),
         "--evaluationIntervalMillis=21600000", "--reevaluationIntervalHours=720",
         "--allowedLatenessHours=87600",
-        "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2")
-        .as(StreamingSegmentationOptions.class);
-    assertEquals(PipelineResult.State.DONE,
-        StreamingSegmentationPipeline.run(options).waitUntilFinish());
-
+        "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"));
+    if (fail) {
+      // Checkpointing on, and restarts allowed.
+      args.addAll(List.of("--checkpointingInterval=200", "--numberOfExecutionRetries=2",
+          "--executionRetryDelay=200", "--maxBundleTimeMills=50"));
+    }
+    StreamingSegmentationOptions options = PipelineOptionsFactory
+        .fromArgs(args.toArray(new String[0])).as(StreamingSegmentationOptions.class);
+    Pipeline pipeline = Pipeline.create(options);
+    if (fail) {
+      // The job of StreamingSegmentationPipeline.build, with a step that slows the events
+      // down (so that checkpoints complete during the read) and fails once, mid-stream.
+      options.as(org.apache.beam.sdk.options.StreamingOptions.class).setStreaming(true);
+      options.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class)
+          .setShutdownSourcesAfterIdleMs(0L); // as StreamingSegmentationPipeline.build does
+      SegmentContinuously.Result result = pipeline
+          .apply(ReadCustomerEventsFromKafka.from(kafka.bootstrapServers(), events)
+              .withBoundedReadToEndOffsets())
+          .getRecords()
+          .apply("SlowThenFailOnce", ParDo.of(new SlowThenFailOnce(records.size() * 3 / 4)))
+          .apply(StreamingSegmentationPipeline.segmentation(options));
+      StreamingSegmentationPipeline.writeToDatabase(options, result);
+      result.getChanges().apply(WriteJsonToKafka.<MembershipChange>to(
+          kafka.bootstrapServers(), changes, "customer_id"));
+    } else {
+      StreamingSegmentationPipeline.build(pipeline, options);
+    }
+    assertEquals(PipelineResult.State.DONE, LargeStackSubmission.run(pipeline).waitUntilFinish());
+    checkTables(reference, changes, fail);
+    return records.size();
+  }
+  /** The tables hold the batch job's results; every change is in the history once. */
+  private static void checkTables(BatchReference reference, String changes, boolean fail)
+      throws Exception {
     TreeSet<String> merged = query("SELECT other_id FROM customer_merges");
     TreeSet<String> features = new TreeSet<>();
     try (Connection c = db.connection(); Statement s = c.createStatement();
@@ -129,13 +203,39 @@ class StreamingPipelineTest {
         + "customer_id NOT IN (SELECT other_id FROM customer_merges)"));
 
     // Every change is on the topic once, as in the history table.
-    List<ConsumerRecord<String, String>> changes = kafka.consumeAll("changes");
+    // Every change is in the history table once; the topic has each of them (at least once
+    // after a restore: the Kafka sink is not transactional).
+    List<ConsumerRecord<String, String>> published = kafka.consumeAll(changes);
     TreeSet<String> distinct = new TreeSet<>();
-    changes.forEach(r -> distinct.add(r.value()));
-    assertEquals(changes.size(), distinct.size(), "a change was written twice");
+    published.forEach(r -> distinct.add(r.value()));
+    if (!fail) {
+      assertEquals(published.size(), distinct.size(), "a change was written twice");
+    }
     assertEquals(query("SELECT count(*) FROM segment_membership_changes").first(),
-        String.valueOf(changes.size()));
-    assertTrue(changes.size() > reference.members.size(), changes.size() + " changes");
+        String.valueOf(distinct.size()));
+    assertEquals(query("SELECT count(*) FROM (SELECT DISTINCT customer_id, segment, at, change "
+        + "FROM segment_membership_changes) d").first(), String.valueOf(distinct.size()));
+    assertTrue(distinct.size() > reference.members.size(), distinct.size() + " changes");
+  }
+
+  /** Passes events on, 20 ms apart; throws once, at the {@code failAt}-th event. */
+  private static final class SlowThenFailOnce extends DoFn<CustomerEvent, CustomerEvent> {
+    private final int failAt;
+
+    SlowThenFailOnce(int failAt) {
+      this.failAt = failAt;
+    }
+
+    @ProcessElement
+    public void process(@Element CustomerEvent event, OutputReceiver<CustomerEvent> out)
+        throws InterruptedException {
+      Thread.sleep(20);
+      if (PASSED.get() >= failAt && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure (recovery test)");
+      }
+      PASSED.incrementAndGet();
+      out.output(event);
+    }
   }
 
   private static TreeSet<String> query(String sql) throws SQLException {

@@ -47,7 +47,7 @@ import org.joda.time.Instant;
  * time ("no purchase in 90 days") change without new events. A late event counts from the
  * grid instant after the latest evaluation. With {@code until} (replaying a finite event set),
  * nothing is evaluated at or after it except one last evaluation as of {@code until}, when the
- * input has ended.
+ * watermark passes until plus the allowed lateness (at the latest when the input ends).
  */
 final class EvaluateCustomerFn extends DoFn<KV<String, CustomerUpdate>, CustomerFeatures> {
   private static final char SEP = '\u0001';
@@ -60,6 +60,8 @@ final class EvaluateCustomerFn extends DoFn<KV<String, CustomerUpdate>, Customer
   private final long every;
   private final long horizon;
   private final @Nullable Long until;
+  /** When the last evaluation fires: once the watermark passes until and the lateness. */
+  private final @Nullable Instant lastFiresAt;
   private final TupleTag<CustomerFeatures> featuresTag;
   private final TupleTag<MembershipChange> changesTag;
   private final Counter evaluations = Metrics.counter(SegmentContinuously.class, "evaluations");
@@ -101,7 +103,7 @@ final class EvaluateCustomerFn extends DoFn<KV<String, CustomerUpdate>, Customer
 
   EvaluateCustomerFn(FeaturesAtInstant features, SegmentDefinitions definitions, Schema schema,
       SerializableFunction<CustomerFeatures, Row> toRow, Coder<CustomerEvent> eventCoder,
-      long interval, long every, long horizon, @Nullable Long until,
+      long interval, long every, long horizon, @Nullable Long until, long allowedLateness,
       TupleTag<CustomerFeatures> featuresTag, TupleTag<MembershipChange> changesTag) {
     this.features = features;
     this.definitions = definitions;
@@ -112,6 +114,9 @@ final class EvaluateCustomerFn extends DoFn<KV<String, CustomerUpdate>, Customer
     this.every = every;
     this.horizon = horizon;
     this.until = until;
+    long end = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
+    this.lastFiresAt = until == null ? null
+        : new Instant(until > end - allowedLateness ? end : until + allowedLateness);
     this.featuresTag = featuresTag;
     this.changesTag = changesTag;
   }
@@ -173,7 +178,7 @@ final class EvaluateCustomerFn extends DoFn<KV<String, CustomerUpdate>, Customer
     // event counts from the next grid instant after the latest evaluation, so that every
     // evaluation of a customer is at a later instant than the one before.
     if (until != null) {
-      last.withOutputTimestamp(new Instant(until)).set(GlobalWindow.INSTANCE.maxTimestamp());
+      last.withOutputTimestamp(new Instant(until)).set(lastFiresAt);
     }
     long at = Math.max(gridAfter(time), gridAfter(timestamp.getMillis() - 1));
     Long evaluated = evaluatedAt.read();
@@ -218,7 +223,10 @@ final class EvaluateCustomerFn extends DoFn<KV<String, CustomerUpdate>, Customer
     }
   }
 
-  /** The evaluation at until, once the input has ended: late events are all in by then. */
+  /**
+   * The evaluation at until, once the watermark has passed until and the allowed lateness
+   * (or the input has ended): late events are in by then.
+   */
   @OnTimer("last")
   public void onLast(@Key String customerId,
       @StateId("events") MapState<String, CustomerEvent> events,
@@ -303,7 +311,7 @@ final class EvaluateCustomerFn extends DoFn<KV<String, CustomerUpdate>, Customer
    */
   private void schedule(long at, Timer evaluate, Timer last, ValueState<Long> next) {
     if (until != null && at >= until) {
-      last.withOutputTimestamp(new Instant(until)).set(GlobalWindow.INSTANCE.maxTimestamp());
+      last.withOutputTimestamp(new Instant(until)).set(lastFiresAt);
       return;
     }
     Long pending = next.read();

@@ -187,7 +187,8 @@ public abstract class SegmentContinuously
   }
 
   /**
-   * No evaluation after {@code until}, and a last one exactly at it: replaying a finite event
+   * No evaluation after {@code until}, and a last one exactly at it, once the watermark has
+   * passed until plus the allowed lateness (or the input has ended): replaying a finite event
    * set then ends with the batch job's results for {@code --asOf=until}.
    */
   public SegmentContinuously withUntil(Instant until) {
@@ -272,7 +273,8 @@ public abstract class SegmentContinuously
                 featuresCoder.getSchema(), featuresCoder.getToRowFunction(), eventCoder,
                 interval, getReevaluationInterval().getMillis(),
                 getReevaluationHorizon().getMillis(),
-                getUntil() == null ? null : getUntil().getMillis(), featuresTag, changesTag))
+                getUntil() == null ? null : getUntil().getMillis(),
+                getAllowedLateness().getMillis(), featuresTag, changesTag))
             .withOutputTags(featuresTag, TupleTagList.of(changesTag)));
 
     PCollection<DeadLetter> deadLetters = PCollectionList
