@@ -158,31 +158,43 @@ public final class AddProfileTraits
     @ProcessElement
     public void process(@Element KV<String, ProfileAttributes> in,
         OutputReceiver<KV<String, ProfileAttributes>> out) {
-      ProfileAttributes p = in.getValue();
-      if (p.getUpdateTime().getMillis() >= asOf) {
+      ProfileAttributes p = normalized(in.getValue(), asOf, badConsent::inc);
+      if (p == null) {
         after.inc();
         return;
       }
-      Map<String, String> attrs = new TreeMap<>();
-      for (Map.Entry<String, String> e : p.getAttributes().entrySet()) {
-        if (e.getKey() == null || e.getValue() == null || e.getKey().isBlank()
-            || e.getValue().isBlank()) {
+      out.output(KV.of(in.getKey(), p));
+    }
+  }
+
+  /**
+   * A profile with trait names normalized and unusable values left out; null when it is at or
+   * after asOf. {@code badConsent} runs once per unreadable consent value.
+   */
+  static @Nullable ProfileAttributes normalized(ProfileAttributes p, long asOf,
+      Runnable badConsent) {
+    if (p.getUpdateTime().getMillis() >= asOf) {
+      return null;
+    }
+    Map<String, String> attrs = new TreeMap<>();
+    for (Map.Entry<String, String> e : p.getAttributes().entrySet()) {
+      if (e.getKey() == null || e.getValue() == null || e.getKey().isBlank()
+          || e.getValue().isBlank()) {
+        continue;
+      }
+      String name = traitName(e.getKey());
+      String value = e.getValue().trim();
+      if (name.startsWith("consent_")) {
+        value = consentValue(value);
+        if (value == null) {
+          badConsent.run();
           continue;
         }
-        String name = traitName(e.getKey());
-        String value = e.getValue().trim();
-        if (name.startsWith("consent_")) {
-          value = consentValue(value);
-          if (value == null) {
-            badConsent.inc();
-            continue;
-          }
-        }
-        // Two spellings of one name on one record: the smaller value, as across records.
-        attrs.merge(name, value, (a, b) -> a.compareTo(b) <= 0 ? a : b);
       }
-      out.output(KV.of(in.getKey(), p.toBuilder().setAttributes(attrs).build()));
+      // Two spellings of one name on one record: the smaller value, as across records.
+      attrs.merge(name, value, (a, b) -> a.compareTo(b) <= 0 ? a : b);
     }
+    return p.toBuilder().setAttributes(attrs).build();
   }
 
   private static final class ConsentFromEvents
@@ -196,20 +208,27 @@ public final class AddProfileTraits
     @ProcessElement
     public void process(@Element KV<String, CustomerEvent> in,
         OutputReceiver<KV<String, ProfileAttributes>> out) {
-      CustomerEvent e = in.getValue();
-      if (e.getConsent().isEmpty() || e.getEventTime().getMillis() >= asOf) {
-        return;
+      ProfileAttributes consent = consentOf(in.getValue(), asOf);
+      if (consent != null) {
+        out.output(KV.of(in.getKey(), consent));
       }
-      Map<String, String> consent = new TreeMap<>();
-      e.getConsent().forEach((k, v) -> {
-        if (k != null && !k.isBlank() && v != null) {
-          consent.put("consent_" + k.trim().toLowerCase(Locale.ROOT), v.toString());
-        }
-      });
-      out.output(KV.of(in.getKey(), ProfileAttributes.builder().setSource(e.getSource())
-          .setSourceRecordId(e.getSourceRecordId()).setUpdateTime(e.getEventTime())
-          .setIdentifiers(e.getIdentifiers()).setAttributes(consent).build()));
     }
+  }
+
+  /** The consent an event carries, as a trait update at its time; null when none or late. */
+  static @Nullable ProfileAttributes consentOf(CustomerEvent e, long asOf) {
+    if (e.getConsent().isEmpty() || e.getEventTime().getMillis() >= asOf) {
+      return null;
+    }
+    Map<String, String> consent = new TreeMap<>();
+    e.getConsent().forEach((k, v) -> {
+      if (k != null && !k.isBlank() && v != null) {
+        consent.put("consent_" + k.trim().toLowerCase(Locale.ROOT), v.toString());
+      }
+    });
+    return ProfileAttributes.builder().setSource(e.getSource())
+        .setSourceRecordId(e.getSourceRecordId()).setUpdateTime(e.getEventTime())
+        .setIdentifiers(e.getIdentifiers()).setAttributes(consent).build();
   }
 
   private static final class Fill extends DoFn<KV<String, CoGbkResult>, CustomerFeatures> {
@@ -228,64 +247,70 @@ public final class AddProfileTraits
           continue;
         }
         withTraits.inc();
-        Map<String, String> others = new LinkedHashMap<>();
-        traits.values.forEach((k, v) -> {
-          if (!COLUMNS.contains(k)) {
-            others.put(k, v.value());
-          }
-        });
-        out.output(f.toBuilder()
-            .setCountry(traits.get("country"))
-            .setCity(traits.get("city"))
-            .setLat(degrees(traits.get("lat"), 90))
-            .setLon(degrees(traits.get("lon"), 180))
-            .setCompany(traits.get("company"))
-            .setIndustry(traits.get("industry"))
-            .setEmployees(count(traits.get("employees")))
-            .setConsentEmail(flag(traits.get("consent_email")))
-            .setConsentSms(flag(traits.get("consent_sms")))
-            .setConsentPush(flag(traits.get("consent_push")))
-            .setConsentTracking(flag(traits.get("consent_tracking")))
-            .setTraits(others)
-            .build());
+        out.output(filled(f, traits, unreadable::inc));
       }
     }
+  }
 
-    private @Nullable Double degrees(@Nullable String raw, double limit) {
-      if (raw == null) {
-        return null;
+  /** The features with the traits' columns filled; {@code unreadable} runs per bad number. */
+  static CustomerFeatures filled(CustomerFeatures f, LatestValues traits, Runnable unreadable) {
+    Map<String, String> others = new LinkedHashMap<>();
+    traits.values.forEach((k, v) -> {
+      if (!COLUMNS.contains(k)) {
+        others.put(k, v.value());
       }
-      try {
-        double v = Double.parseDouble(raw);
-        if (Double.isFinite(v) && Math.abs(v) <= limit) {
-          return v;
-        }
-      } catch (NumberFormatException e) {
-        // counted below
-      }
-      unreadable.inc();
+    });
+    return f.toBuilder()
+        .setCountry(traits.get("country"))
+        .setCity(traits.get("city"))
+        .setLat(degrees(traits.get("lat"), 90, unreadable))
+        .setLon(degrees(traits.get("lon"), 180, unreadable))
+        .setCompany(traits.get("company"))
+        .setIndustry(traits.get("industry"))
+        .setEmployees(count(traits.get("employees"), unreadable))
+        .setConsentEmail(flag(traits.get("consent_email")))
+        .setConsentSms(flag(traits.get("consent_sms")))
+        .setConsentPush(flag(traits.get("consent_push")))
+        .setConsentTracking(flag(traits.get("consent_tracking")))
+        .setTraits(others)
+        .build();
+  }
+
+  private static @Nullable Double degrees(@Nullable String raw, double limit,
+      Runnable unreadable) {
+    if (raw == null) {
       return null;
     }
+    try {
+      double v = Double.parseDouble(raw);
+      if (Double.isFinite(v) && Math.abs(v) <= limit) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // counted below
+    }
+    unreadable.run();
+    return null;
+  }
 
-    /** A whole number of employees; "1,200" and "1 200" are read as 1200. */
-    private @Nullable Long count(@Nullable String raw) {
-      if (raw == null) {
-        return null;
-      }
-      try {
-        long v = Long.parseLong(raw.replace(",", "").replace(" ", "").replace("_", ""));
-        if (v >= 0) {
-          return v;
-        }
-      } catch (NumberFormatException e) {
-        // counted below
-      }
-      unreadable.inc();
+  /** A whole number of employees; "1,200" and "1 200" are read as 1200. */
+  private static @Nullable Long count(@Nullable String raw, Runnable unreadable) {
+    if (raw == null) {
       return null;
     }
-
-    private static @Nullable Boolean flag(@Nullable String v) {
-      return v == null ? null : Boolean.valueOf(v);
+    try {
+      long v = Long.parseLong(raw.replace(",", "").replace(" ", "").replace("_", ""));
+      if (v >= 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // counted below
     }
+    unreadable.run();
+    return null;
+  }
+
+  private static @Nullable Boolean flag(@Nullable String v) {
+    return v == null ? null : Boolean.valueOf(v);
   }
 }

@@ -15,6 +15,7 @@ import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BigDecimalCoder;
 import org.apache.beam.sdk.coders.Coder;
@@ -206,52 +207,72 @@ public abstract class AssignSegments
 
     @Setup
     public void compile() throws Exception {
-      Cel cel = FeatureVariables.environment(schema);
-      programs = new ArrayList<>();
-      for (SegmentDefinitions.Group group : definitions.getGroups()) {
-        List<CelRuntime.Program> compiled = new ArrayList<>();
-        for (SegmentDefinitions.Segment segment : group.segments()) {
-          compiled.add(cel.createProgram(cel.compile(segment.when()).getAst()));
-        }
-        programs.add(compiled);
-      }
+      programs = AssignSegments.compile(definitions, schema);
     }
 
     @ProcessElement
     public void process(@Element CustomerFeatures customer, MultiOutputReceiver out) {
-      Map<String, Object> values = FeatureVariables.values(toRow.apply(customer));
-      List<SegmentDefinitions.Group> groups = definitions.getGroups();
-      for (int g = 0; g < groups.size(); g++) {
-        SegmentDefinitions.Group group = groups.get(g);
-        for (int s = 0; s < group.segments().size(); s++) {
-          if (!holds(programs.get(g).get(s), values)) {
-            continue;
-          }
-          SegmentDefinitions.Segment segment = group.segments().get(s);
-          boolean holdout = Holdouts.inHoldout(customer.getCustomerId(), segment.name(),
-              definitions.getSalt(), segment.holdoutPercent());
-          memberships.inc();
-          if (holdout) {
-            holdouts.inc();
-          }
-          out.get(membershipsTag).output(SegmentMembership.create(
-              customer.getCustomerId(), segment.name(), group.name(), holdout));
-          out.get(totalsTag).output(KV.of(segment.name(),
-              new Totals(1, holdout ? 1 : 0, customer.getMonetaryTotal())));
-          if (group.exclusive()) {
-            break;
-          }
+      assign(definitions, programs, customer, toRow, errors::inc, membership -> {
+        memberships.inc();
+        if (membership.getHoldout()) {
+          holdouts.inc();
+        }
+        out.get(membershipsTag).output(membership);
+        out.get(totalsTag).output(KV.of(membership.getSegment(),
+            new Totals(1, membership.getHoldout() ? 1 : 0, customer.getMonetaryTotal())));
+      });
+    }
+  }
+
+  /** Every segment's rule compiled, per group, in file order. */
+  static List<List<CelRuntime.Program>> compile(SegmentDefinitions definitions, Schema schema)
+      throws Exception {
+    Cel cel = FeatureVariables.environment(schema);
+    List<List<CelRuntime.Program>> programs = new ArrayList<>();
+    for (SegmentDefinitions.Group group : definitions.getGroups()) {
+      List<CelRuntime.Program> compiled = new ArrayList<>();
+      for (SegmentDefinitions.Segment segment : group.segments()) {
+        compiled.add(cel.createProgram(cel.compile(segment.when()).getAst()));
+      }
+      programs.add(compiled);
+    }
+    return programs;
+  }
+
+  /**
+   * One customer's memberships: every matching segment of a group, or the first in an exclusive
+   * group. {@code errors} runs for every rule that failed or gave null (not a member).
+   */
+  static void assign(SegmentDefinitions definitions, List<List<CelRuntime.Program>> programs,
+      CustomerFeatures customer, SerializableFunction<CustomerFeatures, Row> toRow,
+      Runnable errors, Consumer<SegmentMembership> out) {
+    Map<String, Object> values = FeatureVariables.values(toRow.apply(customer));
+    List<SegmentDefinitions.Group> groups = definitions.getGroups();
+    for (int g = 0; g < groups.size(); g++) {
+      SegmentDefinitions.Group group = groups.get(g);
+      for (int s = 0; s < group.segments().size(); s++) {
+        if (!holds(programs.get(g).get(s), values, errors)) {
+          continue;
+        }
+        SegmentDefinitions.Segment segment = group.segments().get(s);
+        boolean holdout = Holdouts.inHoldout(customer.getCustomerId(), segment.name(),
+            definitions.getSalt(), segment.holdoutPercent());
+        out.accept(SegmentMembership.create(customer.getCustomerId(), segment.name(),
+            group.name(), holdout));
+        if (group.exclusive()) {
+          break;
         }
       }
     }
+  }
 
-    private boolean holds(CelRuntime.Program program, Map<String, Object> values) {
-      try {
-        return Boolean.TRUE.equals(program.eval(values));
-      } catch (CelEvaluationException e) {
-        errors.inc();
-        return false;
-      }
+  private static boolean holds(CelRuntime.Program program, Map<String, Object> values,
+      Runnable errors) {
+    try {
+      return Boolean.TRUE.equals(program.eval(values));
+    } catch (CelEvaluationException e) {
+      errors.run();
+      return false;
     }
   }
 

@@ -214,38 +214,51 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     }
 
     private ObjectNode check(String raw, String csvAsJson) throws BadRecordException {
-      if (raw.isBlank()) {
-        throw new BadRecordException("empty line");
-      }
-      // Worst case 3 bytes per char: count bytes only for lines that may be too long.
-      if ((long) raw.length() * 3 > maxLineBytes
-          && raw.getBytes(StandardCharsets.UTF_8).length > maxLineBytes) {
-        throw new BadRecordException("line longer than " + maxLineBytes + " bytes");
-      }
-      if (raw.indexOf('\uFFFD') >= 0) {
-        throw new BadRecordException("not valid UTF-8 (undecodable bytes)");
-      }
-      JsonNode json;
-      try {
-        json = JSON.readTree(csvAsJson != null ? csvAsJson : raw);
-      } catch (JsonProcessingException e) {
-        throw new BadRecordException("invalid JSON: " + e.getOriginalMessage());
-      }
-      if (json == null || !json.isObject()) {
-        throw new BadRecordException("invalid JSON: a line must be one JSON object");
-      }
-      if (json.has("__csv_error")) {
-        throw new BadRecordException("malformed CSV: " + json.get("__csv_error").asText());
-      }
-      return (ObjectNode) json;
+      return checkLine(raw, csvAsJson, maxLineBytes);
     }
 
-    /** Oversized lines are kept in the dead letters in part, with their length. */
     private String shorten(String raw) {
-      int limit = Math.max(1024, Math.min(maxLineBytes, 64 * 1024));
-      return raw.length() <= limit ? raw
-          : raw.substring(0, limit) + "... [" + raw.length() + " characters]";
+      return shortenLine(raw, maxLineBytes);
     }
+  }
+
+  /**
+   * Checks one raw line (or CSV row, given as JSON) and reads it as a JSON object; shared with
+   * {@link LocalRecords}, so both readers reject the same lines for the same reasons.
+   */
+  static ObjectNode checkLine(String raw, String csvAsJson, int maxLineBytes)
+      throws BadRecordException {
+    if (raw.isBlank()) {
+      throw new BadRecordException("empty line");
+    }
+    // Worst case 3 bytes per char: count bytes only for lines that may be too long.
+    if ((long) raw.length() * 3 > maxLineBytes
+        && raw.getBytes(StandardCharsets.UTF_8).length > maxLineBytes) {
+      throw new BadRecordException("line longer than " + maxLineBytes + " bytes");
+    }
+    if (raw.indexOf('\uFFFD') >= 0) {
+      throw new BadRecordException("not valid UTF-8 (undecodable bytes)");
+    }
+    JsonNode json;
+    try {
+      json = ParseFn.JSON.readTree(csvAsJson != null ? csvAsJson : raw);
+    } catch (JsonProcessingException e) {
+      throw new BadRecordException("invalid JSON: " + e.getOriginalMessage());
+    }
+    if (json == null || !json.isObject()) {
+      throw new BadRecordException("invalid JSON: a line must be one JSON object");
+    }
+    if (json.has("__csv_error")) {
+      throw new BadRecordException("malformed CSV: " + json.get("__csv_error").asText());
+    }
+    return (ObjectNode) json;
+  }
+
+  /** Oversized lines are kept in the dead letters in part, with their length. */
+  static String shortenLine(String raw, int maxLineBytes) {
+    int limit = Math.max(1024, Math.min(maxLineBytes, 64 * 1024));
+    return raw.length() <= limit ? raw
+        : raw.substring(0, limit) + "... [" + raw.length() + " characters]";
   }
 
   /** Of the records sharing (source, id), keeps the one with the smallest raw line. */
