@@ -45,6 +45,13 @@ public final class PipelineBenchmark {
   private static final Pattern GC_PAUSE = Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
   private static final Pattern STAGES = Pattern.compile(
       Pattern.quote(BaselineSegmentationJob.STAGES_PREFIX) + "(\\{.*})");
+  /** Flink's task state changes, logged at INFO with millisecond times (see jvmFlags). */
+  private static final Pattern FLINK_TASK = Pattern.compile("^(\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3}) "
+      + ".*? org\\.apache\\.flink\\.runtime\\.taskmanager\\.Task - (.+?) \\(\\d+/\\d+\\)#\\d+ "
+      + "\\(.*\\) switched from \\w+ to (RUNNING|FINISHED)\\.?$");
+  private static final Pattern STEP = Pattern.compile(" at ([A-Za-z0-9]+)");
+  /** Flink tasks listed per run, longest first. */
+  private static final int FLINK_TASKS_LISTED = 6;
 
   /** One way to run the job. */
   enum Runner {
@@ -69,6 +76,13 @@ public final class PipelineBenchmark {
       }
       throw new IllegalArgumentException("Unknown runner '" + id
           + "'; known: baseline, direct, flink1, flink2");
+    }
+
+    /** JVM flags: Flink's task state changes logged, for per-task wall times. */
+    List<String> jvmFlags() {
+      return this == FLINK1 || this == FLINK2 ? List.of(
+          "-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.taskmanager.Task=info",
+          "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS") : List.of();
     }
 
     List<String> jobArgs() {
@@ -224,6 +238,7 @@ public final class PipelineBenchmark {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + config.heap(), "-Xlog:gc:file=" + gcLog));
+    command.addAll(runner.jvmFlags());
     if (config.jfr()) {
       command.add("-XX:StartFlightRecording=filename=" + config.work().resolve(name + ".jfr")
           + ",settings=profile");
@@ -275,13 +290,49 @@ public final class PipelineBenchmark {
     if (!Files.exists(log)) {
       return Map.of();
     }
+    Map<String, long[]> tasks = new LinkedHashMap<>(); // task -> {first RUNNING, last FINISHED}
     for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
       Matcher m = STAGES.matcher(line);
       if (m.find()) {
-        return json.readValue(m.group(1), LinkedHashMap.class);
+        Map<String, Long> stages = new LinkedHashMap<>();
+        ((Map<String, Number>) json.readValue(m.group(1), LinkedHashMap.class))
+            .forEach((k, v) -> stages.put(k, v.longValue()));
+        return stages;
+      }
+      Matcher t = FLINK_TASK.matcher(line);
+      if (t.find()) {
+        long ms = ((Long.parseLong(t.group(1)) * 60 + Long.parseLong(t.group(2))) * 60
+            + Long.parseLong(t.group(3))) * 1000 + Long.parseLong(t.group(4));
+        long[] span = tasks.computeIfAbsent(stepsOf(t.group(5)),
+            k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
+        if (t.group(6).equals("RUNNING")) {
+          span[0] = Math.min(span[0], ms);
+        } else {
+          span[1] = Math.max(span[1], ms);
+        }
       }
     }
-    return Map.of();
+    // Tasks of one pipelined region run at the same time: their spans overlap.
+    Map<String, Long> longest = new LinkedHashMap<>();
+    tasks.entrySet().stream()
+        .filter(e -> e.getValue()[0] != Long.MAX_VALUE && e.getValue()[1] != Long.MIN_VALUE)
+        .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) ->
+            e.getValue()[0] - e.getValue()[1]))
+        .limit(FLINK_TASKS_LISTED)
+        .forEach(e -> longest.put(e.getKey(), Math.floorMod(e.getValue()[1] - e.getValue()[0],
+            86_400_000L)));
+    return longest;
+  }
+
+  /** The job's top-level steps that a Flink task (an operator chain) runs, joined by '+'. */
+  static String stepsOf(String task) {
+    java.util.LinkedHashSet<String> steps = new java.util.LinkedHashSet<>();
+    Matcher m = STEP.matcher(task);
+    while (m.find()) {
+      steps.add(m.group(1));
+    }
+    return steps.isEmpty() ? task.substring(0, Math.min(60, task.length()))
+        : String.join("+", steps);
   }
 
   private static Double medianRate(List<Run> runs, long events) {
@@ -339,17 +390,16 @@ public final class PipelineBenchmark {
           r.get("wall_s_median") == null ? "–" : r.get("wall_s_median") + " s",
           mb(r.get("peak_heap_mb")), mb(r.get("live_heap_mb")), status));
     }
-    List<Map<String, Object>> baselines = rows.stream()
-        .filter(r -> r.get("runner").equals("baseline")).toList();
-    if (!baselines.isEmpty()) {
-      md.append("\nBaseline stages (ms, fastest run):\n\n");
-      for (Map<String, Object> r : baselines) {
+    if (!rows.isEmpty()) {
+      md.append("\nStages (ms, fastest run; for Flink the longest tasks, first RUNNING to last "
+          + "FINISHED, overlapping):\n\n");
+      for (Map<String, Object> r : rows) {
         @SuppressWarnings("unchecked")
         List<Run> runs = (List<Run>) r.get("runs");
         runs.stream().filter(x -> x.status().equals("ok"))
             .min(Comparator.comparingDouble(Run::wallSeconds))
-            .ifPresent(best -> md.append(String.format("- %,d events: %s%n",
-                (Long) r.get("events"), best.stages())));
+            .ifPresent(best -> md.append(String.format("- %,d events, %s: %s%n",
+                (Long) r.get("events"), r.get("runner_label"), best.stages())));
       }
     }
     return md.toString();
