@@ -15,11 +15,11 @@ import java.util.List;
  * {@code java -jar pipeline.jar @runner-configs/flink-local.args --input=...}. Blank lines and
  * lines starting with {@code #} are skipped; later arguments override earlier ones.
  */
-final class ArgumentFiles {
+public final class ArgumentFiles {
 
   private ArgumentFiles() {}
 
-  static String[] expand(String[] args) {
+  public static String[] expand(String[] args) {
     List<String> out = new ArrayList<>();
     for (String arg : args) {
       if (!arg.startsWith("@")) {

@@ -11,11 +11,11 @@ import org.joda.time.Instant;
  * {@code --asOf=2024-06-30} includes everything that happened on June 30th; an instant is
  * taken as given. The result is an exclusive bound: events at or after it are ignored.
  */
-final class AsOf {
+public final class AsOf {
 
   private AsOf() {}
 
-  static Instant parse(String value) {
+  public static Instant parse(String value) {
     String text = value.trim();
     try {
       if (text.length() == 10) {

@@ -268,8 +268,11 @@ public final class SegmentationPipeline {
     return summarize;
   }
 
-  /** The feature settings of the command line, checked before any data is read. */
-  static ComputeCustomerFeatures computeFeatures(SegmentationPipelineOptions options,
+  /**
+   * The feature settings of the command line, checked before any data is read (public: the
+   * plain-Java benchmark baseline reads the same options).
+   */
+  public static ComputeCustomerFeatures computeFeatures(SegmentationPipelineOptions options,
       Instant asOf) {
     List<String> keyFeatures = new ArrayList<>();
     if (options.getKeyFeatures() != null) {
@@ -301,7 +304,7 @@ public final class SegmentationPipeline {
         .withReactivationWindow(Duration.standardDays(options.getLifecycleReactivationDays()));
   }
 
-  static AssignLifecycleStage lifecycle(SegmentationPipelineOptions options) {
+  public static AssignLifecycleStage lifecycle(SegmentationPipelineOptions options) {
     return AssignLifecycleStage.create()
         .withNewDays(options.getLifecycleNewDays())
         .withInactivityDays(options.getLifecycleAtRiskDays(), options.getLifecycleChurnDays())
@@ -366,7 +369,7 @@ public final class SegmentationPipeline {
   }
 
   /** Reads a small text file through Beam's file systems, so gs:// and s3:// paths work too. */
-  static String readText(String path) {
+  public static String readText(String path) {
     try {
       MatchResult.Metadata file = FileSystems.matchSingleFileSpec(path);
       try (InputStream in = Channels.newInputStream(FileSystems.open(file.resourceId()))) {

@@ -54,32 +54,37 @@ public final class AddCustomerValue
           out.output(f);
           continue;
         }
-        out.output(f.toBuilder()
-            .setRepeatPurchases(v.repeatPurchases())
-            .setRecencyWeeks(round(v.recencyWeeks(), 4))
-            .setAgeWeeks(round(v.ageWeeks(), 4))
-            .setMeanRepeatValue(v.meanRepeatValue())
-            .setPAlive(round(v.pAlive(), 6))
-            .setChurnRisk(round(v.churnRisk(), 6))
-            .setChurnRiskBand(v.churnRiskBand())
-            .setExpectedPurchases90d(round(v.expectedPurchases90d(), 6))
-            .setExpectedPurchases365d(round(v.expectedPurchases365d(), 6))
-            .setExpectedAvgOrderValue(round(v.expectedAvgOrderValue(), 2))
-            .setPredictedClv365d(round(v.predictedClv365d(), 2))
-            .build());
+        out.output(withValue(f, v));
       }
     }
+  }
 
-    /**
-     * Rounded, so that outputs do not show the last-bit differences of floating point; the
-     * fit is deterministic, so runners agree anyway.
-     */
-    private static Double round(double v, int places) {
-      if (!Double.isFinite(v)) {
-        return null; // a model at the edge of its parameter space; no number is better
-      }
-      return java.math.BigDecimal.valueOf(v).setScale(places, java.math.RoundingMode.HALF_EVEN)
-          .doubleValue();
+  /** The features with one customer's predicted value columns filled. */
+  public static CustomerFeatures withValue(CustomerFeatures f, CustomerValue v) {
+    return f.toBuilder()
+        .setRepeatPurchases(v.repeatPurchases())
+        .setRecencyWeeks(round(v.recencyWeeks(), 4))
+        .setAgeWeeks(round(v.ageWeeks(), 4))
+        .setMeanRepeatValue(v.meanRepeatValue())
+        .setPAlive(round(v.pAlive(), 6))
+        .setChurnRisk(round(v.churnRisk(), 6))
+        .setChurnRiskBand(v.churnRiskBand())
+        .setExpectedPurchases90d(round(v.expectedPurchases90d(), 6))
+        .setExpectedPurchases365d(round(v.expectedPurchases365d(), 6))
+        .setExpectedAvgOrderValue(round(v.expectedAvgOrderValue(), 2))
+        .setPredictedClv365d(round(v.predictedClv365d(), 2))
+        .build();
+  }
+
+  /**
+   * Rounded, so that outputs do not show the last-bit differences of floating point; the
+   * fit is deterministic, so runners agree anyway.
+   */
+  private static Double round(double v, int places) {
+    if (!Double.isFinite(v)) {
+      return null; // a model at the edge of its parameter space; no number is better
     }
+    return java.math.BigDecimal.valueOf(v).setScale(places, java.math.RoundingMode.HALF_EVEN)
+        .doubleValue();
   }
 }

@@ -45,9 +45,7 @@ final class FitValueModels
 
     @Override
     public SummaryHistogram addInput(SummaryHistogram h, KV<String, PurchaseSummary> in) {
-      PurchaseSummary s = in.getValue();
-      return h.add(Math.toIntExact(s.x()), s.tx(), s.t(),
-          s.meanRepeatValue() == null ? null : s.meanRepeatValue().doubleValue());
+      return add(h, in.getValue());
     }
 
     @Override
@@ -75,6 +73,18 @@ final class FitValueModels
     }
   }
 
+  /** Adds one customer's statistics to the histogram the models are fitted on. */
+  static SummaryHistogram add(SummaryHistogram h, PurchaseSummary s) {
+    return h.add(Math.toIntExact(s.x()), s.tx(), s.t(),
+        s.meanRepeatValue() == null ? null : s.meanRepeatValue().doubleValue());
+  }
+
+  /** Both models fitted on one histogram. */
+  static ValueModels fit(SummaryHistogram h, double discount, double margin, double penalizer) {
+    return new ValueModels(BgNbdModel.fit(h, penalizer), GammaGammaModel.fit(h, penalizer),
+        discount, margin);
+  }
+
   private static final class Fit extends DoFn<SummaryHistogram, ValueModels> {
     private final double discount;
     private final double margin;
@@ -90,8 +100,7 @@ final class FitValueModels
     @ProcessElement
     public void process(@Element SummaryHistogram h, OutputReceiver<ValueModels> out) {
       fits.inc();
-      out.output(new ValueModels(BgNbdModel.fit(h, penalizer), GammaGammaModel.fit(h,
-          penalizer), discount, margin));
+      out.output(fit(h, discount, margin, penalizer));
     }
   }
 }

@@ -18,6 +18,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -66,14 +67,21 @@ public final class SummarizePurchases
     @ProcessElement
     public void process(@Element KV<String, CustomerEvent> e,
         OutputReceiver<KV<String, BigDecimal>> out) {
-      CustomerEvent event = e.getValue();
-      long time = event.getEventTime().getMillis();
-      if (!EventTypes.PURCHASE.equals(event.getEventType()) || time < from || time >= to) {
-        return;
+      BigDecimal revenue = purchaseRevenue(e.getValue(), from, to);
+      if (revenue != null) {
+        out.output(KV.of(e.getKey() + '\u0000' + Math.floorDiv(
+            e.getValue().getEventTime().getMillis(), DAY_MILLIS), revenue));
       }
-      BigDecimal revenue = event.getRevenue() == null ? BigDecimal.ZERO : event.getRevenue();
-      out.output(KV.of(e.getKey() + '\u0000' + Math.floorDiv(time, DAY_MILLIS), revenue));
     }
+  }
+
+  /** The revenue of a purchase in [from, to) (0 when it has none); null for anything else. */
+  static @Nullable BigDecimal purchaseRevenue(CustomerEvent event, long from, long to) {
+    long time = event.getEventTime().getMillis();
+    if (!EventTypes.PURCHASE.equals(event.getEventType()) || time < from || time >= to) {
+      return null;
+    }
+    return event.getRevenue() == null ? BigDecimal.ZERO : event.getRevenue();
   }
 
   static final class SumDecimals
@@ -175,12 +183,16 @@ public final class SummarizePurchases
     @ProcessElement
     public void process(@Element KV<String, RepeatStats> in,
         OutputReceiver<KV<String, PurchaseSummary>> out) {
-      RepeatStats s = in.getValue();
-      long x = s.days - 1;
-      BigDecimal mean = x > 0 ? s.total.subtract(s.firstDayRevenue)
-          .divide(BigDecimal.valueOf(x), 10, RoundingMode.HALF_EVEN) : null;
-      out.output(KV.of(in.getKey(), new PurchaseSummary(x, (s.lastDay - s.firstDay) / 7.0,
-          (lastDay - s.firstDay) / 7.0, mean)));
+      out.output(KV.of(in.getKey(), summary(in.getValue(), lastDay)));
     }
+  }
+
+  /** The model's statistics of one customer; {@code lastDay} is the epoch day before asOf. */
+  static PurchaseSummary summary(RepeatStats s, long lastDay) {
+    long x = s.days - 1;
+    BigDecimal mean = x > 0 ? s.total.subtract(s.firstDayRevenue)
+        .divide(BigDecimal.valueOf(x), 10, RoundingMode.HALF_EVEN) : null;
+    return new PurchaseSummary(x, (s.lastDay - s.firstDay) / 7.0,
+        (lastDay - s.firstDay) / 7.0, mean);
   }
 }

@@ -158,31 +158,43 @@ public final class AddProfileTraits
     @ProcessElement
     public void process(@Element KV<String, ProfileAttributes> in,
         OutputReceiver<KV<String, ProfileAttributes>> out) {
-      ProfileAttributes p = in.getValue();
-      if (p.getUpdateTime().getMillis() >= asOf) {
+      ProfileAttributes p = normalized(in.getValue(), asOf, badConsent::inc);
+      if (p == null) {
         after.inc();
         return;
       }
-      Map<String, String> attrs = new TreeMap<>();
-      for (Map.Entry<String, String> e : p.getAttributes().entrySet()) {
-        if (e.getKey() == null || e.getValue() == null || e.getKey().isBlank()
-            || e.getValue().isBlank()) {
+      out.output(KV.of(in.getKey(), p));
+    }
+  }
+
+  /**
+   * A profile with trait names normalized and unusable values left out; null when it is at or
+   * after asOf. {@code badConsent} runs once per unreadable consent value.
+   */
+  static @Nullable ProfileAttributes normalized(ProfileAttributes p, long asOf,
+      Runnable badConsent) {
+    if (p.getUpdateTime().getMillis() >= asOf) {
+      return null;
+    }
+    Map<String, String> attrs = new TreeMap<>();
+    for (Map.Entry<String, String> e : p.getAttributes().entrySet()) {
+      if (e.getKey() == null || e.getValue() == null || e.getKey().isBlank()
+          || e.getValue().isBlank()) {
+        continue;
+      }
+      String name = traitName(e.getKey());
+      String value = e.getValue().trim();
+      if (name.startsWith("consent_")) {
+        value = consentValue(value);
+        if (value == null) {
+          badConsent.run();
           continue;
         }
-        String name = traitName(e.getKey());
-        String value = e.getValue().trim();
-        if (name.startsWith("consent_")) {
-          value = consentValue(value);
-          if (value == null) {
-            badConsent.inc();
-            continue;
-          }
-        }
-        // Two spellings of one name on one record: the smaller value, as across records.
-        attrs.merge(name, value, (a, b) -> a.compareTo(b) <= 0 ? a : b);
       }
-      out.output(KV.of(in.getKey(), p.toBuilder().setAttributes(attrs).build()));
+      // Two spellings of one name on one record: the smaller value, as across records.
+      attrs.merge(name, value, (a, b) -> a.compareTo(b) <= 0 ? a : b);
     }
+    return p.toBuilder().setAttributes(attrs).build();
   }
 
   private static final class ConsentFromEvents
@@ -196,18 +208,15 @@ public final class AddProfileTraits
     @ProcessElement
     public void process(@Element KV<String, CustomerEvent> in,
         OutputReceiver<KV<String, ProfileAttributes>> out) {
-      ProfileAttributes consent = consentUpdate(in.getValue(), asOf);
+      ProfileAttributes consent = consentOf(in.getValue(), asOf);
       if (consent != null) {
         out.output(KV.of(in.getKey(), consent));
       }
     }
   }
 
-  /**
-   * The consent signals of an event before {@code asOf}, written as a profile update at the
-   * event's time; null when it carries none.
-   */
-  static @Nullable ProfileAttributes consentUpdate(CustomerEvent e, long asOf) {
+  /** The consent an event carries, as a trait update at its time; null when none or late. */
+  static @Nullable ProfileAttributes consentOf(CustomerEvent e, long asOf) {
     if (e.getConsent().isEmpty() || e.getEventTime().getMillis() >= asOf) {
       return null;
     }
@@ -238,13 +247,13 @@ public final class AddProfileTraits
           continue;
         }
         withTraits.inc();
-        out.output(fill(f, traits, unreadable));
+        out.output(filled(f, traits, unreadable::inc));
       }
     }
   }
 
-  /** The trait columns of {@code f} set from {@code traits}; unreadable values counted. */
-  static CustomerFeatures fill(CustomerFeatures f, LatestValues traits, Counter unreadable) {
+  /** The features with the traits' columns filled; {@code unreadable} runs per bad number. */
+  static CustomerFeatures filled(CustomerFeatures f, LatestValues traits, Runnable unreadable) {
     Map<String, String> others = new LinkedHashMap<>();
     traits.values.forEach((k, v) -> {
       if (!COLUMNS.contains(k)) {
@@ -268,7 +277,7 @@ public final class AddProfileTraits
   }
 
   private static @Nullable Double degrees(@Nullable String raw, double limit,
-      Counter unreadable) {
+      Runnable unreadable) {
     if (raw == null) {
       return null;
     }
@@ -280,12 +289,12 @@ public final class AddProfileTraits
     } catch (NumberFormatException e) {
       // counted below
     }
-    unreadable.inc();
+    unreadable.run();
     return null;
   }
 
   /** A whole number of employees; "1,200" and "1 200" are read as 1200. */
-  private static @Nullable Long count(@Nullable String raw, Counter unreadable) {
+  private static @Nullable Long count(@Nullable String raw, Runnable unreadable) {
     if (raw == null) {
       return null;
     }
@@ -297,7 +306,7 @@ public final class AddProfileTraits
     } catch (NumberFormatException e) {
       // counted below
     }
-    unreadable.inc();
+    unreadable.run();
     return null;
   }
 

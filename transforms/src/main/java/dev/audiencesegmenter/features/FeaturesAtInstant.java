@@ -74,7 +74,7 @@ public final class FeaturesAtInstant implements Serializable {
       }
       any = true;
       fn.addInput(accumulator, event);
-      ProfileAttributes update = AddProfileTraits.consentUpdate(event, at.asOf());
+      ProfileAttributes update = AddProfileTraits.consentOf(event, at.asOf());
       if (update != null) {
         consent = traitsFn.addInput(consent == null ? traitsFn.createAccumulator() : consent,
             update);
@@ -85,7 +85,7 @@ public final class FeaturesAtInstant implements Serializable {
     }
     CustomerFeatures features = ComputeCustomerFeatures.toFeatures(customerId, accumulator, at);
     if (consent != null) {
-      features = AddProfileTraits.fill(features, consent, unreadable);
+      features = AddProfileTraits.filled(features, consent, unreadable::inc);
     }
     return features.toBuilder().setLifecycleStage(lifecycle.stageOf(features.getTenureDays(),
         features.getDaysInactive(), features.getReactivationGapDays(), null)).build();

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.identity;
 
 import dev.audiencesegmenter.model.JunkIdentifier;
+import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -80,14 +81,7 @@ final class FindJunkIdentifiers
 
   @Override
   public PCollection<KV<String, JunkIdentifier>> expand(PCollection<KV<String, String>> pairs) {
-    int maxLimit = 1;
-    for (String type : rules.getPriorities()) {
-      Integer limit = rules.limit(type);
-      if (limit != null) {
-        maxLimit = Math.max(maxLimit, limit);
-      }
-    }
-    int cap = Math.max(rules.getMaxFanOut(), maxLimit) + 1;
+    int cap = cap(rules);
     KvCoder<String, String> stringPairs = KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
 
     PCollectionTuple ruled = pairs
@@ -171,50 +165,74 @@ final class FindJunkIdentifiers
     @ProcessElement
     public void process(@Element KV<String, CappedDistinctFn.Values> in,
         MultiOutputReceiver receiver) {
-      OutputReceiver<KV<String, String>> out = receiver.get(OWN_REASONS);
-      MultiOutputReceiver outputs = receiver;
       String key = in.getKey();
       int sep = key.indexOf(SEP);
-      String node = key.substring(0, sep);
-      String otherType = key.substring(sep + 1);
-      String type = typeOf(node);
-      if (otherType.equals(type)) {
-        // The node's self-pair: the list rules, once per node.
-        if (rules.isBlocked(node)) {
-          out.output(KV.of(node, BLOCKED + SEP + "on the blocked_values list"));
-        } else if (PlaceholderValues.isPlaceholder(type, node.substring(type.length() + 1))) {
-          placeholders.inc();
-          out.output(KV.of(node, PLACEHOLDER + SEP + "a built-in placeholder value"));
-        }
-        return;
+      applyRules(rules, key.substring(0, sep), key.substring(sep + 1), in.getValue(),
+          (node, reason) -> {
+            if (reason.startsWith(PLACEHOLDER + SEP)) {
+              placeholders.inc();
+            }
+            receiver.get(OWN_REASONS).output(KV.of(node, reason));
+          },
+          (node, trim) -> receiver.get(TRIMS).output(KV.of(node, trim)));
+    }
+  }
+
+  /**
+   * The rules for one node and the distinct identifiers of one other type seen with it: emits
+   * {@code (node, reason \0 detail)} when the node itself is excluded, and {@code (node,
+   * (neighbour, reason \0 detail))} for each neighbour the node's limit trims.
+   */
+  static void applyRules(IdentityRules rules, String node, String otherType,
+      CappedDistinctFn.Values values, BiConsumer<String, String> own,
+      BiConsumer<String, KV<String, String>> trims) {
+    String type = typeOf(node);
+    if (otherType.equals(type)) {
+      // The node's self-pair: the list rules, once per node.
+      if (rules.isBlocked(node)) {
+        own.accept(node, BLOCKED + SEP + "on the blocked_values list");
+      } else if (PlaceholderValues.isPlaceholder(type, node.substring(type.length() + 1))) {
+        own.accept(node, PLACEHOLDER + SEP + "a built-in placeholder value");
       }
-      CappedDistinctFn.Values values = in.getValue();
-      int count = values.count();
-      String seen = (values.overflow ? "more than " + values.values.size() : "" + count)
-          + " distinct " + otherType;
-      if (count > rules.getMaxFanOut()) {
-        out.output(KV.of(node, FAN_OUT + SEP + "seen with " + seen + "; max_fan_out "
-            + rules.getMaxFanOut()));
-        return;
-      }
-      Integer limit = rules.limit(otherType);
-      if (limit == null || count <= limit) {
-        return;
-      }
-      if (rules.compareTypes(type, otherType) > 0) {
-        out.output(KV.of(node, OVER_LIMIT + SEP + "seen with " + seen + "; a customer may have "
-            + limit + " and " + otherType + " has higher priority than " + type));
-      } else {
-        int kept = 0;
-        for (String other : values.values) {
-          if (++kept > limit) {
-            outputs.get(TRIMS).output(KV.of(node, KV.of(other, OVER_LIMIT + SEP + "one of " + seen
-                + " seen with " + type + "; a customer may have " + limit
-                + ", the smallest are kept")));
-          }
+      return;
+    }
+    int count = values.count();
+    String seen = (values.overflow ? "more than " + values.values.size() : "" + count)
+        + " distinct " + otherType;
+    if (count > rules.getMaxFanOut()) {
+      own.accept(node, FAN_OUT + SEP + "seen with " + seen + "; max_fan_out "
+          + rules.getMaxFanOut());
+      return;
+    }
+    Integer limit = rules.limit(otherType);
+    if (limit == null || count <= limit) {
+      return;
+    }
+    if (rules.compareTypes(type, otherType) > 0) {
+      own.accept(node, OVER_LIMIT + SEP + "seen with " + seen + "; a customer may have "
+          + limit + " and " + otherType + " has higher priority than " + type);
+    } else {
+      int kept = 0;
+      for (String other : values.values) {
+        if (++kept > limit) {
+          trims.accept(node, KV.of(other, OVER_LIMIT + SEP + "one of " + seen
+              + " seen with " + type + "; a customer may have " + limit
+              + ", the smallest are kept"));
         }
       }
     }
+  }
+
+  /** The largest cap of distinct neighbours per type that the rules need to see. */
+  static int cap(IdentityRules rules) {
+    int maxLimit = 1;
+    for (String type : rules.getPriorities()) {
+      Integer limit = rules.limit(type);
+      if (limit != null) {
+        maxLimit = Math.max(maxLimit, limit);
+      }
+    }
+    return Math.max(rules.getMaxFanOut(), maxLimit) + 1;
   }
 
   private static int rank(String reasonAndDetail) {
@@ -231,9 +249,14 @@ final class FindJunkIdentifiers
       org.apache.beam.sdk.transforms.SerializableBiFunction<String, String, String> {
     @Override
     public String apply(String a, String b) {
-      int c = Integer.compare(rank(a), rank(b));
-      return c < 0 || (c == 0 && a.compareTo(b) <= 0) ? a : b;
+      return firstReason(a, b);
     }
+  }
+
+  /** Of two {@code reason \0 detail}: the first in the order of {@link #rank}, then by text. */
+  static String firstReason(String a, String b) {
+    int c = Integer.compare(rank(a), rank(b));
+    return c < 0 || (c == 0 && a.compareTo(b) <= 0) ? a : b;
   }
 
   /** {@code KV(node, x)} to {@code KV(bucket of node as text, node \0 x)}. */
@@ -300,9 +323,14 @@ final class FindJunkIdentifiers
           KV<String, Long>> {
     @Override
     public KV<String, Long> apply(KV<String, Long> a, KV<String, Long> b) {
-      int c = Long.compare(a.getValue(), b.getValue());
-      return c > 0 || (c == 0 && a.getKey().compareTo(b.getKey()) <= 0) ? a : b;
+      return largerFanOut(a, b);
     }
+  }
+
+  /** Of two (type, distinct count): the larger count, ties by type name. */
+  static KV<String, Long> largerFanOut(KV<String, Long> a, KV<String, Long> b) {
+    int c = Long.compare(a.getValue(), b.getValue());
+    return c > 0 || (c == 0 && a.getKey().compareTo(b.getKey()) <= 0) ? a : b;
   }
 
   private static final class ToRows extends DoFn<KV<String, CoGbkResult>, KV<String,
@@ -324,18 +352,24 @@ final class FindJunkIdentifiers
         return;
       }
       String node = in.getKey();
-      String type = typeOf(node);
       long fanOut = 0;
       String fanOutType = "";
       for (KV<String, Long> largest : in.getValue().getAll(fanOutTag)) {
         fanOutType = largest.getKey();
         fanOut = largest.getValue();
       }
-      int sep = reasonAndDetail.indexOf(SEP);
       junk.inc();
-      out.output(KV.of(node, JunkIdentifier.create(type, node.substring(type.length() + 1),
-          reasonAndDetail.substring(0, sep), fanOut, fanOutType,
-          reasonAndDetail.substring(sep + 1))));
+      out.output(KV.of(node, junkRow(node, reasonAndDetail, fanOutType, fanOut)));
     }
+  }
+
+  /** The junk row of an excluded node, with its largest fan-out (0 and "" when none). */
+  static JunkIdentifier junkRow(String node, String reasonAndDetail, String fanOutType,
+      long fanOut) {
+    String type = typeOf(node);
+    int sep = reasonAndDetail.indexOf(SEP);
+    return JunkIdentifier.create(type, node.substring(type.length() + 1),
+        reasonAndDetail.substring(0, sep), fanOut, fanOutType,
+        reasonAndDetail.substring(sep + 1));
   }
 }

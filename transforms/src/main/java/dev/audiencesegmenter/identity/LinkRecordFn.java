@@ -5,6 +5,8 @@ import dev.audiencesegmenter.model.JsonLines;
 import dev.audiencesegmenter.model.JunkIdentifier;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -52,38 +54,57 @@ class LinkRecordFn<T> extends DoFn<T, KV<String, T>> {
 
   @ProcessElement
   public void process(@Element T record, ProcessContext c) {
-    Map<String, JunkIdentifier> refused = c.sideInput(junk);
+    Link link = link(access.get(record), c.sideInput(junk), rules);
+    droppedLinks.inc(link.why().size());
+    if (link.owner() == null) {
+      unlinked.inc();
+      c.output(deadLetterTag, DeadLetter.create(STEP, link.deadLetterReason(),
+          JsonLines.toJson(toRow.apply(record))));
+      return;
+    }
+    link.edges((a, b) -> c.output(edgesTag, KV.of(a, b)));
+    c.output(mainTag, KV.of(link.owner(), record));
+  }
+
+  /**
+   * One record's usable nodes, its owner (the highest-priority usable node; null when none) and
+   * why each refused identifier was refused.
+   */
+  record Link(TreeSet<String> usable, @Nullable String owner, TreeSet<String> why) {
+    /** A star around the smallest usable node: the fewest edges that connect them all. */
+    void edges(BiConsumer<String, String> out) {
+      String smallest = usable.first();
+      for (String node : usable) {
+        out.accept(smallest, node);
+      }
+    }
+
+    String deadLetterReason() {
+      return "no identifier can be linked: " + String.join(", ", why);
+    }
+  }
+
+  static Link link(Map<String, String> identifiers, Map<String, JunkIdentifier> refused,
+      IdentityRules rules) {
     TreeSet<String> usable = new TreeSet<>();
     TreeSet<String> why = new TreeSet<>();
     String owner = null;
-    for (Map.Entry<String, String> id : access.get(record).entrySet()) {
+    for (Map.Entry<String, String> id : identifiers.entrySet()) {
       String node = IdentifierNode.of(id.getKey(), id.getValue());
       JunkIdentifier j = refused.get(node);
       if (j != null) {
-        droppedLinks.inc();
         why.add(id.getKey() + " (" + j.getReason() + ")");
         continue;
       }
       usable.add(node);
-      if (owner == null || higherPriority(node, owner)) {
+      if (owner == null || higherPriority(rules, node, owner)) {
         owner = node;
       }
     }
-    if (owner == null) {
-      unlinked.inc();
-      c.output(deadLetterTag, DeadLetter.create(STEP,
-          "no identifier can be linked: " + String.join(", ", why),
-          JsonLines.toJson(toRow.apply(record))));
-      return;
-    }
-    String smallest = usable.first();
-    for (String node : usable) {
-      c.output(edgesTag, KV.of(smallest, node));
-    }
-    c.output(mainTag, KV.of(owner, record));
+    return new Link(usable, owner, why);
   }
 
-  private boolean higherPriority(String a, String b) {
+  private static boolean higherPriority(IdentityRules rules, String a, String b) {
     String ta = IdentifierNode.split(a)[0];
     String tb = IdentifierNode.split(b)[0];
     int byType = rules.compareTypes(ta, tb);

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -60,23 +61,51 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
   @ProcessElement
   public void process(@Element T record, MultiOutputReceiver out) {
     Map<String, String> raw = access.get(record);
+    Map<String, String> normalized = normalized(normalizer, raw);
+    List<String> rejectedTypes = rejectedTypes(normalizer, raw, normalized);
+    invalid.inc(rejectedTypes.size());
+    if (normalized.isEmpty()) {
+      noIdentifier.inc();
+      out.get(deadLetterTag).output(DeadLetter.create(STEP, noIdentifierReason(rejectedTypes),
+          JsonLines.toJson(toRow.apply(record))));
+      return;
+    }
+    pairs(rules, normalized, (a, b) -> out.get(pairsTag).output(KV.of(a, b)));
+    records.inc();
+    out.get(mainTag).output(access.with(record, normalized));
+  }
+
+  /** A record's identifiers normalized; those that are invalid, or whose type has a colon, out. */
+  static Map<String, String> normalized(IdentifierNormalizer normalizer,
+      Map<String, String> raw) {
     Map<String, String> normalized = normalizer.normalizeAll(raw);
     normalized.keySet().removeIf(type -> type.indexOf(':') >= 0);
+    return normalized;
+  }
+
+  /** The raw types that did not survive normalization. */
+  static List<String> rejectedTypes(IdentifierNormalizer normalizer, Map<String, String> raw,
+      Map<String, String> normalized) {
     List<String> rejectedTypes = new ArrayList<>();
     for (String type : raw.keySet()) {
       if (type == null || !normalized.containsKey(normalizer.normalizeType(type))) {
         rejectedTypes.add(String.valueOf(type));
       }
     }
-    invalid.inc(rejectedTypes.size());
-    if (normalized.isEmpty()) {
-      noIdentifier.inc();
-      out.get(deadLetterTag).output(DeadLetter.create(STEP,
-          "no valid identifier after normalization (invalid: "
-              + String.join(", ", new TreeSet<>(rejectedTypes)) + ")",
-          JsonLines.toJson(toRow.apply(record))));
-      return;
-    }
+    return rejectedTypes;
+  }
+
+  static String noIdentifierReason(List<String> rejectedTypes) {
+    return "no valid identifier after normalization (invalid: "
+        + String.join(", ", new TreeSet<>(rejectedTypes)) + ")";
+  }
+
+  /**
+   * Every ordered pair of a record's nodes, and every node with itself: what {@link
+   * FindJunkIdentifiers} counts.
+   */
+  static void pairs(IdentityRules rules, Map<String, String> normalized,
+      BiConsumer<String, String> out) {
     List<String> nodes = new ArrayList<>();
     normalized.forEach((type, value) -> nodes.add(IdentifierNode.of(type, value)));
     for (String a : nodes) {
@@ -85,12 +114,9 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
         // or limits ("undefined" is not a second user id); its own pairs are kept for the
         // junk report.
         if (a.equals(b) || !rules.isListedJunk(b)) {
-          out.get(pairsTag).output(KV.of(a, b));
+          out.accept(a, b);
         }
       }
     }
-    records.inc();
-    out.get(mainTag).output(access.with(record, normalized));
   }
-
 }

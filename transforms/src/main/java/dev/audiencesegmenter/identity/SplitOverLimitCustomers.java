@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VoidCoder;
@@ -199,83 +200,99 @@ final class SplitOverLimitCustomers
       if (!customer.getValue().getAll(BY_ROOT_OVER).iterator().hasNext()) {
         return; // within limits: nothing to do, and its links are never read
       }
-      TreeSet<String> nodes = new TreeSet<>();
-      TreeSet<List<String>> unique = new TreeSet<>(Comparator.comparing((List<String> l) ->
-          l.get(0)).thenComparing(l -> l.get(1)));
-      for (KV<String, String> link : customer.getValue().getAll(BY_ROOT_LINK)) {
-        nodes.add(link.getKey());
-        nodes.add(link.getValue());
-        if (!link.getKey().equals(link.getValue())) {
-          String a = link.getKey().compareTo(link.getValue()) < 0 ? link.getKey()
-              : link.getValue();
-          String b = a.equals(link.getKey()) ? link.getValue() : link.getKey();
-          unique.add(List.of(a, b));
-        }
-        if (unique.size() > maxLinks) {
-          tooLarge.inc();
-          return;
-        }
-      }
-      List<List<String>> ordered = new ArrayList<>(unique);
-      ordered.sort(this::byStrength);
-
-      LimitedUnionFind parts = new LimitedUnionFind(rules, nodes);
-      boolean anyDropped = false;
-      for (List<String> link : ordered) {
-        String conflict = parts.unionUnlessOverLimit(link.get(0), link.get(1));
-        if (conflict != null) {
-          anyDropped = true;
-          droppedLinks.inc();
-          String weak = weaker(link.get(0), link.get(1));
-          String strong = weak.equals(link.get(0)) ? link.get(1) : link.get(0);
-          String[] node = IdentifierNode.split(weak);
-          String[] reason = conflict.split("\u0000", 3);
-          out.get(DROPPED).output(KV.of(weak, JunkIdentifier.create(node[0], node[1],
-              LIMIT_CONFLICT, Long.parseLong(reason[1]), reason[0],
-              "link to " + strong + " dropped: it would give one customer "
-                  + reason[1] + " " + reason[0] + "; limit " + reason[2])));
-        }
-      }
-      if (anyDropped) {
+      Iterable<KV<String, String>> links = customer.getValue().getAll(BY_ROOT_LINK);
+      int dropped = replay(rules, maxLinks, links,
+          (node, label) -> out.get(OVERRIDES).output(KV.of(node, label)),
+          (node, row) -> out.get(DROPPED).output(KV.of(node, row)));
+      if (dropped < 0) {
+        tooLarge.inc();
+      } else if (dropped > 0) {
         split.inc();
-      }
-      Map<String, String> smallest = new HashMap<>();
-      for (String n : nodes) { // ascending: the first node seen of a part is its smallest
-        smallest.putIfAbsent(parts.find(n), n);
-      }
-      for (String n : nodes) {
-        out.get(OVERRIDES).output(KV.of(n, smallest.get(parts.find(n))));
+        droppedLinks.inc(dropped);
       }
     }
+  }
 
-    private int byStrength(List<String> x, List<String> y) {
-      int weak = rules.compareTypes(type(weaker(x.get(0), x.get(1))),
-          type(weaker(y.get(0), y.get(1))));
-      if (weak != 0) {
-        return weak;
+  /**
+   * Replays one over-limit customer's links with a limit-aware union-find: emits every node's
+   * new label (the smallest node of its part) and a row per dropped link. Returns the number of
+   * links dropped, or -1 when the customer has more than {@code maxLinks} distinct links (then
+   * nothing is emitted and it stays merged).
+   */
+  static int replay(IdentityRules rules, int maxLinks, Iterable<KV<String, String>> links,
+      BiConsumer<String, String> labels, BiConsumer<String, JunkIdentifier> dropped) {
+    TreeSet<String> nodes = new TreeSet<>();
+    TreeSet<List<String>> unique = new TreeSet<>(Comparator.comparing((List<String> l) ->
+        l.get(0)).thenComparing(l -> l.get(1)));
+    for (KV<String, String> link : links) {
+      nodes.add(link.getKey());
+      nodes.add(link.getValue());
+      if (!link.getKey().equals(link.getValue())) {
+        String a = link.getKey().compareTo(link.getValue()) < 0 ? link.getKey()
+            : link.getValue();
+        String b = a.equals(link.getKey()) ? link.getValue() : link.getKey();
+        unique.add(List.of(a, b));
       }
-      String sx = stronger(x.get(0), x.get(1));
-      String sy = stronger(y.get(0), y.get(1));
-      int strong = rules.compareTypes(type(sx), type(sy));
-      if (strong != 0) {
-        return strong;
+      if (unique.size() > maxLinks) {
+        return -1;
       }
-      int first = x.get(0).compareTo(y.get(0));
-      return first != 0 ? first : x.get(1).compareTo(y.get(1));
     }
+    List<List<String>> ordered = new ArrayList<>(unique);
+    ordered.sort((x, y) -> byStrength(rules, x, y));
 
-    private String weaker(String a, String b) {
-      int c = rules.compareTypes(type(a), type(b));
-      return c > 0 || (c == 0 && a.compareTo(b) > 0) ? a : b;
+    LimitedUnionFind parts = new LimitedUnionFind(rules, nodes);
+    int droppedCount = 0;
+    for (List<String> link : ordered) {
+      String conflict = parts.unionUnlessOverLimit(link.get(0), link.get(1));
+      if (conflict != null) {
+        droppedCount++;
+        String weak = weaker(rules, link.get(0), link.get(1));
+        String strong = weak.equals(link.get(0)) ? link.get(1) : link.get(0);
+        String[] node = IdentifierNode.split(weak);
+        String[] reason = conflict.split("\u0000", 3);
+        dropped.accept(weak, JunkIdentifier.create(node[0], node[1],
+            LIMIT_CONFLICT, Long.parseLong(reason[1]), reason[0],
+            "link to " + strong + " dropped: it would give one customer "
+                + reason[1] + " " + reason[0] + "; limit " + reason[2]));
+      }
     }
+    Map<String, String> smallest = new HashMap<>();
+    for (String n : nodes) { // ascending: the first node seen of a part is its smallest
+      smallest.putIfAbsent(parts.find(n), n);
+    }
+    for (String n : nodes) {
+      labels.accept(n, smallest.get(parts.find(n)));
+    }
+    return droppedCount;
+  }
 
-    private String stronger(String a, String b) {
-      return weaker(a, b).equals(a) ? b : a;
+  private static int byStrength(IdentityRules rules, List<String> x, List<String> y) {
+    int weak = rules.compareTypes(type(weaker(rules, x.get(0), x.get(1))),
+        type(weaker(rules, y.get(0), y.get(1))));
+    if (weak != 0) {
+      return weak;
     }
+    String sx = stronger(rules, x.get(0), x.get(1));
+    String sy = stronger(rules, y.get(0), y.get(1));
+    int strong = rules.compareTypes(type(sx), type(sy));
+    if (strong != 0) {
+      return strong;
+    }
+    int first = x.get(0).compareTo(y.get(0));
+    return first != 0 ? first : x.get(1).compareTo(y.get(1));
+  }
 
-    private static String type(String node) {
-      return IdentifierNode.split(node)[0];
-    }
+  private static String weaker(IdentityRules rules, String a, String b) {
+    int c = rules.compareTypes(type(a), type(b));
+    return c > 0 || (c == 0 && a.compareTo(b) > 0) ? a : b;
+  }
+
+  private static String stronger(IdentityRules rules, String a, String b) {
+    return weaker(rules, a, b).equals(a) ? b : a;
+  }
+
+  private static String type(String node) {
+    return IdentifierNode.split(node)[0];
   }
 
   private static final class ApplyOverrides

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.beam.sdk.Pipeline;
@@ -313,10 +314,7 @@ public abstract class SummarizeSegments<T>
         Metrics.counter(SummarizeSegments.class, "memberships_without_features");
 
     MemberValuesFn(SegmentDefinitions definitions, TraitColumns columns) {
-      for (SegmentDefinitions.Segment s : definitions.getSegments()) {
-        channels.put(s.name(), s.plan().activation() == null ? List.of()
-            : s.plan().activation().channels());
-      }
+      channels.putAll(plannedChannels(definitions));
       this.columns = columns;
     }
 
@@ -334,13 +332,30 @@ public abstract class SummarizeSegments<T>
         }
         return;
       }
-      MemberValues values = columns.extract(row);
-      out.output(KV.of(EVERYONE, values));
-      for (SegmentMembership m : memberships) {
-        List<String> planned = channels.getOrDefault(m.getSegment(), List.of());
-        out.output(KV.of(m.getSegment(),
-            values.withMembership(m.getHoldout(), columns.reachable(row, planned))));
-      }
+      memberValues(columns, channels, row, memberships,
+          (segment, values) -> out.output(KV.of(segment, values)));
+    }
+  }
+
+  /** Each segment's planned activation channels. */
+  static Map<String, List<String>> plannedChannels(SegmentDefinitions definitions) {
+    Map<String, List<String>> channels = new HashMap<>();
+    for (SegmentDefinitions.Segment s : definitions.getSegments()) {
+      channels.put(s.name(), s.plan().activation() == null ? List.of()
+          : s.plan().activation().channels());
+    }
+    return channels;
+  }
+
+  /** One customer's values, once for everyone ({@link #EVERYONE}) and once per membership. */
+  static void memberValues(TraitColumns columns, Map<String, List<String>> channels, Row row,
+      Iterable<SegmentMembership> memberships, BiConsumer<String, MemberValues> out) {
+    MemberValues values = columns.extract(row);
+    out.accept(EVERYONE, values);
+    for (SegmentMembership m : memberships) {
+      List<String> planned = channels.getOrDefault(m.getSegment(), List.of());
+      out.accept(m.getSegment(),
+          values.withMembership(m.getHoldout(), columns.reachable(row, planned)));
     }
   }
 

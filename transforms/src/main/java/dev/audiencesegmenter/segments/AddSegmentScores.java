@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
@@ -150,16 +151,21 @@ public abstract class AddSegmentScores
   private static final class ScoredColumns extends DoFn<CustomerFeatures, KV<String, Double>> {
     @ProcessElement
     public void process(@Element CustomerFeatures c, OutputReceiver<KV<String, Double>> out) {
-      if (c.getFrequency() > 0 && c.getRecencyDays() != null) {
-        out.output(KV.of(RECENCY, c.getRecencyDays().doubleValue()));
-        out.output(KV.of(FREQUENCY, (double) c.getFrequency()));
-        out.output(KV.of(MONETARY, c.getMonetaryTotal().doubleValue()));
-      }
-      if (c.getPredictedClv365d() != null) {
-        out.output(KV.of(CLV, c.getPredictedClv365d()));
-      }
-      out.output(KV.of(ENGAGEMENT, c.getEngagementScore()));
+      scoredColumns(c, (column, value) -> out.output(KV.of(column, value)));
     }
+  }
+
+  /** The values of one customer that the percentiles are computed over, by column. */
+  static void scoredColumns(CustomerFeatures c, BiConsumer<String, Double> out) {
+    if (c.getFrequency() > 0 && c.getRecencyDays() != null) {
+      out.accept(RECENCY, c.getRecencyDays().doubleValue());
+      out.accept(FREQUENCY, (double) c.getFrequency());
+      out.accept(MONETARY, c.getMonetaryTotal().doubleValue());
+    }
+    if (c.getPredictedClv365d() != null) {
+      out.accept(CLV, c.getPredictedClv365d());
+    }
+    out.accept(ENGAGEMENT, c.getEngagementScore());
   }
 
   private static final class Score extends DoFn<CustomerFeatures, CustomerFeatures> {
@@ -184,25 +190,35 @@ public abstract class AddSegmentScores
     public void process(ProcessContext c) {
       CustomerFeatures f = c.element();
       Map<String, List<Double>> p = c.sideInput(percentiles);
-      CustomerFeatures.Builder out = f.toBuilder();
       if (f.getFrequency() > 0 && f.getRecencyDays() != null && p.containsKey(RECENCY)) {
-        int r = RfmScores.lowerIsBetter(f.getRecencyDays(), quintiles(p.get(RECENCY)));
-        int fr = RfmScores.higherIsBetter(f.getFrequency(), quintiles(p.get(FREQUENCY)));
-        int m = RfmScores.higherIsBetter(f.getMonetaryTotal().doubleValue(),
-            quintiles(p.get(MONETARY)));
-        out.setRScore(r).setFScore(fr).setMScore(m).setRfmSegment(RfmScores.segment(r, fr));
         scored.inc();
       }
       if (f.getPredictedClv365d() != null && p.containsKey(CLV)) {
-        out.setValueTier(ValueTiers.tier(f.getPredictedClv365d(), p.get(CLV), vipTop,
-            lowBottom));
         tiered.inc();
       }
-      if (p.containsKey(ENGAGEMENT)) {
-        out.setEngagementTier(ValueTiers.tier(f.getEngagementScore(), p.get(ENGAGEMENT),
-            engagementTop, engagementBottom, ValueTiers.ENGAGEMENT_TIERS));
-      }
-      c.output(out.build());
+      c.output(scored(f, p, vipTop, lowBottom, engagementTop, engagementBottom));
     }
+  }
+
+  /** One customer's RFM scores and tiers, given the percentiles of every column. */
+  static CustomerFeatures scored(CustomerFeatures f, Map<String, List<Double>> p, int vipTop,
+      int lowBottom, int engagementTop, int engagementBottom) {
+    CustomerFeatures.Builder out = f.toBuilder();
+    if (f.getFrequency() > 0 && f.getRecencyDays() != null && p.containsKey(RECENCY)) {
+      int r = RfmScores.lowerIsBetter(f.getRecencyDays(), quintiles(p.get(RECENCY)));
+      int fr = RfmScores.higherIsBetter(f.getFrequency(), quintiles(p.get(FREQUENCY)));
+      int m = RfmScores.higherIsBetter(f.getMonetaryTotal().doubleValue(),
+          quintiles(p.get(MONETARY)));
+      out.setRScore(r).setFScore(fr).setMScore(m).setRfmSegment(RfmScores.segment(r, fr));
+    }
+    if (f.getPredictedClv365d() != null && p.containsKey(CLV)) {
+      out.setValueTier(ValueTiers.tier(f.getPredictedClv365d(), p.get(CLV), vipTop,
+          lowBottom));
+    }
+    if (p.containsKey(ENGAGEMENT)) {
+      out.setEngagementTier(ValueTiers.tier(f.getEngagementScore(), p.get(ENGAGEMENT),
+          engagementTop, engagementBottom, ValueTiers.ENGAGEMENT_TIERS));
+    }
+    return out.build();
   }
 }

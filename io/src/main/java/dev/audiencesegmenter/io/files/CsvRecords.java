@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -42,27 +43,42 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
   @ProcessElement
   public void process(@Element FileIO.ReadableFile file, OutputReceiver<KV<String, String>> out)
       throws IOException {
-    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true)
-        .setIgnoreEmptyLines(false).get();
     // Malformed bytes become U+FFFD, which the parser step rejects as not UTF-8.
     try (Reader reader = new InputStreamReader(Channels.newInputStream(file.open()),
-            StandardCharsets.UTF_8);
-        CSVParser csv = CSVParser.parse(reader, format)) {
-      List<String> header = csv.getHeaderNames();
-      try {
-        for (CSVRecord row : csv) {
-          out.output(KV.of(CSVFormat.DEFAULT.format(row.values()), toJson(header, row)));
-        }
-      } catch (UncheckedIOException e) {
-        // Broken quoting leaves the rest of the file unreadable: say where, and go on.
+        StandardCharsets.UTF_8)) {
+      if (!readRows(reader, file.getMetadata().resourceId().toString(), mapColumns,
+          (raw, json) -> out.output(KV.of(raw, json)))) {
         malformed.inc();
-        out.output(KV.of("(rest of " + file.getMetadata().resourceId() + ")",
-            "{\"__csv_error\":\"" + e.getCause().getMessage().replace("\"", "'") + "\"}"));
       }
     }
   }
 
-  private String toJson(List<String> header, CSVRecord row) {
+  /**
+   * Emits {@code (raw row as CSV, row as JSON)} for every row of one CSV file; false when broken
+   * quoting left the rest of the file unreadable (then a last row says where). Shared with
+   * {@link LocalRecords}.
+   */
+  static boolean readRows(Reader reader, String fileName, Set<String> mapColumns,
+      BiConsumer<String, String> out) throws IOException {
+    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true)
+        .setIgnoreEmptyLines(false).get();
+    try (CSVParser csv = CSVParser.parse(reader, format)) {
+      List<String> header = csv.getHeaderNames();
+      try {
+        for (CSVRecord row : csv) {
+          out.accept(CSVFormat.DEFAULT.format(row.values()), toJson(mapColumns, header, row));
+        }
+      } catch (UncheckedIOException e) {
+        // Broken quoting leaves the rest of the file unreadable: say where, and go on.
+        out.accept("(rest of " + fileName + ")",
+            "{\"__csv_error\":\"" + e.getCause().getMessage().replace("\"", "'") + "\"}");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String toJson(Set<String> mapColumns, List<String> header, CSVRecord row) {
     ObjectNode json = JsonNodeFactory.instance.objectNode();
     for (int i = 0; i < header.size() && i < row.size(); i++) {
       String column = header.get(i).strip();

@@ -105,6 +105,7 @@ public final class SampleDataGenerator {
 
   public static void main(String[] args) throws IOException {
     int customers = 2000;
+    long events = 0;
     long seed = 42;
     LocalDate asOf = LocalDate.parse("2024-06-30");
     Path out = Path.of("sample");
@@ -115,14 +116,17 @@ public final class SampleDataGenerator {
       }
       switch (kv[0]) {
         case "customers" -> customers = Integer.parseInt(kv[1]);
+        case "events" -> events = Long.parseLong(kv[1]);
         case "seed" -> seed = Long.parseLong(kv[1]);
         case "asOf" -> asOf = LocalDate.parse(kv[1]);
         case "output" -> out = Path.of(kv[1]);
         default -> throw new IllegalArgumentException(
-            "Unknown option '" + kv[0] + "'; known: customers, seed, asOf, output");
+            "Unknown option '" + kv[0] + "'; known: customers, events, seed, asOf, output");
       }
     }
-    Counts counts = new SampleDataGenerator(seed, asOf).write(out, customers);
+    SampleDataGenerator generator = new SampleDataGenerator(seed, asOf);
+    Counts counts = events > 0 ? generator.writeEvents(out, events)
+        : generator.write(out, customers);
     System.out.printf(
         "Wrote %d customers, %d events, %d profiles, %d identifiers to %s%n",
         counts.customers(), counts.events(), counts.profiles(), counts.identifiers(), out);
@@ -133,6 +137,22 @@ public final class SampleDataGenerator {
     if (customers < 1) {
       throw new IllegalArgumentException("customers must be at least 1, got " + customers);
     }
+    return write(folder, customers, Long.MAX_VALUE);
+  }
+
+  /**
+   * Writes customers 1, 2, ... until at least {@code events} events are written (the benchmark
+   * sizes its inputs by events; the personas give about 22.6 events per customer). The same
+   * seed gives the same first customers as {@link #write(Path, int)}.
+   */
+  public Counts writeEvents(Path folder, long events) throws IOException {
+    if (events < 1) {
+      throw new IllegalArgumentException("events must be at least 1, got " + events);
+    }
+    return write(folder, Integer.MAX_VALUE, events);
+  }
+
+  private Counts write(Path folder, int customers, long minEvents) throws IOException {
     Files.createDirectories(folder.resolve("events"));
     Files.createDirectories(folder.resolve("profiles"));
     Files.createDirectories(folder.resolve("truth"));
@@ -148,7 +168,8 @@ public final class SampleDataGenerator {
       app.write("source,id,type,time,ids.device_id,ids.user_id,props.feature,props.os,"
           + "props.device\n");
       truth.write("true_customer,id_type,id_value\n");
-      for (int i = 1; i <= customers; i++) {
+      int i = 1;
+      for (; i <= customers && events < minEvents; i++) {
         Customer c = new Customer(i, new SplittableRandom(seed * 1_000_003L + i));
         Sink sink = new Sink(shop, email, web, app, crm);
         c.emit(sink);
@@ -159,6 +180,7 @@ public final class SampleDataGenerator {
           identifiers++;
         }
       }
+      customers = i - 1;
     }
     return new Counts(customers, events, profiles, identifiers);
   }

@@ -1,0 +1,153 @@
+package dev.audiencesegmenter.io.files;
+
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.ProfileAttributes;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads events or profiles from local files in this thread, without Beam, with the same checks
+ * as {@link ReadCustomerEvents} and {@link ReadProfileAttributes}: the same lines are rejected
+ * for the same reasons, and of duplicates of (source, id) the smallest raw line is kept. For
+ * single-machine tools (the plain-Java benchmark baseline); the pipeline uses the transforms.
+ *
+ * <p>Patterns are a local folder and a glob over its file names ({@code data/events/*}); files
+ * are plain or gzip-compressed ({@code .gz}).
+ */
+public final class LocalRecords<T> {
+  private final List<T> records;
+  private final List<DeadLetter> deadLetters;
+
+  private LocalRecords(List<T> records, List<DeadLetter> deadLetters) {
+    this.records = records;
+    this.deadLetters = deadLetters;
+  }
+
+  /** The records that passed every check, one per (source, id), in no particular order. */
+  public List<T> records() {
+    return records;
+  }
+
+  /** Rejected lines: step, reason, and the raw line. */
+  public List<DeadLetter> deadLetters() {
+    return deadLetters;
+  }
+
+  public static LocalRecords<CustomerEvent> events(String filepattern, int maxLineBytes) {
+    return read(filepattern, maxLineBytes, new EventParser(), "ReadEvents");
+  }
+
+  public static LocalRecords<ProfileAttributes> profiles(String filepattern, int maxLineBytes) {
+    return read(filepattern, maxLineBytes, new ProfileParser(), "ReadProfiles");
+  }
+
+  private static <T> LocalRecords<T> read(String filepattern, int maxLineBytes,
+      RecordParser<T> parser, String stepPrefix) {
+    LineParser<T> lines = new LineParser<>(parser, maxLineBytes);
+    List<DeadLetter> deadLetters = new ArrayList<>();
+    // (source, id) -> (raw line, record): the smallest raw line wins, as in the pipeline
+    Map<String, Map.Entry<String, T>> kept = new HashMap<>();
+    String parseStep = stepPrefix + "/Parse";
+    String dedupStep = stepPrefix + "/Deduplicate";
+    LineSink sink = (raw, csvAsJson) -> {
+      T record;
+      try {
+        record = lines.parse(raw, csvAsJson);
+      } catch (BadRecordException e) {
+        deadLetters.add(DeadLetter.create(parseStep, e.getMessage(), lines.shorten(raw)));
+        return;
+      }
+      String key = parser.duplicateKey(record);
+      Map.Entry<String, T> previous = kept.get(key);
+      String loser = raw;
+      if (previous == null || raw.compareTo(previous.getKey()) < 0) {
+        kept.put(key, Map.entry(raw, record));
+        loser = previous == null ? null : previous.getKey();
+      }
+      if (loser != null) {
+        deadLetters.add(DeadLetter.create(dedupStep,
+            "duplicate (source, id): another record with the same source and id was kept",
+            loser));
+      }
+    };
+    for (Path file : match(filepattern)) {
+      readFile(file, parser, sink);
+    }
+    List<T> records = new ArrayList<>(kept.size());
+    kept.values().forEach(e -> records.add(e.getValue()));
+    return new LocalRecords<>(records, deadLetters);
+  }
+
+  private interface LineSink {
+    void accept(String raw, String csvAsJson);
+  }
+
+  private static <T> void readFile(Path file, RecordParser<T> parser, LineSink sink) {
+    String name = file.getFileName().toString();
+    try (InputStream in = open(file);
+        Reader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8),
+            1 << 16)) {
+      if (FileFormat.isCsvName(name)) {
+        CsvRecords.readRows(reader, file.toString(), parser.csvMapColumns(), sink::accept);
+      } else {
+        BufferedReader lines = (BufferedReader) reader;
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          sink.accept(line, null);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file, e);
+    }
+  }
+
+  private static InputStream open(Path file) throws IOException {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    InputStream in = Files.newInputStream(file);
+    if (name.endsWith(".gz") || name.endsWith(".gzip")) {
+      return new GZIPInputStream(in, 1 << 16);
+    }
+    return in;
+  }
+
+  /** The files of {@code folder/glob}, sorted; matching nothing is an error, as in Beam. */
+  static List<Path> match(String filepattern) {
+    ReadRecords.checkFilepattern(filepattern, "LocalRecords");
+    Path pattern = Path.of(filepattern);
+    Path folder = pattern.getParent() == null ? Path.of(".") : pattern.getParent();
+    String glob = pattern.getFileName().toString();
+    if (folder.toString().matches(".*[*?\\[{].*")) {
+      throw new IllegalArgumentException("LocalRecords takes wildcards in file names only, not "
+          + "in folders: " + filepattern);
+    }
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(folder, glob)) {
+      for (Path file : stream) {
+        if (Files.isRegularFile(file)) {
+          files.add(file);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + folder, e);
+    }
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("No file matches " + filepattern);
+    }
+    files.sort(null);
+    return files;
+  }
+}
