@@ -4,6 +4,7 @@ import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import java.io.Serializable;
+import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -27,7 +28,7 @@ public final class FeaturesAtInstant implements Serializable {
    * Columns this class leaves null: they are relative to all customers, fitted over all of
    * them, or come from profile records.
    */
-  public static final java.util.List<String> POPULATION_COLUMNS = java.util.List.of(
+  public static final List<String> POPULATION_COLUMNS = List.of(
       "repeat_purchases", "recency_weeks", "age_weeks", "mean_repeat_value", "p_alive",
       "churn_risk", "churn_risk_band", "expected_purchases_90d", "expected_purchases_365d",
       "expected_avg_order_value", "predicted_clv_365d", "r_score", "f_score", "m_score",

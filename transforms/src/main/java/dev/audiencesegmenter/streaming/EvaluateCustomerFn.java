@@ -278,7 +278,7 @@ final class EvaluateCustomerFn extends DoFn<KV<String, CustomerUpdate>, Customer
             MembershipChange.EVALUATION));
       }
     }
-    if (!before.keySet().equals(after.keySet()) || !before.equals(after)) {
+    if (!before.equals(after)) {
       List<String> encoded = new ArrayList<>();
       for (SegmentMembership m : now) {
         encoded.add(m.getSegment() + SEP + m.getGroup() + SEP + m.getHoldout());
