@@ -56,6 +56,14 @@ import java.util.zip.GZIPOutputStream;
  * <p>Each customer draws from a random stream seeded by (seed, customer number) only, so the
  * same seed gives the same customer whatever N is, and files are written as customers are
  * generated: memory stays constant.
+ *
+ * <p>Sized by events ({@link #writeEvents}), the generator writes a tenth as many customers as
+ * events by default, as a benchmark wants (1M events, 100k customers), where the personas alone
+ * give about 23 events per customer. It gets there by keeping only a share of each customer's
+ * repeatable engagement (email sends with their opens and clicks, site visits, app use after
+ * the first), decided by a second random stream per customer: signups, the records that link
+ * identifiers, profiles, purchases and refunds are all kept, and every customer is the same
+ * person, with the same purchases, as in the unscaled data.
  */
 public final class SampleDataGenerator {
 
@@ -103,8 +111,13 @@ public final class SampleDataGenerator {
   /** Counts of what was written. */
   public record Counts(long customers, long events, long profiles, long identifiers) {}
 
+  /** Customers per event when only the events are given: 1M events are 100k customers. */
+  public static final int DEFAULT_EVENTS_PER_CUSTOMER = 10;
+  /** Customers simulated (nothing written) to find the share of engagement to keep. */
+  private static final int CALIBRATION_CUSTOMERS = 5_000;
+
   public static void main(String[] args) throws IOException {
-    int customers = 2000;
+    int customers = 0;
     long events = 0;
     long seed = 42;
     LocalDate asOf = LocalDate.parse("2024-06-30");
@@ -125,8 +138,13 @@ public final class SampleDataGenerator {
       }
     }
     SampleDataGenerator generator = new SampleDataGenerator(seed, asOf);
-    Counts counts = events > 0 ? generator.writeEvents(out, events)
-        : generator.write(out, customers);
+    Counts counts;
+    if (events > 0) {
+      counts = customers > 0 ? generator.writeEvents(out, events, customers)
+          : generator.writeEvents(out, events);
+    } else {
+      counts = generator.write(out, customers > 0 ? customers : 2000);
+    }
     System.out.printf(
         "Wrote %d customers, %d events, %d profiles, %d identifiers to %s%n",
         counts.customers(), counts.events(), counts.profiles(), counts.identifiers(), out);
@@ -137,22 +155,64 @@ public final class SampleDataGenerator {
     if (customers < 1) {
       throw new IllegalArgumentException("customers must be at least 1, got " + customers);
     }
-    return write(folder, customers, Long.MAX_VALUE);
+    return write(folder, customers, 1.0);
   }
 
   /**
-   * Writes customers 1, 2, ... until at least {@code events} events are written (the benchmark
-   * sizes its inputs by events; the personas give about 22.6 events per customer). The same
-   * seed gives the same first customers as {@link #write(Path, int)}.
+   * Writes about {@code events} events of {@code events / 10} customers (see the class comment;
+   * the event count is met within a fraction of a percent, not exactly).
    */
   public Counts writeEvents(Path folder, long events) throws IOException {
+    if (events < DEFAULT_EVENTS_PER_CUSTOMER) {
+      throw new IllegalArgumentException(
+          "events must be at least " + DEFAULT_EVENTS_PER_CUSTOMER + ", got " + events);
+    }
+    long customers = events / DEFAULT_EVENTS_PER_CUSTOMER;
+    if (customers > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("events must be at most "
+          + (long) Integer.MAX_VALUE * DEFAULT_EVENTS_PER_CUSTOMER + ", got " + events);
+    }
+    return writeEvents(folder, events, (int) customers);
+  }
+
+  /**
+   * Writes {@code customers} customers with about {@code events} events in all, by keeping a
+   * share of each customer's repeatable engagement. Fails, naming the feasible range, when the
+   * ratio asks for more events per customer than the personas produce, or fewer than the
+   * records every customer needs (signup, identity links, purchases).
+   */
+  public Counts writeEvents(Path folder, long events, int customers) throws IOException {
+    if (customers < 1) {
+      throw new IllegalArgumentException("customers must be at least 1, got " + customers);
+    }
     if (events < 1) {
       throw new IllegalArgumentException("events must be at least 1, got " + events);
     }
-    return write(folder, Integer.MAX_VALUE, events);
+    return write(folder, customers, engagementShare(events / (double) customers));
   }
 
-  private Counts write(Path folder, int customers, long minEvents) throws IOException {
+  /**
+   * The share of optional engagement events that gives {@code perCustomer} events per customer
+   * on average, measured on the first customers of this seed.
+   */
+  double engagementShare(double perCustomer) throws IOException {
+    Sink counter = new Sink(Writer.nullWriter(), Writer.nullWriter(), Writer.nullWriter(),
+        Writer.nullWriter(), Writer.nullWriter());
+    for (int i = 1; i <= CALIBRATION_CUSTOMERS; i++) {
+      new Customer(i, 1.0).emit(counter);
+    }
+    double required = (counter.events - counter.optional) / (double) CALIBRATION_CUSTOMERS;
+    double optional = counter.optional / (double) CALIBRATION_CUSTOMERS;
+    if (perCustomer < required || perCustomer > required + optional) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "%.2f events per customer asked; this generator writes between %.2f (the records every"
+              + " customer needs) and %.2f (all the engagement its personas produce)",
+          perCustomer, required, required + optional));
+    }
+    return (perCustomer - required) / optional;
+  }
+
+  private Counts write(Path folder, int customers, double engagementShare) throws IOException {
     Files.createDirectories(folder.resolve("events"));
     Files.createDirectories(folder.resolve("profiles"));
     Files.createDirectories(folder.resolve("truth"));
@@ -169,8 +229,8 @@ public final class SampleDataGenerator {
           + "props.device\n");
       truth.write("true_customer,id_type,id_value\n");
       int i = 1;
-      for (; i <= customers && events < minEvents; i++) {
-        Customer c = new Customer(i, new SplittableRandom(seed * 1_000_003L + i));
+      for (; i <= customers; i++) {
+        Customer c = new Customer(i, engagementShare);
         Sink sink = new Sink(shop, email, web, app, crm);
         c.emit(sink);
         events += sink.events;
@@ -201,6 +261,8 @@ public final class SampleDataGenerator {
     final Writer app;
     final Writer crm;
     long events;
+    /** Of {@link #events}, those the engagement share applies to. */
+    long optional;
     long profiles;
 
     Sink(Writer shop, Writer email, Writer web, Writer app, Writer crm) {
@@ -231,12 +293,18 @@ public final class SampleDataGenerator {
     /** Normalized identifier value -> type, for the ground truth. */
     final Map<String, String> truth = new LinkedHashMap<>();
     final Instant signup;
+    /** Decides which optional engagement is written; null when all of it is. */
+    final SplittableRandom keep;
+    final double engagementShare;
     int recordSeq;
 
-    Customer(int n, SplittableRandom rnd) {
+    Customer(int n, double engagementShare) {
       this.n = n;
       this.key = "t" + n;
-      this.rnd = rnd;
+      this.rnd = new SplittableRandom(seed * 1_000_003L + n);
+      // A stream of its own, so thinning never shifts the draws that shape the customer.
+      this.engagementShare = engagementShare;
+      this.keep = engagementShare < 1.0 ? new SplittableRandom(~seed * 7_000_003L + n) : null;
       this.persona = pickPersona();
       this.first = FIRST[rnd.nextInt(FIRST.length)];
       this.last = LAST[rnd.nextInt(LAST.length)];
@@ -327,6 +395,11 @@ public final class SampleDataGenerator {
       truth.put(normalizedValue, type);
     }
 
+    /** Whether the next optional engagement (a send with its opens, a visit, a use) is kept. */
+    boolean kept() {
+      return keep == null || keep.nextDouble() < engagementShare;
+    }
+
     Instant randomTimeBetween(Instant from, Instant to) {
       long span = Math.max(1, Duration.between(from, to).getSeconds());
       return from.plusSeconds((long) (rnd.nextDouble() * span));
@@ -357,9 +430,12 @@ public final class SampleDataGenerator {
         writeProfile(sink);
       }
       emitPurchases(sink);
+      long required = sink.events;
       emitEmail(sink);
       emitWeb(sink);
       emitApp(sink);
+      // The first app use links the device and is not optional.
+      sink.optional += sink.events - required - (deviceId == null ? 0 : 1);
     }
 
     private void writeProfile(Sink sink) throws IOException {
@@ -475,14 +551,20 @@ public final class SampleDataGenerator {
         Instant t = randomTimeBetween(from, asOf);
         String campaign = "cmp-" + (1 + rnd.nextInt(12));
         Map<String, String> ids = Map.of("email", emailAsWritten());
-        writeEvent(sink.email, sink, "email", "email_sent", t, ids, null,
-            Map.of("campaign", campaign), null, null);
+        // Drawn either way, so a dropped send leaves the customer's other draws as they were.
+        boolean kept = kept();
+        if (kept) {
+          writeEvent(sink.email, sink, "email", "email_sent", t, ids, null,
+              Map.of("campaign", campaign), null, null);
+        }
         if (rnd.nextInt(100) < openPct) {
           Instant opened = t.plusSeconds(60 + rnd.nextInt(7200));
           if (opened.isBefore(asOf)) {
-            writeEvent(sink.email, sink, "email", "email_open", opened, ids, null,
-                Map.of("campaign", campaign), null, null);
-            if (rnd.nextInt(100) < 35) {
+            if (kept) {
+              writeEvent(sink.email, sink, "email", "email_open", opened, ids, null,
+                  Map.of("campaign", campaign), null, null);
+            }
+            if (rnd.nextInt(100) < 35 && kept) {
               writeEvent(sink.email, sink, "email", "email_click", opened.plusSeconds(30), ids,
                   null, Map.of("campaign", campaign), null, null);
             }
@@ -500,9 +582,12 @@ public final class SampleDataGenerator {
       for (int v = 0; v < visits; v++) {
         Instant t = randomTimeBetween(signup, asOf);
         String browser = browserIds.get(rnd.nextInt(browserIds.size()));
-        writeEvent(sink.web, sink, "web", "site_visit", t, Map.of("anonymous_id", browser), null,
-            Map.of("category", CATEGORIES[rnd.nextInt(CATEGORIES.length)],
-                "device", rnd.nextBoolean() ? "desktop" : "mobile"), null, null);
+        Map<String, String> props = Map.of("category", CATEGORIES[rnd.nextInt(CATEGORIES.length)],
+            "device", rnd.nextBoolean() ? "desktop" : "mobile");
+        if (kept()) {
+          writeEvent(sink.web, sink, "web", "site_visit", t, Map.of("anonymous_id", browser),
+              null, props, null, null);
+        }
       }
     }
 
@@ -517,9 +602,12 @@ public final class SampleDataGenerator {
         // The first use is logged in; later ones carry the device id alone.
         String user = u == 0 ? userId : u == 1 && n % 5 == 0 ? "undefined" : "";
         String id = "a-" + n + "-" + (recordSeq++);
+        String feature = FEATURES[rnd.nextInt(FEATURES.length)];
+        if (u > 0 && !kept()) {
+          continue;
+        }
         sink.app.write(String.join(",", "app", id, "feature_use", ISO.format(t), deviceId, user,
-            FEATURES[rnd.nextInt(FEATURES.length)], os, os.equals("ios") ? "iphone" : "pixel")
-            + "\n");
+            feature, os, os.equals("ios") ? "iphone" : "pixel") + "\n");
         sink.events++;
       }
     }

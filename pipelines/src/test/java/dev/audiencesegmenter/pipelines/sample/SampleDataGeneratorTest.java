@@ -53,17 +53,44 @@ class SampleDataGeneratorTest {
   }
 
   @Test
-  void anEventTargetStopsAtTheCustomerThatReachesIt(@TempDir Path dir) throws IOException {
+  void anEventTargetWritesATenthAsManyCustomersWithTheSamePurchasesAndIdentities(
+      @TempDir Path dir) throws IOException {
     SampleDataGenerator generator = new SampleDataGenerator(42, LocalDate.parse("2024-06-30"));
-    SampleDataGenerator.Counts byEvents = generator.writeEvents(dir.resolve("events"), 10_000);
-    // Seed 42 (the benchmark's): customer 446 takes the count from under 10,000 to 10,034.
-    assertEquals(446, byEvents.customers());
-    assertEquals(10_034, byEvents.events());
-    SampleDataGenerator.Counts byCustomers = generator.write(dir.resolve("customers"), 446);
-    assertEquals(byCustomers, byEvents);
-    for (String file : FILES) {
-      assertArrayEquals(Files.readAllBytes(dir.resolve("customers").resolve(file)),
-          Files.readAllBytes(dir.resolve("events").resolve(file)), file);
+    SampleDataGenerator.Counts scaled = generator.writeEvents(dir.resolve("scaled"), 20_000);
+    SampleDataGenerator.Counts full = generator.write(dir.resolve("full"), 2_000);
+    assertEquals(2_000, scaled.customers());
+    // The share is calibrated on 5,000 customers; 2,000 customers of about 10 events each
+    // land within 2% of the target.
+    assertTrue(Math.abs(scaled.events() - 20_000) < 400, "events: " + scaled.events());
+    assertTrue(full.events() > 40_000, "unscaled events: " + full.events());
+    // Only engagement is thinned: the people, their purchases and identities are unchanged.
+    assertEquals(full.profiles(), scaled.profiles());
+    assertEquals(full.identifiers(), scaled.identifiers());
+    for (String file : List.of("events/shop.jsonl", "profiles/crm.jsonl",
+        "truth/identities.csv")) {
+      assertArrayEquals(Files.readAllBytes(dir.resolve("full").resolve(file)),
+          Files.readAllBytes(dir.resolve("scaled").resolve(file)), file);
     }
+    // Every customer keeps the signup that links its email, user id and first browser.
+    long signups;
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+        new java.util.zip.GZIPInputStream(
+            Files.newInputStream(dir.resolve("scaled/events/web.jsonl.gz")))))) {
+      signups = lines.lines().filter(l -> l.contains("\"type\":\"signup\"")).count();
+    }
+    assertEquals(2_000, signups);
+  }
+
+  @Test
+  void aRatioThePersonasCannotGiveIsRefusedWithTheRange(@TempDir Path dir) {
+    SampleDataGenerator generator = new SampleDataGenerator(42, LocalDate.parse("2024-06-30"));
+    IllegalArgumentException tooMany = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> generator.writeEvents(dir, 100_000, 1_000));
+    assertTrue(tooMany.getMessage().startsWith("100.00 events per customer asked; this generator"
+        + " writes between "), tooMany.getMessage());
+    IllegalArgumentException tooFew = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> generator.writeEvents(dir, 1_000, 1_000));
+    assertTrue(tooFew.getMessage().startsWith("1.00 events per customer asked"),
+        tooFew.getMessage());
   }
 }
