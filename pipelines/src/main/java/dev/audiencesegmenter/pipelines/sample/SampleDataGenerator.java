@@ -111,7 +111,7 @@ public final class SampleDataGenerator {
   /** Counts of what was written. */
   public record Counts(long customers, long events, long profiles, long identifiers) {}
 
-  /** Customers per event when only the events are given: 1M events are 100k customers. */
+  /** Events per customer when only the events are given: 1M events are 100k customers. */
   public static final int DEFAULT_EVENTS_PER_CUSTOMER = 10;
   /** Customers simulated (nothing written) to find the share of engagement to keep. */
   private static final int CALIBRATION_CUSTOMERS = 5_000;
