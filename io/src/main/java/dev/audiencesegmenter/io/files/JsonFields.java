@@ -3,13 +3,13 @@ package dev.audiencesegmenter.io.files;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -23,6 +23,10 @@ final class JsonFields {
 
   private JsonFields() {}
 
+  /**
+   * A required string (an integral number is taken as its text), stripped. For the readers
+   * that still read trees (segment memberships, customer identities).
+   */
   static String requiredString(ObjectNode json, String field) throws BadRecordException {
     JsonNode node = json.get(field);
     if (node == null || node.isNull()) {
@@ -39,37 +43,82 @@ final class JsonFields {
     return value;
   }
 
-  static @Nullable String optionalString(ObjectNode json, String field)
-      throws BadRecordException {
-    JsonNode node = json.get(field);
-    if (node == null || node.isNull()) {
+  /** A required string (an integral number is taken as its text), stripped. */
+  static String requiredString(JsonRecord json, int slot) throws BadRecordException {
+    byte kind = json.kind(slot);
+    if (kind == JsonRecord.ABSENT || kind == JsonRecord.NULL) {
+      throw new BadRecordException("missing required field '" + json.name(slot) + "'");
+    }
+    if (kind != JsonRecord.STRING && kind != JsonRecord.INTEGER) {
+      throw new BadRecordException("wrong type: '" + json.name(slot) + "' must be a string, got "
+          + typeName(kind));
+    }
+    String value = json.text(slot).strip();
+    if (value.isEmpty()) {
+      throw new BadRecordException("missing required field '" + json.name(slot) + "' (blank)");
+    }
+    return value;
+  }
+
+  /** The tree model's node type, in lower case, of a value of this kind. */
+  private static String typeName(byte kind) {
+    switch (kind) {
+      case JsonRecord.NULL:
+        return "null";
+      case JsonRecord.STRING:
+        return "string";
+      case JsonRecord.INTEGER:
+      case JsonRecord.DECIMAL:
+        return "number";
+      case JsonRecord.BOOLEAN:
+        return "boolean";
+      case JsonRecord.OBJECT:
+        return "object";
+      case JsonRecord.ARRAY:
+        return "array";
+      default:
+        return "missing";
+    }
+  }
+
+  /** An optional string, stripped; null when absent, null or blank. */
+  static @Nullable String optionalString(JsonRecord json, int slot) throws BadRecordException {
+    byte kind = json.kind(slot);
+    if (kind == JsonRecord.ABSENT || kind == JsonRecord.NULL) {
       return null;
     }
-    if (!node.isTextual()) {
-      throw new BadRecordException("wrong type: '" + field + "' must be a string");
+    if (kind != JsonRecord.STRING) {
+      throw new BadRecordException("wrong type: '" + json.name(slot) + "' must be a string");
     }
-    return node.asText().strip().isEmpty() ? null : node.asText().strip();
+    String value = json.text(slot).strip();
+    return value.isEmpty() ? null : value;
   }
 
   /**
    * An ISO-8601 instant: with an offset or Z, or a local date-time or date taken as UTC.
    * Returned as a joda instant, Beam's schema type for times.
    */
-  static org.joda.time.Instant requiredTime(ObjectNode json, String field)
+  static org.joda.time.Instant requiredTime(JsonRecord json, int slot)
       throws BadRecordException {
-    String text = requiredString(json, field);
-    Instant instant;
-    try {
-      instant = OffsetDateTime.parse(text).toInstant();
-    } catch (DateTimeParseException withOffset) {
+    return time(requiredString(json, slot), json.name(slot));
+  }
+
+  /** {@link #requiredTime} of a field's stripped text. */
+  static org.joda.time.Instant time(String text, String field) throws BadRecordException {
+    Instant instant = commonInstant(text);
+    if (instant == null) {
       try {
-        instant = LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
-      } catch (DateTimeParseException local) {
+        instant = OffsetDateTime.parse(text).toInstant();
+      } catch (DateTimeParseException withOffset) {
         try {
-          instant = LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
-        } catch (DateTimeParseException date) {
-          throw new BadRecordException("unparseable time '" + abbreviate(text)
-              + "' in '" + field + "' (expected ISO-8601, e.g. 2024-03-01T12:00:00Z)");
+          instant = LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException local) {
+          try {
+            instant = LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
+          } catch (DateTimeParseException date) {
+            throw new BadRecordException("unparseable time '" + abbreviate(text)
+                + "' in '" + field + "' (expected ISO-8601, e.g. 2024-03-01T12:00:00Z)");
+          }
         }
       }
     }
@@ -80,85 +129,187 @@ final class JsonFields {
     return new org.joda.time.Instant(instant.toEpochMilli());
   }
 
-  static @Nullable BigDecimal optionalAmount(ObjectNode json, String field)
-      throws BadRecordException {
-    JsonNode node = json.get(field);
-    if (node == null || node.isNull()) {
+  /**
+   * The instant of a time in one of the common shapes, as the java.time chain above reads it,
+   * without its cost (a formatter run allocates over a kilobyte, a failed one throws): {@code
+   * yyyy-MM-dd'T'HH:mm:ss[.S{1,9}]} followed by {@code Z}, {@code +HH:MM} or {@code -HH:MM}
+   * with hours up to 17 (what {@code OffsetDateTime.parse} takes), or by nothing (a local
+   * date-time, UTC: {@code LocalDateTime.parse}), or {@code yyyy-MM-dd} alone (a date, UTC:
+   * {@code LocalDate.parse}); ASCII digits, every field in its range, the day in its month.
+   * Null for anything else, even if valid (lower-case t or z, no seconds, 24:00, other
+   * offsets, signed or longer years): the chain decides those.
+   */
+  static @Nullable Instant commonInstant(String s) {
+    int n = s.length();
+    if (n < 10 || s.charAt(4) != '-' || s.charAt(7) != '-') {
       return null;
     }
-    if (!node.isNumber()) {
-      throw new BadRecordException("wrong type: '" + field + "' must be a number, got '"
-          + abbreviate(node.asText()) + "'");
+    int year = digits(s, 0, 4);
+    int month = digits(s, 5, 2);
+    int day = digits(s, 8, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1
+        || day > java.time.Month.of(month).length(java.time.Year.isLeap(year))) {
+      return null;
     }
-    BigDecimal value = node.decimalValue();
-    if (value.abs().compareTo(MAX_ABS_AMOUNT) > 0) {
-      throw new BadRecordException("absurd value: " + field + " " + value.toPlainString()
-          + " is beyond +/-1,000,000,000");
+    long epochSecond = epochDay(year, month, day) * 86_400;
+    if (n == 10) {
+      return Instant.ofEpochSecond(epochSecond);
+    }
+    if (n < 19 || s.charAt(10) != 'T' || s.charAt(13) != ':' || s.charAt(16) != ':') {
+      return null;
+    }
+    int hour = digits(s, 11, 2);
+    int minute = digits(s, 14, 2);
+    int second = digits(s, 17, 2);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+      return null;
+    }
+    epochSecond += hour * 3600 + minute * 60 + second;
+    int i = 19;
+    int nanos = 0;
+    if (i < n && s.charAt(i) == '.') {
+      int start = ++i;
+      while (i < n && i - start < 10 && isDigit(s.charAt(i))) {
+        nanos = nanos * 10 + (s.charAt(i) - '0');
+        i++;
+      }
+      int count = i - start;
+      if (count < 1 || count > 9) {
+        return null;
+      }
+      for (int k = count; k < 9; k++) {
+        nanos *= 10;
+      }
+    }
+    if (i < n) {
+      char c = s.charAt(i);
+      if (c == 'Z' && i + 1 == n) {
+        // UTC
+      } else if ((c == '+' || c == '-') && i + 6 == n && s.charAt(i + 3) == ':') {
+        int hours = digits(s, i + 1, 2);
+        int minutes = digits(s, i + 4, 2);
+        if (hours < 0 || hours > 17 || minutes < 0 || minutes > 59) {
+          return null;
+        }
+        int offset = hours * 3600 + minutes * 60;
+        epochSecond -= c == '+' ? offset : -offset;
+      } else {
+        return null;
+      }
+    }
+    return Instant.ofEpochSecond(epochSecond, nanos);
+  }
+
+  /** {@code LocalDate.of(year, month, day).toEpochDay()} of a valid date, year 0 to 9999. */
+  private static long epochDay(int year, int month, int day) {
+    long y = year;
+    long total = 365 * y + (y + 3) / 4 - (y + 99) / 100 + (y + 399) / 400
+        + (367 * month - 362) / 12 + day - 1;
+    if (month > 2) {
+      total -= java.time.Year.isLeap(year) ? 1 : 2;
+    }
+    return total - 719_528;  // days from 0000-01-01 to 1970-01-01
+  }
+
+  /** The value of {@code count} ASCII digits at {@code from}, or -1. */
+  private static int digits(String s, int from, int count) {
+    int value = 0;
+    for (int i = from; i < from + count; i++) {
+      char c = s.charAt(i);
+      if (!isDigit(c)) {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
     }
     return value;
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  /** An optional amount, exact as written; null when absent or null. */
+  static @Nullable BigDecimal optionalAmount(JsonRecord json, int slot)
+      throws BadRecordException {
+    byte kind = json.kind(slot);
+    if (kind == JsonRecord.ABSENT || kind == JsonRecord.NULL) {
+      return null;
+    }
+    if (kind != JsonRecord.INTEGER && kind != JsonRecord.DECIMAL) {
+      throw new BadRecordException("wrong type: '" + json.name(slot) + "' must be a number, got '"
+          + abbreviate(json.text(slot)) + "'");
+    }
+    BigDecimal value = decimalValue((Number) json.value(slot));
+    if (value.abs().compareTo(MAX_ABS_AMOUNT) > 0) {
+      throw new BadRecordException("absurd value: " + json.name(slot) + " "
+          + value.toPlainString() + " is beyond +/-1,000,000,000");
+    }
+    return value;
+  }
+
+  /** A number node's {@code decimalValue()}. */
+  private static BigDecimal decimalValue(Number number) {
+    if (number instanceof BigDecimal) {
+      return (BigDecimal) number;
+    }
+    if (number instanceof Integer || number instanceof Long) {
+      return BigDecimal.valueOf(number.longValue());
+    }
+    if (number instanceof BigInteger) {
+      return new BigDecimal((BigInteger) number);
+    }
+    if (number instanceof Float) {
+      return BigDecimal.valueOf(number.floatValue());
+    }
+    // A DoubleNode (a float beyond BigDecimal): infinite ones throw, as they did.
+    return BigDecimal.valueOf(number.doubleValue());
   }
 
   /**
    * A map of scalar values as strings; absent means empty. Numbers and booleans are kept in
    * their JSON text; blank values are dropped.
    */
-  static Map<String, String> stringMap(ObjectNode json, String field) throws BadRecordException {
-    JsonNode node = json.get(field);
-    Map<String, String> out = new TreeMap<>();
-    if (node == null || node.isNull()) {
-      return out;
-    }
-    if (!node.isObject()) {
-      throw new BadRecordException("wrong type: '" + field + "' must be an object");
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode v = e.getValue();
-      if (v.isNull()) {
-        continue;
-      }
-      if (!v.isValueNode()) {
-        throw new BadRecordException("wrong type: '" + field + "." + e.getKey()
-            + "' must be a string or number");
-      }
-      if (!v.asText().isBlank()) {
-        out.put(e.getKey(), v.asText());
-      }
-    }
-    return out;
+  @SuppressWarnings("unchecked")
+  static Map<String, String> stringMap(JsonRecord json, int slot) throws BadRecordException {
+    return (Map<String, String>) map(json, slot);
   }
 
   /** The record's identifiers: required, and at least one must be non-blank. */
-  static Map<String, String> requiredIdentifiers(ObjectNode json) throws BadRecordException {
-    if (!json.has("ids") || json.get("ids").isNull()) {
-      throw new BadRecordException("no identifier: 'ids' is missing");
+  static Map<String, String> requiredIdentifiers(JsonRecord json, int slot)
+      throws BadRecordException {
+    byte kind = json.kind(slot);
+    if (kind == JsonRecord.ABSENT || kind == JsonRecord.NULL) {
+      throw new BadRecordException("no identifier: '" + json.name(slot) + "' is missing");
     }
-    Map<String, String> ids = stringMap(json, "ids");
+    Map<String, String> ids = stringMap(json, slot);
     if (ids.isEmpty()) {
-      throw new BadRecordException("no identifier: 'ids' has no non-blank value");
+      throw new BadRecordException("no identifier: '" + json.name(slot)
+          + "' has no non-blank value");
     }
     return ids;
   }
 
-  static Map<String, Boolean> booleanMap(ObjectNode json, String field)
-      throws BadRecordException {
-    JsonNode node = json.get(field);
-    Map<String, Boolean> out = new TreeMap<>();
-    if (node == null || node.isNull()) {
-      return out;
+  /** A map of booleans; absent means empty. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Boolean> booleanMap(JsonRecord json, int slot) throws BadRecordException {
+    return (Map<String, Boolean>) map(json, slot);
+  }
+
+  /** A map field, checked when it was read (see {@link JsonRecord}). */
+  @SuppressWarnings("unchecked")
+  private static Map<String, ?> map(JsonRecord json, int slot) throws BadRecordException {
+    byte kind = json.kind(slot);
+    if (kind == JsonRecord.ABSENT || kind == JsonRecord.NULL) {
+      return new TreeMap<>();
     }
-    if (!node.isObject()) {
-      throw new BadRecordException("wrong type: '" + field + "' must be an object");
+    if (kind != JsonRecord.OBJECT) {
+      throw new BadRecordException("wrong type: '" + json.name(slot) + "' must be an object");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isBoolean()) {
-        throw new BadRecordException("wrong type: '" + field + "." + e.getKey()
-            + "' must be true or false");
-      }
-      out.put(e.getKey(), e.getValue().booleanValue());
+    Object map = json.value(slot);
+    if (map instanceof String) {
+      throw new BadRecordException((String) map);
     }
-    return out;
+    return (Map<String, ?>) map;
   }
 
   static String abbreviate(String text) {

@@ -1,12 +1,7 @@
 package dev.audiencesegmenter.io.files;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.audiencesegmenter.model.CustomerEvent;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +14,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class LineParser<T> implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      // Keep amounts as written: 42.50 stays 42.50.
-      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-      .build();
+  /**
+   * Creates the parsers (a default JSON factory). No tree is read: {@link JsonRecord} keeps
+   * numbers as written (42.50 stays 42.50) and rejects trailing tokens itself.
+   */
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   private final RecordParser<T> parser;
   private final int maxLineBytes;
@@ -64,7 +58,7 @@ public final class LineParser<T> implements Serializable {
     return parser;
   }
 
-  private ObjectNode check(String raw, @Nullable String csvAsJson) throws BadRecordException {
+  private JsonRecord check(String raw, @Nullable String csvAsJson) throws BadRecordException {
     if (raw.isBlank()) {
       throw new BadRecordException("empty line");
     }
@@ -76,19 +70,13 @@ public final class LineParser<T> implements Serializable {
     if (raw.indexOf('\uFFFD') >= 0) {
       throw new BadRecordException("not valid UTF-8 (undecodable bytes)");
     }
-    JsonNode json;
-    try {
-      json = JSON.readTree(csvAsJson != null ? csvAsJson : raw);
-    } catch (JsonProcessingException e) {
-      throw new BadRecordException("invalid JSON: " + e.getOriginalMessage());
+    // One pass over the token stream; the same outcome as reading a tree (see JsonRecord).
+    JsonRecord json = JsonRecord.read(JSON, parser.schema(),
+        csvAsJson != null ? csvAsJson : raw);
+    if (json.kind(JsonRecord.CSV_ERROR) != JsonRecord.ABSENT) {
+      throw new BadRecordException("malformed CSV: " + json.text(JsonRecord.CSV_ERROR));
     }
-    if (json == null || !json.isObject()) {
-      throw new BadRecordException("invalid JSON: a line must be one JSON object");
-    }
-    if (json.has("__csv_error")) {
-      throw new BadRecordException("malformed CSV: " + json.get("__csv_error").asText());
-    }
-    return (ObjectNode) json;
+    return json;
   }
 
   /** Oversized lines are kept in the dead letters in part, with their length. */

@@ -1,6 +1,5 @@
 package dev.audiencesegmenter.io.files;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import java.util.Map;
 import java.util.Set;
@@ -9,18 +8,30 @@ import java.util.Set;
 final class ProfileParser implements RecordParser<ProfileAttributes> {
   private static final long serialVersionUID = 1L;
 
+  private static final JsonRecord.Schema SCHEMA = new JsonRecord.Schema();
+  private static final int SOURCE = SCHEMA.scalar("source");
+  private static final int ID = SCHEMA.scalar("id");
+  private static final int TIME = SCHEMA.scalar("time");
+  private static final int IDS = SCHEMA.stringMap("ids");
+  private static final int ATTRS = SCHEMA.stringMap("attrs");
+
   @Override
-  public ProfileAttributes parse(ObjectNode json) throws BadRecordException {
-    String source = JsonFields.requiredString(json, "source");
-    String id = JsonFields.requiredString(json, "id");
-    org.joda.time.Instant time = JsonFields.requiredTime(json, "time");
-    Map<String, String> ids = JsonFields.requiredIdentifiers(json);
+  public JsonRecord.Schema schema() {
+    return SCHEMA;
+  }
+
+  @Override
+  public ProfileAttributes parse(JsonRecord json) throws BadRecordException {
+    String source = JsonFields.requiredString(json, SOURCE);
+    String id = JsonFields.requiredString(json, ID);
+    org.joda.time.Instant time = JsonFields.requiredTime(json, TIME);
+    Map<String, String> ids = JsonFields.requiredIdentifiers(json, IDS);
     return ProfileAttributes.builder()
         .setSource(source)
         .setSourceRecordId(id)
         .setUpdateTime(time)
         .setIdentifiers(ids)
-        .setAttributes(JsonFields.stringMap(json, "attrs"))
+        .setAttributes(JsonFields.stringMap(json, ATTRS))
         .build();
   }
 

@@ -1,12 +1,15 @@
 package dev.audiencesegmenter.io.files;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Serializable;
 
 /** Turns one JSON object (from a JSON line, or a CSV row) into a record, or says why not. */
 interface RecordParser<T> extends Serializable {
 
-  T parse(ObjectNode json) throws BadRecordException;
+  /** The top-level fields {@link #parse} reads, and which of them are maps. */
+  JsonRecord.Schema schema();
+
+  /** Checks the fields, in a fixed order: the first failed check is the reason. */
+  T parse(JsonRecord json) throws BadRecordException;
 
   /** The key under which two records are duplicates: source and record id. */
   String duplicateKey(T record);
