@@ -4,6 +4,9 @@ import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.JsonLines;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -24,6 +27,7 @@ import org.apache.beam.sdk.values.TupleTag;
  */
 class NormalizeRecordFn<T> extends DoFn<T, T> {
   static final String STEP = "ResolveIdentities/Normalize";
+  private static final int MAX_SETS_PER_BUNDLE = 100_000;
 
   /** Reads and replaces a record's identifier map. */
   interface IdentifierAccess<T> extends Serializable {
@@ -38,7 +42,10 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
   private final SerializableFunction<T, Row> toRow;
   private final TupleTag<T> mainTag;
   private final TupleTag<KV<String, String>> pairsTag;
+  private final @Nullable TupleTag<GraphInput> setsTag;
   private final TupleTag<DeadLetter> deadLetterTag;
+  /** Identifier sets already emitted in this bundle: records of one customer repeat them. */
+  private transient Set<Map<String, String>> emitted;
 
   private final Counter invalid = Metrics.counter(ResolveIdentities.class, "identifiers_invalid");
   private final Counter noIdentifier =
@@ -55,7 +62,30 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
     this.access = access;
     this.toRow = toRow;
     this.pairsTag = pairsTag;
+    this.setsTag = null;
     this.deadLetterTag = deadLetterTag;
+  }
+
+  /**
+   * For the one-worker graph: emits each record's identifier set (once per bundle) instead of
+   * its pairs.
+   */
+  NormalizeRecordFn(IdentifierNormalizer normalizer, IdentityRules rules,
+      IdentifierAccess<T> access, SerializableFunction<T, Row> toRow, TupleTag<T> mainTag,
+      TupleTag<GraphInput> setsTag, TupleTag<DeadLetter> deadLetterTag, boolean sets) {
+    this.mainTag = mainTag;
+    this.normalizer = normalizer;
+    this.rules = rules;
+    this.access = access;
+    this.toRow = toRow;
+    this.pairsTag = null;
+    this.setsTag = setsTag;
+    this.deadLetterTag = deadLetterTag;
+  }
+
+  @StartBundle
+  public void startBundle() {
+    emitted = new HashSet<>();
   }
 
   @ProcessElement
@@ -70,7 +100,16 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
           JsonLines.toJson(toRow.apply(record))));
       return;
     }
-    pairs(rules, normalized, (a, b) -> out.get(pairsTag).output(KV.of(a, b)));
+    if (setsTag != null) {
+      if (emitted.size() > MAX_SETS_PER_BUNDLE) {
+        emitted.clear();
+      }
+      if (emitted.add(normalized)) {
+        out.get(setsTag).output(GraphInput.record(normalized));
+      }
+    } else {
+      pairs(rules, normalized, (a, b) -> out.get(pairsTag).output(KV.of(a, b)));
+    }
     records.inc();
     out.get(mainTag).output(access.with(record, normalized));
   }

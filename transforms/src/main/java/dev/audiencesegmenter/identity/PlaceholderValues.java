@@ -9,18 +9,18 @@ import java.util.Set;
  */
 final class PlaceholderValues {
   /** Values that are placeholders whatever the identifier type. */
-  private static final Set<String> ANY_TYPE = Set.of("null", "undefined", "none", "nil", "n/a",
+  static final Set<String> ANY_TYPE = Set.of("null", "undefined", "none", "nil", "n/a",
       "na", "nan", "unknown", "test", "-", "0", "-1", "[object object]", "anonymous", "guest",
       "default", "noname", "xxx", "tbd");
   /** Local parts that never name a person's inbox, on any domain. */
-  private static final Set<String> EMAIL_LOCAL_PARTS = Set.of("test", "none", "null", "noemail",
+  static final Set<String> EMAIL_LOCAL_PARTS = Set.of("test", "none", "null", "noemail",
       "no-email", "no_email", "noreply", "no-reply", "donotreply", "do-not-reply", "nobody",
       "unknown", "na", "n/a", "email", "example", "fake", "asdf", "x", "xx", "xxx");
   /** Whole addresses that are placeholders even though the local part is plausible. */
-  private static final Set<String> EMAILS = Set.of("a@a.com", "abc@abc.com", "user@example.com",
+  static final Set<String> EMAILS = Set.of("a@a.com", "abc@abc.com", "user@example.com",
       "john.doe@example.com", "jane.doe@example.com", "email@email.com", "mail@mail.com");
   /** National numbers used as fillers. */
-  private static final Set<String> PHONE_DIGITS = Set.of("1234567890", "0123456789",
+  static final Set<String> PHONE_DIGITS = Set.of("1234567890", "0123456789",
       "123456789", "9876543210", "5555555555", "2345678901");
 
   private PlaceholderValues() {}

@@ -85,6 +85,14 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
   public abstract int getMaxLinksToSplit();
 
+  /** Whether the graph is resolved on one worker (the default) or in distributed rounds. */
+  public abstract boolean getGraphOnOneWorker();
+
+  public abstract long getMaxIdentifiersOnOneWorker();
+
+  /** Whether records leave keyed by customer (the default) or normalized with the lookup. */
+  public abstract boolean getKeyedRecords();
+
   abstract Builder toBuilder();
 
   public static ResolveIdentities create() {
@@ -94,8 +102,51 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .setBuckets(ConnectedComponents.DEFAULT_BUCKETS)
         .setRules(IdentityRules.defaults())
         .setMaxLinksToSplit(DEFAULT_MAX_LINKS_TO_SPLIT)
+        .setGraphOnOneWorker(true)
+        .setMaxIdentifiersOnOneWorker(DEFAULT_MAX_IDENTIFIERS_ON_ONE_WORKER)
+        .setKeyedRecords(true)
         .build();
   }
+
+  /**
+   * For flows that key records themselves (one step instead of two): the result then holds the
+   * normalized records ({@link Result#getNormalizedEvents}, {@link
+   * Result#getNormalizedProfiles}) and the resolved graph's {@link CustomerLookup} as a side
+   * input ({@link Result#getLookup}) instead of keyed records; dead letters then hold only the
+   * records without a valid identifier (keying finds the others: {@link
+   * CustomerLookup#ownerOf}). Needs the one-worker graph.
+   */
+  public ResolveIdentities withoutKeyedRecords() {
+    return toBuilder().setKeyedRecords(false).build();
+  }
+
+  /** Default of {@link #withMaxIdentifiersOnOneWorker}. */
+  public static final long DEFAULT_MAX_IDENTIFIERS_ON_ONE_WORKER = 50_000_000L;
+
+  /**
+   * Resolves the graph in distributed rounds ({@link ConnectedComponents}): no worker holds the
+   * graph, at the cost of shuffling every link twice per round. For graphs with more
+   * identifiers than a worker can hold (see {@link #withMaxIdentifiersOnOneWorker}).
+   */
+  public ResolveIdentities withDistributedGraph() {
+    return toBuilder().setGraphOnOneWorker(false).build();
+  }
+
+  /**
+   * The most distinct identifiers the default strategy resolves on one worker (default
+   * 50,000,000; the compact graph needs roughly 100 bytes per identifier): a larger graph fails
+   * the run with a message pointing to {@link #withDistributedGraph}.
+   */
+  public ResolveIdentities withMaxIdentifiersOnOneWorker(long maxIdentifiers) {
+    if (maxIdentifiers < 1) {
+      throw new IllegalArgumentException("maxIdentifiersOnOneWorker must be at least 1, got "
+          + maxIdentifiers);
+    }
+    return toBuilder().setMaxIdentifiersOnOneWorker(maxIdentifiers).build();
+  }
+
+  /** The step named in the dead letters of records none of whose identifiers can link. */
+  public static final String LINK_STEP = LinkRecordFn.STEP;
 
   /** Default of {@link #withMaxLinksToSplit}. */
   public static final int DEFAULT_MAX_LINKS_TO_SPLIT = 100_000;
@@ -172,6 +223,12 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
     abstract Builder setMaxLinksToSplit(int maxLinks);
 
+    abstract Builder setGraphOnOneWorker(boolean oneWorker);
+
+    abstract Builder setMaxIdentifiersOnOneWorker(long maxIdentifiers);
+
+    abstract Builder setKeyedRecords(boolean keyed);
+
     abstract ResolveIdentities build();
   }
 
@@ -192,6 +249,13 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
     TupleTag<CustomerEvent> eventsTag = new TupleTag<>("events") {};
     TupleTag<ProfileAttributes> profilesTag = new TupleTag<>("profiles") {};
+    if (!getKeyedRecords() && !getGraphOnOneWorker()) {
+      throw new IllegalArgumentException("withoutKeyedRecords() needs the one-worker graph: "
+          + "with withDistributedGraph() there is no lookup to key records with");
+    }
+    if (getGraphOnOneWorker()) {
+      return expandOnOneWorker(input, events, profiles, normalizer, eventsTag, profilesTag);
+    }
     PCollectionTuple normalizedEvents = normalize("NormalizeEvents", events, normalizer,
         new EventIdentifiers(), eventsTag);
     PCollectionTuple normalizedProfiles = normalize("NormalizeProfiles", profiles, normalizer,
@@ -280,7 +344,119 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .apply("JunkRows", Values.create())
         .setCoder(schemaCoder(pipeline, JunkIdentifier.class));
     return new Result(pipeline, identities, keyedEvents, keyedProfiles, deadLetters, junkRows,
-        changes);
+        changes, null, null, null);
+  }
+
+  /**
+   * The default strategy: every record's identifier set goes to one worker, which resolves the
+   * graph in memory ({@link CompactIdentityResolver}) and broadcasts a compact lookup; each
+   * record is then keyed by its owner's customer where it is.
+   */
+  private Result expandOnOneWorker(PCollectionTuple input, PCollection<CustomerEvent> events,
+      PCollection<ProfileAttributes> profiles, IdentifierNormalizer normalizer,
+      TupleTag<CustomerEvent> eventsTag, TupleTag<ProfileAttributes> profilesTag) {
+    Pipeline pipeline = input.getPipeline();
+    org.apache.beam.sdk.transforms.SerializableFunction<CustomerEvent, org.apache.beam.sdk.values
+        .Row> eventRows = toRowFunction(pipeline, CustomerEvent.class);
+    org.apache.beam.sdk.transforms.SerializableFunction<ProfileAttributes, org.apache.beam.sdk
+        .values.Row> profileRows = toRowFunction(pipeline, ProfileAttributes.class);
+    PCollectionTuple normalizedEvents = normalizeForGraph("NormalizeEvents", events,
+        normalizer, new EventIdentifiers(), eventRows, eventsTag,
+        dev.audiencesegmenter.model.CustomerEventCoder.of());
+    PCollectionTuple normalizedProfiles = normalizeForGraph("NormalizeProfiles", profiles,
+        normalizer, new ProfileIdentifiers(), profileRows, profilesTag,
+        dev.audiencesegmenter.model.ProfileAttributesCoder.of());
+
+    PCollectionList<GraphInput> graphInputs = PCollectionList.of(normalizedEvents.get(SETS))
+        .and(normalizedProfiles.get(SETS));
+    if (input.has(PREVIOUS_IDENTITIES)) {
+      graphInputs = graphInputs.and(input.get(PREVIOUS_IDENTITIES)
+          .apply("PreviousIdentities", MapElements.into(TypeDescriptor.of(GraphInput.class))
+              .via(GraphInput::previous))
+          .setCoder(GraphInput.Coder.of()));
+    }
+    TupleTag<CustomerLookup> lookupTag = new TupleTag<>("lookup") {};
+    TupleTag<CustomerIdentity> identitiesTag = new TupleTag<>("identities") {};
+    TupleTag<JunkIdentifier> junkTag = new TupleTag<>("junk") {};
+    TupleTag<IdentityChange> changesTag = new TupleTag<>("changes") {};
+    PCollectionTuple resolved = graphInputs
+        .apply("AllIdentifierSets", Flatten.pCollections())
+        .apply("ToOneWorker", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
+            TypeDescriptor.of(GraphInput.class))).via(set -> KV.of(0, set)))
+        .setCoder(KvCoder.of(org.apache.beam.sdk.coders.VarIntCoder.of(), GraphInput.Coder.of()))
+        .apply("GatherGraph", org.apache.beam.sdk.transforms.GroupByKey.create())
+        .apply("ResolveGraph", ParDo.of(new ResolveOnOneWorkerFn(getRules(), getMaxLinksToSplit(),
+                getMaxIdentifiersOnOneWorker(), lookupTag, identitiesTag, junkTag, changesTag))
+            .withOutputTags(lookupTag, TupleTagList.of(identitiesTag).and(junkTag)
+                .and(changesTag)));
+    PCollectionView<CustomerLookup> lookup = resolved.get(lookupTag)
+        .setCoder(CustomerLookupCoder.of())
+        .apply("LookupView", View.asSingleton());
+    PCollection<CustomerIdentity> identities = resolved.get(identitiesTag)
+        .setCoder(schemaCoder(pipeline, CustomerIdentity.class));
+    PCollection<JunkIdentifier> junk = resolved.get(junkTag)
+        .setCoder(schemaCoder(pipeline, JunkIdentifier.class));
+    PCollection<IdentityChange> changes = resolved.get(changesTag)
+        .setCoder(schemaCoder(pipeline, IdentityChange.class));
+
+    if (!getKeyedRecords()) {
+      PCollection<DeadLetter> deadLetters = PCollectionList
+          .of(normalizedEvents.get(DEAD_LETTERS))
+          .and(normalizedProfiles.get(DEAD_LETTERS))
+          .apply("DeadLetters", Flatten.pCollections());
+      return new Result(pipeline, identities, null, null, deadLetters, junk, changes,
+          normalizedEvents.get(eventsTag), normalizedProfiles.get(profilesTag), lookup);
+    }
+    TupleTag<KV<String, CustomerEvent>> keyedEventsTag = new TupleTag<>("keyedEvents") {};
+    TupleTag<KV<String, ProfileAttributes>> keyedProfilesTag =
+        new TupleTag<>("keyedProfiles") {};
+    PCollectionTuple linkedEvents = normalizedEvents.get(eventsTag).apply("LinkEvents",
+        ParDo.of(new KeyByOwnerFn<>(new EventIdentifiers(), eventRows, lookup, DEAD_LETTERS))
+            .withSideInputs(lookup)
+            .withOutputTags(keyedEventsTag, TupleTagList.of(DEAD_LETTERS)));
+    PCollectionTuple linkedProfiles = normalizedProfiles.get(profilesTag).apply("LinkProfiles",
+        ParDo.of(new KeyByOwnerFn<>(new ProfileIdentifiers(), profileRows, lookup,
+                DEAD_LETTERS))
+            .withSideInputs(lookup)
+            .withOutputTags(keyedProfilesTag, TupleTagList.of(DEAD_LETTERS)));
+    PCollection<KV<String, CustomerEvent>> keyedEvents = linkedEvents.get(keyedEventsTag)
+        .setCoder(keyedCoder(dev.audiencesegmenter.model.CustomerEventCoder.of()));
+    PCollection<KV<String, ProfileAttributes>> keyedProfiles = linkedProfiles
+        .get(keyedProfilesTag)
+        .setCoder(keyedCoder(dev.audiencesegmenter.model.ProfileAttributesCoder.of()));
+    Coder<DeadLetter> deadLetterCoder = schemaCoder(pipeline, DeadLetter.class);
+    PCollection<DeadLetter> deadLetters = PCollectionList
+        .of(normalizedEvents.get(DEAD_LETTERS))
+        .and(normalizedProfiles.get(DEAD_LETTERS))
+        .and(linkedEvents.get(DEAD_LETTERS).setCoder(deadLetterCoder))
+        .and(linkedProfiles.get(DEAD_LETTERS).setCoder(deadLetterCoder))
+        .apply("DeadLetters", Flatten.pCollections());
+    return new Result(pipeline, identities, keyedEvents, keyedProfiles, deadLetters, junk,
+        changes, null, null, null);
+  }
+
+  private static final TupleTag<GraphInput> SETS = new TupleTag<>("identifierSets") {};
+
+  private <T> PCollectionTuple normalizeForGraph(String name, PCollection<T> records,
+      IdentifierNormalizer normalizer, NormalizeRecordFn.IdentifierAccess<T> access,
+      org.apache.beam.sdk.transforms.SerializableFunction<T, org.apache.beam.sdk.values.Row> toRow,
+      TupleTag<T> mainTag, Coder<T> fastCoder) {
+    PCollectionTuple out = records.apply(name, ParDo.of(new NormalizeRecordFn<>(normalizer,
+            getRules(), access, toRow, mainTag, SETS, DEAD_LETTERS, true))
+        .withOutputTags(mainTag, TupleTagList.of(SETS).and(DEAD_LETTERS)));
+    out.get(mainTag).setCoder(fastCoder);
+    out.get(SETS).setCoder(GraphInput.Coder.of());
+    out.get(DEAD_LETTERS).setCoder(schemaCoder(records.getPipeline(), DeadLetter.class));
+    return out;
+  }
+
+  private static <T> org.apache.beam.sdk.transforms.SerializableFunction<T,
+      org.apache.beam.sdk.values.Row> toRowFunction(Pipeline pipeline, Class<T> type) {
+    try {
+      return pipeline.getSchemaRegistry().getToRowFunction(type);
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException("No schema for " + type, e);
+    }
   }
 
   private static final TupleTag<KV<String, String>> PAIRS = new TupleTag<>("pairs") {};
@@ -385,15 +561,21 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     private final PCollection<JunkIdentifier> junk;
     private final PCollection<IdentityChange> changes;
     private final PCollection<CustomerIdentity> identities;
-    private final PCollection<KV<String, CustomerEvent>> events;
-    private final PCollection<KV<String, ProfileAttributes>> profiles;
+    private final @Nullable PCollection<KV<String, CustomerEvent>> events;
+    private final @Nullable PCollection<KV<String, ProfileAttributes>> profiles;
     private final PCollection<DeadLetter> deadLetters;
+    private final @Nullable PCollection<CustomerEvent> normalizedEvents;
+    private final @Nullable PCollection<ProfileAttributes> normalizedProfiles;
+    private final @Nullable PCollectionView<CustomerLookup> lookup;
 
     Result(Pipeline pipeline, PCollection<CustomerIdentity> identities,
-        PCollection<KV<String, CustomerEvent>> events,
-        PCollection<KV<String, ProfileAttributes>> profiles,
+        @Nullable PCollection<KV<String, CustomerEvent>> events,
+        @Nullable PCollection<KV<String, ProfileAttributes>> profiles,
         PCollection<DeadLetter> deadLetters, PCollection<JunkIdentifier> junk,
-        PCollection<IdentityChange> changes) {
+        PCollection<IdentityChange> changes,
+        @Nullable PCollection<CustomerEvent> normalizedEvents,
+        @Nullable PCollection<ProfileAttributes> normalizedProfiles,
+        @Nullable PCollectionView<CustomerLookup> lookup) {
       this.pipeline = pipeline;
       this.junk = junk;
       this.changes = changes;
@@ -401,6 +583,39 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
       this.events = events;
       this.profiles = profiles;
       this.deadLetters = deadLetters;
+      this.normalizedEvents = normalizedEvents;
+      this.normalizedProfiles = normalizedProfiles;
+      this.lookup = lookup;
+    }
+
+    private static <V> V keyed(@Nullable V value, String what) {
+      if (value == null) {
+        throw new IllegalStateException(what + " are not keyed: ResolveIdentities was applied "
+            + "withoutKeyedRecords(); key them with getLookup()");
+      }
+      return value;
+    }
+
+    private static <V> V unkeyed(@Nullable V value, String what) {
+      if (value == null) {
+        throw new IllegalStateException(what + " exist only withoutKeyedRecords()");
+      }
+      return value;
+    }
+
+    /** Every event with normalized identifiers, unkeyed ({@code withoutKeyedRecords()}). */
+    public PCollection<CustomerEvent> getNormalizedEvents() {
+      return unkeyed(normalizedEvents, "normalized events");
+    }
+
+    /** Every profile with normalized identifiers, unkeyed ({@code withoutKeyedRecords()}). */
+    public PCollection<ProfileAttributes> getNormalizedProfiles() {
+      return unkeyed(normalizedProfiles, "normalized profiles");
+    }
+
+    /** The resolved graph, to key records by customer ({@code withoutKeyedRecords()}). */
+    public PCollectionView<CustomerLookup> getLookup() {
+      return unkeyed(lookup, "the lookup");
     }
 
     /** One row per distinct normalized identifier: customer_id, id_type, id_value. */
@@ -410,12 +625,12 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
     /** Every event with normalized identifiers, keyed by its customer id. */
     public PCollection<KV<String, CustomerEvent>> getEvents() {
-      return events;
+      return keyed(events, "events");
     }
 
     /** Every profile with normalized identifiers, keyed by its customer id. */
     public PCollection<KV<String, ProfileAttributes>> getProfiles() {
-      return profiles;
+      return keyed(profiles, "profiles");
     }
 
     /** Identifier values that were not used for linking, and why: {@code junk-identifiers/}. */
@@ -443,8 +658,16 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
     @Override
     public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(IDENTITIES, identities, KEYED_EVENTS, events, KEYED_PROFILES, profiles,
-          DEAD_LETTERS, deadLetters, JUNK, junk, CHANGES, changes);
+      Map<TupleTag<?>, PValue> out = new java.util.HashMap<>(Map.of(IDENTITIES, identities,
+          DEAD_LETTERS, deadLetters, JUNK, junk, CHANGES, changes));
+      if (events != null) {
+        out.put(KEYED_EVENTS, events);
+        out.put(KEYED_PROFILES, profiles);
+      } else {
+        out.put(new TupleTag<CustomerEvent>("normalizedEvents"), normalizedEvents);
+        out.put(new TupleTag<ProfileAttributes>("normalizedProfiles"), normalizedProfiles);
+      }
+      return out;
     }
 
     @Override

@@ -19,12 +19,13 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * {@link ResolveIdentities} in one thread, in memory, without Beam: the same rules (the same
- * normalization, junk rules, record linking and limit splits, called as the same functions)
- * over an in-memory union-find. For one machine and data that fits its memory; the plain-Java
- * baseline of the benchmark uses it. Previous identities (stable ids) are not supported.
+ * The rules of {@link ResolveIdentities} written the plain way, for tests: strings, maps and a
+ * hash-map union-find, calling the distributed transform's own rule functions (normalization,
+ * junk rules, record linking, limit splits). {@link CompactIdentityResolver} must agree with it
+ * ({@code CompactIdentityResolverEquivalenceTest}). Previous identities (stable ids) are not
+ * supported.
  */
-public final class LocalIdentityResolution {
+final class ReferenceIdentityResolution {
   private static final char SEP = '\u0000';
 
   private final List<CustomerIdentity> identities = new ArrayList<>();
@@ -33,7 +34,7 @@ public final class LocalIdentityResolution {
   private final List<JunkIdentifier> junk = new ArrayList<>();
   private final List<DeadLetter> deadLetters = new ArrayList<>();
 
-  private LocalIdentityResolution() {}
+  private ReferenceIdentityResolution() {}
 
   /** One row per distinct normalized identifier. */
   public List<CustomerIdentity> identities() {
@@ -60,11 +61,11 @@ public final class LocalIdentityResolution {
     return deadLetters;
   }
 
-  public static LocalIdentityResolution resolve(List<CustomerEvent> eventRecords,
+  public static ReferenceIdentityResolution resolve(List<CustomerEvent> eventRecords,
       List<ProfileAttributes> profileRecords, String defaultRegion, IdentityRules rules) {
     IdentifierNormalizer normalizer = IdentifierNormalizer.create(defaultRegion,
         rules.getEmailProviderRules());
-    LocalIdentityResolution result = new LocalIdentityResolution();
+    ReferenceIdentityResolution result = new ReferenceIdentityResolution();
     SchemaRegistry schemas = SchemaRegistry.createDefault();
 
     // 1. Normalize; count every node's distinct neighbours per type, capped as in the pipeline.

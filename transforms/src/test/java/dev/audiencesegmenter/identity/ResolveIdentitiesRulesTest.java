@@ -27,6 +27,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Junk protection, identifier limits and stable ids of {@link ResolveIdentities}. */
 @ExtendWith(TestPipelineExtension.class)
 class ResolveIdentitiesRulesTest {
+  /** The transform under test: the default, one-worker graph (subclasses: the other). */
+  ResolveIdentities resolve() {
+    return ResolveIdentities.create();
+  }
 
   private static PCollection<String> customers(ResolveIdentities.Result r) {
     return r.getIdentities()
@@ -42,7 +46,7 @@ class ResolveIdentitiesRulesTest {
       events.add(event("o" + i, Map.of("user_id", "u" + i, "email", "Test@Test.com")));
     }
     ResolveIdentities.Result r = ResolveIdentities.inputs(p.apply(Create.of(events)), null)
-        .apply(ResolveIdentities.create());
+        .apply(resolve());
     PAssert.that(customers(r).apply("CountCustomers", Count.globally()))
         .containsInAnyOrder(1000L);
     PAssert.that(r.getIdentities().apply("Types", MapElements.into(TypeDescriptors.strings())
@@ -63,7 +67,7 @@ class ResolveIdentitiesRulesTest {
         event("a", Map.of("user_id", "u1", "device_id", "d1")),
         event("b", Map.of("user_id", "undefined", "device_id", "d1"))));
     ResolveIdentities.Result r = ResolveIdentities.inputs(events, null)
-        .apply(ResolveIdentities.create());
+        .apply(resolve());
     String id = expectedId("device_id:d1");
     PAssert.that(r.getIdentities()).containsInAnyOrder(
         CustomerIdentity.create(id, "device_id", "d1"),
@@ -85,7 +89,7 @@ class ResolveIdentitiesRulesTest {
       expected.add(expectedId("email:e" + i + "@x.io"));
     }
     ResolveIdentities.Result r = ResolveIdentities.inputs(p.apply(Create.of(events)), null)
-        .apply(ResolveIdentities.create());
+        .apply(resolve());
     PAssert.that(customers(r)).containsInAnyOrder(expected);
     PAssert.that(r.getJunkIdentifiers()).containsInAnyOrder(JunkIdentifier.create("phone",
         "+14152000000", "fan_out", 30, "user_id",
@@ -102,7 +106,7 @@ class ResolveIdentitiesRulesTest {
         event("c", Map.of("email", "home@x.io")),
         event("d", Map.of("phone", "+14155550101"))));
     ResolveIdentities.Result r = ResolveIdentities.inputs(events, null)
-        .apply(ResolveIdentities.create());
+        .apply(resolve());
     String u1 = expectedId("phone:+14155550101");
     String u2 = expectedId("user_id:u2");
     PAssert.that(r.getIdentities()).containsInAnyOrder(
@@ -132,7 +136,7 @@ class ResolveIdentitiesRulesTest {
       events.add(event("r" + i, Map.of("user_id", "u1", "email", "e" + i + "@x.io")));
     }
     ResolveIdentities.Result r = ResolveIdentities.inputs(p.apply(Create.of(events)), null)
-        .apply(ResolveIdentities.create());
+        .apply(resolve());
     String id = expectedId("email:e1@x.io");
     List<CustomerIdentity> expected = new ArrayList<>();
     expected.add(CustomerIdentity.create(id, "user_id", "u1"));
@@ -159,7 +163,7 @@ class ResolveIdentitiesRulesTest {
         event("b", Map.of("email", "annlee@googlemail.com", "device_id", "d1")),
         event("c", Map.of("email", "bob@x.io", "anonymous_id", "kiosk-1"))));
     ResolveIdentities.Result r = ResolveIdentities.inputs(events, null)
-        .apply(ResolveIdentities.create().withRules(rules));
+        .apply(resolve().withRules(rules));
     String ann = expectedId("device_id:d1");
     String bob = expectedId("email:bob@x.io");
     PAssert.that(r.getIdentities()).containsInAnyOrder(
@@ -196,7 +200,7 @@ class ResolveIdentitiesRulesTest {
         // New today: one record links Z and B.
         event("link", Map.of("email", "a@x.io", "phone", "(415) 555-0199"))));
     ResolveIdentities.Result r = ResolveIdentities.inputs(events, null, previous)
-        .apply(ResolveIdentities.create());
+        .apply(resolve());
 
     String split = expectedId("split:anonymous_id:s2");
     PAssert.that(r.getEvents().apply("Owners", MapElements.into(TypeDescriptors.strings())
@@ -227,7 +231,7 @@ class ResolveIdentitiesRulesTest {
       events.add(event("d" + i, Map.of("email", "desk@shop.io", "phone", "+1415555010" + i)));
     }
     ResolveIdentities.Result r = ResolveIdentities.inputs(p.apply(Create.of(events)), null)
-        .apply(ResolveIdentities.create());
+        .apply(resolve());
     PAssert.that(r.getJunkIdentifiers()).containsInAnyOrder(JunkIdentifier.create("email",
         "desk@shop.io", "fan_out", 25, "user_id",
         "seen with more than 21 distinct user_id; max_fan_out 20"));
@@ -256,7 +260,7 @@ class ResolveIdentitiesRulesTest {
         event("d", Map.of("email", "e2@x.io", "user_id", "u2")),
         event("e", Map.of("phone", "+14155550101"))));
     ResolveIdentities.Result r = ResolveIdentities.inputs(events, null)
-        .apply(ResolveIdentities.create());
+        .apply(resolve());
     String first = expectedId("email:e1@x.io");
     String second = expectedId("email:e2@x.io");
     PAssert.that(r.getIdentities()).containsInAnyOrder(
@@ -287,7 +291,7 @@ class ResolveIdentitiesRulesTest {
         event("c", Map.of("phone", "+14155550101", "email", "e2@x.io")),
         event("d", Map.of("email", "e2@x.io", "user_id", "u2"))));
     ResolveIdentities.Result r = ResolveIdentities.inputs(events, null)
-        .apply(ResolveIdentities.create().withMaxLinksToSplit(3));
+        .apply(resolve().withMaxLinksToSplit(3));
     PAssert.that(customers(r)).containsInAnyOrder(expectedId("email:e1@x.io"));
     PAssert.that(r.getJunkIdentifiers()).empty();
     p.run().waitUntilFinish();
