@@ -1,10 +1,7 @@
 package dev.audiencesegmenter.pipelines;
 
-import dev.audiencesegmenter.clusters.AssignClusters;
-import dev.audiencesegmenter.clv.AddCustomerValue;
+import dev.audiencesegmenter.batch.SegmentCustomers;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
-import dev.audiencesegmenter.clv.ValidateHoldout;
-import dev.audiencesegmenter.features.AddProfileTraits;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.features.EngagementWeights;
@@ -23,13 +20,9 @@ import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SegmentMembership;
-import dev.audiencesegmenter.report.ConvertedCustomers;
 import dev.audiencesegmenter.report.SegmentValidation;
 import dev.audiencesegmenter.report.SummarizeSegments;
 import dev.audiencesegmenter.report.WriteSegmentReport;
-import dev.audiencesegmenter.segments.AddSegmentScores;
-import dev.audiencesegmenter.segments.AssignSegments;
-import dev.audiencesegmenter.segments.ScoreLookalikes;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -145,74 +138,73 @@ public final class SegmentationPipeline {
       resolve = resolve.withRules(IdentityRules.parse(readText(options.getIdentityRules()),
           options.getIdentityRules()));
     }
-    PCollectionTuple resolveInput = ResolveIdentities.inputs(events.getRecords(), profiles);
+    PCollectionTuple input = ResolveIdentities.inputs(events.getRecords(), profiles);
     if (options.getPreviousIdentities() != null && !options.getPreviousIdentities().isBlank()) {
-      resolveInput = resolveInput.and(ResolveIdentities.PREVIOUS_IDENTITIES, pipeline.apply(
+      input = input.and(ResolveIdentities.PREVIOUS_IDENTITIES, pipeline.apply(
           "ReadPreviousIdentities",
           ReadCustomerIdentities.from(options.getPreviousIdentities())));
     }
-    ResolveIdentities.Result identities = resolveInput.apply("ResolveIdentities", resolve);
-    deadLetters = deadLetters.and(identities.getDeadLetters());
-
-    ComputeCustomerFeatures computeFeatures = computeFeatures(options, asOf);
-    AssignLifecycleStage lifecycle = lifecycle(options);
-    PCollection<CustomerFeatures> features =
-        identities
-            .getEvents()
-            .apply("ComputeFeatures", computeFeatures)
-            .apply("AddProfileTraits", AddProfileTraits.asOf(asOf)
-                .withProfiles(identities.getProfiles())
-                .withEventConsent(identities.getEvents()));
-    if (options.getValueModels()) {
-      PredictCustomerValue.Result value = identities.getEvents().apply("PredictValue",
-          PredictCustomerValue.asOf(asOf).withAnnualDiscountRate(options.getDiscountRate())
-              .withMargin(options.getMargin()));
-      features = features.apply("AddValue", AddCustomerValue.from(value));
-      value.getModelJson().apply("WriteModel", TextIO.write()
+    SegmentCustomers flow = segmentCustomers(options, segments, asOf).withResolve(resolve);
+    boolean previous = options.getPreviousSegments() != null
+        && !options.getPreviousSegments().isBlank();
+    boolean previousAsOf = options.getPreviousAsOf() != null
+        && !options.getPreviousAsOf().isBlank();
+    if (previousAsOf && !previous) {
+      throw new IllegalArgumentException("--previousAsOf needs --previousSegments: response is "
+          + "measured on the previous run's members and holdouts");
+    }
+    if (previous) {
+      input = input.and(SegmentCustomers.PREVIOUS_MEMBERSHIPS, pipeline.apply(
+          "ReadPreviousSegments", ReadSegmentMemberships.from(options.getPreviousSegments())));
+    }
+    if (previousAsOf) {
+      Instant from = AsOf.parse(options.getPreviousAsOf());
+      if (!from.isBefore(asOf)) {
+        throw new IllegalArgumentException("--previousAsOf (" + options.getPreviousAsOf()
+            + ") must be before --asOf: the outcome window is [previousAsOf, asOf)");
+      }
+      flow = flow.withPreviousAsOf(from);
+    }
+    if (options.getValueModels() && options.getHoldoutEnd() != null
+        && !options.getHoldoutEnd().isBlank()) {
+      flow = flow.withHoldoutEnd(AsOf.parse(options.getHoldoutEnd()));
+    }
+    boolean activation = !Activation.sinks(options.getSinks()).isEmpty();
+    if (activation) {
+      flow = flow.withKeyedEvents();
+    }
+    SegmentCustomers.Result result = input.apply("SegmentCustomers", flow);
+    ResolveIdentities.Result identities = result.getIdentities();
+    deadLetters = deadLetters.and(result.getDeadLetters());
+    PCollection<CustomerFeatures> features = result.getFeatures();
+    if (result.getModelJson() != null) {
+      result.getModelJson().apply("WriteModel", TextIO.write()
           .to(outputs.folder(OutputFolders.MODEL) + "clv").withSuffix(".json")
           .withoutSharding());
-      if (options.getHoldoutEnd() != null && !options.getHoldoutEnd().isBlank()) {
-        identities.getEvents()
-            .apply("ValidateHoldout",
-                ValidateHoldout.between(asOf, AsOf.parse(options.getHoldoutEnd())))
-            .apply("WriteHoldoutValidation", TextIO.write()
-                .to(outputs.folder(OutputFolders.MODEL) + "holdout-validation")
-                .withSuffix(".json").withoutSharding());
-      }
     }
-    // After the value columns: the stage uses p_alive when the models ran.
-    features = features.apply("AssignLifecycleStage", lifecycle);
-    features = features.apply("AddSegmentScores", AddSegmentScores.create().withValueTiers(
-        segments.getValueTierCuts().vipTopPercent(),
-        segments.getValueTierCuts().lowBottomPercent()).withEngagementTiers(
-        segments.getEngagementCuts().highTopPercent(),
-        segments.getEngagementCuts().lowBottomPercent()));
-    if (segments.getClusterSpec() != null) {
-      AssignClusters clusters = AssignClusters.of(segments.getClusterSpec());
-      features = features.apply("AssignClusters", clusters);
-      clusters.getProfiles().apply("WriteClusterProfiles", TextIO.write()
+    if (result.getHoldoutJson() != null) {
+      result.getHoldoutJson().apply("WriteHoldoutValidation", TextIO.write()
+          .to(outputs.folder(OutputFolders.MODEL) + "holdout-validation")
+          .withSuffix(".json").withoutSharding());
+    }
+    if (result.getClusterProfiles() != null) {
+      result.getClusterProfiles().apply("WriteClusterProfiles", TextIO.write()
           .to(outputs.folder(OutputFolders.MODEL) + "clusters").withSuffix(".json")
           .withoutSharding());
     }
-    if (segments.getLookalikeSpec() != null) {
-      features = features.apply("ScoreLookalikes",
-          ScoreLookalikes.of(segments.getLookalikeSpec()));
-    }
-    AssignSegments.Result assigned = features.apply("AssignSegments", AssignSegments.of(segments));
-    SummarizeSegments.Result summary = features.apply("SummarizeSegments",
-        summarize(pipeline, options, segments, assigned, identities, asOf));
+    PCollection<SegmentMembership> memberships = result.getMemberships();
+    SummarizeSegments.Result summary = result.getSummary();
 
-    if (!Activation.sinks(options.getSinks()).isEmpty()) {
+    if (activation) {
       deadLetters = deadLetters.and(Activation.apply(options, segments, outputs,
-          identities.getIdentities(), features, identities.getEvents(),
-          assigned.getMemberships()));
+          identities.getIdentities(), features, result.getKeyedEvents(), memberships));
     }
 
     int shards = options.getNumShards();
     write(identities.getIdentities(), "WriteIdentities", outputs, OutputFolders.IDENTITIES,
         shards);
     write(features, "WriteFeatures", outputs, OutputFolders.FEATURES, shards);
-    write(assigned.getMemberships(), "WriteSegments", outputs, OutputFolders.SEGMENTS, shards);
+    write(memberships, "WriteSegments", outputs, OutputFolders.SEGMENTS, shards);
     write(summary.getSummaries(), "WriteSummary", outputs, OutputFolders.SUMMARY, shards);
     summary.getReport().apply("WriteReport",
         WriteSegmentReport.to(outputs.folder(OutputFolders.REPORT)));
@@ -230,42 +222,24 @@ public final class SegmentationPipeline {
         outputs, OutputFolders.DEAD_LETTER, shards);
 
     if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
-      writeToDatabase(options, asOf, features, assigned.getMemberships());
+      writeToDatabase(options, asOf, features, memberships);
     }
     return outputs;
   }
 
-  /** The segment summary, with stability and response when a previous run is given. */
-  private static SummarizeSegments<CustomerFeatures> summarize(Pipeline pipeline,
-      SegmentationPipelineOptions options, SegmentDefinitions segments,
-      AssignSegments.Result assigned, ResolveIdentities.Result identities, Instant asOf) {
+  /** The whole flow as the options configure it (identity settings are added by the caller). */
+  static SegmentCustomers segmentCustomers(SegmentationPipelineOptions options,
+      SegmentDefinitions segments, Instant asOf) {
     SegmentValidation defaults = SegmentValidation.DEFAULTS;
-    SummarizeSegments<CustomerFeatures> summarize = SummarizeSegments
-        .<CustomerFeatures>of(segments, assigned.getMemberships())
+    SegmentCustomers flow = SegmentCustomers.of(segments, computeFeatures(options, asOf))
+        .withLifecycle(lifecycle(options))
         .withValidation(new SegmentValidation(options.getMinSegmentSize(),
-            defaults.minReachableShare(), defaults.minSmd(), defaults.maxMembershipChurn()));
-    boolean previous = options.getPreviousSegments() != null
-        && !options.getPreviousSegments().isBlank();
-    boolean previousAsOf = options.getPreviousAsOf() != null
-        && !options.getPreviousAsOf().isBlank();
-    if (previousAsOf && !previous) {
-      throw new IllegalArgumentException("--previousAsOf needs --previousSegments: response is "
-          + "measured on the previous run's members and holdouts");
-    }
-    if (previous) {
-      summarize = summarize.withPreviousMemberships(pipeline.apply("ReadPreviousSegments",
-          ReadSegmentMemberships.from(options.getPreviousSegments())));
-    }
-    if (previousAsOf) {
-      Instant from = AsOf.parse(options.getPreviousAsOf());
-      if (!from.isBefore(asOf)) {
-        throw new IllegalArgumentException("--previousAsOf (" + options.getPreviousAsOf()
-            + ") must be before --asOf: the outcome window is [previousAsOf, asOf)");
-      }
-      summarize = summarize.withConvertedCustomers(identities.getEvents()
-          .apply("ConvertedCustomers", ConvertedCustomers.between(from, asOf)));
-    }
-    return summarize;
+            defaults.minReachableShare(), defaults.minSmd(), defaults.maxMembershipChurn()))
+        .withCustomerGroups(options.getCustomerGroups());
+    return flow.withValueModels(options.getValueModels()
+        ? PredictCustomerValue.asOf(asOf).withAnnualDiscountRate(options.getDiscountRate())
+            .withMargin(options.getMargin())
+        : null);
   }
 
   /**

@@ -152,6 +152,14 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setNumShards(int value);
 
+  @Description("Customers are folded in this many groups (hash of the customer id): a worker "
+      + "holds one group's customers at a time, and the Direct runner cuts one bundle per "
+      + "group. Raise it for tens of millions of customers.")
+  @Default.Integer(16)
+  int getCustomerGroups();
+
+  void setCustomerGroups(int value);
+
   // ---- Activation (see README, "Activation") ----
 
   @Description("Comma-separated platforms to sync customers and segments to: hubspot, "

@@ -68,8 +68,7 @@ public final class ValidateHoldout
         .apply("ByCustomer", ParDo.of(new CustomerOfDay()))
         .setCoder(StringUtf8Coder.of())
         .apply("DaysPerCustomer", Count.perElement());
-    double holdoutWeeks = (holdoutEnd.getMillis() - calibrationEnd.getMillis())
-        / (double) SummarizePurchases.DAY_MILLIS / 7.0;
+    double holdoutWeeks = holdoutWeeks(calibrationEnd, holdoutEnd);
     return KeyedPCollectionTuple.of(SUMMARY, summaries).and(ACTUAL, actual)
         .apply("JoinOnCustomer", CoGroupByKey.create())
         .apply("PredictAndCompare", ParDo.of(new Compare(models, holdoutWeeks))
@@ -78,6 +77,35 @@ public final class ValidateHoldout
         .apply("AddUp", Combine.globally(new AddUp()).withoutDefaults())
         .apply("ToJson", ParDo.of(new ToJson(calibrationEnd.toString(), holdoutEnd.toString())))
         .setCoder(StringUtf8Coder.of());
+  }
+
+  /** Weeks from the calibration end to the holdout end. */
+  public static double holdoutWeeks(Instant calibrationEnd, Instant holdoutEnd) {
+    return (holdoutEnd.getMillis() - calibrationEnd.getMillis())
+        / (double) SummarizePurchases.DAY_MILLIS / 7.0;
+  }
+
+  /**
+   * The per-customer half, for flows that hold a customer's purchases together: the report of
+   * one customer of the calibration cohort, with its calibration statistics and its number of
+   * purchase days in the holdout, against {@code models} fitted on the calibration period as
+   * {@link #modelSettings} configures them.
+   */
+  public static HoldoutReport compare(PurchaseSummary calibration, long holdoutDays,
+      ValueModels models, double holdoutWeeks) {
+    BgNbdModel bg = models.frequency().model();
+    return new HoldoutReport().add(calibration.x(), bg.expectedPurchases(holdoutWeeks,
+        Math.toIntExact(calibration.x()), calibration.tx(), calibration.t()), holdoutDays);
+  }
+
+  /** The models the holdout is predicted with: no discount, margin 1, no penalty. */
+  public static PredictCustomerValue modelSettings(Instant calibrationEnd) {
+    return PredictCustomerValue.asOf(calibrationEnd).withAnnualDiscountRate(0).withMargin(1);
+  }
+
+  /** Adds customers' reports up, in any order. */
+  public static Combine.CombineFn<HoldoutReport, HoldoutReport, HoldoutReport> addUp() {
+    return new AddUp();
   }
 
   private static final class CustomerOfDay extends DoFn<String, String> {
@@ -103,9 +131,7 @@ public final class ValidateHoldout
         return; // first purchase in the holdout: not in the calibration cohort
       }
       long actual = in.getValue().getOnly(ACTUAL, 0L);
-      BgNbdModel bg = c.sideInput(models).frequency().model();
-      c.output(new HoldoutReport().add(s.x(),
-          bg.expectedPurchases(holdoutWeeks, Math.toIntExact(s.x()), s.tx(), s.t()), actual));
+      c.output(compare(s, actual, c.sideInput(models), holdoutWeeks));
     }
   }
 

@@ -11,9 +11,8 @@ import org.apache.beam.sdk.values.KV;
 
 /**
  * {@link ComputeCustomerFeatures} followed by {@link AddProfileTraits}, in one thread, in
- * memory, without Beam: the same per-customer folds ({@link CustomerFeaturesFn}, {@link
- * ProfileTraitsFn}) and the same row functions, one accumulator per customer in a map. For
- * the plain-Java baseline of the benchmark.
+ * memory, without Beam: one {@link CustomerFeaturesFold} state per customer, the fold the batch
+ * flow runs per customer. For the plain-Java baseline of the benchmark.
  */
 public final class LocalFeatures {
   private LocalFeatures() {}
@@ -24,36 +23,21 @@ public final class LocalFeatures {
    */
   public static List<CustomerFeatures> compute(ComputeCustomerFeatures config,
       List<KV<String, CustomerEvent>> events, List<KV<String, ProfileAttributes>> profiles) {
-    FeatureSettings settings = config.settings();
-    long asOf = settings.asOf();
-    CustomerFeaturesFn fold = new CustomerFeaturesFn(settings);
-    ProfileTraitsFn traitsFold = new ProfileTraitsFn();
-    Map<String, FeatureAccumulator> accumulators = new HashMap<>();
-    Map<String, LatestValues> traits = new HashMap<>();
-    Runnable ignore = () -> { };
+    CustomerFeaturesFold fold = CustomerFeaturesFold.of(config);
+    Map<String, CustomerFeaturesFold.State> customers = new HashMap<>();
     for (KV<String, CustomerEvent> e : events) {
-      if (e.getValue().getEventTime().getMillis() < asOf) {
-        fold.addInput(accumulators.computeIfAbsent(e.getKey(), k -> fold.createAccumulator()),
-            e.getValue());
-      }
-      ProfileAttributes consent = AddProfileTraits.consentOf(e.getValue(), asOf);
-      if (consent != null) {
-        traitsFold.addInput(traits.computeIfAbsent(e.getKey(), k -> new LatestValues()),
-            consent);
-      }
+      fold.addEvent(customers.computeIfAbsent(e.getKey(), k -> fold.newState()), e.getValue());
     }
     for (KV<String, ProfileAttributes> p : profiles) {
-      ProfileAttributes normalized = AddProfileTraits.normalized(p.getValue(), asOf, ignore);
-      if (normalized != null) {
-        traitsFold.addInput(traits.computeIfAbsent(p.getKey(), k -> new LatestValues()),
-            normalized);
-      }
+      fold.addProfile(customers.computeIfAbsent(p.getKey(), k -> fold.newState()),
+          p.getValue());
     }
-    List<CustomerFeatures> rows = new ArrayList<>(accumulators.size());
-    accumulators.forEach((customer, a) -> {
-      CustomerFeatures f = ComputeCustomerFeatures.toFeatures(customer, a, settings);
-      LatestValues t = traits.get(customer);
-      rows.add(t == null ? f : AddProfileTraits.filled(f, t, ignore));
+    List<CustomerFeatures> rows = new ArrayList<>(customers.size());
+    customers.forEach((customer, state) -> {
+      CustomerFeatures f = fold.features(customer, state);
+      if (f != null) {
+        rows.add(f);
+      }
     });
     return rows;
   }

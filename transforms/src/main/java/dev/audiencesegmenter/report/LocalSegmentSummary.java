@@ -8,14 +8,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaRegistry;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.Row;
 
 /**
  * The summary rows of {@link SummarizeSegments} ({@code summary/}) in one thread, in memory,
- * without Beam and without a previous run (no stability or response): the same per-customer
- * values, exact sums and segment scores. For the plain-Java baseline of the benchmark.
+ * without Beam and without a previous run (no stability or response): every customer added to
+ * the statistics with {@link SegmentStatisticsFold}, as the batch flow does, then the same
+ * segment scores. For the plain-Java baseline of the benchmark.
  */
 public final class LocalSegmentSummary {
   private LocalSegmentSummary() {}
@@ -25,10 +27,10 @@ public final class LocalSegmentSummary {
       List<SegmentMembership> memberships) {
     SchemaRegistry schemas = SchemaRegistry.createDefault();
     SerializableFunction<CustomerFeatures, Row> toRow;
-    TraitColumns columns;
+    Schema schema;
     try {
       toRow = schemas.getToRowFunction(CustomerFeatures.class);
-      columns = new TraitColumns(schemas.getSchema(CustomerFeatures.class));
+      schema = schemas.getSchema(CustomerFeatures.class);
     } catch (NoSuchSchemaException e) {
       throw new IllegalStateException("CustomerFeatures has no schema", e);
     }
@@ -36,15 +38,13 @@ public final class LocalSegmentSummary {
     for (SegmentMembership m : memberships) {
       byCustomer.computeIfAbsent(m.getCustomerId(), k -> new ArrayList<>()).add(m);
     }
-    Map<String, List<String>> channels = SummarizeSegments.plannedChannels(definitions);
-    int clvIndex = columns.numberIndex(TraitColumns.CLV);
+    SegmentStatisticsFold fold = SegmentStatisticsFold.of(definitions, schema);
     Map<String, SegmentStatistics> statistics = new HashMap<>();
     for (CustomerFeatures f : features) {
-      SummarizeSegments.memberValues(columns, channels, toRow.apply(f),
-          byCustomer.getOrDefault(f.getCustomerId(), List.of()),
-          (segment, values) -> statistics.computeIfAbsent(segment, s -> new SegmentStatistics(
-              columns.numbers().size(), columns.categories().size())).add(values, clvIndex));
+      fold.add(statistics, toRow.apply(f), byCustomer.getOrDefault(f.getCustomerId(),
+          List.of()));
     }
+    TraitColumns columns = new TraitColumns(schema);
     SegmentStatistics everyone = statistics.containsKey(SummarizeSegments.EVERYONE)
         ? statistics.remove(SummarizeSegments.EVERYONE) : SegmentProfiles.empty(columns);
     return SegmentProfiles.profiles(definitions, columns, statistics, everyone, null,

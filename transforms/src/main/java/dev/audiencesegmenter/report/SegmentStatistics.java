@@ -17,7 +17,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * depend on the order a runner adds and merges in; and everyone minus a segment is the rest of
  * the customers, exactly ({@link #minus}).
  */
-final class SegmentStatistics implements Serializable {
+public final class SegmentStatistics implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final MathContext MATH = MathContext.DECIMAL128;
 

@@ -8,9 +8,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -25,6 +24,8 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -35,11 +36,14 @@ import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -64,10 +68,6 @@ public abstract class SummarizeSegments<T>
   // runner.
   private static final TupleTag<Row> FEATURES = new TupleTag<>("features");
   private static final TupleTag<SegmentMembership> MEMBERS = new TupleTag<>("members");
-  private static final TupleTag<SegmentMembership> NOW = new TupleTag<>("now");
-  private static final TupleTag<SegmentMembership> BEFORE = new TupleTag<>("before");
-  private static final TupleTag<SegmentMembership> TREATED = new TupleTag<>("treated");
-  private static final TupleTag<Integer> CONVERTED = new TupleTag<>("converted");
   private static final TupleTag<KV<String, SegmentStatistics>> STATISTICS =
       new TupleTag<>("statistics");
   private static final TupleTag<KV<String, SegmentChurn>> CHURN = new TupleTag<>("churn");
@@ -89,6 +89,12 @@ public abstract class SummarizeSegments<T>
 
   public abstract SegmentValidation getValidation();
 
+  /** Groups of customers the previous run's memberships are compared in. */
+  public abstract int getCustomerGroups();
+
+  /** Per-segment statistics summed elsewhere ({@link SegmentStatisticsFold}); see below. */
+  public abstract @Nullable PCollection<KV<String, SegmentStatistics>> getStatistics();
+
   abstract Builder<T> toBuilder();
 
   /** Summarizes the segments of {@code definitions} given this run's memberships. */
@@ -98,7 +104,8 @@ public abstract class SummarizeSegments<T>
       throw new IllegalArgumentException("definitions and memberships must not be null");
     }
     return new AutoValue_SummarizeSegments.Builder<T>().setDefinitions(definitions)
-        .setMemberships(memberships).setValidation(SegmentValidation.DEFAULTS).build();
+        .setMemberships(memberships).setValidation(SegmentValidation.DEFAULTS)
+        .setCustomerGroups(16).build();
   }
 
   /** Adds stability: the previous run's {@code segments/} rows. */
@@ -121,6 +128,31 @@ public abstract class SummarizeSegments<T>
     return toBuilder().setConvertedCustomers(converted).build();
   }
 
+  /**
+   * Takes the segments' statistics from a flow that already holds each customer's features and
+   * memberships together and folded them with {@link SegmentStatisticsFold} (partial
+   * statistics per segment, merged here): the join of features and memberships is then left
+   * out, and the features input is read for its schema only.
+   */
+  public SummarizeSegments<T> withStatistics(
+      PCollection<KV<String, SegmentStatistics>> statistics) {
+    if (statistics == null) {
+      throw new IllegalArgumentException("statistics must not be null");
+    }
+    return toBuilder().setStatistics(statistics).build();
+  }
+
+  /**
+   * The previous run's memberships are compared with this run's in this many groups of
+   * customers (default 16): a worker holds one group's memberships at a time.
+   */
+  public SummarizeSegments<T> withCustomerGroups(int groups) {
+    if (groups < 1) {
+      throw new IllegalArgumentException("customer groups must be at least 1, got " + groups);
+    }
+    return toBuilder().setCustomerGroups(groups).build();
+  }
+
   public SummarizeSegments<T> withValidation(SegmentValidation validation) {
     if (validation == null) {
       throw new IllegalArgumentException("validation thresholds must not be null");
@@ -140,6 +172,10 @@ public abstract class SummarizeSegments<T>
 
     abstract Builder<T> setValidation(SegmentValidation value);
 
+    abstract Builder<T> setCustomerGroups(int groups);
+
+    abstract Builder<T> setStatistics(PCollection<KV<String, SegmentStatistics>> value);
+
     abstract SummarizeSegments<T> build();
   }
 
@@ -155,21 +191,29 @@ public abstract class SummarizeSegments<T>
     TraitColumns columns = new TraitColumns(schema);
     Coder<SegmentMembership> membershipCoder = schemaCoder(pipeline, SegmentMembership.class);
 
-    PCollection<KV<String, Row>> rows = features
-        .apply("ToRows", MapElements.via(new ToKeyedRow<>(features.getToRowFunction(), schema)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(),
-            org.apache.beam.sdk.coders.RowCoder.of(schema)));
-    PCollection<KV<String, SegmentMembership>> members = byCustomer(
-        "KeyMembers", getMemberships(), membershipCoder);
+    PCollection<KV<String, SegmentMembership>> members = getStatistics() == null
+        ? byCustomer("KeyMembers", getMemberships(), membershipCoder) : null;
     KvCoder<String, SegmentStatistics> statisticsCoder =
-        KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SegmentStatistics.class));
-    PCollection<KV<String, SegmentStatistics>> statistics = KeyedPCollectionTuple
-        .of(FEATURES, rows).and(MEMBERS, members)
-        .apply("JoinMembersToFeatures", CoGroupByKey.create())
-        .apply("MemberValues", ParDo.of(new MemberValuesFn(definitions, columns)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(MemberValues.class)))
-        .apply("SumPerSegment", Combine.perKey(new StatisticsFn(columns)))
-        .setCoder(statisticsCoder);
+        KvCoder.of(StringUtf8Coder.of(), SegmentStatisticsFold.coder());
+    PCollection<KV<String, SegmentStatistics>> statistics;
+    if (getStatistics() != null) {
+      statistics = getStatistics()
+          .apply("MergePerSegment", Combine.perKey(new MergeStatisticsFn(columns)))
+          .setCoder(statisticsCoder);
+    } else {
+      PCollection<KV<String, Row>> rows = features
+          .apply("ToRows", MapElements.via(new ToKeyedRow<>(features.getToRowFunction(),
+              schema)))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(),
+              org.apache.beam.sdk.coders.RowCoder.of(schema)));
+      statistics = KeyedPCollectionTuple
+          .of(FEATURES, rows).and(MEMBERS, members)
+          .apply("JoinMembersToFeatures", CoGroupByKey.create())
+          .apply("MemberValues", ParDo.of(new MemberValuesFn(definitions, columns)))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(MemberValues.class)))
+          .apply("SumPerSegment", Combine.perKey(new StatisticsFn(columns)))
+          .setCoder(statisticsCoder);
+    }
 
     Coder<SegmentTransition> transitionCoder = schemaCoder(pipeline, SegmentTransition.class);
     Coder<SegmentResponse> responseCoder = schemaCoder(pipeline, SegmentResponse.class);
@@ -179,32 +223,40 @@ public abstract class SummarizeSegments<T>
     PCollection<KV<String, SegmentChurn>> churn = null;
     PCollection<SegmentResponse> responses = null;
     if (getPreviousMemberships() != null) {
-      PCollection<KV<String, SegmentMembership>> before = byCustomer("KeyPreviousMembers",
-          getPreviousMemberships(), membershipCoder);
-      PCollection<KV<String, CoGbkResult>> moves = KeyedPCollectionTuple
-          .of(NOW, members).and(BEFORE, before)
-          .apply("JoinWithPreviousRun", CoGroupByKey.create());
-      transitions = moves
-          .apply("TransitionPerCustomer", ParDo.of(new TransitionFn(definitions)))
+      // Both runs' memberships (and the converted customers) meet in groups of customers: a
+      // group is a hash bucket of customer ids, so a worker holds one group at a time and the
+      // Direct runner cuts few bundles.
+      int groups = getCustomerGroups();
+      KvCoder<Integer, PreviousRunFn.Input> inputCoder =
+          KvCoder.of(VarIntCoder.of(), PreviousRunFn.Input.Coder.of());
+      PCollectionList<KV<Integer, PreviousRunFn.Input>> inputs = PCollectionList
+          .of(getMemberships().apply("NowToGroups", ParDo.of(new PreviousRunFn.ToGroup(groups,
+              PreviousRunFn.NOW))).setCoder(inputCoder))
+          .and(getPreviousMemberships().apply("BeforeToGroups", ParDo.of(
+              new PreviousRunFn.ToGroup(groups, PreviousRunFn.BEFORE))).setCoder(inputCoder));
+      if (getConvertedCustomers() != null) {
+        inputs = inputs.and(getConvertedCustomers().apply("ConvertedToGroups",
+            ParDo.of(new PreviousRunFn.ConvertedToGroup(groups))).setCoder(inputCoder));
+      }
+      PCollectionTuple moves = inputs
+          .apply("BothRuns", Flatten.pCollections())
+          .apply("GroupCustomers", GroupByKey.create())
+          .apply("CompareRuns", ParDo.of(new PreviousRunFn(definitions,
+                  getConvertedCustomers() != null))
+              .withOutputTags(PreviousRunFn.TRANSITIONS, TupleTagList.of(PreviousRunFn.CHURN)
+                  .and(PreviousRunFn.CONVERSIONS)));
+      transitions = moves.get(PreviousRunFn.TRANSITIONS)
           .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
           .apply("CountTransitions", Sum.longsPerKey())
           .apply("TransitionRows", MapElements.into(org.apache.beam.sdk.values.TypeDescriptor.of(SegmentTransition.class))
               .via(SummarizeSegments::transition))
           .setCoder(transitionCoder);
-      churn = moves
-          .apply("ChurnPerCustomer", ParDo.of(new ChurnFn()))
+      churn = moves.get(PreviousRunFn.CHURN)
           .setCoder(churnCoder)
           .apply("ChurnPerSegment", Combine.perKey(new SumChurn()))
           .setCoder(churnCoder);
       if (getConvertedCustomers() != null) {
-        PCollection<KV<String, Integer>> converted = getConvertedCustomers()
-            .apply("KeyConverted", MapElements
-                .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.integers()))
-                .via(id -> KV.of(id, 1)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of()));
-        responses = KeyedPCollectionTuple.of(TREATED, before).and(CONVERTED, converted)
-            .apply("JoinConversions", CoGroupByKey.create())
-            .apply("ConversionPerMember", ParDo.of(new ConversionFn()))
+        responses = moves.get(PreviousRunFn.CONVERSIONS)
             .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(long[].class)))
             .apply("ConversionsPerSegment", Combine.perKey(new SumCounts()))
             .apply("ResponseRows", ParDo.of(new ResponseFn(definitions)))
@@ -399,61 +451,44 @@ public abstract class SummarizeSegments<T>
     }
   }
 
-  /** Per customer and group: "group \t from \t to", once. */
-  private static final class TransitionFn extends DoFn<KV<String, CoGbkResult>, KV<String, Long>> {
-    private final List<String> groups = new ArrayList<>();
+  /** Merges partial statistics of one segment. */
+  private static final class MergeStatisticsFn
+      extends Combine.CombineFn<SegmentStatistics, SegmentStatistics, SegmentStatistics> {
+    private final TraitColumns columns;
 
-    TransitionFn(SegmentDefinitions definitions) {
-      definitions.getGroups().forEach(g -> groups.add(g.name()));
+    MergeStatisticsFn(TraitColumns columns) {
+      this.columns = columns;
     }
 
-    @ProcessElement
-    public void process(@Element KV<String, CoGbkResult> customer,
-        OutputReceiver<KV<String, Long>> out) {
-      Map<String, TreeSet<String>> now = bySegmentGroup(customer.getValue().getAll(NOW));
-      Map<String, TreeSet<String>> before = bySegmentGroup(customer.getValue().getAll(BEFORE));
-      for (String group : groups) {
-        TreeSet<String> from = before.get(group);
-        TreeSet<String> to = now.get(group);
-        if (from == null && to == null) {
-          continue;
-        }
-        out.output(KV.of(group + "\t" + name(from) + "\t" + name(to), 1L));
-      }
+    @Override
+    public SegmentStatistics createAccumulator() {
+      return new SegmentStatistics(columns.numbers().size(), columns.categories().size());
     }
 
-    private static String name(@Nullable TreeSet<String> segments) {
-      return segments == null ? SegmentTransition.NONE : String.join("+", segments);
+    @Override
+    public SegmentStatistics addInput(SegmentStatistics accumulator, SegmentStatistics part) {
+      accumulator.merge(part);
+      return accumulator;
     }
 
-    private static Map<String, TreeSet<String>> bySegmentGroup(
-        Iterable<SegmentMembership> memberships) {
-      Map<String, TreeSet<String>> out = new HashMap<>();
-      for (SegmentMembership m : memberships) {
-        out.computeIfAbsent(m.getGroup(), g -> new TreeSet<>()).add(m.getSegment());
+    @Override
+    public SegmentStatistics mergeAccumulators(Iterable<SegmentStatistics> accumulators) {
+      SegmentStatistics merged = createAccumulator();
+      for (SegmentStatistics a : accumulators) {
+        merged.merge(a);
       }
-      return out;
+      return merged;
     }
-  }
 
-  private static final class ChurnFn
-      extends DoFn<KV<String, CoGbkResult>, KV<String, SegmentChurn>> {
-    @ProcessElement
-    public void process(@Element KV<String, CoGbkResult> customer,
-        OutputReceiver<KV<String, SegmentChurn>> out) {
-      TreeSet<String> now = new TreeSet<>();
-      customer.getValue().getAll(NOW).forEach(m -> now.add(m.getSegment()));
-      TreeSet<String> before = new TreeSet<>();
-      customer.getValue().getAll(BEFORE).forEach(m -> before.add(m.getSegment()));
-      for (String segment : now) {
-        out.output(KV.of(segment, before.contains(segment)
-            ? new SegmentChurn(0, 0, 1) : new SegmentChurn(1, 0, 0)));
-      }
-      for (String segment : before) {
-        if (!now.contains(segment)) {
-          out.output(KV.of(segment, new SegmentChurn(0, 1, 0)));
-        }
-      }
+    @Override
+    public SegmentStatistics extractOutput(SegmentStatistics accumulator) {
+      return accumulator;
+    }
+
+    @Override
+    public Coder<SegmentStatistics> getAccumulatorCoder(
+        org.apache.beam.sdk.coders.CoderRegistry registry, Coder<SegmentStatistics> input) {
+      return SegmentStatisticsFold.coder();
     }
   }
 
@@ -466,21 +501,6 @@ public abstract class SummarizeSegments<T>
     @Override
     public SegmentChurn identity() {
       return new SegmentChurn(0, 0, 0);
-    }
-  }
-
-  /** Per previous membership: [treated, treated converted, holdout, holdout converted]. */
-  private static final class ConversionFn
-      extends DoFn<KV<String, CoGbkResult>, KV<String, long[]>> {
-    @ProcessElement
-    public void process(@Element KV<String, CoGbkResult> customer,
-        OutputReceiver<KV<String, long[]>> out) {
-      boolean converted = customer.getValue().getAll(CONVERTED).iterator().hasNext();
-      for (SegmentMembership m : customer.getValue().getAll(TREATED)) {
-        long c = converted ? 1 : 0;
-        out.output(KV.of(m.getSegment(),
-            m.getHoldout() ? new long[] {0, 0, 1, c} : new long[] {1, c, 0, 0}));
-      }
     }
   }
 

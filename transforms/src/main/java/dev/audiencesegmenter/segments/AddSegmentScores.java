@@ -137,7 +137,7 @@ public abstract class AddSegmentScores
   }
 
   /** 101 points per column: index k is the k-th percentile, within EPSILON n ranks. */
-  static ApproximateQuantilesCombineFn<Double, Top.Natural<Double>> percentilesFn() {
+  public static ApproximateQuantilesCombineFn<Double, Top.Natural<Double>> percentilesFn() {
     return ApproximateQuantilesCombineFn.create(101, new Top.Natural<Double>(), MAX_ELEMENTS,
         EPSILON);
   }
@@ -156,7 +156,7 @@ public abstract class AddSegmentScores
   }
 
   /** The values of one customer that the percentiles are computed over, by column. */
-  static void scoredColumns(CustomerFeatures c, BiConsumer<String, Double> out) {
+  public static void scoredColumns(CustomerFeatures c, BiConsumer<String, Double> out) {
     if (c.getFrequency() > 0 && c.getRecencyDays() != null) {
       out.accept(RECENCY, c.getRecencyDays().doubleValue());
       out.accept(FREQUENCY, (double) c.getFrequency());
@@ -198,6 +198,16 @@ public abstract class AddSegmentScores
       }
       c.output(scored(f, p, vipTop, lowBottom, engagementTop, engagementBottom));
     }
+  }
+
+  /**
+   * One customer's RFM scores, value tier and engagement tier, given the percentiles of every
+   * column ({@link #percentilesFn} over {@link #scoredColumns} of all customers): the
+   * per-customer half of this transform.
+   */
+  public CustomerFeatures score(CustomerFeatures f, Map<String, List<Double>> percentiles) {
+    return scored(f, percentiles, (int) getVipTopPercent(), (int) getLowBottomPercent(),
+        getEngagementHighTopPercent(), getEngagementLowBottomPercent());
   }
 
   /** One customer's RFM scores and tiers, given the percentiles of every column. */

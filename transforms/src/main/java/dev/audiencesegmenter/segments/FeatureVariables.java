@@ -10,10 +10,12 @@ import dev.cel.common.types.CelType;
 import dev.cel.common.types.NullableType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.runtime.CelFunctionBinding;
+import dev.cel.runtime.CelVariableResolver;
 import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 import org.joda.time.ReadableInstant;
@@ -60,6 +62,58 @@ final class FeatureVariables {
       case DATETIME -> SimpleType.TIMESTAMP;
       default -> null; // maps and nested rows are not offered to conditions yet
     };
+  }
+
+  /**
+   * The activation of one customer, read lazily: a condition reads only the columns it names,
+   * each converted once. The same values as {@link #values}, without building them all (and
+   * without CEL copying a map per condition).
+   */
+  static CelVariableResolver resolver(Row row) {
+    return new RowResolver(row);
+  }
+
+  /** Per schema: column name to field index, for the columns conditions can use. */
+  private static final Map<Schema, Map<String, Integer>> INDEXES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final class RowResolver implements CelVariableResolver {
+    private final Row row;
+    private final Map<String, Integer> index;
+    private final Object[] converted;
+
+    RowResolver(Row row) {
+      this.row = row;
+      Schema schema = row.getSchema();
+      this.index = INDEXES.computeIfAbsent(schema, FeatureVariables::index);
+      this.converted = new Object[schema.getFieldCount()];
+    }
+
+    @Override
+    public Optional<Object> find(String name) {
+      Integer i = index.get(name);
+      if (i == null) {
+        return Optional.empty();
+      }
+      Object v = converted[i];
+      if (v == null) {
+        Object raw = row.getValue(i);
+        v = raw == null ? dev.cel.common.values.NullValue.NULL_VALUE
+            : toCel(row.getSchema().getField(i).getType(), raw);
+        converted[i] = v;
+      }
+      return Optional.of(v);
+    }
+  }
+
+  private static Map<String, Integer> index(Schema schema) {
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < schema.getFieldCount(); i++) {
+      if (celType(schema.getField(i).getType()) != null) {
+        index.put(schema.getField(i).getName(), i);
+      }
+    }
+    return index;
   }
 
   /** The activation of one customer: column name to CEL value. */

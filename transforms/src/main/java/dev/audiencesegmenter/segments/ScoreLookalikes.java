@@ -104,7 +104,7 @@ public final class ScoreLookalikes
 
     boolean inSeed(CustomerFeatures f) {
       try {
-        return Boolean.TRUE.equals(seed.eval(FeatureVariables.values(toRow.apply(f))));
+        return Boolean.TRUE.equals(seed.eval(FeatureVariables.resolver(toRow.apply(f))));
       } catch (CelEvaluationException e) {
         return false; // as in AssignSegments: an error is not membership
       }

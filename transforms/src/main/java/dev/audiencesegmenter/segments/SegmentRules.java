@@ -6,9 +6,9 @@ import dev.cel.bundle.Cel;
 import dev.cel.common.CelValidationException;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelVariableResolver;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 
@@ -84,7 +84,7 @@ public final class SegmentRules {
    * {@link Holdouts}.
    */
   public List<SegmentMembership> assign(CustomerFeatures customer, Row row) {
-    Map<String, Object> values = FeatureVariables.values(row);
+    CelVariableResolver values = FeatureVariables.resolver(row);
     List<SegmentMembership> members = new ArrayList<>();
     List<SegmentDefinitions.Group> groups = definitions.getGroups();
     for (int g = 0; g < groups.size(); g++) {
@@ -106,7 +106,7 @@ public final class SegmentRules {
     return members;
   }
 
-  private boolean holds(String segment, CelRuntime.Program program, Map<String, Object> values) {
+  private boolean holds(String segment, CelRuntime.Program program, CelVariableResolver values) {
     try {
       return Boolean.TRUE.equals(program.eval(values));
     } catch (CelEvaluationException e) {

@@ -65,7 +65,8 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
   @Override
   public ReadResult<CustomerEvent> expand(PBegin begin) {
     return begin.apply(new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
-        new EventParser(), SchemaCoders.of(begin.getPipeline(), CustomerEvent.class), "ReadEvents",
+        new EventParser(), SchemaCoders.of(begin.getPipeline(), CustomerEvent.class),
+        dev.audiencesegmenter.model.CustomerEventCoder.of(), "ReadEvents",
         ReadCustomerEvents.class.getName()));
   }
 }

@@ -65,7 +65,8 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
   @Override
   public ReadResult<ProfileAttributes> expand(PBegin begin) {
     return begin.apply(new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
-        new ProfileParser(), SchemaCoders.of(begin.getPipeline(), ProfileAttributes.class), "ReadProfiles",
+        new ProfileParser(), SchemaCoders.of(begin.getPipeline(), ProfileAttributes.class),
+        dev.audiencesegmenter.model.ProfileAttributesCoder.of(), "ReadProfiles",
         ReadProfileAttributes.class.getName()));
   }
 }

@@ -48,6 +48,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
   private final LineParser<T> lineParser;
   private final RecordParser<T> parser;
   private final Coder<T> coder;
+  private final Coder<T> fastCoder;
   private final String stepPrefix;
   private final String metricsNamespace;
 
@@ -74,13 +75,18 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     return format;
   }
 
+  /**
+   * {@code coder} is the output's (a schema coder); {@code fastCoder} the hand-written one the
+   * records are shuffled and materialized with on the way.
+   */
   ReadRecords(String filepattern, FileFormat format, int maxLineBytes, RecordParser<T> parser,
-      Coder<T> coder, String stepPrefix, String metricsNamespace) {
+      Coder<T> coder, Coder<T> fastCoder, String stepPrefix, String metricsNamespace) {
     this.filepattern = filepattern;
     this.format = format;
     this.lineParser = new LineParser<>(parser, maxLineBytes);
     this.parser = parser;
     this.coder = coder;
+    this.fastCoder = fastCoder;
     this.stepPrefix = stepPrefix;
     this.metricsNamespace = metricsNamespace;
   }
@@ -108,36 +114,42 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
         .apply("ReadCsv", ParDo.of(new CsvRecords(parser.csvMapColumns(), metricsNamespace)))
         .setCoder(rawCoder);
 
-    TupleTag<KV<String, T>> parsed = new TupleTag<>("parsed") {};
-    TupleTag<DeadLetter> rejected = new TupleTag<>("rejected") {};
-    PCollectionTuple checked = PCollectionList.of(jsonLines).and(csvRows)
-        .apply("AllLines", Flatten.pCollections())
-        .apply("Parse", ParDo.of(new ParseLineFn<>(lineParser, stepPrefix + "/Parse",
-                metricsNamespace, parsed, rejected))
-            .withOutputTags(parsed, TupleTagList.of(rejected)));
-    checked.get(parsed).setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
-    checked.get(rejected).setCoder(
-        SchemaCoders.of(begin.getPipeline(), DeadLetter.class));
-
     TupleTag<T> unique = new TupleTag<>("unique") {};
-    TupleTag<DeadLetter> duplicates = new TupleTag<>("duplicates") {};
-    RecordParser<T> keys = parser;  // a local: the lambda must not capture this transform
-    PCollectionTuple deduplicated = checked.get(parsed)
-        .apply("BucketByKey", MapElements
-            .into(new TypeDescriptor<KV<Integer, KV<String, T>>>() {})
-            .via(rawAndRecord -> KV.of(Math.floorMod(
-                keys.duplicateKey(rawAndRecord.getValue()).hashCode(), DEDUP_BUCKETS),
-                rawAndRecord)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), checked.get(parsed).getCoder()))
+    TupleTag<DeadLetter> rejected = new TupleTag<>("rejected") {};
+    // Each format is parsed where it is read; the flatten then feeds the shuffle directly, so
+    // raw lines are not shipped once more just to be merged.
+    KvCoder<Integer, ParsedLine<T>> parsedCoder =
+        KvCoder.of(VarIntCoder.of(), new ParsedLine.LineCoder<>(fastCoder));
+    PCollection<KV<Integer, ParsedLine<T>>> parsedJson = jsonLines
+        .apply("Parse", ParDo.of(new ParseToBucketFn<>(lineParser, parser,
+            stepPrefix + "/Parse", metricsNamespace, DEDUP_BUCKETS)))
+        .setCoder(parsedCoder);
+    PCollection<KV<Integer, ParsedLine<T>>> parsedCsv = csvRows
+        .apply("ParseCsv", ParDo.of(new ParseToBucketFn<>(lineParser, parser,
+            stepPrefix + "/Parse", metricsNamespace, DEDUP_BUCKETS)))
+        .setCoder(parsedCoder);
+    PCollectionTuple deduplicated = PCollectionList.of(parsedJson).and(parsedCsv)
+        .apply("AllLines", Flatten.pCollections())
         .apply("GroupDuplicates", GroupByKey.create())
         .apply("Deduplicate", ParDo.of(new KeepOneFn<>(parser, stepPrefix + "/Deduplicate",
-                metricsNamespace, unique, duplicates))
-            .withOutputTags(unique, TupleTagList.of(duplicates)));
-    PCollection<T> records = deduplicated.get(unique).setCoder(coder);
-    PCollection<DeadLetter> deadLetters = PCollectionList.of(checked.get(rejected))
-        .and(deduplicated.get(duplicates).setCoder(checked.get(rejected).getCoder()))
-        .apply("DeadLetters", Flatten.pCollections());
+                metricsNamespace, unique, rejected))
+            .withOutputTags(unique, TupleTagList.of(rejected)));
+    // A multi-output step's outputs are materialized (on Flink, always): the records leave it
+    // with their compact coder, and take the schema coder in a step of their own, which a
+    // runner fuses with whatever reads them.
+    PCollection<T> records = deduplicated.get(unique).setCoder(fastCoder)
+        .apply("WithSchema", ParDo.of(new PassThrough<T>()))
+        .setCoder(coder);
+    PCollection<DeadLetter> deadLetters = deduplicated.get(rejected)
+        .setCoder(SchemaCoders.of(begin.getPipeline(), DeadLetter.class));
     return new ReadResult<>(begin.getPipeline(), records, deadLetters);
+  }
+
+  private static final class PassThrough<T> extends DoFn<T, T> {
+    @ProcessElement
+    public void process(@Element T record, OutputReceiver<T> out) {
+      out.output(record);
+    }
   }
 
   private static final class SplitByFormat extends DoFn<FileIO.ReadableFile,
@@ -165,47 +177,98 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     }
   }
 
-  /** Of the records sharing (source, id), keeps the one with the smallest raw line. */
-  private static final class KeepOneFn<T> extends DoFn<KV<Integer, Iterable<KV<String, T>>>,
+  /**
+   * Parses each raw line (key; the value is the CSV row as JSON, or null) into a {@link
+   * ParsedLine} in the bucket of its (source, id); a line that is rejected carries its dead
+   * letter (in the bucket of its text). Metrics: lines_read, records_parsed, dead_lettered.
+   */
+  private static final class ParseToBucketFn<T>
+      extends DoFn<KV<String, String>, KV<Integer, ParsedLine<T>>> {
+    private final LineParser<T> parser;
+    private final RecordParser<T> keys;
+    private final String step;
+    private final int buckets;
+    private final Counter linesRead;
+    private final Counter recordsParsed;
+    private final Counter deadLettered;
+
+    ParseToBucketFn(LineParser<T> parser, RecordParser<T> keys, String step, String namespace,
+        int buckets) {
+      this.parser = parser;
+      this.keys = keys;
+      this.step = step;
+      this.buckets = buckets;
+      this.linesRead = Metrics.counter(namespace, "lines_read");
+      this.recordsParsed = Metrics.counter(namespace, "records_parsed");
+      this.deadLettered = Metrics.counter(namespace, "dead_lettered");
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, String> line,
+        OutputReceiver<KV<Integer, ParsedLine<T>>> out) {
+      linesRead.inc();
+      String raw = line.getKey();
+      try {
+        T record = parser.parse(raw, line.getValue());
+        recordsParsed.inc();
+        out.output(KV.of(Math.floorMod(keys.duplicateKey(record).hashCode(), buckets),
+            ParsedLine.parsed(raw, record)));
+      } catch (BadRecordException e) {
+        deadLettered.inc();
+        out.output(KV.of(Math.floorMod(raw.hashCode(), buckets), ParsedLine.rejected(
+            DeadLetter.create(step, e.getMessage(), parser.shorten(raw)))));
+      }
+    }
+  }
+
+  /**
+   * Of the records sharing (source, id), keeps the one with the smallest raw line; passes the
+   * parser's dead letters on.
+   */
+  private static final class KeepOneFn<T> extends DoFn<KV<Integer, Iterable<ParsedLine<T>>>,
       T> {
     private final RecordParser<T> parser;
     private final String step;
     private final TupleTag<T> uniqueTag;
-    private final TupleTag<DeadLetter> duplicateTag;
+    private final TupleTag<DeadLetter> deadLetterTag;
     private final Counter duplicates;
 
     KeepOneFn(RecordParser<T> parser, String step, String namespace, TupleTag<T> uniqueTag,
-        TupleTag<DeadLetter> duplicateTag) {
+        TupleTag<DeadLetter> deadLetterTag) {
       this.parser = parser;
       this.step = step;
       this.uniqueTag = uniqueTag;
-      this.duplicateTag = duplicateTag;
+      this.deadLetterTag = deadLetterTag;
       this.duplicates = Metrics.counter(namespace, "duplicates");
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<KV<String, T>>> bucket,
+    public void process(@Element KV<Integer, Iterable<ParsedLine<T>>> bucket,
         MultiOutputReceiver out) {
-      Map<String, KV<String, T>> kept = new HashMap<>();
-      for (KV<String, T> candidate : bucket.getValue()) {
-        String key = parser.duplicateKey(candidate.getValue());
-        KV<String, T> previous = kept.get(key);
+      Map<String, ParsedLine<T>> kept = new HashMap<>();
+      for (ParsedLine<T> candidate : bucket.getValue()) {
+        if (candidate.rejected != null) {
+          out.get(deadLetterTag).output(candidate.rejected);
+          continue;
+        }
+        String key = parser.duplicateKey(candidate.record);
+        ParsedLine<T> previous = kept.get(key);
         if (previous == null) {
           kept.put(key, candidate);
           continue;
         }
-        KV<String, T> loser = candidate;
-        if (candidate.getKey().compareTo(previous.getKey()) < 0) {
+        ParsedLine<T> loser = candidate;
+        if (candidate.raw.compareTo(previous.raw) < 0) {
           kept.put(key, candidate);
           loser = previous;
         }
         duplicates.inc();
-        out.get(duplicateTag).output(DeadLetter.create(step,
+        out.get(deadLetterTag).output(DeadLetter.create(step,
             "duplicate (source, id): another record with the same source and id was kept",
-            loser.getKey()));
+            loser.raw));
       }
-      for (KV<String, T> record : kept.values()) {
-        out.get(uniqueTag).output(record.getValue());
+      for (ParsedLine<T> line : kept.values()) {
+        out.get(uniqueTag).output(line.record);
       }
     }
   }

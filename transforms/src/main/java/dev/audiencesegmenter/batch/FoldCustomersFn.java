@@ -1,0 +1,111 @@
+package dev.audiencesegmenter.batch;
+
+import dev.audiencesegmenter.clv.CustomerPurchases;
+import dev.audiencesegmenter.features.CustomerFeaturesFold;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.EventTypes;
+import dev.audiencesegmenter.report.ConvertedCustomers;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TupleTag;
+import org.joda.time.Instant;
+
+/**
+ * Folds one group of customers (a hash bucket of customer ids) record by record: each
+ * customer's features row with its profile columns, and its purchase statistics. Memory is one
+ * fold state per customer of the group, never the records. Records that belong to no customer
+ * arrive as dead letters and leave as such.
+ */
+final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, CustomerBase> {
+  private static final long DAY_MILLIS = 86_400_000L;
+  static final TupleTag<CustomerBase> BASE = new TupleTag<>("customers") {};
+
+  private final CustomerFeaturesFold fold;
+  private final Instant asOf;
+  private final long outcomeFrom;
+  private final long holdoutEnd;
+  private final TupleTag<DeadLetter> deadLetterTag;
+  private final Counter outcomePurchases = Metrics.counter(ConvertedCustomers.class,
+      "purchases_in_outcome_window");
+
+  /**
+   * {@code outcomeFrom}: start of the response window [outcomeFrom, asOf), or null;
+   * {@code holdoutEnd}: end of the holdout period [asOf, holdoutEnd), or null.
+   */
+  FoldCustomersFn(CustomerFeaturesFold fold, @Nullable Instant outcomeFrom,
+      @Nullable Instant holdoutEnd, TupleTag<DeadLetter> deadLetterTag) {
+    this.fold = fold;
+    this.asOf = new Instant(fold.asOfMillis());
+    this.outcomeFrom = outcomeFrom == null ? Long.MAX_VALUE : outcomeFrom.getMillis();
+    this.holdoutEnd = holdoutEnd == null ? Long.MIN_VALUE : holdoutEnd.getMillis();
+    this.deadLetterTag = deadLetterTag;
+  }
+
+  private static final class Customer {
+    final CustomerFeaturesFold.State features;
+    final CustomerPurchases purchases;
+    @Nullable Set<Long> holdoutDays;
+    boolean converted;
+
+    Customer(CustomerFeaturesFold.State features, CustomerPurchases purchases) {
+      this.features = features;
+      this.purchases = purchases;
+    }
+  }
+
+  /** The response window and the holdout period look at purchases after asOf or before it. */
+  private void addOutcomes(Customer c, CustomerEvent e) {
+    if (!EventTypes.PURCHASE.equals(e.getEventType())) {
+      return;
+    }
+    long t = e.getEventTime().getMillis();
+    if (t >= outcomeFrom && t < asOf.getMillis()) {
+      outcomePurchases.inc();
+      c.converted = true;
+    }
+    if (t >= asOf.getMillis() && t < holdoutEnd) {
+      if (c.holdoutDays == null) {
+        c.holdoutDays = new HashSet<>();
+      }
+      c.holdoutDays.add(Math.floorDiv(t, DAY_MILLIS));
+    }
+  }
+
+  @ProcessElement
+  public void process(@Element KV<Integer, Iterable<CustomerRecord>> group,
+      MultiOutputReceiver out) {
+    Map<String, Customer> customers = new HashMap<>();
+    for (CustomerRecord r : group.getValue()) {
+      if (r.deadLetter != null) {
+        out.get(deadLetterTag).output(r.deadLetter);
+        continue;
+      }
+      Customer c = customers.computeIfAbsent(r.customerId,
+          id -> new Customer(fold.newState(), new CustomerPurchases(asOf)));
+      if (r.event != null) {
+        fold.addEvent(c.features, r.event);
+        c.purchases.add(r.event);
+        addOutcomes(c, r.event);
+      } else {
+        fold.addProfile(c.features, r.profile);
+      }
+    }
+    for (Map.Entry<String, Customer> e : customers.entrySet()) {
+      CustomerFeatures row = fold.features(e.getKey(), e.getValue().features);
+      if (row != null) {
+        Customer c = e.getValue();
+        out.get(BASE).output(new CustomerBase(row, c.purchases.summary(),
+            c.holdoutDays == null ? 0 : c.holdoutDays.size(), c.converted));
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.audiencesegmenter.batch;
+
+import dev.audiencesegmenter.identity.CustomerLookup;
+import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.JsonLines;
+import dev.audiencesegmenter.model.ProfileAttributes;
+import java.util.Map;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * Keys a normalized event or profile record by its owner's customer (the resolved graph's
+ * lookup, a side input) and sends it to that customer's group; a record none of whose
+ * identifiers can link goes, as its dead letter, to the extra group {@code groups}. One output:
+ * a runner fuses this step with the shuffle after it.
+ */
+final class KeyToGroupFn<T> extends DoFn<T, KV<Integer, CustomerRecord>> {
+  private final PCollectionView<CustomerLookup> lookup;
+  private final int groups;
+  private final boolean events;
+  private final SerializableFunction<T, Row> toRow;
+
+  private final Counter unlinked =
+      Metrics.counter(ResolveIdentities.class, "records_only_junk_identifiers");
+  private final Counter droppedLinks =
+      Metrics.counter(ResolveIdentities.class, "identifiers_dropped_on_records");
+
+  KeyToGroupFn(PCollectionView<CustomerLookup> lookup, int groups, boolean events,
+      SerializableFunction<T, Row> toRow) {
+    this.lookup = lookup;
+    this.groups = groups;
+    this.events = events;
+    this.toRow = toRow;
+  }
+
+  @ProcessElement
+  public void process(ProcessContext c) {
+    T record = c.element();
+    Map<String, String> ids = events ? ((CustomerEvent) record).getIdentifiers()
+        : ((ProfileAttributes) record).getIdentifiers();
+    CustomerLookup.Owner owner = c.sideInput(lookup).ownerOf(ids);
+    droppedLinks.inc(owner.junkIdentifiers());
+    if (!owner.linked()) {
+      unlinked.inc();
+      c.output(KV.of(groups, CustomerRecord.deadLetter(DeadLetter.create(
+          ResolveIdentities.LINK_STEP, owner.deadLetterReason(),
+          JsonLines.toJson(toRow.apply(record))))));
+      return;
+    }
+    String customer = owner.customerId();
+    c.output(KV.of(Math.floorMod(customer.hashCode(), groups), events
+        ? CustomerRecord.event(customer, (CustomerEvent) record)
+        : CustomerRecord.profile(customer, (ProfileAttributes) record)));
+  }
+}

@@ -1,0 +1,737 @@
+package dev.audiencesegmenter.batch;
+
+import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.clusters.AssignClusters;
+import dev.audiencesegmenter.clv.PredictCustomerValue;
+import dev.audiencesegmenter.clv.HoldoutReport;
+import dev.audiencesegmenter.clv.PurchaseSummary;
+import dev.audiencesegmenter.clv.SummaryHistogram;
+import dev.audiencesegmenter.clv.ValidateHoldout;
+import dev.audiencesegmenter.clv.ValueModelFit;
+import dev.audiencesegmenter.clv.ValueModels;
+import dev.audiencesegmenter.features.AssignLifecycleStage;
+import dev.audiencesegmenter.features.ComputeCustomerFeatures;
+import dev.audiencesegmenter.features.CustomerFeaturesFold;
+import dev.audiencesegmenter.identity.CustomerLookup;
+import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.CustomerEventCoder;
+import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.CustomerFeaturesCoder;
+import dev.audiencesegmenter.model.ProfileAttributes;
+import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.model.SegmentMembershipCoder;
+import dev.audiencesegmenter.report.SegmentStatistics;
+import dev.audiencesegmenter.report.SegmentStatisticsFold;
+import dev.audiencesegmenter.report.SegmentValidation;
+import dev.audiencesegmenter.report.SummarizeSegments;
+import dev.audiencesegmenter.segments.AddSegmentScores;
+import dev.audiencesegmenter.segments.ScoreLookalikes;
+import dev.audiencesegmenter.segments.SegmentDefinitions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * The whole batch segmentation flow in one transform: identities, features as of a date,
+ * value models, lifecycle, RFM scores and tiers, clusters and lookalikes when the segment file
+ * asks for them, memberships and the segment summary. The same results as applying {@link
+ * ResolveIdentities}, {@link ComputeCustomerFeatures}, {@code AddProfileTraits}, {@link
+ * PredictCustomerValue}, {@link AssignLifecycleStage}, {@link AddSegmentScores}, {@code
+ * AssignSegments} and {@link SummarizeSegments} one after the other, computed with far fewer
+ * shuffles:
+ *
+ * <ol>
+ *   <li>identities are resolved, and every event and profile record leaves keyed by its
+ *       customer ({@link ResolveIdentities});
+ *   <li>records go to groups of customers (a hash of the customer id over {@link
+ *       #getCustomerGroups} groups: few, large groups, so the Direct runner cuts few bundles)
+ *       and each customer is folded there: features, profile columns, purchase statistics;
+ *   <li>population results reach every customer as side inputs: the value models fitted on
+ *       everyone's purchase statistics, then the percentiles behind scores and tiers;
+ *   <li>one more pass per customer scores it, applies the rules and adds it to the summary
+ *       statistics, which are summed per bundle.
+ * </ol>
+ *
+ * <pre>{@code
+ * SegmentCustomers.Result result = ResolveIdentities.inputs(events, profiles)
+ *     .apply(SegmentCustomers.of(definitions, ComputeCustomerFeatures.create().withAsOf(asOf)));
+ * result.getFeatures();     // one row per customer
+ * result.getMemberships();  // one row per (customer, segment)
+ * result.getSummary().getSummaries();
+ * }</pre>
+ *
+ * <p>Input: the tuple of {@link ResolveIdentities} (events, optionally profiles and previous
+ * identities), plus optionally the previous run's memberships under {@link
+ * #PREVIOUS_MEMBERSHIPS} for stability and response. Batch only: the inputs must be in the
+ * global window.
+ */
+@AutoValue
+public abstract class SegmentCustomers
+    extends PTransform<PCollectionTuple, SegmentCustomers.Result> {
+  /** Optional: the previous run's {@code segments/} rows, for stability and response. */
+  public static final TupleTag<SegmentMembership> PREVIOUS_MEMBERSHIPS =
+      new TupleTag<>("previousMemberships") {};
+
+  /** Default of {@link #withCustomerGroups}. */
+  public static final int DEFAULT_CUSTOMER_GROUPS = 16;
+
+  public abstract SegmentDefinitions getDefinitions();
+
+  public abstract ComputeCustomerFeatures getFeatures();
+
+  public abstract ResolveIdentities getResolve();
+
+  public abstract @Nullable PredictCustomerValue getValueModels();
+
+  public abstract AssignLifecycleStage getLifecycle();
+
+  public abstract SegmentValidation getValidation();
+
+  public abstract @Nullable Instant getPreviousAsOf();
+
+  public abstract @Nullable Instant getHoldoutEnd();
+
+  public abstract int getCustomerGroups();
+
+  /** Whether {@link Result#getKeyedEvents} is wanted (activation reads it). */
+  public abstract boolean getKeyedEvents();
+
+  abstract Builder toBuilder();
+
+  /**
+   * The flow for the segments of {@code definitions}, features as configured by {@code
+   * features} (which must have its asOf), value models with their defaults, default identity
+   * rules, lifecycle stages and validation.
+   */
+  public static SegmentCustomers of(SegmentDefinitions definitions,
+      ComputeCustomerFeatures features) {
+    if (definitions == null) {
+      throw new IllegalArgumentException("segment definitions must not be null");
+    }
+    if (features == null || features.getAsOf() == null) {
+      throw new IllegalArgumentException("features must be configured with withAsOf(..): the "
+          + "run's 'now' is never the clock");
+    }
+    return new AutoValue_SegmentCustomers.Builder()
+        .setDefinitions(definitions)
+        .setFeatures(features)
+        .setResolve(ResolveIdentities.create())
+        .setValueModels(PredictCustomerValue.asOf(features.getAsOf()))
+        .setLifecycle(AssignLifecycleStage.create())
+        .setValidation(SegmentValidation.DEFAULTS)
+        .setCustomerGroups(DEFAULT_CUSTOMER_GROUPS)
+        .setKeyedEvents(false)
+        .build();
+  }
+
+  /** How identities are resolved (rules, default region, ...). */
+  public SegmentCustomers withResolve(ResolveIdentities resolve) {
+    if (resolve == null) {
+      throw new IllegalArgumentException("resolve must not be null");
+    }
+    return toBuilder().setResolve(resolve).build();
+  }
+
+  /**
+   * The value models' settings; their asOf must be the features' asOf. {@code null} leaves the
+   * models out (value columns stay null).
+   */
+  public SegmentCustomers withValueModels(@Nullable PredictCustomerValue valueModels) {
+    if (valueModels != null && !valueModels.getAsOf().equals(getFeatures().getAsOf())) {
+      throw new IllegalArgumentException("value models as of " + valueModels.getAsOf()
+          + " but features as of " + getFeatures().getAsOf() + ": they must agree");
+    }
+    return toBuilder().setValueModels(valueModels).build();
+  }
+
+  public SegmentCustomers withLifecycle(AssignLifecycleStage lifecycle) {
+    if (lifecycle == null) {
+      throw new IllegalArgumentException("lifecycle must not be null");
+    }
+    return toBuilder().setLifecycle(lifecycle).build();
+  }
+
+  public SegmentCustomers withValidation(SegmentValidation validation) {
+    if (validation == null) {
+      throw new IllegalArgumentException("validation must not be null");
+    }
+    return toBuilder().setValidation(validation).build();
+  }
+
+  /**
+   * Response measurement: customers who bought in [previousAsOf, asOf) against the previous
+   * run's treatment and holdout; needs {@link #PREVIOUS_MEMBERSHIPS}.
+   */
+  public SegmentCustomers withPreviousAsOf(Instant previousAsOf) {
+    if (previousAsOf == null || !previousAsOf.isBefore(getFeatures().getAsOf())) {
+      throw new IllegalArgumentException("previousAsOf (" + previousAsOf + ") must be before "
+          + "asOf (" + getFeatures().getAsOf() + "): the outcome window is [previousAsOf, asOf)");
+    }
+    return toBuilder().setPreviousAsOf(previousAsOf).build();
+  }
+
+  /** Holdout validation of the value models on purchases in [asOf, holdoutEnd). */
+  public SegmentCustomers withHoldoutEnd(Instant holdoutEnd) {
+    if (holdoutEnd == null || !holdoutEnd.isAfter(getFeatures().getAsOf())) {
+      throw new IllegalArgumentException("holdoutEnd (" + holdoutEnd + ") must be after asOf ("
+          + getFeatures().getAsOf() + ")");
+    }
+    return toBuilder().setHoldoutEnd(holdoutEnd).build();
+  }
+
+  /**
+   * Customers are folded in this many groups (default 16): a worker holds the fold state of
+   * one group's customers at a time (about a kilobyte each), and the Direct runner cuts one
+   * bundle per group. Raise it for tens of millions of customers.
+   */
+  public SegmentCustomers withCustomerGroups(int groups) {
+    if (groups < 1 || groups > 1_000_000) {
+      throw new IllegalArgumentException("customer groups must be in [1, 1000000], got "
+          + groups);
+    }
+    return toBuilder().setCustomerGroups(groups).build();
+  }
+
+  /** Also returns every event keyed by its customer ({@link Result#getKeyedEvents}). */
+  public SegmentCustomers withKeyedEvents() {
+    return toBuilder().setKeyedEvents(true).build();
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setDefinitions(SegmentDefinitions definitions);
+
+    abstract Builder setFeatures(ComputeCustomerFeatures features);
+
+    abstract Builder setResolve(ResolveIdentities resolve);
+
+    abstract Builder setValueModels(@Nullable PredictCustomerValue valueModels);
+
+    abstract Builder setLifecycle(AssignLifecycleStage lifecycle);
+
+    abstract Builder setValidation(SegmentValidation validation);
+
+    abstract Builder setPreviousAsOf(@Nullable Instant previousAsOf);
+
+    abstract Builder setHoldoutEnd(@Nullable Instant holdoutEnd);
+
+    abstract Builder setCustomerGroups(int groups);
+
+    abstract Builder setKeyedEvents(boolean keyed);
+
+    abstract SegmentCustomers build();
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("asOf", getFeatures().getAsOf().toString()))
+        .add(DisplayData.item("segments", getDefinitions().getSegments().size()))
+        .add(DisplayData.item("valueModels", getValueModels() != null))
+        .add(DisplayData.item("customerGroups", getCustomerGroups()));
+  }
+
+  @Override
+  public Result expand(PCollectionTuple input) {
+    if (!input.has(ResolveIdentities.EVENTS)) {
+      throw new IllegalArgumentException("SegmentCustomers needs events under "
+          + "ResolveIdentities.EVENTS; use ResolveIdentities.inputs(..)");
+    }
+    if (!(input.get(ResolveIdentities.EVENTS).getWindowingStrategy().getWindowFn()
+        instanceof GlobalWindows)) {
+      throw new IllegalArgumentException("SegmentCustomers is a batch flow: its events must be "
+          + "in the global window, got " + input.get(ResolveIdentities.EVENTS)
+          .getWindowingStrategy().getWindowFn());
+    }
+    if (getPreviousAsOf() != null && !input.has(PREVIOUS_MEMBERSHIPS)) {
+      throw new IllegalArgumentException("withPreviousAsOf needs the previous memberships "
+          + "under SegmentCustomers.PREVIOUS_MEMBERSHIPS: response is measured on the previous "
+          + "run's treatment and holdout");
+    }
+    Pipeline pipeline = input.getPipeline();
+    Instant asOf = getFeatures().getAsOf();
+    SegmentDefinitions definitions = getDefinitions();
+    // Inside the flow rows travel with the hand-written coder; the outputs carry the schema.
+    Coder<CustomerFeatures> featuresCoder = CustomerFeaturesCoder.of();
+
+    PCollectionTuple resolveInput = PCollectionTuple.empty(pipeline);
+    for (Map.Entry<TupleTag<?>, PCollection<?>> e : input.getAll().entrySet()) {
+      if (!e.getKey().getId().equals(PREVIOUS_MEMBERSHIPS.getId())) {
+        resolveInput = and(resolveInput, e.getKey(), e.getValue());
+      }
+    }
+
+    // 1-2. Identities; every record to its customer's group, each customer folded there.
+    int groups = getCustomerGroups();
+    KvCoder<Integer, CustomerRecord> groupedCoder =
+        KvCoder.of(VarIntCoder.of(), CustomerRecord.Coder.of());
+    ResolveIdentities.Result resolved;
+    PCollection<KV<Integer, CustomerRecord>> events;
+    PCollection<KV<Integer, CustomerRecord>> profiles;
+    if (getResolve().getGraphOnOneWorker()) {
+      // Records are keyed and grouped in one step, straight from the resolved graph's lookup.
+      resolved = resolveInput.apply("ResolveIdentities", getResolve().withoutKeyedRecords());
+      PCollectionView<CustomerLookup> lookup = resolved.getLookup();
+      events = resolved.getNormalizedEvents()
+          .apply("EventsToGroups", ParDo.of(new KeyToGroupFn<CustomerEvent>(lookup, groups, true,
+              toRowFunction(pipeline, CustomerEvent.class))).withSideInputs(lookup))
+          .setCoder(groupedCoder);
+      profiles = resolved.getNormalizedProfiles()
+          .apply("ProfilesToGroups", ParDo.of(new KeyToGroupFn<ProfileAttributes>(lookup,
+              groups, false, toRowFunction(pipeline, ProfileAttributes.class)))
+              .withSideInputs(lookup))
+          .setCoder(groupedCoder);
+    } else {
+      resolved = resolveInput.apply("ResolveIdentities", getResolve());
+      events = resolved.getEvents()
+          .apply("EventsToGroups", ParDo.of(new ToGroup<CustomerEvent>(groups, true)))
+          .setCoder(groupedCoder);
+      profiles = resolved.getProfiles()
+          .apply("ProfilesToGroups", ParDo.of(new ToGroup<ProfileAttributes>(groups, false)))
+          .setCoder(groupedCoder);
+    }
+    TupleTag<DeadLetter> unlinkedTag = new TupleTag<>("unlinked") {};
+    PCollectionTuple folded = PCollectionList.of(events).and(profiles)
+        .apply("AllRecords", Flatten.pCollections())
+        .apply("GroupCustomers", GroupByKey.create())
+        .apply("FoldCustomers", ParDo.of(new FoldCustomersFn(
+                CustomerFeaturesFold.of(getFeatures()), getPreviousAsOf(), getHoldoutEnd(),
+                unlinkedTag))
+            .withOutputTags(FoldCustomersFn.BASE, TupleTagList.of(unlinkedTag)));
+    PCollection<CustomerBase> customers = folded.get(FoldCustomersFn.BASE)
+        .setCoder(new CustomerBase.Coder(featuresCoder));
+    PCollection<DeadLetter> deadLetters = PCollectionList.of(resolved.getDeadLetters())
+        .and(folded.get(unlinkedTag).setCoder(schemaCoder(pipeline, DeadLetter.class)))
+        .apply("DeadLetters", Flatten.pCollections());
+    // Events keyed by customer (without their identifiers), for activation.
+    PCollection<KV<String, CustomerEvent>> keyedEvents = null;
+    if (getKeyedEvents()) {
+      keyedEvents = events.apply("KeyedEvents", ParDo.of(new KeyedEventFn()))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), CustomerEventCoder.of()));
+    }
+
+    // 3. Value models fitted on everyone, then value and lifecycle per customer.
+    PCollectionView<ValueModels> modelsView = null;
+    PCollection<String> modelJson = null;
+    PCollection<String> holdoutJson = null;
+    if (getValueModels() != null) {
+      ValueModelFit fit = ValueModelFit.of(getValueModels());
+      PCollection<SummaryHistogram> histogram = customers
+          .apply("PurchaseStatistics", ParDo.of(new PurchaseStatisticsFn()))
+          .setCoder(SerializableCoder.of(PurchaseSummary.class))
+          .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults());
+      PCollection<ValueModels> models = histogram
+          .apply("FitValueModels", ParDo.of(new FitFn(fit)))
+          .setCoder(SerializableCoder.of(ValueModels.class));
+      if (getHoldoutEnd() != null) {
+        holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd());
+      }
+      modelsView = models.apply("ModelsView", View.asSingleton());
+      modelJson = models.apply("ModelJson", ParDo.of(new ModelJsonFn()))
+          .setCoder(StringUtf8Coder.of());
+    }
+    ParDo.SingleOutput<CustomerBase, CustomerFeatures> value =
+        ParDo.of(new ValueAndLifecycleFn(modelsView, getLifecycle()));
+    PCollection<CustomerFeatures> valued = customers
+        .apply("ValueAndLifecycle", modelsView == null ? value : value.withSideInputs(modelsView))
+        .setCoder(featuresCoder);
+
+    // 4. Percentiles of everyone, then scores, (clusters, lookalikes,) rules and statistics.
+    AddSegmentScores scores = AddSegmentScores.create()
+        .withValueTiers(definitions.getValueTierCuts().vipTopPercent(),
+            definitions.getValueTierCuts().lowBottomPercent())
+        .withEngagementTiers(definitions.getEngagementCuts().highTopPercent(),
+            definitions.getEngagementCuts().lowBottomPercent());
+    PCollectionView<Map<String, List<Double>>> percentiles = valued
+        .apply("ScoredColumns", ParDo.of(new ScoredColumnsFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), DoubleCoder.of()))
+        .apply("Percentiles", Combine.perKey(AddSegmentScores.percentilesFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ListCoder.of(DoubleCoder.of())))
+        .apply("PercentilesView", View.asMap());
+    Schema featureSchema;
+    try {
+      featureSchema = pipeline.getSchemaRegistry().getSchema(CustomerFeatures.class);
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException("CustomerFeatures has no schema", e);
+    }
+    SerializableFunction<CustomerFeatures, Row> toRow =
+        toRowFunction(pipeline, CustomerFeatures.class);
+    TupleTag<CustomerFeatures> featuresTag = new TupleTag<>("features") {};
+    TupleTag<SegmentMembership> membershipsTag = new TupleTag<>("memberships") {};
+    TupleTag<KV<String, SegmentStatistics>> statisticsTag = new TupleTag<>("statistics") {};
+    boolean between = definitions.getClusterSpec() != null
+        || definitions.getLookalikeSpec() != null;
+    PCollection<CustomerFeatures> scored = valued;
+    PCollection<String> clusterProfiles = null;
+    if (between) {
+      scored = valued.apply("Score", ParDo.of(new ScoreAndAssignFn(scores, percentiles, null,
+              featureSchema, toRow, membershipsTag, statisticsTag))
+          .withSideInputs(percentiles))
+          .setCoder(featuresCoder);
+      // Clusters and lookalikes read columns by schema.
+      scored = withSchema("ScoredWithSchema", scored, schemaCoder(pipeline,
+          CustomerFeatures.class));
+      if (definitions.getClusterSpec() != null) {
+        AssignClusters clusters = AssignClusters.of(definitions.getClusterSpec());
+        scored = scored.apply("AssignClusters", clusters);
+        clusterProfiles = clusters.getProfiles();
+      }
+      if (definitions.getLookalikeSpec() != null) {
+        scored = scored.apply("ScoreLookalikes",
+            ScoreLookalikes.of(definitions.getLookalikeSpec()));
+      }
+    }
+    ParDo.MultiOutput<CustomerFeatures, CustomerFeatures> assign = ParDo.of(
+            new ScoreAndAssignFn(between ? null : scores, between ? null : percentiles,
+                definitions, featureSchema, toRow, membershipsTag, statisticsTag))
+        .withOutputTags(featuresTag, TupleTagList.of(membershipsTag).and(statisticsTag));
+    PCollectionTuple assigned = scored.apply(between ? "AssignSegments" : "ScoreAndAssign",
+        between ? assign : assign.withSideInputs(percentiles));
+    PCollection<CustomerFeatures> features = withSchema("FeaturesWithSchema",
+        assigned.get(featuresTag).setCoder(featuresCoder),
+        schemaCoder(pipeline, CustomerFeatures.class));
+    PCollection<SegmentMembership> memberships = withSchema("MembershipsWithSchema",
+        assigned.get(membershipsTag).setCoder(SegmentMembershipCoder.of()),
+        schemaCoder(pipeline, SegmentMembership.class));
+    PCollection<KV<String, SegmentStatistics>> statistics = assigned.get(statisticsTag)
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SegmentStatisticsFold.coder()));
+
+    SummarizeSegments<CustomerFeatures> summarize = SummarizeSegments
+        .<CustomerFeatures>of(definitions, memberships)
+        .withValidation(getValidation())
+        .withStatistics(statistics)
+        .withCustomerGroups(groups);
+    if (input.has(PREVIOUS_MEMBERSHIPS)) {
+      summarize = summarize.withPreviousMemberships(input.get(PREVIOUS_MEMBERSHIPS));
+      if (getPreviousAsOf() != null) {
+        summarize = summarize.withConvertedCustomers(customers
+            .apply("ConvertedCustomers", ParDo.of(new ConvertedFn()))
+            .setCoder(StringUtf8Coder.of()));
+      }
+    }
+    SummarizeSegments.Result summary = features.apply("SummarizeSegments", summarize);
+
+    return new Result(pipeline, resolved, deadLetters, keyedEvents, features, memberships,
+        summary, modelJson, holdoutJson, clusterProfiles);
+  }
+
+  /**
+   * The same elements with the schema coder: a step of its own, which a runner fuses with the
+   * step that reads it, so the rows are never encoded with the (slower) schema coder unless
+   * several steps read them.
+   */
+  private static <T> PCollection<T> withSchema(String name, PCollection<T> rows,
+      Coder<T> schemaCoder) {
+    return rows.apply(name, ParDo.of(new PassThrough<T>())).setCoder(schemaCoder);
+  }
+
+  private static final class PassThrough<T> extends DoFn<T, T> {
+    @ProcessElement
+    public void process(@Element T row, OutputReceiver<T> out) {
+      out.output(row);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static PCollectionTuple and(PCollectionTuple tuple, TupleTag<?> tag,
+      PCollection<?> value) {
+    return tuple.and((TupleTag<Object>) tag, (PCollection<Object>) value);
+  }
+
+  private static <T> Coder<T> schemaCoder(Pipeline pipeline, Class<T> type) {
+    try {
+      return pipeline.getSchemaRegistry().getSchemaCoder(type);
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException("No schema for " + type.getName(), e);
+    }
+  }
+
+  /** A keyed record to its customer's group. */
+  private static final class ToGroup<T> extends DoFn<KV<String, T>, KV<Integer, CustomerRecord>> {
+    private final int groups;
+    private final boolean events;
+
+    ToGroup(int groups, boolean events) {
+      this.groups = groups;
+      this.events = events;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, T> record,
+        OutputReceiver<KV<Integer, CustomerRecord>> out) {
+      String customer = record.getKey();
+      CustomerRecord r = events
+          ? CustomerRecord.event(customer, (CustomerEvent) record.getValue())
+          : CustomerRecord.profile(customer, (ProfileAttributes) record.getValue());
+      out.output(KV.of(Math.floorMod(customer.hashCode(), groups), r));
+    }
+  }
+
+  /**
+   * Holdout validation of the value models ({@link ValidateHoldout}), from what the fold kept:
+   * each customer's calibration statistics and holdout purchase days, against models fitted on
+   * the same histogram with the validation's settings.
+   */
+  private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
+      PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd) {
+    ValueModelFit fit = ValueModelFit.of(ValidateHoldout.modelSettings(asOf));
+    PCollectionView<ValueModels> models = histogram
+        .apply("HoldoutModels", ParDo.of(new FitFn(fit)))
+        .setCoder(SerializableCoder.of(ValueModels.class))
+        .apply("HoldoutModelsView", View.asSingleton());
+    double weeks = ValidateHoldout.holdoutWeeks(asOf, holdoutEnd);
+    String from = asOf.toString();
+    String to = holdoutEnd.toString();
+    return customers
+        .apply("HoldoutPerCustomer", ParDo.of(new HoldoutFn(models, weeks))
+            .withSideInputs(models))
+        .setCoder(SerializableCoder.of(HoldoutReport.class))
+        .apply("HoldoutAddUp", Combine.globally(ValidateHoldout.addUp()).withoutDefaults())
+        .apply("HoldoutJson", MapElements.into(TypeDescriptors.strings())
+            .via(report -> report.toJson(from, to)))
+        .setCoder(StringUtf8Coder.of());
+  }
+
+  private static final class HoldoutFn extends DoFn<CustomerBase, HoldoutReport> {
+    private final PCollectionView<ValueModels> models;
+    private final double weeks;
+
+    HoldoutFn(PCollectionView<ValueModels> models, double weeks) {
+      this.models = models;
+      this.weeks = weeks;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      CustomerBase customer = c.element();
+      if (customer.purchases != null) { // the calibration cohort
+        c.output(ValidateHoldout.compare(customer.purchases, customer.holdoutDays,
+            c.sideInput(models), weeks));
+      }
+    }
+  }
+
+  private static final class ConvertedFn extends DoFn<CustomerBase, String> {
+    @ProcessElement
+    public void process(@Element CustomerBase customer, OutputReceiver<String> out) {
+      if (customer.converted) {
+        out.output(customer.features.getCustomerId());
+      }
+    }
+  }
+
+  /** A grouped event back as {@code KV(customer id, event)}. */
+  private static final class KeyedEventFn
+      extends DoFn<KV<Integer, CustomerRecord>, KV<String, CustomerEvent>> {
+    @ProcessElement
+    public void process(@Element KV<Integer, CustomerRecord> r,
+        OutputReceiver<KV<String, CustomerEvent>> out) {
+      if (r.getValue().event != null) {
+        out.output(KV.of(r.getValue().customerId, r.getValue().event));
+      }
+    }
+  }
+
+  private static <T> SerializableFunction<T, Row> toRowFunction(Pipeline pipeline,
+      Class<T> type) {
+    try {
+      return pipeline.getSchemaRegistry().getToRowFunction(type);
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException("No schema for " + type.getName(), e);
+    }
+  }
+
+  private static final class PurchaseStatisticsFn extends DoFn<CustomerBase, PurchaseSummary> {
+    @ProcessElement
+    public void process(@Element CustomerBase c, OutputReceiver<PurchaseSummary> out) {
+      if (c.purchases != null) {
+        out.output(c.purchases);
+      }
+    }
+  }
+
+  private static final class FitFn extends DoFn<SummaryHistogram,
+      ValueModels> {
+    private final ValueModelFit fit;
+    private final org.apache.beam.sdk.metrics.Counter fits = org.apache.beam.sdk.metrics.Metrics
+        .counter(PredictCustomerValue.class, "model_fits");
+
+    FitFn(ValueModelFit fit) {
+      this.fit = fit;
+    }
+
+    @ProcessElement
+    public void process(@Element SummaryHistogram h,
+        OutputReceiver<ValueModels> out) {
+      fits.inc();
+      out.output(fit.fit(h));
+    }
+  }
+
+  private static final class ModelJsonFn extends DoFn<ValueModels, String> {
+    @ProcessElement
+    public void process(@Element ValueModels m, OutputReceiver<String> out) {
+      out.output(m.toJson());
+    }
+  }
+
+  private static final class ScoredColumnsFn extends DoFn<CustomerFeatures, KV<String, Double>> {
+    @ProcessElement
+    public void process(@Element CustomerFeatures c, OutputReceiver<KV<String, Double>> out) {
+      AddSegmentScores.scoredColumns(c, (column, v) -> out.output(KV.of(column, v)));
+    }
+  }
+
+  /** What {@link SegmentCustomers} produces. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final ResolveIdentities.Result identities;
+    private final PCollection<DeadLetter> deadLetters;
+    private final @Nullable PCollection<KV<String, CustomerEvent>> keyedEvents;
+    private final PCollection<CustomerFeatures> features;
+    private final PCollection<SegmentMembership> memberships;
+    private final SummarizeSegments.Result summary;
+    private final @Nullable PCollection<String> modelJson;
+    private final @Nullable PCollection<String> holdoutJson;
+    private final @Nullable PCollection<String> clusterProfiles;
+
+    Result(Pipeline pipeline, ResolveIdentities.Result identities,
+        PCollection<DeadLetter> deadLetters,
+        @Nullable PCollection<KV<String, CustomerEvent>> keyedEvents,
+        PCollection<CustomerFeatures> features, PCollection<SegmentMembership> memberships,
+        SummarizeSegments.Result summary, @Nullable PCollection<String> modelJson,
+        @Nullable PCollection<String> holdoutJson, @Nullable PCollection<String> clusterProfiles) {
+      this.pipeline = pipeline;
+      this.identities = identities;
+      this.deadLetters = deadLetters;
+      this.keyedEvents = keyedEvents;
+      this.features = features;
+      this.memberships = memberships;
+      this.summary = summary;
+      this.modelJson = modelJson;
+      this.holdoutJson = holdoutJson;
+      this.clusterProfiles = clusterProfiles;
+    }
+
+    /**
+     * Identities ({@code getIdentities()}), junk identifiers and merges. Its records are keyed
+     * here, not there: see {@link #getKeyedEvents}, {@link #getDeadLetters}.
+     */
+    public ResolveIdentities.Result getIdentities() {
+      return identities;
+    }
+
+    /** Every record that belongs to no customer, with why. */
+    public PCollection<DeadLetter> getDeadLetters() {
+      return deadLetters;
+    }
+
+    /**
+     * Every event keyed by its customer, without its identifiers ({@link #withKeyedEvents}).
+     */
+    public PCollection<KV<String, CustomerEvent>> getKeyedEvents() {
+      if (keyedEvents == null) {
+        throw new IllegalStateException("keyed events are returned only withKeyedEvents()");
+      }
+      return keyedEvents;
+    }
+
+    /** One row per customer with an event before asOf, every column filled. */
+    public PCollection<CustomerFeatures> getFeatures() {
+      return features;
+    }
+
+    /** One row per (customer, segment). */
+    public PCollection<SegmentMembership> getMemberships() {
+      return memberships;
+    }
+
+    /** Summary rows, the report's content, stability and response. */
+    public SummarizeSegments.Result getSummary() {
+      return summary;
+    }
+
+    /** The value models as one JSON document ({@code model/clv.json}); null without them. */
+    public @Nullable PCollection<String> getModelJson() {
+      return modelJson;
+    }
+
+    /** Holdout validation as one JSON document; null without a holdout end. */
+    public @Nullable PCollection<String> getHoldoutJson() {
+      return holdoutJson;
+    }
+
+    /** Cluster profiles as one JSON document; null without a clusters group. */
+    public @Nullable PCollection<String> getClusterProfiles() {
+      return clusterProfiles;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      Map<TupleTag<?>, PValue> out = new HashMap<>(identities.expand());
+      out.put(new TupleTag<DeadLetter>("allDeadLetters"), deadLetters);
+      if (keyedEvents != null) {
+        out.put(new TupleTag<KV<String, CustomerEvent>>("customerEvents"), keyedEvents);
+      }
+      out.put(new TupleTag<CustomerFeatures>("features"), features);
+      out.put(new TupleTag<SegmentMembership>("memberships"), memberships);
+      out.putAll(summary.expand());
+      if (modelJson != null) {
+        out.put(new TupleTag<String>("modelJson"), modelJson);
+      }
+      if (holdoutJson != null) {
+        out.put(new TupleTag<String>("holdoutJson"), holdoutJson);
+      }
+      if (clusterProfiles != null) {
+        out.put(new TupleTag<String>("clusterProfiles"), clusterProfiles);
+      }
+      return out;
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+}

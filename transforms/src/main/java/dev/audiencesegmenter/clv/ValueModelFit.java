@@ -1,0 +1,80 @@
+package dev.audiencesegmenter.clv;
+
+import java.io.Serializable;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.transforms.Combine;
+
+/**
+ * The population-level half of {@link PredictCustomerValue}: customers' {@link PurchaseSummary}
+ * rows combined into one {@link SummaryHistogram} ({@link #histogram()}, mergeable in any
+ * order), and the models fitted on it once ({@link #fit}). Per customer, {@link
+ * ValueModels#predict} then gives the value columns.
+ */
+public final class ValueModelFit implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final double discount;
+  private final double margin;
+  private final double penalizer;
+
+  private ValueModelFit(double discount, double margin, double penalizer) {
+    this.discount = discount;
+    this.margin = margin;
+    this.penalizer = penalizer;
+  }
+
+  /** With the discount rate, margin and penalizer of {@code config}. */
+  public static ValueModelFit of(PredictCustomerValue config) {
+    return new ValueModelFit(config.getAnnualDiscountRate(), config.getMargin(),
+        config.getPenalizer());
+  }
+
+  /** Both models fitted on the histogram; a fit the data cannot support throws. */
+  public ValueModels fit(SummaryHistogram histogram) {
+    return FitValueModels.fit(histogram, discount, margin, penalizer);
+  }
+
+  /** Combines purchase summaries into the histogram the models are fitted on. */
+  public static Combine.CombineFn<PurchaseSummary, SummaryHistogram, SummaryHistogram>
+      histogram() {
+    return new HistogramFn();
+  }
+
+  private static final class HistogramFn
+      extends Combine.CombineFn<PurchaseSummary, SummaryHistogram, SummaryHistogram> {
+    @Override
+    public SummaryHistogram createAccumulator() {
+      return new SummaryHistogram();
+    }
+
+    @Override
+    public SummaryHistogram addInput(SummaryHistogram h, PurchaseSummary summary) {
+      return FitValueModels.add(h, summary);
+    }
+
+    @Override
+    public SummaryHistogram mergeAccumulators(Iterable<SummaryHistogram> parts) {
+      SummaryHistogram merged = new SummaryHistogram();
+      parts.forEach(merged::merge);
+      return merged;
+    }
+
+    @Override
+    public SummaryHistogram extractOutput(SummaryHistogram h) {
+      return h;
+    }
+
+    @Override
+    public Coder<SummaryHistogram> getAccumulatorCoder(CoderRegistry registry,
+        Coder<PurchaseSummary> inputCoder) {
+      return new SummaryHistogram.HistogramCoder();
+    }
+
+    @Override
+    public Coder<SummaryHistogram> getDefaultOutputCoder(CoderRegistry registry,
+        Coder<PurchaseSummary> inputCoder) {
+      return new SummaryHistogram.HistogramCoder();
+    }
+  }
+}
