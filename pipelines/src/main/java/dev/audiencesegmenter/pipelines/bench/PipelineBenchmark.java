@@ -55,6 +55,7 @@ public final class PipelineBenchmark {
 
   /** One way to run the job. */
   enum Runner {
+    DUCKDB("duckdb", "DuckDB SQL peer, 2 threads"),
     BASELINE("baseline", "plain Java, 1 thread"),
     DIRECT("direct", "Direct runner, 2 threads"),
     FLINK1("flink1", "Flink local, parallelism 1"),
@@ -75,7 +76,7 @@ public final class PipelineBenchmark {
         }
       }
       throw new IllegalArgumentException("Unknown runner '" + id
-          + "'; known: baseline, direct, flink1, flink2");
+          + "'; known: duckdb, baseline, direct, flink1, flink2");
     }
 
     /** JVM flags: Flink's task state changes logged, for per-task wall times. */
@@ -85,13 +86,16 @@ public final class PipelineBenchmark {
           "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS") : List.of();
     }
 
+    /** The options of runner-configs/direct.args and flink-local.args. */
     List<String> jobArgs() {
       return switch (this) {
-        case BASELINE -> List.of();
+        case BASELINE, DUCKDB -> List.of();
         case DIRECT -> List.of("--runner=DirectRunner", "--targetParallelism=2",
-            "--enforceImmutability=false");
+            "--enforceImmutability=false", "--enforceEncodability=false",
+            "--customerGroups=8");
         case FLINK1, FLINK2 -> List.of("--runner=FlinkRunner", "--flinkMaster=[local]",
-            "--parallelism=" + (this == FLINK1 ? 1 : 2), "--reIterableGroupByKeyResult=true");
+            "--parallelism=" + (this == FLINK1 ? 1 : 2), "--reIterableGroupByKeyResult=true",
+            "--objectReuse=true", "--fasterCopy=true");
       };
     }
 
@@ -115,7 +119,7 @@ public final class PipelineBenchmark {
   /** Options: every one has a default. */
   record Config(List<Long> sizes, int repetitions, List<Runner> runners, long timeoutSeconds,
       long directMaxEvents, String heap, Path work, Path jsonFile, String segments, String asOf,
-      boolean jfr) {
+      boolean jfr, Path peer, Path duckdbJar) {
     static Config parse(String[] args) {
       List<Long> sizes = List.of(100_000L, 1_000_000L);
       int repetitions = 3;
@@ -128,6 +132,9 @@ public final class PipelineBenchmark {
       String segments = "sample/segments.yaml";
       String asOf = "2024-06-30";
       boolean jfr = false;
+      Path peer = Path.of("..", "shared", "bench", "DuckDbEndToEndPeer.java");
+      Path duckdbJar = Path.of(System.getProperty("user.home"), ".m2", "repository", "org",
+          "duckdb", "duckdb_jdbc", "1.4.4.0", "duckdb_jdbc-1.4.4.0.jar");
       for (String arg : args) {
         String[] kv = arg.replaceFirst("^--", "").split("=", 2);
         if (kv.length != 2) {
@@ -145,9 +152,11 @@ public final class PipelineBenchmark {
           case "segments" -> segments = kv[1];
           case "asOf" -> asOf = kv[1];
           case "jfr" -> jfr = Boolean.parseBoolean(kv[1]);
+          case "peer" -> peer = Path.of(kv[1]);
+          case "duckdbJar" -> duckdbJar = Path.of(kv[1]);
           default -> throw new IllegalArgumentException("Unknown option '" + kv[0] + "'; known: "
               + "sizes, repetitions, runners, timeoutSeconds, directMaxEvents, heap, work, "
-              + "json, segments, asOf, jfr");
+              + "json, segments, asOf, jfr, peer, duckdbJar");
         }
       }
       if (repetitions < 1 || timeout < 1 || sizes.isEmpty() || runners.isEmpty()) {
@@ -157,8 +166,14 @@ public final class PipelineBenchmark {
       if (!heap.matches("\\d+[mMgG]")) {
         throw new IllegalArgumentException("--heap must look like 4g or 512m, got " + heap);
       }
+      if (runners.contains(Runner.DUCKDB) && !(Files.isRegularFile(peer)
+          && Files.isRegularFile(duckdbJar))) {
+        throw new IllegalArgumentException("The DuckDB peer needs --peer=" + peer + " and "
+            + "--duckdbJar=" + duckdbJar + " (mvn dependency:get "
+            + "-Dartifact=org.duckdb:duckdb_jdbc:1.4.4.0); one of them is missing");
+      }
       return new Config(sizes, repetitions, runners, timeout, directMax, heap, work, jsonFile,
-          segments, asOf, jfr);
+          segments, asOf, jfr, peer, duckdbJar);
     }
   }
 
@@ -178,7 +193,7 @@ public final class PipelineBenchmark {
     report.put("results", rows);
     Map<Runner, Long> timedOutAt = new LinkedHashMap<>();
     for (long size : config.sizes()) {
-      Path data = config.work().resolve("data-" + size);
+      Path data = config.work().resolve("data-jsonl-" + size);
       SampleDataGenerator.Counts counts = generate(data, size);
       Map<Runner, List<Run>> runs = new LinkedHashMap<>();
       for (int rep = 1; rep <= config.repetitions(); rep++) {
@@ -208,7 +223,8 @@ public final class PipelineBenchmark {
         }
       }
       Double baseline = medianRate(runs.get(Runner.BASELINE), counts.events());
-      runs.forEach((runner, list) -> rows.add(row(runner, counts, list, baseline)));
+      Double peer = medianRate(runs.get(Runner.DUCKDB), counts.events());
+      runs.forEach((runner, list) -> rows.add(row(runner, counts, list, baseline, peer)));
       json.writeValue(config.jsonFile().toFile(), report); // after every size: partial results
     }
     System.out.println(markdown(rows));
@@ -221,8 +237,10 @@ public final class PipelineBenchmark {
       return json.readValue(countsFile.toFile(), SampleDataGenerator.Counts.class);
     }
     long start = System.nanoTime();
+    // Every source as JSON Lines: the DuckDB peer reads nothing else, and all runners read
+    // the same files.
     SampleDataGenerator.Counts counts = new SampleDataGenerator(42, LocalDate.parse(
-        config.asOf())).writeEvents(data, events);
+        config.asOf()), true).writeEvents(data, events);
     System.err.printf("Generated %d events, %d customers in %.1f s%n", counts.events(),
         counts.customers(), (System.nanoTime() - start) / 1e9);
     json.writeValue(countsFile.toFile(), counts);
@@ -243,12 +261,19 @@ public final class PipelineBenchmark {
       command.add("-XX:StartFlightRecording=filename=" + config.work().resolve(name + ".jfr")
           + ",settings=profile");
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), runner.mainClass(),
-        "--input=" + data.resolve("events") + File.separator + "*",
-        "--profiles=" + data.resolve("profiles") + File.separator + "*",
-        "--segments=" + config.segments(), "--asOf=" + config.asOf(),
-        "--output=" + out + File.separator));
-    command.addAll(runner.jobArgs());
+    if (runner == Runner.DUCKDB) {
+      // The peer reads the events only (its rules are simpler; see ../shared/bench/README.md).
+      command.addAll(List.of("-cp", config.duckdbJar().toString(), config.peer().toString(),
+          data.resolve("events") + File.separator + "*.jsonl*", out.toString(), config.asOf(),
+          "2"));
+    } else {
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), runner.mainClass(),
+          "--input=" + data.resolve("events") + File.separator + "*",
+          "--profiles=" + data.resolve("profiles") + File.separator + "*",
+          "--segments=" + config.segments(), "--asOf=" + config.asOf(),
+          "--output=" + out + File.separator));
+      command.addAll(runner.jobArgs());
+    }
     long start = System.nanoTime();
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
@@ -350,7 +375,7 @@ public final class PipelineBenchmark {
   }
 
   private static Map<String, Object> row(Runner runner, SampleDataGenerator.Counts counts,
-      List<Run> runs, Double baseline) {
+      List<Run> runs, Double baseline, Double peer) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("events", counts.events());
     row.put("customers", counts.customers());
@@ -364,6 +389,9 @@ public final class PipelineBenchmark {
       row.put("events_per_s_median", Math.round(median));
       row.put("ratio_to_baseline", baseline == null ? null
           : Math.round(median / baseline * 1000) / 1000.0);
+      // Time over the peer's time (the peer's rate over this one's): 5 means 5 times as long.
+      row.put("time_over_duckdb", peer == null ? null
+          : Math.round(peer / median * 100) / 100.0);
       row.put("wall_s_median", Math.round(counts.events() / median * 10) / 10.0);
       row.put("peak_heap_mb", runs.stream().mapToLong(Run::peakHeapMb).max().orElse(0));
       row.put("live_heap_mb", runs.stream().mapToLong(Run::liveHeapMb).max().orElse(0));
@@ -375,19 +403,24 @@ public final class PipelineBenchmark {
   static String markdown(List<Map<String, Object>> rows) {
     StringBuilder md = new StringBuilder(
         "| events | customers | runner | runs | events/s min | events/s median | × baseline "
-            + "| wall (median) | peak heap | live heap | status |\n"
-            + "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+            + "| time ÷ DuckDB | wall (median) | wall (min) | peak heap | live heap | status |\n"
+            + "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (Map<String, Object> r : rows) {
       @SuppressWarnings("unchecked")
       List<Run> runs = (List<Run>) r.get("runs");
       String status = runs.stream().map(Run::status).filter(s -> !s.equals("ok")).findFirst()
           .orElse("ok");
-      md.append(String.format("| %,d | %,d | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+      double fastest = runs.stream().filter(x -> x.status().equals("ok"))
+          .mapToDouble(Run::wallSeconds).min().orElse(-1);
+      md.append(String.format(
+          "| %,d | %,d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
           (Long) r.get("events"), (Long) r.get("customers"), r.get("runner_label"),
           r.get("runs_ok") + "/" + runs.stream().filter(x -> x.wallSeconds() > 0).count(),
           num(r.get("events_per_s_min")), num(r.get("events_per_s_median")),
           r.get("ratio_to_baseline") == null ? "–" : r.get("ratio_to_baseline") + "×",
+          r.get("time_over_duckdb") == null ? "–" : r.get("time_over_duckdb") + "×",
           r.get("wall_s_median") == null ? "–" : r.get("wall_s_median") + " s",
+          fastest < 0 ? "–" : String.format("%.1f s", fastest),
           mb(r.get("peak_heap_mb")), mb(r.get("live_heap_mb")), status));
     }
     if (!rows.isEmpty()) {

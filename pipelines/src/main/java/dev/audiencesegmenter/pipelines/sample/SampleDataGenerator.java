@@ -100,12 +100,23 @@ public final class SampleDataGenerator {
 
   private final long seed;
   private final Instant asOf;
+  private final boolean jsonLinesOnly;
   private final PhoneNumberUtil phones = PhoneNumberUtil.getInstance();
 
   public SampleDataGenerator(long seed, LocalDate asOf) {
+    this(seed, asOf, false);
+  }
+
+  /**
+   * With {@code jsonLinesOnly}, the app events are written as JSON Lines ({@code
+   * events/app.jsonl}, the same events) instead of CSV: every source in one format, for peers
+   * that read JSON Lines only.
+   */
+  public SampleDataGenerator(long seed, LocalDate asOf, boolean jsonLinesOnly) {
     this.seed = seed;
     // The last instant of the asOf day is the "now" of the sample; a few events come after.
     this.asOf = asOf.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    this.jsonLinesOnly = jsonLinesOnly;
   }
 
   /** Counts of what was written. */
@@ -122,6 +133,7 @@ public final class SampleDataGenerator {
     long seed = 42;
     LocalDate asOf = LocalDate.parse("2024-06-30");
     Path out = Path.of("sample");
+    boolean jsonLinesOnly = false;
     for (String arg : args) {
       String[] kv = arg.replaceFirst("^--", "").split("=", 2);
       if (kv.length != 2) {
@@ -133,11 +145,12 @@ public final class SampleDataGenerator {
         case "seed" -> seed = Long.parseLong(kv[1]);
         case "asOf" -> asOf = LocalDate.parse(kv[1]);
         case "output" -> out = Path.of(kv[1]);
-        default -> throw new IllegalArgumentException(
-            "Unknown option '" + kv[0] + "'; known: customers, events, seed, asOf, output");
+        case "jsonLinesOnly" -> jsonLinesOnly = Boolean.parseBoolean(kv[1]);
+        default -> throw new IllegalArgumentException("Unknown option '" + kv[0]
+            + "'; known: customers, events, seed, asOf, output, jsonLinesOnly");
       }
     }
-    SampleDataGenerator generator = new SampleDataGenerator(seed, asOf);
+    SampleDataGenerator generator = new SampleDataGenerator(seed, asOf, jsonLinesOnly);
     Counts counts;
     if (events > 0) {
       counts = customers > 0 ? generator.writeEvents(out, events, customers)
@@ -222,11 +235,14 @@ public final class SampleDataGenerator {
     try (Writer shop = writer(folder.resolve("events/shop.jsonl"), false);
         Writer email = writer(folder.resolve("events/email.jsonl.gz"), true);
         Writer web = writer(folder.resolve("events/web.jsonl.gz"), true);
-        Writer app = writer(folder.resolve("events/app.csv"), false);
+        Writer app = writer(folder.resolve(jsonLinesOnly ? "events/app.jsonl"
+            : "events/app.csv"), false);
         Writer crm = writer(folder.resolve("profiles/crm.jsonl"), false);
         Writer truth = writer(folder.resolve("truth/identities.csv"), false)) {
-      app.write("source,id,type,time,ids.device_id,ids.user_id,props.feature,props.os,"
-          + "props.device\n");
+      if (!jsonLinesOnly) {
+        app.write("source,id,type,time,ids.device_id,ids.user_id,props.feature,props.os,"
+            + "props.device\n");
+      }
       truth.write("true_customer,id_type,id_value\n");
       int i = 1;
       for (; i <= customers; i++) {
@@ -606,8 +622,19 @@ public final class SampleDataGenerator {
         if (u > 0 && !kept()) {
           continue;
         }
+        String device = os.equals("ios") ? "iphone" : "pixel";
+        if (jsonLinesOnly) {
+          Map<String, String> ids = new LinkedHashMap<>();
+          ids.put("device_id", deviceId);
+          if (!user.isEmpty()) {
+            ids.put("user_id", user); // an empty CSV cell is an absent value
+          }
+          writeEvent(sink.app, sink, "app", "feature_use", t, ids, null,
+              Map.of("feature", feature, "os", os, "device", device), null, id);
+          continue;
+        }
         sink.app.write(String.join(",", "app", id, "feature_use", ISO.format(t), deviceId, user,
-            feature, os, os.equals("ios") ? "iphone" : "pixel") + "\n");
+            feature, os, device) + "\n");
         sink.events++;
       }
     }

@@ -93,4 +93,30 @@ class SampleDataGeneratorTest {
     assertTrue(tooFew.getMessage().startsWith("1.00 events per customer asked"),
         tooFew.getMessage());
   }
+
+  @Test
+  void jsonLinesOnlyWritesTheAppEventsAsTheSameRecordsInJson(@TempDir Path dir)
+      throws IOException {
+    LocalDate asOf = LocalDate.parse("2024-06-30");
+    SampleDataGenerator.Counts csv = new SampleDataGenerator(5, asOf).write(dir.resolve("csv"),
+        60);
+    SampleDataGenerator.Counts json = new SampleDataGenerator(5, asOf, true)
+        .write(dir.resolve("json"), 60);
+    assertEquals(csv, json);
+    assertTrue(Files.notExists(dir.resolve("json/events/app.csv")));
+    for (String file : new String[] {"events/shop.jsonl", "events/email.jsonl.gz",
+        "events/web.jsonl.gz", "profiles/crm.jsonl", "truth/identities.csv"}) {
+      assertArrayEquals(Files.readAllBytes(dir.resolve("csv").resolve(file)),
+          Files.readAllBytes(dir.resolve("json").resolve(file)), file);
+    }
+    // The readers' records of both files are the same events.
+    java.util.Set<dev.audiencesegmenter.model.CustomerEvent> fromCsv = new java.util.HashSet<>(
+        dev.audiencesegmenter.io.files.LocalRecords.events(
+            dir.resolve("csv/events") + "/app.csv", 1 << 20).records());
+    java.util.Set<dev.audiencesegmenter.model.CustomerEvent> fromJson =
+        new java.util.HashSet<>(dev.audiencesegmenter.io.files.LocalRecords.events(
+            dir.resolve("json/events") + "/app.jsonl", 1 << 20).records());
+    assertTrue(fromCsv.size() > 20, "app events: " + fromCsv.size());
+    assertEquals(fromCsv, fromJson);
+  }
 }
