@@ -119,17 +119,21 @@ public final class SegmentationPipeline {
         SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments());
     OutputFolders outputs = new OutputFolders(options.getOutput());
 
-    ReadResult<CustomerEvent> events =
-        pipeline.apply("ReadEvents", ReadCustomerEvents.from(options.getInput())
-            .withMaxLineBytes(options.getMaxLineBytes()));
-    PCollectionList<DeadLetter> deadLetters = PCollectionList.of(events.getDeadLetters());
-    PCollection<ProfileAttributes> profiles = null;
+    // The readers' rejects travel with the records to the end of the flow: no second output
+    // to ship (see SegmentCustomers).
+    PCollectionTuple input = PCollectionTuple.of(ResolveIdentities.CHECKED_EVENTS, pipeline
+        .apply("ReadEvents", ReadCustomerEvents.from(options.getInput())
+            .withMaxLineBytes(options.getMaxLineBytes())
+            .withDuplicateGroups(options.getGroups())
+            .withDeadLettersInBand())
+        .getChecked());
     if (options.getProfiles() != null && !options.getProfiles().isBlank()) {
-      ReadResult<ProfileAttributes> read =
-          pipeline.apply("ReadProfiles", ReadProfileAttributes.from(options.getProfiles())
-              .withMaxLineBytes(options.getMaxLineBytes()));
-      profiles = read.getRecords();
-      deadLetters = deadLetters.and(read.getDeadLetters());
+      input = input.and(ResolveIdentities.CHECKED_PROFILES, pipeline
+          .apply("ReadProfiles", ReadProfileAttributes.from(options.getProfiles())
+              .withMaxLineBytes(options.getMaxLineBytes())
+              .withDuplicateGroups(options.getGroups())
+              .withDeadLettersInBand())
+          .getChecked());
     }
 
     ResolveIdentities resolve = ResolveIdentities.create()
@@ -138,7 +142,6 @@ public final class SegmentationPipeline {
       resolve = resolve.withRules(IdentityRules.parse(readText(options.getIdentityRules()),
           options.getIdentityRules()));
     }
-    PCollectionTuple input = ResolveIdentities.inputs(events.getRecords(), profiles);
     if (options.getPreviousIdentities() != null && !options.getPreviousIdentities().isBlank()) {
       input = input.and(ResolveIdentities.PREVIOUS_IDENTITIES, pipeline.apply(
           "ReadPreviousIdentities",
@@ -175,7 +178,7 @@ public final class SegmentationPipeline {
     }
     SegmentCustomers.Result result = input.apply("SegmentCustomers", flow);
     ResolveIdentities.Result identities = result.getIdentities();
-    deadLetters = deadLetters.and(result.getDeadLetters());
+    PCollectionList<DeadLetter> deadLetters = PCollectionList.of(result.getDeadLetters());
     PCollection<CustomerFeatures> features = result.getFeatures();
     if (result.getModelJson() != null) {
       result.getModelJson().apply("WriteModel", TextIO.write()
@@ -235,7 +238,7 @@ public final class SegmentationPipeline {
         .withLifecycle(lifecycle(options))
         .withValidation(new SegmentValidation(options.getMinSegmentSize(),
             defaults.minReachableShare(), defaults.minSmd(), defaults.maxMembershipChurn()))
-        .withCustomerGroups(options.getCustomerGroups());
+        .withCustomerGroups(options.getGroups());
     return flow.withValueModels(options.getValueModels()
         ? PredictCustomerValue.asOf(asOf).withAnnualDiscountRate(options.getDiscountRate())
             .withMargin(options.getMargin())

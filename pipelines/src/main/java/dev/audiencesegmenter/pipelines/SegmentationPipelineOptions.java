@@ -152,13 +152,13 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setNumShards(int value);
 
-  @Description("Customers are folded in this many groups (hash of the customer id): a worker "
-      + "holds one group's customers at a time, and the Direct runner cuts one bundle per "
-      + "group. Raise it for tens of millions of customers.")
+  @Description("Records and customers are spread over this many groups (a hash of their key) "
+      + "in each grouping step: a worker holds one group at a time, and the Direct runner "
+      + "cuts one bundle per group. Raise it for tens of millions of records.")
   @Default.Integer(16)
-  int getCustomerGroups();
+  int getGroups();
 
-  void setCustomerGroups(int value);
+  void setGroups(int value);
 
   // ---- Activation (see README, "Activation") ----
 

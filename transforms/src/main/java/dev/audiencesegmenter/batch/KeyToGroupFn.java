@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.batch;
 
 import dev.audiencesegmenter.identity.CustomerLookup;
+import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.DeadLetter;
@@ -18,10 +19,10 @@ import org.apache.beam.sdk.values.Row;
 /**
  * Keys a normalized event or profile record by its owner's customer (the resolved graph's
  * lookup, a side input) and sends it to that customer's group; a record none of whose
- * identifiers can link goes, as its dead letter, to the extra group {@code groups}. One output:
- * a runner fuses this step with the shuffle after it.
+ * identifiers can link goes, as its dead letter, to the extra group {@code groups}, as do the
+ * rejects that came along. One output: a runner fuses this step with the shuffle after it.
  */
-final class KeyToGroupFn<T> extends DoFn<T, KV<Integer, CustomerRecord>> {
+final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, CustomerRecord>> {
   private final PCollectionView<CustomerLookup> lookup;
   private final int groups;
   private final boolean events;
@@ -42,7 +43,12 @@ final class KeyToGroupFn<T> extends DoFn<T, KV<Integer, CustomerRecord>> {
 
   @ProcessElement
   public void process(ProcessContext c) {
-    T record = c.element();
+    Checked<T> checked = c.element();
+    if (!checked.passed()) {
+      c.output(KV.of(groups, CustomerRecord.deadLetter(checked.deadLetter())));
+      return;
+    }
+    T record = checked.record();
     Map<String, String> ids = events ? ((CustomerEvent) record).getIdentifiers()
         : ((ProfileAttributes) record).getIdentifiers();
     CustomerLookup.Owner owner = c.sideInput(lookup).ownerOf(ids);

@@ -14,6 +14,7 @@ import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.features.CustomerFeaturesFold;
 import dev.audiencesegmenter.identity.CustomerLookup;
 import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerEventCoder;
 import dev.audiencesegmenter.model.DeadLetter;
@@ -270,15 +271,17 @@ public abstract class SegmentCustomers
 
   @Override
   public Result expand(PCollectionTuple input) {
-    if (!input.has(ResolveIdentities.EVENTS)) {
+    PCollection<?> eventInput = input.has(ResolveIdentities.EVENTS)
+        ? input.get(ResolveIdentities.EVENTS)
+        : input.has(ResolveIdentities.CHECKED_EVENTS)
+            ? input.get(ResolveIdentities.CHECKED_EVENTS) : null;
+    if (eventInput == null) {
       throw new IllegalArgumentException("SegmentCustomers needs events under "
-          + "ResolveIdentities.EVENTS; use ResolveIdentities.inputs(..)");
+          + "ResolveIdentities.EVENTS (use ResolveIdentities.inputs(..)) or CHECKED_EVENTS");
     }
-    if (!(input.get(ResolveIdentities.EVENTS).getWindowingStrategy().getWindowFn()
-        instanceof GlobalWindows)) {
+    if (!(eventInput.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
       throw new IllegalArgumentException("SegmentCustomers is a batch flow: its events must be "
-          + "in the global window, got " + input.get(ResolveIdentities.EVENTS)
-          .getWindowingStrategy().getWindowFn());
+          + "in the global window, got " + eventInput.getWindowingStrategy().getWindowFn());
     }
     if (getPreviousAsOf() != null && !input.has(PREVIOUS_MEMBERSHIPS)) {
       throw new IllegalArgumentException("withPreviousAsOf needs the previous memberships "
@@ -292,10 +295,28 @@ public abstract class SegmentCustomers
     Coder<CustomerFeatures> featuresCoder = CustomerFeaturesCoder.of();
 
     PCollectionTuple resolveInput = PCollectionTuple.empty(pipeline);
+    PCollectionList<DeadLetter> readerRejects = PCollectionList.empty(pipeline);
     for (Map.Entry<TupleTag<?>, PCollection<?>> e : input.getAll().entrySet()) {
-      if (!e.getKey().getId().equals(PREVIOUS_MEMBERSHIPS.getId())) {
-        resolveInput = and(resolveInput, e.getKey(), e.getValue());
+      String id = e.getKey().getId();
+      if (id.equals(PREVIOUS_MEMBERSHIPS.getId())) {
+        continue;
       }
+      if (!getResolve().getGraphOnOneWorker() && (id.equals(ResolveIdentities.CHECKED_EVENTS
+          .getId()) || id.equals(ResolveIdentities.CHECKED_PROFILES.getId()))) {
+        // The distributed graph keys records itself: its input is plain records.
+        boolean isEvents = id.equals(ResolveIdentities.CHECKED_EVENTS.getId());
+        @SuppressWarnings("unchecked")
+        PCollection<Checked<Object>> checked = (PCollection<Checked<Object>>) e.getValue();
+        Coder<Object> recordCoder = ((Checked.Coder<Object>) checked.getCoder()).recordCoder();
+        resolveInput = and(resolveInput, isEvents ? ResolveIdentities.EVENTS
+            : ResolveIdentities.PROFILES, checked.apply(isEvents ? "PassedEvents"
+                : "PassedProfiles", ParDo.of(new PassedFn())).setCoder(recordCoder));
+        readerRejects = readerRejects.and(checked.apply(isEvents ? "RejectedEvents"
+                : "RejectedProfiles", ParDo.of(new RejectedFn()))
+            .setCoder(schemaCoder(pipeline, DeadLetter.class)));
+        continue;
+      }
+      resolveInput = and(resolveInput, e.getKey(), e.getValue());
     }
 
     // 1-2. Identities; every record to its customer's group, each customer folded there.
@@ -337,7 +358,7 @@ public abstract class SegmentCustomers
             .withOutputTags(FoldCustomersFn.BASE, TupleTagList.of(unlinkedTag)));
     PCollection<CustomerBase> customers = folded.get(FoldCustomersFn.BASE)
         .setCoder(new CustomerBase.Coder(featuresCoder));
-    PCollection<DeadLetter> deadLetters = PCollectionList.of(resolved.getDeadLetters())
+    PCollection<DeadLetter> deadLetters = readerRejects.and(resolved.getDeadLetters())
         .and(folded.get(unlinkedTag).setCoder(schemaCoder(pipeline, DeadLetter.class)))
         .apply("DeadLetters", Flatten.pCollections());
     // Events keyed by customer (without their identifiers), for activation.
@@ -553,6 +574,24 @@ public abstract class SegmentCustomers
     public void process(@Element CustomerBase customer, OutputReceiver<String> out) {
       if (customer.converted) {
         out.output(customer.features.getCustomerId());
+      }
+    }
+  }
+
+  private static final class PassedFn extends DoFn<Checked<Object>, Object> {
+    @ProcessElement
+    public void process(@Element Checked<Object> c, OutputReceiver<Object> out) {
+      if (c.passed()) {
+        out.output(c.record());
+      }
+    }
+  }
+
+  private static final class RejectedFn extends DoFn<Checked<Object>, DeadLetter> {
+    @ProcessElement
+    public void process(@Element Checked<Object> c, OutputReceiver<DeadLetter> out) {
+      if (!c.passed()) {
+        out.output(c.deadLetter());
       }
     }
   }

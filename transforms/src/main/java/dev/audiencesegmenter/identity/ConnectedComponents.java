@@ -5,8 +5,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -22,6 +22,9 @@ import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 
 /**
  * Labels every node of an undirected graph with the smallest node of its connected component,
@@ -35,8 +38,11 @@ import org.apache.beam.sdk.values.PCollectionList;
  * groups, and so the per-group overhead of runners like the Direct runner, bounded.
  *
  * <p>Beam graphs are fixed when the pipeline is built, so the rounds are unrolled up to
- * {@link #getMaxRounds()}; rounds after convergence pass the finished stars through. A final
- * check proves convergence (every node is a root, or the child of exactly one root); if the
+ * {@link #getMaxRounds()}, and the work ends with convergence: each large-star step checks its
+ * nodes (is each a root, or the child of exactly one root?) and, for any that is not, signals
+ * every bucket of the small-star step that follows. A small-star step that gets no signal
+ * holds only stars: it sets them aside for labelling, and the remaining rounds get no edges.
+ * A graph that converges in three rounds costs four. A final check proves convergence (every node is a root, or the child of exactly one root); if the
  * graph needed more rounds the pipeline fails with an error that says so, rather than
  * returning half-linked components.
  *
@@ -100,36 +106,52 @@ public abstract class ConnectedComponents
       KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
   private static final KvCoder<Integer, KV<String, String>> BUCKETED =
       KvCoder.of(VarIntCoder.of(), EDGE);
+  /** Bucketed edges, and {@code KV(bucket, null)}: "some node was not in a star". */
+  private static final KvCoder<Integer, KV<String, String>> BUCKETED_OR_SIGNAL =
+      KvCoder.of(VarIntCoder.of(), NullableCoder.of(EDGE));
+  private static final TupleTag<KV<String, String>> ACTIVE = new TupleTag<>("active") {};
+  private static final TupleTag<KV<String, String>> DONE = new TupleTag<>("done") {};
 
   @Override
   public PCollection<KV<String, String>> expand(PCollection<KV<String, String>> input) {
     int buckets = getBuckets();
     PCollection<KV<String, String>> edges =
-        input.apply("CanonicalEdges", new Step(buckets, StepKind.CANONICAL, 0));
+        input.apply("CanonicalEdges", new Step(buckets, StepKind.CANONICAL));
+    // Stars set aside by the round that found them: later rounds get no edges.
+    PCollectionList<KV<String, String>> finished = PCollectionList.empty(input.getPipeline());
     for (int round = 1; round <= getMaxRounds(); round++) {
-      edges =
+      PCollectionTuple stars =
           edges
-              .apply("Round" + round + "/LargeStar",
-                  new Step(buckets, StepKind.LARGE_STAR, round))
-              .apply("Round" + round + "/SmallStar",
-                  new Step(buckets, StepKind.SMALL_STAR, round));
+              .apply("Round" + round + "/LargeStar/ToBuckets",
+                  ParDo.of(new ToBuckets(buckets, StepKind.LARGE_STAR)))
+              .setCoder(BUCKETED)
+              .apply("Round" + round + "/LargeStar/GroupByBucket", GroupByKey.create())
+              .apply("Round" + round + "/LargeStar/Relink",
+                  ParDo.of(new LargeStarRelink(buckets, round)))
+              .setCoder(BUCKETED_OR_SIGNAL)
+              .apply("Round" + round + "/SmallStar/GroupByBucket", GroupByKey.create())
+              .apply("Round" + round + "/SmallStar/Relink", ParDo.of(new SmallStarRelink(round))
+                  .withOutputTags(ACTIVE, TupleTagList.of(DONE)));
+      edges = stars.get(ACTIVE).setCoder(EDGE);
+      finished = finished.and(stars.get(DONE).setCoder(EDGE));
     }
     PCollection<Long> checked =
         edges
-            .apply("Convergence/NotInAStar", new Step(buckets, StepKind.CHECK, 0))
+            .apply("Convergence/NotInAStar", new Step(buckets, StepKind.CHECK))
             .apply("Convergence/Count", ParDo.of(new CountOne()))
             .apply("Convergence/Sum", Sum.longsGlobally())
             .apply("Convergence/Check", ParDo.of(new FailIfUnconverged(getMaxRounds())));
     // Nodes label themselves; a converged edge (root, child) labels the child with its root.
     return PCollectionList.of(input)
+        .and(finished.getAll())
         .and(edges)
         .apply("NodesAndStars", Flatten.pCollections())
         .apply("WaitForConvergenceCheck", Wait.on(checked))
         .setCoder(EDGE)
-        .apply("Label", new Step(buckets, StepKind.LABEL, 0));
+        .apply("Label", new Step(buckets, StepKind.LABEL));
   }
 
-  private enum StepKind { CANONICAL, LARGE_STAR, SMALL_STAR, CHECK, LABEL }
+  private enum StepKind { CANONICAL, LARGE_STAR, CHECK, LABEL }
 
   static int bucket(String node, int buckets) {
     return Math.floorMod(node.hashCode(), buckets);
@@ -140,12 +162,10 @@ public abstract class ConnectedComponents
       extends PTransform<PCollection<KV<String, String>>, PCollection<KV<String, String>>> {
     private final int buckets;
     private final StepKind kind;
-    private final int round;
 
-    Step(int buckets, StepKind kind, int round) {
+    Step(int buckets, StepKind kind) {
       this.buckets = buckets;
       this.kind = kind;
-      this.round = round;
     }
 
     @Override
@@ -154,7 +174,7 @@ public abstract class ConnectedComponents
           .apply("ToBuckets", ParDo.of(new ToBuckets(buckets, kind)))
           .setCoder(BUCKETED)
           .apply("GroupByBucket", GroupByKey.create())
-          .apply("Relink", ParDo.of(new Relink(kind, round)))
+          .apply("Relink", ParDo.of(new Relink(kind)))
           .setCoder(EDGE);
     }
   }
@@ -192,7 +212,6 @@ public abstract class ConnectedComponents
           out.output(KV.of(bucket(a, buckets), KV.of(a, b)));
           out.output(KV.of(bucket(b, buckets), KV.of(b, a)));
         }
-        case SMALL_STAR -> out.output(KV.of(bucket(b, buckets), KV.of(b, a)));
         case LABEL -> {
           // Every endpoint is a node. An input edge offers a node of the same component, and a
           // converged edge (root, child) the root, as a label: the smallest offer is the root.
@@ -204,113 +223,173 @@ public abstract class ConnectedComponents
     }
   }
 
+  /** A bucket's edges as neighbourhoods: node to neighbours; {@code null} edges are skipped. */
+  private static Map<String, Set<String>> neighbourhoods(Iterable<KV<String, String>> edges) {
+    Map<String, Set<String>> neighbours = new HashMap<>();
+    for (KV<String, String> e : edges) {
+      if (e != null) {
+        neighbours.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(e.getValue());
+      }
+    }
+    return neighbours;
+  }
+
   /**
-   * Works on the neighbourhoods of one bucket's nodes. Canonical edges come in as (larger,
-   * smaller); large-star and check get both directions; small-star gets (node, smaller
-   * neighbour); label gets (node, candidate label).
+   * Whether u is in a finished star: a root (all neighbours larger) or the child of exactly one,
+   * smaller, neighbour (that neighbour's own check tells whether it is a root).
+   */
+  private static boolean inAStar(String u, Set<String> around) {
+    int smaller = 0;
+    boolean hasLarger = false;
+    for (String v : around) {
+      int c = v.compareTo(u);
+      if (c < 0) {
+        smaller++;
+      } else if (c > 0) {
+        hasLarger = true;
+      }
+    }
+    return smaller == 0 || (smaller == 1 && !hasLarger);
+  }
+
+  private static String min(String u, Set<String> around) {
+    String min = u;
+    for (String v : around) {
+      if (v.compareTo(min) < 0) {
+        min = v;
+      }
+    }
+    return min;
+  }
+
+  /**
+   * Canonical edges, the convergence check and labels: canonical edges come in as (larger,
+   * smaller), the check gets both directions, labelling gets (node, candidate label).
    */
   private static final class Relink
       extends DoFn<KV<Integer, Iterable<KV<String, String>>>, KV<String, String>> {
     private final StepKind kind;
-    private final int round;
-    private final Distribution rounds =
-        Metrics.distribution(ConnectedComponents.class, ROUNDS_METRIC);
 
-    Relink(StepKind kind, int round) {
+    Relink(StepKind kind) {
       this.kind = kind;
-      this.round = round;
     }
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<KV<String, String>>> bucket,
         OutputReceiver<KV<String, String>> out) {
-      Map<String, Set<String>> neighbours = new HashMap<>();
-      for (KV<String, String> e : bucket.getValue()) {
-        neighbours.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(e.getValue());
+      for (Map.Entry<String, Set<String>> node : neighbourhoods(bucket.getValue()).entrySet()) {
+        String u = node.getKey();
+        Set<String> around = node.getValue();
+        switch (kind) {
+          case CANONICAL -> around.forEach(v -> out.output(KV.of(v, u)));
+          case CHECK -> {
+            if (!inAStar(u, around)) {
+              out.output(KV.of(u, u)); // once per node that is not in a star
+            }
+          }
+          case LABEL -> out.output(KV.of(u, min(u, around)));
+          default -> throw new IllegalStateException(kind.toString());
+        }
       }
+    }
+  }
+
+  /**
+   * Large star on the neighbourhoods (both directions) of one bucket's nodes: every larger
+   * neighbour of u is linked to the smallest node of u's neighbourhood. Output bucketed for the
+   * small-star step, with a signal to each of its buckets when a node here is not in a star.
+   */
+  private static final class LargeStarRelink
+      extends DoFn<KV<Integer, Iterable<KV<String, String>>>, KV<Integer, KV<String, String>>> {
+    private final int buckets;
+    private final int round;
+    private final Distribution rounds =
+        Metrics.distribution(ConnectedComponents.class, ROUNDS_METRIC);
+
+    LargeStarRelink(int buckets, int round) {
+      this.buckets = buckets;
+      this.round = round;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<KV<String, String>>> bucket,
+        OutputReceiver<KV<Integer, KV<String, String>>> out) {
       boolean changed = false;
-      for (Map.Entry<String, Set<String>> node : neighbours.entrySet()) {
-        changed |= changes(node.getKey(), node.getValue());
-        relink(node.getKey(), node.getValue(), out);
+      boolean allInStars = true;
+      for (Map.Entry<String, Set<String>> node : neighbourhoods(bucket.getValue()).entrySet()) {
+        String u = node.getKey();
+        Set<String> around = node.getValue();
+        allInStars &= inAStar(u, around);
+        String min = min(u, around);
+        for (String v : around) {
+          if (v.compareTo(u) > 0) {
+            changed |= !min.equals(u);
+            out.output(KV.of(bucket(v, buckets), KV.of(v, min))); // edge (min, v)
+          }
+        }
       }
       if (changed) {
         rounds.update(round); // its maximum is the last round that changed the graph
       }
-    }
-
-    /** Whether relinking u moves any edge: the graph is not yet a set of stars around u. */
-    private boolean changes(String u, Set<String> around) {
-      switch (kind) {
-        case LARGE_STAR -> {
-          String min = min(u, around);
-          return !min.equals(u) && around.stream().anyMatch(v -> v.compareTo(u) > 0);
-        }
-        case SMALL_STAR -> {
-          return around.size() > 1;
-        }
-        default -> {
-          return false;
+      if (!allInStars) {
+        for (int b = 0; b < buckets; b++) {
+          out.output(KV.of(b, null));
         }
       }
     }
+  }
 
-    private void relink(String u, Set<String> around, OutputReceiver<KV<String, String>> out) {
-      switch (kind) {
-        case CANONICAL -> {
-          for (String v : around) {
-            out.output(KV.of(v, u));
-          }
-        }
-        case LARGE_STAR -> {
-          // Link every larger neighbour to the smallest node of u's neighbourhood.
-          String min = min(u, around);
-          for (String v : around) {
-            if (v.compareTo(u) > 0) {
-              out.output(KV.of(min, v));
-            }
-          }
-        }
-        case SMALL_STAR -> {
-          // Link u and its smaller neighbours to the smallest of them.
-          String min = min(u, around);
-          if (!u.equals(min)) {
-            out.output(KV.of(min, u));
-          }
-          for (String v : around) {
-            if (!v.equals(min)) {
-              out.output(KV.of(min, v));
-            }
-          }
-        }
-        case CHECK -> {
-          // In a finished star a node is a root (all neighbours larger) or has exactly one,
-          // smaller, neighbour that is a root. Reported once per node that is not.
-          TreeSet<String> smaller = new TreeSet<>();
-          boolean hasLarger = false;
-          for (String v : around) {
-            if (v.compareTo(u) < 0) {
-              smaller.add(v);
-            } else if (v.compareTo(u) > 0) {
-              hasLarger = true;
-            }
-          }
-          if (smaller.size() > 1 || (smaller.size() == 1 && hasLarger)) {
-            out.output(KV.of(u, u));
-          }
-        }
-        case LABEL -> out.output(KV.of(u, min(u, around)));
-        default -> throw new IllegalStateException(kind.toString());
-      }
+  /**
+   * Small star on (node, neighbour) pairs grouped by the node's bucket: u and its smaller
+   * neighbours are linked to the smallest of them. Without a signal from the large-star step
+   * every node was in a star, and stars are what both steps leave as they are: the edges go to
+   * {@link #DONE} unchanged.
+   */
+  private static final class SmallStarRelink
+      extends DoFn<KV<Integer, Iterable<KV<String, String>>>, KV<String, String>> {
+    private final int round;
+    private final Distribution rounds =
+        Metrics.distribution(ConnectedComponents.class, ROUNDS_METRIC);
+
+    SmallStarRelink(int round) {
+      this.round = round;
     }
 
-    private static String min(String u, Set<String> around) {
-      String min = u;
-      for (String v : around) {
-        if (v.compareTo(min) < 0) {
-          min = v;
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<KV<String, String>>> bucket,
+        MultiOutputReceiver out) {
+      boolean signalled = false;
+      for (KV<String, String> e : bucket.getValue()) {
+        if (e == null) {
+          signalled = true;
+          break;
         }
       }
-      return min;
+      Map<String, Set<String>> neighbours = neighbourhoods(bucket.getValue());
+      if (!signalled) {
+        OutputReceiver<KV<String, String>> done = out.get(DONE);
+        neighbours.forEach((u, around) -> around.forEach(v -> done.output(KV.of(v, u))));
+        return;
+      }
+      OutputReceiver<KV<String, String>> active = out.get(ACTIVE);
+      boolean changed = false;
+      for (Map.Entry<String, Set<String>> node : neighbours.entrySet()) {
+        String u = node.getKey();
+        Set<String> around = node.getValue();
+        changed |= around.size() > 1;
+        String min = min(u, around);
+        if (!u.equals(min)) {
+          active.output(KV.of(min, u));
+        }
+        for (String v : around) {
+          if (!v.equals(min)) {
+            active.output(KV.of(min, v));
+          }
+        }
+      }
+      if (changed) {
+        rounds.update(round);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.identity;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerIdentity;
 import dev.audiencesegmenter.model.DeadLetter;
@@ -71,6 +72,15 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
   public static final TupleTag<CustomerEvent> EVENTS = new TupleTag<>("events") {};
   public static final TupleTag<ProfileAttributes> PROFILES = new TupleTag<>("profiles") {};
+  /**
+   * Instead of {@link #EVENTS}: events with their readers' rejects in band (a reader's {@code
+   * withDeadLettersInBand()}); for {@link #withoutKeyedRecords()}, whose output carries them on.
+   */
+  public static final TupleTag<Checked<CustomerEvent>> CHECKED_EVENTS =
+      new TupleTag<>("checkedEvents") {};
+  /** Instead of {@link #PROFILES}: profiles with their readers' rejects in band. */
+  public static final TupleTag<Checked<ProfileAttributes>> CHECKED_PROFILES =
+      new TupleTag<>("checkedProfiles") {};
   /** Optional: the previous run's identities, to keep customer ids stable. */
   public static final TupleTag<CustomerIdentity> PREVIOUS_IDENTITIES =
       new TupleTag<>("previousIdentities") {};
@@ -109,12 +119,14 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
   }
 
   /**
-   * For flows that key records themselves (one step instead of two): the result then holds the
-   * normalized records ({@link Result#getNormalizedEvents}, {@link
-   * Result#getNormalizedProfiles}) and the resolved graph's {@link CustomerLookup} as a side
-   * input ({@link Result#getLookup}) instead of keyed records; dead letters then hold only the
-   * records without a valid identifier (keying finds the others: {@link
-   * CustomerLookup#ownerOf}). Needs the one-worker graph.
+   * For flows that key records themselves, in the step that also sends them on: the result
+   * then holds the normalized records with every reject in band ({@link
+   * Result#getNormalizedEvents}, {@link Result#getNormalizedProfiles}; {@link Checked}) and the
+   * resolved graph's {@link CustomerLookup} as a side input ({@link Result#getLookup}), instead
+   * of keyed records and dead letters; keying finds the records none of whose identifiers can
+   * link ({@link CustomerLookup#ownerOf}). Every step on the records' way has one output, so a
+   * runner ships them once to the graph and once onwards. Takes {@link #CHECKED_EVENTS} too.
+   * Needs the one-worker graph.
    */
   public ResolveIdentities withoutKeyedRecords() {
     return toBuilder().setKeyedRecords(false).build();
@@ -234,14 +246,22 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
   @Override
   public Result expand(PCollectionTuple input) {
-    if (!input.has(EVENTS)) {
-      throw new IllegalArgumentException(
-          "ResolveIdentities needs events under ResolveIdentities.EVENTS; use inputs(..)");
+    boolean checkedInput = input.has(CHECKED_EVENTS) || input.has(CHECKED_PROFILES);
+    if (input.has(EVENTS) == input.has(CHECKED_EVENTS)) {
+      throw new IllegalArgumentException("ResolveIdentities needs events under either "
+          + "ResolveIdentities.EVENTS (use inputs(..)) or CHECKED_EVENTS, not both");
+    }
+    if (input.has(PROFILES) && input.has(CHECKED_PROFILES)) {
+      throw new IllegalArgumentException("profiles under PROFILES or CHECKED_PROFILES, not both");
+    }
+    if (checkedInput && getKeyedRecords()) {
+      throw new IllegalArgumentException("records with their rejects in band (CHECKED_EVENTS, "
+          + "CHECKED_PROFILES) need withoutKeyedRecords(), whose output carries the rejects on");
     }
     Pipeline pipeline = input.getPipeline();
     IdentifierNormalizer normalizer = IdentifierNormalizer.create(getDefaultRegion(),
         getRules().getEmailProviderRules());
-    PCollection<CustomerEvent> events = input.get(EVENTS);
+    PCollection<CustomerEvent> events = input.has(EVENTS) ? input.get(EVENTS) : null;
     PCollection<ProfileAttributes> profiles = input.has(PROFILES)
         ? input.get(PROFILES)
         : pipeline.apply("NoProfiles", Create.empty(schemaCoder(pipeline,
@@ -360,30 +380,57 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .Row> eventRows = toRowFunction(pipeline, CustomerEvent.class);
     org.apache.beam.sdk.transforms.SerializableFunction<ProfileAttributes, org.apache.beam.sdk
         .values.Row> profileRows = toRowFunction(pipeline, ProfileAttributes.class);
-    PCollectionTuple normalizedEvents = normalizeForGraph("NormalizeEvents", events,
-        normalizer, new EventIdentifiers(), eventRows, eventsTag,
-        dev.audiencesegmenter.model.CustomerEventCoder.of());
-    PCollectionTuple normalizedProfiles = normalizeForGraph("NormalizeProfiles", profiles,
-        normalizer, new ProfileIdentifiers(), profileRows, profilesTag,
-        dev.audiencesegmenter.model.ProfileAttributesCoder.of());
+    KvCoder<Integer, GraphInput> graphCoder =
+        KvCoder.of(org.apache.beam.sdk.coders.VarIntCoder.of(), GraphInput.Coder.of());
 
-    PCollectionList<GraphInput> graphInputs = PCollectionList.of(normalizedEvents.get(SETS))
-        .and(normalizedProfiles.get(SETS));
+    // Normalized records, and every record's identifier set for the graph.
+    PCollectionTuple normalizedEvents = null;
+    PCollectionTuple normalizedProfiles = null;
+    PCollection<Checked<CustomerEvent>> checkedEvents = null;
+    PCollection<Checked<ProfileAttributes>> checkedProfiles = null;
+    PCollectionList<KV<Integer, GraphInput>> graphInputs;
+    if (getKeyedRecords()) {
+      normalizedEvents = normalizeForGraph("NormalizeEvents", events, normalizer,
+          new EventIdentifiers(), eventRows, eventsTag,
+          dev.audiencesegmenter.model.CustomerEventCoder.of());
+      normalizedProfiles = normalizeForGraph("NormalizeProfiles", profiles, normalizer,
+          new ProfileIdentifiers(), profileRows, profilesTag,
+          dev.audiencesegmenter.model.ProfileAttributesCoder.of());
+      graphInputs = PCollectionList
+          .of(toOneWorker("EventIdentifierSets", normalizedEvents.get(SETS), graphCoder))
+          .and(toOneWorker("ProfileIdentifierSets", normalizedProfiles.get(SETS), graphCoder));
+    } else {
+      // Rejects travel with the records, and each step has one output: the normalized stream
+      // is shipped once to the graph and once to whoever keys the records, nothing more.
+      checkedEvents = checked(input, CHECKED_EVENTS, events, "CheckedEvents")
+          .apply("NormalizeEvents", ParDo.of(new NormalizeCheckedFn<>(normalizer,
+              new EventIdentifiers(), eventRows)))
+          .setCoder(Checked.Coder.of(dev.audiencesegmenter.model.CustomerEventCoder.of()));
+      checkedProfiles = checked(input, CHECKED_PROFILES, profiles, "CheckedProfiles")
+          .apply("NormalizeProfiles", ParDo.of(new NormalizeCheckedFn<>(normalizer,
+              new ProfileIdentifiers(), profileRows)))
+          .setCoder(Checked.Coder.of(dev.audiencesegmenter.model.ProfileAttributesCoder.of()));
+      graphInputs = PCollectionList
+          .of(checkedEvents.apply("EventIdentifierSets",
+              ParDo.of(new IdentifierSetsFn<>(new EventIdentifiers()))).setCoder(graphCoder))
+          .and(checkedProfiles.apply("ProfileIdentifierSets",
+              ParDo.of(new IdentifierSetsFn<>(new ProfileIdentifiers()))).setCoder(graphCoder));
+    }
     if (input.has(PREVIOUS_IDENTITIES)) {
       graphInputs = graphInputs.and(input.get(PREVIOUS_IDENTITIES)
-          .apply("PreviousIdentities", MapElements.into(TypeDescriptor.of(GraphInput.class))
-              .via(GraphInput::previous))
-          .setCoder(GraphInput.Coder.of()));
+          .apply("PreviousIdentities", MapElements.into(TypeDescriptors.kvs(
+              TypeDescriptors.integers(), TypeDescriptor.of(GraphInput.class)))
+              .via(row -> KV.of(0, GraphInput.previous(row))))
+          .setCoder(graphCoder));
     }
+
+    // The whole graph on one worker.
     TupleTag<CustomerLookup> lookupTag = new TupleTag<>("lookup") {};
     TupleTag<CustomerIdentity> identitiesTag = new TupleTag<>("identities") {};
     TupleTag<JunkIdentifier> junkTag = new TupleTag<>("junk") {};
     TupleTag<IdentityChange> changesTag = new TupleTag<>("changes") {};
     PCollectionTuple resolved = graphInputs
         .apply("AllIdentifierSets", Flatten.pCollections())
-        .apply("ToOneWorker", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
-            TypeDescriptor.of(GraphInput.class))).via(set -> KV.of(0, set)))
-        .setCoder(KvCoder.of(org.apache.beam.sdk.coders.VarIntCoder.of(), GraphInput.Coder.of()))
         .apply("GatherGraph", org.apache.beam.sdk.transforms.GroupByKey.create())
         .apply("ResolveGraph", ParDo.of(new ResolveOnOneWorkerFn(getRules(), getMaxLinksToSplit(),
                 getMaxIdentifiersOnOneWorker(), lookupTag, identitiesTag, junkTag, changesTag))
@@ -400,12 +447,9 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .setCoder(schemaCoder(pipeline, IdentityChange.class));
 
     if (!getKeyedRecords()) {
-      PCollection<DeadLetter> deadLetters = PCollectionList
-          .of(normalizedEvents.get(DEAD_LETTERS))
-          .and(normalizedProfiles.get(DEAD_LETTERS))
-          .apply("DeadLetters", Flatten.pCollections());
-      return new Result(pipeline, identities, null, null, deadLetters, junk, changes,
-          normalizedEvents.get(eventsTag), normalizedProfiles.get(profilesTag), lookup);
+      return new Result(pipeline, identities, null, null,
+          pipeline.apply("NoDeadLettersHere", Create.empty(schemaCoder(pipeline,
+              DeadLetter.class))), junk, changes, checkedEvents, checkedProfiles, lookup);
     }
     TupleTag<KV<String, CustomerEvent>> keyedEventsTag = new TupleTag<>("keyedEvents") {};
     TupleTag<KV<String, ProfileAttributes>> keyedProfilesTag =
@@ -433,6 +477,22 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .apply("DeadLetters", Flatten.pCollections());
     return new Result(pipeline, identities, keyedEvents, keyedProfiles, deadLetters, junk,
         changes, null, null, null);
+  }
+
+  private static PCollection<KV<Integer, GraphInput>> toOneWorker(String name,
+      PCollection<GraphInput> sets, Coder<KV<Integer, GraphInput>> coder) {
+    return sets.apply(name, MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
+        TypeDescriptor.of(GraphInput.class))).via(set -> KV.of(0, set))).setCoder(coder);
+  }
+
+  /** The input's records with their readers' rejects in band, or the plain input wrapped. */
+  private static <T> PCollection<Checked<T>> checked(PCollectionTuple input,
+      TupleTag<Checked<T>> tag, PCollection<T> plain, String name) {
+    if (input.has(tag)) {
+      return input.get(tag);
+    }
+    return plain.apply(name, MapElements.into(new TypeDescriptor<Checked<T>>() {})
+        .via(Checked::passed)).setCoder(Checked.Coder.of(plain.getCoder()));
   }
 
   private static final TupleTag<GraphInput> SETS = new TupleTag<>("identifierSets") {};
@@ -564,8 +624,8 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     private final @Nullable PCollection<KV<String, CustomerEvent>> events;
     private final @Nullable PCollection<KV<String, ProfileAttributes>> profiles;
     private final PCollection<DeadLetter> deadLetters;
-    private final @Nullable PCollection<CustomerEvent> normalizedEvents;
-    private final @Nullable PCollection<ProfileAttributes> normalizedProfiles;
+    private final @Nullable PCollection<Checked<CustomerEvent>> normalizedEvents;
+    private final @Nullable PCollection<Checked<ProfileAttributes>> normalizedProfiles;
     private final @Nullable PCollectionView<CustomerLookup> lookup;
 
     Result(Pipeline pipeline, PCollection<CustomerIdentity> identities,
@@ -573,8 +633,8 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         @Nullable PCollection<KV<String, ProfileAttributes>> profiles,
         PCollection<DeadLetter> deadLetters, PCollection<JunkIdentifier> junk,
         PCollection<IdentityChange> changes,
-        @Nullable PCollection<CustomerEvent> normalizedEvents,
-        @Nullable PCollection<ProfileAttributes> normalizedProfiles,
+        @Nullable PCollection<Checked<CustomerEvent>> normalizedEvents,
+        @Nullable PCollection<Checked<ProfileAttributes>> normalizedProfiles,
         @Nullable PCollectionView<CustomerLookup> lookup) {
       this.pipeline = pipeline;
       this.junk = junk;
@@ -603,13 +663,17 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
       return value;
     }
 
-    /** Every event with normalized identifiers, unkeyed ({@code withoutKeyedRecords()}). */
-    public PCollection<CustomerEvent> getNormalizedEvents() {
+    /**
+     * Every event with normalized identifiers, unkeyed ({@code withoutKeyedRecords()}), with
+     * every reject in band: the readers' (given CHECKED_EVENTS), and records without a valid
+     * identifier. {@link #getDeadLetters()} is then empty.
+     */
+    public PCollection<Checked<CustomerEvent>> getNormalizedEvents() {
       return unkeyed(normalizedEvents, "normalized events");
     }
 
-    /** Every profile with normalized identifiers, unkeyed ({@code withoutKeyedRecords()}). */
-    public PCollection<ProfileAttributes> getNormalizedProfiles() {
+    /** As {@link #getNormalizedEvents()}, for profiles. */
+    public PCollection<Checked<ProfileAttributes>> getNormalizedProfiles() {
       return unkeyed(normalizedProfiles, "normalized profiles");
     }
 
@@ -664,8 +728,9 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         out.put(KEYED_EVENTS, events);
         out.put(KEYED_PROFILES, profiles);
       } else {
-        out.put(new TupleTag<CustomerEvent>("normalizedEvents"), normalizedEvents);
-        out.put(new TupleTag<ProfileAttributes>("normalizedProfiles"), normalizedProfiles);
+        out.put(new TupleTag<Checked<CustomerEvent>>("normalizedEvents"), normalizedEvents);
+        out.put(new TupleTag<Checked<ProfileAttributes>>("normalizedProfiles"),
+            normalizedProfiles);
       }
       return out;
     }

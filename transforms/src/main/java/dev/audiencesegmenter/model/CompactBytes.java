@@ -131,22 +131,7 @@ public final class CompactBytes {
     if (s == null) {
       return putVarLong(NULL_LENGTH);
     }
-    int n = s.length();
-    boolean ascii = true;
-    for (int i = 0; i < n; i++) {
-      if (s.charAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      putVarLong(n + 1L);
-      ensure(n);
-      for (int i = 0; i < n; i++) {
-        bytes[length++] = (byte) s.charAt(i);
-      }
-      return this;
-    }
+    // The JDK's encoder copies ASCII text with vectorized checks.
     byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
     putVarLong(utf8.length + 1L);
     ensure(utf8.length);
@@ -258,12 +243,8 @@ public final class CompactBytes {
     }
     int start = position;
     position += len;
-    for (int i = start; i < position; i++) {
-      if (bytes[i] < 0) {
-        return new String(bytes, start, len, StandardCharsets.UTF_8);
-      }
-    }
-    return new String(bytes, start, len, StandardCharsets.ISO_8859_1);
+    // The JDK's decoder has a vectorized path for ASCII.
+    return new String(bytes, start, len, StandardCharsets.UTF_8);
   }
 
   public @Nullable BigDecimal getDecimal() throws IOException {

@@ -21,6 +21,16 @@ class ResolveIdentitiesDistributedTest extends ResolveIdentitiesTest {
     return ResolveIdentities.create().withDistributedGraph();
   }
 
+  /**
+   * Without the Direct runner's per-bundle checks, as in {@link ConnectedComponentsTest}: they
+   * walk the whole pipeline graph for every bundle, and the rounds make a graph of hundreds of
+   * steps (minutes per case). The functions both paths share keep the checks in the base class.
+   */
+  @Override
+  org.apache.beam.sdk.options.PipelineOptions options() {
+    return ConnectedComponentsTest.fastDirectOptions();
+  }
+
   @Test
   void failsLoudlyWhenTheGraphNeedsMoreRounds() throws Exception {
     org.apache.beam.runners.direct.DirectOptions options = org.apache.beam.sdk.options

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Count;
@@ -22,14 +23,21 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Junk protection, identifier limits and stable ids of {@link ResolveIdentities}. */
-@ExtendWith(TestPipelineExtension.class)
 class ResolveIdentitiesRulesTest {
+  @RegisterExtension
+  final TestPipelineExtension pipeline = TestPipelineExtension.fromOptions(options());
+
   /** The transform under test: the default, one-worker graph (subclasses: the other). */
   ResolveIdentities resolve() {
     return ResolveIdentities.create();
+  }
+
+  /** TestPipeline's own options: the Direct runner checks immutability and encodability. */
+  PipelineOptions options() {
+    return TestPipeline.testingPipelineOptions();
   }
 
   private static PCollection<String> customers(ResolveIdentities.Result r) {

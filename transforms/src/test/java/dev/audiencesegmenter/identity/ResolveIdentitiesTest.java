@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Count;
@@ -31,13 +32,20 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-@ExtendWith(TestPipelineExtension.class)
 class ResolveIdentitiesTest {
+  @RegisterExtension
+  final TestPipelineExtension pipeline = TestPipelineExtension.fromOptions(options());
+
   /** The transform under test: the default, one-worker graph (subclasses: the other). */
   ResolveIdentities resolve() {
     return ResolveIdentities.create();
+  }
+
+  /** TestPipeline's own options: the Direct runner checks immutability and encodability. */
+  PipelineOptions options() {
+    return TestPipeline.testingPipelineOptions();
   }
   private static final Instant T = Instant.parse("2024-03-01T12:00:00Z");
 

@@ -30,6 +30,10 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
 
   public abstract int getMaxLineBytes();
 
+  public abstract int getDuplicateGroups();
+
+  public abstract boolean getDeadLettersInBand();
+
   abstract Builder toBuilder();
 
   /** Reads the files matching {@code filepattern}; matching no file is an error. */
@@ -38,6 +42,8 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
         .setFilepattern(ReadRecords.checkFilepattern(filepattern, "ReadProfileAttributes"))
         .setFormat(FileFormat.AUTO)
         .setMaxLineBytes(DEFAULT_MAX_LINE_BYTES)
+        .setDuplicateGroups(ReadRecords.DEFAULT_DUPLICATE_GROUPS)
+        .setDeadLettersInBand(false)
         .build();
   }
 
@@ -51,6 +57,23 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
     return toBuilder().setMaxLineBytes(ReadRecords.checkMaxLineBytes(maxLineBytes)).build();
   }
 
+  /**
+   * Duplicates are looked for in this many groups (a hash of source and id; default 64): a
+   * worker holds one group's records at a time, and the Direct runner cuts one bundle per group.
+   * Raise it for tens of millions of records.
+   */
+  public ReadProfileAttributes withDuplicateGroups(int groups) {
+    return toBuilder().setDuplicateGroups(ReadRecords.checkGroups(groups)).build();
+  }
+
+  /**
+   * Records and rejected lines in one stream ({@link ReadResult#getChecked}), for flows that
+   * carry rejects along to where they are written: no second output to ship.
+   */
+  public ReadProfileAttributes withDeadLettersInBand() {
+    return toBuilder().setDeadLettersInBand(true).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setFilepattern(String filepattern);
@@ -59,12 +82,17 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
 
     abstract Builder setMaxLineBytes(int maxLineBytes);
 
+    abstract Builder setDuplicateGroups(int groups);
+
+    abstract Builder setDeadLettersInBand(boolean inBand);
+
     abstract ReadProfileAttributes build();
   }
 
   @Override
   public ReadResult<ProfileAttributes> expand(PBegin begin) {
     return begin.apply(new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
+        getDuplicateGroups(), getDeadLettersInBand(),
         new ProfileParser(), SchemaCoders.of(begin.getPipeline(), ProfileAttributes.class),
         dev.audiencesegmenter.model.ProfileAttributesCoder.of(), "ReadProfiles",
         ReadProfileAttributes.class.getName()));

@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.io.files;
 
+import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.DeadLetter;
 import java.util.HashMap;
 import java.util.Map;
@@ -40,11 +41,13 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * the same one. Every line read leaves as a record or as a dead letter.
  */
 final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
-  /** Duplicates are found per bucket of their key: few groups, each small. */
-  private static final int DEDUP_BUCKETS = 64;
+  /** Default of the readers' {@code withDuplicateGroups}. */
+  static final int DEFAULT_DUPLICATE_GROUPS = 64;
 
   private final String filepattern;
   private final FileFormat format;
+  private final int groups;
+  private final boolean deadLettersInBand;
   private final LineParser<T> lineParser;
   private final RecordParser<T> parser;
   private final Coder<T> coder;
@@ -58,6 +61,14 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
           + filepattern + "'");
     }
     return filepattern;
+  }
+
+  static int checkGroups(int groups) {
+    if (groups < 1 || groups > 1_000_000) {
+      throw new IllegalArgumentException("duplicate groups must be in [1, 1000000], got "
+          + groups);
+    }
+    return groups;
   }
 
   static int checkMaxLineBytes(int maxLineBytes) {
@@ -79,8 +90,11 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
    * {@code coder} is the output's (a schema coder); {@code fastCoder} the hand-written one the
    * records are shuffled and materialized with on the way.
    */
-  ReadRecords(String filepattern, FileFormat format, int maxLineBytes, RecordParser<T> parser,
-      Coder<T> coder, Coder<T> fastCoder, String stepPrefix, String metricsNamespace) {
+  ReadRecords(String filepattern, FileFormat format, int maxLineBytes, int groups,
+      boolean deadLettersInBand, RecordParser<T> parser, Coder<T> coder, Coder<T> fastCoder,
+      String stepPrefix, String metricsNamespace) {
+    this.groups = groups;
+    this.deadLettersInBand = deadLettersInBand;
     this.filepattern = filepattern;
     this.format = format;
     this.lineParser = new LineParser<>(parser, maxLineBytes);
@@ -114,41 +128,52 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
         .apply("ReadCsv", ParDo.of(new CsvRecords(parser.csvMapColumns(), metricsNamespace)))
         .setCoder(rawCoder);
 
-    TupleTag<T> unique = new TupleTag<>("unique") {};
-    TupleTag<DeadLetter> rejected = new TupleTag<>("rejected") {};
     // Each format is parsed where it is read; the flatten then feeds the shuffle directly, so
     // raw lines are not shipped once more just to be merged.
     KvCoder<Integer, ParsedLine<T>> parsedCoder =
         KvCoder.of(VarIntCoder.of(), new ParsedLine.LineCoder<>(fastCoder));
     PCollection<KV<Integer, ParsedLine<T>>> parsedJson = jsonLines
         .apply("Parse", ParDo.of(new ParseToBucketFn<>(lineParser, parser,
-            stepPrefix + "/Parse", metricsNamespace, DEDUP_BUCKETS)))
+            stepPrefix + "/Parse", metricsNamespace, groups)))
         .setCoder(parsedCoder);
     PCollection<KV<Integer, ParsedLine<T>>> parsedCsv = csvRows
         .apply("ParseCsv", ParDo.of(new ParseToBucketFn<>(lineParser, parser,
-            stepPrefix + "/Parse", metricsNamespace, DEDUP_BUCKETS)))
+            stepPrefix + "/Parse", metricsNamespace, groups)))
         .setCoder(parsedCoder);
-    PCollectionTuple deduplicated = PCollectionList.of(parsedJson).and(parsedCsv)
+    // One output: a step with two is shipped once per output on Flink.
+    PCollection<Checked<T>> checked = PCollectionList.of(parsedJson).and(parsedCsv)
         .apply("AllLines", Flatten.pCollections())
         .apply("GroupDuplicates", GroupByKey.create())
         .apply("Deduplicate", ParDo.of(new KeepOneFn<>(parser, stepPrefix + "/Deduplicate",
-                metricsNamespace, unique, rejected))
-            .withOutputTags(unique, TupleTagList.of(rejected)));
-    // A multi-output step's outputs are materialized (on Flink, always): the records leave it
-    // with their compact coder, and take the schema coder in a step of their own, which a
-    // runner fuses with whatever reads them.
-    PCollection<T> records = deduplicated.get(unique).setCoder(fastCoder)
-        .apply("WithSchema", ParDo.of(new PassThrough<T>()))
+            metricsNamespace)))
+        .setCoder(Checked.Coder.of(fastCoder));
+    if (deadLettersInBand) {
+      return new ReadResult<>(begin.getPipeline(), checked);
+    }
+    PCollection<T> records = checked
+        .apply("Records", ParDo.of(new Passed<T>()))
         .setCoder(coder);
-    PCollection<DeadLetter> deadLetters = deduplicated.get(rejected)
+    PCollection<DeadLetter> deadLetters = checked
+        .apply("DeadLetters", ParDo.of(new Rejected<T>()))
         .setCoder(SchemaCoders.of(begin.getPipeline(), DeadLetter.class));
     return new ReadResult<>(begin.getPipeline(), records, deadLetters);
   }
 
-  private static final class PassThrough<T> extends DoFn<T, T> {
+  private static final class Passed<T> extends DoFn<Checked<T>, T> {
     @ProcessElement
-    public void process(@Element T record, OutputReceiver<T> out) {
-      out.output(record);
+    public void process(@Element Checked<T> c, OutputReceiver<T> out) {
+      if (c.passed()) {
+        out.output(c.record());
+      }
+    }
+  }
+
+  private static final class Rejected<T> extends DoFn<Checked<T>, DeadLetter> {
+    @ProcessElement
+    public void process(@Element Checked<T> c, OutputReceiver<DeadLetter> out) {
+      if (!c.passed()) {
+        out.output(c.deadLetter());
+      }
     }
   }
 
@@ -226,29 +251,24 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
    * parser's dead letters on.
    */
   private static final class KeepOneFn<T> extends DoFn<KV<Integer, Iterable<ParsedLine<T>>>,
-      T> {
+      Checked<T>> {
     private final RecordParser<T> parser;
     private final String step;
-    private final TupleTag<T> uniqueTag;
-    private final TupleTag<DeadLetter> deadLetterTag;
     private final Counter duplicates;
 
-    KeepOneFn(RecordParser<T> parser, String step, String namespace, TupleTag<T> uniqueTag,
-        TupleTag<DeadLetter> deadLetterTag) {
+    KeepOneFn(RecordParser<T> parser, String step, String namespace) {
       this.parser = parser;
       this.step = step;
-      this.uniqueTag = uniqueTag;
-      this.deadLetterTag = deadLetterTag;
       this.duplicates = Metrics.counter(namespace, "duplicates");
     }
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<ParsedLine<T>>> bucket,
-        MultiOutputReceiver out) {
+        OutputReceiver<Checked<T>> out) {
       Map<String, ParsedLine<T>> kept = new HashMap<>();
       for (ParsedLine<T> candidate : bucket.getValue()) {
         if (candidate.rejected != null) {
-          out.get(deadLetterTag).output(candidate.rejected);
+          out.output(Checked.rejected(candidate.rejected));
           continue;
         }
         String key = parser.duplicateKey(candidate.record);
@@ -263,12 +283,12 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
           loser = previous;
         }
         duplicates.inc();
-        out.get(deadLetterTag).output(DeadLetter.create(step,
+        out.output(Checked.rejected(DeadLetter.create(step,
             "duplicate (source, id): another record with the same source and id was kept",
-            loser.raw));
+            loser.raw)));
       }
       for (ParsedLine<T> line : kept.values()) {
-        out.get(uniqueTag).output(line.record);
+        out.output(Checked.passed(line.record));
       }
     }
   }

@@ -86,17 +86,24 @@ public final class PipelineBenchmark {
           "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS") : List.of();
     }
 
-    /** The options of runner-configs/direct.args and flink-local.args. */
-    List<String> jobArgs() {
-      return switch (this) {
-        case BASELINE, DUCKDB -> List.of();
-        case DIRECT -> List.of("--runner=DirectRunner", "--targetParallelism=2",
-            "--enforceImmutability=false", "--enforceEncodability=false",
-            "--customerGroups=8");
-        case FLINK1, FLINK2 -> List.of("--runner=FlinkRunner", "--flinkMaster=[local]",
-            "--parallelism=" + (this == FLINK1 ? 1 : 2), "--reIterableGroupByKeyResult=true",
-            "--objectReuse=true", "--fasterCopy=true");
-      };
+    /**
+     * The job's options for this runner: those of runner-configs/direct.args or
+     * flink-local.args (read from {@code configs}), with the parallelism set.
+     */
+    List<String> jobArgs(Path configs) throws IOException {
+      if (this == BASELINE || this == DUCKDB) {
+        return List.of();
+      }
+      Path file = configs.resolve(this == DIRECT ? "direct.args" : "flink-local.args");
+      List<String> args = new ArrayList<>();
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        String arg = line.strip();
+        if (arg.isEmpty() || arg.startsWith("#")) {
+          continue;
+        }
+        args.add(this == FLINK1 && arg.startsWith("--parallelism=") ? "--parallelism=1" : arg);
+      }
+      return args;
     }
 
     String mainClass() {
@@ -119,7 +126,7 @@ public final class PipelineBenchmark {
   /** Options: every one has a default. */
   record Config(List<Long> sizes, int repetitions, List<Runner> runners, long timeoutSeconds,
       long directMaxEvents, String heap, Path work, Path jsonFile, String segments, String asOf,
-      boolean jfr, Path peer, Path duckdbJar) {
+      boolean jfr, Path peer, Path duckdbJar, Path runnerConfigs) {
     static Config parse(String[] args) {
       List<Long> sizes = List.of(100_000L, 1_000_000L);
       int repetitions = 3;
@@ -135,6 +142,7 @@ public final class PipelineBenchmark {
       Path peer = Path.of("..", "shared", "bench", "DuckDbEndToEndPeer.java");
       Path duckdbJar = Path.of(System.getProperty("user.home"), ".m2", "repository", "org",
           "duckdb", "duckdb_jdbc", "1.4.4.0", "duckdb_jdbc-1.4.4.0.jar");
+      Path runnerConfigs = Path.of("runner-configs");
       for (String arg : args) {
         String[] kv = arg.replaceFirst("^--", "").split("=", 2);
         if (kv.length != 2) {
@@ -154,9 +162,10 @@ public final class PipelineBenchmark {
           case "jfr" -> jfr = Boolean.parseBoolean(kv[1]);
           case "peer" -> peer = Path.of(kv[1]);
           case "duckdbJar" -> duckdbJar = Path.of(kv[1]);
+          case "runnerConfigs" -> runnerConfigs = Path.of(kv[1]);
           default -> throw new IllegalArgumentException("Unknown option '" + kv[0] + "'; known: "
               + "sizes, repetitions, runners, timeoutSeconds, directMaxEvents, heap, work, "
-              + "json, segments, asOf, jfr, peer, duckdbJar");
+              + "json, segments, asOf, jfr, peer, duckdbJar, runnerConfigs");
         }
       }
       if (repetitions < 1 || timeout < 1 || sizes.isEmpty() || runners.isEmpty()) {
@@ -173,7 +182,7 @@ public final class PipelineBenchmark {
             + "-Dartifact=org.duckdb:duckdb_jdbc:1.4.4.0); one of them is missing");
       }
       return new Config(sizes, repetitions, runners, timeout, directMax, heap, work, jsonFile,
-          segments, asOf, jfr, peer, duckdbJar);
+          segments, asOf, jfr, peer, duckdbJar, runnerConfigs);
     }
   }
 
@@ -272,7 +281,7 @@ public final class PipelineBenchmark {
           "--profiles=" + data.resolve("profiles") + File.separator + "*",
           "--segments=" + config.segments(), "--asOf=" + config.asOf(),
           "--output=" + out + File.separator));
-      command.addAll(runner.jobArgs());
+      command.addAll(runner.jobArgs(config.runnerConfigs()));
     }
     long start = System.nanoTime();
     Process process = new ProcessBuilder(command).redirectErrorStream(true)

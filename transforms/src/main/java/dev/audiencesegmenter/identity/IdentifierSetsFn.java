@@ -1,0 +1,42 @@
+package dev.audiencesegmenter.identity;
+
+import dev.audiencesegmenter.model.Checked;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.KV;
+
+/**
+ * The identifier set of every normalized record, for the one worker that resolves the graph:
+ * each set once per bundle (a customer's records repeat a few sets), keyed to that worker.
+ */
+final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, GraphInput>> {
+  private static final int MAX_SETS_PER_BUNDLE = 200_000;
+
+  private final NormalizeRecordFn.IdentifierAccess<T> access;
+  private transient Set<Map<String, String>> emitted;
+
+  IdentifierSetsFn(NormalizeRecordFn.IdentifierAccess<T> access) {
+    this.access = access;
+  }
+
+  @StartBundle
+  public void startBundle() {
+    emitted = new HashSet<>();
+  }
+
+  @ProcessElement
+  public void process(@Element Checked<T> in, OutputReceiver<KV<Integer, GraphInput>> out) {
+    if (!in.passed()) {
+      return;
+    }
+    Map<String, String> ids = access.get(in.record());
+    if (emitted.size() > MAX_SETS_PER_BUNDLE) {
+      emitted.clear();
+    }
+    if (emitted.add(ids)) {
+      out.output(KV.of(0, GraphInput.record(ids)));
+    }
+  }
+}
