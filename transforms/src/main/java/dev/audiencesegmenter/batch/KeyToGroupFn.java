@@ -1,8 +1,8 @@
 package dev.audiencesegmenter.batch;
 
 import dev.audiencesegmenter.identity.CustomerLookup;
-import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.JsonLines;

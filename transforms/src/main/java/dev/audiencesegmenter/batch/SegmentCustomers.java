@@ -310,9 +310,9 @@ public abstract class SegmentCustomers
         Coder<Object> recordCoder = ((Checked.Coder<Object>) checked.getCoder()).recordCoder();
         resolveInput = and(resolveInput, isEvents ? ResolveIdentities.EVENTS
             : ResolveIdentities.PROFILES, checked.apply(isEvents ? "PassedEvents"
-                : "PassedProfiles", ParDo.of(new PassedFn())).setCoder(recordCoder));
+                : "PassedProfiles", ParDo.of(new Checked.RecordsFn<Object>())).setCoder(recordCoder));
         readerRejects = readerRejects.and(checked.apply(isEvents ? "RejectedEvents"
-                : "RejectedProfiles", ParDo.of(new RejectedFn()))
+                : "RejectedProfiles", ParDo.of(new Checked.DeadLettersFn<Object>()))
             .setCoder(schemaCoder(pipeline, DeadLetter.class)));
         continue;
       }
@@ -574,24 +574,6 @@ public abstract class SegmentCustomers
     public void process(@Element CustomerBase customer, OutputReceiver<String> out) {
       if (customer.converted) {
         out.output(customer.features.getCustomerId());
-      }
-    }
-  }
-
-  private static final class PassedFn extends DoFn<Checked<Object>, Object> {
-    @ProcessElement
-    public void process(@Element Checked<Object> c, OutputReceiver<Object> out) {
-      if (c.passed()) {
-        out.output(c.record());
-      }
-    }
-  }
-
-  private static final class RejectedFn extends DoFn<Checked<Object>, DeadLetter> {
-    @ProcessElement
-    public void process(@Element Checked<Object> c, OutputReceiver<DeadLetter> out) {
-      if (!c.passed()) {
-        out.output(c.deadLetter());
       }
     }
   }

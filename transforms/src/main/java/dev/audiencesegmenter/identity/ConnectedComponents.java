@@ -42,7 +42,7 @@ import org.apache.beam.sdk.values.TupleTagList;
  * nodes (is each a root, or the child of exactly one root?) and, for any that is not, signals
  * every bucket of the small-star step that follows. A small-star step that gets no signal
  * holds only stars: it sets them aside for labelling, and the remaining rounds get no edges.
- * A graph that converges in three rounds costs four. A final check proves convergence (every node is a root, or the child of exactly one root); if the
+ * A graph that converges in three rounds costs four. A final check proves convergence; if the
  * graph needed more rounds the pipeline fails with an error that says so, rather than
  * returning half-linked components.
  *
@@ -223,13 +223,11 @@ public abstract class ConnectedComponents
     }
   }
 
-  /** A bucket's edges as neighbourhoods: node to neighbours; {@code null} edges are skipped. */
+  /** A bucket's edges as neighbourhoods: node to neighbours. */
   private static Map<String, Set<String>> neighbourhoods(Iterable<KV<String, String>> edges) {
     Map<String, Set<String>> neighbours = new HashMap<>();
     for (KV<String, String> e : edges) {
-      if (e != null) {
-        neighbours.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(e.getValue());
-      }
+      neighbours.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(e.getValue());
     }
     return neighbours;
   }
@@ -358,14 +356,16 @@ public abstract class ConnectedComponents
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<KV<String, String>>> bucket,
         MultiOutputReceiver out) {
+      // One pass: a runner may hand the group over as an iterable that can be read only once.
       boolean signalled = false;
+      Map<String, Set<String>> neighbours = new HashMap<>();
       for (KV<String, String> e : bucket.getValue()) {
         if (e == null) {
           signalled = true;
-          break;
+        } else {
+          neighbours.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(e.getValue());
         }
       }
-      Map<String, Set<String>> neighbours = neighbourhoods(bucket.getValue());
       if (!signalled) {
         OutputReceiver<KV<String, String>> done = out.get(DONE);
         neighbours.forEach((u, around) -> around.forEach(v -> done.output(KV.of(v, u))));

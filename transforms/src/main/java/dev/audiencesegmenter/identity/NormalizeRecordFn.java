@@ -1,7 +1,7 @@
 package dev.audiencesegmenter.identity;
 
+import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.DeadLetter;
-import dev.audiencesegmenter.model.JsonLines;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.KV;
@@ -36,10 +34,9 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
     T with(T record, Map<String, String> identifiers);
   }
 
-  private final IdentifierNormalizer normalizer;
+  private final RecordNormalization<T> normalization;
   private final IdentityRules rules;
   private final IdentifierAccess<T> access;
-  private final SerializableFunction<T, Row> toRow;
   private final TupleTag<T> mainTag;
   private final TupleTag<KV<String, String>> pairsTag;
   private final @Nullable TupleTag<GraphInput> setsTag;
@@ -47,20 +44,14 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
   /** Identifier sets already emitted in this bundle: records of one customer repeat them. */
   private transient Set<Map<String, String>> emitted;
 
-  private final Counter invalid = Metrics.counter(ResolveIdentities.class, "identifiers_invalid");
-  private final Counter noIdentifier =
-      Metrics.counter(ResolveIdentities.class, "records_without_identifier");
-  private final Counter records = Metrics.counter(ResolveIdentities.class, "records_resolved");
-
   NormalizeRecordFn(IdentifierNormalizer normalizer, IdentityRules rules,
       IdentifierAccess<T> access,
       SerializableFunction<T, Row> toRow, TupleTag<T> mainTag,
       TupleTag<KV<String, String>> pairsTag, TupleTag<DeadLetter> deadLetterTag) {
     this.mainTag = mainTag;
-    this.normalizer = normalizer;
+    this.normalization = new RecordNormalization<>(normalizer, access, toRow);
     this.rules = rules;
     this.access = access;
-    this.toRow = toRow;
     this.pairsTag = pairsTag;
     this.setsTag = null;
     this.deadLetterTag = deadLetterTag;
@@ -74,10 +65,9 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
       IdentifierAccess<T> access, SerializableFunction<T, Row> toRow, TupleTag<T> mainTag,
       TupleTag<GraphInput> setsTag, TupleTag<DeadLetter> deadLetterTag, boolean sets) {
     this.mainTag = mainTag;
-    this.normalizer = normalizer;
+    this.normalization = new RecordNormalization<>(normalizer, access, toRow);
     this.rules = rules;
     this.access = access;
-    this.toRow = toRow;
     this.pairsTag = null;
     this.setsTag = setsTag;
     this.deadLetterTag = deadLetterTag;
@@ -90,16 +80,12 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
 
   @ProcessElement
   public void process(@Element T record, MultiOutputReceiver out) {
-    Map<String, String> raw = access.get(record);
-    Map<String, String> normalized = normalized(normalizer, raw);
-    List<String> rejectedTypes = rejectedTypes(normalizer, raw, normalized);
-    invalid.inc(rejectedTypes.size());
-    if (normalized.isEmpty()) {
-      noIdentifier.inc();
-      out.get(deadLetterTag).output(DeadLetter.create(STEP, noIdentifierReason(rejectedTypes),
-          JsonLines.toJson(toRow.apply(record))));
+    Checked<T> checked = normalization.apply(record);
+    if (!checked.passed()) {
+      out.get(deadLetterTag).output(checked.deadLetter());
       return;
     }
+    Map<String, String> normalized = access.get(checked.record());
     if (setsTag != null) {
       if (emitted.size() > MAX_SETS_PER_BUNDLE) {
         emitted.clear();
@@ -110,8 +96,7 @@ class NormalizeRecordFn<T> extends DoFn<T, T> {
     } else {
       pairs(rules, normalized, (a, b) -> out.get(pairsTag).output(KV.of(a, b)));
     }
-    records.inc();
-    out.get(mainTag).output(access.with(record, normalized));
+    out.get(mainTag).output(checked.record());
   }
 
   /** A record's identifiers normalized; those that are invalid, or whose type has a colon, out. */

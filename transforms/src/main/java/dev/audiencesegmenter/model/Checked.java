@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.util.VarInt;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -65,6 +66,26 @@ public final class Checked<T> {
   @Override
   public String toString() {
     return passed() ? "passed " + record : "rejected " + deadLetter;
+  }
+
+  /** Splits the records that passed off a checked stream. */
+  public static final class RecordsFn<T> extends DoFn<Checked<T>, T> {
+    @ProcessElement
+    public void process(@Element Checked<T> c, OutputReceiver<T> out) {
+      if (c.passed()) {
+        out.output(c.record());
+      }
+    }
+  }
+
+  /** Splits the dead letters off a checked stream. */
+  public static final class DeadLettersFn<T> extends DoFn<Checked<T>, DeadLetter> {
+    @ProcessElement
+    public void process(@Element Checked<T> c, OutputReceiver<DeadLetter> out) {
+      if (!c.passed()) {
+        out.output(c.deadLetter());
+      }
+    }
   }
 
   /** A tag, then the record with its own coder, or the dead letter's three fields. */

@@ -151,31 +151,14 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       return new ReadResult<>(begin.getPipeline(), checked);
     }
     PCollection<T> records = checked
-        .apply("Records", ParDo.of(new Passed<T>()))
+        .apply("Records", ParDo.of(new Checked.RecordsFn<T>()))
         .setCoder(coder);
     PCollection<DeadLetter> deadLetters = checked
-        .apply("DeadLetters", ParDo.of(new Rejected<T>()))
+        .apply("DeadLetters", ParDo.of(new Checked.DeadLettersFn<T>()))
         .setCoder(SchemaCoders.of(begin.getPipeline(), DeadLetter.class));
     return new ReadResult<>(begin.getPipeline(), records, deadLetters);
   }
 
-  private static final class Passed<T> extends DoFn<Checked<T>, T> {
-    @ProcessElement
-    public void process(@Element Checked<T> c, OutputReceiver<T> out) {
-      if (c.passed()) {
-        out.output(c.record());
-      }
-    }
-  }
-
-  private static final class Rejected<T> extends DoFn<Checked<T>, DeadLetter> {
-    @ProcessElement
-    public void process(@Element Checked<T> c, OutputReceiver<DeadLetter> out) {
-      if (!c.passed()) {
-        out.output(c.deadLetter());
-      }
-    }
-  }
 
   private static final class SplitByFormat extends DoFn<FileIO.ReadableFile,
       FileIO.ReadableFile> {
