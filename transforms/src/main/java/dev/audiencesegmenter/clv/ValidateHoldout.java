@@ -1,27 +1,35 @@
 package dev.audiencesegmenter.clv;
 
+import dev.audiencesegmenter.model.CompactBytes;
 import dev.audiencesegmenter.model.CustomerEvent;
-
-import org.apache.beam.sdk.coders.BigDecimalCoder;
+import dev.audiencesegmenter.model.CustomerEventCoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
-import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
-import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Instant;
 
 /**
@@ -29,11 +37,16 @@ import org.joda.time.Instant;
  * predicts each customer's repeat purchase days in [calibrationEnd, holdoutEnd) and compares
  * with what they did. Output: one JSON {@link HoldoutReport}. Customers whose first purchase is
  * in the holdout are not part of the calibration cohort and are left out.
+ *
+ * <p>Purchases go to groups of customers (a hash of the customer id over a fixed number of
+ * groups) in one shuffle, and each customer is folded there: few, large groups, because the
+ * Direct runner cuts one bundle per key after a shuffle. A worker holds one group's customers
+ * at a time, one entry per purchase day.
  */
 public final class ValidateHoldout
     extends PTransform<PCollection<KV<String, CustomerEvent>>, PCollection<String>> {
-  private static final TupleTag<PurchaseSummary> SUMMARY = new TupleTag<>("summary");
-  private static final TupleTag<Long> ACTUAL = new TupleTag<>("actual");
+  /** Groups of customers the purchases are folded in. */
+  private static final int CUSTOMER_GROUPS = 16;
 
   private final Instant calibrationEnd;
   private final Instant holdoutEnd;
@@ -54,23 +67,23 @@ public final class ValidateHoldout
 
   @Override
   public PCollection<String> expand(PCollection<KV<String, CustomerEvent>> events) {
-    PCollection<KV<String, PurchaseSummary>> summaries =
-        events.apply("Calibration", new SummarizePurchases(calibrationEnd));
-    PCollectionView<ValueModels> models = summaries
-        .apply("FitModels", new FitValueModels(0, 1, 0))
+    // KV(calibration statistics, holdout purchase days), one per customer of the cohort.
+    PCollection<KV<PurchaseSummary, Long>> cohort = events
+        .apply("PurchasesToGroups", ParDo.of(new ToGroup(holdoutEnd.getMillis())))
+        .setCoder(KvCoder.of(VarIntCoder.of(),
+            KvCoder.of(StringUtf8Coder.of(), CustomerEventCoder.of())))
+        .apply("GroupCustomers", GroupByKey.create())
+        .apply("FoldCustomers", ParDo.of(new FoldCustomers(calibrationEnd, holdoutEnd)))
+        .setCoder(KvCoder.of(new SummaryCoder(), VarLongCoder.of()));
+    PCollectionView<ValueModels> models = cohort
+        .apply("Calibration", Keys.create())
+        .setCoder(new SummaryCoder())
+        .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults())
+        .apply("FitModels", ParDo.of(new Fit(ValueModelFit.of(modelSettings(calibrationEnd)))))
+        .setCoder(SerializableCoder.of(ValueModels.class))
         .apply("ModelsView", View.asSingleton());
-    PCollection<KV<String, Long>> actual = events
-        .apply("HoldoutPurchases", ParDo.of(new SummarizePurchases.PurchaseDays(
-            calibrationEnd.getMillis(), holdoutEnd.getMillis())))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of()))
-        .apply("HoldoutDays", Combine.perKey(new SummarizePurchases.SumDecimals()))
-        .apply("DayKeys", Keys.create())
-        .apply("ByCustomer", ParDo.of(new CustomerOfDay()))
-        .setCoder(StringUtf8Coder.of())
-        .apply("DaysPerCustomer", Count.perElement());
     double holdoutWeeks = holdoutWeeks(calibrationEnd, holdoutEnd);
-    return KeyedPCollectionTuple.of(SUMMARY, summaries).and(ACTUAL, actual)
-        .apply("JoinOnCustomer", CoGroupByKey.create())
+    return cohort
         .apply("PredictAndCompare", ParDo.of(new Compare(models, holdoutWeeks))
             .withSideInputs(models))
         .setCoder(SerializableCoder.of(HoldoutReport.class))
@@ -108,14 +121,90 @@ public final class ValidateHoldout
     return new AddUp();
   }
 
-  private static final class CustomerOfDay extends DoFn<String, String> {
+  /** A purchase before the holdout end to its customer's group; nothing else counts. */
+  private static final class ToGroup
+      extends DoFn<KV<String, CustomerEvent>, KV<Integer, KV<String, CustomerEvent>>> {
+    private final long holdoutEnd;
+
+    ToGroup(long holdoutEnd) {
+      this.holdoutEnd = holdoutEnd;
+    }
+
     @ProcessElement
-    public void process(@Element String customerAndDay, OutputReceiver<String> out) {
-      out.output(customerAndDay.substring(0, customerAndDay.lastIndexOf('\u0000')));
+    public void process(@Element KV<String, CustomerEvent> e,
+        OutputReceiver<KV<Integer, KV<String, CustomerEvent>>> out) {
+      if (SummarizePurchases.purchaseRevenue(e.getValue(), Long.MIN_VALUE, holdoutEnd) != null) {
+        out.output(KV.of(Math.floorMod(e.getKey().hashCode(), CUSTOMER_GROUPS), e));
+      }
     }
   }
 
-  private static final class Compare extends DoFn<KV<String, CoGbkResult>, HoldoutReport> {
+  /**
+   * Each customer of a group: its calibration statistics ({@link CustomerPurchases}, what
+   * {@link SummarizePurchases} computes) and its distinct UTC days with a purchase in the
+   * holdout, whatever their revenue. Customers without a purchase before calibrationEnd are
+   * not in the cohort.
+   */
+  private static final class FoldCustomers
+      extends DoFn<KV<Integer, Iterable<KV<String, CustomerEvent>>>, KV<PurchaseSummary, Long>> {
+    private final Instant calibrationEnd;
+    private final long holdoutEnd;
+
+    FoldCustomers(Instant calibrationEnd, Instant holdoutEnd) {
+      this.calibrationEnd = calibrationEnd;
+      this.holdoutEnd = holdoutEnd.getMillis();
+    }
+
+    private static final class Customer {
+      final CustomerPurchases calibration;
+      final Set<Long> holdoutDays = new HashSet<>();
+
+      Customer(CustomerPurchases calibration) {
+        this.calibration = calibration;
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<KV<String, CustomerEvent>>> group,
+        OutputReceiver<KV<PurchaseSummary, Long>> out) {
+      Map<String, Customer> customers = new HashMap<>();
+      for (KV<String, CustomerEvent> e : group.getValue()) {
+        Customer c = customers.computeIfAbsent(e.getKey(),
+            id -> new Customer(new CustomerPurchases(calibrationEnd)));
+        CustomerEvent event = e.getValue();
+        c.calibration.add(event);
+        if (SummarizePurchases.purchaseRevenue(event, calibrationEnd.getMillis(), holdoutEnd)
+            != null) {
+          c.holdoutDays.add(Math.floorDiv(event.getEventTime().getMillis(),
+              SummarizePurchases.DAY_MILLIS));
+        }
+      }
+      for (Customer c : customers.values()) {
+        PurchaseSummary calibration = c.calibration.summary();
+        if (calibration != null) { // else the first purchase is in the holdout
+          out.output(KV.of(calibration, (long) c.holdoutDays.size()));
+        }
+      }
+    }
+  }
+
+  /** Both models fitted once, on the calibration histogram. */
+  private static final class Fit extends DoFn<SummaryHistogram, ValueModels> {
+    private final ValueModelFit fit;
+    private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
+
+    Fit(ValueModelFit fit) {
+      this.fit = fit;
+    }
+
+    @ProcessElement
+    public void process(@Element SummaryHistogram h, OutputReceiver<ValueModels> out) {
+      fits.inc();
+      out.output(fit.fit(h));
+    }
+  }
+
+  private static final class Compare extends DoFn<KV<PurchaseSummary, Long>, HoldoutReport> {
     private final PCollectionView<ValueModels> models;
     private final double holdoutWeeks;
 
@@ -125,13 +214,9 @@ public final class ValidateHoldout
     }
 
     @ProcessElement
-    public void process(@Element KV<String, CoGbkResult> in, ProcessContext c) {
-      PurchaseSummary s = in.getValue().getOnly(SUMMARY, null);
-      if (s == null) {
-        return; // first purchase in the holdout: not in the calibration cohort
-      }
-      long actual = in.getValue().getOnly(ACTUAL, 0L);
-      c.output(compare(s, actual, c.sideInput(models), holdoutWeeks));
+    public void process(@Element KV<PurchaseSummary, Long> customer, ProcessContext c) {
+      c.output(compare(customer.getKey(), customer.getValue(), c.sideInput(models),
+          holdoutWeeks));
     }
   }
 
@@ -182,6 +267,34 @@ public final class ValidateHoldout
     @ProcessElement
     public void process(@Element HoldoutReport report, OutputReceiver<String> out) {
       out.output(report.toJson(calibrationEnd, holdoutEnd));
+    }
+  }
+
+  /** A customer's calibration statistics in one compact block; the mean exactly. */
+  private static final class SummaryCoder extends CustomCoder<PurchaseSummary> {
+    @Override
+    public void encode(PurchaseSummary s, OutputStream out) throws IOException {
+      CompactBytes.writer().putLong(s.x()).putDouble(s.tx()).putDouble(s.t())
+          .putDecimal(s.meanRepeatValue()).writeTo(out);
+    }
+
+    @Override
+    public PurchaseSummary decode(InputStream in) throws IOException {
+      CompactBytes b = CompactBytes.readFrom(in);
+      PurchaseSummary s =
+          new PurchaseSummary(b.getLong(), b.getDouble(), b.getDouble(), b.getDecimal());
+      b.checkFullyRead();
+      return s;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof SummaryCoder;
+    }
+
+    @Override
+    public int hashCode() {
+      return SummaryCoder.class.hashCode();
     }
   }
 }
