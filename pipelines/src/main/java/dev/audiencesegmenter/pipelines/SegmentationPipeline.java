@@ -137,7 +137,14 @@ public final class SegmentationPipeline {
     }
 
     ResolveIdentities resolve = ResolveIdentities.create()
-        .withDefaultRegion(options.getDefaultRegion());
+        .withDefaultRegion(options.getDefaultRegion())
+        .withMaxIdentifiersOnOneWorker(options.getMaxIdentifiersOnOneWorker());
+    switch (options.getIdentityGraph()) {
+      case "oneWorker" -> { }
+      case "distributed" -> resolve = resolve.withDistributedGraph();
+      default -> throw new IllegalArgumentException("--identityGraph must be oneWorker or "
+          + "distributed, got '" + options.getIdentityGraph() + "'");
+    }
     if (options.getIdentityRules() != null && !options.getIdentityRules().isBlank()) {
       resolve = resolve.withRules(IdentityRules.parse(readText(options.getIdentityRules()),
           options.getIdentityRules()));

@@ -160,6 +160,22 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setGroups(int value);
 
+  @Description("How the identity graph is resolved: oneWorker (default: the distinct "
+      + "identifier sets gathered on one worker and resolved in memory, about 100 bytes per "
+      + "identifier) or distributed (rounds of shuffles over all workers, for graphs larger "
+      + "than a worker holds).")
+  @Default.String("oneWorker")
+  String getIdentityGraph();
+
+  void setIdentityGraph(String value);
+
+  @Description("With --identityGraph=oneWorker, a graph with more distinct identifiers than "
+      + "this fails the run, pointing to --identityGraph=distributed.")
+  @Default.Long(50_000_000L)
+  long getMaxIdentifiersOnOneWorker();
+
+  void setMaxIdentifiersOnOneWorker(long value);
+
   // ---- Activation (see README, "Activation") ----
 
   @Description("Comma-separated platforms to sync customers and segments to: hubspot, "

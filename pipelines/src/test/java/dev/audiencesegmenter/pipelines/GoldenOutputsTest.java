@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The job writes exactly what it wrote before its dataflow was rebuilt for speed: the outputs of
  * three runs, made with the job as it was (commit {@code cc5c45f}) and kept under {@code
  * src/test/resources/golden/} (see the README there), against the same runs now, on the Direct
- * runner and on Flink. Every folder is compared as its sorted lines (sharding and line order are
+ * runner and on Flink (the sample with both identity graph strategies). Every folder is compared as its sorted lines (sharding and line order are
  * the runner's), and the set of folders must be the same.
  *
  * <ul>
@@ -62,6 +62,13 @@ class GoldenOutputsTest {
   @Test
   void sampleOnFlink() throws IOException {
     check("sample", sample(), FLINK);
+  }
+
+  @Test
+  void sampleOnFlinkWithDistributedGraph() throws IOException {
+    List<String> args = sample();
+    args.add("--identityGraph=distributed");
+    check("sample", args, FLINK);
   }
 
   @Test

@@ -277,9 +277,9 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
       return expandOnOneWorker(input, events, profiles, normalizer, eventsTag, profilesTag);
     }
     PCollectionTuple normalizedEvents = normalize("NormalizeEvents", events, normalizer,
-        new EventIdentifiers(), eventsTag);
+        new EventIdentifiers(), CustomerEvent.class, eventsTag);
     PCollectionTuple normalizedProfiles = normalize("NormalizeProfiles", profiles, normalizer,
-        new ProfileIdentifiers(), profilesTag);
+        new ProfileIdentifiers(), ProfileAttributes.class, profilesTag);
 
     PCollection<KV<String, JunkIdentifier>> junk =
         PCollectionList.of(normalizedEvents.get(PAIRS))
@@ -293,11 +293,11 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     TupleTag<KV<String, ProfileAttributes>> keyedProfilesTag =
         new TupleTag<>("keyedProfiles") {};
     PCollectionTuple linkedEvents = link("LinkEvents", normalizedEvents.get(eventsTag)
-        .setCoder(events.getCoder()), new EventIdentifiers(), events.getToRowFunction(),
-        junkView, keyedEventsTag);
+        .setCoder(events.getCoder()), new EventIdentifiers(),
+        toRowFunction(pipeline, CustomerEvent.class), junkView, keyedEventsTag);
     PCollectionTuple linkedProfiles = link("LinkProfiles", normalizedProfiles.get(profilesTag)
-        .setCoder(profiles.getCoder()), new ProfileIdentifiers(), profiles.getToRowFunction(),
-        junkView, keyedProfilesTag);
+        .setCoder(profiles.getCoder()), new ProfileIdentifiers(),
+        toRowFunction(pipeline, ProfileAttributes.class), junkView, keyedProfilesTag);
 
     PCollection<KV<String, String>> edges = PCollectionList.of(linkedEvents.get(EDGES))
         .and(linkedProfiles.get(EDGES))
@@ -525,9 +525,11 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
   private <T> PCollectionTuple normalize(String name, PCollection<T> records,
       IdentifierNormalizer normalizer, NormalizeRecordFn.IdentifierAccess<T> access,
-      TupleTag<T> mainTag) {
+      Class<T> type, TupleTag<T> mainTag) {
+    // From the registry: the records may travel with a compact coder rather than the schema's.
     PCollectionTuple out = records.apply(name, ParDo.of(new NormalizeRecordFn<>(normalizer,
-            getRules(), access, records.getToRowFunction(), mainTag, PAIRS, DEAD_LETTERS))
+            getRules(), access, toRowFunction(records.getPipeline(), type), mainTag, PAIRS,
+            DEAD_LETTERS))
         .withOutputTags(mainTag, TupleTagList.of(PAIRS).and(DEAD_LETTERS)));
     out.get(mainTag).setCoder(records.getCoder());
     out.get(PAIRS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
