@@ -26,6 +26,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PCollectionViews;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
@@ -436,9 +437,8 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
                 getMaxIdentifiersOnOneWorker(), lookupTag, identitiesTag, junkTag, changesTag))
             .withOutputTags(lookupTag, TupleTagList.of(identitiesTag).and(junkTag)
                 .and(changesTag)));
-    PCollectionView<CustomerLookup> lookup = resolved.get(lookupTag)
-        .setCoder(CustomerLookupCoder.of())
-        .apply("LookupView", View.asSingleton());
+    PCollectionView<CustomerLookup> lookup = broadcast("LookupView",
+        resolved.get(lookupTag).setCoder(CustomerLookupCoder.of()));
     PCollection<CustomerIdentity> identities = resolved.get(identitiesTag)
         .setCoder(schemaCoder(pipeline, CustomerIdentity.class));
     PCollection<JunkIdentifier> junk = resolved.get(junkTag)
@@ -508,6 +508,20 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     out.get(SETS).setCoder(GraphInput.Coder.of());
     out.get(DEAD_LETTERS).setCoder(schemaCoder(records.getPipeline(), DeadLetter.class));
     return out;
+  }
+
+  /**
+   * The single lookup as a side input, straight from its collection. View.asSingleton would
+   * first combine it globally, which on Flink sorts it as one record: at 10,000,000 events the
+   * lookup outgrew a sort buffer ("Record too large").
+   */
+  private static PCollectionView<CustomerLookup> broadcast(String name,
+      PCollection<CustomerLookup> lookups) {
+    PCollectionView<CustomerLookup> view = PCollectionViews.singletonView(lookups,
+        () -> TypeDescriptor.of(CustomerLookup.class), lookups.getWindowingStrategy(), false,
+        null, null);
+    lookups.apply(name, View.CreatePCollectionView.of(view));
+    return view;
   }
 
   private static <T> org.apache.beam.sdk.transforms.SerializableFunction<T,
