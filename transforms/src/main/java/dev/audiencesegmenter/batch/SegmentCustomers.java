@@ -379,7 +379,7 @@ public abstract class SegmentCustomers
           .setCoder(SerializableCoder.of(PurchaseSummary.class))
           .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults());
       PCollection<ValueModels> models = histogram
-          .apply("FitValueModels", ParDo.of(new FitFn(fit)))
+          .apply("FitValueModels", ParDo.of(fit.fitFn()))
           .setCoder(SerializableCoder.of(ValueModels.class));
       if (getHoldoutEnd() != null) {
         holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd());
@@ -534,7 +534,7 @@ public abstract class SegmentCustomers
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd) {
     ValueModelFit fit = ValueModelFit.of(ValidateHoldout.modelSettings(asOf));
     PCollectionView<ValueModels> models = histogram
-        .apply("HoldoutModels", ParDo.of(new FitFn(fit)))
+        .apply("HoldoutModels", ParDo.of(fit.fitFn()))
         .setCoder(SerializableCoder.of(ValueModels.class))
         .apply("HoldoutModelsView", View.asSingleton());
     double weeks = ValidateHoldout.holdoutWeeks(asOf, holdoutEnd);
@@ -605,24 +605,6 @@ public abstract class SegmentCustomers
       if (c.purchases != null) {
         out.output(c.purchases);
       }
-    }
-  }
-
-  private static final class FitFn extends DoFn<SummaryHistogram,
-      ValueModels> {
-    private final ValueModelFit fit;
-    private final org.apache.beam.sdk.metrics.Counter fits = org.apache.beam.sdk.metrics.Metrics
-        .counter(PredictCustomerValue.class, "model_fits");
-
-    FitFn(ValueModelFit fit) {
-      this.fit = fit;
-    }
-
-    @ProcessElement
-    public void process(@Element SummaryHistogram h,
-        OutputReceiver<ValueModels> out) {
-      fits.inc();
-      out.output(fit.fit(h));
     }
   }
 

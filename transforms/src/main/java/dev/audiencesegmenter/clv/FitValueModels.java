@@ -3,10 +3,7 @@ package dev.audiencesegmenter.clv;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
@@ -32,7 +29,7 @@ final class FitValueModels
   public PCollection<ValueModels> expand(PCollection<KV<String, PurchaseSummary>> summaries) {
     return summaries
         .apply("Histogram", Combine.globally(new HistogramFn()).withoutDefaults())
-        .apply("Fit", ParDo.of(new Fit(discount, margin, penalizer)))
+        .apply("Fit", ParDo.of(ValueModelFit.of(discount, margin, penalizer).fitFn()))
         .setCoder(SerializableCoder.of(ValueModels.class));
   }
 
@@ -83,24 +80,5 @@ final class FitValueModels
   static ValueModels fit(SummaryHistogram h, double discount, double margin, double penalizer) {
     return new ValueModels(BgNbdModel.fit(h, penalizer), GammaGammaModel.fit(h, penalizer),
         discount, margin);
-  }
-
-  private static final class Fit extends DoFn<SummaryHistogram, ValueModels> {
-    private final double discount;
-    private final double margin;
-    private final double penalizer;
-    private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
-
-    Fit(double discount, double margin, double penalizer) {
-      this.discount = discount;
-      this.margin = margin;
-      this.penalizer = penalizer;
-    }
-
-    @ProcessElement
-    public void process(@Element SummaryHistogram h, OutputReceiver<ValueModels> out) {
-      fits.inc();
-      out.output(fit(h, discount, margin, penalizer));
-    }
   }
 }

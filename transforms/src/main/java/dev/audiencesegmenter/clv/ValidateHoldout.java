@@ -18,8 +18,6 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -79,7 +77,7 @@ public final class ValidateHoldout
         .apply("Calibration", Keys.create())
         .setCoder(new SummaryCoder())
         .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults())
-        .apply("FitModels", ParDo.of(new Fit(ValueModelFit.of(modelSettings(calibrationEnd)))))
+        .apply("FitModels", ParDo.of(ValueModelFit.of(modelSettings(calibrationEnd)).fitFn()))
         .setCoder(SerializableCoder.of(ValueModels.class))
         .apply("ModelsView", View.asSingleton());
     double holdoutWeeks = holdoutWeeks(calibrationEnd, holdoutEnd);
@@ -185,22 +183,6 @@ public final class ValidateHoldout
           out.output(KV.of(calibration, (long) c.holdoutDays.size()));
         }
       }
-    }
-  }
-
-  /** Both models fitted once, on the calibration histogram. */
-  private static final class Fit extends DoFn<SummaryHistogram, ValueModels> {
-    private final ValueModelFit fit;
-    private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
-
-    Fit(ValueModelFit fit) {
-      this.fit = fit;
-    }
-
-    @ProcessElement
-    public void process(@Element SummaryHistogram h, OutputReceiver<ValueModels> out) {
-      fits.inc();
-      out.output(fit.fit(h));
     }
   }
 

@@ -3,7 +3,10 @@ package dev.audiencesegmenter.clv;
 import java.io.Serializable;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
 
 /**
  * The population-level half of {@link PredictCustomerValue}: customers' {@link PurchaseSummary}
@@ -24,6 +27,11 @@ public final class ValueModelFit implements Serializable {
     this.penalizer = penalizer;
   }
 
+  /** With these settings (see {@link PredictCustomerValue}). */
+  static ValueModelFit of(double discount, double margin, double penalizer) {
+    return new ValueModelFit(discount, margin, penalizer);
+  }
+
   /** With the discount rate, margin and penalizer of {@code config}. */
   public static ValueModelFit of(PredictCustomerValue config) {
     return new ValueModelFit(config.getAnnualDiscountRate(), config.getMargin(),
@@ -33,6 +41,26 @@ public final class ValueModelFit implements Serializable {
   /** Both models fitted on the histogram; a fit the data cannot support throws. */
   public ValueModels fit(SummaryHistogram histogram) {
     return FitValueModels.fit(histogram, discount, margin, penalizer);
+  }
+
+  /** The models fitted once per histogram, as a step; counts {@code model_fits}. */
+  public DoFn<SummaryHistogram, ValueModels> fitFn() {
+    return new FitFn(this);
+  }
+
+  private static final class FitFn extends DoFn<SummaryHistogram, ValueModels> {
+    private final ValueModelFit fit;
+    private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
+
+    FitFn(ValueModelFit fit) {
+      this.fit = fit;
+    }
+
+    @ProcessElement
+    public void process(@Element SummaryHistogram h, OutputReceiver<ValueModels> out) {
+      fits.inc();
+      out.output(fit.fit(h));
+    }
   }
 
   /** Combines purchase summaries into the histogram the models are fitted on. */
