@@ -51,6 +51,14 @@ class ConnectedComponentsTest {
 
   private static final int SLACK = 2;
 
+  /**
+   * Buckets for most cases: the Direct runner copies a group's buffered values for every bundle
+   * that adds to it, and every bucket of one step feeds every bucket of the next: each step
+   * copies the graph about buckets / 2 times (the job passes {@code --groups}, 4 on this
+   * runner). {@link #randomGraph} keeps the default, 64, for the signalling across many buckets.
+   */
+  private static final int FEW_BUCKETS = 4;
+
   /** Node names with hashed prefixes, so that name order is unrelated to graph structure. */
   private static String node(int i) {
     return String.format("%08x:%d", Integer.reverse(i * 0x9E3779B1), i);
@@ -62,7 +70,7 @@ class ConnectedComponentsTest {
     for (int i = 0; i + 1 < 10_000; i++) {
       edges.add(KV.of(node(i), node(i + 1)));
     }
-    resolveAndCheck(p, edges, 9_999);
+    resolveAndCheck(p, edges, 9_999, FEW_BUCKETS);
   }
 
   @Test
@@ -72,7 +80,7 @@ class ConnectedComponentsTest {
     for (int i = 0; i + 1 < 10_000; i++) {
       edges.add(KV.of(String.format("n%05d", i), String.format("n%05d", i + 1)));
     }
-    resolveAndCheck(p, edges, 9_999);
+    resolveAndCheck(p, edges, 9_999, FEW_BUCKETS);
   }
 
   @Test
@@ -81,7 +89,7 @@ class ConnectedComponentsTest {
     for (int i = 1; i <= 100_000; i++) {
       edges.add(KV.of("zz-centre", node(i))); // the centre is the largest name
     }
-    resolveAndCheck(p, edges, 2);
+    resolveAndCheck(p, edges, 2, FEW_BUCKETS);
   }
 
   @Test
@@ -92,7 +100,7 @@ class ConnectedComponentsTest {
         edges.add(KV.of(node(i), node(j)));
       }
     }
-    resolveAndCheck(p, edges, 1);
+    resolveAndCheck(p, edges, 1, FEW_BUCKETS);
   }
 
   @Test
@@ -107,7 +115,7 @@ class ConnectedComponentsTest {
         edges.add(KV.of(node(i + 2), node(i + 2)));
       }
     }
-    resolveAndCheck(p, edges, 1);
+    resolveAndCheck(p, edges, 1, FEW_BUCKETS);
   }
 
   @Test
@@ -122,16 +130,16 @@ class ConnectedComponentsTest {
     for (int e = 0; e < 19_000; e++) {
       edges.add(KV.of(node(random.nextInt(20_000)), node(random.nextInt(20_000))));
     }
-    resolveAndCheck(p, edges, largestDiameter(edges));
+    resolveAndCheck(p, edges, largestDiameter(edges), ConnectedComponents.DEFAULT_BUCKETS);
   }
 
   private static void resolveAndCheck(TestPipeline p, List<KV<String, String>> edges,
-      int diameter) {
+      int diameter, int buckets) {
     List<KV<String, String>> shuffled = new ArrayList<>(edges);
     Collections.shuffle(shuffled, new Random(1));
     int bound = ceilLog2(diameter) + SLACK;
     PCollection<KV<String, String>> labels = p.apply(Create.of(shuffled))
-        .apply(ConnectedComponents.create().withMaxRounds(bound));
+        .apply(ConnectedComponents.create().withMaxRounds(bound).withBuckets(buckets));
     Map<String, String> expected = new HashMap<>();
     unionFind(edges).forEach(kv -> expected.put(kv.getKey(), kv.getValue()));
     // A map comparison: Hamcrest's containsInAnyOrder is quadratic in the element count.

@@ -16,9 +16,11 @@ import org.junit.jupiter.api.Test;
  * when the graph has not converged.
  */
 class ResolveIdentitiesDistributedTest extends ResolveIdentitiesTest {
+  /** In few buckets, as the job on this runner ({@code --groups}); see {@link
+   * ConnectedComponentsTest}, which keeps the default in one case. */
   @Override
   ResolveIdentities resolve() {
-    return ResolveIdentities.create().withDistributedGraph();
+    return ResolveIdentities.create().withDistributedGraph().withBuckets(4);
   }
 
   /**

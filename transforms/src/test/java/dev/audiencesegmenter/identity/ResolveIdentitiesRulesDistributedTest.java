@@ -5,9 +5,11 @@ package dev.audiencesegmenter.identity;
  * rounds ({@link ResolveIdentities#withDistributedGraph}).
  */
 class ResolveIdentitiesRulesDistributedTest extends ResolveIdentitiesRulesTest {
+  /** In few buckets, as the job on this runner ({@code --groups}); see {@link
+   * ConnectedComponentsTest}, which keeps the default in one case. */
   @Override
   ResolveIdentities resolve() {
-    return ResolveIdentities.create().withDistributedGraph();
+    return ResolveIdentities.create().withDistributedGraph().withBuckets(4);
   }
 
   /**
