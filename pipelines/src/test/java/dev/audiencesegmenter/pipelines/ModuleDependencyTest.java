@@ -5,6 +5,12 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.io.files.ReadCustomerEvents;
+import java.net.URISyntaxException;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,11 +24,17 @@ class ModuleDependencyTest {
   private static JavaClasses classes;
 
   @BeforeAll
-  static void importProductionClasses() {
-    // transforms and io reach this module as jars, so jars are imported too.
+  static void importProductionClasses() throws URISyntaxException {
+    // The three modules' own class folders or jars (transforms and io reach this module as
+    // jars): scanning the whole class path for the package opens every jar of Beam and Flink.
+    Set<Location> modules = new HashSet<>();
+    for (Class<?> type : new Class<?>[] {
+        ResolveIdentities.class, ReadCustomerEvents.class, SegmentationPipeline.class}) {
+      modules.add(Location.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()));
+    }
     classes = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("dev.audiencesegmenter");
+        .importLocations(modules);
   }
 
   @Test
