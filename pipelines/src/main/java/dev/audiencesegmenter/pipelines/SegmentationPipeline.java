@@ -103,7 +103,8 @@ public final class SegmentationPipeline {
 
   /** Builds and starts the pipeline; the caller waits for the result. */
   public static PipelineResult run(SegmentationPipelineOptions options) {
-    Pipeline pipeline = Pipeline.create(options);
+    Pipeline pipeline = Pipeline.create(
+        RunnerOptions.of(options, SegmentationPipelineOptions.class));
     OutputFolders outputs = build(pipeline, options);
     outputs.removeEarlierParts();
     return LargeStackSubmission.run(pipeline);

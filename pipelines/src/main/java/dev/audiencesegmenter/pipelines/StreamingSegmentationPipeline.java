@@ -66,7 +66,8 @@ public final class StreamingSegmentationPipeline {
   }
 
   public static PipelineResult run(StreamingSegmentationOptions options) {
-    Pipeline pipeline = Pipeline.create(options);
+    Pipeline pipeline = Pipeline.create(
+        RunnerOptions.of(options, StreamingSegmentationOptions.class));
     build(pipeline, options);
     return LargeStackSubmission.run(pipeline);
   }
