@@ -33,13 +33,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * are never added to it, and only update the segments property.
  *
  * <p>The job runs asynchronously, so a batch is sent only once the job says so: after the
- * create call ({@code 202}) the sink polls {@code GET /api/profile-bulk-import-jobs/{id}} every
- * {@link #getJobPollInterval()} until {@code complete} (or {@code cancelled}: the batch is
- * dead-lettered); when {@code failed_count > 0} it reads {@code .../import-errors} (following
- * {@code links.next}) and dead-letters each failed profile with Klaviyo's {@code detail},
- * matched on the external id in {@code original_payload} (else the email, else the JSON
- * pointer's index). Request-level errors (4xx with JSON:API {@code errors[]}) dead-letter the
- * whole batch.
+ * create call ({@code 202}) the sink polls {@code GET /api/profile-bulk-import-jobs/{id}}, soon
+ * and then less often ({@link #pollDelay}), until {@code complete} (or {@code cancelled}: the
+ * batch is dead-lettered); when {@code failed_count > 0} it reads {@code .../import-errors}
+ * (following {@code links.next}) and dead-letters each failed profile with Klaviyo's
+ * {@code detail}, matched on the external id in {@code original_payload} (else the email, else
+ * the JSON pointer's index). Request-level errors (4xx with JSON:API {@code errors[]})
+ * dead-letter the whole batch.
  *
  * <p><b>List membership per segment</b> ({@link #withSegmentLists}): once the job is complete,
  * its profiles' Klaviyo ids are read from {@code .../profiles?page[size]=100} (following
@@ -104,7 +104,10 @@ public abstract class KlaviyoConnector implements VendorConnector {
     return toBuilder().setSegmentLists(checked).build();
   }
 
-  /** How often and how long to poll an import job (default every 5 s, 720 times: an hour). */
+  /**
+   * How often and how long to poll an import job: at most every {@code interval} (default 5 s)
+   * and {@code maxPolls} times (default 720: about an hour); see {@link #pollDelay}.
+   */
   public KlaviyoConnector withJobPolling(Duration interval, int maxPolls) {
     if (interval == null || interval.isNegative() || maxPolls < 1) {
       throw new IllegalArgumentException("Klaviyo job polling needs a non-negative interval "
@@ -287,6 +290,19 @@ public abstract class KlaviyoConnector implements VendorConnector {
   private static final String LIST = "list";
   private static final String IDS = "ids";
 
+  /** Wait before the first poll of a job; each later wait doubles, up to the interval. */
+  static final Duration FIRST_POLL_DELAY = Duration.ofMillis(250);
+
+  /**
+   * The wait before poll {@code polls} (0 for the first) of an import job: 0.25 s, then doubling
+   * up to {@link #getJobPollInterval()}. A small job is usually complete within a second or two,
+   * and a long one is still polled only every interval (Klaviyo allows 150 polls a minute).
+   */
+  Duration pollDelay(int polls) {
+    Duration delay = FIRST_POLL_DELAY.multipliedBy(1L << Math.min(polls, 20));
+    return delay.compareTo(getJobPollInterval()) < 0 ? delay : getJobPollInterval();
+  }
+
   private String jobUrl(String job) {
     return getBaseUrl() + "/api/profile-bulk-import-jobs/" + job;
   }
@@ -300,7 +316,7 @@ public abstract class KlaviyoConnector implements VendorConnector {
               + HttpStatusRules.vendorMessage(body));
         }
         return CallOutcome.pollAgain(get(call, jobUrl(id), "poll").withState(JOB, id)
-            .withState(POLLS, "0"), getJobPollInterval());
+            .withState(POLLS, "0"), pollDelay(0));
       }
       case "poll" -> {
         JsonNode attributes = response == null ? null : response.path("data").path("attributes");
@@ -326,7 +342,7 @@ public abstract class KlaviyoConnector implements VendorConnector {
               + " after " + polls + " polls");
         }
         return CallOutcome.pollAgain(get(call, jobUrl(call.state(JOB)), "poll")
-            .withState(POLLS, Integer.toString(polls)), getJobPollInterval());
+            .withState(POLLS, Integer.toString(polls)), pollDelay(polls));
       }
       case "errors" -> {
         return CallOutcome.then(importErrors(call, response), nextPage(call, response, "errors"),

@@ -60,6 +60,24 @@ class KlaviyoConnectorTest {
   }
 
   @Test
+  void jobsArePolledSoonThenLessOftenUpToTheInterval() {
+    // Small imports finish within seconds: waiting the whole interval before every poll cost
+    // 15 s per job that completes on its third poll.
+    KlaviyoConnector connector = KlaviyoConnector.create(Credential.of(KEY));
+    List<Duration> delays = new ArrayList<>();
+    for (int poll = 0; poll < 8; poll++) {
+      delays.add(connector.pollDelay(poll));
+    }
+    assertEquals(List.of(Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5),
+        Duration.ofSeconds(5), Duration.ofSeconds(5)), delays);
+    assertEquals(Duration.ofSeconds(5), connector.pollDelay(700));
+    KlaviyoConnector quick = connector.withJobPolling(Duration.ofMillis(100), 10);
+    assertEquals(Duration.ofMillis(100), quick.pollDelay(0));
+    assertEquals(Duration.ofMillis(100), quick.pollDelay(5));
+  }
+
+  @Test
   void importsInJobsWithin5MegabytesHonouringRetryAfter(TestPipeline pipeline) {
     klaviyo.server.enqueue(new Response(429, Map.of("Retry-After", "1"),
         "{\"errors\":[{\"code\":\"throttled\",\"detail\":\"Request was throttled.\"}]}"));
