@@ -66,10 +66,15 @@ public final class StreamingSegmentationPipeline {
   }
 
   public static PipelineResult run(StreamingSegmentationOptions options) {
+    return LargeStackSubmission.run(create(options));
+  }
+
+  /** The job's pipeline, built and not yet run, with the runner's options only. */
+  static Pipeline create(StreamingSegmentationOptions options) {
     Pipeline pipeline = Pipeline.create(
         RunnerOptions.of(options, StreamingSegmentationOptions.class));
     build(pipeline, options);
-    return LargeStackSubmission.run(pipeline);
+    return pipeline;
   }
 
   /** Adds the job to {@code pipeline}; configuration is checked before anything runs. */
@@ -85,9 +90,10 @@ public final class StreamingSegmentationPipeline {
     if (options.getSegments() == null || options.getSegments().isBlank()) {
       throw new IllegalArgumentException("--segments is required");
     }
-    // State and timers run in streaming mode on every runner, also over a bounded replay.
-    options.as(StreamingOptions.class).setStreaming(true);
-    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    // State and timers run in streaming mode on every runner, also over a bounded replay. Set
+    // on the pipeline's options: those are what the runner gets (see RunnerOptions).
+    pipeline.getOptions().as(StreamingOptions.class).setStreaming(true);
+    FlinkPipelineOptions flink = pipeline.getOptions().as(FlinkPipelineOptions.class);
     if (flink.getShutdownSourcesAfterIdleMs() < 0) {
       // With checkpointing, Flink's runner keeps finished bounded sources alive by default;
       // the JDBC sink's "table ready" signal (a bounded source) would then never arrive.

@@ -2,6 +2,7 @@ package dev.audiencesegmenter.pipelines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,6 +40,26 @@ class RunnerOptionsTest {
     assertFalse(serialized.contains("/data/events"), serialized);
     assertFalse(serialized.contains("kafkaEventsTopic"), serialized);
     assertTrue(serialized.contains("\"parallelism\":3"), serialized);
+  }
+
+  @Test
+  void theStreamingJobsRunnerSettingsReachTheRunner() {
+    PipelineOptionsFactory.register(StreamingSegmentationOptions.class);
+    StreamingSegmentationOptions options = PipelineOptionsFactory.fromArgs(
+        "--runner=FlinkRunner", "--flinkMaster=[local]",
+        "--input=" + PipelineRuns.SAMPLE.resolve("events") + "/*",
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments-streaming.yaml"),
+        "--asOf=2024-06-30", "--kafkaBootstrapServers=localhost:9", "--hubspotAccessToken="
+            + TOKEN).as(StreamingSegmentationOptions.class);
+
+    PipelineOptions runner = StreamingSegmentationPipeline.create(options).getOptions();
+
+    // build() switches the runner to streaming and lets finished sources end: on the options
+    // the pipeline was created with, not only on the job's own.
+    assertTrue(runner.as(org.apache.beam.sdk.options.StreamingOptions.class).isStreaming());
+    assertEquals(0L, runner.as(FlinkPipelineOptions.class).getShutdownSourcesAfterIdleMs());
+    assertNull(runner.as(StreamingSegmentationOptions.class).getHubspotAccessToken(),
+        "the job's settings stay out");
   }
 
   @Test
