@@ -9,6 +9,9 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -21,6 +24,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Reads CSV files into the JSON shape of the same record, so that one parser checks both
@@ -55,33 +59,87 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
 
   /**
    * Emits {@code (raw row as CSV, row as JSON)} for every row of one CSV file; false when broken
-   * quoting left the rest of the file unreadable (then a last row says where). Shared with
-   * {@link LocalRecords}.
+   * quoting left the rest of the file unreadable (then a last row says where) or the header is
+   * unusable. Shared with {@link LocalRecords}.
    */
   static boolean readRows(Reader reader, String fileName, Set<String> mapColumns,
       BiConsumer<String, String> out) throws IOException {
-    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true)
-        .setIgnoreEmptyLines(false).get();
+    // The header is read as a plain record, not by the parser (setHeader()), which throws out
+    // of the job for an unreadable header or a blank name and allows a name twice.
+    CSVFormat format = CSVFormat.DEFAULT.builder().setIgnoreEmptyLines(false).get();
     try (CSVParser csv = CSVParser.parse(reader, format)) {
-      List<String> header = csv.getHeaderNames();
+      Iterator<CSVRecord> rows = csv.iterator();
+      CSVRecord headerRecord;
       try {
-        for (CSVRecord row : csv) {
-          out.accept(CSVFormat.DEFAULT.format(row.values()), toJson(mapColumns, header, row));
+        if (!rows.hasNext()) {
+          return true;  // an empty file
+        }
+        headerRecord = rows.next();
+      } catch (UncheckedIOException e) {
+        // An unclosed quote runs to the end of the file: nothing after it can be read.
+        out.accept("(file " + fileName + ")", errorJson("the header cannot be read ("
+            + e.getCause().getMessage() + "); the file is skipped"));
+        return false;
+      }
+      List<String> header = new ArrayList<>(headerRecord.size());
+      for (String name : headerRecord.values()) {
+        header.add(name.strip());
+      }
+      String headerError = headerError(header, mapColumns);
+      try {
+        while (rows.hasNext()) {
+          CSVRecord row = rows.next();
+          String raw = CSVFormat.DEFAULT.format(row.values());
+          // Rows under a bad header are kept whole in the dead letters, one by one.
+          out.accept(raw, headerError != null
+              ? errorJson(headerError + "; the row is skipped")
+              : toJson(mapColumns, header, row));
         }
       } catch (UncheckedIOException e) {
         // Broken quoting leaves the rest of the file unreadable: say where, and go on.
-        out.accept("(rest of " + fileName + ")",
-            "{\"__csv_error\":\"" + e.getCause().getMessage().replace("\"", "'") + "\"}");
+        out.accept("(rest of " + fileName + ")", errorJson(e.getCause().getMessage().replace("\"", "'")));
         return false;
       }
+      return headerError == null;
     }
-    return true;
+  }
+
+  /** Why the header cannot name the cells of its rows, or null. */
+  private static @Nullable String headerError(List<String> header, Set<String> mapColumns) {
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < header.size(); i++) {
+      String name = header.get(i);
+      if (name.isEmpty()) {
+        return "the header has a blank column name (column " + (i + 1) + ")";
+      }
+      if (!seen.add(name)) {
+        // The JSON of a row could keep only one of the values.
+        return "the header names column '" + JsonFields.abbreviate(name) + "' twice";
+      }
+    }
+    for (String name : header) {
+      int dot = name.indexOf('.');
+      if (dot > 0 && mapColumns.contains(name.substring(0, dot))
+          && seen.contains(name.substring(0, dot))) {
+        // One cell would be the whole map and others its entries.
+        return "the header has both column '" + name.substring(0, dot) + "' and column '"
+            + JsonFields.abbreviate(name) + "'";
+      }
+    }
+    return null;
+  }
+
+  /** The JSON of a row that the line parser rejects with {@code reason}. */
+  private static String errorJson(String reason) {
+    ObjectNode json = JsonNodeFactory.instance.objectNode();
+    json.put("__csv_error", reason);
+    return json.toString();
   }
 
   private static String toJson(Set<String> mapColumns, List<String> header, CSVRecord row) {
     ObjectNode json = JsonNodeFactory.instance.objectNode();
     for (int i = 0; i < header.size() && i < row.size(); i++) {
-      String column = header.get(i).strip();
+      String column = header.get(i);
       String value = row.get(i);
       if (value == null || value.isEmpty()) {
         continue;

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -300,13 +299,10 @@ class StreamingParserDifferentialTest {
         csv = FuzzLines.mutate(r, csv);  // broken quoting, a lost separator, ...
       }
       boolean events = i % 3 != 0;
-      try {
-        CsvRecords.readRows(new StringReader(csv), "fuzz-" + i + ".csv",
-            events ? new EventParser().csvMapColumns() : new ProfileParser().csvMapColumns(),
-            diff::line);
-      } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-        // A header commons-csv refuses (duplicate or empty names): no rows to compare.
-      }
+      // Any header, however odd, gives rows or dead letters: nothing is thrown.
+      CsvRecords.readRows(new StringReader(csv), "fuzz-" + i + ".csv",
+          events ? new EventParser().csvMapColumns() : new ProfileParser().csvMapColumns(),
+          diff::line);
     }
     diff.assertNoMismatch();
     System.out.println(diff.summary("fuzzed CSV rows"));
