@@ -3,6 +3,7 @@ package dev.audiencesegmenter.io.files;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.FilterReader;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -37,10 +38,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
   private final Set<String> mapColumns;
+  private final int maxRecordChars;
   private final Counter malformed;
 
-  CsvRecords(Set<String> mapColumns, String metricsNamespace) {
+  CsvRecords(Set<String> mapColumns, int maxRecordChars, String metricsNamespace) {
     this.mapColumns = mapColumns;
+    this.maxRecordChars = maxRecordChars;
     this.malformed = Metrics.counter(metricsNamespace, "csv_files_malformed");
   }
 
@@ -51,7 +54,7 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
     try (Reader reader = new InputStreamReader(Channels.newInputStream(file.open()),
         StandardCharsets.UTF_8)) {
       if (!readRows(reader, file.getMetadata().resourceId().toString(), mapColumns,
-          (raw, json) -> out.output(KV.of(raw, json)))) {
+          maxRecordChars, (raw, json) -> out.output(KV.of(raw, json)))) {
         malformed.inc();
       }
     }
@@ -60,10 +63,13 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
   /**
    * Emits {@code (raw row as CSV, row as JSON)} for every row of one CSV file; false when broken
    * quoting left the rest of the file unreadable (then a last row says where) or the header is
-   * unusable. Shared with {@link LocalRecords}.
+   * unusable, or a record ran past {@code maxRecordChars} (an unclosed quote, a file without
+   * line ends: the rest of the file is not held in memory to find its end). Shared with
+   * {@link LocalRecords}.
    */
-  static boolean readRows(Reader reader, String fileName, Set<String> mapColumns,
-      BiConsumer<String, String> out) throws IOException {
+  static boolean readRows(Reader input, String fileName, Set<String> mapColumns,
+      int maxRecordChars, BiConsumer<String, String> out) throws IOException {
+    BoundedRecordReader reader = new BoundedRecordReader(input, maxRecordChars);
     // The header is read as a plain record, not by the parser (setHeader()), which throws out
     // of the job for an unreadable header or a blank name and allows a name twice.
     CSVFormat format = CSVFormat.DEFAULT.builder().setIgnoreEmptyLines(false).get();
@@ -75,6 +81,7 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
           return true;  // an empty file
         }
         headerRecord = rows.next();
+        reader.recordEnded();
       } catch (UncheckedIOException e) {
         // An unclosed quote runs to the end of the file: nothing after it can be read.
         out.accept("(file " + fileName + ")", errorJson("the header cannot be read ("
@@ -89,6 +96,7 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
       try {
         while (rows.hasNext()) {
           CSVRecord row = rows.next();
+          reader.recordEnded();
           String raw = CSVFormat.DEFAULT.format(row.values());
           // Rows under a bad header are kept whole in the dead letters, one by one.
           out.accept(raw, headerError != null
@@ -101,6 +109,50 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
         return false;
       }
       return headerError == null;
+    }
+  }
+
+  /**
+   * Fails the read once a record has taken more than its limit of characters (plus what the
+   * CSV parser reads ahead), so that one record never holds more than that in memory.
+   */
+  private static final class BoundedRecordReader extends FilterReader {
+    /** Read-ahead allowance: the parser's buffer, twice. */
+    private static final int SLACK = 16 * 1024;
+    private final int maxRecordChars;
+    private long sinceRecord;
+
+    BoundedRecordReader(Reader in, int maxRecordChars) {
+      super(in);
+      this.maxRecordChars = maxRecordChars;
+    }
+
+    void recordEnded() {
+      sinceRecord = 0;
+    }
+
+    private void count(long n) throws IOException {
+      if (n > 0) {
+        sinceRecord += n;
+        if (sinceRecord > (long) maxRecordChars + SLACK) {
+          throw new IOException("a record runs past " + maxRecordChars + " characters (an "
+              + "unclosed quote, or no line ends); the rest of the file is skipped");
+        }
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      int c = super.read();
+      count(c < 0 ? 0 : 1);
+      return c;
+    }
+
+    @Override
+    public int read(char[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      count(n);
+      return n;
     }
   }
 

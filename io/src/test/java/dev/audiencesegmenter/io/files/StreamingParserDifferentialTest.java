@@ -184,6 +184,7 @@ class StreamingParserDifferentialTest {
       if (FileFormat.isCsvName(name)) {
         CsvRecords.readRows(reader, file.toString(),
             (events ? new EventParser().csvMapColumns() : new ProfileParser().csvMapColumns()),
+            MAX_LINE_BYTES,
             diff::line);
       } else {
         for (String line = reader.readLine(); line != null; line = reader.readLine()) {
@@ -302,7 +303,7 @@ class StreamingParserDifferentialTest {
       // Any header, however odd, gives rows or dead letters: nothing is thrown.
       CsvRecords.readRows(new StringReader(csv), "fuzz-" + i + ".csv",
           events ? new EventParser().csvMapColumns() : new ProfileParser().csvMapColumns(),
-          diff::line);
+          MAX_LINE_BYTES, diff::line);
     }
     diff.assertNoMismatch();
     System.out.println(diff.summary("fuzzed CSV rows"));
