@@ -2,6 +2,7 @@ package dev.audiencesegmenter.pipelines;
 
 import dev.audiencesegmenter.io.braze.BrazeConnector;
 import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
+import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.klaviyo.KlaviyoConnector;
 import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
 import dev.audiencesegmenter.io.salesforce.SalesforceConnector;
@@ -141,23 +142,16 @@ final class Activation {
     return dir.endsWith("/") ? dir : dir + "/";
   }
 
-  private static JdbcIO.@Nullable DataSourceConfiguration stateDatabase(
+  static JdbcIO.@Nullable DataSourceConfiguration stateDatabase(
       SegmentationPipelineOptions options) {
     String url = options.getSyncStateJdbcUrl();
     if (url == null || url.isBlank()) {
       return null;
     }
-    JdbcIO.DataSourceConfiguration config =
-        JdbcIO.DataSourceConfiguration.create("org.postgresql.Driver", url);
-    if (options.getJdbcUsername() != null) {
-      config = config.withUsername(options.getJdbcUsername());
-    }
     String password = options.getJdbcPassword() != null ? options.getJdbcPassword()
         : System.getenv(SegmentationPipeline.JDBC_PASSWORD_ENV);
-    if (password != null) {
-      config = config.withPassword(password);
-    }
-    return config;
+    // As for --jdbcUrl: a password in the URL is taken out of it (and masked in messages).
+    return JdbcUpsert.postgresDataSource(url, options.getJdbcUsername(), password);
   }
 
   /**

@@ -340,12 +340,12 @@ public final class ReportDocument {
   private void heading(int level, String text) {
     html.append("<h").append(level).append(">").append(escape(text)).append("</h")
         .append(level).append(">\n");
-    md.append("#".repeat(level)).append(' ').append(text).append("\n\n");
+    md.append("#".repeat(level)).append(' ').append(markdown(text)).append("\n\n");
   }
 
   private void paragraph(String text) {
     html.append("<p>").append(escape(text)).append("</p>\n");
-    md.append(text).append("\n\n");
+    md.append(markdown(text)).append("\n\n");
   }
 
   private void mdOnly(String text) {
@@ -356,7 +356,7 @@ public final class ReportDocument {
     html.append("<ul>\n");
     for (String item : items) {
       html.append("<li>").append(escape(item)).append("</li>\n");
-      md.append("- ").append(item).append('\n');
+      md.append("- ").append(markdown(item)).append('\n');
     }
     html.append("</ul>\n");
     md.append('\n');
@@ -430,7 +430,49 @@ public final class ReportDocument {
   }
 
   private static String cell(String text) {
-    return text.replace("|", "\\|").replace("\n", " ");
+    return markdown(text).replace("|", "\\|");
+  }
+
+  /**
+   * Text for the Markdown, where it could otherwise be markup: names and values come from data
+   * and segment files, and most renderers pass HTML through. HTML's special characters become
+   * entities, brackets are escaped (no links or images), as is a backslash that would escape
+   * what follows; line breaks become spaces (no new heading or list). Other text, emphasis
+   * included, is left as it is.
+   */
+  static String markdown(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      String replacement = switch (c) {
+        case '<' -> "&lt;";
+        case '>' -> "&gt;";
+        case '&' -> "&amp;";
+        case '[' -> "\\[";
+        case ']' -> "\\]";
+        case '\n', '\r' -> " ";
+        // "F \ R" stays; only a backslash before punctuation escapes something.
+        case '\\' -> i + 1 < text.length() && isAsciiPunctuation(text.charAt(i + 1))
+            ? "\\\\" : null;
+        default -> null;
+      };
+      if (replacement != null && out == null) {
+        out = new StringBuilder(text.length() + 16).append(text, 0, i);
+      }
+      if (out != null) {
+        if (replacement != null) {
+          out.append(replacement);
+        } else {
+          out.append(c);
+        }
+      }
+    }
+    return out == null ? text : out.toString();
+  }
+
+  private static boolean isAsciiPunctuation(char c) {
+    return c >= '!' && c <= '/' || c >= ':' && c <= '@' || c >= '[' && c <= '`'
+        || c >= '{' && c <= '~';
   }
 
   private static String flag(@Nullable Boolean value) {

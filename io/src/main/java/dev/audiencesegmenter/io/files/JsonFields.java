@@ -20,6 +20,8 @@ final class JsonFields {
   static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
   static final Instant LATEST = Instant.parse("2100-01-01T00:00:00Z");
   static final BigDecimal MAX_ABS_AMOUNT = new BigDecimal("1000000000");
+  /** Decimal places an amount may have (18: the smallest unit of most crypto currencies). */
+  static final int MAX_AMOUNT_SCALE = 18;
 
   private JsonFields() {}
 
@@ -239,9 +241,39 @@ final class JsonFields {
       throw new BadRecordException("wrong type: '" + json.name(slot) + "' must be a number, got '"
           + abbreviate(json.text(slot)) + "'");
     }
-    BigDecimal value = decimalValue((Number) json.value(slot));
+    Number number = (Number) json.value(slot);
+    if (number instanceof Double || number instanceof Float) {
+      // Only an exponent beyond BigDecimal's int scale falls back to a double.
+      throw new BadRecordException("absurd value: " + json.name(slot)
+          + " has an exponent out of range");
+    }
+    return checkAmount(decimalValue(number), json.name(slot));
+  }
+
+  /**
+   * {@code value} if its size and scale are those of an amount. The exponent is checked before
+   * anything formats or adds the number: the plain text of 1e999999999 is a billion digits, and
+   * adding 1e-999999999 to 1 makes one.
+   */
+  static BigDecimal checkAmount(BigDecimal value, String field) throws BadRecordException {
+    // Digits before the point (at most 10 for a value up to 1,000,000,000), as a long.
+    long integerDigits = (long) value.precision() - value.scale();
+    if (value.signum() != 0 && integerDigits > 10) {
+      // The plain text only when it is short; otherwise as written in scientific notation.
+      String text = integerDigits <= 64 ? value.toPlainString() : value.toString();
+      throw new BadRecordException("absurd value: " + field + " " + abbreviate(text)
+          + " is beyond +/-1,000,000,000");
+    }
+    if (value.scale() > MAX_AMOUNT_SCALE) {
+      throw new BadRecordException("absurd value: " + field + " " + abbreviate(value.toString())
+          + " has more than " + MAX_AMOUNT_SCALE + " decimal places");
+    }
+    if (value.scale() < -9) {  // only a zero gets here: 0e999999999
+      throw new BadRecordException("absurd value: " + field + " " + abbreviate(value.toString())
+          + " has an exponent beyond 9");
+    }
     if (value.abs().compareTo(MAX_ABS_AMOUNT) > 0) {
-      throw new BadRecordException("absurd value: " + json.name(slot) + " "
+      throw new BadRecordException("absurd value: " + field + " "
           + value.toPlainString() + " is beyond +/-1,000,000,000");
     }
     return value;

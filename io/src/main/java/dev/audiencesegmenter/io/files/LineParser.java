@@ -59,6 +59,9 @@ public final class LineParser<T> implements Serializable {
   }
 
   private JsonRecord check(String raw, @Nullable String csvAsJson) throws BadRecordException {
+    if (OVERSIZED.equals(csvAsJson)) {
+      throw new BadRecordException("line longer than " + maxLineBytes + " bytes");
+    }
     if (raw.isBlank()) {
       throw new BadRecordException("empty line");
     }
@@ -81,8 +84,29 @@ public final class LineParser<T> implements Serializable {
 
   /** Oversized lines are kept in the dead letters in part, with their length. */
   String shorten(String raw) {
-    int limit = Math.max(1024, Math.min(maxLineBytes, 64 * 1024));
+    int limit = keepChars();
     return raw.length() <= limit ? raw
         : raw.substring(0, limit) + "... [" + raw.length() + " characters]";
+  }
+
+  /** Characters of an oversized line that its dead letter keeps. */
+  int keepChars() {
+    return Math.max(1024, Math.min(maxLineBytes, 64 * 1024));
+  }
+
+  /**
+   * The value that stands in for the JSON of a line too long to be read whole; the raw line is
+   * then its {@link #oversizedRecord}. Not valid JSON, so no CSV row can be mistaken for it.
+   */
+  static final String OVERSIZED = "\u0000oversized line";
+
+  /** The dead letter's record of a line read only in part: its start and length. */
+  static String oversizedRecord(String start, long bytes) {
+    return start + "... [" + bytes + " bytes]";
+  }
+
+  /** The record a dead letter keeps of a rejected raw line and its value (see parse). */
+  String deadLetterRecord(String raw, @Nullable String csvAsJson) {
+    return OVERSIZED.equals(csvAsJson) ? raw : shorten(raw);
   }
 }

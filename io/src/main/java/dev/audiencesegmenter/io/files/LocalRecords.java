@@ -69,7 +69,8 @@ public final class LocalRecords<T> {
       try {
         record = lines.parse(raw, csvAsJson);
       } catch (BadRecordException e) {
-        deadLetters.add(DeadLetter.create(parseStep, e.getMessage(), lines.shorten(raw)));
+        deadLetters.add(DeadLetter.create(parseStep, e.getMessage(),
+            lines.deadLetterRecord(raw, csvAsJson)));
         return;
       }
       String key = parser.duplicateKey(record);
@@ -86,7 +87,7 @@ public final class LocalRecords<T> {
       }
     };
     for (Path file : match(filepattern)) {
-      readFile(file, parser, sink);
+      readFile(file, lines, sink);
     }
     List<T> records = new ArrayList<>(kept.size());
     kept.values().forEach(e -> records.add(e.getValue()));
@@ -97,18 +98,30 @@ public final class LocalRecords<T> {
     void accept(String raw, String csvAsJson);
   }
 
-  private static <T> void readFile(Path file, RecordParser<T> parser, LineSink sink) {
+  private static <T> void readFile(Path file, LineParser<T> lines, LineSink sink) {
     String name = file.getFileName().toString();
-    try (InputStream in = open(file);
-        Reader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8),
-            1 << 16)) {
+    try (InputStream in = open(file)) {
       if (FileFormat.isCsvName(name)) {
-        CsvRecords.readRows(reader, file.toString(), parser.csvMapColumns(), sink::accept);
+        Reader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8),
+            1 << 16);
+        CsvRecords.readRows(reader, file.toString(), lines.recordParser().csvMapColumns(),
+            lines.getMaxLineBytes(), sink::accept);
       } else {
-        BufferedReader lines = (BufferedReader) reader;
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          sink.accept(line, null);
-        }
+        // As the pipeline reads them: the same lines, none held past the limit.
+        int keepChars = lines.keepChars();
+        BoundedLineReader.read(in, 0, Long.MAX_VALUE,
+            Math.max(lines.getMaxLineBytes(), 3 * keepChars), keepChars,
+            new BoundedLineReader.Sink() {
+              @Override
+              public void line(String line) {
+                sink.accept(line, null);
+              }
+
+              @Override
+              public void oversized(String start, long bytes) {
+                sink.accept(LineParser.oversizedRecord(start, bytes), LineParser.OVERSIZED);
+              }
+            });
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + file, e);

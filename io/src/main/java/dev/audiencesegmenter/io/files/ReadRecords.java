@@ -2,6 +2,11 @@ package dev.audiencesegmenter.io.files;
 
 import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.DeadLetter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
@@ -11,16 +16,17 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.ReadableFileCoder;
+import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -28,21 +34,22 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptor;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Reads records of one kind from JSON Lines and CSV files and checks them; the engine behind
  * {@link ReadCustomerEvents} and {@link ReadProfileAttributes}.
  *
  * <p>Steps: match the files (a pattern that matches nothing is an error); read JSON Lines
- * with {@link TextIO} (large files are split) and CSV per file; parse and check each line;
+ * with {@link BoundedLineReader} (large uncompressed files in ranges, as TextIO would; no line
+ * is held past the limit) and CSV per file; parse and check each line;
  * drop duplicates of (source, id), keeping the smallest raw line so that every runner keeps
  * the same one. Every line read leaves as a record or as a dead letter.
  */
 final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
   /** Default of the readers' {@code withDuplicateGroups}. */
   static final int DEFAULT_DUPLICATE_GROUPS = 64;
+  /** Uncompressed files are read in ranges of this size, as TextIO does. */
+  static final long RANGE_BYTES = 64L << 20;
 
   private final String filepattern;
   private final FileFormat format;
@@ -118,14 +125,17 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
 
     KvCoder<String, String> rawCoder =
         KvCoder.of(StringUtf8Coder.of(), NullableCoder.of(StringUtf8Coder.of()));
+    // Not TextIO.readFiles(): it holds a whole line in memory however long it is. The same
+    // ranges (64 MiB of an uncompressed file, a compressed file whole), spread the same way.
     PCollection<KV<String, String>> jsonLines = files.get(jsonFiles)
-        .apply("ReadJsonLines", TextIO.readFiles())
-        .apply("AsRawLines", MapElements
-            .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-            .via(line -> KV.of(line, (String) null)))
+        .apply("SplitIntoRanges", ParDo.of(new SplitIntoRangesFn(RANGE_BYTES)))
+        .setCoder(KvCoder.of(ReadableFileCoder.of(), OffsetRange.Coder.of()))
+        .apply("SpreadRanges", Reshuffle.viaRandomKey())
+        .apply("ReadJsonLines", ParDo.of(new ReadLinesFn(lineParser)))
         .setCoder(rawCoder);
     PCollection<KV<String, String>> csvRows = files.get(csvFiles)
-        .apply("ReadCsv", ParDo.of(new CsvRecords(parser.csvMapColumns(), metricsNamespace)))
+        .apply("ReadCsv", ParDo.of(new CsvRecords(parser.csvMapColumns(),
+            lineParser.getMaxLineBytes(), metricsNamespace)))
         .setCoder(rawCoder);
 
     // Each format is parsed where it is read; the flatten then feeds the shuffle directly, so
@@ -159,6 +169,78 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     return new ReadResult<>(begin.getPipeline(), records, deadLetters);
   }
 
+
+  /** Ranges of a file that are read apart: {@link BoundedLineReader} says which lines. */
+  static final class SplitIntoRangesFn
+      extends DoFn<FileIO.ReadableFile, KV<FileIO.ReadableFile, OffsetRange>> {
+    private final long rangeBytes;
+
+    SplitIntoRangesFn(long rangeBytes) {
+      this.rangeBytes = rangeBytes;
+    }
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file,
+        OutputReceiver<KV<FileIO.ReadableFile, OffsetRange>> out) {
+      if (file.getCompression() != Compression.UNCOMPRESSED
+          || !file.getMetadata().isReadSeekEfficient()) {
+        // Offsets of a compressed file are not those of its lines: read it whole.
+        out.output(KV.of(file, new OffsetRange(0, Long.MAX_VALUE)));
+        return;
+      }
+      long size = file.getMetadata().sizeBytes();
+      for (OffsetRange range : new OffsetRange(0, size).split(rangeBytes, 0)) {
+        out.output(KV.of(file, range));
+      }
+    }
+  }
+
+  /**
+   * The lines that start in a range of a file, as {@code KV(line, null)}; a line too long to
+   * hold as {@code KV(its start and length, LineParser.OVERSIZED)}.
+   */
+  static final class ReadLinesFn
+      extends DoFn<KV<FileIO.ReadableFile, OffsetRange>, KV<String, String>> {
+    private final int capBytes;
+    private final int keepChars;
+
+    ReadLinesFn(LineParser<?> parser) {
+      this.keepChars = parser.keepChars();
+      // Lines up to the limit are parsed (and rejected there when over it) as before; past
+      // it, only as much as the dead letter keeps is held.
+      this.capBytes = Math.max(parser.getMaxLineBytes(), 3 * keepChars);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<FileIO.ReadableFile, OffsetRange> range,
+        OutputReceiver<KV<String, String>> out) throws IOException {
+      FileIO.ReadableFile file = range.getKey();
+      long from = range.getValue().getFrom();
+      long to = range.getValue().getTo();
+      BoundedLineReader.Sink sink = new BoundedLineReader.Sink() {
+        @Override
+        public void line(String line) {
+          out.output(KV.of(line, null));
+        }
+
+        @Override
+        public void oversized(String start, long bytes) {
+          out.output(KV.of(LineParser.oversizedRecord(start, bytes), LineParser.OVERSIZED));
+        }
+      };
+      ReadableByteChannel channel;
+      if (from == 0) {
+        channel = file.open();
+      } else {
+        SeekableByteChannel seekable = file.openSeekable();
+        seekable.position(from - 1);
+        channel = seekable;
+      }
+      try (InputStream in = Channels.newInputStream(channel)) {
+        BoundedLineReader.read(in, from, to, capBytes, keepChars, sink);
+      }
+    }
+  }
 
   private static final class SplitByFormat extends DoFn<FileIO.ReadableFile,
       FileIO.ReadableFile> {
@@ -224,7 +306,8 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       } catch (BadRecordException e) {
         deadLettered.inc();
         out.output(KV.of(Math.floorMod(raw.hashCode(), buckets), ParsedLine.rejected(
-            DeadLetter.create(step, e.getMessage(), parser.shorten(raw)))));
+            DeadLetter.create(step, e.getMessage(), parser.deadLetterRecord(raw,
+                line.getValue())))));
       }
     }
   }

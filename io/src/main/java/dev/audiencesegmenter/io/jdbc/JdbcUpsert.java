@@ -121,10 +121,7 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
    * {@code ?user=..&password=..}. This or {@link #withDataSourceConfiguration} is required.
    */
   public JdbcUpsert<T> withJdbcUrl(String url) {
-    if (url == null || !url.startsWith("jdbc:postgresql:")) {
-      throw new IllegalArgumentException("JDBC URL must start with jdbc:postgresql:, got '"
-          + JdbcUrl.mask(url) + "'");
-    }
+    checkJdbcUrl(url);
     if (getDataSourceConfiguration() != null) {
       throw new IllegalArgumentException("JdbcUpsert into " + getTable()
           + ": set withJdbcUrl or withDataSourceConfiguration, not both");
@@ -273,17 +270,36 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
     if (getDataSourceConfiguration() != null) {
       return getDataSourceConfiguration();
     }
-    JdbcUrl url = JdbcUrl.parse(getJdbcUrl());
+    return postgresDataSource(getJdbcUrl(), getUsername(), getPassword());
+  }
+
+  /**
+   * A data source of a PostgreSQL JDBC URL with its {@code password} parameter taken out of the
+   * URL and given as the password (unless {@code password} is given, which wins): drivers and
+   * pools repeat the URL in their errors, and display data shows it. A URL that is not
+   * {@code jdbc:postgresql:} is refused, named with its password masked.
+   */
+  public static JdbcIO.DataSourceConfiguration postgresDataSource(String jdbcUrl,
+      @Nullable String username, @Nullable String password) {
+    checkJdbcUrl(jdbcUrl);
+    JdbcUrl url = JdbcUrl.parse(jdbcUrl);
     JdbcIO.DataSourceConfiguration dataSource =
         JdbcIO.DataSourceConfiguration.create("org.postgresql.Driver", url.withoutPassword());
-    if (getUsername() != null) {
-      dataSource = dataSource.withUsername(getUsername());
+    if (username != null) {
+      dataSource = dataSource.withUsername(username);
     }
-    String password = getPassword() != null ? getPassword() : url.password();
-    if (password != null) {
-      dataSource = dataSource.withPassword(password);
+    String chosen = password != null ? password : url.password();
+    if (chosen != null) {
+      dataSource = dataSource.withPassword(chosen);
     }
     return dataSource;
+  }
+
+  private static void checkJdbcUrl(@Nullable String url) {
+    if (url == null || !url.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException("JDBC URL must start with jdbc:postgresql:, got '"
+          + JdbcUrl.mask(url) + "'");
+    }
   }
 
   private String describeDatabase() {

@@ -3,8 +3,11 @@ package dev.audiencesegmenter.io.sink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** Small JSON helpers for connectors. */
@@ -47,12 +50,41 @@ public final class Json {
     return Map.copyOf(mapping);
   }
 
-  /** An http(s) URL without a trailing slash. */
+  /**
+   * An https:// URL, or an http:// one to this machine (a test's local server), without a
+   * trailing slash: tokens and contact data never go out in clear text.
+   */
   public static String checkBaseUrl(String url, String vendor) {
-    if (url == null || !(url.startsWith("https://") || url.startsWith("http://"))) {
-      throw new IllegalArgumentException(vendor + " base URL must start with https:// or "
-          + "http://, got '" + url + "'");
+    if (!isSafeBaseUrl(url)) {
+      throw new IllegalArgumentException(vendor + " base URL must start with https:// (http:// "
+          + "only for localhost or 127.0.0.1), got '"
+          + (url == null ? null : USER_INFO.matcher(url).replaceAll("$1***@")) + "'");
     }
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  /** user:password@ of a URL, kept out of messages. */
+  private static final Pattern USER_INFO = Pattern.compile("(//)[^/@]*@");
+
+  private static boolean isSafeBaseUrl(@Nullable String url) {
+    if (url == null) {
+      return false;
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      return false;
+    }
+    // The host as a URL client resolves it: "http://localhost@evil.example" goes to evil.example.
+    String host = uri.getHost();
+    if (host == null) {
+      return false;
+    }
+    if (url.startsWith("https://")) {
+      return true;
+    }
+    return url.startsWith("http://")
+        && (host.equalsIgnoreCase("localhost") || host.equals("127.0.0.1"));
   }
 }

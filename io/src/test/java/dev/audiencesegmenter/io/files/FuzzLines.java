@@ -431,20 +431,15 @@ final class FuzzLines {
   static String csvFile(Random r) {
     List<String> header = new ArrayList<>(List.of("source", "id", "type", "time"));
     for (int i = r.nextInt(7); i > 0; i--) {
-      String column = pick(r, HEADERS);
-      // A map column that is not dotted, before a dotted one, breaks CsvRecords itself (a
-      // ClassCastException while rendering, before any parser): not what is tested here.
-      if (!column.equals("props") || header.contains("props.sku")
-          || header.contains("props.qty")) {
-        header.add(column);
-      }
+      // Names twice, and a map named whole and by key, included: CsvRecords dead-letters
+      // the rows of such a header (issue 17, item 12).
+      header.add(pick(r, HEADERS));
     }
     if (r.nextInt(10) == 0) {
       java.util.Collections.shuffle(header, r);
     }
-    header.removeIf(c -> c.equals("props"));  // see above
     if (r.nextInt(10) == 0) {
-      header.add("props");  // last: after any props.*, it only replaces the map
+      header.add("props");
     }
     StringBuilder csv = new StringBuilder(String.join(",", header)).append('\n');
     for (int row = 8 + r.nextInt(20); row > 0; row--) {

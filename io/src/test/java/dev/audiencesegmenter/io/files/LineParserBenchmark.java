@@ -156,6 +156,7 @@ public final class LineParserBenchmark {
       if (FileFormat.isCsvName(fileName)) {
         List<String> json = new ArrayList<>();
         CsvRecords.readRows(reader, file.toString(), new EventParser().csvMapColumns(),
+            ReadCustomerEvents.DEFAULT_MAX_LINE_BYTES,
             (r, j) -> {
               raw.add(r);
               json.add(j);

@@ -212,12 +212,13 @@ final class TreeModelOracle<T> {
       throw new BadRecordException("wrong type: '" + field + "' must be a number, got '"
           + abbreviate(node.asText()) + "'");
     }
-    BigDecimal value = node.decimalValue();
-    if (value.abs().compareTo(MAX_ABS_AMOUNT) > 0) {
-      throw new BadRecordException("absurd value: " + field + " " + value.toPlainString()
-          + " is beyond +/-1,000,000,000");
+    // The one deliberate change since cc5c45f (issue 17, item 10): amounts whose exponent or
+    // scale is out of range are rejected before anything formats them, and a float beyond
+    // BigDecimal (a DoubleNode here) is rejected instead of throwing.
+    if (node.isDouble() || node.isFloat()) {
+      throw new BadRecordException("absurd value: " + field + " has an exponent out of range");
     }
-    return value;
+    return JsonFields.checkAmount(node.decimalValue(), field);
   }
 
   static Map<String, String> stringMap(ObjectNode json, String field) throws BadRecordException {
