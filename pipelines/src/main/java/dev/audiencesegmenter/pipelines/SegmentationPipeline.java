@@ -125,6 +125,7 @@ public final class SegmentationPipeline {
     PCollectionTuple input = PCollectionTuple.of(ResolveIdentities.CHECKED_EVENTS, pipeline
         .apply("ReadEvents", ReadCustomerEvents.from(options.getInput())
             .withMaxLineBytes(options.getMaxLineBytes())
+            .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
             .withDuplicateGroups(options.getGroups())
             .withDeadLettersInBand())
         .getChecked());
@@ -132,6 +133,7 @@ public final class SegmentationPipeline {
       input = input.and(ResolveIdentities.CHECKED_PROFILES, pipeline
           .apply("ReadProfiles", ReadProfileAttributes.from(options.getProfiles())
               .withMaxLineBytes(options.getMaxLineBytes())
+              .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
               .withDuplicateGroups(options.getGroups())
               .withDeadLettersInBand())
           .getChecked());

@@ -146,6 +146,13 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setMaxLineBytes(int value);
 
+  @Description("Input records with more identifiers than this are rejected to dead-letter/: "
+      + "the identity step links every identifier of a record to the others.")
+  @Default.Integer(50)
+  int getMaxIdentifiersPerRecord();
+
+  void setMaxIdentifiersPerRecord(int value);
+
   @Description("Number of output files per folder; 0 lets the runner decide.")
   @Default.Integer(0)
   int getNumShards();

@@ -107,12 +107,14 @@ public final class StreamingSegmentationPipeline {
       ReadCustomerEventsFromKafka source = ReadCustomerEventsFromKafka
           .from(options.getKafkaBootstrapServers(), options.getKafkaEventsTopic())
           .withMaxOutOfOrderness(Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()))
-          .withMaxLineBytes(options.getMaxLineBytes());
+          .withMaxLineBytes(options.getMaxLineBytes())
+          .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord());
       read = pipeline.apply("ReadEventsFromKafka",
           options.getKafkaBounded() ? source.withBoundedReadToEndOffsets() : source);
     } else {
       read = pipeline.apply("ReadEventFiles", ReadCustomerEvents.from(options.getInput())
-          .withMaxLineBytes(options.getMaxLineBytes()));
+          .withMaxLineBytes(options.getMaxLineBytes())
+          .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord()));
     }
     PCollection<CustomerEvent> events = read.getRecords();
     if (!kafka) {

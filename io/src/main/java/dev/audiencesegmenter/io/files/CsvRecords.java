@@ -105,7 +105,8 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
         }
       } catch (UncheckedIOException e) {
         // Broken quoting leaves the rest of the file unreadable: say where, and go on.
-        out.accept("(rest of " + fileName + ")", errorJson(e.getCause().getMessage().replace("\"", "'")));
+        out.accept("(rest of " + fileName + ")",
+            errorJson(e.getCause().getMessage().replace("\"", "'")));
         return false;
       }
       return headerError == null;

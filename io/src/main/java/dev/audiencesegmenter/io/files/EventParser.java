@@ -75,6 +75,11 @@ final class EventParser implements RecordParser<CustomerEvent> {
   }
 
   @Override
+  public Map<String, String> identifiers(CustomerEvent event) {
+    return event.getIdentifiers();
+  }
+
+  @Override
   public String duplicateKey(CustomerEvent event) {
     return event.getSource() + "\u0000" + event.getSourceRecordId();
   }

@@ -20,21 +20,50 @@ public final class LineParser<T> implements Serializable {
    */
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
+  /** Default of {@code maxIdentifiersPerRecord}: more than any one person has. */
+  public static final int DEFAULT_MAX_IDENTIFIERS = 50;
+
   private final RecordParser<T> parser;
   private final int maxLineBytes;
+  private final int maxIdentifiers;
 
   LineParser(RecordParser<T> parser, int maxLineBytes) {
-    this.parser = parser;
-    this.maxLineBytes = ReadRecords.checkMaxLineBytes(maxLineBytes);
+    this(parser, maxLineBytes, DEFAULT_MAX_IDENTIFIERS);
   }
 
-  /** Customer events (data-formats.md), lines of at most {@code maxLineBytes} bytes. */
+  LineParser(RecordParser<T> parser, int maxLineBytes, int maxIdentifiers) {
+    this.parser = parser;
+    this.maxLineBytes = ReadRecords.checkMaxLineBytes(maxLineBytes);
+    this.maxIdentifiers = checkMaxIdentifiers(maxIdentifiers);
+  }
+
+  static int checkMaxIdentifiers(int maxIdentifiers) {
+    if (maxIdentifiers < 1) {
+      throw new IllegalArgumentException("maxIdentifiersPerRecord must be at least 1, got "
+          + maxIdentifiers);
+    }
+    return maxIdentifiers;
+  }
+
+  /**
+   * Customer events (data-formats.md), lines of at most {@code maxLineBytes} bytes, at most
+   * {@link #DEFAULT_MAX_IDENTIFIERS} identifiers.
+   */
   public static LineParser<CustomerEvent> customerEvents(int maxLineBytes) {
     return new LineParser<>(new EventParser(), maxLineBytes);
   }
 
+  /** Customer events with at most {@code maxIdentifiers} identifiers per record. */
+  public static LineParser<CustomerEvent> customerEvents(int maxLineBytes, int maxIdentifiers) {
+    return new LineParser<>(new EventParser(), maxLineBytes, maxIdentifiers);
+  }
+
   public int getMaxLineBytes() {
     return maxLineBytes;
+  }
+
+  public int getMaxIdentifiers() {
+    return maxIdentifiers;
   }
 
   /** The record of a good line, or null for a line that would be dead-lettered. */
@@ -51,7 +80,14 @@ public final class LineParser<T> implements Serializable {
    * what the size and encoding checks look at.
    */
   T parse(String raw, @Nullable String csvAsJson) throws BadRecordException {
-    return parser.parse(check(raw, csvAsJson));
+    T record = parser.parse(check(raw, csvAsJson));
+    int identifiers = parser.identifiers(record).size();
+    if (identifiers > maxIdentifiers) {
+      // The identity step links every identifier of a record to the others: bounded here.
+      throw new BadRecordException("too many identifiers: " + identifiers + " in 'ids' (at most "
+          + maxIdentifiers + ", see --maxIdentifiersPerRecord)");
+    }
+    return record;
   }
 
   RecordParser<T> recordParser() {

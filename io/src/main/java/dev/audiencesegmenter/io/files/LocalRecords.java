@@ -49,16 +49,28 @@ public final class LocalRecords<T> {
   }
 
   public static LocalRecords<CustomerEvent> events(String filepattern, int maxLineBytes) {
-    return read(filepattern, maxLineBytes, new EventParser(), "ReadEvents");
+    return events(filepattern, maxLineBytes, LineParser.DEFAULT_MAX_IDENTIFIERS);
+  }
+
+  public static LocalRecords<CustomerEvent> events(String filepattern, int maxLineBytes,
+      int maxIdentifiers) {
+    return read(filepattern, new LineParser<>(new EventParser(), maxLineBytes, maxIdentifiers),
+        "ReadEvents");
   }
 
   public static LocalRecords<ProfileAttributes> profiles(String filepattern, int maxLineBytes) {
-    return read(filepattern, maxLineBytes, new ProfileParser(), "ReadProfiles");
+    return profiles(filepattern, maxLineBytes, LineParser.DEFAULT_MAX_IDENTIFIERS);
   }
 
-  private static <T> LocalRecords<T> read(String filepattern, int maxLineBytes,
-      RecordParser<T> parser, String stepPrefix) {
-    LineParser<T> lines = new LineParser<>(parser, maxLineBytes);
+  public static LocalRecords<ProfileAttributes> profiles(String filepattern, int maxLineBytes,
+      int maxIdentifiers) {
+    return read(filepattern,
+        new LineParser<>(new ProfileParser(), maxLineBytes, maxIdentifiers), "ReadProfiles");
+  }
+
+  private static <T> LocalRecords<T> read(String filepattern, LineParser<T> lines,
+      String stepPrefix) {
+    RecordParser<T> parser = lines.recordParser();
     List<DeadLetter> deadLetters = new ArrayList<>();
     // (source, id) -> (raw line, record): the smallest raw line wins, as in the pipeline
     Map<String, Map.Entry<String, T>> kept = new HashMap<>();

@@ -36,6 +36,11 @@ final class ProfileParser implements RecordParser<ProfileAttributes> {
   }
 
   @Override
+  public Map<String, String> identifiers(ProfileAttributes profile) {
+    return profile.getIdentifiers();
+  }
+
+  @Override
   public String duplicateKey(ProfileAttributes profile) {
     return profile.getSource() + "\u0000" + profile.getSourceRecordId();
   }

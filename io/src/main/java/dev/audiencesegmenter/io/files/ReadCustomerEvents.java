@@ -30,6 +30,8 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
 
   public abstract int getMaxLineBytes();
 
+  public abstract int getMaxIdentifiersPerRecord();
+
   public abstract int getDuplicateGroups();
 
   public abstract boolean getDeadLettersInBand();
@@ -42,6 +44,7 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
         .setFilepattern(ReadRecords.checkFilepattern(filepattern, "ReadCustomerEvents"))
         .setFormat(FileFormat.AUTO)
         .setMaxLineBytes(DEFAULT_MAX_LINE_BYTES)
+        .setMaxIdentifiersPerRecord(LineParser.DEFAULT_MAX_IDENTIFIERS)
         .setDuplicateGroups(ReadRecords.DEFAULT_DUPLICATE_GROUPS)
         .setDeadLettersInBand(false)
         .build();
@@ -55,6 +58,15 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
   /** Lines longer than this many bytes are rejected (default 1 MiB). */
   public ReadCustomerEvents withMaxLineBytes(int maxLineBytes) {
     return toBuilder().setMaxLineBytes(ReadRecords.checkMaxLineBytes(maxLineBytes)).build();
+  }
+
+  /**
+   * Records with more identifiers than this are rejected (default 50): the identity step links
+   * each identifier of a record to the others.
+   */
+  public ReadCustomerEvents withMaxIdentifiersPerRecord(int maxIdentifiers) {
+    return toBuilder().setMaxIdentifiersPerRecord(LineParser.checkMaxIdentifiers(maxIdentifiers))
+        .build();
   }
 
   /**
@@ -82,6 +94,8 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
 
     abstract Builder setMaxLineBytes(int maxLineBytes);
 
+    abstract Builder setMaxIdentifiersPerRecord(int maxIdentifiers);
+
     abstract Builder setDuplicateGroups(int groups);
 
     abstract Builder setDeadLettersInBand(boolean inBand);
@@ -92,6 +106,7 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
   @Override
   public ReadResult<CustomerEvent> expand(PBegin begin) {
     return begin.apply(new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
+        getMaxIdentifiersPerRecord(),
         getDuplicateGroups(), getDeadLettersInBand(),
         new EventParser(), SchemaCoders.of(begin.getPipeline(), CustomerEvent.class),
         dev.audiencesegmenter.model.CustomerEventCoder.of(), "ReadEvents",

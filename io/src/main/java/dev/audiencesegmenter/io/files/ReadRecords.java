@@ -97,14 +97,14 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
    * {@code coder} is the output's (a schema coder); {@code fastCoder} the hand-written one the
    * records are shuffled and materialized with on the way.
    */
-  ReadRecords(String filepattern, FileFormat format, int maxLineBytes, int groups,
-      boolean deadLettersInBand, RecordParser<T> parser, Coder<T> coder, Coder<T> fastCoder,
-      String stepPrefix, String metricsNamespace) {
+  ReadRecords(String filepattern, FileFormat format, int maxLineBytes, int maxIdentifiers,
+      int groups, boolean deadLettersInBand, RecordParser<T> parser, Coder<T> coder,
+      Coder<T> fastCoder, String stepPrefix, String metricsNamespace) {
     this.groups = groups;
     this.deadLettersInBand = deadLettersInBand;
     this.filepattern = filepattern;
     this.format = format;
-    this.lineParser = new LineParser<>(parser, maxLineBytes);
+    this.lineParser = new LineParser<>(parser, maxLineBytes, maxIdentifiers);
     this.parser = parser;
     this.coder = coder;
     this.fastCoder = fastCoder;

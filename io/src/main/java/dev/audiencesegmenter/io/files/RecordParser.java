@@ -11,6 +11,9 @@ interface RecordParser<T> extends Serializable {
   /** Checks the fields, in a fixed order: the first failed check is the reason. */
   T parse(JsonRecord json) throws BadRecordException;
 
+  /** The record's identifiers ({@code ids}), which the readers cap in number. */
+  java.util.Map<String, String> identifiers(T record);
+
   /** The key under which two records are duplicates: source and record id. */
   String duplicateKey(T record);
 

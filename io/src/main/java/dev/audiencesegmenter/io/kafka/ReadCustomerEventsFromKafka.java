@@ -79,6 +79,8 @@ public abstract class ReadCustomerEventsFromKafka
 
   public abstract int getMaxLineBytes();
 
+  public abstract int getMaxIdentifiersPerRecord();
+
   abstract Builder toBuilder();
 
   /** Reads {@code topic} from the cluster at {@code bootstrapServers} ({@code host:port,...}). */
@@ -91,6 +93,7 @@ public abstract class ReadCustomerEventsFromKafka
         .setMaxOutOfOrderness(DEFAULT_MAX_OUT_OF_ORDERNESS)
         .setBoundedReadToEndOffsets(false)
         .setMaxLineBytes(ReadCustomerEvents.DEFAULT_MAX_LINE_BYTES)
+        .setMaxIdentifiersPerRecord(LineParser.DEFAULT_MAX_IDENTIFIERS)
         .build();
   }
 
@@ -126,6 +129,12 @@ public abstract class ReadCustomerEventsFromKafka
     return toBuilder().setMaxLineBytes(maxLineBytes).build();
   }
 
+  /** Records with more identifiers than this are rejected (default 50), as from files. */
+  public ReadCustomerEventsFromKafka withMaxIdentifiersPerRecord(int maxIdentifiers) {
+    LineParser.customerEvents(getMaxLineBytes(), maxIdentifiers);  // checks it
+    return toBuilder().setMaxIdentifiersPerRecord(maxIdentifiers).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setBootstrapServers(String bootstrapServers);
@@ -140,12 +149,15 @@ public abstract class ReadCustomerEventsFromKafka
 
     abstract Builder setMaxLineBytes(int maxLineBytes);
 
+    abstract Builder setMaxIdentifiersPerRecord(int maxIdentifiers);
+
     abstract ReadCustomerEventsFromKafka build();
   }
 
   @Override
   public ReadResult<CustomerEvent> expand(PBegin begin) {
-    LineParser<CustomerEvent> parser = LineParser.customerEvents(getMaxLineBytes());
+    LineParser<CustomerEvent> parser =
+        LineParser.customerEvents(getMaxLineBytes(), getMaxIdentifiersPerRecord());
     PCollection<KafkaRecord<String, String>> records;
     if (isBoundedReadToEndOffsets()) {
       records = begin

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(TestPipelineExtension.class)
 class CsvHeaderTest {
   private static final String GOOD_JSON = "{\"source\":\"web\",\"id\":\"v-1\","
-      + "\"type\":\"site_visit\",\"time\":\"2024-03-02T08:30:00Z\",\"ids\":{\"anonymous_id\":\"a1\"}}";
+      + "\"type\":\"site_visit\",\"time\":\"2024-03-02T08:30:00Z\","
+      + "\"ids\":{\"anonymous_id\":\"a1\"}}";
 
   private static void writeInput(Path dir) throws IOException {
     Files.writeString(dir.resolve("good.jsonl"), GOOD_JSON + "\n");

@@ -97,12 +97,12 @@ public final class BaselineSegmentationJob {
     Stopwatch clock = new Stopwatch(stages);
 
     LocalRecords<CustomerEvent> events = LocalRecords.events(options.getInput(),
-        options.getMaxLineBytes());
+        options.getMaxLineBytes(), options.getMaxIdentifiersPerRecord());
     List<ProfileAttributes> profiles = List.of();
     List<DeadLetter> deadLetters = new ArrayList<>(events.deadLetters());
     if (options.getProfiles() != null && !options.getProfiles().isBlank()) {
       LocalRecords<ProfileAttributes> read = LocalRecords.profiles(options.getProfiles(),
-          options.getMaxLineBytes());
+          options.getMaxLineBytes(), options.getMaxIdentifiersPerRecord());
       profiles = read.records();
       deadLetters.addAll(read.deadLetters());
     }
