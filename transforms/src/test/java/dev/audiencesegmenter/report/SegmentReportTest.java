@@ -121,7 +121,8 @@ class SegmentReportTest {
     Path png = Path.of("target", "report-screenshot", "index.png").toAbsolutePath();
     Files.createDirectories(png.getParent());
     Files.deleteIfExists(png);
-    Path profile = Files.createTempDirectory("chromium-profile");
+    // Under target/, not the system temp folder: each run's profile (megabytes) is left behind.
+    Path profile = Files.createTempDirectory(png.getParent(), "chromium-profile");
     Process process = new ProcessBuilder(chromium, "--headless", "--no-sandbox",
         "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
