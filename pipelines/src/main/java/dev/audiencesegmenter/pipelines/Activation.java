@@ -26,11 +26,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The activation part of {@link SegmentationPipeline} ({@code --sinks}): builds one
@@ -42,10 +46,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code --sinkMapping}, a missing credential, list id or instance URL fail the launch.
  */
 final class Activation {
+  private static final Logger LOG = LoggerFactory.getLogger(Activation.class);
   static final String DRY_RUN_FOLDER = "activation-dry-run";
   static final String SYNC_STATE_FOLDER = "sync-state";
 
-  /** Environment variables read when a platform's credential option is not given. */
+  /** Environment variables read on local runs when no credential option is given. */
   static final String HUBSPOT_TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN";
   static final String MAILCHIMP_KEY_ENV = "MAILCHIMP_API_KEY";
   static final String KLAVIYO_KEY_ENV = "KLAVIYO_API_KEY";
@@ -155,16 +160,87 @@ final class Activation {
   }
 
   /**
-   * The credential of an option or, failing that, an environment variable; a launch without
-   * either fails here (a dry run needs none).
+   * A platform's credential as a reference the workers resolve: {@code --<option>File},
+   * {@code --<option>Env} or, when the workers are this process, the value of
+   * {@code --<option>} (kept out of the job) or the platform's default variable. Where the
+   * workers run here, the reference is resolved now, so a missing variable or file fails the
+   * launch naming it; elsewhere the sink's {@code @Setup} resolves it and fails the same way.
+   * A dry run needs none.
    */
-  static Credential credential(@Nullable String option, String optionName, String env,
-      boolean dryRun) {
-    if ((option == null || option.isBlank()) && System.getenv(env) == null && !dryRun) {
-      throw new IllegalArgumentException("--sinks needs --" + optionName
-          + " or the environment variable " + env);
+  static Credential credential(SegmentationPipelineOptions options, String sink, String option,
+      @Nullable String value, @Nullable String env, @Nullable String file, String defaultEnv) {
+    boolean local = workersInThisProcess(options);
+    boolean dryRun = options.getDryRun();
+    String runner = options.getRunner().getSimpleName();
+    long given = java.util.stream.Stream.of(value, env, file)
+        .filter(text -> text != null && !text.isBlank()).count();
+    if (given > 1) {
+      throw new IllegalArgumentException("--sinks=" + sink + ": give one of --" + option + ", --"
+          + option + "Env, --" + option + "File, not " + given);
     }
-    return Credential.fromOptionOrEnvironment(option, env);
+    Credential credential;
+    String source;
+    if (value != null && !value.isBlank()) {
+      if (!local) {
+        throw new IllegalArgumentException("--" + option + " is for runs whose workers are this "
+            + "process (the Direct runner, Flink [local]): its value is kept out of the job, so "
+            + "the workers of " + runner + " would not have it; give --" + option
+            + "Env=NAME or --" + option + "File=PATH, read on the workers");
+      }
+      credential = Credential.of(value);
+      source = "--" + option;
+    } else if (file != null && !file.isBlank()) {
+      credential = Credential.fromFile(file);
+      source = "--" + option + "File";
+    } else if (env != null && !env.isBlank()) {
+      source = "--" + option + "Env";
+      try {
+        credential = Credential.fromEnvironment(env);
+      } catch (IllegalArgumentException invalid) {
+        // not the value: a token given here by mistake must not be echoed
+        throw new IllegalArgumentException(source + ": not a valid environment variable name");
+      }
+    } else {
+      if (!local && !dryRun) {
+        throw new IllegalArgumentException("--sinks=" + sink + ": the workers of " + runner
+            + " read the token where --" + option + "Env=NAME or --" + option
+            + "File=PATH says (--" + option + " is for local runs only)");
+      }
+      credential = Credential.fromEnvironment(defaultEnv);
+      source = null;
+    }
+    if (dryRun) {
+      return credential;
+    }
+    if (!local) {
+      LOG.info("{}: credential from the {}, read on the workers", sink, credential.describe());
+      return credential;
+    }
+    try {
+      credential.reveal();
+    } catch (IllegalStateException missing) {
+      throw new IllegalArgumentException(source != null ? source + ": " + missing.getMessage()
+          : "--sinks=" + sink + " needs the environment variable " + defaultEnv + ", --"
+              + option + "Env=NAME or --" + option + "File=PATH (or --" + option
+              + " on local runs)");
+    }
+    return credential;
+  }
+
+  /**
+   * Whether the job's workers are this process: the Direct runner, or Flink in local mode (its
+   * mini cluster runs in the launching JVM).
+   */
+  static boolean workersInThisProcess(PipelineOptions options) {
+    String runner = options.getRunner().getSimpleName();
+    if (runner.equals("DirectRunner") || runner.equals("TestDirectRunner")) {
+      return true;
+    }
+    if (runner.equals("FlinkRunner") || runner.equals("TestFlinkRunner")) {
+      String master = options.as(FlinkPipelineOptions.class).getFlinkMaster();
+      return master == null || List.of("[local]", "[auto]", "[collection]").contains(master);
+    }
+    return false;
   }
 
   private static SendContactUpdates configure(String sink, SegmentationPipelineOptions options,
@@ -172,8 +248,10 @@ final class Activation {
     boolean dryRun = options.getDryRun();
     SendContactUpdates send = switch (sink) {
       case "hubspot" -> {
-        HubSpotConnector hubspot = HubSpotConnector.create(credential(
-                options.getHubspotAccessToken(), "hubspotAccessToken", HUBSPOT_TOKEN_ENV, dryRun))
+        HubSpotConnector hubspot = HubSpotConnector.create(credential(options, sink,
+                "hubspotAccessToken", options.getHubspotAccessToken(),
+                options.getHubspotAccessTokenEnv(), options.getHubspotAccessTokenFile(),
+                HUBSPOT_TOKEN_ENV))
             .withBaseUrl(options.getHubspotBaseUrl())
             .withPropertyMapping(mapping.map(sink, "properties"))
             .withSegmentLists(mapping.map(sink, "segment_lists"));
@@ -189,8 +267,9 @@ final class Activation {
           throw new IllegalArgumentException("--sinks=mailchimp needs --mailchimpListId or "
               + "mailchimp.list_id in " + mapping.source());
         }
-        MailchimpConnector mailchimp = MailchimpConnector.create(credential(
-                options.getMailchimpApiKey(), "mailchimpApiKey", MAILCHIMP_KEY_ENV, dryRun),
+        MailchimpConnector mailchimp = MailchimpConnector.create(credential(options, sink,
+                "mailchimpApiKey", options.getMailchimpApiKey(), options.getMailchimpApiKeyEnv(),
+                options.getMailchimpApiKeyFile(), MAILCHIMP_KEY_ENV),
                 listId)
             .withMergeFields(mapping.map(sink, "merge_fields"))
             .withSegmentTags(mapping.map(sink, "segment_tags"));
@@ -200,8 +279,9 @@ final class Activation {
         yield mailchimp.sink();
       }
       case "klaviyo" -> {
-        KlaviyoConnector klaviyo = KlaviyoConnector.create(credential(
-                options.getKlaviyoApiKey(), "klaviyoApiKey", KLAVIYO_KEY_ENV, dryRun))
+        KlaviyoConnector klaviyo = KlaviyoConnector.create(credential(options, sink,
+                "klaviyoApiKey", options.getKlaviyoApiKey(), options.getKlaviyoApiKeyEnv(),
+                options.getKlaviyoApiKeyFile(), KLAVIYO_KEY_ENV))
             .withBaseUrl(options.getKlaviyoBaseUrl())
             .withPropertyMapping(mapping.map(sink, "properties"))
             .withSegmentLists(mapping.map(sink, "segment_lists"));
@@ -217,8 +297,9 @@ final class Activation {
         yield klaviyo.sink();
       }
       case "braze" -> {
-        BrazeConnector braze = BrazeConnector.create(credential(options.getBrazeApiKey(),
-                "brazeApiKey", BRAZE_KEY_ENV, dryRun))
+        BrazeConnector braze = BrazeConnector.create(credential(options, sink,
+                "brazeApiKey", options.getBrazeApiKey(), options.getBrazeApiKeyEnv(),
+                options.getBrazeApiKeyFile(), BRAZE_KEY_ENV))
             .withBaseUrl(options.getBrazeBaseUrl())
             .withAttributeMapping(mapping.map(sink, "attributes"));
         if (!mapping.map(sink, "segment_attributes").isEmpty()) {
@@ -235,9 +316,10 @@ final class Activation {
             ? mapping.text(sink, "sobject") : "Contact";
         String externalId = mapping.text(sink, "external_id_field") != null
             ? mapping.text(sink, "external_id_field") : "Customer_Id__c";
-        SalesforceConnector salesforce = SalesforceConnector.create(credential(
-                options.getSalesforceAccessToken(), "salesforceAccessToken",
-                SALESFORCE_TOKEN_ENV, dryRun), options.getSalesforceBaseUrl(), sObject,
+        SalesforceConnector salesforce = SalesforceConnector.create(credential(options, sink,
+                "salesforceAccessToken", options.getSalesforceAccessToken(),
+                options.getSalesforceAccessTokenEnv(), options.getSalesforceAccessTokenFile(),
+                SALESFORCE_TOKEN_ENV), options.getSalesforceBaseUrl(), sObject,
                 externalId)
             .withFieldMapping(mapping.map(sink, "fields"))
             .withBulk(SalesforceConnector.BulkMode.parse(options.getSalesforceBulk()),

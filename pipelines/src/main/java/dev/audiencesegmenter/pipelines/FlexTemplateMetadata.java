@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.pipelines;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -18,7 +19,8 @@ import org.apache.beam.sdk.options.Validation;
 /**
  * Writes the Dataflow Flex Template metadata of {@link SegmentationPipeline} (the file given to
  * {@code gcloud dataflow flex-template build --metadata-file}) from
- * {@link SegmentationPipelineOptions}: one parameter per option, its help text the option's
+ * {@link SegmentationPipelineOptions}: one parameter per option (except tokens given as values,
+ * which are for local runs), its help text the option's
  * {@code @Description} (with its default), required options first. The options interface is the
  * single source: {@code runner-configs/dataflow/metadata.json} is this class's output, and a test
  * fails when they differ.
@@ -65,7 +67,8 @@ public final class FlexTemplateMetadata {
     for (Method getter : SegmentationPipelineOptions.class.getDeclaredMethods()) {
       Description description = getter.getAnnotation(Description.class);
       String property = property(getter.getName());
-      if (description == null || property == null || getter.getParameterCount() != 0) {
+      if (description == null || property == null || getter.getParameterCount() != 0
+          || localOnly(getter)) {
         continue;
       }
       String help = description.value().strip();
@@ -78,6 +81,14 @@ public final class FlexTemplateMetadata {
     }
     options.sort(Comparator.comparing((Option o) -> !o.required()).thenComparing(Option::name));
     return options;
+  }
+
+  /**
+   * Options kept out of serialized options (tokens given as values): they work only when the
+   * workers are the launching process, which a template's job never is.
+   */
+  static boolean localOnly(Method getter) {
+    return getter.isAnnotationPresent(JsonIgnore.class);
   }
 
   private static String property(String getter) {

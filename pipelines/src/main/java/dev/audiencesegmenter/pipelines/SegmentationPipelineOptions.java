@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.pipelines;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.audiencesegmenter.features.EngagementWeights;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -228,11 +229,25 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setHubspotBaseUrl(String value);
 
-  @Description("HubSpot private-app access token. Prefer the environment variable "
-      + "HUBSPOT_ACCESS_TOKEN, used when this option is not given.")
+  @Description("HubSpot private-app access token, for local runs only (Direct runner, Flink "
+      + "[local]): kept in this process, out of the job and its options. Elsewhere use "
+      + "--hubspotAccessTokenEnv or --hubspotAccessTokenFile.")
+  @JsonIgnore
   String getHubspotAccessToken();
 
   void setHubspotAccessToken(String value);
+
+  @Description("Name of the environment variable holding the HubSpot private-app access token, "
+      + "read on the workers. Default on local runs: HUBSPOT_ACCESS_TOKEN.")
+  String getHubspotAccessTokenEnv();
+
+  void setHubspotAccessTokenEnv(String value);
+
+  @Description("File holding the HubSpot private-app access token, read on the workers: a local "
+      + "path, or a gs:// object on Dataflow.")
+  String getHubspotAccessTokenFile();
+
+  void setHubspotAccessTokenFile(String value);
 
   @Description("Mailchimp API base URL, e.g. https://us21.api.mailchimp.com/3.0. Default: the "
       + "data center named by the API key's suffix.")
@@ -240,10 +255,25 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setMailchimpBaseUrl(String value);
 
-  @Description("Mailchimp API key. Prefer the environment variable MAILCHIMP_API_KEY.")
+  @Description("Mailchimp API key, for local runs only (Direct runner, Flink [local]): kept in "
+      + "this process, out of the job and its options. Elsewhere use --mailchimpApiKeyEnv or "
+      + "--mailchimpApiKeyFile.")
+  @JsonIgnore
   String getMailchimpApiKey();
 
   void setMailchimpApiKey(String value);
+
+  @Description("Name of the environment variable holding the Mailchimp API key, read on the "
+      + "workers. Default on local runs: MAILCHIMP_API_KEY.")
+  String getMailchimpApiKeyEnv();
+
+  void setMailchimpApiKeyEnv(String value);
+
+  @Description("File holding the Mailchimp API key, read on the workers: a local path, or a gs:// "
+      + "object on Dataflow.")
+  String getMailchimpApiKeyFile();
+
+  void setMailchimpApiKeyFile(String value);
 
   @Description("Mailchimp audience (list) id; or mailchimp.list_id in --sinkMapping.")
   String getMailchimpListId();
@@ -256,10 +286,25 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setKlaviyoBaseUrl(String value);
 
-  @Description("Klaviyo private API key. Prefer the environment variable KLAVIYO_API_KEY.")
+  @Description("Klaviyo private API key, for local runs only (Direct runner, Flink [local]): kept "
+      + "in this process, out of the job and its options. Elsewhere use --klaviyoApiKeyEnv or "
+      + "--klaviyoApiKeyFile.")
+  @JsonIgnore
   String getKlaviyoApiKey();
 
   void setKlaviyoApiKey(String value);
+
+  @Description("Name of the environment variable holding the Klaviyo private API key, read on the "
+      + "workers. Default on local runs: KLAVIYO_API_KEY.")
+  String getKlaviyoApiKeyEnv();
+
+  void setKlaviyoApiKeyEnv(String value);
+
+  @Description("File holding the Klaviyo private API key, read on the workers: a local path, or a "
+      + "gs:// object on Dataflow.")
+  String getKlaviyoApiKeyFile();
+
+  void setKlaviyoApiKeyFile(String value);
 
   @Description("Braze REST endpoint of your instance.")
   @Default.String("https://rest.iad-01.braze.com")
@@ -267,10 +312,25 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setBrazeBaseUrl(String value);
 
-  @Description("Braze REST API key. Prefer the environment variable BRAZE_API_KEY.")
+  @Description("Braze REST API key, for local runs only (Direct runner, Flink [local]): kept in "
+      + "this process, out of the job and its options. Elsewhere use --brazeApiKeyEnv or "
+      + "--brazeApiKeyFile.")
+  @JsonIgnore
   String getBrazeApiKey();
 
   void setBrazeApiKey(String value);
+
+  @Description("Name of the environment variable holding the Braze REST API key, read on the "
+      + "workers. Default on local runs: BRAZE_API_KEY.")
+  String getBrazeApiKeyEnv();
+
+  void setBrazeApiKeyEnv(String value);
+
+  @Description("File holding the Braze REST API key, read on the workers: a local path, or a gs:// "
+      + "object on Dataflow.")
+  String getBrazeApiKeyFile();
+
+  void setBrazeApiKeyFile(String value);
 
   @Description("Salesforce instance URL, e.g. https://mycompany.my.salesforce.com (required "
       + "with --sinks=salesforce: Salesforce has no common host).")
@@ -278,11 +338,25 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setSalesforceBaseUrl(String value);
 
-  @Description("Salesforce OAuth access token. Prefer the environment variable "
-      + "SALESFORCE_ACCESS_TOKEN.")
+  @Description("Salesforce OAuth access token, for local runs only (Direct runner, Flink "
+      + "[local]): kept in this process, out of the job and its options. Elsewhere use "
+      + "--salesforceAccessTokenEnv or --salesforceAccessTokenFile.")
+  @JsonIgnore
   String getSalesforceAccessToken();
 
   void setSalesforceAccessToken(String value);
+
+  @Description("Name of the environment variable holding the Salesforce OAuth access token, read "
+      + "on the workers. Default on local runs: SALESFORCE_ACCESS_TOKEN.")
+  String getSalesforceAccessTokenEnv();
+
+  void setSalesforceAccessTokenEnv(String value);
+
+  @Description("File holding the Salesforce OAuth access token, read on the workers: a local "
+      + "path, or a gs:// object on Dataflow.")
+  String getSalesforceAccessTokenFile();
+
+  void setSalesforceAccessTokenFile(String value);
 
   @Description("Salesforce Bulk API 2.0 ingest jobs: auto (for batches of at least "
       + "--salesforceBulkThreshold records), always, or never (sObject Collections only).")

@@ -391,7 +391,8 @@ class ActivationPipelineTest {
     noToken.add("--sinks=klaviyo");
     IllegalArgumentException credential = assertThrows(IllegalArgumentException.class,
         () -> PipelineRuns.runToCompletion(noToken));
-    assertTrue(credential.getMessage().contains("--klaviyoApiKey or the environment variable "
-        + "KLAVIYO_API_KEY"), credential.getMessage());
+    assertEquals("--sinks=klaviyo needs the environment variable KLAVIYO_API_KEY, "
+        + "--klaviyoApiKeyEnv=NAME or --klaviyoApiKeyFile=PATH (or --klaviyoApiKey on local "
+        + "runs)", credential.getMessage());
   }
 }

@@ -1,46 +1,87 @@
 package dev.audiencesegmenter.io.sink;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.Serializable;
-import java.util.Base64;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.beam.sdk.io.FileSystems;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A vendor token or API key, given as a value (from pipeline options) or as the name of an
- * environment variable read on the worker. It never shows itself: {@link #toString()}, display
- * data and every message built by the sinks print {@code ****}, and {@link #redact(String)}
- * removes the secret (and its Base64 forms used in Basic auth) from any text before it reaches
- * a log, an exception or a dead letter.
+ * A vendor token or API key, held as a reference that is resolved where the secret is used (in
+ * the sink's {@code @Setup} on the worker): the name of an environment variable, a file (any
+ * path Beam's file systems read, e.g. a local path or {@code gs://}), or a value given to the
+ * launching process. What a runner serializes into the job (the sink's DoFn, and with it its
+ * web UI, REST API, plan and stored job graph) carries only the reference.
  *
- * <p>Java serialization still carries a value given directly (the workers need it); prefer
- * {@link #fromEnvironment(String)} where the workers' environment can hold the secret.
+ * <p>A value given directly ({@link #of(String)}) stays in the process that was given it: the
+ * serialized form holds a random id, and a copy deserialized in that same process (the Direct
+ * runner, Flink {@code [local]}) finds the value by it; a worker elsewhere cannot, and says so.
+ * It is for local runs and tests.
+ *
+ * <p>It never shows itself: {@link #toString()}, display data and every message built by the
+ * sinks print {@code ****}; {@link #describe()} names only the reference; and {@link
+ * #redact(String)} removes the secret (and its Base64 forms used in Basic auth) from any text
+ * before it reaches a log, an exception or a dead letter.
  */
 public final class Credential implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
   public static final String MASK = "****";
 
-  private final @Nullable String value;
-  private final @Nullable String environmentVariable;
+  /** Values given to this process, by the random id their serialized form carries. */
+  private static final Map<String, String> GIVEN = new ConcurrentHashMap<>();
 
-  private Credential(@Nullable String value, @Nullable String environmentVariable) {
-    this.value = value;
-    this.environmentVariable = environmentVariable;
+  private enum Kind { VALUE, ENVIRONMENT, FILE }
+
+  private final Kind kind;
+  /** The variable's name, the file's path, or (for a value) its id in {@link #GIVEN}. */
+  private final String reference;
+  /** The resolved secret, never serialized. */
+  private transient @Nullable String secret;
+
+  private Credential(Kind kind, String reference, @Nullable String secret) {
+    this.kind = kind;
+    this.reference = reference;
+    this.secret = secret;
   }
 
-  /** A secret given directly, e.g. from a pipeline option. */
+  /**
+   * A secret given directly (an option of a local run, a test). It is not written into the
+   * serialized job: only workers in this process can use it.
+   */
   public static Credential of(String value) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException("The credential must not be blank");
     }
-    return new Credential(value, null);
+    String id = UUID.randomUUID().toString();
+    GIVEN.put(id, value);
+    return new Credential(Kind.VALUE, id, value);
   }
 
-  /** A secret read from the environment variable {@code name} when first used. */
+  /** A secret read from the environment variable {@code name} where it is used. */
   public static Credential fromEnvironment(String name) {
     if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new IllegalArgumentException("Invalid environment variable name '" + name + "'");
     }
-    return new Credential(null, name);
+    return new Credential(Kind.ENVIRONMENT, name, null);
+  }
+
+  /**
+   * A secret read from the file {@code path} where it is used (through Beam's file systems:
+   * a local path, or {@code gs://} on Dataflow); surrounding whitespace and the final newline
+   * are dropped.
+   */
+  public static Credential fromFile(String path) {
+    if (path == null || path.isBlank()) {
+      throw new IllegalArgumentException("A credential file must be given as a path, not '"
+          + path + "'");
+    }
+    return new Credential(Kind.FILE, path, null);
   }
 
   /** The option's value when given, else the environment variable. */
@@ -48,22 +89,72 @@ public final class Credential implements Serializable {
     return optionValue != null && !optionValue.isBlank() ? of(optionValue) : fromEnvironment(name);
   }
 
-  /** Where the secret comes from, safe to show: "option" or "environment variable NAME". */
+  /**
+   * Where the secret comes from, safe to show: "value given to the launching process",
+   * "environment variable NAME" or "file PATH".
+   */
   public String describe() {
-    return environmentVariable == null ? "given value" : "environment variable "
-        + environmentVariable;
+    return switch (kind) {
+      case VALUE -> "value given to the launching process";
+      case ENVIRONMENT -> "environment variable " + reference;
+      case FILE -> "file " + reference;
+    };
   }
 
-  /** The secret; throws naming the variable (never a value) when it is not set. */
+  /** Whether only workers in the process that created it can resolve it (a given value). */
+  public boolean isBoundToThisProcess() {
+    return kind == Kind.VALUE;
+  }
+
+  /**
+   * The secret, resolved on first use in this copy; throws naming the reference (never a
+   * value) when it cannot be resolved here.
+   */
   public String reveal() {
-    if (value != null) {
-      return value;
+    String resolved = secret;
+    if (resolved == null) {
+      resolved = resolve();
+      secret = resolved;
     }
-    String fromEnv = System.getenv(environmentVariable);
-    if (fromEnv == null || fromEnv.isBlank()) {
-      throw new IllegalStateException("The credential's " + describe() + " is not set");
+    return resolved;
+  }
+
+  private String resolve() {
+    switch (kind) {
+      case VALUE: {
+        String value = GIVEN.get(reference);
+        if (value == null) {
+          throw new IllegalStateException("The credential was given as a value to the launching "
+              + "process, which keeps it out of the job: workers in other processes cannot use "
+              + "it. Give it as an environment variable or a file the workers can read");
+        }
+        return value;
+      }
+      case ENVIRONMENT: {
+        String value = System.getenv(reference);
+        if (value == null || value.isBlank()) {
+          throw new IllegalStateException("The credential's " + describe() + " is not set");
+        }
+        return value;
+      }
+      default: {
+        String value;
+        try (InputStream in = Channels.newInputStream(FileSystems.open(
+            FileSystems.matchSingleFileSpec(reference).resourceId()))) {
+          value = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        } catch (java.io.FileNotFoundException e) {
+          throw new IllegalStateException("The credential " + describe() + " does not exist");
+        } catch (IOException | RuntimeException e) {
+          // the exception's class only: a message could quote what was read
+          throw new IllegalStateException("The credential " + describe() + " cannot be read ("
+              + e.getClass().getSimpleName() + ")");
+        }
+        if (value.isEmpty()) {
+          throw new IllegalStateException("The credential " + describe() + " is empty");
+        }
+        return value;
+      }
     }
-    return fromEnv;
   }
 
   /** {@code text} with every occurrence of the secret replaced by {@value #MASK}. */
@@ -71,13 +162,13 @@ public final class Credential implements Serializable {
     if (text == null) {
       return "";
     }
-    String secret;
+    String resolved;
     try {
-      secret = reveal();
+      resolved = reveal();
     } catch (IllegalStateException e) {
       return text;
     }
-    return redact(text, secret);
+    return redact(text, resolved);
   }
 
   static String redact(String text, String secret) {

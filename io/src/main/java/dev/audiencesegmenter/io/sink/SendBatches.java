@@ -80,6 +80,8 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
   private final Counter requestsThrottled;
   private transient @Nullable HttpClient http;
   private transient @Nullable ExecutorService pool;
+  /** Resolved in {@link #setup()}: the DoFn carries only the credential's reference. */
+  private transient @Nullable String resolvedSecret;
 
   /** What sending one chunk produced, gathered off the bundle thread. */
   static final class ChunkOutcome {
@@ -119,6 +121,7 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
 
   @Setup
   public void setup() {
+    resolvedSecret = secret();
     if (!dryRun) {
       http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(timeout).build();
@@ -135,7 +138,7 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
   @ProcessElement
   public void process(@Element KV<Integer, Iterable<ContactUpdate>> group,
       MultiOutputReceiver out) throws Exception {
-    String secret = secret();
+    String secret = java.util.Objects.requireNonNull(resolvedSecret, "resolved in setup()");
     Iterator<List<ContactUpdate>> chunks = chunks(group.getValue().iterator());
     if (!chunks.hasNext()) {
       return;
@@ -190,14 +193,15 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
     }
   }
 
+  /** The secret, resolved on this worker; a failure names the vendor and the reference. */
   private String secret() {
-    if (!dryRun) {
-      return connector.credential().reveal();
-    }
     try {
       return connector.credential().reveal();
-    } catch (IllegalStateException notSet) {
-      return "dry-run-placeholder-dc0"; // shows where the key goes (dc0: a data center)
+    } catch (IllegalStateException notResolved) {
+      if (dryRun) {
+        return "dry-run-placeholder-dc0"; // shows where the key goes (dc0: a data center)
+      }
+      throw new IllegalStateException(step + ": " + notResolved.getMessage());
     }
   }
 
