@@ -40,13 +40,15 @@ import java.util.TreeMap;
  *       reason of its first bad entry, which {@link JsonFields} reports when the record parser
  *       gets to that field.
  * </ul>
- * One difference, on purpose: a consent map ({@link Schema#consentMap}) has no bad entries.
+ *
+ * <p>One difference, on purpose: a consent map ({@link Schema#consentMap}) has no bad entries.
  * Its values are read by {@link ConsentValue}'s table (JSON booleans, numbers and strings);
  * null and blank values are no signal and dropped; any other value, an object or array
  * included, fails closed to the withdrawn value of its name and leaves a {@link #notes note}
  * that the readers turn into a dead letter, while the record itself is kept, so that its
  * withdrawal counts.
- * Not thread-safe; one per line.
+ *
+ * <p>Not thread-safe; one per line.
  */
 final class JsonRecord {
   /** Kinds of value: the tree model's node types (numbers by node class). */
