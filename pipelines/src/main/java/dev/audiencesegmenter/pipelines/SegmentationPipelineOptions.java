@@ -32,7 +32,8 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   @Description(
       "The run's 'now': a date (2024-06-30, meaning the end of that day, UTC) or an instant "
           + "(2024-06-30T12:00:00Z). Events at or after it are ignored and every window ends "
-          + "at it. Default: the end of today (UTC), logged.")
+          + "at it, except for consent: opt-outs recorded after it still apply. Default: the "
+          + "end of today (UTC), logged.")
   String getAsOf();
 
   void setAsOf(String value);

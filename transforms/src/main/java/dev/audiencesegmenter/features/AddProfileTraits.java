@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.features;
 
+import dev.audiencesegmenter.model.ConsentValue;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.ProfileAttributes;
@@ -35,13 +36,15 @@ import org.joda.time.Instant;
  * Fills the profile columns of each customer's features: {@code country}, {@code city},
  * {@code lat}, {@code lon}, {@code company}, {@code industry}, {@code employees}, the consent
  * flags, and every other trait in {@code traits}. For each trait the latest value by time
- * before asOf wins (records at or after asOf are ignored, as events are).
+ * before asOf wins (records at or after asOf are ignored, as events are), except consent.
  *
  * <p>Trait names are trimmed and lower-cased ({@code consent.email} is read as
  * {@code consent_email}); blank values are ignored. Consent comes from profile attributes
  * {@code consent_email}, {@code consent_sms}, {@code consent_push}, {@code consent_tracking}
- * ({@code true}/{@code false}, any case; other values are ignored and counted) and from the
- * consent maps of events, at the event's time, whichever is later. {@code lat}, {@code lon}
+ * (read by {@link ConsentValue}'s table; an unreadable value is a withdrawal, counted in
+ * {@code consent_values_unreadable}) and from the consent maps of events, at the record's
+ * time, whichever is later. Consent is read from every record, those at or after asOf
+ * included: a run as of a past date still honours a later opt-out. {@code lat}, {@code lon}
  * and {@code employees} that are not numbers in range are null (counted in
  * {@code traits_unreadable}). At most 64 traits are kept per customer: the column traits
  * always, then the others by name (see {@link LatestValues}).
@@ -111,7 +114,7 @@ public final class AddProfileTraits
     }
     if (events != null) {
       updates = updates.and(events.apply("ConsentFromEvents",
-          ParDo.of(new ConsentFromEvents(asOf.getMillis()))).setCoder(coder));
+          ParDo.of(new ConsentFromEvents())).setCoder(coder));
     }
     if (updates.size() == 0) {
       return features;
@@ -135,12 +138,6 @@ public final class AddProfileTraits
   static String traitName(String raw) {
     String name = raw.trim().toLowerCase(Locale.ROOT);
     return name.startsWith("consent.") ? "consent_" + name.substring("consent.".length()) : name;
-  }
-
-  /** "true"/"false" in any case, or null. */
-  static @Nullable String consentValue(String raw) {
-    String v = raw.trim().toLowerCase(Locale.ROOT);
-    return v.equals("true") || v.equals("false") ? v : null;
   }
 
   private static final class Normalize
@@ -168,56 +165,63 @@ public final class AddProfileTraits
   }
 
   /**
-   * A profile with trait names normalized and unusable values left out; null when it is at or
-   * after asOf. {@code badConsent} runs once per unreadable consent value.
+   * A profile with trait names normalized, consent values read by {@link ConsentValue}
+   * ("true"/"false") and unusable values left out; of a record at or after asOf only its
+   * consent, and null when it has none. {@code badConsent} runs once per unreadable consent
+   * value, which is read as withdrawn.
    */
   static @Nullable ProfileAttributes normalized(ProfileAttributes p, long asOf,
       Runnable badConsent) {
-    if (p.getUpdateTime().getMillis() >= asOf) {
-      return null;
-    }
+    boolean late = p.getUpdateTime().getMillis() >= asOf;
     Map<String, String> attrs = new TreeMap<>();
     for (Map.Entry<String, String> e : p.getAttributes().entrySet()) {
       if (e.getKey() == null || e.getValue() == null || e.getKey().isBlank()
           || e.getValue().isBlank()) {
         continue;
       }
+      String channel = ConsentValue.attributeChannel(e.getKey());
+      if (late && channel == null) {
+        continue;
+      }
       String name = traitName(e.getKey());
       String value = e.getValue().trim();
-      if (name.startsWith("consent_")) {
-        value = consentValue(value);
-        if (value == null) {
+      if (channel != null) {
+        Boolean given = ConsentValue.parse(value);
+        if (given == null) {
+          // Fail closed: never leave an older "yes" standing behind a value we cannot read.
           badConsent.run();
-          continue;
+          given = ConsentValue.failClosed(channel);
         }
+        value = given.toString();
       }
       // Two spellings of one name on one record: the smaller value, as across records.
       attrs.merge(name, value, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+    }
+    if (late && attrs.isEmpty()) {
+      return null;
     }
     return p.toBuilder().setAttributes(attrs).build();
   }
 
   private static final class ConsentFromEvents
       extends DoFn<KV<String, CustomerEvent>, KV<String, ProfileAttributes>> {
-    private final long asOf;
-
-    ConsentFromEvents(long asOf) {
-      this.asOf = asOf;
-    }
-
     @ProcessElement
     public void process(@Element KV<String, CustomerEvent> in,
         OutputReceiver<KV<String, ProfileAttributes>> out) {
-      ProfileAttributes consent = consentOf(in.getValue(), asOf);
+      ProfileAttributes consent = consentOf(in.getValue());
       if (consent != null) {
         out.output(KV.of(in.getKey(), consent));
       }
     }
   }
 
-  /** The consent an event carries, as a trait update at its time; null when none or late. */
-  static @Nullable ProfileAttributes consentOf(CustomerEvent e, long asOf) {
-    if (e.getConsent().isEmpty() || e.getEventTime().getMillis() >= asOf) {
+  /**
+   * The consent an event carries, as a trait update at its time, whenever that is (after asOf
+   * too: a later opt-out counts); null when it carries none. The reader has already read the
+   * values ({@link ConsentValue}).
+   */
+  static @Nullable ProfileAttributes consentOf(CustomerEvent e) {
+    if (e.getConsent().isEmpty()) {
       return null;
     }
     Map<String, String> consent = new TreeMap<>();

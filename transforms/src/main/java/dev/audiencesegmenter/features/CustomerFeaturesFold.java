@@ -77,7 +77,10 @@ public final class CustomerFeaturesFold implements Serializable {
     return new State();
   }
 
-  /** Counts an event before asOf into the features, and its consent signals into the traits. */
+  /**
+   * Counts an event before asOf into the features, and its consent signals (whatever its time:
+   * a later opt-out counts) into the traits.
+   */
   public void addEvent(State state, CustomerEvent event) {
     if (event.getEventTime().getMillis() < settings.asOf()) {
       counted.inc();
@@ -88,13 +91,16 @@ public final class CustomerFeaturesFold implements Serializable {
     } else {
       after.inc();
     }
-    ProfileAttributes consent = AddProfileTraits.consentOf(event, settings.asOf());
+    ProfileAttributes consent = AddProfileTraits.consentOf(event);
     if (consent != null) {
       addTraits(state, consent);
     }
   }
 
-  /** Adds a profile record's traits (names normalized; records at or after asOf ignored). */
+  /**
+   * Adds a profile record's traits (names normalized; of a record at or after asOf only its
+   * consent).
+   */
   public void addProfile(State state, ProfileAttributes profile) {
     ProfileAttributes normalized = AddProfileTraits.normalized(profile, settings.asOf(),
         badConsent::inc);

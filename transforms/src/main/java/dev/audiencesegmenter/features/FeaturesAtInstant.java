@@ -17,6 +17,11 @@ import org.joda.time.Instant;
  * {@link AssignLifecycleStage} without value models). Streaming re-evaluates a customer as
  * its "now" moves, so the instant is a parameter here, not configuration.
  *
+ * <p>Consent here is as of the instant too (events before it), unlike the batch features,
+ * which read it from every record: a streaming job evaluates again at the first grid instant
+ * after each event, so a later opt-out arrives by itself, and an evaluation must not depend on
+ * which later events happened to be in by then.
+ *
  * <p>Columns that need the whole population (RFM scores, value and engagement tiers,
  * clusters, lookalikes, the value models) or profile records stay null; see
  * {@link #POPULATION_COLUMNS}.
@@ -75,7 +80,7 @@ public final class FeaturesAtInstant implements Serializable {
       }
       any = true;
       fn.addInput(accumulator, event);
-      ProfileAttributes update = AddProfileTraits.consentOf(event, at.asOf());
+      ProfileAttributes update = AddProfileTraits.consentOf(event);
       if (update != null) {
         consent = traitsFn.addInput(consent == null ? traitsFn.createAccumulator() : consent,
             update);

@@ -18,8 +18,8 @@ public final class LocalFeatures {
   private LocalFeatures() {}
 
   /**
-   * One row per customer with an event before asOf, with its profile traits (from profiles and
-   * the consent of events, before asOf).
+   * One row per customer with an event before asOf, with its profile traits (from profiles
+   * before asOf, and consent from every profile and event, later ones included).
    */
   public static List<CustomerFeatures> compute(ComputeCustomerFeatures config,
       List<KV<String, CustomerEvent>> events, List<KV<String, ProfileAttributes>> profiles) {

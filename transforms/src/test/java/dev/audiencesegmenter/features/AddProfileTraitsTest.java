@@ -68,7 +68,7 @@ class AddProfileTraitsTest {
             p.getSchemaRegistry().getSchemaCoder(ProfileAttributes.class)));
     PCollection<KV<String, CustomerEvent>> events = p.apply("Events", Create.of(
         consent("a", "2024-03-01T00:00:00Z", Map.of("email", false, "sms", true)),
-        consent("a", "2024-07-01T00:00:00Z", Map.of("push", true)), // at asOf: ignored
+        consent("a", "2024-07-01T00:00:00Z", Map.of("push", true)), // consent: read after asOf
         consent("b", "2024-01-01T00:00:00Z", Map.of()))); // no consent: nothing
     PCollection<CustomerFeatures> out = p.apply("Features", Create.of(features))
         .apply(AddProfileTraits.asOf(AS_OF).withProfiles(profiles).withEventConsent(events));
@@ -76,16 +76,82 @@ class AddProfileTraitsTest {
         // a: city from May ("Berkeley", trimmed; the name read case-insensitively); lat's
         // latest value "north" is not a number -> null; plan from May goes to traits; the
         // blank nickname is ignored. Consent: email TRUE (profile, Feb) then false (event,
-        // Mar) -> false; sms true (event, Mar), the later "maybe" is unreadable and ignored.
+        // Mar) -> false; sms true (event, Mar), then "maybe" (profile, Jun), unreadable, so
+        // withdrawn -> false; push true from the event at asOf (consent reads every record).
         features.get(0).toBuilder().setCountry("US").setCity("Berkeley").setLat(null)
             .setLon(-122.27).setCompany("Acme").setIndustry("Retail").setEmployees(1200L)
-            .setTraits(Map.of("plan", "plus")).setConsentEmail(false).setConsentSms(true)
-            .build(),
+            .setTraits(Map.of("plan", "plus")).setConsentEmail(false).setConsentSms(false)
+            .setConsentPush(true).build(),
         // b: -5 employees and longitude 200 are out of range -> null.
         features.get(1).toBuilder().setTraits(Map.of("first_name", "Ann"))
             .setConsentTracking(false).build(),
         // n: no profile, no consent: unchanged.
         features.get(2));
+    p.run().waitUntilFinish();
+  }
+
+  /** Consent inputs of {@link #consentValuesFailClosedAndOptOutsAfterAsOfCount}. */
+  static List<KV<String, ProfileAttributes>> consentProfiles() {
+    return List.of(
+        // a: given in Feb, withdrawn in August, after asOf: withdrawal wins.
+        profile("a", "2024-02-01T00:00:00Z", attrs("consent_email", " Yes ")),
+        profile("a", "2024-08-01T00:00:00Z", attrs("Consent.Email", "opted_out",
+            "country", "CA", "consent_sms", "1")),
+        // b: the table, case-insensitive and trimmed.
+        profile("b", "2024-01-01T00:00:00Z", attrs("consent_email", "N",
+            "consent_sms", "Subscribed", "consent_push", "OPTED_IN", "consent_tracking", "0")),
+        // c: given, then an unreadable value: withdrawn, never "the older true stays".
+        profile("c", "2024-01-01T00:00:00Z", attrs("consent_email", "true",
+            "consent_sms", "y")),
+        profile("c", "2024-05-01T00:00:00Z", attrs("consent_email", "maybe",
+            "consent_sms", "2")),
+        // e: an unreadable value, then a later explicit "yes": the later answer stands.
+        profile("e", "2024-02-01T00:00:00Z", attrs("consent_email", "sure")),
+        profile("e", "2024-03-01T00:00:00Z", attrs("consent_email", "yes")));
+  }
+
+  static List<KV<String, CustomerEvent>> consentEvents() {
+    return List.of(
+        // d: given by an event before asOf, withdrawn by one after it.
+        consent("d", "2024-01-01T00:00:00Z", Map.of("email", true, "sms", true)),
+        consent("d", "2024-09-01T00:00:00Z", Map.of("email", false)),
+        // b: an older event's true gives way to the profile's later "N".
+        consent("b", "2023-12-01T00:00:00Z", Map.of("email", true)));
+  }
+
+  /** What the inputs above must give: email, sms, push, tracking per customer. */
+  static final Map<String, List<Boolean>> CONSENT_EXPECTED = Map.of(
+      "a", java.util.Arrays.asList(false, true, null, null),
+      "b", java.util.Arrays.asList(false, true, true, false),
+      "c", java.util.Arrays.asList(false, false, null, null),
+      "d", java.util.Arrays.asList(false, true, null, null),
+      "e", java.util.Arrays.asList(true, null, null, null));
+
+  static CustomerFeatures withConsent(CustomerFeatures f) {
+    List<Boolean> c = CONSENT_EXPECTED.get(f.getCustomerId());
+    return f.toBuilder().setConsentEmail(c.get(0)).setConsentSms(c.get(1))
+        .setConsentPush(c.get(2)).setConsentTracking(c.get(3)).build();
+  }
+
+  @Test
+  void consentValuesFailClosedAndOptOutsAfterAsOfCount(TestPipeline p) throws Exception {
+    List<CustomerFeatures> features = new java.util.ArrayList<>();
+    for (String id : List.of("a", "b", "c", "d", "e")) {
+      features.add(AssignLifecycleStageTest.row(id, 100, 1L, null, null));
+    }
+    PCollection<KV<String, ProfileAttributes>> profiles = p.apply("Profiles",
+        Create.of(consentProfiles()).withCoder(KvCoder.of(StringUtf8Coder.of(),
+            p.getSchemaRegistry().getSchemaCoder(ProfileAttributes.class))));
+    PCollection<KV<String, CustomerEvent>> events = p.apply("Events",
+        Create.of(consentEvents()));
+    PCollection<CustomerFeatures> out = p.apply("Features", Create.of(features))
+        .apply(AddProfileTraits.asOf(AS_OF).withProfiles(profiles).withEventConsent(events));
+    List<CustomerFeatures> expected = new java.util.ArrayList<>();
+    for (CustomerFeatures f : features) {
+      expected.add(withConsent(f));
+    }
+    // a's country "CA" (after asOf, not consent) is ignored as before.
+    PAssert.that(out).containsInAnyOrder(expected);
     p.run().waitUntilFinish();
   }
 

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import org.apache.beam.sdk.io.FileIO;
@@ -202,11 +201,8 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
         String map = column.substring(0, dot);
         ObjectNode nested = json.has(map) ? (ObjectNode) json.get(map) : json.putObject(map);
         String key = column.substring(dot + 1);
-        if (map.equals("consent") && isBoolean(value)) {
-          nested.put(key, Boolean.parseBoolean(value.strip().toLowerCase(Locale.ROOT)));
-        } else {
-          nested.put(key, value);
-        }
+        // consent cells stay text: the parser reads them by ConsentValue's table
+        nested.put(key, value);
       } else if (column.equals("revenue") && isNumber(value)) {
         json.put(column, new BigDecimal(value.strip()));
       } else {
@@ -218,11 +214,6 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
           + header.size());
     }
     return json.toString();
-  }
-
-  private static boolean isBoolean(String value) {
-    String v = value.strip().toLowerCase(Locale.ROOT);
-    return v.equals("true") || v.equals("false");
   }
 
   private static boolean isNumber(String value) {

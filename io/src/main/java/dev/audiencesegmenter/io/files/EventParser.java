@@ -7,7 +7,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** Reads and checks a customer event (data-formats.md, "customer events"). */
+/**
+ * Reads and checks a customer event (data-formats.md, "customer events"). Consent values are
+ * read by {@link dev.audiencesegmenter.model.ConsentValue}'s table; an unreadable one is
+ * withdrawn and noted, and the event kept.
+ */
 final class EventParser implements RecordParser<CustomerEvent> {
   private static final long serialVersionUID = 1L;
 
@@ -20,7 +24,7 @@ final class EventParser implements RecordParser<CustomerEvent> {
   private static final int REVENUE = SCHEMA.scalar("revenue");
   private static final int CURRENCY = SCHEMA.scalar("currency");
   private static final int PROPS = SCHEMA.stringMap("props");
-  private static final int CONSENT = SCHEMA.booleanMap("consent");
+  private static final int CONSENT = SCHEMA.consentMap("consent");
 
   @Override
   public JsonRecord.Schema schema() {
@@ -56,7 +60,7 @@ final class EventParser implements RecordParser<CustomerEvent> {
         .setRevenue(revenue)
         .setCurrency(currency)
         .setProperties(JsonFields.stringMap(json, PROPS))
-        .setConsent(JsonFields.booleanMap(json, CONSENT))
+        .setConsent(JsonFields.consentMap(json, CONSENT))
         .build();
   }
 

@@ -321,9 +321,12 @@ final class JsonFields {
     return ids;
   }
 
-  /** A map of booleans; absent means empty. */
+  /**
+   * A map of consent values read as booleans, unreadable ones as withdrawn (noted on the
+   * record, see {@link JsonRecord#notes}); absent means empty.
+   */
   @SuppressWarnings("unchecked")
-  static Map<String, Boolean> booleanMap(JsonRecord json, int slot) throws BadRecordException {
+  static Map<String, Boolean> consentMap(JsonRecord json, int slot) throws BadRecordException {
     return (Map<String, Boolean>) map(json, slot);
   }
 

@@ -6,10 +6,13 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.audiencesegmenter.model.ConsentValue;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -37,7 +40,15 @@ import java.util.TreeMap;
  *       reason of its first bad entry, which {@link JsonFields} reports when the record parser
  *       gets to that field.
  * </ul>
- * Not thread-safe; one per line.
+ *
+ * <p>One difference, on purpose: a consent map ({@link Schema#consentMap}) has no bad entries.
+ * Its values are read by {@link ConsentValue}'s table (JSON booleans, numbers and strings);
+ * null and blank values are no signal and dropped; any other value, an object or array
+ * included, fails closed to the withdrawn value of its name and leaves a {@link #notes note}
+ * that the readers turn into a dead letter, while the record itself is kept, so that its
+ * withdrawal counts.
+ *
+ * <p>Not thread-safe; one per line.
  */
 final class JsonRecord {
   /** Kinds of value: the tree model's node types (numbers by node class). */
@@ -72,7 +83,7 @@ final class JsonRecord {
   static final class Schema {
     static final byte SCALAR = 0;
     static final byte STRING_MAP = 1;
-    static final byte BOOLEAN_MAP = 2;
+    static final byte CONSENT_MAP = 2;
 
     private String[] nameArray = new String[0];
     private byte[] kindArray = new byte[0];
@@ -91,9 +102,9 @@ final class JsonRecord {
       return add(name, STRING_MAP);
     }
 
-    /** A map of booleans; returns its slot. */
-    int booleanMap(String name) {
-      return add(name, BOOLEAN_MAP);
+    /** A map of consent values, read as booleans (see {@link ConsentValue}); its slot. */
+    int consentMap(String name) {
+      return add(name, CONSENT_MAP);
     }
 
     private int add(String name, byte kind) {
@@ -141,6 +152,8 @@ final class JsonRecord {
   // Entries of the map being read, in the order of their first key; reused for every map.
   private String[] mapKeys;
   private Object[] mapValues;
+  /** Unreadable consent values, read as withdrawn; null while there is none. */
+  private List<String> notes;
 
   private JsonRecord(Schema schema) {
     this.schema = schema;
@@ -193,6 +206,22 @@ final class JsonRecord {
     return schema.name(slot);
   }
 
+  /**
+   * What was wrong in the record without rejecting it (unreadable consent values, read as
+   * withdrawn), in the order found; the readers dead-letter each with the raw line.
+   */
+  List<String> notes() {
+    return notes == null ? List.of() : notes;
+  }
+
+  /** Adds a note (see {@link #notes}); for the record parsers' own checks. */
+  void note(String note) {
+    if (notes == null) {
+      notes = new ArrayList<>(2);
+    }
+    notes.add(note);
+  }
+
   /** The kind of the field's value; {@link #ABSENT} when the line does not have the field. */
   byte kind(int slot) {
     return kinds[slot];
@@ -227,7 +256,7 @@ final class JsonRecord {
       if (mapKind != Schema.SCALAR && t == JsonToken.START_OBJECT) {
         kinds[slot] = OBJECT;
         texts[slot] = "";
-        values[slot] = readMap(p, name, mapKind == Schema.BOOLEAN_MAP);
+        values[slot] = readMap(p, name, mapKind == Schema.CONSENT_MAP);
       } else {
         readScalar(p, t, slot);
       }
@@ -291,7 +320,7 @@ final class JsonRecord {
    * the reason of its first bad entry: the first, in the order of first appearance, of the keys
    * whose last value is bad.
    */
-  private Object readMap(JsonParser p, String field, boolean booleans) throws IOException {
+  private Object readMap(JsonParser p, String field, boolean consent) throws IOException {
     if (mapKeys == null) {
       mapKeys = new String[8];
       mapValues = new Object[8];
@@ -301,7 +330,7 @@ final class JsonRecord {
     int n = 0;
     Map<String, Integer> index = null;
     for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-      Object entry = booleans ? booleanEntry(p, p.nextToken()) : stringEntry(p, p.nextToken());
+      Object entry = consent ? consentEntry(p, p.nextToken()) : stringEntry(p, p.nextToken());
       int at = -1;
       if (index == null) {
         for (int i = 0; i < n; i++) {
@@ -334,18 +363,24 @@ final class JsonRecord {
         }
       }
     }
-    for (int i = 0; i < n; i++) {
-      if (entries[i] == BAD_VALUE) {
-        return "wrong type: '" + field + "." + keys[i] + "' must be "
-            + (booleans ? "true or false" : "a string or number");
-      }
-    }
-    if (booleans) {
+    if (consent) {
       TreeMap<String, Boolean> out = new TreeMap<>();
       for (int i = 0; i < n; i++) {
-        out.put(keys[i], (Boolean) entries[i]);
+        Object entry = entries[i];
+        if (entry instanceof Boolean given) {
+          out.put(keys[i], given);
+        } else if (entry instanceof String unreadable) {
+          // Fail closed: the record is kept, so that this value withdraws what came before.
+          out.put(keys[i], ConsentValue.failClosed(keys[i]));
+          note(ConsentValue.unreadable(field + "." + keys[i], keys[i], unreadable));
+        }
       }
       return out;
+    }
+    for (int i = 0; i < n; i++) {
+      if (entries[i] == BAD_VALUE) {
+        return "wrong type: '" + field + "." + keys[i] + "' must be a string or number";
+      }
     }
     TreeMap<String, String> out = new TreeMap<>();
     for (int i = 0; i < n; i++) {
@@ -384,16 +419,22 @@ final class JsonRecord {
     }
   }
 
-  /** A boolean map's entry: Boolean, or BAD_VALUE for anything else (null included). */
-  private static Object booleanEntry(JsonParser p, JsonToken t) throws IOException {
-    if (t == JsonToken.VALUE_TRUE) {
-      return Boolean.TRUE;
+  /**
+   * A consent map's entry: a Boolean by {@link ConsentValue}'s table (JSON booleans, numbers
+   * and strings alike), NULL_VALUE (dropped) for null or a blank string, or the value as shown
+   * in a note (a String) when it is not in the table.
+   */
+  private static Object consentEntry(JsonParser p, JsonToken t) throws IOException {
+    if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+      skipContainer(p);
+      return t == JsonToken.START_OBJECT ? "{...}" : "[...]";
     }
-    if (t == JsonToken.VALUE_FALSE) {
-      return Boolean.FALSE;
+    Object text = stringEntry(p, t);
+    if (text == NULL_VALUE || ((String) text).isBlank()) {
+      return NULL_VALUE;
     }
-    skipValue(p, t);
-    return BAD_VALUE;
+    Boolean given = ConsentValue.parse((String) text);
+    return given != null ? given : text;
   }
 
   /** The number of an integer token, as the tree's IntNode, LongNode or BigIntegerNode. */

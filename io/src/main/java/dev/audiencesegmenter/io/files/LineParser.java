@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.audiencesegmenter.model.CustomerEvent;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -80,14 +81,26 @@ public final class LineParser<T> implements Serializable {
    * what the size and encoding checks look at.
    */
   T parse(String raw, @Nullable String csvAsJson) throws BadRecordException {
-    T record = parser.parse(check(raw, csvAsJson));
+    return parseNoted(raw, csvAsJson).record();
+  }
+
+  /**
+   * A record, and the reasons of the dead letters it leaves although it is kept (unreadable
+   * consent values, read as withdrawn; see {@link JsonRecord#notes}).
+   */
+  record Noted<T>(T record, List<String> notes) {}
+
+  /** {@link #parse}, with the record's notes. */
+  Noted<T> parseNoted(String raw, @Nullable String csvAsJson) throws BadRecordException {
+    JsonRecord json = check(raw, csvAsJson);
+    T record = parser.parse(json);
     int identifiers = parser.identifiers(record).size();
     if (identifiers > maxIdentifiers) {
       // The identity step links every identifier of a record to the others: bounded here.
       throw new BadRecordException("too many identifiers: " + identifiers + " in 'ids' (at most "
           + maxIdentifiers + ", see --maxIdentifiersPerRecord)");
     }
-    return record;
+    return new Noted<>(record, json.notes());
   }
 
   RecordParser<T> recordParser() {

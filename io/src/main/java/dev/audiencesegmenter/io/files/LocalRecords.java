@@ -73,20 +73,20 @@ public final class LocalRecords<T> {
     RecordParser<T> parser = lines.recordParser();
     List<DeadLetter> deadLetters = new ArrayList<>();
     // (source, id) -> (raw line, record): the smallest raw line wins, as in the pipeline
-    Map<String, Map.Entry<String, T>> kept = new HashMap<>();
+    Map<String, Map.Entry<String, LineParser.Noted<T>>> kept = new HashMap<>();
     String parseStep = stepPrefix + "/Parse";
     String dedupStep = stepPrefix + "/Deduplicate";
     LineSink sink = (raw, csvAsJson) -> {
-      T record;
+      LineParser.Noted<T> record;
       try {
-        record = lines.parse(raw, csvAsJson);
+        record = lines.parseNoted(raw, csvAsJson);
       } catch (BadRecordException e) {
         deadLetters.add(DeadLetter.create(parseStep, e.getMessage(),
             lines.deadLetterRecord(raw, csvAsJson)));
         return;
       }
-      String key = parser.duplicateKey(record);
-      Map.Entry<String, T> previous = kept.get(key);
+      String key = parser.duplicateKey(record.record());
+      Map.Entry<String, LineParser.Noted<T>> previous = kept.get(key);
       String loser = raw;
       if (previous == null || raw.compareTo(previous.getKey()) < 0) {
         kept.put(key, Map.entry(raw, record));
@@ -102,7 +102,13 @@ public final class LocalRecords<T> {
       readFile(file, lines, sink);
     }
     List<T> records = new ArrayList<>(kept.size());
-    kept.values().forEach(e -> records.add(e.getValue()));
+    kept.values().forEach(e -> {
+      records.add(e.getValue().record());
+      // as the pipeline: the kept record's unreadable consent values, read as withdrawn
+      for (String note : e.getValue().notes()) {
+        deadLetters.add(DeadLetter.create(parseStep, note, lines.shorten(e.getKey())));
+      }
+    });
     return new LocalRecords<>(records, deadLetters);
   }
 

@@ -9,8 +9,9 @@ import org.apache.beam.sdk.values.TupleTag;
 
 /**
  * Parses each raw line (key; the value is the CSV row as JSON, or null) into
- * {@code KV(raw line, record)}, or a dead letter with the reason and the raw line. Metrics:
- * lines_read, records_parsed, dead_lettered.
+ * {@code KV(raw line, record)}, or a dead letter with the reason and the raw line; a record
+ * also leaves a dead letter per unreadable consent value (read as withdrawn). Metrics:
+ * lines_read, records_parsed, dead_lettered, consent_values_unreadable.
  */
 final class ParseLineFn<T> extends DoFn<KV<String, String>, KV<String, T>> {
   private final LineParser<T> parser;
@@ -20,6 +21,7 @@ final class ParseLineFn<T> extends DoFn<KV<String, String>, KV<String, T>> {
   private final Counter linesRead;
   private final Counter recordsParsed;
   private final Counter deadLettered;
+  private final Counter unreadableConsent;
 
   ParseLineFn(LineParser<T> parser, String step, String namespace,
       TupleTag<KV<String, T>> parsedTag, TupleTag<DeadLetter> rejectedTag) {
@@ -30,6 +32,7 @@ final class ParseLineFn<T> extends DoFn<KV<String, String>, KV<String, T>> {
     this.linesRead = Metrics.counter(namespace, "lines_read");
     this.recordsParsed = Metrics.counter(namespace, "records_parsed");
     this.deadLettered = Metrics.counter(namespace, "dead_lettered");
+    this.unreadableConsent = Metrics.counter(namespace, "consent_values_unreadable");
   }
 
   @ProcessElement
@@ -37,9 +40,13 @@ final class ParseLineFn<T> extends DoFn<KV<String, String>, KV<String, T>> {
     linesRead.inc();
     String raw = line.getKey();
     try {
-      T record = parser.parse(raw, line.getValue());
+      LineParser.Noted<T> parsed = parser.parseNoted(raw, line.getValue());
       recordsParsed.inc();
-      out.get(parsedTag).output(KV.of(raw, record));
+      out.get(parsedTag).output(KV.of(raw, parsed.record()));
+      for (String note : parsed.notes()) {
+        unreadableConsent.inc();
+        out.get(rejectedTag).output(DeadLetter.create(step, note, parser.shorten(raw)));
+      }
     } catch (BadRecordException e) {
       deadLettered.inc();
       out.get(rejectedTag).output(DeadLetter.create(step, e.getMessage(), parser.shorten(raw)));

@@ -1,10 +1,16 @@
 package dev.audiencesegmenter.io.files;
 
+import dev.audiencesegmenter.model.ConsentValue;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import java.util.Map;
 import java.util.Set;
 
-/** Reads and checks a profile attributes record (data-formats.md, "profile attributes"). */
+/**
+ * Reads and checks a profile attributes record (data-formats.md, "profile attributes").
+ * Attributes {@code consent_<channel>} (or {@code consent.<channel>}) whose value is not in
+ * {@link ConsentValue}'s table are noted on the record (dead letters) and kept as written: the
+ * features read them as withdrawn.
+ */
 final class ProfileParser implements RecordParser<ProfileAttributes> {
   private static final long serialVersionUID = 1L;
 
@@ -26,12 +32,20 @@ final class ProfileParser implements RecordParser<ProfileAttributes> {
     String id = JsonFields.requiredString(json, ID);
     org.joda.time.Instant time = JsonFields.requiredTime(json, TIME);
     Map<String, String> ids = JsonFields.requiredIdentifiers(json, IDS);
+    Map<String, String> attrs = JsonFields.stringMap(json, ATTRS);
+    for (Map.Entry<String, String> e : attrs.entrySet()) {
+      String channel = ConsentValue.attributeChannel(e.getKey());
+      if (channel != null && ConsentValue.parse(e.getValue()) == null) {
+        json.note(ConsentValue.unreadable(json.name(ATTRS) + "." + e.getKey(), channel,
+            e.getValue()));
+      }
+    }
     return ProfileAttributes.builder()
         .setSource(source)
         .setSourceRecordId(id)
         .setUpdateTime(time)
         .setIdentifiers(ids)
-        .setAttributes(JsonFields.stringMap(json, ATTRS))
+        .setAttributes(attrs)
         .build();
   }
 

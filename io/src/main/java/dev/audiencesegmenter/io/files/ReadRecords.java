@@ -7,7 +7,9 @@ import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -43,7 +45,9 @@ import org.apache.beam.sdk.values.TupleTagList;
  * with {@link BoundedLineReader} (large uncompressed files in ranges, as TextIO would; no line
  * is held past the limit) and CSV per file; parse and check each line;
  * drop duplicates of (source, id), keeping the smallest raw line so that every runner keeps
- * the same one. Every line read leaves as a record or as a dead letter.
+ * the same one. Every line read leaves as a record or as a dead letter; a kept record also
+ * leaves a dead letter per unreadable consent value it was read despite (counter
+ * consent_values_unreadable).
  */
 final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
   /** Default of the readers' {@code withDuplicateGroups}. */
@@ -270,7 +274,8 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
   /**
    * Parses each raw line (key; the value is the CSV row as JSON, or null) into a {@link
    * ParsedLine} in the bucket of its (source, id); a line that is rejected carries its dead
-   * letter (in the bucket of its text). Metrics: lines_read, records_parsed, dead_lettered.
+   * letter (in the bucket of its text). Metrics: lines_read, records_parsed, dead_lettered,
+   * consent_values_unreadable.
    */
   private static final class ParseToBucketFn<T>
       extends DoFn<KV<String, String>, KV<Integer, ParsedLine<T>>> {
@@ -281,6 +286,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     private final Counter linesRead;
     private final Counter recordsParsed;
     private final Counter deadLettered;
+    private final Counter unreadableConsent;
 
     ParseToBucketFn(LineParser<T> parser, RecordParser<T> keys, String step, String namespace,
         int buckets) {
@@ -291,6 +297,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       this.linesRead = Metrics.counter(namespace, "lines_read");
       this.recordsParsed = Metrics.counter(namespace, "records_parsed");
       this.deadLettered = Metrics.counter(namespace, "dead_lettered");
+      this.unreadableConsent = Metrics.counter(namespace, "consent_values_unreadable");
     }
 
     @ProcessElement
@@ -299,10 +306,16 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       linesRead.inc();
       String raw = line.getKey();
       try {
-        T record = parser.parse(raw, line.getValue());
+        LineParser.Noted<T> parsed = parser.parseNoted(raw, line.getValue());
+        T record = parsed.record();
         recordsParsed.inc();
+        List<DeadLetter> notes = new ArrayList<>(parsed.notes().size());
+        for (String note : parsed.notes()) {
+          unreadableConsent.inc();
+          notes.add(DeadLetter.create(step, note, parser.shorten(raw)));
+        }
         out.output(KV.of(Math.floorMod(keys.duplicateKey(record).hashCode(), buckets),
-            ParsedLine.parsed(raw, record)));
+            ParsedLine.parsed(raw, record, notes)));
       } catch (BadRecordException e) {
         deadLettered.inc();
         out.output(KV.of(Math.floorMod(raw.hashCode(), buckets), ParsedLine.rejected(
@@ -314,7 +327,8 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
 
   /**
    * Of the records sharing (source, id), keeps the one with the smallest raw line; passes the
-   * parser's dead letters on.
+   * parser's dead letters on, and the notes of the kept record (a dropped duplicate has its
+   * own dead letter).
    */
   private static final class KeepOneFn<T> extends DoFn<KV<Integer, Iterable<ParsedLine<T>>>,
       Checked<T>> {
@@ -355,6 +369,9 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       }
       for (ParsedLine<T> line : kept.values()) {
         out.output(Checked.passed(line.record));
+        for (DeadLetter note : line.notes) {
+          out.output(Checked.rejected(note));
+        }
       }
     }
   }

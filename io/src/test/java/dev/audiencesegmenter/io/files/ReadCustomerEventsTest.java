@@ -65,7 +65,7 @@ class ReadCustomerEventsTest {
           + "\"time\":\"2024-03-01T00:00:00Z\",\"ids\":\"a@b.c\"}", "wrong type: 'ids' must be"},
       new String[] {"{\"source\":\"shop\",\"id\":\"w3\",\"type\":\"purchase\","
           + "\"time\":\"2024-03-01T00:00:00Z\",\"ids\":{\"email\":\"a@b.c\"},"
-          + "\"consent\":{\"email\":\"yes\"}}", "wrong type: 'consent.email'"},
+          + "\"consent\":[\"email\"]}", "wrong type: 'consent' must be an object"},
       new String[] {"   ", "empty line"},
       new String[] {"{\"source\":\"shop\",\"id\":\"big\",\"type\":\"purchase\","
           + "\"time\":\"2024-03-01T00:00:00Z\",\"ids\":{\"email\":\"a@b.c\"},\"props\":{\"x\":\""

@@ -384,8 +384,11 @@ class StreamingParserDifferentialTest {
     // In maps, the first key (by first appearance) whose last value is bad is reported.
     assertRejected(HEAD + ",\"props\":{\"x\":\"ok\",\"y\":[2],\"x\":{}}}",
         "wrong type: 'props.x' must be a string or number");
-    assertRejected(HEAD + ",\"consent\":{\"email\":null}}",
-        "wrong type: 'consent.email' must be true or false");
+    // Consent values by ConsentValue's table; null is no signal, anything else withdrawn.
+    assertEvent(HEAD + ",\"consent\":{\"email\":null,\"sms\":\"Opted_In\",\"push\":0}}",
+        event().setConsent(Map.of("sms", true, "push", false)).build());
+    assertEvent(HEAD + ",\"consent\":{\"email\":\"maybe\",\"unsubscribed\":[1]}}",
+        event().setConsent(Map.of("email", false, "unsubscribed", true)).build());
     assertRejected(HEAD.replace("{\"email\":\"a@b.c\"}", "{\"email\":\" \",\"phone\":null}")
         + "}", "no identifier: 'ids' has no non-blank value");
     assertRejected(HEAD.replace("{\"email\":\"a@b.c\"}", "[\"a@b.c\"]") + "}",

@@ -268,13 +268,18 @@ final class TreeModelOracle<T> {
     if (!node.isObject()) {
       throw new BadRecordException("wrong type: '" + field + "' must be an object");
     }
+    // The consent table (issue 17): the value's text by ConsentValue, null and blank are no
+    // signal, anything else the withdrawn value of its name; never a rejected record.
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isBoolean()) {
-        throw new BadRecordException("wrong type: '" + field + "." + e.getKey()
-            + "' must be true or false");
+      JsonNode v = e.getValue();
+      if (v.isNull() || (v.isTextual() && v.asText().isBlank())) {
+        continue;
       }
-      out.put(e.getKey(), e.getValue().booleanValue());
+      Boolean given = v.isValueNode()
+          ? dev.audiencesegmenter.model.ConsentValue.parse(v.asText()) : null;
+      out.put(e.getKey(), given != null ? given
+          : dev.audiencesegmenter.model.ConsentValue.failClosed(e.getKey()));
     }
     return out;
   }
