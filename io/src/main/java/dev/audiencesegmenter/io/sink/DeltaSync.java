@@ -36,17 +36,23 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *   <li>a customer not synced before, with at least one segment: sent, every segment entered;
  *   <li>a synced customer whose payload hash changed (fields, identifiers, consent, segments):
  *       sent, with the segments entered and exited since;
- *   <li>a synced customer missing from the input: an exit from every segment they held (built
- *       from the state's email and phone, without consent, so email platforms only remove);
+ *   <li>a synced customer missing from the input: an exit-only update from every segment they
+ *       held (built from the state's email and phone; their consent is unknown, so they are
+ *       taken out of segments but neither unsubscribed nor added);
+ *   <li>a customer without consent ({@link ContactUpdate#mayReceiveEmail()} false) and in a
+ *       segment or synced before: sent with no segment entered and every segment held (state
+ *       and current) exited, which the sink turns into a withdrawal, until the state records
+ *       the withdrawal as delivered for the same payload ({@link SyncStateEntry#getWithdrawn()});
+ *       the new state holds no segment for them;
  *   <li>an unchanged customer: not sent.
  * </ul>
  * With {@link #withFullResync(boolean)} every current customer is sent (exits as above).
  *
  * <p>The output's {@link Result#getNewState()} is the state after the sync; write it with
  * {@link SyncState#commit} once the sink has finished, which keeps the previous entry of
- * customers the vendor rejected so they are sent again next time. Delta sync compares whole
- * runs, so it is for bounded (batch) input. Metrics, namespace {@code DeltaSync}: new,
- * changed, unchanged, gone.
+ * customers the vendor rejected so they are sent again next time (so an undelivered withdrawal
+ * is retried on every run). Delta sync compares whole runs, so it is for bounded (batch)
+ * input. Metrics, namespace {@code DeltaSync}: new, changed, unchanged, gone, withdrawn.
  */
 @AutoValue
 public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, DeltaSync.Result> {
@@ -169,6 +175,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     private final Counter changed = Metrics.counter(DeltaSync.class, "changed");
     private final Counter unchanged = Metrics.counter(DeltaSync.class, "unchanged");
     private final Counter gone = Metrics.counter(DeltaSync.class, "gone");
+    private final Counter withdrawn = Metrics.counter(DeltaSync.class, "withdrawn");
 
     Compare(TupleTag<ContactUpdate> currentTag, TupleTag<SyncStateEntry> previousTag,
         boolean fullResync) {
@@ -186,9 +193,10 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       if (current == null) {
         if (previous != null && !previous.getSegments().isEmpty()) {
           gone.inc();
+          // consent unknown: only out of their segments, never unsubscribed nor created
           out.get(CHANGES).output(ContactUpdate.builder(previous.getKey())
               .setEmail(previous.getEmail()).setPhone(previous.getPhone())
-              .setSegmentsExited(previous.getSegments()).build());
+              .setSegmentsExited(previous.getSegments()).setExitOnly(true).build());
         }
         return; // the customer leaves the state
       }
@@ -199,7 +207,12 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       if (isNew && now.isEmpty() && !fullResync) {
         return; // never synced and in no segment: nothing to tell the vendor yet
       }
-      boolean differs = isNew || !hash.equals(previous.getPayloadHash());
+      if (!current.mayReceiveEmail()) {
+        withdrawal(current, previous, now, hash, out);
+        return;
+      }
+      boolean differs = isNew || previous.getWithdrawn()
+          || !hash.equals(previous.getPayloadHash());
       if (isNew) {
         added.inc();
       } else if (differs) {
@@ -214,6 +227,33 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       }
       out.get(STATE).output(SyncStateEntry.create(current.getKey(), hash, now,
           current.getEmail(), current.getPhone()));
+    }
+
+    /**
+     * A customer without consent: sent (the sink turns it into an unsubscribe and removal from
+     * every segment) until the state says the withdrawal was delivered for this payload. The
+     * state after the sync holds no segment for them; if the sink fails, the commit keeps the
+     * previous entry, so the next run sends the withdrawal again.
+     */
+    private void withdrawal(ContactUpdate current, SyncStateEntry previous, List<String> now,
+        String hash, MultiOutputReceiver out) {
+      boolean delivered = previous != null && previous.getWithdrawn()
+          && hash.equals(previous.getPayloadHash());
+      if (delivered) {
+        unchanged.inc();
+      } else {
+        withdrawn.inc();
+      }
+      if (!delivered || fullResync) {
+        TreeSet<String> held = new TreeSet<>(now);
+        if (previous != null) {
+          held.addAll(previous.getSegments());
+        }
+        out.get(CHANGES).output(current.toBuilder().setSegmentsCurrent(now)
+            .setSegmentsEntered(List.of()).setSegmentsExited(new ArrayList<>(held)).build());
+      }
+      out.get(STATE).output(SyncStateEntry.create(current.getKey(), hash, List.of(),
+          current.getEmail(), current.getPhone(), true));
     }
   }
 }
