@@ -41,9 +41,12 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 17, consent: a withdrawal reaches every email platform in its own way, is recorded in
@@ -77,7 +80,8 @@ class ConsentWithdrawalTest {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     String state = dir.resolve("sync-state").toString();
     PCollection<SyncStateEntry> previous = pipeline.apply("ReadState", SyncState.read(state));
-    DeltaSync.Result delta = pipeline.apply(Create.of(updates))
+    DeltaSync.Result delta = pipeline.apply(Create.of(updates)
+            .withType(TypeDescriptor.of(ContactUpdate.class)))
         .apply(DeltaSync.against(previous));
     SendContactUpdates.Result sent = delta.getChanges().apply(sink.withNumShards(1)
         .withBackoff(Duration.ofMillis(5), Duration.ofMillis(10)));
@@ -115,6 +119,65 @@ class ConsentWithdrawalTest {
   static List<Request> since(FakeVendorServer server, int from) {
     List<Request> all = server.requests();
     return all.subList(from, all.size());
+  }
+
+  // ---- Item 2: nobody without consent is created, nor named in any call ----
+
+  /**
+   * Ann consents, Bob never did and was never synced: no call carries Bob's key, email or
+   * phone, he is counted as dropped, and once he consents he is sent like a new customer.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"mailchimp", "klaviyo", "braze", "hubspot"})
+  void aCustomerWithoutConsentWhomThePlatformNeverReceivedIsDroppedAndCounted(String platform)
+      throws Exception {
+    try (PlatformFixtures.Fixture fixture = PlatformFixtures.start(platform)) {
+      ContactUpdate ann = consenting("c-ann", "ann@example.com", List.of("vip"));
+      ContactUpdate bob = ContactUpdate.builder("c-bob").setEmail("bob@example.com")
+          .setPhone("+15550100999").setSegmentsCurrent(List.of("vip"))
+          .setFields(Map.of("first_name", "Bob")).build();
+      Run first = sync(fixture.sink(), List.of(ann, bob));
+      assertEquals(List.of(), first.deadLetters());
+      assertEquals(1, SinkTesting.counter(first.result(), DeltaSync.class.getName(),
+          "dropped_without_consent"));
+      for (Request request : fixture.server().requests()) {
+        String all = request.path() + "?" + request.query() + " " + request.body();
+        for (String bobs : List.of("c-bob", "bob@example.com", "15550100999")) {
+          assertFalse(all.contains(bobs), platform + " was told about Bob: " + all);
+        }
+      }
+      assertEquals(1, fixture.writes().get(fixture.vendorKey(ann)).get());
+      assertEquals(null, fixture.writes().get(fixture.vendorKey(bob)));
+
+      int afterFirst = fixture.server().requests().size();
+      Run second = sync(fixture.sink(), List.of(ann, bob));
+      assertEquals(afterFirst, fixture.server().requests().size(), "the second run sent");
+      assertEquals(1, SinkTesting.counter(second.result(), DeltaSync.class.getName(),
+          "dropped_without_consent"));
+
+      sync(fixture.sink(), List.of(ann, bob.toBuilder().setEmailConsent(true).build()));
+      assertEquals(1, fixture.writes().get(fixture.vendorKey(bob)).get(), "Bob consented");
+    }
+  }
+
+  @Test
+  void aKlaviyoProfileThatLeftTheInputIsTakenOutOfItsSegmentsWithoutAnImport()
+      throws Exception {
+    try (FakeKlaviyo fake = new FakeKlaviyo(KL_KEY)) {
+      ContactUpdate ann = consenting("c-1", "ann@example.com", List.of("vip"));
+      sync(klaviyo(fake), List.of(ann));
+      assertEquals(Set.of("c-1"), fake.lists.get("VipL1"));
+
+      int jobs = fake.jobSizes.size();
+      Run second = sync(klaviyo(fake), List.of());
+      assertEquals(List.of(), second.deadLetters());
+      assertEquals(jobs, fake.jobSizes.size(), "an exit must not be imported");
+      assertEquals(Set.of(), fake.lists.get("VipL1"));
+      assertEquals("[]", fake.profiles.get("c-1").path("properties")
+          .path("audience_segments").toString());
+      assertEquals(List.of(), fake.unsubscribedEmails, "consent unknown: not unsubscribed");
+      assertEquals("Y6nRLr", fake.listOfProfile.get("c-1"));
+    }
   }
 
   // ---- Mailchimp ----

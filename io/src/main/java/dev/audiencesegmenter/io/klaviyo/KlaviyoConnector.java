@@ -29,8 +29,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * profiles and 5 MB per request. The import is an upsert; profiles carry the key as
  * {@code external_id}, mapped fields and the current segments (a list property, default
  * {@code audience_segments}). With {@link #withListId}, consenting profiles are also added to
- * that list; exit-only updates (no consent) go in a job of their own without the list, so they
- * are never added to it, and only update the segments property.
+ * that list. Only consenting customers are imported: an import creates a missing profile.
  *
  * <p>The job runs asynchronously, so a batch is sent only once the job says so: after the
  * create call ({@code 202}) the sink polls {@code GET /api/profile-bulk-import-jobs/{id}}, soon
@@ -46,15 +45,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code links.next}), and profiles that entered a mapped segment are added with
  * {@code POST /api/lists/{id}/relationships/profiles}, those that left it removed with
  * {@code DELETE} on the same path (JSON:API bodies of profile ids, at most 1000; both
- * idempotent). Exit-only profiles are only ever removed.
+ * idempotent).
  *
- * <p><b>Withdrawals</b> (no email consent) are never imported: a Bulk Unsubscribe Profiles job
+ * <p><b>Exit-only updates</b> (a customer who left the input) are never imported: the profiles
+ * are found by external id ({@code GET /api/profiles?filter=any(external_id,[...])}, at most
+ * 100, a read that never creates one), removed from the lists of the segments they left, and
+ * their segments property emptied ({@code PATCH /api/profiles/{id}}); one not found needs
+ * nothing.
+ *
+ * <p><b>Withdrawals</b> (no email consent) are never imported either: a Bulk Unsubscribe
+ * Profiles job
  * ({@code POST /api/profile-subscription-bulk-delete-jobs}, at most 100 profiles, each only
- * its email and {@code subscriptions.email.marketing.consent: UNSUBSCRIBED}; 202), then the
- * profiles are found by external id ({@code GET /api/profiles?filter=any(external_id,[...])},
- * a read that never creates one), taken out of every list the job manages ({@link #withListId}
- * and {@link #withSegmentLists}) and their segments property emptied ({@code PATCH
- * /api/profiles/{id}}).
+ * its email and {@code subscriptions.email.marketing.consent: UNSUBSCRIBED}; 202), then, as
+ * for exits, the profiles found by external id are taken out of every list the job manages
+ * ({@link #withListId} and {@link #withSegmentLists}) and their segments property emptied.
  */
 @AutoValue
 public abstract class KlaviyoConnector implements VendorConnector {
@@ -274,9 +278,6 @@ public abstract class KlaviyoConnector implements VendorConnector {
     if (!joining.isEmpty()) {
       calls.add(job(joining, getListId(), secret));
     }
-    if (!exitOnly.isEmpty()) {
-      calls.add(job(exitOnly, null, secret));
-    }
     List<ContactUpdate> withEmail = new ArrayList<>();
     withdrawn.forEach(update -> {
       if (update.getEmail() != null) {
@@ -286,7 +287,11 @@ public abstract class KlaviyoConnector implements VendorConnector {
     for (List<ContactUpdate> part : parts(withEmail)) {
       calls.add(unsubscribe(part, secret));
     }
-    for (List<ContactUpdate> part : parts(withdrawn)) {
+    // exits and withdrawals are never imported (an import creates the profile): the
+    // profiles are looked up, and only those found are changed
+    List<ContactUpdate> leaving = new ArrayList<>(withdrawn);
+    leaving.addAll(exitOnly);
+    for (List<ContactUpdate> part : parts(leaving)) {
       calls.add(lookup(part, secret));
     }
     return calls;

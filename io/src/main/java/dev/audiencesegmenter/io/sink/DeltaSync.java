@@ -39,11 +39,13 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *   <li>a synced customer missing from the input: an exit-only update from every segment they
  *       held (built from the state's email and phone; their consent is unknown, so they are
  *       taken out of segments but neither unsubscribed nor added);
- *   <li>a customer without consent ({@link ContactUpdate#mayReceiveEmail()} false) and in a
- *       segment or synced before: sent with no segment entered and every segment held (state
- *       and current) exited, which the sink turns into a withdrawal, until the state records
- *       the withdrawal as delivered for the same payload ({@link SyncStateEntry#getWithdrawn()});
- *       the new state holds no segment for them;
+ *   <li>with the consent rules ({@link #withConsentRules}, default), a customer without consent
+ *       ({@link ContactUpdate#mayReceiveEmail()} false): if the state has no entry for them
+ *       (the destination never received them), nothing is sent and no state kept, and they are
+ *       counted ({@code dropped_without_consent}); else they are sent with no segment entered
+ *       and every segment held (state and current) exited, which the sink turns into a
+ *       withdrawal, until the state records the withdrawal as delivered for the same payload
+ *       ({@link SyncStateEntry#getWithdrawn()}); the new state holds no segment for them;
  *   <li>an unchanged customer: not sent.
  * </ul>
  * With {@link #withFullResync(boolean)} every current customer is sent (exits as above).
@@ -52,7 +54,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * {@link SyncState#commit} once the sink has finished, which keeps the previous entry of
  * customers the vendor rejected so they are sent again next time (so an undelivered withdrawal
  * is retried on every run). Delta sync compares whole runs, so it is for bounded (batch)
- * input. Metrics, namespace {@code DeltaSync}: new, changed, unchanged, gone, withdrawn.
+ * input. Metrics, namespace {@code DeltaSync}: new, changed, unchanged, gone, withdrawn,
+ * dropped_without_consent.
  */
 @AutoValue
 public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, DeltaSync.Result> {
@@ -61,6 +64,9 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
 
   public abstract boolean getFullResync();
 
+  /** Whether the consent rules apply to the destination (default: yes). */
+  public abstract boolean getConsentRules();
+
   abstract Builder toBuilder();
 
   /** Compares against {@code previous} (e.g. {@link SyncState#read}). */
@@ -68,7 +74,18 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     if (previous == null) {
       throw new IllegalArgumentException("DeltaSync needs the previous state (may be empty)");
     }
-    return new AutoValue_DeltaSync.Builder().setPrevious(previous).setFullResync(false).build();
+    return new AutoValue_DeltaSync.Builder().setPrevious(previous).setFullResync(false)
+        .setConsentRules(true).build();
+  }
+
+  /**
+   * Whether customers without email consent are withdrawn from the destination and never sent
+   * to it when it has not received them (default true, fail closed). Pass {@link
+   * VendorConnector#handlesWithdrawals()} of the sink; false (a CRM such as Salesforce) sends
+   * them like anyone else.
+   */
+  public DeltaSync withConsentRules(boolean consentRules) {
+    return toBuilder().setConsentRules(consentRules).build();
   }
 
   /** Sends every current customer, changed or not. */
@@ -81,6 +98,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     abstract Builder setPrevious(PCollection<SyncStateEntry> previous);
 
     abstract Builder setFullResync(boolean fullResync);
+
+    abstract Builder setConsentRules(boolean consentRules);
 
     abstract DeltaSync build();
   }
@@ -112,7 +131,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     PCollectionTuple out = KeyedPCollectionTuple.of(currentTag, keyedCurrent)
         .and(previousTag, keyedPrevious)
         .apply("JoinWithPreviousState", CoGroupByKey.create())
-        .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync()))
+        .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync(),
+            getConsentRules()))
             .withOutputTags(CHANGES, TupleTagList.of(STATE)));
     out.get(CHANGES).setCoder(current.getCoder());
     out.get(STATE).setCoder(getPrevious().getCoder());
@@ -122,7 +142,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("fullResync", getFullResync()).withLabel("Full resync"));
+    builder.add(DisplayData.item("fullResync", getFullResync()).withLabel("Full resync"))
+        .add(DisplayData.item("consentRules", getConsentRules()).withLabel("Consent rules"));
   }
 
   /** The updates to send and the state after sending them. */
@@ -171,17 +192,20 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     private final TupleTag<ContactUpdate> currentTag;
     private final TupleTag<SyncStateEntry> previousTag;
     private final boolean fullResync;
+    private final boolean consentRules;
     private final Counter added = Metrics.counter(DeltaSync.class, "new");
     private final Counter changed = Metrics.counter(DeltaSync.class, "changed");
     private final Counter unchanged = Metrics.counter(DeltaSync.class, "unchanged");
     private final Counter gone = Metrics.counter(DeltaSync.class, "gone");
     private final Counter withdrawn = Metrics.counter(DeltaSync.class, "withdrawn");
+    private final Counter dropped = Metrics.counter(DeltaSync.class, "dropped_without_consent");
 
     Compare(TupleTag<ContactUpdate> currentTag, TupleTag<SyncStateEntry> previousTag,
-        boolean fullResync) {
+        boolean fullResync, boolean consentRules) {
       this.currentTag = currentTag;
       this.previousTag = previousTag;
       this.fullResync = fullResync;
+      this.consentRules = consentRules;
     }
 
     @ProcessElement
@@ -207,7 +231,13 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       if (isNew && now.isEmpty() && !fullResync) {
         return; // never synced and in no segment: nothing to tell the vendor yet
       }
-      if (!current.mayReceiveEmail()) {
+      if (consentRules && !current.mayReceiveEmail()) {
+        if (isNew) {
+          // never received: nothing to withdraw, and nothing may be sent; no state either, so
+          // a later consent makes them a new customer
+          dropped.inc();
+          return;
+        }
         withdrawal(current, previous, now, hash, out);
         return;
       }

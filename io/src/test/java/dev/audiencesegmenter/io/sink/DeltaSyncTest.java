@@ -90,7 +90,8 @@ class DeltaSyncTest {
 
   /**
    * h consented and was synced in vip, then withdrew; i withdrew and it was delivered; j never
-   * consented and was never synced; k's withdrawal was delivered, then k consented again.
+   * consented and was never synced (dropped, no state); k's withdrawal was delivered, then k
+   * consented again.
    */
   @Test
   void aWithdrawalIsSentUntilTheStateSaysItWasDelivered(TestPipeline pipeline) {
@@ -113,15 +114,25 @@ class DeltaSyncTest {
             iDelivered, kDelivered)))));
     PAssert.that(delta.getChanges()).containsInAnyOrder(
         h.toBuilder().setSegmentsExited(List.of("loyal", "vip")).build(),
-        j.toBuilder().setSegmentsExited(List.of("vip")).build(),
         k.toBuilder().setSegmentsEntered(List.of("vip")).build());
     PAssert.that(delta.getNewState()).containsInAnyOrder(
         SyncStateEntry.create("h", DeltaSync.payloadHash(h), List.of(), "h@example.com", null,
             true),
         iDelivered,
-        SyncStateEntry.create("j", DeltaSync.payloadHash(j), List.of(), "j@example.com", null,
-            true),
         synced(k));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void withoutConsentRulesACustomerWithoutConsentIsSentLikeAnyone(TestPipeline pipeline) {
+    ContactUpdate j = update("j", List.of("vip"), "gold").toBuilder().setEmailConsent(false)
+        .build();
+    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(j)))
+        .apply(DeltaSync.against(pipeline.apply("Before", Create.empty(
+            previous(pipeline).getCoder()))).withConsentRules(false));
+    PAssert.that(delta.getChanges()).containsInAnyOrder(
+        j.toBuilder().setSegmentsEntered(List.of("vip")).build());
+    PAssert.that(delta.getNewState()).containsInAnyOrder(synced(j));
     pipeline.run().waitUntilFinish();
   }
 
