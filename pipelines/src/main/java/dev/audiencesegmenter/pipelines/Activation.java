@@ -110,7 +110,8 @@ final class Activation {
               JdbcSyncState.read(database, table))
           : identities.getPipeline().apply(step + "ReadSyncState", SyncState.read(folder));
       DeltaSync.Result delta = updates.apply(step + "DeltaSync",
-          DeltaSync.against(previous).withFullResync(options.getFullResync()));
+          DeltaSync.against(previous).withFullResync(options.getFullResync())
+              .withConsentRules(sink.getConnector().handlesWithdrawals()));
       SendContactUpdates.Result sent = delta.getChanges().apply(step + "Send", sink);
       if (!options.getDryRun()) {
         if (database != null) {

@@ -26,8 +26,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * boolean custom attribute ({@link #getSegmentAttributes()}, default {@code segment_<name>}):
  * true while a member, false once exited. Attributes are last-write-wins, so a replay is safe.
  *
- * <p>Exit-only updates (customers without email consent) carry only the exited attributes set
- * to false, with {@code _update_existing_only}, so Braze never creates a user for them. Non-fatal
+ * <p>Exit-only updates carry only the exited attributes set to false, with
+ * {@code _update_existing_only}, so Braze never creates a user for them. A withdrawal (no email
+ * consent) is the same object with {@code email_subscribe: "unsubscribed"} (Braze's email
+ * subscription state) and every segment attribute the job manages set to false: no email,
+ * phone or mapped attribute. Non-fatal
  * errors of a 201/200 answer ({@code errors[]} with an {@code index}) dead-letter that user; a
  * 4xx other than 429 is fatal for the request. The default host is the US-01 instance; set
  * {@link #withBaseUrl} to your instance's REST endpoint.
@@ -150,6 +153,20 @@ public abstract class BrazeConnector implements VendorConnector {
   ObjectNode attributes(ContactUpdate update) {
     ObjectNode object = Json.object();
     object.put("external_id", update.getKey());
+    if (update.getWithdrawn()) {
+      // Braze's own opt-out for the email channel; every segment attribute we manage off
+      object.put("_update_existing_only", true);
+      object.put("email_subscribe", "unsubscribed");
+      java.util.TreeSet<String> off = new java.util.TreeSet<>();
+      update.getSegmentsExited().forEach(segment -> {
+        if (segmentAttribute(segment) != null) {
+          off.add(segmentAttribute(segment));
+        }
+      });
+      off.addAll(getSegmentAttributes().values());
+      off.forEach(attribute -> object.put(attribute, false));
+      return object;
+    }
     if (update.getExitOnly()) {
       object.put("_update_existing_only", true);
     } else {

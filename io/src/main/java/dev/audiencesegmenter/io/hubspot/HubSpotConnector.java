@@ -39,6 +39,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * in (or not in) the list, so a replay is harmless; ids the answer reports in
  * {@code recordIdsMissing} are dead-lettered.
  *
+ * <p>A withdrawal (no email consent) is upserted with no segment, removed from every mapped
+ * list, and unsubscribed from all email with {@code POST
+ * /communication-preferences/v4/statuses/batch/unsubscribe-all} ({@code {"inputs":[email]}},
+ * scope {@code communication_preferences.write}). Where the account cannot (a 4xx such as 403
+ * {@code MISSING_SCOPES}), the list removals still happen and the contact is dead-lettered
+ * with HubSpot's reason, so the next run tries again.
+ *
  * <p>Partial failures (207, or 200 with {@code errors[]}) dead-letter the contacts named in
  * each error's {@code context.ids}. A 429 of the {@code DAILY} policy is not retried (the quota
  * resets at midnight): those contacts are dead-lettered.
@@ -55,6 +62,8 @@ public abstract class HubSpotConnector implements VendorConnector {
   public static final int MAX_CONTACTS_PER_REQUEST = 100;
   public static final String UPSERT_PATH = "/crm/v3/objects/contacts/batch/upsert";
   public static final String LISTS_PATH = "/crm/v3/lists/";
+  public static final String UNSUBSCRIBE_ALL_PATH =
+      "/communication-preferences/v4/statuses/batch/unsubscribe-all";
 
   public abstract String getBaseUrl();
 
@@ -169,6 +178,12 @@ public abstract class HubSpotConnector implements VendorConnector {
     return false;
   }
 
+  /** A CRM that also sends marketing email: a withdrawal unsubscribes there too. */
+  @Override
+  public boolean handlesWithdrawals() {
+    return true;
+  }
+
   @Override
   public @Nullable String rejectionReason(ContactUpdate update) {
     return update.getEmail() == null || update.getEmail().isBlank()
@@ -204,10 +219,53 @@ public abstract class HubSpotConnector implements VendorConnector {
     ObjectNode body = Json.object();
     ArrayNode inputs = body.putArray("inputs");
     batch.forEach(update -> inputs.add(input(update)));
-    return List.of(VendorCall.of("POST", URI.create(getBaseUrl() + UPSERT_PATH),
+    List<VendorCall> calls = new ArrayList<>();
+    calls.add(VendorCall.of("POST", URI.create(getBaseUrl() + UPSERT_PATH),
             body.toString(), batch)
         .withHeader("Content-Type", "application/json")
         .withSecretHeader("Authorization", "Bearer " + secret));
+    List<ContactUpdate> withdrawn = new ArrayList<>();
+    ObjectNode unsubscribe = Json.object();
+    ArrayNode emails = unsubscribe.putArray("inputs");
+    for (ContactUpdate update : batch) {
+      if (update.getWithdrawn()) {
+        withdrawn.add(update);
+        emails.add(update.getEmail());
+      }
+    }
+    if (!withdrawn.isEmpty()) {
+      calls.add(VendorCall.of("POST", URI.create(getBaseUrl() + UNSUBSCRIBE_ALL_PATH),
+              unsubscribe.toString(), withdrawn)
+          .withHeader("Content-Type", "application/json")
+          .withSecretHeader("Authorization", "Bearer " + secret)
+          .withState(UNSUBSCRIBE, "all"));
+    }
+    return calls;
+  }
+
+  /**
+   * The answer to a batch unsubscribe-all. Where the account cannot (a 4xx: the app lacks the
+   * communication-preferences scope, or the portal the feature), each contact is dead-lettered
+   * with HubSpot's reason; the lists were already left, and the next run tries again.
+   */
+  private CallOutcome unsubscribeOutcome(VendorCall call, int status, CallOutcome common,
+      String body) {
+    if (common.kind() == CallOutcome.Kind.TRANSIENT) {
+      return common;
+    }
+    Map<Integer, String> rejected = new HashMap<>();
+    if (common.kind() == CallOutcome.Kind.PERMANENT) {
+      JsonNode error = Json.parse(body);
+      String category = error == null ? "" : error.path("category").asText("");
+      String why = "could not unsubscribe the contact from all email (removed from every list "
+          + "the job manages): HTTP " + status + ": " + HttpStatusRules.vendorMessage(body)
+          + (category.isEmpty() ? "" : " (" + category + ")");
+      for (int i = 0; i < call.records().size(); i++) {
+        rejected.put(i, why);
+      }
+      return CallOutcome.partial(rejected);
+    }
+    return CallOutcome.partial(upsertRejections(call, Json.parse(body)));
   }
 
   @Override
@@ -224,6 +282,9 @@ public abstract class HubSpotConnector implements VendorConnector {
           HttpStatusRules.requestedDelay(headers).orElse(null), false);
     }
     CallOutcome common = HttpStatusRules.classify(status, headers, body);
+    if (call.state(UNSUBSCRIBE) != null) {
+      return unsubscribeOutcome(call, status, common, body);
+    }
     if (common.kind() != CallOutcome.Kind.ACCEPTED) {
       return common;
     }
@@ -241,6 +302,7 @@ public abstract class HubSpotConnector implements VendorConnector {
   }
 
   private static final String LIST_ID = "listId";
+  private static final String UNSUBSCRIBE = "unsubscribe";
   private static final String RECORD_IDS = "recordIds";
 
   /**
@@ -266,7 +328,8 @@ public abstract class HubSpotConnector implements VendorConnector {
           ContactUpdate update = upsert.records().get(i);
           List<String> segments = direction.equals("add") ? update.getSegmentsEntered()
               : update.getSegmentsExited();
-          if (rejected.containsKey(i) || !segments.contains(list.getKey())) {
+          boolean leaves = direction.equals("remove") && update.getWithdrawn();
+          if (rejected.containsKey(i) || !leaves && !segments.contains(list.getKey())) {
             continue;
           }
           String id = idByEmail.get(update.getEmail().toLowerCase(Locale.ROOT));

@@ -29,8 +29,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * profiles and 5 MB per request. The import is an upsert; profiles carry the key as
  * {@code external_id}, mapped fields and the current segments (a list property, default
  * {@code audience_segments}). With {@link #withListId}, consenting profiles are also added to
- * that list; exit-only updates (no consent) go in a job of their own without the list, so they
- * are never added to it, and only update the segments property.
+ * that list. Only consenting customers are imported: an import creates a missing profile.
  *
  * <p>The job runs asynchronously, so a batch is sent only once the job says so: after the
  * create call ({@code 202}) the sink polls {@code GET /api/profile-bulk-import-jobs/{id}}, soon
@@ -46,7 +45,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code links.next}), and profiles that entered a mapped segment are added with
  * {@code POST /api/lists/{id}/relationships/profiles}, those that left it removed with
  * {@code DELETE} on the same path (JSON:API bodies of profile ids, at most 1000; both
- * idempotent). Exit-only profiles (no consent) are only ever removed.
+ * idempotent).
+ *
+ * <p><b>Exit-only updates</b> (a customer who left the input) are never imported: the profiles
+ * are found by external id ({@code GET /api/profiles?filter=any(external_id,[...])}, at most
+ * 100, a read that never creates one), removed from the lists of the segments they left, and
+ * their segments property emptied ({@code PATCH /api/profiles/{id}}); one not found needs
+ * nothing.
+ *
+ * <p><b>Withdrawals</b> (no email consent) are never imported either: a Bulk Unsubscribe
+ * Profiles job
+ * ({@code POST /api/profile-subscription-bulk-delete-jobs}, at most 100 profiles, each only
+ * its email and {@code subscriptions.email.marketing.consent: UNSUBSCRIBED}; 202), then, as
+ * for exits, the profiles found by external id are taken out of every list the job manages
+ * ({@link #withListId} and {@link #withSegmentLists}) and their segments property emptied.
  */
 @AutoValue
 public abstract class KlaviyoConnector implements VendorConnector {
@@ -250,19 +262,152 @@ public abstract class KlaviyoConnector implements VendorConnector {
     return profile;
   }
 
+  /** Profiles per unsubscribe job and per profile look-up (Klaviyo's limit for both). */
+  static final int MAX_PROFILES_PER_LOOKUP = 100;
+
   @Override
   public List<VendorCall> plan(List<ContactUpdate> batch, String secret) {
     List<ContactUpdate> joining = new ArrayList<>();
     List<ContactUpdate> exitOnly = new ArrayList<>();
-    batch.forEach(update -> (update.getExitOnly() ? exitOnly : joining).add(update));
+    List<ContactUpdate> withdrawn = new ArrayList<>();
+    for (ContactUpdate update : batch) {
+      (update.getWithdrawn() ? withdrawn : update.getExitOnly() ? exitOnly : joining)
+          .add(update);
+    }
     List<VendorCall> calls = new ArrayList<>();
     if (!joining.isEmpty()) {
       calls.add(job(joining, getListId(), secret));
     }
-    if (!exitOnly.isEmpty()) {
-      calls.add(job(exitOnly, null, secret));
+    List<ContactUpdate> withEmail = new ArrayList<>();
+    withdrawn.forEach(update -> {
+      if (update.getEmail() != null) {
+        withEmail.add(update);
+      }
+    });
+    for (List<ContactUpdate> part : parts(withEmail)) {
+      calls.add(unsubscribe(part, secret));
+    }
+    // exits and withdrawals are never imported (an import creates the profile): the
+    // profiles are looked up, and only those found are changed
+    List<ContactUpdate> leaving = new ArrayList<>(withdrawn);
+    leaving.addAll(exitOnly);
+    for (List<ContactUpdate> part : parts(leaving)) {
+      calls.add(lookup(part, secret));
     }
     return calls;
+  }
+
+  private static List<List<ContactUpdate>> parts(List<ContactUpdate> updates) {
+    List<List<ContactUpdate>> parts = new ArrayList<>();
+    for (int i = 0; i < updates.size(); i += MAX_PROFILES_PER_LOOKUP) {
+      parts.add(updates.subList(i, Math.min(updates.size(), i + MAX_PROFILES_PER_LOOKUP)));
+    }
+    return parts;
+  }
+
+  private VendorCall withHeaders(VendorCall call, String secret) {
+    return call.withHeader("Content-Type", "application/vnd.api+json")
+        .withHeader("Accept", "application/vnd.api+json")
+        .withHeader("revision", getRevision())
+        .withSecretHeader("Authorization", "Klaviyo-API-Key " + secret);
+  }
+
+  /**
+   * Bulk Unsubscribe Profiles: the email channel's marketing consent set to
+   * {@code UNSUBSCRIBED}, nothing else about the person (Klaviyo's own opt-out).
+   */
+  private VendorCall unsubscribe(List<ContactUpdate> withdrawn, String secret) {
+    ObjectNode body = Json.object();
+    ObjectNode data = body.putObject("data");
+    data.put("type", "profile-subscription-bulk-delete-job");
+    ArrayNode profiles = data.putObject("attributes").putObject("profiles").putArray("data");
+    for (ContactUpdate update : withdrawn) {
+      ObjectNode attributes = profiles.addObject().put("type", "profile")
+          .putObject("attributes");
+      attributes.put("email", update.getEmail());
+      attributes.putObject("subscriptions").putObject("email").putObject("marketing")
+          .put("consent", "UNSUBSCRIBED");
+    }
+    return withHeaders(VendorCall.of("POST", URI.create(getBaseUrl()
+        + "/api/profile-subscription-bulk-delete-jobs"), body.toString(), withdrawn), secret)
+        .withState(STEP, "unsubscribe");
+  }
+
+  /**
+   * Get Profiles by external id: a read, which never creates a profile, for the ids that list
+   * removals and profile updates need.
+   */
+  private VendorCall lookup(List<ContactUpdate> updates, String secret) {
+    ArrayNode ids = Json.MAPPER.createArrayNode();
+    updates.forEach(update -> ids.add(update.getKey()));
+    String filter = java.net.URLEncoder.encode("any(external_id," + ids + ")",
+        java.nio.charset.StandardCharsets.UTF_8);
+    return withHeaders(VendorCall.of("GET", URI.create(getBaseUrl() + "/api/profiles?filter="
+        + filter + "&page%5Bsize%5D=" + MAX_PROFILES_PER_LOOKUP), "", updates), secret)
+        .withState(STEP, "lookup");
+  }
+
+  /**
+   * For the profiles a look-up found: out of every list the job manages (withdrawals) or of
+   * the lists of the segments they left (exits), and the segments property emptied.
+   */
+  private List<VendorCall> leave(VendorCall lookup, @Nullable JsonNode response) {
+    Map<Integer, String> profileIds = profileIds(lookup, response);
+    Map<String, String> lists = new java.util.TreeMap<>(); // list id to segment, "" for listId
+    getSegmentLists().forEach((segment, list) -> lists.put(list, segment));
+    if (getListId() != null) {
+      lists.putIfAbsent(getListId(), "");
+    }
+    List<VendorCall> calls = new ArrayList<>();
+    for (Map.Entry<String, String> list : lists.entrySet()) {
+      List<ContactUpdate> members = new ArrayList<>();
+      ArrayNode data = Json.MAPPER.createArrayNode();
+      for (Map.Entry<Integer, String> entry : new java.util.TreeMap<>(profileIds).entrySet()) {
+        ContactUpdate update = lookup.records().get(entry.getKey());
+        if (update.getWithdrawn() || update.getSegmentsExited().contains(list.getValue())) {
+          members.add(update);
+          data.addObject().put("type", "profile").put("id", entry.getValue());
+        }
+      }
+      if (!members.isEmpty()) {
+        ObjectNode body = Json.object();
+        body.set("data", data);
+        calls.add(lookup.followUp("DELETE", URI.create(getBaseUrl() + "/api/lists/"
+                + list.getKey() + "/relationships/profiles"), body.toString(), members)
+            .withState(STEP, "list").withState(LIST, list.getKey()));
+      }
+    }
+    for (Map.Entry<Integer, String> entry : new java.util.TreeMap<>(profileIds).entrySet()) {
+      ObjectNode body = Json.object();
+      ObjectNode data = body.putObject("data");
+      data.put("type", "profile");
+      data.put("id", entry.getValue());
+      data.putObject("attributes").putObject("properties").putArray(getSegmentsProperty());
+      calls.add(lookup.followUp("PATCH", URI.create(getBaseUrl() + "/api/profiles/"
+              + entry.getValue()), body.toString(), List.of(lookup.records().get(entry.getKey())))
+          .withState(STEP, "patch"));
+    }
+    return calls;
+  }
+
+  /** Klaviyo profile id by record index, matched on the external id, else the email. */
+  private static Map<Integer, String> profileIds(VendorCall call, @Nullable JsonNode response) {
+    Map<String, Integer> byId = index(call.records());
+    Map<Integer, String> profileIds = new HashMap<>();
+    if (response != null) {
+      for (JsonNode profile : response.path("data")) {
+        JsonNode attributes = profile.path("attributes");
+        Integer index = byId.get("key:" + attributes.path("external_id").asText(""));
+        if (index == null) {
+          index = byId.get("email:" + attributes.path("email").asText("")
+              .toLowerCase(java.util.Locale.ROOT));
+        }
+        if (index != null) {
+          profileIds.put(index, profile.path("id").asText());
+        }
+      }
+    }
+    return profileIds;
   }
 
   private VendorCall job(List<ContactUpdate> profiles, @Nullable String listId, String secret) {
@@ -353,8 +498,13 @@ public abstract class KlaviyoConnector implements VendorConnector {
         next.addAll(nextPage(call, response, "profiles"));
         return CallOutcome.then(Map.of(), next, Duration.ZERO);
       }
-      case "list" -> {
+      case "list", "unsubscribe", "patch" -> {
         return CallOutcome.accepted();
+      }
+      case "lookup" -> {
+        List<VendorCall> next = new ArrayList<>(leave(call, response));
+        next.addAll(nextPage(call, response, "lookup"));
+        return CallOutcome.then(Map.of(), next, Duration.ZERO);
       }
       default -> throw new IllegalStateException("unknown Klaviyo step " + call.state(STEP));
     }
@@ -430,21 +580,7 @@ public abstract class KlaviyoConnector implements VendorConnector {
 
   /** Add and remove calls for the profiles of one page, per mapped list. */
   private List<VendorCall> listChanges(VendorCall call, @Nullable JsonNode response) {
-    Map<String, Integer> byId = index(call.records());
-    Map<Integer, String> profileIds = new HashMap<>();
-    if (response != null) {
-      for (JsonNode profile : response.path("data")) {
-        JsonNode attributes = profile.path("attributes");
-        Integer index = byId.get("key:" + attributes.path("external_id").asText(""));
-        if (index == null) {
-          index = byId.get("email:" + attributes.path("email").asText("")
-              .toLowerCase(java.util.Locale.ROOT));
-        }
-        if (index != null) {
-          profileIds.put(index, profile.path("id").asText());
-        }
-      }
-    }
+    Map<Integer, String> profileIds = profileIds(call, response);
     List<VendorCall> calls = new ArrayList<>();
     for (Map.Entry<String, String> list : new java.util.TreeMap<>(getSegmentLists())
         .entrySet()) {

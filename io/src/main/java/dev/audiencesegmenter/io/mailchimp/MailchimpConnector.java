@@ -32,8 +32,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * batch subscribe ({@code POST /lists/{list_id}}, at most 500 members, {@code update_existing}),
  * mapped fields as merge fields and current segments as tags. Segments a contact left are
  * removed with {@code POST /lists/{list_id}/members/{subscriber_hash}/tags} ({@code inactive});
- * for contacts without consent (exit-only updates) that is the only call, so they are never
- * added or subscribed (a 404 there means they are not in the audience: nothing to remove).
+ * for exit-only updates that is the only call, so they are never added or subscribed (a 404
+ * there means they are not in the audience: nothing to remove). A withdrawal goes in the same
+ * batch as a member of only {@code email_address} and status {@code unsubscribed} (Mailchimp's
+ * own opt-out: no merge field, no tag), and every tag the job manages (the mapped tags, or the
+ * segments held) is then set {@code inactive}.
  *
  * <p>Auth is HTTP Basic with the API key; the host is {@code https://<dc>.api.mailchimp.com/3.0}
  * where {@code <dc>} is the key's suffix ({@code ...-us21}), unless {@link #withBaseUrl} is
@@ -199,9 +202,23 @@ public abstract class MailchimpConnector implements VendorConnector {
     return tags;
   }
 
+  /** The tags to take off the member: those of the exited segments; on withdrawal, all ours. */
+  private List<String> tagsToRemove(ContactUpdate update) {
+    java.util.TreeSet<String> removed = new java.util.TreeSet<>(
+        tags(update.getSegmentsExited()));
+    if (update.getWithdrawn()) {
+      removed.addAll(getSegmentTags().values());
+    }
+    return new ArrayList<>(removed);
+  }
+
   ObjectNode member(ContactUpdate update) {
     ObjectNode member = Json.object();
     member.put("email_address", update.getEmail());
+    if (update.getWithdrawn()) {
+      member.put("status", "unsubscribed"); // nothing else about a person without consent
+      return member;
+    }
     member.put("status", "subscribed");
     ObjectNode merge = member.putObject("merge_fields");
     getMergeFields().forEach((field, tag) -> {
@@ -223,7 +240,7 @@ public abstract class MailchimpConnector implements VendorConnector {
     List<ContactUpdate> subscribers = new ArrayList<>();
     ArrayNode members = Json.MAPPER.createArrayNode();
     for (ContactUpdate update : batch) {
-      if (!update.getExitOnly()) {
+      if (!update.getExitOnly() || update.getWithdrawn()) {
         subscribers.add(update);
         members.add(member(update));
       }
@@ -239,7 +256,7 @@ public abstract class MailchimpConnector implements VendorConnector {
           .withSecretHeader("Authorization", auth));
     }
     for (ContactUpdate update : batch) {
-      List<String> removed = tags(update.getSegmentsExited());
+      List<String> removed = tagsToRemove(update);
       if (removed.isEmpty()) {
         continue; // an exit-only update of segments this audience does not tag: nothing to do
       }

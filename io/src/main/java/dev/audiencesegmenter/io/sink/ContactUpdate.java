@@ -22,9 +22,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * and {@code segments_exited} are the change since the last synced state ({@link DeltaSync}
  * fills them; without delta sync, entered equals current and exited is empty).
  *
+ * <p>Consent ({@link #mayReceiveEmail()}: email consent and not unsubscribed) decides what a
+ * platform that {@link VendorConnector#handlesWithdrawals() handles withdrawals} gets (the rules
+ * of {@link SendContactUpdates}): with consent, the update; without, a {@code withdrawn} update
+ * (unsubscribe or suppress, and out of every segment the job manages), never an upsert.
+ *
  * <p>{@code exit_only} marks an update that may remove a customer from segments but must never
- * add or create them (set by the consent rules of {@link SendContactUpdates} for email
- * platforms when the customer has no email consent or unsubscribed).
+ * add or create them: a customer who left the input ({@link DeltaSync}), and every withdrawal.
  */
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
@@ -78,6 +82,15 @@ public abstract class ContactUpdate {
   @SchemaFieldName("exit_only")
   public abstract boolean getExitOnly();
 
+  /**
+   * Consent withdrawn: the platform is to unsubscribe or suppress the contact on its channel in
+   * its own way and take them out of every segment list, tag or attribute the job manages, and
+   * to get nothing else about them. Set by {@link SendContactUpdates}; implies exit-only.
+   */
+  @SchemaFieldNumber("11")
+  @SchemaFieldName("withdrawn")
+  public abstract boolean getWithdrawn();
+
   public abstract Builder toBuilder();
 
   public static Builder builder(String key) {
@@ -94,7 +107,8 @@ public abstract class ContactUpdate {
         .setSegmentsCurrent(List.of())
         .setSegmentsEntered(List.of())
         .setSegmentsExited(List.of())
-        .setExitOnly(false);
+        .setExitOnly(false)
+        .setWithdrawn(false);
   }
 
   /** Whether the customer may be added to an email platform. */
@@ -117,6 +131,9 @@ public abstract class ContactUpdate {
     putList(node.putArray("segments_entered"), getSegmentsEntered());
     putList(node.putArray("segments_exited"), getSegmentsExited());
     node.put("exit_only", getExitOnly());
+    if (getWithdrawn()) { // only when set, so payload hashes of earlier states still match
+      node.put("withdrawn", true);
+    }
     return node.toString();
   }
 
@@ -147,6 +164,8 @@ public abstract class ContactUpdate {
     public abstract Builder setSegmentsExited(List<String> segments);
 
     public abstract Builder setExitOnly(boolean exitOnly);
+
+    public abstract Builder setWithdrawn(boolean withdrawn);
 
     public abstract ContactUpdate build();
   }

@@ -36,17 +36,26 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *   <li>a customer not synced before, with at least one segment: sent, every segment entered;
  *   <li>a synced customer whose payload hash changed (fields, identifiers, consent, segments):
  *       sent, with the segments entered and exited since;
- *   <li>a synced customer missing from the input: an exit from every segment they held (built
- *       from the state's email and phone, without consent, so email platforms only remove);
+ *   <li>a synced customer missing from the input: an exit-only update from every segment they
+ *       held (built from the state's email and phone; their consent is unknown, so they are
+ *       taken out of segments but neither unsubscribed nor added);
+ *   <li>with the consent rules ({@link #withConsentRules}, default), a customer without consent
+ *       ({@link ContactUpdate#mayReceiveEmail()} false): if the state has no entry for them
+ *       (the destination never received them), nothing is sent and no state kept, and they are
+ *       counted ({@code dropped_without_consent}); else they are sent with no segment entered
+ *       and every segment held (state and current) exited, which the sink turns into a
+ *       withdrawal, until the state records the withdrawal as delivered for the same payload
+ *       ({@link SyncStateEntry#getWithdrawn()}); the new state holds no segment for them;
  *   <li>an unchanged customer: not sent.
  * </ul>
  * With {@link #withFullResync(boolean)} every current customer is sent (exits as above).
  *
  * <p>The output's {@link Result#getNewState()} is the state after the sync; write it with
  * {@link SyncState#commit} once the sink has finished, which keeps the previous entry of
- * customers the vendor rejected so they are sent again next time. Delta sync compares whole
- * runs, so it is for bounded (batch) input. Metrics, namespace {@code DeltaSync}: new,
- * changed, unchanged, gone.
+ * customers the vendor rejected so they are sent again next time (so an undelivered withdrawal
+ * is retried on every run). Delta sync compares whole runs, so it is for bounded (batch)
+ * input. Metrics, namespace {@code DeltaSync}: new, changed, unchanged, gone, withdrawn,
+ * dropped_without_consent.
  */
 @AutoValue
 public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, DeltaSync.Result> {
@@ -55,6 +64,9 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
 
   public abstract boolean getFullResync();
 
+  /** Whether the consent rules apply to the destination (default: yes). */
+  public abstract boolean getConsentRules();
+
   abstract Builder toBuilder();
 
   /** Compares against {@code previous} (e.g. {@link SyncState#read}). */
@@ -62,7 +74,18 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     if (previous == null) {
       throw new IllegalArgumentException("DeltaSync needs the previous state (may be empty)");
     }
-    return new AutoValue_DeltaSync.Builder().setPrevious(previous).setFullResync(false).build();
+    return new AutoValue_DeltaSync.Builder().setPrevious(previous).setFullResync(false)
+        .setConsentRules(true).build();
+  }
+
+  /**
+   * Whether customers without email consent are withdrawn from the destination and never sent
+   * to it when it has not received them (default true, fail closed). Pass {@link
+   * VendorConnector#handlesWithdrawals()} of the sink; false (a CRM such as Salesforce) sends
+   * them like anyone else.
+   */
+  public DeltaSync withConsentRules(boolean consentRules) {
+    return toBuilder().setConsentRules(consentRules).build();
   }
 
   /** Sends every current customer, changed or not. */
@@ -75,6 +98,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     abstract Builder setPrevious(PCollection<SyncStateEntry> previous);
 
     abstract Builder setFullResync(boolean fullResync);
+
+    abstract Builder setConsentRules(boolean consentRules);
 
     abstract DeltaSync build();
   }
@@ -106,7 +131,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     PCollectionTuple out = KeyedPCollectionTuple.of(currentTag, keyedCurrent)
         .and(previousTag, keyedPrevious)
         .apply("JoinWithPreviousState", CoGroupByKey.create())
-        .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync()))
+        .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync(),
+            getConsentRules()))
             .withOutputTags(CHANGES, TupleTagList.of(STATE)));
     out.get(CHANGES).setCoder(current.getCoder());
     out.get(STATE).setCoder(getPrevious().getCoder());
@@ -116,7 +142,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("fullResync", getFullResync()).withLabel("Full resync"));
+    builder.add(DisplayData.item("fullResync", getFullResync()).withLabel("Full resync"))
+        .add(DisplayData.item("consentRules", getConsentRules()).withLabel("Consent rules"));
   }
 
   /** The updates to send and the state after sending them. */
@@ -165,16 +192,20 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     private final TupleTag<ContactUpdate> currentTag;
     private final TupleTag<SyncStateEntry> previousTag;
     private final boolean fullResync;
+    private final boolean consentRules;
     private final Counter added = Metrics.counter(DeltaSync.class, "new");
     private final Counter changed = Metrics.counter(DeltaSync.class, "changed");
     private final Counter unchanged = Metrics.counter(DeltaSync.class, "unchanged");
     private final Counter gone = Metrics.counter(DeltaSync.class, "gone");
+    private final Counter withdrawn = Metrics.counter(DeltaSync.class, "withdrawn");
+    private final Counter dropped = Metrics.counter(DeltaSync.class, "dropped_without_consent");
 
     Compare(TupleTag<ContactUpdate> currentTag, TupleTag<SyncStateEntry> previousTag,
-        boolean fullResync) {
+        boolean fullResync, boolean consentRules) {
       this.currentTag = currentTag;
       this.previousTag = previousTag;
       this.fullResync = fullResync;
+      this.consentRules = consentRules;
     }
 
     @ProcessElement
@@ -186,9 +217,10 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       if (current == null) {
         if (previous != null && !previous.getSegments().isEmpty()) {
           gone.inc();
+          // consent unknown: only out of their segments, never unsubscribed nor created
           out.get(CHANGES).output(ContactUpdate.builder(previous.getKey())
               .setEmail(previous.getEmail()).setPhone(previous.getPhone())
-              .setSegmentsExited(previous.getSegments()).build());
+              .setSegmentsExited(previous.getSegments()).setExitOnly(true).build());
         }
         return; // the customer leaves the state
       }
@@ -199,7 +231,18 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       if (isNew && now.isEmpty() && !fullResync) {
         return; // never synced and in no segment: nothing to tell the vendor yet
       }
-      boolean differs = isNew || !hash.equals(previous.getPayloadHash());
+      if (consentRules && !current.mayReceiveEmail()) {
+        if (isNew) {
+          // never received: nothing to withdraw, and nothing may be sent; no state either, so
+          // a later consent makes them a new customer
+          dropped.inc();
+          return;
+        }
+        withdrawal(current, previous, now, hash, out);
+        return;
+      }
+      boolean differs = isNew || previous.getWithdrawn()
+          || !hash.equals(previous.getPayloadHash());
       if (isNew) {
         added.inc();
       } else if (differs) {
@@ -214,6 +257,33 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       }
       out.get(STATE).output(SyncStateEntry.create(current.getKey(), hash, now,
           current.getEmail(), current.getPhone()));
+    }
+
+    /**
+     * A customer without consent: sent (the sink turns it into an unsubscribe and removal from
+     * every segment) until the state says the withdrawal was delivered for this payload. The
+     * state after the sync holds no segment for them; if the sink fails, the commit keeps the
+     * previous entry, so the next run sends the withdrawal again.
+     */
+    private void withdrawal(ContactUpdate current, SyncStateEntry previous, List<String> now,
+        String hash, MultiOutputReceiver out) {
+      boolean delivered = previous != null && previous.getWithdrawn()
+          && hash.equals(previous.getPayloadHash());
+      if (delivered) {
+        unchanged.inc();
+      } else {
+        withdrawn.inc();
+      }
+      if (!delivered || fullResync) {
+        TreeSet<String> held = new TreeSet<>(now);
+        if (previous != null) {
+          held.addAll(previous.getSegments());
+        }
+        out.get(CHANGES).output(current.toBuilder().setSegmentsCurrent(now)
+            .setSegmentsEntered(List.of()).setSegmentsExited(new ArrayList<>(held)).build());
+      }
+      out.get(STATE).output(SyncStateEntry.create(current.getKey(), hash, List.of(),
+          current.getEmail(), current.getPhone(), true));
     }
   }
 }

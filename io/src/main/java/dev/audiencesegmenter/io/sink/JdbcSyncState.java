@@ -24,7 +24,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The sync state in a PostgreSQL table instead of a folder: same entries and the same rules as
  * {@link SyncState}. The table ({@code key} primary key, {@code payload_hash}, {@code segments}
- * jsonb, {@code email}, {@code phone}, {@code run_id}) is created on the first commit; a missing
+ * jsonb, {@code email}, {@code phone}, {@code withdrawn}, {@code run_id}) is created on the
+ * first commit (an older table gets {@code withdrawn} added); a missing
  * table reads as an empty state. A commit upserts the new state through {@link JdbcUpsert} with
  * a run id and deletes the rows of other runs, so the table then holds exactly the new state.
  * Reading is one query in one worker, fine for millions of rows, not for billions.
@@ -101,8 +102,11 @@ public final class JdbcSyncState {
         try (Statement select = connection.createStatement()) {
           select.setFetchSize(10_000);
           connection.setAutoCommit(false); // lets PostgreSQL stream with the fetch size
+          // withdrawn through the row's JSON: a table from before that column reads as false
           try (ResultSet rows = select.executeQuery("SELECT \"key\", \"payload_hash\", "
-              + "CAST(\"segments\" AS text), \"email\", \"phone\" FROM \"" + table + "\"")) {
+              + "CAST(\"segments\" AS text), \"email\", \"phone\", "
+              + "COALESCE((to_jsonb(t) ->> 'withdrawn')::boolean, false) FROM \"" + table
+              + "\" t")) {
             while (rows.next()) {
               List<String> segments = new ArrayList<>();
               JsonNode array = Json.parse(rows.getString(3));
@@ -110,7 +114,7 @@ public final class JdbcSyncState {
                 array.forEach(segment -> segments.add(segment.asText()));
               }
               out.output(SyncStateEntry.create(rows.getString(1), rows.getString(2), segments,
-                  rows.getString(4), rows.getString(5)));
+                  rows.getString(4), rows.getString(5), rows.getBoolean(6)));
             }
           }
           connection.commit();

@@ -43,9 +43,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * every activation sink.
  *
  * <ol>
- *   <li><b>Consent</b> (email platforms): a customer without email consent, or unsubscribed, is
- *       never added; one who left segments is still sent, marked {@code exit_only} with no
- *       segments entered, so the vendor can remove them without creating or subscribing them.
+ *   <li><b>Consent</b> (platforms that {@link VendorConnector#handlesWithdrawals() handle
+ *       withdrawals}: every email platform, and HubSpot): a customer without email consent, or
+ *       unsubscribed, is never added. They are sent as a {@link ContactUpdate#getWithdrawn()
+ *       withdrawal} (also {@code exit_only}, nothing current or entered, every segment held
+ *       exited), which the connector turns into the platform's own unsubscribe or suppression
+ *       and a removal from every segment list, tag or attribute it manages, and which carries
+ *       nothing else about the person. With {@link DeltaSync}, a withdrawal is sent until it is
+ *       delivered (a failure dead-letters it and the state keeps it pending), then not again.
+ *       Exit-only updates (a customer who left the input) only remove.
  *       Optionally emails and phones are replaced by the SHA-256 hex of their normalized form
  *       ({@link #withHashedIdentifiers}).
  *   <li><b>Batching</b> on a small number of shard keys (hash of the contact key modulo
@@ -80,8 +86,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * </ol>
  *
  * <p>Metrics, namespace {@code sink.<vendor>}: records_sent, records_rejected,
- * records_skipped_no_consent, records_nothing_to_send, records_dry_run, requests_sent, requests_retried,
- * requests_throttled. The credential never appears in messages, dead letters, metrics, display
+ * records_withdrawn, records_nothing_to_send, records_dry_run, requests_sent,
+ * requests_retried, requests_throttled. The credential never appears in messages, dead letters, metrics, display
  * data or {@link #toString()}.
  */
 @AutoValue
@@ -404,7 +410,7 @@ public abstract class SendContactUpdates
     private final int shards;
     private final boolean hash;
     private final String step;
-    private final Counter skipped;
+    private final Counter withdrawn;
     private final Counter rejected;
 
     Prepare(VendorConnector connector, int shards, boolean hash, String step) {
@@ -413,19 +419,19 @@ public abstract class SendContactUpdates
       this.hash = hash;
       this.step = step;
       String namespace = "sink." + connector.vendor();
-      this.skipped = Metrics.counter(namespace, "records_skipped_no_consent");
+      this.withdrawn = Metrics.counter(namespace, "records_withdrawn");
       this.rejected = Metrics.counter(namespace, "records_rejected");
     }
 
     @ProcessElement
     public void process(@Element ContactUpdate update, MultiOutputReceiver out) {
       ContactUpdate ready = update;
-      if (connector.isEmailPlatform() && !update.mayReceiveEmail()) {
-        if (update.getSegmentsExited().isEmpty()) {
-          skipped.inc();
-          return;
-        }
-        ready = update.toBuilder().setExitOnly(true).setSegmentsEntered(List.of()).build();
+      if (update.getWithdrawn() || connector.handlesWithdrawals() && !update.mayReceiveEmail()
+          && !update.getExitOnly()) {
+        ready = withdrawal(update);
+        withdrawn.inc();
+      } else if (update.getExitOnly()) {
+        ready = update.toBuilder().setSegmentsEntered(List.of()).build();
       }
       if (hash) {
         ContactUpdate.Builder hashed = ready.toBuilder();
@@ -451,6 +457,18 @@ public abstract class SendContactUpdates
       }
       out.get(READY).output(KV.of(Math.floorMod(ready.getKey().hashCode(), shards), ready));
     }
+  }
+
+  /**
+   * The withdrawal of {@code update}: nothing to add, every segment the customer is or was in
+   * to leave, and the platform's unsubscribe or suppression (the connector's part).
+   */
+  static ContactUpdate withdrawal(ContactUpdate update) {
+    java.util.TreeSet<String> leave = new java.util.TreeSet<>(update.getSegmentsExited());
+    leave.addAll(update.getSegmentsCurrent());
+    return update.toBuilder().setWithdrawn(true).setExitOnly(true)
+        .setSegmentsCurrent(List.of()).setSegmentsEntered(List.of())
+        .setSegmentsExited(List.copyOf(leave)).build();
   }
 
   /** Distinct keys, for tests and callers that need them. */

@@ -71,7 +71,8 @@ public final class SyncState {
     node.path("segments").forEach(segment -> segments.add(segment.asText()));
     return SyncStateEntry.create(node.get("key").asText(), node.get("payload_hash").asText(),
         segments, node.hasNonNull("email") ? node.get("email").asText() : null,
-        node.hasNonNull("phone") ? node.get("phone").asText() : null);
+        node.hasNonNull("phone") ? node.get("phone").asText() : null,
+        node.path("withdrawn").asBoolean(false));
   }
 
   /**

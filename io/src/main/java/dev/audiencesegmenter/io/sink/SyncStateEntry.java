@@ -11,7 +11,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * What a vendor last received for one customer: a line of {@code <output>/sync-state/}. The
  * segments and identifiers are kept so a customer who disappears from the input can still be
- * sent an exit (the email is personal data: keep the folder as protected as the outputs).
+ * sent an exit (the email is personal data: keep the folder as protected as the outputs);
+ * {@code withdrawn} says a consent withdrawal was delivered, so it is not sent again. A line
+ * without it (an older state) reads as not delivered.
  */
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
@@ -39,8 +41,22 @@ public abstract class SyncStateEntry {
   @SchemaFieldName("phone")
   public abstract @Nullable String getPhone();
 
+  /**
+   * The platform has been told that the customer has no consent (unsubscribed, out of every
+   * segment), or never received them: nothing more to send until the payload changes.
+   */
+  @SchemaFieldNumber("5")
+  @SchemaFieldName("withdrawn")
+  public abstract boolean getWithdrawn();
+
   public static SyncStateEntry create(String key, String payloadHash, List<String> segments,
       @Nullable String email, @Nullable String phone) {
-    return new AutoValue_SyncStateEntry(key, payloadHash, List.copyOf(segments), email, phone);
+    return create(key, payloadHash, segments, email, phone, false);
+  }
+
+  public static SyncStateEntry create(String key, String payloadHash, List<String> segments,
+      @Nullable String email, @Nullable String phone, boolean withdrawn) {
+    return new AutoValue_SyncStateEntry(key, payloadHash, List.copyOf(segments), email, phone,
+        withdrawn);
   }
 }

@@ -36,8 +36,22 @@ public interface VendorConnector extends Serializable {
     return Integer.MAX_VALUE;
   }
 
-  /** Email platforms only get customers with email consent; exits are still sent. */
+  /**
+   * Email platforms only get customers with email consent ({@link
+   * ContactUpdate#mayReceiveEmail()}); others get {@link ContactUpdate#getWithdrawn()
+   * withdrawals} and exit-only updates, which must never create or subscribe anyone.
+   */
   boolean isEmailPlatform();
+
+  /**
+   * Whether a customer without email consent is sent here as a {@link
+   * ContactUpdate#getWithdrawn() withdrawal}, which the connector turns into the platform's own
+   * unsubscribe or suppression and a removal from every segment it manages. Every email
+   * platform; a CRM with marketing email (HubSpot) too.
+   */
+  default boolean handlesWithdrawals() {
+    return isEmailPlatform();
+  }
 
   /** The credential used for every call. */
   Credential credential();

@@ -41,7 +41,7 @@ public class BrazeConnectorTest {
   /** Braze's /users/track as the contract describes it. */
   public static final class FakeBraze {
     public final FakeVendorServer server;
-    final Map<String, ObjectNode> users = new ConcurrentHashMap<>();
+    public final Map<String, ObjectNode> users = new ConcurrentHashMap<>();
     public final Map<String, AtomicInteger> writes = new ConcurrentHashMap<>();
     final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
 
@@ -71,6 +71,14 @@ public class BrazeConnectorTest {
         if (object.path("email").asText().contains("invalid")) {
           response.withArray("errors").addObject().put("type", "'email' is not a valid email")
               .put("input_array", "attributes").put("index", i);
+          continue;
+        }
+        String subscribe = object.path("email_subscribe").asText(null);
+        if (subscribe != null && !List.of("opted_in", "unsubscribed", "subscribed")
+            .contains(subscribe)) {
+          response.withArray("errors").addObject().put("type", "'email_subscribe' must be "
+              + "one of opted_in, unsubscribed, subscribed").put("input_array", "attributes")
+              .put("index", i);
           continue;
         }
         if (object.path("_update_existing_only").asBoolean(false) && !users.containsKey(id)) {

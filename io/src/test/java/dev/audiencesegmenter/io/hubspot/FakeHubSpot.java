@@ -44,7 +44,18 @@ public final class FakeHubSpot implements AutoCloseable {
   private static final Pattern MEMBERSHIP =
       Pattern.compile("/crm/v3/lists/([0-9]+)/memberships/(add|remove)");
 
+  /** Emails unsubscribed from all email ({@code .../statuses/batch/unsubscribe-all}). */
+  public final Set<String> unsubscribedFromAll = ConcurrentHashMap.newKeySet();
+  /** The app lacks the communication-preferences scope (or the portal the feature): 403. */
+  public volatile boolean subscriptionsForbidden;
+
+  static final String UNSUBSCRIBE_ALL =
+      "/communication-preferences/v4/statuses/batch/unsubscribe-all";
+
   private Response handle(Request request) {
+    if (request.path().equals(UNSUBSCRIBE_ALL)) {
+      return unsubscribeAll(request);
+    }
     Matcher membership = MEMBERSHIP.matcher(request.path());
     if (membership.matches()) {
       return membership(request, membership.group(1), membership.group(2));
@@ -136,6 +147,46 @@ public final class FakeHubSpot implements AutoCloseable {
       if (did) {
         changed.add(id.asText());
       }
+    }
+    return Response.json(200, response.toString());
+  }
+
+  /**
+   * {@code POST /communication-preferences/v4/statuses/batch/unsubscribe-all}, body
+   * {@code {"inputs":[email...]}}: each contact unsubscribed from every email subscription;
+   * {@code results[]} per subscriber ({@code subscriberIdString}, {@code statuses[]}). Without
+   * the scope, 403 with {@code MISSING_SCOPES} (HubSpot's developer docs, communication
+   * preferences v4).
+   */
+  private Response unsubscribeAll(Request request) {
+    if (!request.method().equals("POST")) {
+      return Response.json(405, "{\"status\":\"error\",\"message\":\"Method not allowed\"}");
+    }
+    if (!("Bearer " + token).equals(request.header("Authorization"))) {
+      return Response.json(401, "{\"status\":\"error\",\"message\":\"Authentication "
+          + "credentials not found\",\"category\":\"INVALID_AUTHENTICATION\"}");
+    }
+    if (subscriptionsForbidden) {
+      return Response.json(403, "{\"status\":\"error\",\"message\":\"This app hasn't been "
+          + "granted all required scopes to make this call.\",\"category\":\"MISSING_SCOPES\","
+          + "\"errors\":[{\"message\":\"One or more of the following scopes are required.\","
+          + "\"context\":{\"requiredGranularScopes\":[\"communication_preferences.write\"]}}]}");
+    }
+    JsonNode inputs = Json.parse(request.body()) == null ? null
+        : Json.parse(request.body()).get("inputs");
+    if (inputs == null || !inputs.isArray()) {
+      return Response.json(400, "{\"status\":\"error\",\"message\":\"Invalid input JSON\"}");
+    }
+    ObjectNode response = Json.object();
+    response.put("status", "COMPLETE");
+    ArrayNode results = response.putArray("results");
+    for (JsonNode input : inputs) {
+      String email = input.asText();
+      unsubscribedFromAll.add(email);
+      ObjectNode result = results.addObject();
+      result.put("subscriberIdString", email);
+      result.putArray("statuses").addObject().put("channel", "EMAIL")
+          .put("status", "NOT_SUBSCRIBED").put("subscriberIdString", email);
     }
     return Response.json(200, response.toString());
   }

@@ -39,6 +39,10 @@ public final class FakeKlaviyo implements AutoCloseable {
   public final Map<String, Set<String>> lists = new ConcurrentHashMap<>();
   public final List<String> listChanges = new CopyOnWriteArrayList<>();
   public final AtomicInteger polls = new AtomicInteger();
+  /** Emails unsubscribed from email marketing by bulk unsubscribe jobs, in order. */
+  public final List<String> unsubscribedEmails = new CopyOnWriteArrayList<>();
+  /** Profile updates by id ({@code PATCH /api/profiles/{id}}), as external ids. */
+  public final List<String> profilePatches = new CopyOnWriteArrayList<>();
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
   private static final class Job {
@@ -68,6 +72,114 @@ public final class FakeKlaviyo implements AutoCloseable {
   private static final Pattern LIST = Pattern.compile(
       "/api/lists/([A-Za-z0-9]+)/relationships/profiles");
 
+  private static final Pattern PROFILE = Pattern.compile("/api/profiles/([A-Za-z0-9]+)");
+  private static final Pattern FILTER = Pattern.compile(
+      "^(?:any\\(external_id,(\\[.*\\])\\)|equals\\(external_id,(\".*\")\\))$");
+
+  /**
+   * Bulk Unsubscribe Profiles, {@code POST /api/profile-subscription-bulk-delete-jobs}: at most
+   * 100 profiles, each an email and/or phone number with the channel's marketing consent
+   * {@code UNSUBSCRIBED}; an optional {@code relationships.list} also removes them from that
+   * list; a profile not found is created and unsubscribed; answers 202 without a body.
+   */
+  private Response unsubscribe(Request request) {
+    JsonNode data = Json.parse(request.body()).path("data");
+    if (!"profile-subscription-bulk-delete-job".equals(data.path("type").asText())) {
+      return error(400, "invalid", "data.type must be profile-subscription-bulk-delete-job");
+    }
+    JsonNode profilesIn = data.path("attributes").path("profiles").path("data");
+    if (profilesIn.size() > 100) {
+      return error(400, "invalid", "At most 100 profiles may be unsubscribed per request.");
+    }
+    for (JsonNode profile : profilesIn) {
+      JsonNode attributes = profile.path("attributes");
+      String consent = attributes.path("subscriptions").path("email").path("marketing")
+          .path("consent").asText("");
+      if (!attributes.hasNonNull("email") || !consent.equals("UNSUBSCRIBED")) {
+        return error(400, "invalid", "Each profile needs an email and "
+            + "subscriptions.email.marketing.consent UNSUBSCRIBED.");
+      }
+    }
+    String listId = data.path("relationships").path("list").path("data").path("id")
+        .asText(null);
+    for (JsonNode profile : profilesIn) {
+      String email = profile.path("attributes").path("email").asText();
+      unsubscribedEmails.add(email);
+      if (listId != null) {
+        profiles.forEach((id, attributes) -> {
+          if (email.equalsIgnoreCase(attributes.path("email").asText())) {
+            lists.getOrDefault(listId, Set.of()).remove(id);
+            listOfProfile.remove(id, listId);
+          }
+        });
+      }
+    }
+    return new Response(202, Map.of(), "");
+  }
+
+  /**
+   * Get Profiles, {@code GET /api/profiles?filter=any(external_id,[...])} (or
+   * {@code equals(external_id,"...")}), at most 100 values and {@code page[size]} 100; answers
+   * the profiles found, none for unknown ids (never creates).
+   */
+  private Response findProfiles(Request request) {
+    String query = java.net.URLDecoder.decode(request.query() == null ? "" : request.query(),
+        StandardCharsets.UTF_8);
+    String filter = "";
+    for (String part : query.split("&")) {
+      if (part.startsWith("filter=")) {
+        filter = part.substring("filter=".length());
+      }
+    }
+    Matcher matcher = FILTER.matcher(filter);
+    if (!matcher.matches()) {
+      return error(400, "invalid", "Invalid filter: " + filter);
+    }
+    JsonNode values = Json.parse(matcher.group(1) != null ? matcher.group(1)
+        : "[" + matcher.group(2) + "]");
+    if (values == null || values.size() > 100) {
+      return error(400, "invalid", "A filter takes at most 100 values.");
+    }
+    ObjectNode response = Json.object();
+    ArrayNode data = response.putArray("data");
+    for (JsonNode value : values) {
+      JsonNode attributes = profiles.get(value.asText());
+      if (attributes != null) {
+        ObjectNode profile = data.addObject();
+        profile.put("type", "profile");
+        profile.put("id", profileId(value.asText()));
+        profile.set("attributes", attributes);
+      }
+    }
+    response.putObject("links").putNull("next");
+    return Response.json(200, response.toString());
+  }
+
+  /** Update Profile, {@code PATCH /api/profiles/{id}}: merges the given properties. */
+  private Response patchProfile(Request request, String profileId) {
+    String external = null;
+    for (String id : profiles.keySet()) {
+      if (profileId(id).equals(profileId)) {
+        external = id;
+      }
+    }
+    if (external == null) {
+      return error(404, "not_found", "Profile " + profileId + " not found");
+    }
+    JsonNode data = Json.parse(request.body()).path("data");
+    if (!profileId.equals(data.path("id").asText())) {
+      return error(409, "conflict", "The id in the body does not match the URL.");
+    }
+    ObjectNode attributes = (ObjectNode) profiles.get(external);
+    JsonNode properties = data.path("attributes").path("properties");
+    if (properties.isObject()) {
+      attributes.with("properties").setAll((ObjectNode) properties);
+    }
+    profilePatches.add(external);
+    return Response.json(200, "{\"data\":{\"type\":\"profile\",\"id\":\"" + profileId
+        + "\"}}");
+  }
+
   Response handle(Request request) {
     if (!("Klaviyo-API-Key " + key).equals(request.header("Authorization"))) {
       return error(401, "not_authenticated", "Missing or invalid private key.");
@@ -83,6 +195,17 @@ public final class FakeKlaviyo implements AutoCloseable {
     Matcher list = LIST.matcher(request.path());
     if (list.matches()) {
       return list(request, list.group(1));
+    }
+    if (request.path().equals("/api/profile-subscription-bulk-delete-jobs")
+        && request.method().equals("POST")) {
+      return unsubscribe(request);
+    }
+    if (request.path().equals("/api/profiles") && request.method().equals("GET")) {
+      return findProfiles(request);
+    }
+    Matcher patch = PROFILE.matcher(request.path());
+    if (patch.matches() && request.method().equals("PATCH")) {
+      return patchProfile(request, patch.group(1));
     }
     if (!request.path().equals("/api/profile-bulk-import-jobs")
         || !request.method().equals("POST")) {
@@ -217,6 +340,7 @@ public final class FakeKlaviyo implements AutoCloseable {
         listChanges.add("add:" + listId + ":" + external);
       } else if (request.method().equals("DELETE")) {
         members.remove(external);
+        listOfProfile.remove(external, listId);
         listChanges.add("remove:" + listId + ":" + external);
       } else {
         return error(405, "method_not_allowed", "Method not allowed");

@@ -132,9 +132,10 @@ class KlaviyoConnectorTest {
     assertTrue(dead.isEmpty(), dead.toString());
     assertEquals("Y6nRLr", klaviyo.listOfProfile.get("ok"));
     assertFalse(klaviyo.listOfProfile.containsKey("exit"));
-    assertEquals(0, klaviyo.profiles.get("exit").path("properties").path("audience_segments")
-        .size());
+    assertFalse(klaviyo.profiles.containsKey("exit"), "no import for a contact without consent");
     assertFalse(klaviyo.profiles.containsKey("silent"));
+    assertEquals(java.util.Set.of("exit@example.com", "silent@example.com"),
+        java.util.Set.copyOf(klaviyo.unsubscribedEmails));
   }
 
   @Test
@@ -180,7 +181,10 @@ class KlaviyoConnectorTest {
   void segmentListsGetEnteredProfilesAddedAndExitedOnesRemoved(TestPipeline pipeline) {
     List<ContactUpdate> input = new ArrayList<>(contacts(230)); // entered loyal_customers
     input.add(ContactUpdate.builder("gone").setEmail("gone@example.com")
-        .setSegmentsExited(List.of("loyal_customers")).build()); // no consent: exit only
+        .setSegmentsExited(List.of("loyal_customers")).setExitOnly(true).build()); // left input
+    klaviyo.profiles.put("gone", dev.audiencesegmenter.io.sink.Json.parse(
+        "{\"external_id\":\"gone\",\"email\":\"gone@example.com\",\"properties\":"
+            + "{\"audience_segments\":[\"loyal_customers\"]}}"));
     input.add(ContactUpdate.builder("left").setEmail("left@example.com").setEmailConsent(true)
         .setSegmentsExited(List.of("loyal_customers")).build());
     SendContactUpdates sink = KlaviyoConnector.create(Credential.of(KEY))

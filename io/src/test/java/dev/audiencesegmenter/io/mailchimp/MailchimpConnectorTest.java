@@ -7,7 +7,6 @@ import static dev.audiencesegmenter.io.sink.SinkTesting.contacts;
 import static dev.audiencesegmenter.io.sink.SinkTesting.counter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,12 +87,15 @@ class MailchimpConnectorTest {
     assertEquals(1, counter(run, NS, "requests_throttled"));
   }
 
+  /** Without a sync state, every contact without consent is unsubscribed, none subscribed. */
   @Test
-  void contactsWithoutConsentAreNeverAddedButTheirExitsAreSent(TestPipeline pipeline) {
-    mailchimp.existing("left@example.com", "loyal_customers", "vip");
+  void contactsWithoutConsentAreUnsubscribedAndLoseOurTagsNeverSubscribed(
+      TestPipeline pipeline) {
+    mailchimp.existing("left@example.com", "loyal_customers", "vip", "newsletter");
     mailchimp.existing("unsub@example.com", "loyal_customers");
     mailchimp.existing("stays@example.com", "lapsed");
     ContactUpdate noConsentNoExit = ContactUpdate.builder("c-1").setEmail("never@example.com")
+        .setFields(Map.of("first_name", "Nev"))
         .setSegmentsCurrent(List.of("vip")).setSegmentsEntered(List.of("vip")).build();
     ContactUpdate noConsentExit = ContactUpdate.builder("c-2").setEmail("left@example.com")
         .setSegmentsCurrent(List.of("vip")).setSegmentsEntered(List.of("vip"))
@@ -101,28 +103,30 @@ class MailchimpConnectorTest {
     ContactUpdate unsubscribedExit = ContactUpdate.builder("c-3").setEmail("unsub@example.com")
         .setEmailConsent(true).setUnsubscribed(true)
         .setSegmentsExited(List.of("loyal_customers")).build();
-    ContactUpdate unknownExit = ContactUpdate.builder("c-4").setEmail("ghost@example.com")
-        .setSegmentsExited(List.of("loyal_customers")).build();
     ContactUpdate consentedMove = ContactUpdate.builder("c-5").setEmail("stays@example.com")
         .setEmailConsent(true).setSegmentsCurrent(List.of("loyal_customers"))
         .setSegmentsEntered(List.of("loyal_customers")).setSegmentsExited(List.of("lapsed"))
         .build();
     SendContactUpdates.Result result = pipeline.apply(Create.of(List.of(noConsentNoExit,
-        noConsentExit, unsubscribedExit, unknownExit, consentedMove))).apply(sink("consent"));
+        noConsentExit, unsubscribedExit, consentedMove))).apply(sink("consent"));
     Queue<DeadLetter> dead = collect(result.getDeadLetters(), "mailchimpDead2");
     Queue<String> sent = collect(result.getSentKeys(), "mailchimpSent2");
     PipelineResult run = pipeline.run();
     run.waitUntilFinish();
 
     assertTrue(dead.isEmpty(), dead.toString());
-    assertEquals(Set.of("c-2", "c-3", "c-4", "c-5"), Set.copyOf(sent));
-    assertEquals(List.of("stays@example.com"), mailchimp.subscribedEmails);
-    assertNull(mailchimp.member("never@example.com"));
-    assertNull(mailchimp.member("ghost@example.com"), "an exit must not create a member");
-    assertEquals(Set.of("vip"), mailchimp.member("left@example.com").tags);
-    assertTrue(mailchimp.member("unsub@example.com").tags.isEmpty());
+    assertEquals(Set.of("c-1", "c-2", "c-3", "c-5"), Set.copyOf(sent));
+    assertEquals("subscribed", mailchimp.member("stays@example.com").status);
     assertEquals(Set.of("loyal_customers"), mailchimp.member("stays@example.com").tags);
-    assertEquals(1, counter(run, NS, "records_skipped_no_consent"));
+    for (String email : List.of("never@example.com", "left@example.com",
+        "unsub@example.com")) {
+      assertEquals("unsubscribed", mailchimp.member(email).status, email);
+      assertTrue(mailchimp.member(email).mergeFields.isMissingNode(), "no merge field sent");
+    }
+    assertEquals(Set.of(), mailchimp.member("never@example.com").tags);
+    assertEquals(Set.of("newsletter"), mailchimp.member("left@example.com").tags);
+    assertEquals(Set.of(), mailchimp.member("unsub@example.com").tags);
+    assertEquals(3, counter(run, NS, "records_withdrawn"));
   }
 
   @Test

@@ -56,7 +56,7 @@ class DeltaSyncTest {
             .setSegmentsEntered(List.of("vip")).build(),
         C,
         ContactUpdate.builder("d").setEmail("d@example.com")
-            .setSegmentsExited(List.of("lapsed", "vip")).build(),
+            .setSegmentsExited(List.of("lapsed", "vip")).setExitOnly(true).build(),
         E.toBuilder().setSegmentsExited(List.of("vip")).build(),
         F_NEW.toBuilder().setSegmentsEntered(List.of("new_customers")).build());
     PAssert.that(delta.getNewState()).containsInAnyOrder(synced(A),
@@ -88,6 +88,54 @@ class DeltaSyncTest {
         .setUnsubscribed(true).build()));
   }
 
+  /**
+   * h consented and was synced in vip, then withdrew; i withdrew and it was delivered; j never
+   * consented and was never synced (dropped, no state); k's withdrawal was delivered, then k
+   * consented again.
+   */
+  @Test
+  void aWithdrawalIsSentUntilTheStateSaysItWasDelivered(TestPipeline pipeline) {
+    ContactUpdate hBefore = update("h", List.of("vip"), "gold");
+    ContactUpdate h = hBefore.toBuilder().setEmailConsent(false)
+        .setSegmentsCurrent(List.of("loyal")).build();
+    ContactUpdate i = update("i", List.of("vip"), "gold").toBuilder().setUnsubscribed(true)
+        .build();
+    ContactUpdate j = update("j", List.of("vip"), "gold").toBuilder().setEmailConsent(false)
+        .build();
+    ContactUpdate kBefore = update("k", List.of("vip"), "gold").toBuilder()
+        .setEmailConsent(false).build();
+    ContactUpdate k = update("k", List.of("vip"), "gold");
+    SyncStateEntry iDelivered = SyncStateEntry.create("i", DeltaSync.payloadHash(i), List.of(),
+        "i@example.com", null, true);
+    SyncStateEntry kDelivered = SyncStateEntry.create("k", DeltaSync.payloadHash(kBefore),
+        List.of(), "k@example.com", null, true);
+    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(h, i, j, k)))
+        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(synced(hBefore),
+            iDelivered, kDelivered)))));
+    PAssert.that(delta.getChanges()).containsInAnyOrder(
+        h.toBuilder().setSegmentsExited(List.of("loyal", "vip")).build(),
+        k.toBuilder().setSegmentsEntered(List.of("vip")).build());
+    PAssert.that(delta.getNewState()).containsInAnyOrder(
+        SyncStateEntry.create("h", DeltaSync.payloadHash(h), List.of(), "h@example.com", null,
+            true),
+        iDelivered,
+        synced(k));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void withoutConsentRulesACustomerWithoutConsentIsSentLikeAnyone(TestPipeline pipeline) {
+    ContactUpdate j = update("j", List.of("vip"), "gold").toBuilder().setEmailConsent(false)
+        .build();
+    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(j)))
+        .apply(DeltaSync.against(pipeline.apply("Before", Create.empty(
+            previous(pipeline).getCoder()))).withConsentRules(false));
+    PAssert.that(delta.getChanges()).containsInAnyOrder(
+        j.toBuilder().setSegmentsEntered(List.of("vip")).build());
+    PAssert.that(delta.getNewState()).containsInAnyOrder(synced(j));
+    pipeline.run().waitUntilFinish();
+  }
+
   @Test
   void aMalformedStateLineFailsNamingIt() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -96,5 +144,8 @@ class DeltaSyncTest {
     SyncStateEntry entry = SyncState.parse("{\"key\":\"k\",\"payload_hash\":\"h\","
         + "\"segments\":[\"s\"],\"email\":\"e@x.com\",\"phone\":null}");
     assertEquals(SyncStateEntry.create("k", "h", List.of("s"), "e@x.com", null), entry);
+    assertEquals(SyncStateEntry.create("k", "h", List.of(), null, null, true),
+        SyncState.parse("{\"key\":\"k\",\"payload_hash\":\"h\",\"segments\":[],"
+            + "\"withdrawn\":true}"));
   }
 }
