@@ -84,7 +84,7 @@ public final class LineParser<T> implements Serializable {
     T record = parser.parse(check(raw, csvAsJson));
     int identifiers = parser.identifiers(record).size();
     if (identifiers > maxIdentifiers) {
-      // The identity step links every identifier of a record to the others: bounded here.
+      // All of a record's identifiers become one customer: how many is bounded here.
       throw new BadRecordException("too many identifiers: " + identifiers + " in 'ids' (at most "
           + maxIdentifiers + ", see --maxIdentifiersPerRecord)");
     }
