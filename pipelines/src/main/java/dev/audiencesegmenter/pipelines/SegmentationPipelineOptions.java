@@ -149,7 +149,7 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   void setMaxLineBytes(int value);
 
   @Description("Input records with more identifiers than this are rejected to dead-letter/: "
-      + "the identity step links every identifier of a record to the others.")
+      + "all of a record's identifiers become one customer.")
   @Default.Integer(50)
   int getMaxIdentifiersPerRecord();
 

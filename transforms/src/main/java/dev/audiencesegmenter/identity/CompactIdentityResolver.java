@@ -44,6 +44,10 @@ public final class CompactIdentityResolver {
   private final List<String> previousIds = new ArrayList<>();
   private final Map<String, Integer> previousIndex = new HashMap<>();
   private boolean resolved;
+  /** Record entries the junk rules read (for tests: linear in the records' sizes). */
+  long junkVisits;
+  /** Records larger than this are analysed as wide ones (tests lower it to cover that path). */
+  int wideRecords = CompactJunkFinder.WIDE;
 
   private CompactIdentityResolver(IdentityRules rules) {
     this.rules = rules;
@@ -178,8 +182,9 @@ public final class CompactIdentityResolver {
     }
     cursor = null;
     CompactJunkFinder junk = new CompactJunkFinder(nodes, records, nodeRecordStart,
-        nodeRecords, rules);
+        nodeRecords, rules, wideRecords);
     junk.run();
+    junkVisits = junk.visits;
     List<JunkIdentifier> junkRows = new ArrayList<>(junk.rows);
     counters.identifiersJunk = junk.rows.size();
     counters.identifiersPlaceholder = junk.placeholders;

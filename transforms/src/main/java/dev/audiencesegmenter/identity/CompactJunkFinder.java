@@ -25,6 +25,11 @@ final class CompactJunkFinder {
   static final byte PLACEHOLDER = 2;
 
   private static final int MAX_PHONE_DIGITS = maxLength(PlaceholderValues.PHONE_DIGITS);
+  /**
+   * Records with more identifiers than this are wide: their nodes are analysed by group, so
+   * that the work stays linear in a record's size. Below it, each node walks its records.
+   */
+  static final int WIDE = 64;
 
   private final NodeTable nodes;
   private final RecordTable records;
@@ -33,6 +38,7 @@ final class CompactJunkFinder {
   private final IdentityRules rules;
   private final int cap;
   private final int[] limits;
+  private final int wide;
 
   /** Per node: BLOCKED and PLACEHOLDER bits (listed junk). */
   private byte[] listed;
@@ -43,9 +49,12 @@ final class CompactJunkFinder {
   byte[] reasonCode;
   final List<JunkIdentifier> rows = new ArrayList<>();
   long placeholders;
+  /** Record entries read while counting neighbours: what this costs, for tests. */
+  long visits;
 
   CompactJunkFinder(NodeTable nodes, RecordTable records, int[] nodeRecordStart,
-      int[] nodeRecords, IdentityRules rules) {
+      int[] nodeRecords, IdentityRules rules, int wide) {
+    this.wide = wide;
     this.nodes = nodes;
     this.records = records;
     this.nodeRecordStart = nodeRecordStart;
@@ -69,12 +78,19 @@ final class CompactJunkFinder {
     markListed();
     stamp = new int[n];
     Arrays.fill(stamp, -1);
+    typeStamp = new int[nodes.typeCount()];
+    Arrays.fill(typeStamp, -1);
 
     Map<Integer, String> own = new HashMap<>();
     List<int[]> trimPairs = new ArrayList<>();
     List<String> trimReasons = new ArrayList<>();
     int[] counts = new int[nodes.typeCount()];
     int[] touched = new int[nodes.typeCount()];
+    // Nodes on a wide record: one analysis per distinct list of records (see WideGroup).
+    int[] groupOf = new int[n];
+    Arrays.fill(groupOf, -1);
+    List<WideGroup> groups = new ArrayList<>();
+    Map<RecordList, Integer> groupIndex = new HashMap<>();
     for (int node = 0; node < n; node++) {
       if (!inRecords(node)) {
         continue;
@@ -92,16 +108,33 @@ final class CompactJunkFinder {
               throw new IllegalStateException("a node's own pair trims nothing");
             });
       }
+      if (onWideRecord(node)) {
+        RecordList key = new RecordList(nodeRecordStart[node], nodeRecordStart[node + 1]);
+        Integer g = groupIndex.get(key);
+        if (g == null) {
+          g = groups.size();
+          groups.add(analyse(key.from, key.to));
+          groupIndex.put(key, g);
+        }
+        groupOf[node] = g;
+        WideGroup group = groups.get(g);
+        for (int c = 0; c < group.types.length; c++) {
+          applyRules(node, group.types[c], group.values[c], group.byText[c], own, trimPairs,
+              trimReasons);
+        }
+        continue;
+      }
       int types = countNeighbours(node, counts, touched);
       for (int k = 0; k < types; k++) {
         int t = touched[k];
         int count = counts[t];
         counts[t] = 0;
-        if (count > rules.getMaxFanOut() || (limits[t] >= 0 && count > limits[t])) {
+        if (fires(t, count)) {
           fire(node, t, count, own, trimPairs, trimReasons);
         }
       }
     }
+    groupIndex = null;
 
     // A node that is junk itself imposes no limit on its neighbours.
     Map<Integer, String> reasons = new HashMap<>(own);
@@ -119,13 +152,17 @@ final class CompactJunkFinder {
       String reason = reasonAndDetail.substring(0, reasonAndDetail.indexOf('\u0000'));
       reasonCode[node] = (byte) (1 + CustomerLookup.REASONS.indexOf(reason));
       // Exact fan-out of the excluded node, for the report.
-      int types = countNeighbours(node, counts, touched);
       KV<String, Long> largest = null;
-      for (int k = 0; k < types; k++) {
-        int t = touched[k];
-        KV<String, Long> here = KV.of(nodes.typeName(t), (long) counts[t]);
-        counts[t] = 0;
-        largest = largest == null ? here : FindJunkIdentifiers.largerFanOut(largest, here);
+      if (groupOf[node] >= 0) {
+        largest = groups.get(groupOf[node]).largestFor(node);
+      } else {
+        int types = countNeighbours(node, counts, touched);
+        for (int k = 0; k < types; k++) {
+          int t = touched[k];
+          KV<String, Long> here = KV.of(nodes.typeName(t), (long) counts[t]);
+          counts[t] = 0;
+          largest = largest == null ? here : FindJunkIdentifiers.largerFanOut(largest, here);
+        }
       }
       if (largest == null) {
         largest = KV.of("", 0L);
@@ -134,7 +171,254 @@ final class CompactJunkFinder {
           largest.getValue()));
     }
     stamp = null;
+    typeStamp = null;
     listed = null;
+    wideRecords.clear();
+    diffs.clear();
+  }
+
+  /** Whether {@code count} distinct neighbours of type {@code t} break a rule. */
+  private boolean fires(int t, int count) {
+    return count > rules.getMaxFanOut() || (limits[t] >= 0 && count > limits[t]);
+  }
+
+  private boolean onWideRecord(int node) {
+    for (int i = nodeRecordStart[node]; i < nodeRecordStart[node + 1]; i++) {
+      int r = nodeRecords[i];
+      if (records.end(r) - records.start(r) > wide) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A slice of {@link #nodeRecords}: the (ascending) records of a node, compared by content. */
+  private final class RecordList {
+    final int from;
+    final int to;
+    private final int hash;
+
+    RecordList(int from, int to) {
+      this.from = from;
+      this.to = to;
+      int h = 1;
+      for (int i = from; i < to; i++) {
+        h = 31 * h + nodeRecords[i];
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RecordList other && Arrays.equals(nodeRecords, from, to, nodeRecords,
+          other.from, other.to);
+    }
+  }
+
+  /**
+   * What the rules need of the nodes that share one list of records, a wide one among them:
+   * the other types whose distinct values break a rule, with those values as the rules see
+   * them; and the largest fan-out. A node of the list sees the same neighbours as the others
+   * but itself, and no other value of its own type (each record holds one per type), so these
+   * hold for each of them; {@link #largestFor} leaves the node's own type out.
+   */
+  private final class WideGroup {
+    int[] types;
+    CappedDistinctFn.Values[] values;
+    Map<String, Integer>[] byText;
+    /** A type with two or more values, the most (ties: first by name); -1 when none. */
+    int bestType = -1;
+    int bestCount;
+    /** Otherwise every type has one value: the two first by name, -1 when fewer. */
+    int first = -1;
+    int second = -1;
+
+    KV<String, Long> largestFor(int node) {
+      if (bestType >= 0) {
+        return KV.of(nodes.typeName(bestType), (long) bestCount);
+      }
+      int own = nodes.type(node);
+      int t = first != own ? first : second;
+      return t < 0 ? null : KV.of(nodes.typeName(t), 1L);
+    }
+
+    void offerByName(int t) {
+      if (t < 0 || t == first || t == second) {
+        return;
+      }
+      if (first < 0 || byName(t, first) < 0) {
+        second = first;
+        first = t;
+      } else if (second < 0 || byName(t, second) < 0) {
+        second = t;
+      }
+    }
+  }
+
+  private int byName(int a, int b) {
+    return nodes.typeName(a).compareTo(nodes.typeName(b));
+  }
+
+  /**
+   * A wide record as the base of a group: its non-listed node of each type, and its two
+   * first non-listed types by name. Built once per record.
+   */
+  private final class WideRecord {
+    final Map<Integer, Integer> nodeOfType = new HashMap<>();
+    final WideGroup names = new WideGroup();
+
+    WideRecord(int r) {
+      int[] recNodes = records.nodesArray();
+      visits += records.end(r) - records.start(r);
+      for (int j = records.start(r); j < records.end(r); j++) {
+        int m = recNodes[j];
+        if (listed[m] == 0) {
+          nodeOfType.put(nodes.type(m), m);
+          names.offerByName(nodes.type(m));
+        }
+      }
+    }
+
+    int valueOf(int type) {
+      Integer m = nodeOfType.get(type);
+      return m == null ? -1 : m;
+    }
+  }
+
+  private final Map<Integer, WideRecord> wideRecords = new HashMap<>();
+  /** Differences between two wide records, by (base, other). */
+  private final Map<Long, int[]> diffs = new HashMap<>();
+  private int[] typeStamp;
+
+  /**
+   * The non-listed nodes of record {@code r} that the base does not hold: the values a node
+   * on both sees besides the base's. Kept when {@code r} is wide, so that a wide record is read
+   * once per base it differs from, not once per node they share.
+   */
+  private int[] diff(int base, WideRecord b, int r) {
+    boolean keep = records.end(r) - records.start(r) > wide;
+    long key = ((long) base << 32) | r;
+    if (keep) {
+      int[] known = diffs.get(key);
+      if (known != null) {
+        return known;
+      }
+    }
+    int[] recNodes = records.nodesArray();
+    visits += records.end(r) - records.start(r);
+    int[] out = new int[records.end(r) - records.start(r)];
+    int k = 0;
+    for (int j = records.start(r); j < records.end(r); j++) {
+      int m = recNodes[j];
+      if (listed[m] == 0 && b.valueOf(nodes.type(m)) != m) {
+        out[k++] = m;
+      }
+    }
+    out = Arrays.copyOf(out, k);
+    if (keep) {
+      diffs.put(key, out);
+    }
+    return out;
+  }
+
+  /**
+   * The group of the records {@code nodeRecords[from..to)}: the distinct non-listed values
+   * per type are the base's (the largest record) and those of each other record's difference
+   * from it, so no wide record is read for each of its nodes.
+   */
+  private WideGroup analyse(int from, int to) {
+    int base = nodeRecords[from];
+    for (int i = from + 1; i < to; i++) {
+      int r = nodeRecords[i];
+      if (records.end(r) - records.start(r) > records.end(base) - records.start(base)) {
+        base = r;
+      }
+    }
+    WideRecord b = wideRecords.computeIfAbsent(base, WideRecord::new);
+    int mark = ++epoch;
+    List<Integer> touched = new ArrayList<>();
+    Map<Integer, Integer> count = new HashMap<>();
+    List<Integer> seen = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      int r = nodeRecords[i];
+      if (r == base) {
+        continue;
+      }
+      for (int v : diff(base, b, r)) {
+        int t = nodes.type(v);
+        if (typeStamp[t] != mark) {
+          typeStamp[t] = mark;
+          touched.add(t);
+          int bv = b.valueOf(t);
+          count.put(t, 0);
+          if (bv >= 0) {
+            count.put(t, 1);
+            seen.add(bv);
+          }
+        }
+        if (stamp[v] != mark) {
+          stamp[v] = mark;
+          count.merge(t, 1, Integer::sum);
+          seen.add(v);
+        }
+      }
+    }
+    WideGroup group = new WideGroup();
+    List<Integer> firing = new ArrayList<>();
+    for (int t : touched) {
+      int c = count.get(t);
+      if (c >= 2 && (group.bestType < 0 || c > group.bestCount
+          || (c == group.bestCount && byName(t, group.bestType) < 0))) {
+        group.bestType = t;
+        group.bestCount = c;
+      }
+      if (fires(t, c)) {
+        firing.add(t);
+      }
+    }
+    if (group.bestType < 0) {
+      group.offerByName(b.names.first);
+      group.offerByName(b.names.second);
+      touched.forEach(group::offerByName);
+    }
+    // The values of each firing type, smallest first, as CappedDistinctFn keeps them.
+    Map<Integer, List<Integer>> valuesOf = new HashMap<>();
+    for (int t : firing) {
+      valuesOf.put(t, new ArrayList<>());
+    }
+    for (int v : seen) {
+      List<Integer> list = valuesOf.get(nodes.type(v));
+      if (list != null) {
+        list.add(v);
+      }
+    }
+    group.types = new int[firing.size()];
+    group.values = new CappedDistinctFn.Values[firing.size()];
+    @SuppressWarnings("unchecked")
+    Map<String, Integer>[] byText = new Map[firing.size()];
+    group.byText = byText;
+    for (int c = 0; c < firing.size(); c++) {
+      int t = firing.get(c);
+      List<Integer> list = valuesOf.get(t);
+      list.sort(nodes::compareValues);
+      int total = count.get(t);
+      CappedDistinctFn.Values values = new CappedDistinctFn.Values();
+      byText[c] = new HashMap<>();
+      for (int i = 0; i < Math.min(total, cap); i++) {
+        String text = nodes.node(list.get(i));
+        values.values.add(text);
+        byText[c].put(text, list.get(i));
+      }
+      values.overflow = total > cap;
+      group.types[c] = t;
+      group.values[c] = values;
+    }
+    return group;
   }
 
   /**
@@ -147,6 +431,7 @@ final class CompactJunkFinder {
     int types = 0;
     for (int i = nodeRecordStart[node]; i < nodeRecordStart[node + 1]; i++) {
       int r = nodeRecords[i];
+      visits += records.end(r) - records.start(r);
       for (int j = records.start(r), end = records.end(r); j < end; j++) {
         int other = recNodes[j];
         if (other == node || listed[other] != 0 || stamp[other] == mark) {
@@ -175,6 +460,7 @@ final class CompactJunkFinder {
     int size = 0;
     for (int i = nodeRecordStart[node]; i < nodeRecordStart[node + 1]; i++) {
       int r = nodeRecords[i];
+      visits += records.end(r) - records.start(r);
       for (int j = records.start(r), end = records.end(r); j < end; j++) {
         int other = recNodes[j];
         if (other == node || listed[other] != 0 || stamp[other] == mark
@@ -199,6 +485,16 @@ final class CompactJunkFinder {
       byText.put(text, heap[i]);
     }
     values.overflow = count > cap;
+    applyRules(node, type, values, byText, own, trimPairs, trimReasons);
+  }
+
+  /** The rules for {@code node} and its distinct neighbours of one other type. */
+  private void applyRules(int node, int type, CappedDistinctFn.Values values,
+      Map<String, Integer> byText, Map<Integer, String> own, List<int[]> trimPairs,
+      List<String> trimReasons) {
+    if (type == nodes.type(node)) {
+      throw new IllegalStateException("a record holds one identifier per type");
+    }
     FindJunkIdentifiers.applyRules(rules, nodes.node(node), nodes.typeName(type), values,
         (x, reason) -> own.merge(node, reason, FindJunkIdentifiers::firstReason),
         (x, trim) -> {

@@ -42,14 +42,18 @@ final class RecordTable {
 
   /** Adds the record of {@code ids[0..n)} (sorted here, distinct); returns its id. */
   int add(int[] ids, int n) {
-    for (int i = 1; i < n; i++) { // insertion sort: records hold a handful of identifiers
-      int v = ids[i];
-      int j = i - 1;
-      while (j >= 0 && ids[j] > v) {
-        ids[j + 1] = ids[j];
-        j--;
+    if (n > 16) {
+      Arrays.sort(ids, 0, n); // a wide record: not an insertion sort, n² in its size
+    } else {
+      for (int i = 1; i < n; i++) { // insertion sort: records hold a handful of identifiers
+        int v = ids[i];
+        int j = i - 1;
+        while (j >= 0 && ids[j] > v) {
+          ids[j + 1] = ids[j];
+          j--;
+        }
+        ids[j + 1] = v;
       }
-      ids[j + 1] = v;
     }
     int h = hash(ids, 0, n);
     for (int s = h & slotMask; ; s = (s + 1) & slotMask) {

@@ -89,6 +89,10 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
       }
       List<String> header = new ArrayList<>(headerRecord.size());
       for (String name : headerRecord.values()) {
+        // A byte order mark (Excel's "CSV UTF-8") is not part of the first column's name.
+        if (header.isEmpty() && name.startsWith("\uFEFF")) {
+          name = name.substring(1);
+        }
         header.add(name.strip());
       }
       String headerError = headerError(header, mapColumns);
@@ -103,9 +107,12 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
               : toJson(mapColumns, header, row));
         }
       } catch (UncheckedIOException e) {
-        // Broken quoting leaves the rest of the file unreadable: say where, and go on.
-        out.accept("(rest of " + fileName + ")",
-            errorJson(e.getCause().getMessage().replace("\"", "'")));
+        // Broken quoting, or a compressed file cut short, leaves the rest of the file
+        // unreadable: say where, and go on.
+        out.accept(LineParser.restOf(fileName),
+            LineParser.isCorruptCompressedData(e.getCause())
+                ? LineParser.unreadable(e.getCause())
+                : errorJson(e.getCause().getMessage().replace("\"", "'")));
         return false;
       }
       return headerError == null;

@@ -3,6 +3,7 @@ package dev.audiencesegmenter.io.files;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.audiencesegmenter.model.CustomerEvent;
+import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -96,7 +97,7 @@ public final class LineParser<T> implements Serializable {
     T record = parser.parse(json);
     int identifiers = parser.identifiers(record).size();
     if (identifiers > maxIdentifiers) {
-      // The identity step links every identifier of a record to the others: bounded here.
+      // All of a record's identifiers become one customer: how many is bounded here.
       throw new BadRecordException("too many identifiers: " + identifiers + " in 'ids' (at most "
           + maxIdentifiers + ", see --maxIdentifiersPerRecord)");
     }
@@ -110,6 +111,9 @@ public final class LineParser<T> implements Serializable {
   private JsonRecord check(String raw, @Nullable String csvAsJson) throws BadRecordException {
     if (OVERSIZED.equals(csvAsJson)) {
       throw new BadRecordException("line longer than " + maxLineBytes + " bytes");
+    }
+    if (csvAsJson != null && csvAsJson.startsWith(UNREADABLE)) {
+      throw new BadRecordException(csvAsJson.substring(UNREADABLE.length()));
     }
     if (raw.isBlank()) {
       throw new BadRecordException("empty line");
@@ -149,6 +153,38 @@ public final class LineParser<T> implements Serializable {
    */
   static final String OVERSIZED = "\u0000oversized line";
 
+  /**
+   * Stands in for the JSON of the rest of a file that cannot be decompressed (a truncated or
+   * corrupt gzip file), followed by the reason; the raw line is then {@link #restOf}.
+   */
+  static final String UNREADABLE = "\u0000unreadable file\u0000";
+
+  /**
+   * Whether a read failed on the file's content: a compressed stream that ends early or is
+   * corrupt. The same bytes fail the same way on every attempt, so the rest of the file is a
+   * dead letter rather than a failed run; other I/O errors (a storage outage) still fail it.
+   */
+  static boolean isCorruptCompressedData(IOException e) {
+    if (e instanceof java.io.EOFException || e instanceof java.util.zip.ZipException) {
+      return true;
+    }
+    // Thrown by a decompressor itself (commons-compress, which Beam decompresses with).
+    StackTraceElement[] at = e.getStackTrace();
+    return at.length > 0 && (at[0].getClassName().startsWith("org.apache.commons.compress.")
+        || at[0].getClassName().startsWith("java.util.zip."));
+  }
+
+  /** The value of the rest of a file that {@link #isCorruptCompressedData} stopped. */
+  static String unreadable(IOException e) {
+    return UNREADABLE + "truncated or corrupt compressed file (" + e.getMessage()
+        + "); the rest of the file is skipped";
+  }
+
+  /** The raw line of the rest of a file that could not be read. */
+  static String restOf(String fileName) {
+    return "(rest of " + fileName + ")";
+  }
+
   /** The dead letter's record of a line read only in part: its start and length. */
   static String oversizedRecord(String start, long bytes) {
     return start + "... [" + bytes + " bytes]";
@@ -156,6 +192,7 @@ public final class LineParser<T> implements Serializable {
 
   /** The record a dead letter keeps of a rejected raw line and its value (see parse). */
   String deadLetterRecord(String raw, @Nullable String csvAsJson) {
-    return OVERSIZED.equals(csvAsJson) ? raw : shorten(raw);
+    return OVERSIZED.equals(csvAsJson)
+        || (csvAsJson != null && csvAsJson.startsWith(UNREADABLE)) ? raw : shorten(raw);
   }
 }

@@ -127,23 +127,35 @@ public final class LocalRecords<T> {
       } else {
         // As the pipeline reads them: the same lines, none held past the limit.
         int keepChars = lines.keepChars();
-        BoundedLineReader.read(in, 0, Long.MAX_VALUE,
-            Math.max(lines.getMaxLineBytes(), 3 * keepChars), keepChars,
-            new BoundedLineReader.Sink() {
-              @Override
-              public void line(String line) {
-                sink.accept(line, null);
-              }
-
-              @Override
-              public void oversized(String start, long bytes) {
-                sink.accept(LineParser.oversizedRecord(start, bytes), LineParser.OVERSIZED);
-              }
-            });
+        try {
+          readLines(in, lines, keepChars, sink);
+        } catch (IOException e) {
+          if (!LineParser.isCorruptCompressedData(e)) {
+            throw e;
+          }
+          sink.accept(LineParser.restOf(file.toString()), LineParser.unreadable(e));
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + file, e);
     }
+  }
+
+  private static <T> void readLines(InputStream in, LineParser<T> lines, int keepChars,
+      LineSink sink) throws IOException {
+    BoundedLineReader.read(in, 0, Long.MAX_VALUE,
+        Math.max(lines.getMaxLineBytes(), 3 * keepChars), keepChars,
+        new BoundedLineReader.Sink() {
+          @Override
+          public void line(String line) {
+            sink.accept(line, null);
+          }
+
+          @Override
+          public void oversized(String start, long bytes) {
+            sink.accept(LineParser.oversizedRecord(start, bytes), LineParser.OVERSIZED);
+          }
+        });
   }
 
   private static InputStream open(Path file) throws IOException {

@@ -61,8 +61,8 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
   }
 
   /**
-   * Records with more identifiers than this are rejected (default 50): the identity step links
-   * each identifier of a record to the others.
+   * Records with more identifiers than this are rejected (default 50): all of a record's
+   * identifiers become one customer, and the distributed identity graph pairs them.
    */
   public ReadProfileAttributes withMaxIdentifiersPerRecord(int maxIdentifiers) {
     return toBuilder().setMaxIdentifiersPerRecord(LineParser.checkMaxIdentifiers(maxIdentifiers))

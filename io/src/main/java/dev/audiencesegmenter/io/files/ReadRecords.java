@@ -242,6 +242,14 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       }
       try (InputStream in = Channels.newInputStream(channel)) {
         BoundedLineReader.read(in, from, to, capBytes, keepChars, sink);
+      } catch (IOException e) {
+        // A compressed file is read whole, in one range: its rest is one dead letter.
+        if (file.getCompression() == Compression.UNCOMPRESSED
+            || !LineParser.isCorruptCompressedData(e)) {
+          throw e;
+        }
+        out.output(KV.of(LineParser.restOf(file.getMetadata().resourceId().toString()),
+            LineParser.unreadable(e)));
       }
     }
   }
