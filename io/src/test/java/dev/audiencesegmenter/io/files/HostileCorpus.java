@@ -27,6 +27,12 @@ public final class HostileCorpus {
   public static final String PARSED = "(parsed)";
   /** The outcome of a line that parses and is then dropped as a duplicate of (source, id). */
   public static final String DUPLICATE = "duplicate (source, id)";
+  /**
+   * The outcome of a line that is read as a record with a consent value the job cannot read:
+   * the record is kept (that channel withdrawn) and a dead letter names the value; the line
+   * counts as parsed, not as dead-lettered.
+   */
+  public static final String UNREADABLE_CONSENT = "unreadable consent value";
 
   /** Bytes of the gzip bomb once decompressed: one line, far past the line limit. */
   static final int BOMB_BYTES = 24 << 20;
@@ -179,8 +185,7 @@ public final class HostileCorpus {
                 + "\"consent\":null"),
             event("null-4", ",\"props\":{\"a\":null},\"consent\":{\"email\":null}"),
             "null"),
-        "missing required field 'source'", "no identifier", PARSED,
-        "wrong type: 'consent.email'",
+        "missing required field 'source'", "no identifier", PARSED, PARSED,
         "invalid JSON: a line must be one JSON object"));
     kinds.add(kind("times out of range", "e14-times.jsonl", lines(
             eventWith("t-1", "\"type\":\"purchase\",\"time\":\"+99999-01-01T00:00:00Z\","
@@ -291,12 +296,15 @@ public final class HostileCorpus {
             eventWith("ty-3", "\"type\":\"PURCHASE\"," + T + ",\"ids\":{\"user_id\":\"h-ty\"}")),
         PARSED, "missing required field 'type'", PARSED));
     kinds.add(kind("consent values garbage", "e31-consent.jsonl", lines(
-            event("co-1", ",\"consent\":{\"email\":\"yes\"}"),
-            event("co-2", ",\"consent\":{\"email\":1}"),
+            event("co-1", ",\"consent\":{\"email\":\"maybe\"}"),
+            event("co-2", ",\"consent\":{\"email\":2}"),
             event("co-3", ",\"consent\":[true]"),
-            event("co-4", ",\"consent\":{\"telepathy\":true}")),
-        "wrong type: 'consent.email'", "wrong type: 'consent.email'", "wrong type: 'consent'",
-        PARSED));
+            event("co-4", ",\"consent\":{\"telepathy\":true}"),
+            event("co-5", ",\"consent\":{\"sms\":{\"value\":true}}"),
+            event("co-6", ",\"consent\":{\"email\":\" Opted_Out \"}"),
+            event("co-7", ",\"consent\":{\"unsubscribed\":\"perhaps\"}")),
+        UNREADABLE_CONSENT, UNREADABLE_CONSENT, "wrong type: 'consent'", PARSED,
+        UNREADABLE_CONSENT, PARSED, UNREADABLE_CONSENT));
     kinds.add(kind("currency garbage", "e32-currency.jsonl", lines(
             event("cur-1", ",\"revenue\":5,\"currency\":\"dollars\""),
             event("cur-2", ",\"revenue\":5,\"currency\":\"\u20ac\"")),
