@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -255,9 +256,11 @@ public abstract class BuildContactUpdates
         OutputReceiver<KV<String, Map<String, KV<Long, Boolean>>>> out) {
       Map<String, KV<Long, Boolean>> signals = new HashMap<>();
       long time = event.getValue().getEventTime().getMillis();
-      event.getValue().getConsent().forEach((name, value) -> {
+      event.getValue().getConsent().forEach((key, value) -> {
+        // named as the features name them: trimmed, in any case
+        String name = key == null ? null : key.trim().toLowerCase(Locale.ROOT);
         if (value != null && CONSENT_NAMES.contains(name)) {
-          signals.put(name, KV.of(time, value));
+          signals.merge(name, KV.of(time, value), (a, b) -> LatestConsent.later(name, a, b));
         }
       });
       if (!signals.isEmpty()) {
@@ -266,23 +269,27 @@ public abstract class BuildContactUpdates
     }
   }
 
-  /** The latest signal per consent name; at equal times false wins (the cautious answer). */
+  /**
+   * The latest signal per consent name; at equal times the cautious answer wins: no consent for
+   * a channel, and {@code unsubscribed} over subscribed.
+   */
   static final class LatestConsent extends Combine.BinaryCombineFn<Map<String,
       KV<Long, Boolean>>> {
     @Override
     public Map<String, KV<Long, Boolean>> apply(Map<String, KV<Long, Boolean>> left,
         Map<String, KV<Long, Boolean>> right) {
       Map<String, KV<Long, Boolean>> merged = new HashMap<>(left);
-      right.forEach((name, signal) -> merged.merge(name, signal, LatestConsent::later));
+      right.forEach((name, signal) -> merged.merge(name, signal, (a, b) -> later(name, a, b)));
       return merged;
     }
 
-    static KV<Long, Boolean> later(KV<Long, Boolean> a, KV<Long, Boolean> b) {
+    static KV<Long, Boolean> later(String name, KV<Long, Boolean> a, KV<Long, Boolean> b) {
       int byTime = Long.compare(a.getKey(), b.getKey());
       if (byTime != 0) {
         return byTime > 0 ? a : b;
       }
-      return a.getValue() ? b : a;
+      boolean cautious = name.equals("unsubscribed"); // the value to keep on a tie
+      return a.getValue() == cautious ? a : b;
     }
   }
 

@@ -64,7 +64,9 @@ class BuildContactUpdatesTest {
         consent("a", "2024-03-01T00:00:00Z", Map.of("sms", false)),
         consent("b", "2024-02-01T00:00:00Z", Map.of("email", true)),
         consent("b", "2024-02-01T00:00:00Z", Map.of("email", false, "unsubscribed", true)),
-        consent("d", "2024-05-01T00:00:00Z", Map.of("email", true)))));
+        consent("d", "2024-05-01T00:00:00Z", Map.of("email", true)),
+        // names are read as the features read them: trimmed, in any case
+        consent("e", "2024-05-01T00:00:00Z", Map.of(" SMS ", true)))));
     PCollection<SegmentMembership> memberships = p.apply("Memberships", Create.of(List.of(
         SegmentMembership.create("a", "loyal_customers", "lifecycle", false),
         SegmentMembership.create("a", "engaged_email_readers", "triggers", true),
@@ -81,6 +83,7 @@ class BuildContactUpdatesTest {
         "c has no email or phone");
     assertEquals(false, byKey.get("d").getEmailConsent(), "the features' consent outranks");
     assertTrue(byKey.get("e").getEmailConsent(), "consent from profile attributes counts");
+    assertTrue(byKey.get("e").getSmsConsent(), "' SMS ' is the sms channel");
     ContactUpdate a = byKey.get("a");
     assertEquals("ann@example.com", a.getEmail());
     assertEquals("+14155550132", a.getPhone());
@@ -94,6 +97,25 @@ class BuildContactUpdatesTest {
     assertEquals(List.of(), b.getSegmentsCurrent());
     assertEquals(false, b.getEmailConsent(), "at equal times a refusal wins");
     assertTrue(b.getUnsubscribed());
+  }
+
+  /** At equal times the cautious answer wins: no consent, and unsubscribed. */
+  @Test
+  void atEqualTimesTheCautiousSignalWinsInEitherOrder() {
+    BuildContactUpdates.LatestConsent latest = new BuildContactUpdates.LatestConsent();
+    Map<String, KV<Long, Boolean>> yes = Map.of("email", KV.of(5L, true),
+        "unsubscribed", KV.of(5L, false));
+    Map<String, KV<Long, Boolean>> no = Map.of("email", KV.of(5L, false),
+        "unsubscribed", KV.of(5L, true));
+    Map<String, KV<Long, Boolean>> cautious = Map.of("email", KV.of(5L, false),
+        "unsubscribed", KV.of(5L, true));
+    assertEquals(cautious, latest.apply(yes, no));
+    assertEquals(cautious, latest.apply(no, yes));
+    // a later signal wins whatever it says
+    Map<String, KV<Long, Boolean>> later = Map.of("email", KV.of(6L, true),
+        "unsubscribed", KV.of(6L, false));
+    assertEquals(later, latest.apply(no, later));
+    assertEquals(later, latest.apply(later, no));
   }
 
   @Test
