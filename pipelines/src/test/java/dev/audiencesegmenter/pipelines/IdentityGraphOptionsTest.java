@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The job's choice of identity graph strategy: a bad value fails the launch naming it, and a
  * graph over --maxIdentifiersOnOneWorker fails the run pointing to the distributed strategy
- * (whose outputs GoldenOutputsTest compares with the golden files).
+ * (whose outputs the golden-output tests compare with the golden files).
  */
 class IdentityGraphOptionsTest {
   @Test

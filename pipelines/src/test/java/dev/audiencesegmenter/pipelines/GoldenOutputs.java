@@ -18,17 +18,16 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job writes exactly what it wrote before its dataflow was rebuilt for speed: the outputs of
- * three runs, made with the job as it was (commit {@code cc5c45f}) and kept under {@code
- * src/test/resources/golden/} (see the README there), against the same runs now, on the Direct
- * runner and on Flink (the sample with both identity graph strategies). Every folder is compared as its sorted lines (sharding and line order are
- * the runner's), and the set of folders must be the same.
+ * What the golden-output tests share ({@link GoldenSampleOutputsTest}, {@link
+ * GoldenGeneratedOutputsTest}, {@link GoldenPreviousRunOutputsTest}; one class per data set, so
+ * that the test forks share the runs). The job writes exactly what it wrote before its
+ * dataflow was rebuilt for speed: the outputs of three runs, made with the job as it was
+ * (commit {@code cc5c45f}) and kept under {@code src/test/resources/golden/} (see the README
+ * there), against the same runs now, on the Direct runner and on Flink (the sample with both
+ * identity graph strategies). Every folder is compared as its sorted lines (sharding and line
+ * order are the runner's), and the set of folders must be the same.
  *
  * <ul>
  *   <li>{@code sample}: the README's command on the bundled sample.
@@ -39,59 +38,20 @@ import org.junit.jupiter.api.io.TempDir;
  *       stability and response.
  * </ul>
  */
-@Timeout(900)
-class GoldenOutputsTest {
+final class GoldenOutputs {
   private static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
-  private static final String DIRECT = "@../runner-configs/direct.args";
-  private static final String FLINK = "@../runner-configs/flink-local.args";
+  static final String DIRECT = "@../runner-configs/direct.args";
+  static final String FLINK = "@../runner-configs/flink-local.args";
 
-  @TempDir static Path work;
-  static Path generated;
+  private GoldenOutputs() {}
 
-  @BeforeAll
-  static void generate() throws IOException {
-    generated = work.resolve("generated-data");
-    new SampleDataGenerator(7, LocalDate.parse("2024-06-30")).write(generated, 5000);
+  /** Writes the generated data set (5,000 customers, seed 7) to {@code folder}. */
+  static Path generate(Path folder) throws IOException {
+    new SampleDataGenerator(7, LocalDate.parse("2024-06-30")).write(folder, 5000);
+    return folder;
   }
 
-  @Test
-  void sampleOnDirect() throws IOException {
-    check("sample", sample(), DIRECT);
-  }
-
-  @Test
-  void sampleOnFlink() throws IOException {
-    check("sample", sample(), FLINK);
-  }
-
-  @Test
-  void sampleOnFlinkWithDistributedGraph() throws IOException {
-    List<String> args = sample();
-    args.add("--identityGraph=distributed");
-    check("sample", args, FLINK);
-  }
-
-  @Test
-  void generatedOnDirect() throws IOException {
-    check("generated", generated(), DIRECT);
-  }
-
-  @Test
-  void generatedOnFlink() throws IOException {
-    check("generated", generated(), FLINK);
-  }
-
-  @Test
-  void previousRunOnDirect() throws IOException {
-    check("previous-run", previousRun(), DIRECT);
-  }
-
-  @Test
-  void previousRunOnFlink() throws IOException {
-    check("previous-run", previousRun(), FLINK);
-  }
-
-  private static List<String> sample() {
+  static List<String> sample() {
     return new ArrayList<>(List.of(
         "--input=" + PipelineRuns.SAMPLE.resolve("events") + "/*",
         "--profiles=" + PipelineRuns.SAMPLE.resolve("profiles") + "/*",
@@ -99,7 +59,7 @@ class GoldenOutputsTest {
         "--asOf=2024-06-30"));
   }
 
-  private static List<String> generated() {
+  static List<String> generated(Path generated) {
     return new ArrayList<>(List.of(
         "--input=" + generated.resolve("events") + "/*",
         "--profiles=" + generated.resolve("profiles") + "/*",
@@ -108,7 +68,7 @@ class GoldenOutputsTest {
         "--holdoutEnd=2024-09-30"));
   }
 
-  private static List<String> previousRun() {
+  static List<String> previousRun() {
     List<String> args = sample();
     Path input = GOLDEN.resolve("previous-run").resolve("input");
     args.add("--previousIdentities=" + input.resolve("identities") + "/*");
@@ -117,7 +77,9 @@ class GoldenOutputsTest {
     return args;
   }
 
-  private static void check(String name, List<String> args, String runner) throws IOException {
+  /** Runs the job with {@code args} on {@code runner} and compares with golden {@code name}. */
+  static void check(Path work, String name, List<String> args, String runner)
+      throws IOException {
     Path out = Files.createTempDirectory(work, name);
     args.add("--output=" + out);
     args.add(runner);
