@@ -99,7 +99,7 @@ final class Activation {
       PCollection<SyncStateEntry> previous;
       JdbcIO.DataSourceConfiguration database = stateDatabase(options);
       String folder = stateFolder(options, outputs) + vendor + "/";
-      String table = "sync_state_" + vendor;
+      String table = stateTable(vendor);
       previous = database != null
           ? identities.getPipeline().apply(step + "ReadSyncState",
               JdbcSyncState.read(database, table))
@@ -134,6 +134,11 @@ final class Activation {
             .getFieldNames()), segmentNames);
   }
 
+  /** The sync state table of a platform in the {@code --syncState} database. */
+  static String stateTable(String sink) {
+    return "sync_state_" + sink;
+  }
+
   static String stateFolder(SegmentationPipelineOptions options, OutputFolders outputs) {
     String dir = options.getSyncStateDir();
     if (dir == null || dir.isBlank()) {
@@ -148,8 +153,7 @@ final class Activation {
     if (url == null || url.isBlank()) {
       return null;
     }
-    String password = options.getJdbcPassword() != null ? options.getJdbcPassword()
-        : System.getenv(SegmentationPipeline.JDBC_PASSWORD_ENV);
+    String password = SegmentationPipeline.password(options);
     // As for --jdbcUrl: a password in the URL is taken out of it (and masked in messages).
     return JdbcUpsert.postgresDataSource(url, options.getJdbcUsername(), password);
   }

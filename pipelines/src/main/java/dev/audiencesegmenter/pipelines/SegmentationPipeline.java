@@ -85,13 +85,17 @@ public final class SegmentationPipeline {
         PipelineOptionsFactory.fromArgs(ArgumentFiles.expand(args))
             .withValidation()
             .as(SegmentationPipelineOptions.class);
-    PipelineResult result = run(options);
     if (System.getenv(FLEX_TEMPLATE_ENV) != null) {
-      // a Flex Template launcher must exit once the job is submitted, not wait for it
+      // a Flex Template launcher must exit once the job is submitted, not wait for it: the
+      // writer locks then only keep two launches apart, not two running jobs
+      try (WriterLocks locks = WriterLocks.acquire(options)) {
+        run(options);
+      }
       LOG.info("Submitted from a Flex Template launcher; not waiting for the job");
       return;
     }
-    PipelineResult.State state = result.waitUntilFinish();
+    PipelineResult result = runToCompletion(options);
+    PipelineResult.State state = result.waitUntilFinish(); // ended: returns at once
     LOG.info("Pipeline finished: {}", state);
     if (state != PipelineResult.State.DONE) {
       System.exit(1);
@@ -99,6 +103,19 @@ public final class SegmentationPipeline {
     RunSummary summary = RunSummary.of(result);
     summary.writeTo(options.getOutput());
     System.out.print(summary.toTable());
+  }
+
+  /**
+   * Takes the run's writer locks ({@link WriterLocks}: a second run on the same tables or sync
+   * state fails here, naming the first), then runs the pipeline and waits for it to end; the
+   * locks are held until then.
+   */
+  static PipelineResult runToCompletion(SegmentationPipelineOptions options) {
+    try (WriterLocks locks = WriterLocks.acquire(options)) {
+      PipelineResult result = run(options);
+      result.waitUntilFinish();
+      return result;
+    }
   }
 
   /** Builds and starts the pipeline; the caller waits for the result. */
@@ -309,8 +326,7 @@ public final class SegmentationPipeline {
       Instant asOf,
       PCollection<CustomerFeatures> features,
       PCollection<SegmentMembership> memberships) {
-    String password = options.getJdbcPassword() != null
-        ? options.getJdbcPassword() : System.getenv(JDBC_PASSWORD_ENV);
+    String password = password(options);
     // A fresh id per launch: rows a run did not write are stale and removed after it.
     String runId = UUID.randomUUID().toString();
     features.apply("UpsertFeatures",
@@ -331,6 +347,12 @@ public final class SegmentationPipeline {
       history = history.withPassword(password);
     }
     membershipsWritten.apply("UpdateMembershipHistory", history);
+  }
+
+  /** {@code --jdbcPassword}, or else the environment variable; may be null. */
+  static String password(SegmentationPipelineOptions options) {
+    return options.getJdbcPassword() != null ? options.getJdbcPassword()
+        : System.getenv(JDBC_PASSWORD_ENV);
   }
 
   static <T> JdbcUpsert<T> database(

@@ -1,11 +1,15 @@
 package dev.audiencesegmenter.pipelines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.jdbc.PostgresTestDatabase;
+import dev.audiencesegmenter.io.rails.WriterLock;
 import dev.audiencesegmenter.pipelines.sample.SampleDataGenerator;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -110,5 +114,33 @@ class PostgresPipelineTest {
     run(data, dir.resolve("again"), "2024-06-30");
     assertEquals(before, query("SELECT customer_id || '|' || segment || '|' || entered_at "
         + "|| '|' || coalesce(exited_at::text, '-') FROM segment_membership_history"));
+  }
+
+  /**
+   * Issue 17, item 6: while another run holds the tables, a launch fails at once, naming the
+   * holder, before it touches the output folder or the database.
+   */
+  @Test
+  void aSecondWriterFailsAtLaunchNamingTheFirst(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    new SampleDataGenerator(7, LocalDate.parse("2024-06-30")).write(data, 30);
+    Path out = dir.resolve("out");
+    Path earlier = out.resolve("segments").resolve("part-00000-of-00001.jsonl");
+    Files.createDirectories(earlier.getParent());
+    Files.writeString(earlier, "{\"customer_id\":\"c1\",\"segment\":\"vip\"}\n");
+    List<String> args = List.of("--input=" + data.resolve("events") + "/*",
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
+        "--output=" + out, "--jdbcUrl=" + db.jdbcUrl(), "--valueModels=false",
+        "@../runner-configs/direct.args");
+    try (WriterLock other = WriterLock.acquire(
+        JdbcUpsert.postgresDataSource(db.jdbcUrl(), null, null), "the other run's database",
+        List.of("segment_membership_history"))) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> PipelineRuns.runToCompletion(args));
+      assertTrue(e.getMessage().startsWith("segment_membership_history in the --jdbcUrl "
+          + "database is being written by another run: " + WriterLock.applicationName()
+          + " (PostgreSQL session " + other.sessionPid() + ", "), e.getMessage());
+    }
+    assertTrue(Files.exists(earlier), "the refused launch removed the earlier output");
   }
 }
