@@ -23,7 +23,9 @@ import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
@@ -43,6 +45,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 final class Activation {
   static final String DRY_RUN_FOLDER = "activation-dry-run";
+  /** Only named in the message that asks for --syncState: there is no default location. */
   static final String SYNC_STATE_FOLDER = "sync-state";
 
   /** Environment variables read when a platform's credential option is not given. */
@@ -98,7 +101,7 @@ final class Activation {
       String step = "Activate " + vendor + "/";
       PCollection<SyncStateEntry> previous;
       JdbcIO.DataSourceConfiguration database = stateDatabase(options);
-      String folder = stateFolder(options, outputs) + vendor + "/";
+      String folder = database != null ? null : stateFolder(options) + vendor + "/";
       String table = stateTable(vendor);
       previous = database != null
           ? identities.getPipeline().apply(step + "ReadSyncState",
@@ -139,23 +142,62 @@ final class Activation {
     return "sync_state_" + sink;
   }
 
-  static String stateFolder(SegmentationPipelineOptions options, OutputFolders outputs) {
-    String dir = options.getSyncStateDir();
-    if (dir == null || dir.isBlank()) {
-      return outputs.folder(SYNC_STATE_FOLDER);
+  /**
+   * The sync state location: {@code --syncState}, or one of its older spellings
+   * {@code --syncStateDir} and {@code --syncStateJdbcUrl}; null when none is given.
+   */
+  static @Nullable String syncState(SegmentationPipelineOptions options) {
+    Map<String, String> given = new LinkedHashMap<>();
+    given.put("--syncState", options.getSyncState());
+    given.put("--syncStateDir", options.getSyncStateDir());
+    given.put("--syncStateJdbcUrl", options.getSyncStateJdbcUrl());
+    given.values().removeIf(value -> value == null || value.isBlank());
+    if (given.size() > 1) {
+      throw new IllegalArgumentException("Give the sync state once: --syncState, --syncStateDir "
+          + "or --syncStateJdbcUrl (got " + String.join(" and ", given.keySet()) + ")");
     }
-    return dir.endsWith("/") ? dir : dir + "/";
+    return given.isEmpty() ? null : given.values().iterator().next();
+  }
+
+  /**
+   * Fails the launch of a run with sinks but no sync state. There is no default: the state
+   * used to be kept under the output folder, which a new folder per run (the Dataflow example)
+   * leaves empty every time, so no customer was ever removed from a platform.
+   */
+  static void requireSyncState(SegmentationPipelineOptions options, OutputFolders outputs) {
+    if (syncState(options) == null) {
+      throw new IllegalArgumentException("--sinks needs --syncState: a folder (e.g. "
+          + "gs://bucket/sync-state/) or a jdbc:postgresql: URL that every run of this job "
+          + "uses. The sync state is how a run knows what each platform already holds, and so "
+          + "which customers to remove from it; a state kept under a new --output folder per "
+          + "run would start empty every time, and nobody would ever be removed. To keep the "
+          + "state under a fixed output folder, pass --syncState="
+          + outputs.folder(SYNC_STATE_FOLDER));
+    }
+  }
+
+  /** The sync state folder (ending in '/'), or null when the state is in a database. */
+  static @Nullable String stateFolder(SegmentationPipelineOptions options) {
+    String location = syncState(options);
+    if (location == null || isDatabase(location)) {
+      return null;
+    }
+    return location.endsWith("/") ? location : location + "/";
+  }
+
+  private static boolean isDatabase(String location) {
+    return location.startsWith("jdbc:");
   }
 
   static JdbcIO.@Nullable DataSourceConfiguration stateDatabase(
       SegmentationPipelineOptions options) {
-    String url = options.getSyncStateJdbcUrl();
-    if (url == null || url.isBlank()) {
+    String url = syncState(options);
+    if (url == null || !isDatabase(url)) {
       return null;
     }
-    String password = SegmentationPipeline.password(options);
     // As for --jdbcUrl: a password in the URL is taken out of it (and masked in messages).
-    return JdbcUpsert.postgresDataSource(url, options.getJdbcUsername(), password);
+    return JdbcUpsert.postgresDataSource(url, options.getJdbcUsername(),
+        SegmentationPipeline.password(options));
   }
 
   /**

@@ -122,7 +122,13 @@ public final class SegmentationPipeline {
   public static PipelineResult run(SegmentationPipelineOptions options) {
     Pipeline pipeline = Pipeline.create(
         RunnerOptions.of(options, SegmentationPipelineOptions.class));
-    OutputFolders outputs = build(pipeline, options);
+    // a previous run's files that this run is about to replace are read from a copy
+    OutputFolders outputs = new OutputFolders(options.getOutput());
+    options.setPreviousSegments(
+        outputs.keepIfReplaced(options.getPreviousSegments(), OutputFolders.SEGMENTS));
+    options.setPreviousIdentities(
+        outputs.keepIfReplaced(options.getPreviousIdentities(), OutputFolders.IDENTITIES));
+    build(pipeline, options);
     outputs.removeEarlierParts();
     return LargeStackSubmission.run(pipeline);
   }
@@ -136,6 +142,10 @@ public final class SegmentationPipeline {
     SegmentDefinitions segments =
         SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments());
     OutputFolders outputs = new OutputFolders(options.getOutput());
+    boolean activation = !Activation.sinks(options.getSinks()).isEmpty();
+    if (activation) {
+      Activation.requireSyncState(options, outputs);
+    }
 
     // The readers' rejects travel with the records to the end of the flow: no second output
     // to ship (see SegmentCustomers).
@@ -199,7 +209,6 @@ public final class SegmentationPipeline {
         && !options.getHoldoutEnd().isBlank()) {
       flow = flow.withHoldoutEnd(AsOf.parse(options.getHoldoutEnd()));
     }
-    boolean activation = !Activation.sinks(options.getSinks()).isEmpty();
     if (activation) {
       flow = flow.withKeyedEvents();
     }

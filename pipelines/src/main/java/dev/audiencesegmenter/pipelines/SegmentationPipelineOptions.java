@@ -197,14 +197,21 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setSinkMapping(String value);
 
-  @Description("Folder of the delta-sync state, one subfolder per platform. Default: "
-      + "<output>/sync-state/.")
+  @Description("Where the delta-sync state lives, required with --sinks: a folder (one "
+      + "subfolder per platform) or a jdbc:postgresql: URL (tables sync_state_<platform>; "
+      + "--jdbcUsername/--jdbcPassword apply). Use the same location for every run: it is what "
+      + "tells a run which customers each platform holds, so a state under a new output "
+      + "folder per run would never remove anyone.")
+  String getSyncState();
+
+  void setSyncState(String value);
+
+  @Description("Older spelling of --syncState with a folder.")
   String getSyncStateDir();
 
   void setSyncStateDir(String value);
 
-  @Description("JDBC URL of a PostgreSQL database holding the delta-sync state instead of "
-      + "--syncStateDir (tables sync_state_<platform>; --jdbcUsername/--jdbcPassword apply).")
+  @Description("Older spelling of --syncState with a jdbc:postgresql: URL.")
   String getSyncStateJdbcUrl();
 
   void setSyncStateJdbcUrl(String value);
