@@ -4,6 +4,8 @@ import dev.audiencesegmenter.io.braze.BrazeConnector;
 import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.klaviyo.KlaviyoConnector;
+import dev.audiencesegmenter.io.rails.ChangeLimits;
+import dev.audiencesegmenter.io.rails.GuardExits;
 import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
 import dev.audiencesegmenter.io.salesforce.SalesforceConnector;
 import dev.audiencesegmenter.io.sink.BuildContactUpdates;
@@ -37,8 +39,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The activation part of {@link SegmentationPipeline} ({@code --sinks}): builds one
  * {@link ContactUpdate} per customer, and for each platform keeps only what changed since the
- * last sync ({@link DeltaSync} against the platform's state), sends it, and commits the new
- * state after the send (never after a dry run). Sink dead letters join the run's dead-letter/.
+ * last sync ({@link DeltaSync} against the platform's state in {@code --syncState}), holds
+ * back exits beyond the rails ({@link GuardExits}), sends it, and commits the new state after
+ * the send (never after a dry run). Sink dead letters join the run's dead-letter/.
  *
  * <p>Everything is checked while the pipeline is built: unknown platforms, a bad
  * {@code --sinkMapping}, a missing credential, list id or instance URL fail the launch.
@@ -79,7 +82,7 @@ final class Activation {
 
   /** Adds activation to the pipeline; returns the sinks' dead letters. */
   static PCollection<DeadLetter> apply(SegmentationPipelineOptions options,
-      SegmentDefinitions segments, OutputFolders outputs,
+      SegmentDefinitions segments, ChangeLimits limits, OutputFolders outputs,
       PCollection<CustomerIdentity> identities, PCollection<CustomerFeatures> features,
       PCollection<KV<String, CustomerEvent>> events,
       PCollection<SegmentMembership> memberships) {
@@ -109,13 +112,19 @@ final class Activation {
           : identities.getPipeline().apply(step + "ReadSyncState", SyncState.read(folder));
       DeltaSync.Result delta = updates.apply(step + "DeltaSync",
           DeltaSync.against(previous).withFullResync(options.getFullResync()));
-      SendContactUpdates.Result sent = delta.getChanges().apply(step + "Send", sink);
+      // exits only within the limits; held-back customers keep their state
+      GuardExits.Result guarded = delta.getChanges().apply(step + "GuardExits",
+          GuardExits.of(vendor, limits).withPrevious(previous)
+              .withNewState(delta.getNewState()));
+      SegmentationPipeline.writeRefused(guarded.getRefused(), step + "WriteRefusedExits",
+          outputs, vendor);
+      SendContactUpdates.Result sent = guarded.getChanges().apply(step + "Send", sink);
       if (!options.getDryRun()) {
         if (database != null) {
-          delta.getNewState().apply(step + "CommitSyncState",
+          guarded.getNewState().apply(step + "CommitSyncState",
               JdbcSyncState.commit(database, table, previous, sent, runId));
         } else {
-          delta.getNewState().apply(step + "CommitSyncState",
+          guarded.getNewState().apply(step + "CommitSyncState",
               SyncState.commit(folder, previous, sent));
         }
       }

@@ -38,6 +38,8 @@ final class OutputFolders {
   static final String REPORT = "report";
   /** Holds clv.json, one file rewritten by each run; not a part-file folder. */
   static final String MODEL = "model";
+  /** What the rails refused to remove, one {@code <destination>.jsonl} each; see Safety. */
+  static final String REFUSED = "refused";
   /** Copies of a previous run's outputs that this run replaces, read instead of them. */
   static final String PREVIOUS = "previous";
   static final List<String> ALL = List.of(IDENTITIES, FEATURES, SEGMENTS, SUMMARY, DEAD_LETTER,
@@ -56,6 +58,11 @@ final class OutputFolders {
     return root + name + "/";
   }
 
+  /** The listing of what the rails refused to remove at {@code destination}, a prefix. */
+  String refused(String destination) {
+    return folder(REFUSED) + destination;
+  }
+
   /** The {@code part-*} files left in the output folders by an earlier run. */
   List<ResourceId> earlierParts() {
     List<ResourceId> parts = new ArrayList<>();
@@ -67,9 +74,13 @@ final class OutputFolders {
     return parts;
   }
 
-  /** Deletes {@code part-*} files left in the output folders by an earlier run. */
+  /**
+   * Deletes {@code part-*} files left in the output folders by an earlier run, and its
+   * listings of refused removals (a run writes one only when it refuses).
+   */
   void removeEarlierParts() {
     List<ResourceId> stale = earlierParts();
+    stale.addAll(match(folder(REFUSED) + "*.jsonl", "Cannot list " + folder(REFUSED)));
     if (stale.isEmpty()) {
       return;
     }

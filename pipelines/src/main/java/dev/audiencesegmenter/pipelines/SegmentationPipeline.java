@@ -15,6 +15,9 @@ import dev.audiencesegmenter.io.files.ReadSegmentMemberships;
 import dev.audiencesegmenter.io.files.WriteJsonLines;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.jdbc.MembershipHistory;
+import dev.audiencesegmenter.io.rails.ChangeCounts;
+import dev.audiencesegmenter.io.rails.ChangeLimits;
+import dev.audiencesegmenter.io.rails.GuardedDelete;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
@@ -41,6 +44,7 @@ import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -76,6 +80,8 @@ public final class SegmentationPipeline {
   static final String FEATURES_TABLE = "customer_features";
   static final String MEMBERSHIPS_TABLE = "segment_memberships";
   static final String MEMBERSHIP_HISTORY_TABLE = "segment_membership_history";
+  /** The name of the --jdbcUrl tables in the rails' messages and refused/ listing. */
+  static final String DATABASE_DESTINATION = "postgresql";
 
   private SegmentationPipeline() {}
 
@@ -142,6 +148,7 @@ public final class SegmentationPipeline {
     SegmentDefinitions segments =
         SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments());
     OutputFolders outputs = new OutputFolders(options.getOutput());
+    ChangeLimits limits = changeLimits(options);
     boolean activation = !Activation.sinks(options.getSinks()).isEmpty();
     if (activation) {
       Activation.requireSyncState(options, outputs);
@@ -235,7 +242,7 @@ public final class SegmentationPipeline {
     SummarizeSegments.Result summary = result.getSummary();
 
     if (activation) {
-      deadLetters = deadLetters.and(Activation.apply(options, segments, outputs,
+      deadLetters = deadLetters.and(Activation.apply(options, segments, limits, outputs,
           identities.getIdentities(), features, result.getKeyedEvents(), memberships));
     }
 
@@ -261,7 +268,7 @@ public final class SegmentationPipeline {
         outputs, OutputFolders.DEAD_LETTER, shards);
 
     if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
-      writeToDatabase(options, asOf, features, memberships);
+      writeToDatabase(options, asOf, limits, outputs, features, memberships);
     }
     return outputs;
   }
@@ -333,19 +340,37 @@ public final class SegmentationPipeline {
   private static void writeToDatabase(
       SegmentationPipelineOptions options,
       Instant asOf,
+      ChangeLimits limits,
+      OutputFolders outputs,
       PCollection<CustomerFeatures> features,
       PCollection<SegmentMembership> memberships) {
     String password = password(options);
     // A fresh id per launch: rows a run did not write are stale and removed after it.
     String runId = UUID.randomUUID().toString();
-    features.apply("UpsertFeatures",
-        database(JdbcUpsert.<CustomerFeatures>into(FEATURES_TABLE), options, password)
-            .withKeyColumns("customer_id")
-            .withRunId(runId));
-    PCollection<Void> membershipsWritten = memberships.apply("UpsertMemberships",
-        database(JdbcUpsert.<SegmentMembership>into(MEMBERSHIPS_TABLE), options, password)
-            .withKeyColumns("customer_id", "segment")
-            .withRunId(runId));
+    // the rows of earlier runs are deleted only once the run is measured against them
+    GuardedDelete guard = GuardedDelete.of(DATABASE_DESTINATION, FEATURES_TABLE,
+            MEMBERSHIPS_TABLE)
+        .withDataSourceConfiguration(JdbcUpsert.postgresDataSource(options.getJdbcUrl(),
+            options.getJdbcUsername(), password))
+        .withRunId(runId).withLimits(limits);
+    PCollection<ChangeCounts> before = features.getPipeline()
+        .apply("CountTableRowsBefore", guard.countBefore());
+    PCollection<Void> featuresWritten = features
+        .apply("AfterCountingFeatures", Wait.on(before)).setCoder(features.getCoder())
+        .apply("UpsertFeatures",
+            database(JdbcUpsert.<CustomerFeatures>into(FEATURES_TABLE), options, password)
+                .withKeyColumns("customer_id")
+                .withRunId(runId).withoutDeletingRowsOfOtherRuns());
+    PCollection<Void> membershipsWritten = memberships
+        .apply("AfterCountingMemberships", Wait.on(before)).setCoder(memberships.getCoder())
+        .apply("UpsertMemberships",
+            database(JdbcUpsert.<SegmentMembership>into(MEMBERSHIPS_TABLE), options, password)
+                .withKeyColumns("customer_id", "segment")
+                .withRunId(runId).withoutDeletingRowsOfOtherRuns());
+    GuardedDelete.Result deletes = before
+        .apply("AfterUpserts", Wait.on(featuresWritten, membershipsWritten))
+        .apply("DeleteRowsOfEarlierRuns", guard.deleteOrRefuse());
+    writeRefused(deletes.getRefused(), "WriteRefusedDeletes", outputs, DATABASE_DESTINATION);
     // entered_at / exited_at per customer and segment, from the table this run left behind
     MembershipHistory history = MembershipHistory.of(MEMBERSHIPS_TABLE, MEMBERSHIP_HISTORY_TABLE)
         .withJdbcUrl(options.getJdbcUrl()).withAsOf(asOf);
@@ -355,7 +380,22 @@ public final class SegmentationPipeline {
     if (password != null) {
       history = history.withPassword(password);
     }
-    membershipsWritten.apply("UpdateMembershipHistory", history);
+    deletes.getDone().apply("UpdateMembershipHistory", history);
+  }
+
+  /** The rails of the command line, checked at launch. */
+  static ChangeLimits changeLimits(SegmentationPipelineOptions options) {
+    return ChangeLimits.defaults().withMaxCustomerDrop(options.getMaxCustomerDrop())
+        .withMaxExitShare(options.getMaxExitShare())
+        .withAllowLargeChanges(options.getAllowLargeChanges());
+  }
+
+  /** {@code <output>/refused/<destination>.jsonl}, written only when something was refused. */
+  static void writeRefused(PCollection<String> lines, String step, OutputFolders outputs,
+      String destination) {
+    lines.apply(step, TextIO.<String>writeCustomType().withFormatFunction(line -> line)
+        .to(outputs.refused(destination)).withSuffix(".jsonl").withoutSharding()
+        .skipIfEmpty());
   }
 
   /** {@code --jdbcPassword}, or else the environment variable; may be null. */

@@ -216,6 +216,32 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setSyncStateJdbcUrl(String value);
 
+  // ---- Rails on destructive steps (see README, "Safety") ----
+
+  @Description("Share of customers a run may lose against the previous run (the PostgreSQL "
+      + "tables of --jdbcUrl, the sync state of each sink) before its deletes and exits are "
+      + "refused: upserts still run, and what would have been removed is listed in "
+      + "<output>/refused/<destination>.jsonl.")
+  @Default.Double(0.20)
+  double getMaxCustomerDrop();
+
+  void setMaxCustomerDrop(double value);
+
+  @Description("Share of the memberships a destination holds that a run may end (exits, "
+      + "deleted membership rows) before its deletes and exits are refused, as for "
+      + "--maxCustomerDrop.")
+  @Default.Double(0.20)
+  double getMaxExitShare();
+
+  void setMaxExitShare(double value);
+
+  @Description("Carry out deletes and exits beyond --maxCustomerDrop and --maxExitShare (a "
+      + "real change confirmed). A run without customers still removes nothing.")
+  @Default.Boolean(false)
+  boolean getAllowLargeChanges();
+
+  void setAllowLargeChanges(boolean value);
+
   @Description("Send every customer, not only those changed since the last sync.")
   @Default.Boolean(false)
   boolean getFullResync();
