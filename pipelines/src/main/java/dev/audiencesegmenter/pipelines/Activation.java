@@ -4,6 +4,8 @@ import dev.audiencesegmenter.io.braze.BrazeConnector;
 import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.klaviyo.KlaviyoConnector;
+import dev.audiencesegmenter.io.rails.ChangeLimits;
+import dev.audiencesegmenter.io.rails.GuardExits;
 import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
 import dev.audiencesegmenter.io.salesforce.SalesforceConnector;
 import dev.audiencesegmenter.io.sink.BuildContactUpdates;
@@ -23,7 +25,9 @@ import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -39,8 +43,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The activation part of {@link SegmentationPipeline} ({@code --sinks}): builds one
  * {@link ContactUpdate} per customer, and for each platform keeps only what changed since the
- * last sync ({@link DeltaSync} against the platform's state), sends it, and commits the new
- * state after the send (never after a dry run). Sink dead letters join the run's dead-letter/.
+ * last sync ({@link DeltaSync} against the platform's state in {@code --syncState}), holds
+ * back exits beyond the rails ({@link GuardExits}), sends it, and commits the new state after
+ * the send (never after a dry run). Sink dead letters join the run's dead-letter/.
  *
  * <p>Everything is checked while the pipeline is built: unknown platforms, a bad
  * {@code --sinkMapping}, a missing credential, list id or instance URL fail the launch.
@@ -48,6 +53,7 @@ import org.slf4j.LoggerFactory;
 final class Activation {
   private static final Logger LOG = LoggerFactory.getLogger(Activation.class);
   static final String DRY_RUN_FOLDER = "activation-dry-run";
+  /** Only named in the message that asks for --syncState: there is no default location. */
   static final String SYNC_STATE_FOLDER = "sync-state";
 
   /** Environment variables read on local runs when no credential option is given. */
@@ -81,7 +87,7 @@ final class Activation {
 
   /** Adds activation to the pipeline; returns the sinks' dead letters. */
   static PCollection<DeadLetter> apply(SegmentationPipelineOptions options,
-      SegmentDefinitions segments, OutputFolders outputs,
+      SegmentDefinitions segments, ChangeLimits limits, OutputFolders outputs,
       PCollection<CustomerIdentity> identities, PCollection<CustomerFeatures> features,
       PCollection<KV<String, CustomerEvent>> events,
       PCollection<SegmentMembership> memberships) {
@@ -103,8 +109,8 @@ final class Activation {
       String step = "Activate " + vendor + "/";
       PCollection<SyncStateEntry> previous;
       JdbcIO.DataSourceConfiguration database = stateDatabase(options);
-      String folder = stateFolder(options, outputs) + vendor + "/";
-      String table = "sync_state_" + vendor;
+      String folder = database != null ? null : stateFolder(options) + vendor + "/";
+      String table = stateTable(vendor);
       previous = database != null
           ? identities.getPipeline().apply(step + "ReadSyncState",
               JdbcSyncState.read(database, table))
@@ -112,13 +118,19 @@ final class Activation {
       DeltaSync.Result delta = updates.apply(step + "DeltaSync",
           DeltaSync.against(previous).withFullResync(options.getFullResync())
               .withConsentRules(sink.getConnector().handlesWithdrawals()));
-      SendContactUpdates.Result sent = delta.getChanges().apply(step + "Send", sink);
+      // exits only within the limits; held-back customers keep their state
+      GuardExits.Result guarded = delta.getChanges().apply(step + "GuardExits",
+          GuardExits.of(vendor, limits).withPrevious(previous)
+              .withNewState(delta.getNewState()));
+      SegmentationPipeline.writeRefused(guarded.getRefused(), step + "WriteRefusedExits",
+          outputs, vendor);
+      SendContactUpdates.Result sent = guarded.getChanges().apply(step + "Send", sink);
       if (!options.getDryRun()) {
         if (database != null) {
-          delta.getNewState().apply(step + "CommitSyncState",
+          guarded.getNewState().apply(step + "CommitSyncState",
               JdbcSyncState.commit(database, table, previous, sent, runId));
         } else {
-          delta.getNewState().apply(step + "CommitSyncState",
+          guarded.getNewState().apply(step + "CommitSyncState",
               SyncState.commit(folder, previous, sent));
         }
       }
@@ -140,24 +152,67 @@ final class Activation {
             .getFieldNames()), segmentNames);
   }
 
-  static String stateFolder(SegmentationPipelineOptions options, OutputFolders outputs) {
-    String dir = options.getSyncStateDir();
-    if (dir == null || dir.isBlank()) {
-      return outputs.folder(SYNC_STATE_FOLDER);
+  /** The sync state table of a platform in the {@code --syncState} database. */
+  static String stateTable(String sink) {
+    return "sync_state_" + sink;
+  }
+
+  /**
+   * The sync state location: {@code --syncState}, or one of its older spellings
+   * {@code --syncStateDir} and {@code --syncStateJdbcUrl}; null when none is given.
+   */
+  static @Nullable String syncState(SegmentationPipelineOptions options) {
+    Map<String, String> given = new LinkedHashMap<>();
+    given.put("--syncState", options.getSyncState());
+    given.put("--syncStateDir", options.getSyncStateDir());
+    given.put("--syncStateJdbcUrl", options.getSyncStateJdbcUrl());
+    given.values().removeIf(value -> value == null || value.isBlank());
+    if (given.size() > 1) {
+      throw new IllegalArgumentException("Give the sync state once: --syncState, --syncStateDir "
+          + "or --syncStateJdbcUrl (got " + String.join(" and ", given.keySet()) + ")");
     }
-    return dir.endsWith("/") ? dir : dir + "/";
+    return given.isEmpty() ? null : given.values().iterator().next();
+  }
+
+  /**
+   * Fails the launch of a run with sinks but no sync state. There is no default: the state
+   * used to be kept under the output folder, which a new folder per run (the Dataflow example)
+   * leaves empty every time, so no customer was ever removed from a platform.
+   */
+  static void requireSyncState(SegmentationPipelineOptions options, OutputFolders outputs) {
+    if (syncState(options) == null) {
+      throw new IllegalArgumentException("--sinks needs --syncState: a folder (e.g. "
+          + "gs://bucket/sync-state/) or a jdbc:postgresql: URL that every run of this job "
+          + "uses. The sync state is how a run knows what each platform already holds, and so "
+          + "which customers to remove from it; a state kept under a new --output folder per "
+          + "run would start empty every time, and nobody would ever be removed. To keep the "
+          + "state under a fixed output folder, pass --syncState="
+          + outputs.folder(SYNC_STATE_FOLDER));
+    }
+  }
+
+  /** The sync state folder (ending in '/'), or null when the state is in a database. */
+  static @Nullable String stateFolder(SegmentationPipelineOptions options) {
+    String location = syncState(options);
+    if (location == null || isDatabase(location)) {
+      return null;
+    }
+    return location.endsWith("/") ? location : location + "/";
+  }
+
+  private static boolean isDatabase(String location) {
+    return location.startsWith("jdbc:");
   }
 
   static JdbcIO.@Nullable DataSourceConfiguration stateDatabase(
       SegmentationPipelineOptions options) {
-    String url = options.getSyncStateJdbcUrl();
-    if (url == null || url.isBlank()) {
+    String url = syncState(options);
+    if (url == null || !isDatabase(url)) {
       return null;
     }
-    String password = options.getJdbcPassword() != null ? options.getJdbcPassword()
-        : System.getenv(SegmentationPipeline.JDBC_PASSWORD_ENV);
     // As for --jdbcUrl: a password in the URL is taken out of it (and masked in messages).
-    return JdbcUpsert.postgresDataSource(url, options.getJdbcUsername(), password);
+    return JdbcUpsert.postgresDataSource(url, options.getJdbcUsername(),
+        SegmentationPipeline.password(options));
   }
 
   /**

@@ -3,12 +3,15 @@ package dev.audiencesegmenter.pipelines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +38,10 @@ final class OutputFolders {
   static final String REPORT = "report";
   /** Holds clv.json, one file rewritten by each run; not a part-file folder. */
   static final String MODEL = "model";
+  /** What the rails refused to remove, one {@code <destination>.jsonl} each; see Safety. */
+  static final String REFUSED = "refused";
+  /** Copies of a previous run's outputs that this run replaces, read instead of them. */
+  static final String PREVIOUS = "previous";
   static final List<String> ALL = List.of(IDENTITIES, FEATURES, SEGMENTS, SUMMARY, DEAD_LETTER,
       JUNK_IDENTIFIERS, MERGES);
   /** Part-file folders that only some runs write. */
@@ -51,23 +58,29 @@ final class OutputFolders {
     return root + name + "/";
   }
 
-  /** Deletes {@code part-*} files left in the output folders by an earlier run. */
-  void removeEarlierParts() {
-    List<ResourceId> stale = new ArrayList<>();
+  /** The listing of what the rails refused to remove at {@code destination}, a prefix. */
+  String refused(String destination) {
+    return folder(REFUSED) + destination;
+  }
+
+  /** The {@code part-*} files left in the output folders by an earlier run. */
+  List<ResourceId> earlierParts() {
+    List<ResourceId> parts = new ArrayList<>();
     List<String> folders = new ArrayList<>(ALL);
     folders.addAll(OPTIONAL);
     for (String name : folders) {
-      try {
-        MatchResult match = FileSystems.match(folder(name) + "part-*", EmptyMatchTreatment.ALLOW);
-        if (match.status() == MatchResult.Status.OK) {
-          for (MatchResult.Metadata m : match.metadata()) {
-            stale.add(m.resourceId());
-          }
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot list output folder " + folder(name), e);
-      }
+      parts.addAll(match(folder(name) + "part-*", "Cannot list output folder " + folder(name)));
     }
+    return parts;
+  }
+
+  /**
+   * Deletes {@code part-*} files left in the output folders by an earlier run, and its
+   * listings of refused removals (a run writes one only when it refuses).
+   */
+  void removeEarlierParts() {
+    List<ResourceId> stale = earlierParts();
+    stale.addAll(match(folder(REFUSED) + "*.jsonl", "Cannot list " + folder(REFUSED)));
     if (stale.isEmpty()) {
       return;
     }
@@ -76,6 +89,59 @@ final class OutputFolders {
       LOG.info("Removed {} part files of an earlier run under {}", stale.size(), root);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot remove earlier output under " + root, e);
+    }
+  }
+
+  /**
+   * The pattern to read a previous run's {@code name} output from ({@code --previousSegments},
+   * {@code --previousIdentities}): {@code pattern} itself, unless it matches part files that
+   * this run replaces (the same {@code --output}). Those are copied to
+   * {@code previous/<name>/} first, replacing what an earlier copy left there, and read from
+   * there: readers expand their patterns while the run writes, after the old parts are gone.
+   */
+  @Nullable String keepIfReplaced(@Nullable String pattern, String name) {
+    if (pattern == null || pattern.isBlank()) {
+      return pattern;
+    }
+    // the previous-run readers read a folder ending in '/' as its part files
+    String files = pattern.endsWith("/") ? pattern + "part-*" : pattern;
+    List<ResourceId> matched = match(files, "Cannot list " + pattern);
+    Set<String> replaced = new HashSet<>();
+    earlierParts().forEach(part -> replaced.add(part.toString()));
+    if (matched.stream().noneMatch(file -> replaced.contains(file.toString()))) {
+      return pattern;
+    }
+    String copy = root + PREVIOUS + "/" + name + "/";
+    List<ResourceId> destinations = new ArrayList<>();
+    for (int i = 0; i < matched.size(); i++) {
+      destinations.add(FileSystems.matchNewResource(copy + String.format(
+          "part-%05d-of-%05d.jsonl", i, matched.size()), false));
+    }
+    try {
+      FileSystems.delete(match(copy + "part-*", "Cannot list " + copy),
+          MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      FileSystems.copy(matched, destinations);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot copy " + pattern + " to " + copy
+          + " before this run replaces it", e);
+    }
+    LOG.info("{} is output of this run's folder too: its {} files were copied to {}, which "
+        + "the run reads instead", pattern, matched.size(), copy);
+    return copy;
+  }
+
+  private static List<ResourceId> match(String pattern, String failure) {
+    try {
+      MatchResult match = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
+      List<ResourceId> files = new ArrayList<>();
+      if (match.status() == MatchResult.Status.OK) {
+        for (MatchResult.Metadata m : match.metadata()) {
+          files.add(m.resourceId());
+        }
+      }
+      return files;
+    } catch (IOException e) {
+      throw new UncheckedIOException(failure, e);
     }
   }
 }

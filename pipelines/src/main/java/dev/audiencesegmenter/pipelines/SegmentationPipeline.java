@@ -15,6 +15,9 @@ import dev.audiencesegmenter.io.files.ReadSegmentMemberships;
 import dev.audiencesegmenter.io.files.WriteJsonLines;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.jdbc.MembershipHistory;
+import dev.audiencesegmenter.io.rails.ChangeCounts;
+import dev.audiencesegmenter.io.rails.ChangeLimits;
+import dev.audiencesegmenter.io.rails.GuardedDelete;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
@@ -41,6 +44,7 @@ import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -76,6 +80,8 @@ public final class SegmentationPipeline {
   static final String FEATURES_TABLE = "customer_features";
   static final String MEMBERSHIPS_TABLE = "segment_memberships";
   static final String MEMBERSHIP_HISTORY_TABLE = "segment_membership_history";
+  /** The name of the --jdbcUrl tables in the rails' messages and refused/ listing. */
+  static final String DATABASE_DESTINATION = "postgresql";
 
   private SegmentationPipeline() {}
 
@@ -85,13 +91,17 @@ public final class SegmentationPipeline {
         PipelineOptionsFactory.fromArgs(ArgumentFiles.expand(args))
             .withValidation()
             .as(SegmentationPipelineOptions.class);
-    PipelineResult result = run(options);
     if (System.getenv(FLEX_TEMPLATE_ENV) != null) {
-      // a Flex Template launcher must exit once the job is submitted, not wait for it
+      // a Flex Template launcher must exit once the job is submitted, not wait for it: the
+      // writer locks then only keep two launches apart, not two running jobs
+      try (WriterLocks locks = WriterLocks.acquire(options)) {
+        run(options);
+      }
       LOG.info("Submitted from a Flex Template launcher; not waiting for the job");
       return;
     }
-    PipelineResult.State state = result.waitUntilFinish();
+    PipelineResult result = runToCompletion(options);
+    PipelineResult.State state = result.waitUntilFinish(); // ended: returns at once
     LOG.info("Pipeline finished: {}", state);
     if (state != PipelineResult.State.DONE) {
       System.exit(1);
@@ -101,11 +111,30 @@ public final class SegmentationPipeline {
     System.out.print(summary.toTable());
   }
 
+  /**
+   * Takes the run's writer locks ({@link WriterLocks}: a second run on the same tables or sync
+   * state fails here, naming the first), then runs the pipeline and waits for it to end; the
+   * locks are held until then.
+   */
+  static PipelineResult runToCompletion(SegmentationPipelineOptions options) {
+    try (WriterLocks locks = WriterLocks.acquire(options)) {
+      PipelineResult result = run(options);
+      result.waitUntilFinish();
+      return result;
+    }
+  }
+
   /** Builds and starts the pipeline; the caller waits for the result. */
   public static PipelineResult run(SegmentationPipelineOptions options) {
     Pipeline pipeline = Pipeline.create(
         RunnerOptions.of(options, SegmentationPipelineOptions.class));
-    OutputFolders outputs = build(pipeline, options);
+    // a previous run's files that this run is about to replace are read from a copy
+    OutputFolders outputs = new OutputFolders(options.getOutput());
+    options.setPreviousSegments(
+        outputs.keepIfReplaced(options.getPreviousSegments(), OutputFolders.SEGMENTS));
+    options.setPreviousIdentities(
+        outputs.keepIfReplaced(options.getPreviousIdentities(), OutputFolders.IDENTITIES));
+    build(pipeline, options);
     outputs.removeEarlierParts();
     return LargeStackSubmission.run(pipeline);
   }
@@ -119,6 +148,11 @@ public final class SegmentationPipeline {
     SegmentDefinitions segments =
         SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments());
     OutputFolders outputs = new OutputFolders(options.getOutput());
+    ChangeLimits limits = changeLimits(options);
+    boolean activation = !Activation.sinks(options.getSinks()).isEmpty();
+    if (activation) {
+      Activation.requireSyncState(options, outputs);
+    }
 
     // The readers' rejects travel with the records to the end of the flow: no second output
     // to ship (see SegmentCustomers).
@@ -182,7 +216,6 @@ public final class SegmentationPipeline {
         && !options.getHoldoutEnd().isBlank()) {
       flow = flow.withHoldoutEnd(AsOf.parse(options.getHoldoutEnd()));
     }
-    boolean activation = !Activation.sinks(options.getSinks()).isEmpty();
     if (activation) {
       flow = flow.withKeyedEvents();
     }
@@ -209,7 +242,7 @@ public final class SegmentationPipeline {
     SummarizeSegments.Result summary = result.getSummary();
 
     if (activation) {
-      deadLetters = deadLetters.and(Activation.apply(options, segments, outputs,
+      deadLetters = deadLetters.and(Activation.apply(options, segments, limits, outputs,
           identities.getIdentities(), features, result.getKeyedEvents(), memberships));
     }
 
@@ -235,7 +268,7 @@ public final class SegmentationPipeline {
         outputs, OutputFolders.DEAD_LETTER, shards);
 
     if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
-      writeToDatabase(options, asOf, features, memberships);
+      writeToDatabase(options, asOf, limits, outputs, features, memberships);
     }
     return outputs;
   }
@@ -307,20 +340,37 @@ public final class SegmentationPipeline {
   private static void writeToDatabase(
       SegmentationPipelineOptions options,
       Instant asOf,
+      ChangeLimits limits,
+      OutputFolders outputs,
       PCollection<CustomerFeatures> features,
       PCollection<SegmentMembership> memberships) {
-    String password = options.getJdbcPassword() != null
-        ? options.getJdbcPassword() : System.getenv(JDBC_PASSWORD_ENV);
+    String password = password(options);
     // A fresh id per launch: rows a run did not write are stale and removed after it.
     String runId = UUID.randomUUID().toString();
-    features.apply("UpsertFeatures",
-        database(JdbcUpsert.<CustomerFeatures>into(FEATURES_TABLE), options, password)
-            .withKeyColumns("customer_id")
-            .withRunId(runId));
-    PCollection<Void> membershipsWritten = memberships.apply("UpsertMemberships",
-        database(JdbcUpsert.<SegmentMembership>into(MEMBERSHIPS_TABLE), options, password)
-            .withKeyColumns("customer_id", "segment")
-            .withRunId(runId));
+    // the rows of earlier runs are deleted only once the run is measured against them
+    GuardedDelete guard = GuardedDelete.of(DATABASE_DESTINATION, FEATURES_TABLE,
+            MEMBERSHIPS_TABLE)
+        .withDataSourceConfiguration(JdbcUpsert.postgresDataSource(options.getJdbcUrl(),
+            options.getJdbcUsername(), password))
+        .withRunId(runId).withLimits(limits);
+    PCollection<ChangeCounts> before = features.getPipeline()
+        .apply("CountTableRowsBefore", guard.countBefore());
+    PCollection<Void> featuresWritten = features
+        .apply("AfterCountingFeatures", Wait.on(before)).setCoder(features.getCoder())
+        .apply("UpsertFeatures",
+            database(JdbcUpsert.<CustomerFeatures>into(FEATURES_TABLE), options, password)
+                .withKeyColumns("customer_id")
+                .withRunId(runId).withoutDeletingRowsOfOtherRuns());
+    PCollection<Void> membershipsWritten = memberships
+        .apply("AfterCountingMemberships", Wait.on(before)).setCoder(memberships.getCoder())
+        .apply("UpsertMemberships",
+            database(JdbcUpsert.<SegmentMembership>into(MEMBERSHIPS_TABLE), options, password)
+                .withKeyColumns("customer_id", "segment")
+                .withRunId(runId).withoutDeletingRowsOfOtherRuns());
+    GuardedDelete.Result deletes = before
+        .apply("AfterUpserts", Wait.on(featuresWritten, membershipsWritten))
+        .apply("DeleteRowsOfEarlierRuns", guard.deleteOrRefuse());
+    writeRefused(deletes.getRefused(), "WriteRefusedDeletes", outputs, DATABASE_DESTINATION);
     // entered_at / exited_at per customer and segment, from the table this run left behind
     MembershipHistory history = MembershipHistory.of(MEMBERSHIPS_TABLE, MEMBERSHIP_HISTORY_TABLE)
         .withJdbcUrl(options.getJdbcUrl()).withAsOf(asOf);
@@ -330,7 +380,28 @@ public final class SegmentationPipeline {
     if (password != null) {
       history = history.withPassword(password);
     }
-    membershipsWritten.apply("UpdateMembershipHistory", history);
+    deletes.getDone().apply("UpdateMembershipHistory", history);
+  }
+
+  /** The rails of the command line, checked at launch. */
+  static ChangeLimits changeLimits(SegmentationPipelineOptions options) {
+    return ChangeLimits.defaults().withMaxCustomerDrop(options.getMaxCustomerDrop())
+        .withMaxExitShare(options.getMaxExitShare())
+        .withAllowLargeChanges(options.getAllowLargeChanges());
+  }
+
+  /** {@code <output>/refused/<destination>.jsonl}, written only when something was refused. */
+  static void writeRefused(PCollection<String> lines, String step, OutputFolders outputs,
+      String destination) {
+    lines.apply(step, TextIO.<String>writeCustomType().withFormatFunction(line -> line)
+        .to(outputs.refused(destination)).withSuffix(".jsonl").withoutSharding()
+        .skipIfEmpty());
+  }
+
+  /** {@code --jdbcPassword}, or else the environment variable; may be null. */
+  static String password(SegmentationPipelineOptions options) {
+    return options.getJdbcPassword() != null ? options.getJdbcPassword()
+        : System.getenv(JDBC_PASSWORD_ENV);
   }
 
   static <T> JdbcUpsert<T> database(

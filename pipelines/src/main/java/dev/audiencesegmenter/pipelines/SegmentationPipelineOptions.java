@@ -199,17 +199,50 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setSinkMapping(String value);
 
-  @Description("Folder of the delta-sync state, one subfolder per platform. Default: "
-      + "<output>/sync-state/.")
+  @Description("Where the delta-sync state lives, required with --sinks: a folder (one "
+      + "subfolder per platform) or a jdbc:postgresql: URL (tables sync_state_<platform>; "
+      + "--jdbcUsername/--jdbcPassword apply). Use the same location for every run: it is what "
+      + "tells a run which customers each platform holds, so a state under a new output "
+      + "folder per run would never remove anyone.")
+  String getSyncState();
+
+  void setSyncState(String value);
+
+  @Description("Older spelling of --syncState with a folder.")
   String getSyncStateDir();
 
   void setSyncStateDir(String value);
 
-  @Description("JDBC URL of a PostgreSQL database holding the delta-sync state instead of "
-      + "--syncStateDir (tables sync_state_<platform>; --jdbcUsername/--jdbcPassword apply).")
+  @Description("Older spelling of --syncState with a jdbc:postgresql: URL.")
   String getSyncStateJdbcUrl();
 
   void setSyncStateJdbcUrl(String value);
+
+  // ---- Rails on destructive steps (see README, "Safety") ----
+
+  @Description("Share of customers a run may lose against the previous run (the PostgreSQL "
+      + "tables of --jdbcUrl, the sync state of each sink) before its deletes and exits are "
+      + "refused: upserts still run, and what would have been removed is listed in "
+      + "<output>/refused/<destination>.jsonl.")
+  @Default.Double(0.20)
+  double getMaxCustomerDrop();
+
+  void setMaxCustomerDrop(double value);
+
+  @Description("Share of the memberships a destination holds that a run may end (exits, "
+      + "deleted membership rows) before its deletes and exits are refused, as for "
+      + "--maxCustomerDrop.")
+  @Default.Double(0.20)
+  double getMaxExitShare();
+
+  void setMaxExitShare(double value);
+
+  @Description("Carry out deletes and exits beyond --maxCustomerDrop and --maxExitShare (a "
+      + "real change confirmed). A run without customers still removes nothing.")
+  @Default.Boolean(false)
+  boolean getAllowLargeChanges();
+
+  void setAllowLargeChanges(boolean value);
 
   @Description("Send every customer, not only those changed since the last sync.")
   @Default.Boolean(false)

@@ -104,6 +104,7 @@ class ActivationPipelineTest {
     args.add("--hubspotBaseUrl=" + hubspot.baseUrl());
     args.add("--hubspotAccessToken=" + TOKEN);
     args.add("--sinkMapping=" + mapping(dir));
+    args.add("--syncState=" + out.resolve("sync-state"));
     args.addAll(List.of(more));
     return args;
   }
@@ -322,6 +323,7 @@ class ActivationPipelineTest {
       List<String> args = dataArgs(dir, out);
       args.addAll(List.of("@../runner-configs/flink-local.args",
           "--sinks=klaviyo,braze,salesforce", "--sinkMapping=" + mapping,
+          "--syncState=" + out.resolve("sync-state"),
           "--klaviyoBaseUrl=" + klaviyo.server().baseUrl(), "--klaviyoApiKey=" + klaviyo.secret(),
           "--brazeBaseUrl=" + braze.server().baseUrl(), "--brazeApiKey=" + braze.secret(),
           "--salesforceBaseUrl=" + salesforce.server().baseUrl(),
@@ -373,7 +375,8 @@ class ActivationPipelineTest {
     List<String> args = dataArgs(dir, out);
     args.add("@../runner-configs/flink-local.args");
     args.addAll(List.of("--sinks=hubspot", "--hubspotBaseUrl=" + hubspot.baseUrl(),
-        "--dryRun=true", "--sinkMapping=" + mapping(dir)));
+        "--dryRun=true", "--sinkMapping=" + mapping(dir),
+        "--syncState=" + out.resolve("sync-state")));
     PipelineRuns.runToCompletion(args); // no token needed for a dry run
     assertTrue(hubspot.server.requests().isEmpty());
     List<String> lines = new ArrayList<>();
@@ -414,6 +417,7 @@ class ActivationPipelineTest {
 
     List<String> noToken = dataArgs(dir, out);
     noToken.add("--sinks=klaviyo");
+    noToken.add("--syncState=" + out.resolve("sync-state"));
     IllegalArgumentException credential = assertThrows(IllegalArgumentException.class,
         () -> PipelineRuns.runToCompletion(noToken));
     assertEquals("--sinks=klaviyo needs the environment variable KLAVIYO_API_KEY, "

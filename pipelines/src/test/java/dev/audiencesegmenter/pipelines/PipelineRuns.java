@@ -30,7 +30,8 @@ final class PipelineRuns {
         .fromArgs(ArgumentFiles.expand(args.toArray(new String[0])))
         .withValidation()
         .as(SegmentationPipelineOptions.class);
-    PipelineResult result = SegmentationPipeline.run(options);
+    // as the main class does: writer locks held until the run has ended
+    PipelineResult result = SegmentationPipeline.runToCompletion(options);
     assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
     return result;
   }

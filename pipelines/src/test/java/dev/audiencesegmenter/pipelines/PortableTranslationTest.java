@@ -28,6 +28,7 @@ class PortableTranslationTest {
         "--segments=" + PipelineRuns.SAMPLE.resolve("segments-advanced.yaml"));
     args.addAll(List.of("--jdbcUrl=jdbc:postgresql://127.0.0.1:1/none",
         "--sinks=hubspot,mailchimp,klaviyo,braze,salesforce", "--dryRun=true",
+        "--syncState=" + dir.resolve("sync-state"),
         "--mailchimpListId=a1b2c3", "--salesforceBaseUrl=https://example.my.salesforce.com",
         "--previousSegments=" + dir.resolve("previous") + "/*", "--previousAsOf=2024-03-31"));
     PipelineOptionsFactory.register(SegmentationPipelineOptions.class);

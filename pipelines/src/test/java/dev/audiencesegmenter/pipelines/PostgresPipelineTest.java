@@ -1,11 +1,15 @@
 package dev.audiencesegmenter.pipelines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.jdbc.PostgresTestDatabase;
+import dev.audiencesegmenter.io.rails.WriterLock;
 import dev.audiencesegmenter.pipelines.sample.SampleDataGenerator;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -39,11 +43,12 @@ class PostgresPipelineTest {
     db.close();
   }
 
-  static List<String> run(Path data, Path out, String asOf) {
+  static List<String> run(Path data, Path out, String asOf, String... more) {
     List<String> args = new ArrayList<>(List.of("--input=" + data.resolve("events") + "/*",
         "--profiles=" + data.resolve("profiles") + "/*",
         "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=" + asOf,
         "--output=" + out, "--jdbcUrl=" + db.jdbcUrl(), "@../runner-configs/flink-local.args"));
+    args.addAll(List.of(more));
     PipelineRuns.runToCompletion(args);
     return args;
   }
@@ -68,7 +73,8 @@ class PostgresPipelineTest {
     new SampleDataGenerator(7, LocalDate.parse("2024-06-30")).write(data, 150);
     run(data, dir.resolve("first"), "2024-03-31");
     Path second = dir.resolve("second");
-    run(data, second, "2024-06-30");
+    // a quarter later most memberships change, more than the rails let a run end unconfirmed
+    run(data, second, "2024-06-30", "--allowLargeChanges=true");
 
     TreeSet<String> features = new TreeSet<>();
     for (JsonNode f : OutputFiles.rows(second.resolve("features"))) {
@@ -110,5 +116,33 @@ class PostgresPipelineTest {
     run(data, dir.resolve("again"), "2024-06-30");
     assertEquals(before, query("SELECT customer_id || '|' || segment || '|' || entered_at "
         + "|| '|' || coalesce(exited_at::text, '-') FROM segment_membership_history"));
+  }
+
+  /**
+   * Issue 17, item 6: while another run holds the tables, a launch fails at once, naming the
+   * holder, before it touches the output folder or the database.
+   */
+  @Test
+  void aSecondWriterFailsAtLaunchNamingTheFirst(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    new SampleDataGenerator(7, LocalDate.parse("2024-06-30")).write(data, 30);
+    Path out = dir.resolve("out");
+    Path earlier = out.resolve("segments").resolve("part-00000-of-00001.jsonl");
+    Files.createDirectories(earlier.getParent());
+    Files.writeString(earlier, "{\"customer_id\":\"c1\",\"segment\":\"vip\"}\n");
+    List<String> args = List.of("--input=" + data.resolve("events") + "/*",
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
+        "--output=" + out, "--jdbcUrl=" + db.jdbcUrl(), "--valueModels=false",
+        "@../runner-configs/direct.args");
+    try (WriterLock other = WriterLock.acquire(
+        JdbcUpsert.postgresDataSource(db.jdbcUrl(), null, null), "the other run's database",
+        List.of("segment_membership_history"))) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> PipelineRuns.runToCompletion(args));
+      assertTrue(e.getMessage().startsWith("segment_membership_history in the --jdbcUrl "
+          + "database is being written by another run: " + WriterLock.applicationName()
+          + " (PostgreSQL session " + other.sessionPid() + ", "), e.getMessage());
+    }
+    assertTrue(Files.exists(earlier), "the refused launch removed the earlier output");
   }
 }

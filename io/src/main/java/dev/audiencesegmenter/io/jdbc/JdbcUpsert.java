@@ -90,6 +90,9 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
 
   public abstract int getBatchSize();
 
+  /** False after {@link #withoutDeletingRowsOfOtherRuns()}. */
+  public abstract boolean getDeleteRowsOfOtherRuns();
+
   abstract Builder<T> toBuilder();
 
   /** Upserts into {@code table}: letters, digits and underscores, not starting with a digit. */
@@ -98,6 +101,7 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
         .setTable(checkName(table, "table"))
         .setKeyColumns(List.of())
         .setBatchSize(DEFAULT_BATCH_SIZE)
+        .setDeleteRowsOfOtherRuns(true)
         .build();
   }
 
@@ -168,6 +172,15 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
     return toBuilder().setRunId(runId).build();
   }
 
+  /**
+   * Marks rows with the run id of {@link #withRunId} but leaves the rows of other runs to the
+   * caller, who deletes them after a check (e.g. {@code rails.GuardedDelete}); the output is
+   * then complete once the upsert is.
+   */
+  public JdbcUpsert<T> withoutDeletingRowsOfOtherRuns() {
+    return toBuilder().setDeleteRowsOfOtherRuns(false).build();
+  }
+
   /** Rows per JDBC batch (default {@value #DEFAULT_BATCH_SIZE}). */
   public JdbcUpsert<T> withBatchSize(int rows) {
     if (rows < 1) {
@@ -193,6 +206,8 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
     abstract Builder<T> setRunId(String runId);
 
     abstract Builder<T> setBatchSize(int batchSize);
+
+    abstract Builder<T> setDeleteRowsOfOtherRuns(boolean delete);
 
     abstract JdbcUpsert<T> build();
   }
@@ -224,7 +239,7 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
             .withPreparedStatementSetter(new RowStatementSetter(getRunId()))
             .withBatchSize(getBatchSize())
             .withResults());
-    if (getRunId() == null) {
+    if (getRunId() == null || !getDeleteRowsOfOtherRuns()) {
       return written;
     }
     return input.getPipeline()
@@ -403,6 +418,8 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
             .withLabel("JDBC URL"))
         .addIfNotNull(DisplayData.item("username", getUsername()).withLabel("User"))
         .addIfNotNull(DisplayData.item("runId", getRunId()).withLabel("Run id"))
+        .add(DisplayData.item("deleteRowsOfOtherRuns", getDeleteRowsOfOtherRuns())
+            .withLabel("Delete rows of other runs"))
         .add(DisplayData.item("batchSize", getBatchSize()).withLabel("Batch size"));
   }
 

@@ -1,0 +1,90 @@
+package dev.audiencesegmenter.io.rails;
+
+import dev.audiencesegmenter.io.sink.ContactUpdate;
+import dev.audiencesegmenter.io.sink.DeltaSync;
+import dev.audiencesegmenter.io.sink.SyncStateEntry;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Issue 17, item 5: a sync whose exits exceed the limits sends only what adds or updates; the
+ * customers it would have removed keep their state and are listed.
+ */
+@ExtendWith(TestPipelineExtension.class)
+class GuardExitsTest {
+
+  static ContactUpdate update(String key, List<String> segments, String tier) {
+    return ContactUpdate.builder(key).setEmail(key + "@example.com").setEmailConsent(true)
+        .setFields(Map.of("tier", tier)).setSegmentsCurrent(segments).build();
+  }
+
+  static SyncStateEntry synced(ContactUpdate update) {
+    return SyncStateEntry.create(update.getKey(), DeltaSync.payloadHash(update),
+        update.getSegmentsCurrent(), update.getEmail(), null);
+  }
+
+  static final ContactUpdate A = update("a", List.of("loyal"), "gold");
+  static final ContactUpdate B_BEFORE = update("b", List.of("loyal"), "gold");
+  static final ContactUpdate C_BEFORE = update("c", List.of("loyal", "vip"), "gold");
+  static final ContactUpdate C = update("c", List.of("vip"), "silver");
+  static final ContactUpdate D_BEFORE = update("d", List.of("vip"), "gold");
+  static final ContactUpdate E_BEFORE = update("e", List.of("lapsed"), "gold");
+  static final ContactUpdate F_NEW = update("f", List.of("vip"), "bronze");
+
+  /** Five customers synced; now b, d and e are missing (-40 %) and c leaves loyal. */
+  static GuardExits.Result guard(TestPipeline pipeline, ChangeLimits limits) {
+    PCollection<SyncStateEntry> previous = pipeline.apply("Previous", Create.of(List.of(
+        synced(A), synced(B_BEFORE), synced(C_BEFORE), synced(D_BEFORE), synced(E_BEFORE))));
+    DeltaSync.Result delta = pipeline.apply("Current", Create.of(List.of(A, C, F_NEW)))
+        .apply(DeltaSync.against(previous));
+    return delta.getChanges().apply(GuardExits.of("hubspot", limits)
+        .withPrevious(previous).withNewState(delta.getNewState()));
+  }
+
+  @Test
+  void refusedExitsAreHeldBackAndListedWhileUpdatesGoOut(TestPipeline pipeline) {
+    GuardExits.Result guarded = guard(pipeline, ChangeLimits.defaults());
+    // c keeps loyal (its new field goes out), f is added; nobody is removed
+    ContactUpdate cKept = C.toBuilder().setSegmentsCurrent(List.of("loyal", "vip")).build();
+    PAssert.that(guarded.getChanges()).containsInAnyOrder(cKept,
+        F_NEW.toBuilder().setSegmentsEntered(List.of("vip")).build());
+    PAssert.that(guarded.getNewState()).containsInAnyOrder(synced(A), synced(cKept),
+        synced(F_NEW), synced(B_BEFORE), synced(D_BEFORE), synced(E_BEFORE));
+    PAssert.that(guarded.getRefused()).containsInAnyOrder(
+        "{\"destination\":\"hubspot\",\"customer_key\":\"b\",\"customer_gone\":true,"
+            + "\"segments_exited\":[\"loyal\"]}",
+        "{\"destination\":\"hubspot\",\"customer_key\":\"c\",\"customer_gone\":false,"
+            + "\"segments_exited\":[\"loyal\"]}",
+        "{\"destination\":\"hubspot\",\"customer_key\":\"d\",\"customer_gone\":true,"
+            + "\"segments_exited\":[\"vip\"]}",
+        "{\"destination\":\"hubspot\",\"customer_key\":\"e\",\"customer_gone\":true,"
+            + "\"segments_exited\":[\"lapsed\"]}");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void allowedChangesPassUntouched(TestPipeline pipeline) {
+    GuardExits.Result guarded = guard(pipeline,
+        ChangeLimits.defaults().withAllowLargeChanges(true));
+    PAssert.that(guarded.getChanges()).containsInAnyOrder(
+        C.toBuilder().setSegmentsExited(List.of("loyal")).build(),
+        F_NEW.toBuilder().setSegmentsEntered(List.of("vip")).build(),
+        ContactUpdate.builder("b").setEmail("b@example.com")
+            .setSegmentsExited(List.of("loyal")).build(),
+        ContactUpdate.builder("d").setEmail("d@example.com")
+            .setSegmentsExited(List.of("vip")).build(),
+        ContactUpdate.builder("e").setEmail("e@example.com")
+            .setSegmentsExited(List.of("lapsed")).build());
+    PAssert.that(guarded.getNewState()).containsInAnyOrder(synced(A), synced(C),
+        synced(F_NEW));
+    PAssert.that(guarded.getRefused()).empty();
+    pipeline.run().waitUntilFinish();
+  }
+}
