@@ -161,7 +161,8 @@ submit() {
 if [ "$SECRET_CHECK" = 1 ]; then
   # A token given as a value cannot reach the cluster's workers (it is kept out of the job):
   # the launch is refused, naming the option and not the value.
-  if submit "${JOB_ARGS[@]}" --sinks=hubspot --hubspotBaseUrl="$VENDOR" \
+  if submit "${JOB_ARGS[@]}" --sinks=hubspot --syncState="$WORK/sync-state" \
+      --hubspotBaseUrl="$VENDOR" \
       --hubspotAccessToken="$VALUE_SENTINEL" > "$WORK/refused.out" 2>&1; then
     log "a token given as a value was not refused for a cluster run"
     exit 1
@@ -172,7 +173,7 @@ if [ "$SECRET_CHECK" = 1 ]; then
     exit 1
   fi
   log "a token given as a value was refused at launch, as expected"
-  JOB_ARGS+=("--sinks=hubspot,klaviyo" "--hubspotBaseUrl=$VENDOR"
+  JOB_ARGS+=("--sinks=hubspot,klaviyo" "--syncState=$WORK/sync-state" "--hubspotBaseUrl=$VENDOR"
     "--hubspotAccessTokenFile=$WORK/secrets/hubspot-token" "--klaviyoBaseUrl=$VENDOR"
     "--klaviyoApiKeyEnv=LEAKCHECK_KLAVIYO_KEY")
 fi

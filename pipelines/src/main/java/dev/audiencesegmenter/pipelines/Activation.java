@@ -120,7 +120,8 @@ final class Activation {
               .withConsentRules(sink.getConnector().handlesWithdrawals()));
       // exits only within the limits; held-back customers keep their state
       GuardExits.Result guarded = delta.getChanges().apply(step + "GuardExits",
-          GuardExits.of(vendor, limits).withPrevious(previous)
+          GuardExits.of(vendor, limits)
+              .withWithdrawals(sink.getConnector().handlesWithdrawals()).withPrevious(previous)
               .withNewState(delta.getNewState()));
       SegmentationPipeline.writeRefused(guarded.getRefused(), step + "WriteRefusedExits",
           outputs, vendor);

@@ -71,7 +71,8 @@ class ConsentPipelineTest {
       PipelineRuns.runToCompletion(new ArrayList<>(List.of(
           "--input=" + events + "/*", "--profiles=" + profiles + "/*",
           "--segments=" + segments, "--asOf=2024-06-30", "--valueModels=false",
-          "--output=" + out, "--sinks=mailchimp", "--sinkMapping=" + mapping,
+          "--output=" + out, "--sinks=mailchimp", "--syncState=" + dir.resolve("sync-state"),
+          "--sinkMapping=" + mapping,
           "--mailchimpBaseUrl=" + mailchimp.baseUrl(), "--dryRun=true",
           "@../runner-configs/direct.args")));
       assertEquals(0, mailchimp.server.requests().size(), "a dry run sends nothing");

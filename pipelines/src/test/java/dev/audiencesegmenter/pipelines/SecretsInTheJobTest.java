@@ -48,7 +48,7 @@ class SecretsInTheJobTest {
   static List<String> allSinks(Path dir) {
     List<String> args = new ArrayList<>(PipelineRuns.sampleArgs(dir.resolve("out")));
     args.addAll(List.of("--sinks=hubspot,mailchimp,klaviyo,braze,salesforce",
-        "--mailchimpListId=a1b2c3", "--salesforceBaseUrl=https://example.my.salesforce.com"));
+        "--syncState=" + dir.resolve("sync-state"), "--mailchimpListId=a1b2c3", "--salesforceBaseUrl=https://example.my.salesforce.com"));
     return args;
   }
 
@@ -158,6 +158,7 @@ class SecretsInTheJobTest {
     String token = SENTINELS.get("hubspotAccessToken");
     List<String> base = new ArrayList<>(PipelineRuns.sampleArgs(dir.resolve("out")));
     base.add("--sinks=hubspot");
+    base.add("--syncState=" + dir.resolve("sync-state"));
 
     List<String> two = new ArrayList<>(base);
     two.addAll(List.of("--hubspotAccessToken=" + token, "--hubspotAccessTokenEnv=HUBSPOT_X"));
@@ -193,8 +194,8 @@ class SecretsInTheJobTest {
   void aTokenOptionIsRefusedWhenTheWorkersAreElsewhere(@TempDir Path dir) throws Exception {
     String token = SENTINELS.get("hubspotAccessToken");
     List<String> args = new ArrayList<>(PipelineRuns.sampleArgs(dir.resolve("out")));
-    args.addAll(List.of("--sinks=hubspot", "--runner=FlinkRunner",
-        "--flinkMaster=127.0.0.1:8081"));
+    args.addAll(List.of("--sinks=hubspot", "--syncState=" + dir.resolve("sync-state"),
+        "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:8081"));
 
     List<String> literal = new ArrayList<>(args);
     literal.add("--hubspotAccessToken=" + token);

@@ -58,6 +58,7 @@ import org.slf4j.LoggerFactory;
  *   <li>each held-back customer is a line of {@link Result#getRefused()}: destination, key,
  *       whether the customer is gone, the segments it would have left (no email or phone).
  * </ul>
+ * A withdrawal ({@link #withWithdrawals}) always goes out and is not counted as an exit.
  * Held-back customers keep their old state, so the next run computes their exits again and
  * sends them once it is within the limits (or allowed). Metrics, namespace {@code GuardExits}:
  * syncs_refused, customers_held_back.
@@ -70,6 +71,9 @@ public abstract class GuardExits
   public abstract String getDestination();
 
   public abstract ChangeLimits getLimits();
+
+  /** Whether the platform turns an update without consent into a withdrawal. */
+  public abstract boolean getWithdrawals();
 
   abstract @Nullable PCollection<SyncStateEntry> getPrevious();
 
@@ -84,7 +88,17 @@ public abstract class GuardExits
           + destination + "' and " + limits);
     }
     return new AutoValue_GuardExits.Builder().setDestination(destination).setLimits(limits)
-        .build();
+        .setWithdrawals(false).build();
+  }
+
+  /**
+   * The platform {@link dev.audiencesegmenter.io.sink.VendorConnector#handlesWithdrawals()
+   * handles withdrawals}: an update without consent is the customer's withdrawal, which always
+   * goes out and is not counted as an exit (a withdrawal is the customer's own word, not a sign
+   * of lost input).
+   */
+  public GuardExits withWithdrawals(boolean withdrawals) {
+    return toBuilder().setWithdrawals(withdrawals).build();
   }
 
   /** The state the delta was computed against. */
@@ -102,6 +116,8 @@ public abstract class GuardExits
     abstract Builder setDestination(String destination);
 
     abstract Builder setLimits(ChangeLimits limits);
+
+    abstract Builder setWithdrawals(boolean withdrawals);
 
     abstract Builder setPrevious(PCollection<SyncStateEntry> previous);
 
@@ -128,6 +144,7 @@ public abstract class GuardExits
     Pipeline pipeline = changes.getPipeline();
     PCollection<SyncStateEntry> previous = getPrevious();
     PCollection<SyncStateEntry> next = getNewState();
+    boolean withdrawals = getWithdrawals();
 
     KvCoder<String, Long> countCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
     PCollectionView<Map<String, Long>> counts = PCollectionList
@@ -143,8 +160,8 @@ public abstract class GuardExits
             .via(entry -> KV.of(CURRENT_CUSTOMERS, 1L))).setCoder(countCoder))
         .and(changes.apply("CountEnding", MapElements
             .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
-            .via(change -> KV.of(ENDING_MEMBERSHIPS,
-                (long) change.getSegmentsExited().size()))).setCoder(countCoder))
+            .via(change -> KV.of(ENDING_MEMBERSHIPS, isWithdrawal(change, withdrawals)
+                ? 0L : (long) change.getSegmentsExited().size()))).setCoder(countCoder))
         .apply("AllCounts", Flatten.pCollections())
         .apply("SumCounts", Sum.longsPerKey())
         .apply("CountsView", View.asMap());
@@ -164,7 +181,8 @@ public abstract class GuardExits
         .and(nextTag, keyed(next, "KeyNewState"))
         .and(previousTag, keyed(previous, "KeyPreviousState"))
         .apply("JoinByCustomer", CoGroupByKey.create())
-        .apply("HoldBackRefusedExits", ParDo.of(new HoldBack(getDestination(), verdict,
+        .apply("HoldBackRefusedExits", ParDo.of(new HoldBack(getDestination(),
+            getWithdrawals(), verdict,
                 changeTag, nextTag, previousTag))
             .withSideInputs(verdict)
             .withOutputTags(CHANGES, TupleTagList.of(STATE).and(REFUSED)));
@@ -265,19 +283,29 @@ public abstract class GuardExits
     }
   }
 
+  /**
+   * A customer still in the input who may not be emailed, on a platform that withdraws them:
+   * the sink unsubscribes them (customers gone from the input are exit-only updates instead).
+   */
+  static boolean isWithdrawal(ContactUpdate change, boolean withdrawals) {
+    return withdrawals && !change.getExitOnly() && !change.mayReceiveEmail();
+  }
+
   private static final class HoldBack extends DoFn<KV<String, CoGbkResult>, ContactUpdate> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String destination;
+    private final boolean withdrawals;
     private final PCollectionView<Verdict> verdict;
     private final TupleTag<ContactUpdate> changeTag;
     private final TupleTag<SyncStateEntry> nextTag;
     private final TupleTag<SyncStateEntry> previousTag;
     private final Counter heldBack = Metrics.counter(GuardExits.class, "customers_held_back");
 
-    HoldBack(String destination, PCollectionView<Verdict> verdict,
+    HoldBack(String destination, boolean withdrawals, PCollectionView<Verdict> verdict,
         TupleTag<ContactUpdate> changeTag, TupleTag<SyncStateEntry> nextTag,
         TupleTag<SyncStateEntry> previousTag) {
       this.destination = destination;
+      this.withdrawals = withdrawals;
       this.verdict = verdict;
       this.changeTag = changeTag;
       this.nextTag = nextTag;
@@ -290,7 +318,7 @@ public abstract class GuardExits
       SyncStateEntry next = first(joined.getValue().getAll(nextTag).iterator());
       SyncStateEntry previous = first(joined.getValue().getAll(previousTag).iterator());
       boolean holdBack = change != null && !change.getSegmentsExited().isEmpty()
-          && context.sideInput(verdict).isRefused();
+          && !isWithdrawal(change, withdrawals) && context.sideInput(verdict).isRefused();
       if (!holdBack) {
         if (change != null) {
           context.output(change);

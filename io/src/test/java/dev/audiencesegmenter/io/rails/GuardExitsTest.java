@@ -77,14 +77,49 @@ class GuardExitsTest {
         C.toBuilder().setSegmentsExited(List.of("loyal")).build(),
         F_NEW.toBuilder().setSegmentsEntered(List.of("vip")).build(),
         ContactUpdate.builder("b").setEmail("b@example.com")
-            .setSegmentsExited(List.of("loyal")).build(),
+            .setSegmentsExited(List.of("loyal")).setExitOnly(true).build(),
         ContactUpdate.builder("d").setEmail("d@example.com")
-            .setSegmentsExited(List.of("vip")).build(),
+            .setSegmentsExited(List.of("vip")).setExitOnly(true).build(),
         ContactUpdate.builder("e").setEmail("e@example.com")
-            .setSegmentsExited(List.of("lapsed")).build());
+            .setSegmentsExited(List.of("lapsed")).setExitOnly(true).build());
     PAssert.that(guarded.getNewState()).containsInAnyOrder(synced(A), synced(C),
         synced(F_NEW));
     PAssert.that(guarded.getRefused()).empty();
     pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * A withdrawal (no consent on a platform that handles withdrawals) is the customer's own word,
+   * not a sign of lost input: it is neither held back nor counted as an exit, and its state
+   * records the withdrawal. Here 3 of 5 customers withdraw (60 % of the memberships would end);
+   * b's exit, the one real exit (20 % of the customers gone), passes within the limits.
+   */
+  @Test
+  void withdrawalsAreNeitherHeldBackNorCountedAsExits(TestPipeline pipeline) {
+    ContactUpdate cOut = C_BEFORE.toBuilder().setEmailConsent(false).build();
+    ContactUpdate dOut = D_BEFORE.toBuilder().setEmailConsent(false).build();
+    ContactUpdate eOut = E_BEFORE.toBuilder().setUnsubscribed(true).build();
+    PCollection<SyncStateEntry> previous = pipeline.apply("Previous", Create.of(List.of(
+        synced(A), synced(B_BEFORE), synced(C_BEFORE), synced(D_BEFORE), synced(E_BEFORE))));
+    DeltaSync.Result delta = pipeline.apply("Current", Create.of(List.of(A, cOut, dOut, eOut)))
+        .apply(DeltaSync.against(previous));
+    GuardExits.Result guarded = delta.getChanges().apply(GuardExits.of("mailchimp",
+        ChangeLimits.defaults()).withWithdrawals(true).withPrevious(previous)
+        .withNewState(delta.getNewState()));
+    PAssert.that(guarded.getChanges()).containsInAnyOrder(
+        cOut.toBuilder().setSegmentsExited(List.of("loyal", "vip")).build(),
+        dOut.toBuilder().setSegmentsExited(List.of("vip")).build(),
+        eOut.toBuilder().setSegmentsExited(List.of("lapsed")).build(),
+        ContactUpdate.builder("b").setEmail("b@example.com")
+            .setSegmentsExited(List.of("loyal")).setExitOnly(true).build());
+    PAssert.that(guarded.getNewState()).containsInAnyOrder(synced(A),
+        withdrawn(cOut), withdrawn(dOut), withdrawn(eOut));
+    PAssert.that(guarded.getRefused()).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  static SyncStateEntry withdrawn(ContactUpdate update) {
+    return SyncStateEntry.create(update.getKey(), DeltaSync.payloadHash(update), List.of(),
+        update.getEmail(), null, true);
   }
 }
