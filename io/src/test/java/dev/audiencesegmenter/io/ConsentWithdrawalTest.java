@@ -82,7 +82,9 @@ class ConsentWithdrawalTest {
     PCollection<SyncStateEntry> previous = pipeline.apply("ReadState", SyncState.read(state));
     DeltaSync.Result delta = pipeline.apply(Create.of(updates)
             .withType(TypeDescriptor.of(ContactUpdate.class)))
-        .apply(DeltaSync.against(previous));
+        .apply(DeltaSync.against(previous)
+            .withConsentRules(sink.getConnector().handlesWithdrawals())
+            .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals()));
     SendContactUpdates.Result sent = delta.getChanges().apply(sink.withNumShards(1)
         .withBackoff(Duration.ofMillis(5), Duration.ofMillis(10)));
     String name = "consent-dead-" + RUNS.merge("n", 1, Integer::sum);
@@ -114,6 +116,28 @@ class ConsentWithdrawalTest {
     assertEquals(1, lines.size(), lines.toString());
     assertTrue(lines.get(0).path("withdrawn").asBoolean(false), lines.toString());
     assertEquals(0, lines.get(0).path("segments").size(), lines.toString());
+  }
+
+  /** Ann, with email and SMS consent and a phone. */
+  static ContactUpdate texting() {
+    return consenting("c-1", "ann@example.com", List.of("vip")).toBuilder()
+        .setPhone("+15550100001").setSmsConsent(true).build();
+  }
+
+  static ContactUpdate withoutSms(ContactUpdate update) {
+    return update.toBuilder().setSmsConsent(false).build();
+  }
+
+  void assertSmsWithdrawalRecorded(String key, List<String> segments) throws IOException {
+    List<JsonNode> lines = state(key);
+    assertEquals(1, lines.size(), lines.toString());
+    assertTrue(lines.get(0).path("sms_withdrawn").asBoolean(false), lines.toString());
+    assertEquals(segments.toString().replace(" ", ""),
+        lines.get(0).path("segments").toString().replace("\"", ""), lines.toString());
+  }
+
+  static List<Request> to(List<Request> requests, String path) {
+    return requests.stream().filter(request -> request.path().equals(path)).toList();
   }
 
   static List<Request> since(FakeVendorServer server, int from) {
@@ -280,6 +304,64 @@ class ConsentWithdrawalTest {
     }
   }
 
+  /**
+   * Ann keeps email consent but withdraws SMS consent: her email update is imported as usual,
+   * and apart a Bulk Unsubscribe job for the SMS channel carries only her phone number; she
+   * stays in her segments; the state records it and the next run sends nothing.
+   */
+  @Test
+  void klaviyoUnsubscribesTheSmsChannelOfAContactWhoKeepsEmailConsent() throws Exception {
+    try (FakeKlaviyo fake = new FakeKlaviyo(KL_KEY)) {
+      ContactUpdate ann = texting();
+      sync(klaviyo(fake), List.of(ann));
+      assertEquals(List.of(), fake.unsubscribedPhones);
+      assertFalse(state("c-1").get(0).path("sms_withdrawn").asBoolean(true),
+          "SMS consent: nothing to withdraw");
+
+      int jobs = fake.jobSizes.size();
+      int before = fake.server.requests().size();
+      Run second = sync(klaviyo(fake), List.of(withoutSms(ann)));
+      assertEquals(List.of(), second.deadLetters());
+      assertEquals(List.of("+15550100001"), fake.unsubscribedPhones);
+      assertEquals(List.of(), fake.unsubscribedEmails, "email consent kept");
+      assertEquals(jobs + 1, fake.jobSizes.size(), "the email update is imported as usual");
+      assertEquals(Set.of("c-1"), fake.lists.get("VipL1"));
+      List<Request> unsubscribes = to(since(fake.server, before),
+          "/api/profile-subscription-bulk-delete-jobs");
+      assertEquals(1, unsubscribes.size(), unsubscribes.toString());
+      assertEquals("[{\"type\":\"profile\",\"attributes\":{\"phone_number\":\"+15550100001\","
+              + "\"subscriptions\":{\"sms\":{\"marketing\":{\"consent\":\"UNSUBSCRIBED\"}}}}}]",
+          Json.parse(unsubscribes.get(0).body()).path("data").path("attributes")
+              .path("profiles").path("data").toString());
+      assertEquals(1, second.counter("klaviyo", "records_sms_withdrawn"));
+      assertSmsWithdrawalRecorded("c-1", List.of("vip"));
+
+      int afterWithdrawal = fake.server.requests().size();
+      sync(klaviyo(fake), List.of(withoutSms(ann)));
+      assertEquals(afterWithdrawal, fake.server.requests().size(), "a withdrawal sent twice");
+    }
+  }
+
+  @Test
+  void klaviyoUnsubscribesBothChannelsOfAContactWhoWithdrewBoth() throws Exception {
+    try (FakeKlaviyo fake = new FakeKlaviyo(KL_KEY)) {
+      ContactUpdate ann = texting();
+      sync(klaviyo(fake), List.of(ann));
+
+      Run second = sync(klaviyo(fake), List.of(withdrawn(withoutSms(ann))));
+      assertEquals(List.of(), second.deadLetters());
+      assertEquals(List.of("ann@example.com"), fake.unsubscribedEmails);
+      assertEquals(List.of("+15550100001"), fake.unsubscribedPhones);
+      assertEquals(Set.of(), fake.lists.get("VipL1"));
+      assertWithdrawalRecorded("c-1");
+      assertSmsWithdrawalRecorded("c-1", List.of());
+
+      int afterWithdrawal = fake.server.requests().size();
+      sync(klaviyo(fake), List.of(withdrawn(withoutSms(ann))));
+      assertEquals(afterWithdrawal, fake.server.requests().size(), "a withdrawal sent twice");
+    }
+  }
+
   // ---- Braze ----
 
   static SendContactUpdates braze(BrazeConnectorTest.FakeBraze fake) {
@@ -312,6 +394,83 @@ class ConsentWithdrawalTest {
       int afterWithdrawal = fake.server.requests().size();
       sync(braze(fake), List.of(withdrawn(ann)));
       assertEquals(afterWithdrawal, fake.server.requests().size(), "a withdrawal sent twice");
+    } finally {
+      fake.server.close();
+    }
+  }
+
+  static final String SMS_GROUP = "5a1b2c3d-0000-4000-8000-00000000sms1";
+
+  /**
+   * Ann keeps email consent but withdraws SMS consent: besides her attribute update, Braze
+   * gets an object with only her external id, update-only, and her SMS subscription group
+   * unsubscribed.
+   */
+  @Test
+  void brazeUnsubscribesTheSmsSubscriptionGroupOfAContactWhoKeepsEmailConsent()
+      throws Exception {
+    BrazeConnectorTest.FakeBraze fake = new BrazeConnectorTest.FakeBraze();
+    try {
+      ContactUpdate ann = texting();
+      SendContactUpdates sink = BrazeConnector.create(Credential.of(BrazeConnectorTest.KEY))
+          .withBaseUrl(fake.server.baseUrl()).withSmsSubscriptionGroup(SMS_GROUP).sink();
+      sync(sink, List.of(ann));
+      assertEquals(null, fake.subscriptionGroups.get("c-1"));
+
+      int before = fake.server.requests().size();
+      Run second = sync(sink, List.of(withoutSms(ann)));
+      assertEquals(List.of(), second.deadLetters());
+      assertEquals(Map.of(SMS_GROUP, "unsubscribed"), fake.subscriptionGroups.get("c-1"));
+      JsonNode user = fake.users.get("c-1");
+      assertTrue(user.path("segment_vip").asBoolean(false));
+      assertFalse(user.has("email_subscribe"), user.toString());
+      List<String> objects = new ArrayList<>();
+      for (Request call : since(fake.server, before)) {
+        Json.parse(call.body()).path("attributes").forEach(o -> objects.add(o.toString()));
+      }
+      assertEquals(2, objects.size(), objects.toString());
+      assertTrue(objects.contains("{\"external_id\":\"c-1\",\"_update_existing_only\":true,"
+          + "\"subscription_groups\":[{\"subscription_group_id\":\"" + SMS_GROUP + "\","
+          + "\"subscription_state\":\"unsubscribed\"}]}"), objects.toString());
+      assertSmsWithdrawalRecorded("c-1", List.of("vip"));
+
+      int afterWithdrawal = fake.server.requests().size();
+      sync(sink, List.of(withoutSms(ann)));
+      assertEquals(afterWithdrawal, fake.server.requests().size(), "a withdrawal sent twice");
+    } finally {
+      fake.server.close();
+    }
+  }
+
+  /**
+   * Without a configured SMS subscription group Braze cannot be told: the SMS withdrawal is
+   * dead-lettered saying why (the email update still goes), the state does not record it, and
+   * once the group is configured the next run delivers it.
+   */
+  @Test
+  void withoutAnSmsSubscriptionGroupTheBrazeSmsWithdrawalIsDeadLetteredAndRetried()
+      throws Exception {
+    BrazeConnectorTest.FakeBraze fake = new BrazeConnectorTest.FakeBraze();
+    try {
+      ContactUpdate ann = texting();
+      sync(braze(fake), List.of(ann));
+
+      Run second = sync(braze(fake), List.of(withoutSms(ann)));
+      assertEquals(1, second.deadLetters().size(), second.deadLetters().toString());
+      assertEquals("SMS consent withdrawn, but no Braze SMS subscription group is configured "
+              + "(sink mapping braze.sms_subscription_group): the SMS unsubscribe was not sent",
+          second.deadLetters().get(0).getReason());
+      assertEquals(2, fake.writes.get("c-1").get(), "the email update still goes");
+      assertEquals(null, fake.subscriptionGroups.get("c-1"));
+      assertFalse(state("c-1").get(0).path("sms_withdrawn").asBoolean(false),
+          "not delivered: tried again next run");
+
+      Run third = sync(BrazeConnector.create(Credential.of(BrazeConnectorTest.KEY))
+          .withBaseUrl(fake.server.baseUrl()).withSmsSubscriptionGroup(SMS_GROUP).sink(),
+          List.of(withoutSms(ann)));
+      assertEquals(List.of(), third.deadLetters());
+      assertEquals(Map.of(SMS_GROUP, "unsubscribed"), fake.subscriptionGroups.get("c-1"));
+      assertSmsWithdrawalRecorded("c-1", List.of("vip"));
     } finally {
       fake.server.close();
     }

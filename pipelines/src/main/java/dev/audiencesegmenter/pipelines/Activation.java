@@ -117,7 +117,8 @@ final class Activation {
           : identities.getPipeline().apply(step + "ReadSyncState", SyncState.read(folder));
       DeltaSync.Result delta = updates.apply(step + "DeltaSync",
           DeltaSync.against(previous).withFullResync(options.getFullResync())
-              .withConsentRules(sink.getConnector().handlesWithdrawals()));
+              .withConsentRules(sink.getConnector().handlesWithdrawals())
+              .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals()));
       // exits only within the limits; held-back customers keep their state
       GuardExits.Result guarded = delta.getChanges().apply(step + "GuardExits",
           GuardExits.of(vendor, limits)
@@ -300,6 +301,20 @@ final class Activation {
     return false;
   }
 
+  /**
+   * {@code braze.sms_subscription_group}: the SMS group where withdrawals go; {@code none} for
+   * a workspace that sends no SMS (no SMS withdrawals); unset, SMS withdrawals are due but
+   * dead-lettered until it is set.
+   */
+  static BrazeConnector brazeSms(BrazeConnector braze, SinkMapping mapping) {
+    String group = mapping.text("braze", "sms_subscription_group");
+    if (group == null) {
+      return braze;
+    }
+    return group.equals("none") ? braze.withoutSmsWithdrawals()
+        : braze.withSmsSubscriptionGroup(group);
+  }
+
   private static SendContactUpdates configure(String sink, SegmentationPipelineOptions options,
       SinkMapping mapping, OutputFolders outputs) {
     boolean dryRun = options.getDryRun();
@@ -362,7 +377,7 @@ final class Activation {
         if (!mapping.map(sink, "segment_attributes").isEmpty()) {
           braze = braze.withSegmentAttributes(mapping.map(sink, "segment_attributes"));
         }
-        yield braze.sink();
+        yield brazeSms(braze, mapping).sink();
       }
       case "salesforce" -> {
         if (options.getSalesforceBaseUrl() == null) {

@@ -28,7 +28,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  *                                                   # shards, max_retries, on every platform
  * mailchimp:  {list_id: a1b2c3, merge_fields: {monetary_total: LTV}, segment_tags: {vip: VIP}}
  * klaviyo:    {properties: {...}, segments_property: ..., list_id: ..., segment_lists: {...}}
- * braze:      {attributes: {...}, segment_attributes: {loyal_customers: is_loyal}}
+ * braze:      {attributes: {...}, segment_attributes: {loyal_customers: is_loyal},
+ *              sms_subscription_group: <SMS group id, or none>}
  * salesforce: {sobject: Contact, external_id_field: Customer_Id__c, fields: {...},
  *              email_field: Email, segments_field: Audience_Segments__c, api_version: v60.0}
  * </pre>
@@ -48,7 +49,8 @@ final class SinkMapping implements Serializable {
       "mailchimp", Map.of("list_id", 'T', "merge_fields", 'F', "segment_tags", 'S'),
       "klaviyo", Map.of("properties", 'F', "segments_property", 'T', "list_id", 'T',
           "segment_lists", 'S', "revision", 'T'),
-      "braze", Map.of("attributes", 'F', "segment_attributes", 'S'),
+      "braze", Map.of("attributes", 'F', "segment_attributes", 'S',
+          "sms_subscription_group", 'T'),
       "salesforce", Map.of("sobject", 'T', "external_id_field", 'T', "fields", 'F',
           "email_field", 'T', "segments_field", 'T', "api_version", 'T'));
 

@@ -30,7 +30,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code _update_existing_only}, so Braze never creates a user for them. A withdrawal (no email
  * consent) is the same object with {@code email_subscribe: "unsubscribed"} (Braze's email
  * subscription state) and every segment attribute the job manages set to false: no email,
- * phone or mapped attribute. Non-fatal
+ * phone or mapped attribute. An SMS withdrawal ({@link ContactUpdate#getSmsWithdrawn()}) is an
+ * object of its own with only the external id, {@code _update_existing_only} and
+ * {@code subscription_groups: [{subscription_group_id, subscription_state: "unsubscribed"}]}
+ * for {@link #withSmsSubscriptionGroup the SMS group}; without a configured group it is
+ * dead-lettered (see {@link #withoutSmsWithdrawals} for a workspace without SMS). Non-fatal
  * errors of a 201/200 answer ({@code errors[]} with an {@code index}) dead-letter that user; a
  * 4xx other than 429 is fatal for the request. The default host is the US-01 instance; set
  * {@link #withBaseUrl} to your instance's REST endpoint.
@@ -51,6 +55,12 @@ public abstract class BrazeConnector implements VendorConnector {
   /** Segment to boolean attribute name; empty: {@code segment_<segment>} for every segment. */
   public abstract Map<String, String> getSegmentAttributes();
 
+  /** The SMS subscription group whose state an SMS withdrawal sets to unsubscribed. */
+  public abstract @Nullable String getSmsSubscriptionGroup();
+
+  /** Whether SMS withdrawals are sent here (default yes; off for a workspace without SMS). */
+  public abstract boolean getSmsWithdrawals();
+
   abstract Builder toBuilder();
 
   public static BrazeConnector create(Credential restApiKey) {
@@ -59,7 +69,7 @@ public abstract class BrazeConnector implements VendorConnector {
     }
     return new AutoValue_BrazeConnector.Builder().setCredential(restApiKey)
         .setBaseUrl(DEFAULT_BASE_URL).setAccount("default").setAttributeMapping(Map.of())
-        .setSegmentAttributes(Map.of()).build();
+        .setSegmentAttributes(Map.of()).setSmsWithdrawals(true).build();
   }
 
   public BrazeConnector withBaseUrl(String url) {
@@ -84,6 +94,24 @@ public abstract class BrazeConnector implements VendorConnector {
         "Braze segment attributes")).build();
   }
 
+  /**
+   * The id of the SMS subscription group (Braze dashboard, Subscription Groups) in which a
+   * customer without SMS consent is set to {@code unsubscribed}. Without it, SMS withdrawals
+   * are dead-lettered (Braze has no per-user SMS opt-out outside subscription groups).
+   */
+  public BrazeConnector withSmsSubscriptionGroup(String groupId) {
+    if (groupId == null || groupId.isBlank()) {
+      throw new IllegalArgumentException("Braze SMS subscription group id must not be blank, "
+          + "got '" + groupId + "'");
+    }
+    return toBuilder().setSmsSubscriptionGroup(groupId).setSmsWithdrawals(true).build();
+  }
+
+  /** For a workspace that sends no SMS: no SMS withdrawal is sent (nor dead-lettered). */
+  public BrazeConnector withoutSmsWithdrawals() {
+    return toBuilder().setSmsSubscriptionGroup(null).setSmsWithdrawals(false).build();
+  }
+
   public SendContactUpdates sink() {
     return SendContactUpdates.to(this);
   }
@@ -99,6 +127,10 @@ public abstract class BrazeConnector implements VendorConnector {
     abstract Builder setAttributeMapping(Map<String, String> mapping);
 
     abstract Builder setSegmentAttributes(Map<String, String> mapping);
+
+    abstract Builder setSmsSubscriptionGroup(@Nullable String groupId);
+
+    abstract Builder setSmsWithdrawals(boolean smsWithdrawals);
 
     abstract BrazeConnector build();
   }
@@ -134,7 +166,16 @@ public abstract class BrazeConnector implements VendorConnector {
   }
 
   @Override
+  public boolean handlesSmsWithdrawals() {
+    return getSmsWithdrawals();
+  }
+
+  @Override
   public @Nullable String rejectionReason(ContactUpdate update) {
+    if (update.getSmsWithdrawn() && getSmsSubscriptionGroup() == null) {
+      return "SMS consent withdrawn, but no Braze SMS subscription group is configured "
+          + "(sink mapping braze.sms_subscription_group): the SMS unsubscribe was not sent";
+    }
     return null; // keyed by external_id, which every update has
   }
 
@@ -153,6 +194,14 @@ public abstract class BrazeConnector implements VendorConnector {
   ObjectNode attributes(ContactUpdate update) {
     ObjectNode object = Json.object();
     object.put("external_id", update.getKey());
+    if (update.getSmsWithdrawn()) {
+      // only the SMS subscription group's state: no phone, attribute or segment
+      object.put("_update_existing_only", true);
+      object.putArray("subscription_groups").addObject()
+          .put("subscription_group_id", getSmsSubscriptionGroup())
+          .put("subscription_state", "unsubscribed");
+      return object;
+    }
     if (update.getWithdrawn()) {
       // Braze's own opt-out for the email channel; every segment attribute we manage off
       object.put("_update_existing_only", true);
@@ -235,6 +284,7 @@ public abstract class BrazeConnector implements VendorConnector {
   @Override
   public final String toString() {
     return "BrazeConnector{baseUrl=" + getBaseUrl() + ", account=" + getAccount()
+        + ", smsSubscriptionGroup=" + getSmsSubscriptionGroup()
         + ", credential=" + Credential.MASK + "}";
   }
 }

@@ -59,6 +59,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * its email and {@code subscriptions.email.marketing.consent: UNSUBSCRIBED}; 202), then, as
  * for exits, the profiles found by external id are taken out of every list the job manages
  * ({@link #withListId} and {@link #withSegmentLists}) and their segments property emptied.
+ *
+ * <p>An <b>SMS withdrawal</b> ({@link ContactUpdate#getSmsWithdrawn()}) is the same Bulk
+ * Unsubscribe job for the SMS channel: each profile only its {@code phone_number} (E.164) and
+ * {@code subscriptions.sms.marketing.consent: UNSUBSCRIBED}; nothing else is changed (a
+ * customer who keeps email consent stays in their lists).
  */
 @AutoValue
 public abstract class KlaviyoConnector implements VendorConnector {
@@ -226,6 +231,12 @@ public abstract class KlaviyoConnector implements VendorConnector {
     return true;
   }
 
+  /** Klaviyo sends SMS: an SMS withdrawal is its Bulk Unsubscribe for the SMS channel. */
+  @Override
+  public boolean handlesSmsWithdrawals() {
+    return true;
+  }
+
   @Override
   public @Nullable String rejectionReason(ContactUpdate update) {
     return update.getEmail() == null && update.getPhone() == null
@@ -270,9 +281,10 @@ public abstract class KlaviyoConnector implements VendorConnector {
     List<ContactUpdate> joining = new ArrayList<>();
     List<ContactUpdate> exitOnly = new ArrayList<>();
     List<ContactUpdate> withdrawn = new ArrayList<>();
+    List<ContactUpdate> smsWithdrawn = new ArrayList<>();
     for (ContactUpdate update : batch) {
-      (update.getWithdrawn() ? withdrawn : update.getExitOnly() ? exitOnly : joining)
-          .add(update);
+      (update.getSmsWithdrawn() ? smsWithdrawn : update.getWithdrawn() ? withdrawn
+          : update.getExitOnly() ? exitOnly : joining).add(update);
     }
     List<VendorCall> calls = new ArrayList<>();
     if (!joining.isEmpty()) {
@@ -285,7 +297,11 @@ public abstract class KlaviyoConnector implements VendorConnector {
       }
     });
     for (List<ContactUpdate> part : parts(withEmail)) {
-      calls.add(unsubscribe(part, secret));
+      calls.add(unsubscribe(part, "email", secret));
+    }
+    // an SMS withdrawal is only the unsubscribe: no look-up, list or profile change
+    for (List<ContactUpdate> part : parts(smsWithdrawn)) {
+      calls.add(unsubscribe(part, "sms", secret));
     }
     // exits and withdrawals are never imported (an import creates the profile): the
     // profiles are looked up, and only those found are changed
@@ -313,10 +329,12 @@ public abstract class KlaviyoConnector implements VendorConnector {
   }
 
   /**
-   * Bulk Unsubscribe Profiles: the email channel's marketing consent set to
-   * {@code UNSUBSCRIBED}, nothing else about the person (Klaviyo's own opt-out).
+   * Bulk Unsubscribe Profiles: the marketing consent of {@code channel} ({@code email}, by the
+   * email; {@code sms}, by the E.164 phone number) set to {@code UNSUBSCRIBED}, nothing else
+   * about the person (Klaviyo's own opt-out).
    */
-  private VendorCall unsubscribe(List<ContactUpdate> withdrawn, String secret) {
+  private VendorCall unsubscribe(List<ContactUpdate> withdrawn, String channel,
+      String secret) {
     ObjectNode body = Json.object();
     ObjectNode data = body.putObject("data");
     data.put("type", "profile-subscription-bulk-delete-job");
@@ -324,8 +342,12 @@ public abstract class KlaviyoConnector implements VendorConnector {
     for (ContactUpdate update : withdrawn) {
       ObjectNode attributes = profiles.addObject().put("type", "profile")
           .putObject("attributes");
-      attributes.put("email", update.getEmail());
-      attributes.putObject("subscriptions").putObject("email").putObject("marketing")
+      if (channel.equals("sms")) {
+        attributes.put("phone_number", update.getPhone());
+      } else {
+        attributes.put("email", update.getEmail());
+      }
+      attributes.putObject("subscriptions").putObject(channel).putObject("marketing")
           .put("consent", "UNSUBSCRIBED");
     }
     return withHeaders(VendorCall.of("POST", URI.create(getBaseUrl()

@@ -91,6 +91,16 @@ public abstract class ContactUpdate {
   @SchemaFieldName("withdrawn")
   public abstract boolean getWithdrawn();
 
+  /**
+   * Only the SMS channel's withdrawal: the platform is to unsubscribe the contact from SMS
+   * marketing in its own way, and nothing else. Carries the key and the phone only ({@link
+   * #smsWithdrawal}); made by {@link DeltaSync} next to the customer's own update (if any) for
+   * a platform that {@link VendorConnector#handlesSmsWithdrawals() handles SMS withdrawals}.
+   */
+  @SchemaFieldNumber("12")
+  @SchemaFieldName("sms_withdrawn")
+  public abstract boolean getSmsWithdrawn();
+
   public abstract Builder toBuilder();
 
   public static Builder builder(String key) {
@@ -108,12 +118,30 @@ public abstract class ContactUpdate {
         .setSegmentsEntered(List.of())
         .setSegmentsExited(List.of())
         .setExitOnly(false)
-        .setWithdrawn(false);
+        .setWithdrawn(false)
+        .setSmsWithdrawn(false);
+  }
+
+  /**
+   * The SMS withdrawal of {@code key}: its phone number, exit-only, and nothing else about the
+   * person (no email, consent flags, fields or segments).
+   */
+  public static ContactUpdate smsWithdrawal(String key, String phone) {
+    if (phone == null || phone.isBlank()) {
+      throw new IllegalArgumentException("An SMS withdrawal needs a phone number, got '"
+          + phone + "' for " + key);
+    }
+    return builder(key).setPhone(phone).setExitOnly(true).setSmsWithdrawn(true).build();
   }
 
   /** Whether the customer may be added to an email platform. */
   public boolean mayReceiveEmail() {
     return getEmailConsent() && !getUnsubscribed();
+  }
+
+  /** Whether the customer may get marketing SMS: SMS consent and not unsubscribed. */
+  public boolean mayReceiveSms() {
+    return getSmsConsent() && !getUnsubscribed();
   }
 
   /** The update as one JSON object (keys sorted in maps), as dead letters and dry runs show it. */
@@ -133,6 +161,9 @@ public abstract class ContactUpdate {
     node.put("exit_only", getExitOnly());
     if (getWithdrawn()) { // only when set, so payload hashes of earlier states still match
       node.put("withdrawn", true);
+    }
+    if (getSmsWithdrawn()) {
+      node.put("sms_withdrawn", true);
     }
     return node.toString();
   }
@@ -166,6 +197,8 @@ public abstract class ContactUpdate {
     public abstract Builder setExitOnly(boolean exitOnly);
 
     public abstract Builder setWithdrawn(boolean withdrawn);
+
+    public abstract Builder setSmsWithdrawn(boolean smsWithdrawn);
 
     public abstract ContactUpdate build();
   }

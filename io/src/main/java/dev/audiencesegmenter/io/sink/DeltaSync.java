@@ -46,6 +46,11 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *       and every segment held (state and current) exited, which the sink turns into a
  *       withdrawal, until the state records the withdrawal as delivered for the same payload
  *       ({@link SyncStateEntry#getWithdrawn()}); the new state holds no segment for them;
+ *   <li>with SMS withdrawals ({@link #withSmsWithdrawals}, default off), a customer without
+ *       SMS consent whose number the destination has from an earlier sync: also an {@link
+ *       ContactUpdate#smsWithdrawal SMS withdrawal} (key and phone only), until the state
+ *       records it as delivered for that number ({@link SyncStateEntry#getSmsWithdrawn()}); a
+ *       customer who keeps email consent still gets their own update when it changed;
  *   <li>an unchanged customer: not sent.
  * </ul>
  * With {@link #withFullResync(boolean)} every current customer is sent (exits as above).
@@ -55,7 +60,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * customers the vendor rejected so they are sent again next time (so an undelivered withdrawal
  * is retried on every run). Delta sync compares whole runs, so it is for bounded (batch)
  * input. Metrics, namespace {@code DeltaSync}: new, changed, unchanged, gone, withdrawn,
- * dropped_without_consent.
+ * dropped_without_consent, sms_withdrawn.
  */
 @AutoValue
 public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, DeltaSync.Result> {
@@ -67,6 +72,9 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
   /** Whether the consent rules apply to the destination (default: yes). */
   public abstract boolean getConsentRules();
 
+  /** Whether SMS withdrawals are sent to the destination (default: no). */
+  public abstract boolean getSmsWithdrawals();
+
   abstract Builder toBuilder();
 
   /** Compares against {@code previous} (e.g. {@link SyncState#read}). */
@@ -75,7 +83,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       throw new IllegalArgumentException("DeltaSync needs the previous state (may be empty)");
     }
     return new AutoValue_DeltaSync.Builder().setPrevious(previous).setFullResync(false)
-        .setConsentRules(true).build();
+        .setConsentRules(true).setSmsWithdrawals(false).build();
   }
 
   /**
@@ -86,6 +94,19 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
    */
   public DeltaSync withConsentRules(boolean consentRules) {
     return toBuilder().setConsentRules(consentRules).build();
+  }
+
+  /**
+   * Whether a customer without SMS consent ({@link ContactUpdate#mayReceiveSms()} false) gets,
+   * next to their own update, an {@link ContactUpdate#smsWithdrawal SMS withdrawal} (key and
+   * phone only) when the destination has their number from an earlier sync and the state does
+   * not record the SMS withdrawal as delivered for it ({@link SyncStateEntry#getSmsWithdrawn()};
+   * an older state: not delivered). A number the destination gets for the first time needs none
+   * (our updates never subscribe anyone to SMS). Pass {@link
+   * VendorConnector#handlesSmsWithdrawals()} of the sink; default false.
+   */
+  public DeltaSync withSmsWithdrawals(boolean smsWithdrawals) {
+    return toBuilder().setSmsWithdrawals(smsWithdrawals).build();
   }
 
   /** Sends every current customer, changed or not. */
@@ -101,6 +122,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
 
     abstract Builder setConsentRules(boolean consentRules);
 
+    abstract Builder setSmsWithdrawals(boolean smsWithdrawals);
+
     abstract DeltaSync build();
   }
 
@@ -109,7 +132,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     return SendContactUpdates.sha256Hex(update.toBuilder()
         .setSegmentsCurrent(List.copyOf(new TreeSet<>(update.getSegmentsCurrent())))
         .setSegmentsEntered(List.of()).setSegmentsExited(List.of()).setExitOnly(false)
-        .build().toJson());
+        .setSmsWithdrawn(false).build().toJson());
   }
 
   static final TupleTag<ContactUpdate> CHANGES = new TupleTag<>() {};
@@ -132,7 +155,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
         .and(previousTag, keyedPrevious)
         .apply("JoinWithPreviousState", CoGroupByKey.create())
         .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync(),
-            getConsentRules()))
+            getConsentRules(), getSmsWithdrawals()))
             .withOutputTags(CHANGES, TupleTagList.of(STATE)));
     out.get(CHANGES).setCoder(current.getCoder());
     out.get(STATE).setCoder(getPrevious().getCoder());
@@ -143,7 +166,9 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("fullResync", getFullResync()).withLabel("Full resync"))
-        .add(DisplayData.item("consentRules", getConsentRules()).withLabel("Consent rules"));
+        .add(DisplayData.item("consentRules", getConsentRules()).withLabel("Consent rules"))
+        .add(DisplayData.item("smsWithdrawals", getSmsWithdrawals())
+            .withLabel("SMS withdrawals"));
   }
 
   /** The updates to send and the state after sending them. */
@@ -193,19 +218,22 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     private final TupleTag<SyncStateEntry> previousTag;
     private final boolean fullResync;
     private final boolean consentRules;
+    private final boolean smsWithdrawals;
     private final Counter added = Metrics.counter(DeltaSync.class, "new");
     private final Counter changed = Metrics.counter(DeltaSync.class, "changed");
     private final Counter unchanged = Metrics.counter(DeltaSync.class, "unchanged");
     private final Counter gone = Metrics.counter(DeltaSync.class, "gone");
     private final Counter withdrawn = Metrics.counter(DeltaSync.class, "withdrawn");
     private final Counter dropped = Metrics.counter(DeltaSync.class, "dropped_without_consent");
+    private final Counter smsWithdrawn = Metrics.counter(DeltaSync.class, "sms_withdrawn");
 
     Compare(TupleTag<ContactUpdate> currentTag, TupleTag<SyncStateEntry> previousTag,
-        boolean fullResync, boolean consentRules) {
+        boolean fullResync, boolean consentRules, boolean smsWithdrawals) {
       this.currentTag = currentTag;
       this.previousTag = previousTag;
       this.fullResync = fullResync;
       this.consentRules = consentRules;
+      this.smsWithdrawals = smsWithdrawals;
     }
 
     @ProcessElement
@@ -238,9 +266,10 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
           dropped.inc();
           return;
         }
-        withdrawal(current, previous, now, hash, out);
+        withdrawal(current, previous, now, hash, smsWithdrawal(current, previous, out), out);
         return;
       }
+      boolean sms = smsWithdrawal(current, previous, out);
       boolean differs = isNew || previous.getWithdrawn()
           || !hash.equals(previous.getPayloadHash());
       if (isNew) {
@@ -256,7 +285,29 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
             .build());
       }
       out.get(STATE).output(SyncStateEntry.create(current.getKey(), hash, now,
-          current.getEmail(), current.getPhone()));
+          current.getEmail(), current.getPhone(), false, sms));
+    }
+
+    /**
+     * Sends the SMS withdrawal of a customer without SMS consent whose number the destination
+     * has from an earlier sync, unless the state records it as delivered for that number (or
+     * on a full resync); returns the new state's {@code sms_withdrawn}. If the sink fails for
+     * the customer, the commit keeps the previous entry, so it is sent again next run.
+     */
+    private boolean smsWithdrawal(ContactUpdate current, SyncStateEntry previous,
+        MultiOutputReceiver out) {
+      if (!smsWithdrawals || current.mayReceiveSms()) {
+        return false;
+      }
+      String phone = current.getPhone();
+      boolean known = previous != null && phone != null && phone.equals(previous.getPhone());
+      if (known && (!previous.getSmsWithdrawn() || fullResync)) {
+        if (!previous.getSmsWithdrawn()) {
+          smsWithdrawn.inc();
+        }
+        out.get(CHANGES).output(ContactUpdate.smsWithdrawal(current.getKey(), phone));
+      }
+      return true;
     }
 
     /**
@@ -266,7 +317,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
      * previous entry, so the next run sends the withdrawal again.
      */
     private void withdrawal(ContactUpdate current, SyncStateEntry previous, List<String> now,
-        String hash, MultiOutputReceiver out) {
+        String hash, boolean sms, MultiOutputReceiver out) {
       boolean delivered = previous != null && previous.getWithdrawn()
           && hash.equals(previous.getPayloadHash());
       if (delivered) {
@@ -283,7 +334,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
             .setSegmentsEntered(List.of()).setSegmentsExited(new ArrayList<>(held)).build());
       }
       out.get(STATE).output(SyncStateEntry.create(current.getKey(), hash, List.of(),
-          current.getEmail(), current.getPhone(), true));
+          current.getEmail(), current.getPhone(), true, sms));
     }
   }
 }

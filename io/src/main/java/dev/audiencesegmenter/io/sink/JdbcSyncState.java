@@ -24,8 +24,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The sync state in a PostgreSQL table instead of a folder: same entries and the same rules as
  * {@link SyncState}. The table ({@code key} primary key, {@code payload_hash}, {@code segments}
- * jsonb, {@code email}, {@code phone}, {@code withdrawn}, {@code run_id}) is created on the
- * first commit (an older table gets {@code withdrawn} added); a missing
+ * jsonb, {@code email}, {@code phone}, {@code withdrawn}, {@code sms_withdrawn}, {@code run_id})
+ * is created on the first commit (an older table gets the missing columns added); a missing
  * table reads as an empty state. A commit upserts the new state through {@link JdbcUpsert} with
  * a run id and deletes the rows of other runs, so the table then holds exactly the new state.
  * Reading is one query in one worker, fine for millions of rows, not for billions.
@@ -102,10 +102,12 @@ public final class JdbcSyncState {
         try (Statement select = connection.createStatement()) {
           select.setFetchSize(10_000);
           connection.setAutoCommit(false); // lets PostgreSQL stream with the fetch size
-          // withdrawn through the row's JSON: a table from before that column reads as false
+          // the withdrawal flags through the row's JSON: a table from before those columns
+          // reads as false (not delivered)
           try (ResultSet rows = select.executeQuery("SELECT \"key\", \"payload_hash\", "
               + "CAST(\"segments\" AS text), \"email\", \"phone\", "
-              + "COALESCE((to_jsonb(t) ->> 'withdrawn')::boolean, false) FROM \"" + table
+              + "COALESCE((to_jsonb(t) ->> 'withdrawn')::boolean, false), "
+              + "COALESCE((to_jsonb(t) ->> 'sms_withdrawn')::boolean, false) FROM \"" + table
               + "\" t")) {
             while (rows.next()) {
               List<String> segments = new ArrayList<>();
@@ -114,7 +116,8 @@ public final class JdbcSyncState {
                 array.forEach(segment -> segments.add(segment.asText()));
               }
               out.output(SyncStateEntry.create(rows.getString(1), rows.getString(2), segments,
-                  rows.getString(4), rows.getString(5), rows.getBoolean(6)));
+                  rows.getString(4), rows.getString(5), rows.getBoolean(6),
+                  rows.getBoolean(7)));
             }
           }
           connection.commit();

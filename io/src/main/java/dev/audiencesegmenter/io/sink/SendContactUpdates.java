@@ -51,7 +51,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       and a removal from every segment list, tag or attribute it manages, and which carries
  *       nothing else about the person. With {@link DeltaSync}, a withdrawal is sent until it is
  *       delivered (a failure dead-letters it and the state keeps it pending), then not again.
- *       Exit-only updates (a customer who left the input) only remove.
+ *       Exit-only updates (a customer who left the input) only remove. An {@link
+ *       ContactUpdate#getSmsWithdrawn() SMS withdrawal} (key and phone only, from {@link
+ *       DeltaSync#withSmsWithdrawals}) goes as it is to a platform that {@link
+ *       VendorConnector#handlesSmsWithdrawals() handles SMS withdrawals} (its own SMS
+ *       unsubscribe), and is dead-lettered anywhere else.
  *       Optionally emails and phones are replaced by the SHA-256 hex of their normalized form
  *       ({@link #withHashedIdentifiers}).
  *   <li><b>Batching</b> on a small number of shard keys (hash of the contact key modulo
@@ -86,7 +90,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * </ol>
  *
  * <p>Metrics, namespace {@code sink.<vendor>}: records_sent, records_rejected,
- * records_withdrawn, records_nothing_to_send, records_dry_run, requests_sent,
+ * records_withdrawn, records_sms_withdrawn, records_nothing_to_send, records_dry_run, requests_sent,
  * requests_retried, requests_throttled. The credential never appears in messages, dead letters, metrics, display
  * data or {@link #toString()}.
  */
@@ -411,6 +415,7 @@ public abstract class SendContactUpdates
     private final boolean hash;
     private final String step;
     private final Counter withdrawn;
+    private final Counter smsWithdrawn;
     private final Counter rejected;
 
     Prepare(VendorConnector connector, int shards, boolean hash, String step) {
@@ -420,14 +425,24 @@ public abstract class SendContactUpdates
       this.step = step;
       String namespace = "sink." + connector.vendor();
       this.withdrawn = Metrics.counter(namespace, "records_withdrawn");
+      this.smsWithdrawn = Metrics.counter(namespace, "records_sms_withdrawn");
       this.rejected = Metrics.counter(namespace, "records_rejected");
     }
 
     @ProcessElement
     public void process(@Element ContactUpdate update, MultiOutputReceiver out) {
       ContactUpdate ready = update;
-      if (update.getWithdrawn() || connector.handlesWithdrawals() && !update.mayReceiveEmail()
-          && !update.getExitOnly()) {
+      if (update.getSmsWithdrawn()) {
+        if (!connector.handlesSmsWithdrawals()) {
+          // never silently: the state must not record an SMS withdrawal nobody delivered
+          rejected.inc();
+          out.get(DEAD).output(DeadLetter.create(step, connector.vendor()
+              + " takes no SMS withdrawals: the SMS unsubscribe was not sent", update.toJson()));
+          out.get(FAILED).output(update.getKey());
+          return;
+        }
+      } else if (update.getWithdrawn() || connector.handlesWithdrawals()
+          && !update.mayReceiveEmail() && !update.getExitOnly()) {
         ready = withdrawal(update);
         withdrawn.inc();
       } else if (update.getExitOnly()) {
@@ -454,6 +469,9 @@ public abstract class SendContactUpdates
         out.get(DEAD).output(DeadLetter.create(step, reason, ready.toJson()));
         out.get(FAILED).output(ready.getKey());
         return;
+      }
+      if (ready.getSmsWithdrawn()) {
+        smsWithdrawn.inc();
       }
       out.get(READY).output(KV.of(Math.floorMod(ready.getKey().hashCode(), shards), ready));
     }

@@ -12,8 +12,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * What a vendor last received for one customer: a line of {@code <output>/sync-state/}. The
  * segments and identifiers are kept so a customer who disappears from the input can still be
  * sent an exit (the email is personal data: keep the folder as protected as the outputs);
- * {@code withdrawn} says a consent withdrawal was delivered, so it is not sent again. A line
- * without it (an older state) reads as not delivered.
+ * {@code withdrawn} says a consent withdrawal was delivered, so it is not sent again, and
+ * {@code sms_withdrawn} the same for the SMS channel. A line without them (an older state)
+ * reads as not delivered.
  */
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
@@ -49,6 +50,16 @@ public abstract class SyncStateEntry {
   @SchemaFieldName("withdrawn")
   public abstract boolean getWithdrawn();
 
+  /**
+   * The SMS channel: the platform has been told that the customer may get no marketing SMS at
+   * {@link #getPhone()}, or got that number from us while without SMS consent (our updates
+   * never subscribe anyone to SMS, so there was nothing to withdraw). False with SMS consent,
+   * and in older states (not delivered).
+   */
+  @SchemaFieldNumber("6")
+  @SchemaFieldName("sms_withdrawn")
+  public abstract boolean getSmsWithdrawn();
+
   public static SyncStateEntry create(String key, String payloadHash, List<String> segments,
       @Nullable String email, @Nullable String phone) {
     return create(key, payloadHash, segments, email, phone, false);
@@ -56,7 +67,12 @@ public abstract class SyncStateEntry {
 
   public static SyncStateEntry create(String key, String payloadHash, List<String> segments,
       @Nullable String email, @Nullable String phone, boolean withdrawn) {
+    return create(key, payloadHash, segments, email, phone, withdrawn, false);
+  }
+
+  public static SyncStateEntry create(String key, String payloadHash, List<String> segments,
+      @Nullable String email, @Nullable String phone, boolean withdrawn, boolean smsWithdrawn) {
     return new AutoValue_SyncStateEntry(key, payloadHash, List.copyOf(segments), email, phone,
-        withdrawn);
+        withdrawn, smsWithdrawn);
   }
 }

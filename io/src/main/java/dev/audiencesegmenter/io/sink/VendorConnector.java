@@ -53,6 +53,15 @@ public interface VendorConnector extends Serializable {
     return isEmailPlatform();
   }
 
+  /**
+   * Whether the platform sends marketing SMS and takes {@link ContactUpdate#getSmsWithdrawn()
+   * SMS withdrawals} (the platform's own SMS unsubscribe, nothing else). Default false: such an
+   * update reaching this platform is dead-lettered.
+   */
+  default boolean handlesSmsWithdrawals() {
+    return false;
+  }
+
   /** The credential used for every call. */
   Credential credential();
 

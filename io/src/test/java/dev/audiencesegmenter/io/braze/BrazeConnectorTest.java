@@ -43,6 +43,12 @@ public class BrazeConnectorTest {
     public final FakeVendorServer server;
     public final Map<String, ObjectNode> users = new ConcurrentHashMap<>();
     public final Map<String, AtomicInteger> writes = new ConcurrentHashMap<>();
+    /**
+     * Subscription group states by external id, then group id, from the attributes object's
+     * {@code subscription_groups} ({@code [{"subscription_group_id": id,
+     * "subscription_state": "subscribed"|"unsubscribed"}]}).
+     */
+    public final Map<String, Map<String, String>> subscriptionGroups = new ConcurrentHashMap<>();
     final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
 
     public FakeBraze() throws Exception {
@@ -81,13 +87,36 @@ public class BrazeConnectorTest {
               .put("index", i);
           continue;
         }
+        String groupError = null;
+        for (JsonNode group : object.path("subscription_groups")) {
+          if (group.path("subscription_group_id").asText("").isBlank()
+              || !List.of("subscribed", "unsubscribed")
+                  .contains(group.path("subscription_state").asText(""))) {
+            groupError = "'subscription_groups' entries need a subscription_group_id and a "
+                + "subscription_state of subscribed or unsubscribed";
+          }
+        }
+        if (object.has("subscription_groups") && !object.get("subscription_groups").isArray()) {
+          groupError = "'subscription_groups' must be an array";
+        }
+        if (groupError != null) {
+          response.withArray("errors").addObject().put("type", groupError)
+              .put("input_array", "attributes").put("index", i);
+          continue;
+        }
         if (object.path("_update_existing_only").asBoolean(false) && !users.containsKey(id)) {
           processed++;
           continue; // Braze does not create the user
         }
         ObjectNode user = users.computeIfAbsent(id, key -> Json.object());
+        for (JsonNode group : object.path("subscription_groups")) {
+          subscriptionGroups.computeIfAbsent(id, key -> new ConcurrentHashMap<>())
+              .put(group.get("subscription_group_id").asText(),
+                  group.get("subscription_state").asText());
+        }
         object.fields().forEachRemaining(field -> {
-          if (!field.getKey().startsWith("_")) {
+          if (!field.getKey().startsWith("_")
+              && !field.getKey().equals("subscription_groups")) {
             user.set(field.getKey(), field.getValue());
           }
         });

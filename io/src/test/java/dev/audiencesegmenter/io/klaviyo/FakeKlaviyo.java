@@ -41,6 +41,8 @@ public final class FakeKlaviyo implements AutoCloseable {
   public final AtomicInteger polls = new AtomicInteger();
   /** Emails unsubscribed from email marketing by bulk unsubscribe jobs, in order. */
   public final List<String> unsubscribedEmails = new CopyOnWriteArrayList<>();
+  /** Phone numbers unsubscribed from SMS marketing by bulk unsubscribe jobs, in order. */
+  public final List<String> unsubscribedPhones = new CopyOnWriteArrayList<>();
   /** Profile updates by id ({@code PATCH /api/profiles/{id}}), as external ids. */
   public final List<String> profilePatches = new CopyOnWriteArrayList<>();
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
@@ -78,9 +80,11 @@ public final class FakeKlaviyo implements AutoCloseable {
 
   /**
    * Bulk Unsubscribe Profiles, {@code POST /api/profile-subscription-bulk-delete-jobs}: at most
-   * 100 profiles, each an email and/or phone number with the channel's marketing consent
-   * {@code UNSUBSCRIBED}; an optional {@code relationships.list} also removes them from that
-   * list; a profile not found is created and unsubscribed; answers 202 without a body.
+   * 100 profiles, each with {@code subscriptions} naming the channels to revoke, every one with
+   * marketing consent {@code UNSUBSCRIBED}: {@code email} needs the profile's email,
+   * {@code sms} its {@code phone_number} in E.164; an optional {@code relationships.list} also
+   * removes them from that list; a profile not found is created and unsubscribed; answers 202
+   * without a body.
    */
   private Response unsubscribe(Request request) {
     JsonNode data = Json.parse(request.body()).path("data");
@@ -93,21 +97,46 @@ public final class FakeKlaviyo implements AutoCloseable {
     }
     for (JsonNode profile : profilesIn) {
       JsonNode attributes = profile.path("attributes");
-      String consent = attributes.path("subscriptions").path("email").path("marketing")
-          .path("consent").asText("");
-      if (!attributes.hasNonNull("email") || !consent.equals("UNSUBSCRIBED")) {
-        return error(400, "invalid", "Each profile needs an email and "
-            + "subscriptions.email.marketing.consent UNSUBSCRIBED.");
+      JsonNode subscriptions = attributes.path("subscriptions");
+      if (!subscriptions.isObject() || subscriptions.isEmpty()) {
+        return error(400, "invalid", "Each profile needs subscriptions.");
+      }
+      for (java.util.Iterator<String> it = subscriptions.fieldNames(); it.hasNext(); ) {
+        String channel = it.next();
+        String consent = subscriptions.path(channel).path("marketing").path("consent")
+            .asText("");
+        if (!consent.equals("UNSUBSCRIBED")) {
+          return error(400, "invalid", "subscriptions." + channel
+              + ".marketing.consent must be UNSUBSCRIBED.");
+        }
+        if (channel.equals("email") && !attributes.hasNonNull("email")) {
+          return error(400, "invalid", "Unsubscribing from email needs an email.");
+        }
+        if (channel.equals("sms") && !attributes.path("phone_number").asText("")
+            .matches("\\+[1-9][0-9]{1,14}")) {
+          return error(400, "invalid", "Unsubscribing from SMS needs a phone_number in E.164 "
+              + "format.");
+        }
+        if (!List.of("email", "sms", "push", "whatsapp").contains(channel)) {
+          return error(400, "invalid", "Unknown channel " + channel + ".");
+        }
       }
     }
     String listId = data.path("relationships").path("list").path("data").path("id")
         .asText(null);
     for (JsonNode profile : profilesIn) {
-      String email = profile.path("attributes").path("email").asText();
+      JsonNode attributes = profile.path("attributes");
+      if (attributes.path("subscriptions").has("sms")) {
+        unsubscribedPhones.add(attributes.path("phone_number").asText());
+      }
+      if (!attributes.path("subscriptions").has("email")) {
+        continue;
+      }
+      String email = attributes.path("email").asText();
       unsubscribedEmails.add(email);
       if (listId != null) {
-        profiles.forEach((id, attributes) -> {
-          if (email.equalsIgnoreCase(attributes.path("email").asText())) {
+        profiles.forEach((id, stored) -> {
+          if (email.equalsIgnoreCase(stored.path("email").asText())) {
             lists.getOrDefault(listId, Set.of()).remove(id);
             listOfProfile.remove(id, listId);
           }

@@ -123,6 +123,74 @@ class DeltaSyncTest {
     pipeline.run().waitUntilFinish();
   }
 
+  static ContactUpdate texting(String key, String phone, boolean smsConsent) {
+    return update(key, List.of("vip"), "gold").toBuilder().setPhone(phone)
+        .setSmsConsent(smsConsent).build();
+  }
+
+  static SyncStateEntry state(ContactUpdate update, boolean withdrawn, boolean smsWithdrawn) {
+    return SyncStateEntry.create(update.getKey(), DeltaSync.payloadHash(update),
+        withdrawn ? List.of() : update.getSegmentsCurrent(), update.getEmail(),
+        update.getPhone(), withdrawn, smsWithdrawn);
+  }
+
+  /**
+   * With SMS withdrawals on: p withdrew SMS consent (email kept): the email update and, apart,
+   * the SMS withdrawal (key and phone only); q's SMS withdrawal was delivered: nothing; r has
+   * an older state line (no sms_withdrawn) and is unchanged: only the SMS withdrawal; s is new
+   * (the platform never had the number: nothing to withdraw); t's number changed (new to the
+   * platform); u withdrew both email and SMS; v consented to SMS again.
+   */
+  @Test
+  void anSmsWithdrawalIsSentApartUntilTheStateSaysItWasDelivered(TestPipeline pipeline) {
+    ContactUpdate pBefore = texting("p", "+15550100001", true);
+    ContactUpdate p = texting("p", "+15550100001", false);
+    ContactUpdate q = texting("q", "+15550100002", false);
+    ContactUpdate r = texting("r", "+15550100003", false);
+    ContactUpdate s = texting("s", "+15550100004", false);
+    ContactUpdate tBefore = texting("t", "+15550100005", false);
+    ContactUpdate t = texting("t", "+15550100095", false);
+    ContactUpdate uBefore = texting("u", "+15550100006", true);
+    ContactUpdate u = texting("u", "+15550100006", false).toBuilder().setEmailConsent(false)
+        .build();
+    ContactUpdate vBefore = texting("v", "+15550100007", false);
+    ContactUpdate v = texting("v", "+15550100007", true);
+    SyncStateEntry rOlder = SyncState.parse("{\"key\":\"r\",\"payload_hash\":\""
+        + DeltaSync.payloadHash(r) + "\",\"segments\":[\"vip\"],\"email\":\"r@example.com\","
+        + "\"phone\":\"+15550100003\",\"withdrawn\":false}");
+    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(p, q, r, s, t, u, v)))
+        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(
+            state(pBefore, false, false), state(q, false, true), rOlder,
+            state(tBefore, false, true), state(uBefore, false, false),
+            state(vBefore, false, true))))).withSmsWithdrawals(true));
+    PAssert.that(delta.getChanges()).containsInAnyOrder(
+        p,
+        ContactUpdate.smsWithdrawal("p", "+15550100001"),
+        ContactUpdate.smsWithdrawal("r", "+15550100003"),
+        s.toBuilder().setSegmentsEntered(List.of("vip")).build(),
+        t,
+        u.toBuilder().setSegmentsExited(List.of("vip")).build(),
+        ContactUpdate.smsWithdrawal("u", "+15550100006"),
+        v);
+    PAssert.that(delta.getNewState()).containsInAnyOrder(
+        state(p, false, true), state(q, false, true), state(r, false, true),
+        state(s, false, true), state(t, false, true), state(u, true, true),
+        state(v, false, false));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void withoutSmsWithdrawalsNoSmsWithdrawalIsSentNorRecorded(TestPipeline pipeline) {
+    ContactUpdate pBefore = texting("p", "+15550100001", true);
+    ContactUpdate p = texting("p", "+15550100001", false);
+    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(p)))
+        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(
+            state(pBefore, false, false))))));
+    PAssert.that(delta.getChanges()).containsInAnyOrder(p);
+    PAssert.that(delta.getNewState()).containsInAnyOrder(state(p, false, false));
+    pipeline.run().waitUntilFinish();
+  }
+
   @Test
   void withoutConsentRulesACustomerWithoutConsentIsSentLikeAnyone(TestPipeline pipeline) {
     ContactUpdate j = update("j", List.of("vip"), "gold").toBuilder().setEmailConsent(false)
@@ -147,5 +215,10 @@ class DeltaSyncTest {
     assertEquals(SyncStateEntry.create("k", "h", List.of(), null, null, true),
         SyncState.parse("{\"key\":\"k\",\"payload_hash\":\"h\",\"segments\":[],"
             + "\"withdrawn\":true}"));
+    assertEquals(SyncStateEntry.create("k", "h", List.of(), null, "+15550100001", false, true),
+        SyncState.parse("{\"key\":\"k\",\"payload_hash\":\"h\",\"segments\":[],"
+            + "\"phone\":\"+15550100001\",\"sms_withdrawn\":true}"));
+    assertEquals(false, SyncState.parse("{\"key\":\"k\",\"payload_hash\":\"h\","
+        + "\"withdrawn\":true}").getSmsWithdrawn(), "an older line: not delivered");
   }
 }

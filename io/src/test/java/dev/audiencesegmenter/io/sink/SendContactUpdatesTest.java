@@ -161,6 +161,27 @@ class SendContactUpdatesTest {
         item.path("email").asText().length());
   }
 
+  /**
+   * A platform that takes no SMS withdrawals (the default) dead-letters one rather than
+   * dropping it, so the state never records an SMS unsubscribe nobody delivered; nothing about
+   * the customer is sent.
+   */
+  @Test
+  void anSmsWithdrawalToAPlatformWithoutSmsIsDeadLetteredNotSent(TestPipeline pipeline) {
+    SendContactUpdates.Result result = pipeline
+        .apply(Create.of(List.of(ContactUpdate.smsWithdrawal("k", "+15550100001"))))
+        .apply(sink(true));
+    java.util.Queue<dev.audiencesegmenter.model.DeadLetter> dead =
+        SinkTesting.collect(result.getDeadLetters(), "sms-dead");
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+    assertEquals(List.of(), server.requests());
+    assertEquals(1, dead.size(), dead.toString());
+    assertEquals("echo takes no SMS withdrawals: the SMS unsubscribe was not sent",
+        dead.peek().getReason());
+    assertEquals(0, counter(run, "sink.echo", "records_sms_withdrawn"));
+  }
+
   @Test
   void requestsNeverExceedTheCountOrByteLimits(TestPipeline pipeline) {
     List<ContactUpdate> input = new ArrayList<>(contacts(95));

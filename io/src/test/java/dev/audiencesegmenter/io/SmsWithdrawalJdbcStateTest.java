@@ -1,0 +1,99 @@
+package dev.audiencesegmenter.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.audiencesegmenter.io.jdbc.PostgresTestDatabase;
+import dev.audiencesegmenter.io.klaviyo.FakeKlaviyo;
+import dev.audiencesegmenter.io.sink.ContactUpdate;
+import dev.audiencesegmenter.io.sink.DeltaSync;
+import dev.audiencesegmenter.io.sink.JdbcSyncState;
+import dev.audiencesegmenter.io.sink.SendContactUpdates;
+import dev.audiencesegmenter.io.sink.SyncStateEntry;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.jdbc.JdbcIO;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The SMS withdrawal with the state in PostgreSQL: a table from before the {@code sms_withdrawn}
+ * column reads as not delivered, gets the column on the commit, and then records delivery.
+ */
+@Timeout(180)
+class SmsWithdrawalJdbcStateTest {
+  static PostgresTestDatabase db;
+
+  @BeforeAll
+  static void startDatabase() {
+    db = PostgresTestDatabase.start();
+  }
+
+  @AfterAll
+  static void stopDatabase() throws Exception {
+    db.close();
+  }
+
+  static final String TABLE = "klaviyo_state_before_sms";
+
+  void sync(SendContactUpdates sink, List<ContactUpdate> updates) {
+    JdbcIO.DataSourceConfiguration dataSource =
+        JdbcIO.DataSourceConfiguration.create("org.postgresql.Driver", db.jdbcUrl());
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    PCollection<SyncStateEntry> previous = pipeline.apply("ReadState",
+        JdbcSyncState.read(dataSource, TABLE));
+    DeltaSync.Result delta = pipeline.apply(Create.of(updates)
+            .withType(TypeDescriptor.of(ContactUpdate.class)))
+        .apply(DeltaSync.against(previous).withSmsWithdrawals(true));
+    SendContactUpdates.Result sent = delta.getChanges().apply(sink.withNumShards(1));
+    delta.getNewState().apply("CommitState", JdbcSyncState.commit(dataSource, TABLE, previous,
+        sent, "run-" + System.nanoTime()));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void anOlderStateTableReadsAsNotDeliveredAndThenRecordsTheSmsWithdrawal() throws Exception {
+    ContactUpdate ann = ConsentWithdrawalTest.withoutSms(ConsentWithdrawalTest.texting());
+    try (Connection connection = db.connection()) {
+      try (Statement statement = connection.createStatement()) {
+        // the table as the email-withdrawal release made it: no sms_withdrawn
+        statement.execute("CREATE TABLE \"" + TABLE + "\" (\"key\" text PRIMARY KEY, "
+            + "\"payload_hash\" text NOT NULL, \"segments\" jsonb, \"email\" text, "
+            + "\"phone\" text, \"withdrawn\" boolean NOT NULL, \"run_id\" text)");
+      }
+      try (PreparedStatement insert = connection.prepareStatement("INSERT INTO \"" + TABLE
+          + "\" VALUES (?, ?, '[\"vip\"]'::jsonb, ?, ?, false, 'run-0')")) {
+        insert.setString(1, "c-1");
+        insert.setString(2, DeltaSync.payloadHash(ann));
+        insert.setString(3, "ann@example.com");
+        insert.setString(4, "+15550100001");
+        insert.executeUpdate();
+      }
+    }
+    try (FakeKlaviyo fake = new FakeKlaviyo(ConsentWithdrawalTest.KL_KEY)) {
+      sync(ConsentWithdrawalTest.klaviyo(fake), List.of(ann));
+      assertEquals(List.of("+15550100001"), fake.unsubscribedPhones);
+      assertEquals(0, fake.jobSizes.size(), "unchanged: no import");
+      try (Connection connection = db.connection(); Statement statement =
+          connection.createStatement(); ResultSet rows = statement.executeQuery(
+              "SELECT \"sms_withdrawn\", \"withdrawn\" FROM \"" + TABLE + "\"")) {
+        rows.next();
+        assertEquals(true, rows.getBoolean(1));
+        assertEquals(false, rows.getBoolean(2));
+      }
+
+      int after = fake.server.requests().size();
+      sync(ConsentWithdrawalTest.klaviyo(fake), List.of(ann));
+      assertEquals(after, fake.server.requests().size(), "a withdrawal sent twice");
+    }
+  }
+}
