@@ -314,40 +314,39 @@ public abstract class GuardExits
 
     @ProcessElement
     public void process(@Element KV<String, CoGbkResult> joined, ProcessContext context) {
-      ContactUpdate change = first(joined.getValue().getAll(changeTag).iterator());
       SyncStateEntry next = first(joined.getValue().getAll(nextTag).iterator());
       SyncStateEntry previous = first(joined.getValue().getAll(previousTag).iterator());
-      boolean holdBack = change != null && !change.getSegmentsExited().isEmpty()
-          && !isWithdrawal(change, withdrawals) && context.sideInput(verdict).isRefused();
-      if (!holdBack) {
-        if (change != null) {
+      SyncStateEntry state = next;
+      // a customer may have more than one change (its update and an SMS withdrawal)
+      for (ContactUpdate change : joined.getValue().getAll(changeTag)) {
+        boolean holdBack = !change.getSegmentsExited().isEmpty()
+            && !isWithdrawal(change, withdrawals) && context.sideInput(verdict).isRefused();
+        if (!holdBack) {
           context.output(change);
+          continue;
         }
-        if (next != null) {
-          context.output(STATE, next);
+        heldBack.inc();
+        context.output(REFUSED, refusedLine(change.getKey(), next == null,
+            change.getSegmentsExited()));
+        if (next == null) { // gone from the input: no exit, the old entry stays
+          state = previous;
+          continue;
         }
-        return;
+        TreeSet<String> kept = new TreeSet<>(change.getSegmentsCurrent());
+        kept.addAll(change.getSegmentsExited());
+        ContactUpdate keeping = change.toBuilder().setSegmentsCurrent(List.copyOf(kept))
+            .setSegmentsExited(List.of()).build();
+        String hash = DeltaSync.payloadHash(keeping);
+        state = SyncStateEntry.create(change.getKey(), hash, List.copyOf(kept),
+            change.getEmail(), change.getPhone());
+        // nothing but the exit changed: the platform already has this
+        if (previous == null || !hash.equals(previous.getPayloadHash())
+            || !keeping.getSegmentsEntered().isEmpty()) {
+          context.output(keeping);
+        }
       }
-      heldBack.inc();
-      context.output(REFUSED, refusedLine(change.getKey(), next == null,
-          change.getSegmentsExited()));
-      if (next == null) { // gone from the input: no exit, the old entry stays
-        if (previous != null) {
-          context.output(STATE, previous);
-        }
-        return;
-      }
-      TreeSet<String> kept = new TreeSet<>(change.getSegmentsCurrent());
-      kept.addAll(change.getSegmentsExited());
-      ContactUpdate keeping = change.toBuilder().setSegmentsCurrent(List.copyOf(kept))
-          .setSegmentsExited(List.of()).build();
-      String hash = DeltaSync.payloadHash(keeping);
-      context.output(STATE, SyncStateEntry.create(change.getKey(), hash, List.copyOf(kept),
-          change.getEmail(), change.getPhone()));
-      // nothing but the exit changed: the platform already has this
-      if (previous == null || !hash.equals(previous.getPayloadHash())
-          || !keeping.getSegmentsEntered().isEmpty()) {
-        context.output(keeping);
+      if (state != null) {
+        context.output(STATE, state);
       }
     }
 

@@ -9,6 +9,7 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -121,5 +122,33 @@ class GuardExitsTest {
   static SyncStateEntry withdrawn(ContactUpdate update) {
     return SyncStateEntry.create(update.getKey(), DeltaSync.payloadHash(update), List.of(),
         update.getEmail(), null, true);
+  }
+
+  /**
+   * A customer may have two changes in one sync (its update and an SMS withdrawal): both go out,
+   * whether or not the exits are refused.
+   */
+  @Test
+  void bothChangesOfACustomerPassRefusedOrNot(TestPipeline pipeline) {
+    ContactUpdate gBefore = update("g", List.of("vip"), "gold").toBuilder()
+        .setPhone("+14155550100").setSmsConsent(true).build();
+    ContactUpdate g = gBefore.toBuilder().setSmsConsent(false).build();
+    SyncStateEntry gSynced = SyncStateEntry.create("g", DeltaSync.payloadHash(gBefore),
+        List.of("vip"), "g@example.com", "+14155550100");
+    for (boolean allow : List.of(false, true)) {
+      String run = allow ? "Allowed" : "Refused";
+      PCollection<SyncStateEntry> previous = pipeline.apply(run + "Previous", Create.of(List.of(
+          synced(A), synced(B_BEFORE), synced(C_BEFORE), synced(D_BEFORE), synced(E_BEFORE),
+          gSynced)));
+      DeltaSync.Result delta = pipeline.apply(run + "Current", Create.of(List.of(A, C, g)))
+          .apply(run + "Delta", DeltaSync.against(previous).withSmsWithdrawals(true));
+      GuardExits.Result guarded = delta.getChanges().apply(run + "Guard",
+          GuardExits.of("klaviyo", ChangeLimits.defaults().withAllowLargeChanges(allow))
+              .withWithdrawals(true).withPrevious(previous).withNewState(delta.getNewState()));
+      PAssert.that(run + " changes of g", guarded.getChanges().apply(run + "OfG",
+              Filter.by(change -> change.getKey().equals("g"))))
+          .containsInAnyOrder(g, ContactUpdate.smsWithdrawal("g", "+14155550100"));
+    }
+    pipeline.run().waitUntilFinish();
   }
 }
