@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.io.files;
 
+import static dev.audiencesegmenter.io.files.HostileCorpusTest.counter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.audiencesegmenter.model.CustomerEvent;
@@ -13,9 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
@@ -194,15 +192,5 @@ class ConsentValuesReadTest {
     PAssert.that(read.getDeadLetters().apply(MapElements.into(TypeDescriptors.strings())
         .via(ConsentValuesReadTest::row))).containsInAnyOrder(expected);
     p.run().waitUntilFinish();
-  }
-
-  static long counter(PipelineResult result, Class<?> namespace, String name) {
-    long sum = 0;
-    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(namespace.getName(), name)).build())
-        .getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
   }
 }
