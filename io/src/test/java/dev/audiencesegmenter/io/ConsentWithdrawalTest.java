@@ -84,7 +84,8 @@ class ConsentWithdrawalTest {
             .withType(TypeDescriptor.of(ContactUpdate.class)))
         .apply(DeltaSync.against(previous)
             .withConsentRules(sink.getConnector().handlesWithdrawals())
-            .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals()));
+            .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals())
+            .withPushWithdrawals(sink.getConnector().handlesPushWithdrawals()));
     SendContactUpdates.Result sent = delta.getChanges().apply(sink.withNumShards(1)
         .withBackoff(Duration.ofMillis(5), Duration.ofMillis(10)));
     String name = "consent-dead-" + RUNS.merge("n", 1, Integer::sum);
@@ -471,6 +472,60 @@ class ConsentWithdrawalTest {
       assertEquals(List.of(), third.deadLetters());
       assertEquals(Map.of(SMS_GROUP, "unsubscribed"), fake.subscriptionGroups.get("c-1"));
       assertSmsWithdrawalRecorded("c-1", List.of("vip"));
+    } finally {
+      fake.server.close();
+    }
+  }
+
+  /**
+   * Ann keeps email consent but refuses push: besides nothing else (her update is unchanged),
+   * Braze gets an object with only her external id, update-only, and {@code push_subscribe:
+   * "unsubscribed"}; the state records it and it is not sent again. Bob has no push signal at
+   * all: no push withdrawal for him. A failed push withdrawal is retried next run.
+   */
+  @Test
+  void brazeSetsThePushSubscriptionToUnsubscribedForAnExplicitRefusalOnceDelivered()
+      throws Exception {
+    BrazeConnectorTest.FakeBraze fake = new BrazeConnectorTest.FakeBraze();
+    try {
+      ContactUpdate ann = consenting("c-1", "ann@example.com", List.of("vip")).toBuilder()
+          .setPushConsent(true).build();
+      ContactUpdate bob = consenting("c-2", "bob@example.com", List.of("vip"));
+      sync(braze(fake), List.of(ann, bob));
+      assertFalse(fake.users.get("c-1").has("push_subscribe"));
+
+      // the first try fails (Braze down): nothing recorded, so tried again
+      for (int i = 0; i < 3; i++) {
+        fake.server.enqueue(Response.json(503, "{\"message\":\"Service Unavailable\"}"));
+      }
+      ContactUpdate annRefuses = ann.toBuilder().setPushConsent(false).build();
+      Run failed = sync(braze(fake).withMaxRetries(2), List.of(annRefuses, bob));
+      assertEquals(1, failed.deadLetters().size(), failed.deadLetters().toString());
+      assertFalse(state("c-1").get(0).path("push_withdrawn").asBoolean(false));
+      assertFalse(fake.users.get("c-1").has("push_subscribe"));
+
+      int before = fake.server.requests().size();
+      Run second = sync(braze(fake), List.of(annRefuses, bob));
+      assertEquals(List.of(), second.deadLetters());
+      assertEquals(1, second.counter("braze", "records_push_withdrawn"));
+      assertEquals("unsubscribed", fake.users.get("c-1").path("push_subscribe").asText());
+      assertTrue(fake.users.get("c-1").path("segment_vip").asBoolean(false));
+      assertFalse(fake.users.get("c-2").has("push_subscribe"), "no signal is no refusal");
+      List<String> objects = new ArrayList<>();
+      for (Request call : since(fake.server, before)) {
+        Json.parse(call.body()).path("attributes").forEach(o -> objects.add(o.toString()));
+      }
+      assertEquals(List.of("{\"external_id\":\"c-1\",\"_update_existing_only\":true,"
+          + "\"push_subscribe\":\"unsubscribed\"}"), objects);
+      List<JsonNode> lines = state("c-1");
+      assertEquals(1, lines.size(), lines.toString());
+      assertTrue(lines.get(0).path("push_withdrawn").asBoolean(false), lines.toString());
+      assertEquals("[\"vip\"]", lines.get(0).path("segments").toString());
+      assertFalse(state("c-2").get(0).path("push_withdrawn").asBoolean(true));
+
+      int afterWithdrawal = fake.server.requests().size();
+      sync(braze(fake), List.of(annRefuses, bob));
+      assertEquals(afterWithdrawal, fake.server.requests().size(), "a withdrawal sent twice");
     } finally {
       fake.server.close();
     }

@@ -118,7 +118,8 @@ final class Activation {
       DeltaSync.Result delta = updates.apply(step + "DeltaSync",
           DeltaSync.against(previous).withFullResync(options.getFullResync())
               .withConsentRules(sink.getConnector().handlesWithdrawals())
-              .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals()));
+              .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals())
+              .withPushWithdrawals(sink.getConnector().handlesPushWithdrawals()));
       // exits only within the limits; held-back customers keep their state
       GuardExits.Result guarded = delta.getChanges().apply(step + "GuardExits",
           GuardExits.of(vendor, limits)

@@ -34,7 +34,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * object of its own with only the external id, {@code _update_existing_only} and
  * {@code subscription_groups: [{subscription_group_id, subscription_state: "unsubscribed"}]}
  * for {@link #withSmsSubscriptionGroup the SMS group}; without a configured group it is
- * dead-lettered (see {@link #withoutSmsWithdrawals} for a workspace without SMS). Non-fatal
+ * dead-lettered (see {@link #withoutSmsWithdrawals} for a workspace without SMS). A push
+ * withdrawal ({@link ContactUpdate#getPushWithdrawn()}) is an object of its own with only the
+ * external id, {@code _update_existing_only} and {@code push_subscribe: "unsubscribed"}
+ * (Braze's push subscription state of the user, all their devices). Non-fatal
  * errors of a 201/200 answer ({@code errors[]} with an {@code index}) dead-letter that user; a
  * 4xx other than 429 is fatal for the request. The default host is the US-01 instance; set
  * {@link #withBaseUrl} to your instance's REST endpoint.
@@ -170,6 +173,12 @@ public abstract class BrazeConnector implements VendorConnector {
     return getSmsWithdrawals();
   }
 
+  /** Braze's push subscription state is a user attribute: every workspace can take it. */
+  @Override
+  public boolean handlesPushWithdrawals() {
+    return true;
+  }
+
   @Override
   public @Nullable String rejectionReason(ContactUpdate update) {
     if (update.getSmsWithdrawn() && getSmsSubscriptionGroup() == null) {
@@ -194,6 +203,12 @@ public abstract class BrazeConnector implements VendorConnector {
   ObjectNode attributes(ContactUpdate update) {
     ObjectNode object = Json.object();
     object.put("external_id", update.getKey());
+    if (update.getPushWithdrawn()) {
+      // only the push subscription state: nothing else about the person
+      object.put("_update_existing_only", true);
+      object.put("push_subscribe", "unsubscribed");
+      return object;
+    }
     if (update.getSmsWithdrawn()) {
       // only the SMS subscription group's state: no phone, attribute or segment
       object.put("_update_existing_only", true);

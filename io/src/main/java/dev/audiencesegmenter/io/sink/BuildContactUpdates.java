@@ -59,7 +59,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       latest of profile attributes and event consent maps, so a CRM opt-out counts), else the
  *       latest {@code email} and {@code sms} consent signal of the customer's events (at equal
  *       times, a refusal wins); {@code unsubscribed} is the latest {@code unsubscribed} signal
- *       of the events. No signal means no consent;
+ *       of the events. No signal means no consent. Push consent ({@code consent_push}, else the
+ *       latest {@code push} signal) is kept as given, and unknown (null) without any signal:
+ *       only an explicit refusal withdraws push ({@link ContactUpdate#refusesPush()});
  *   <li>segments: every segment the customer is a member of, except memberships in holdout,
  *       which are never activated.
  * </ul>
@@ -240,6 +242,9 @@ public abstract class BuildContactUpdates
       if (features.getConsentSms() != null) {
         signals.put("sms", KV.of(Long.MAX_VALUE, features.getConsentSms()));
       }
+      if (features.getConsentPush() != null) {
+        signals.put("push", KV.of(Long.MAX_VALUE, features.getConsentPush()));
+      }
       if (!signals.isEmpty()) {
         out.output(KV.of(features.getCustomerId(), signals));
       }
@@ -247,7 +252,8 @@ public abstract class BuildContactUpdates
   }
 
   /** Consent names that matter here. */
-  static final List<String> CONSENT_NAMES = List.of("email", "sms", "unsubscribed");
+  static final List<String> CONSENT_NAMES = List.of("email", "sms", "push",
+      "unsubscribed");
 
   private static final class ConsentSignals
       extends DoFn<KV<String, CustomerEvent>, KV<String, Map<String, KV<Long, Boolean>>>> {
@@ -341,6 +347,7 @@ public abstract class BuildContactUpdates
           .setEmailConsent(signal(consent, "email"))
           .setSmsConsent(signal(consent, "sms"))
           .setUnsubscribed(signal(consent, "unsubscribed"))
+          .setPushConsent(consent.containsKey("push") ? consent.get("push").getValue() : null)
           .setFields(fields.hasNext() ? fields.next() : Map.of())
           .setSegmentsCurrent(new ArrayList<>(segments))
           .setSegmentsEntered(new ArrayList<>(segments))

@@ -101,6 +101,26 @@ public abstract class ContactUpdate {
   @SchemaFieldName("sms_withdrawn")
   public abstract boolean getSmsWithdrawn();
 
+  /**
+   * Push consent as the latest signal says it; null when the customer never gave a push signal
+   * (unknown, which is not a refusal: only an explicit refusal or {@link #getUnsubscribed()}
+   * withdraws push, see {@link #refusesPush()}). Not sent to platforms as such, and not part
+   * of {@link DeltaSync#payloadHash}.
+   */
+  @SchemaFieldNumber("13")
+  @SchemaFieldName("push_consent")
+  public abstract @Nullable Boolean getPushConsent();
+
+  /**
+   * Only the push channel's withdrawal: the platform is to set the contact's push subscription
+   * to unsubscribed, and nothing else. Carries the key only ({@link #pushWithdrawal}); made by
+   * {@link DeltaSync} next to the customer's own update (if any) for a platform that {@link
+   * VendorConnector#handlesPushWithdrawals() handles push withdrawals}.
+   */
+  @SchemaFieldNumber("14")
+  @SchemaFieldName("push_withdrawn")
+  public abstract boolean getPushWithdrawn();
+
   public abstract Builder toBuilder();
 
   public static Builder builder(String key) {
@@ -119,7 +139,9 @@ public abstract class ContactUpdate {
         .setSegmentsExited(List.of())
         .setExitOnly(false)
         .setWithdrawn(false)
-        .setSmsWithdrawn(false);
+        .setSmsWithdrawn(false)
+        .setPushConsent(null)
+        .setPushWithdrawn(false);
   }
 
   /**
@@ -134,6 +156,14 @@ public abstract class ContactUpdate {
     return builder(key).setPhone(phone).setExitOnly(true).setSmsWithdrawn(true).build();
   }
 
+  /**
+   * The push withdrawal of {@code key}: the key only (platforms hold push tokens by their own
+   * user id), exit-only, nothing else about the person.
+   */
+  public static ContactUpdate pushWithdrawal(String key) {
+    return builder(key).setExitOnly(true).setPushWithdrawn(true).build();
+  }
+
   /** Whether the customer may be added to an email platform. */
   public boolean mayReceiveEmail() {
     return getEmailConsent() && !getUnsubscribed();
@@ -142,6 +172,14 @@ public abstract class ContactUpdate {
   /** Whether the customer may get marketing SMS: SMS consent and not unsubscribed. */
   public boolean mayReceiveSms() {
     return getSmsConsent() && !getUnsubscribed();
+  }
+
+  /**
+   * Whether the customer has refused push: an explicit push refusal, or unsubscribed from
+   * everything. No push signal at all is not a refusal (most customers never gave one).
+   */
+  public boolean refusesPush() {
+    return getUnsubscribed() || Boolean.FALSE.equals(getPushConsent());
   }
 
   /** The update as one JSON object (keys sorted in maps), as dead letters and dry runs show it. */
@@ -164,6 +202,12 @@ public abstract class ContactUpdate {
     }
     if (getSmsWithdrawn()) {
       node.put("sms_withdrawn", true);
+    }
+    if (getPushConsent() != null) {
+      node.put("push_consent", getPushConsent());
+    }
+    if (getPushWithdrawn()) {
+      node.put("push_withdrawn", true);
     }
     return node.toString();
   }
@@ -199,6 +243,10 @@ public abstract class ContactUpdate {
     public abstract Builder setWithdrawn(boolean withdrawn);
 
     public abstract Builder setSmsWithdrawn(boolean smsWithdrawn);
+
+    public abstract Builder setPushConsent(@Nullable Boolean consent);
+
+    public abstract Builder setPushWithdrawn(boolean pushWithdrawn);
 
     public abstract ContactUpdate build();
   }

@@ -51,6 +51,11 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *       ContactUpdate#smsWithdrawal SMS withdrawal} (key and phone only), until the state
  *       records it as delivered for that number ({@link SyncStateEntry#getSmsWithdrawn()}); a
  *       customer who keeps email consent still gets their own update when it changed;
+ *   <li>with push withdrawals ({@link #withPushWithdrawals}, default off), a customer who
+ *       refused push ({@link ContactUpdate#refusesPush()}: an explicit push refusal or
+ *       unsubscribed; no push signal is no refusal) and whom the destination has from an
+ *       earlier sync: also a {@link ContactUpdate#pushWithdrawal push withdrawal} (key only),
+ *       until the state records it as delivered ({@link SyncStateEntry#getPushWithdrawn()});
  *   <li>an unchanged customer: not sent.
  * </ul>
  * With {@link #withFullResync(boolean)} every current customer is sent (exits as above).
@@ -60,7 +65,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * customers the vendor rejected so they are sent again next time (so an undelivered withdrawal
  * is retried on every run). Delta sync compares whole runs, so it is for bounded (batch)
  * input. Metrics, namespace {@code DeltaSync}: new, changed, unchanged, gone, withdrawn,
- * dropped_without_consent, sms_withdrawn.
+ * dropped_without_consent, sms_withdrawn, push_withdrawn.
  */
 @AutoValue
 public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, DeltaSync.Result> {
@@ -75,6 +80,9 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
   /** Whether SMS withdrawals are sent to the destination (default: no). */
   public abstract boolean getSmsWithdrawals();
 
+  /** Whether push withdrawals are sent to the destination (default: no). */
+  public abstract boolean getPushWithdrawals();
+
   abstract Builder toBuilder();
 
   /** Compares against {@code previous} (e.g. {@link SyncState#read}). */
@@ -83,7 +91,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       throw new IllegalArgumentException("DeltaSync needs the previous state (may be empty)");
     }
     return new AutoValue_DeltaSync.Builder().setPrevious(previous).setFullResync(false)
-        .setConsentRules(true).setSmsWithdrawals(false).build();
+        .setConsentRules(true).setSmsWithdrawals(false).setPushWithdrawals(false).build();
   }
 
   /**
@@ -109,6 +117,20 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     return toBuilder().setSmsWithdrawals(smsWithdrawals).build();
   }
 
+  /**
+   * Whether a customer who refused push ({@link ContactUpdate#refusesPush()}) gets, next to
+   * their own update, a {@link ContactUpdate#pushWithdrawal push withdrawal} (key only) when the
+   * destination has them from an earlier sync and the state does not record it as delivered
+   * ({@link SyncStateEntry#getPushWithdrawn()}; an older state: not delivered). A customer the
+   * destination gets for the first time gets it on the next run, once the destination has them
+   * (the withdrawal only updates an existing user). No push signal at all is not a refusal:
+   * most customers never gave one, and withdrawing them would silence push for everyone. Pass
+   * {@link VendorConnector#handlesPushWithdrawals()} of the sink; default false.
+   */
+  public DeltaSync withPushWithdrawals(boolean pushWithdrawals) {
+    return toBuilder().setPushWithdrawals(pushWithdrawals).build();
+  }
+
   /** Sends every current customer, changed or not. */
   public DeltaSync withFullResync(boolean fullResync) {
     return toBuilder().setFullResync(fullResync).build();
@@ -124,15 +146,21 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
 
     abstract Builder setSmsWithdrawals(boolean smsWithdrawals);
 
+    abstract Builder setPushWithdrawals(boolean pushWithdrawals);
+
     abstract DeltaSync build();
   }
 
-  /** SHA-256 of everything sent for a customer except the entered/exited deltas. */
+  /**
+   * SHA-256 of everything sent for a customer except the entered/exited deltas. Push consent is
+   * left out: it is not sent (only its withdrawal, tracked apart), so it neither resends
+   * anyone nor changes the hash of earlier states.
+   */
   public static String payloadHash(ContactUpdate update) {
     return SendContactUpdates.sha256Hex(update.toBuilder()
         .setSegmentsCurrent(List.copyOf(new TreeSet<>(update.getSegmentsCurrent())))
         .setSegmentsEntered(List.of()).setSegmentsExited(List.of()).setExitOnly(false)
-        .setSmsWithdrawn(false).build().toJson());
+        .setSmsWithdrawn(false).setPushConsent(null).setPushWithdrawn(false).build().toJson());
   }
 
   static final TupleTag<ContactUpdate> CHANGES = new TupleTag<>() {};
@@ -155,7 +183,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
         .and(previousTag, keyedPrevious)
         .apply("JoinWithPreviousState", CoGroupByKey.create())
         .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync(),
-            getConsentRules(), getSmsWithdrawals()))
+            getConsentRules(), getSmsWithdrawals(), getPushWithdrawals()))
             .withOutputTags(CHANGES, TupleTagList.of(STATE)));
     out.get(CHANGES).setCoder(current.getCoder());
     out.get(STATE).setCoder(getPrevious().getCoder());
@@ -168,7 +196,9 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     builder.add(DisplayData.item("fullResync", getFullResync()).withLabel("Full resync"))
         .add(DisplayData.item("consentRules", getConsentRules()).withLabel("Consent rules"))
         .add(DisplayData.item("smsWithdrawals", getSmsWithdrawals())
-            .withLabel("SMS withdrawals"));
+            .withLabel("SMS withdrawals"))
+        .add(DisplayData.item("pushWithdrawals", getPushWithdrawals())
+            .withLabel("Push withdrawals"));
   }
 
   /** The updates to send and the state after sending them. */
@@ -219,6 +249,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     private final boolean fullResync;
     private final boolean consentRules;
     private final boolean smsWithdrawals;
+    private final boolean pushWithdrawals;
     private final Counter added = Metrics.counter(DeltaSync.class, "new");
     private final Counter changed = Metrics.counter(DeltaSync.class, "changed");
     private final Counter unchanged = Metrics.counter(DeltaSync.class, "unchanged");
@@ -226,14 +257,17 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     private final Counter withdrawn = Metrics.counter(DeltaSync.class, "withdrawn");
     private final Counter dropped = Metrics.counter(DeltaSync.class, "dropped_without_consent");
     private final Counter smsWithdrawn = Metrics.counter(DeltaSync.class, "sms_withdrawn");
+    private final Counter pushWithdrawn = Metrics.counter(DeltaSync.class, "push_withdrawn");
 
     Compare(TupleTag<ContactUpdate> currentTag, TupleTag<SyncStateEntry> previousTag,
-        boolean fullResync, boolean consentRules, boolean smsWithdrawals) {
+        boolean fullResync, boolean consentRules, boolean smsWithdrawals,
+        boolean pushWithdrawals) {
       this.currentTag = currentTag;
       this.previousTag = previousTag;
       this.fullResync = fullResync;
       this.consentRules = consentRules;
       this.smsWithdrawals = smsWithdrawals;
+      this.pushWithdrawals = pushWithdrawals;
     }
 
     @ProcessElement
@@ -266,10 +300,12 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
           dropped.inc();
           return;
         }
-        withdrawal(current, previous, now, hash, smsWithdrawal(current, previous, out), out);
+        withdrawal(current, previous, now, hash, smsWithdrawal(current, previous, out),
+            pushWithdrawal(current, previous, out), out);
         return;
       }
       boolean sms = smsWithdrawal(current, previous, out);
+      boolean push = pushWithdrawal(current, previous, out);
       boolean differs = isNew || previous.getWithdrawn()
           || !hash.equals(previous.getPayloadHash());
       if (isNew) {
@@ -285,7 +321,28 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
             .build());
       }
       out.get(STATE).output(SyncStateEntry.create(current.getKey(), hash, now,
-          current.getEmail(), current.getPhone(), false, sms));
+          current.getEmail(), current.getPhone(), false, sms, push));
+    }
+
+    /**
+     * Sends the push withdrawal of a customer who refused push and whom the destination has
+     * from an earlier sync, unless the state records it as delivered (or on a full resync);
+     * returns the new state's {@code push_withdrawn}: false for a customer new to the
+     * destination, so the next run sends it once the destination has them. If the sink fails
+     * for the customer, the commit keeps the previous entry, so it is sent again next run.
+     */
+    private boolean pushWithdrawal(ContactUpdate current, SyncStateEntry previous,
+        MultiOutputReceiver out) {
+      if (!pushWithdrawals || !current.refusesPush() || previous == null) {
+        return false;
+      }
+      if (!previous.getPushWithdrawn() || fullResync) {
+        if (!previous.getPushWithdrawn()) {
+          pushWithdrawn.inc();
+        }
+        out.get(CHANGES).output(ContactUpdate.pushWithdrawal(current.getKey()));
+      }
+      return true;
     }
 
     /**
@@ -317,7 +374,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
      * previous entry, so the next run sends the withdrawal again.
      */
     private void withdrawal(ContactUpdate current, SyncStateEntry previous, List<String> now,
-        String hash, boolean sms, MultiOutputReceiver out) {
+        String hash, boolean sms, boolean push, MultiOutputReceiver out) {
       boolean delivered = previous != null && previous.getWithdrawn()
           && hash.equals(previous.getPayloadHash());
       if (delivered) {
@@ -334,7 +391,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
             .setSegmentsEntered(List.of()).setSegmentsExited(new ArrayList<>(held)).build());
       }
       out.get(STATE).output(SyncStateEntry.create(current.getKey(), hash, List.of(),
-          current.getEmail(), current.getPhone(), true, sms));
+          current.getEmail(), current.getPhone(), true, sms, push));
     }
   }
 }

@@ -24,7 +24,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The sync state in a PostgreSQL table instead of a folder: same entries and the same rules as
  * {@link SyncState}. The table ({@code key} primary key, {@code payload_hash}, {@code segments}
- * jsonb, {@code email}, {@code phone}, {@code withdrawn}, {@code sms_withdrawn}, {@code run_id})
+ * jsonb, {@code email}, {@code phone}, {@code withdrawn}, {@code sms_withdrawn},
+ * {@code push_withdrawn}, {@code run_id})
  * is created on the first commit (an older table gets the missing columns added); a missing
  * table reads as an empty state. A commit upserts the new state through {@link JdbcUpsert} with
  * a run id and deletes the rows of other runs, so the table then holds exactly the new state.
@@ -107,7 +108,8 @@ public final class JdbcSyncState {
           try (ResultSet rows = select.executeQuery("SELECT \"key\", \"payload_hash\", "
               + "CAST(\"segments\" AS text), \"email\", \"phone\", "
               + "COALESCE((to_jsonb(t) ->> 'withdrawn')::boolean, false), "
-              + "COALESCE((to_jsonb(t) ->> 'sms_withdrawn')::boolean, false) FROM \"" + table
+              + "COALESCE((to_jsonb(t) ->> 'sms_withdrawn')::boolean, false), "
+              + "COALESCE((to_jsonb(t) ->> 'push_withdrawn')::boolean, false) FROM \"" + table
               + "\" t")) {
             while (rows.next()) {
               List<String> segments = new ArrayList<>();
@@ -117,7 +119,7 @@ public final class JdbcSyncState {
               }
               out.output(SyncStateEntry.create(rows.getString(1), rows.getString(2), segments,
                   rows.getString(4), rows.getString(5), rows.getBoolean(6),
-                  rows.getBoolean(7)));
+                  rows.getBoolean(7), rows.getBoolean(8)));
             }
           }
           connection.commit();

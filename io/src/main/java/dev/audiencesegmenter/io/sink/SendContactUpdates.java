@@ -55,7 +55,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       ContactUpdate#getSmsWithdrawn() SMS withdrawal} (key and phone only, from {@link
  *       DeltaSync#withSmsWithdrawals}) goes as it is to a platform that {@link
  *       VendorConnector#handlesSmsWithdrawals() handles SMS withdrawals} (its own SMS
- *       unsubscribe), and is dead-lettered anywhere else.
+ *       unsubscribe), and is dead-lettered anywhere else; a {@link
+ *       ContactUpdate#getPushWithdrawn() push withdrawal} (key only, from {@link
+ *       DeltaSync#withPushWithdrawals}) the same with {@link
+ *       VendorConnector#handlesPushWithdrawals()}.
  *       Optionally emails and phones are replaced by the SHA-256 hex of their normalized form
  *       ({@link #withHashedIdentifiers}).
  *   <li><b>Batching</b> on a small number of shard keys (hash of the contact key modulo
@@ -90,7 +93,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * </ol>
  *
  * <p>Metrics, namespace {@code sink.<vendor>}: records_sent, records_rejected,
- * records_withdrawn, records_sms_withdrawn, records_nothing_to_send, records_dry_run, requests_sent,
+ * records_withdrawn, records_sms_withdrawn, records_push_withdrawn, records_nothing_to_send,
+ * records_dry_run, requests_sent,
  * requests_retried, requests_throttled. The credential never appears in messages, dead letters, metrics, display
  * data or {@link #toString()}.
  */
@@ -416,6 +420,7 @@ public abstract class SendContactUpdates
     private final String step;
     private final Counter withdrawn;
     private final Counter smsWithdrawn;
+    private final Counter pushWithdrawn;
     private final Counter rejected;
 
     Prepare(VendorConnector connector, int shards, boolean hash, String step) {
@@ -426,6 +431,7 @@ public abstract class SendContactUpdates
       String namespace = "sink." + connector.vendor();
       this.withdrawn = Metrics.counter(namespace, "records_withdrawn");
       this.smsWithdrawn = Metrics.counter(namespace, "records_sms_withdrawn");
+      this.pushWithdrawn = Metrics.counter(namespace, "records_push_withdrawn");
       this.rejected = Metrics.counter(namespace, "records_rejected");
     }
 
@@ -438,6 +444,15 @@ public abstract class SendContactUpdates
           rejected.inc();
           out.get(DEAD).output(DeadLetter.create(step, connector.vendor()
               + " takes no SMS withdrawals: the SMS unsubscribe was not sent", update.toJson()));
+          out.get(FAILED).output(update.getKey());
+          return;
+        }
+      } else if (update.getPushWithdrawn()) {
+        if (!connector.handlesPushWithdrawals()) {
+          rejected.inc();
+          out.get(DEAD).output(DeadLetter.create(step, connector.vendor()
+              + " takes no push withdrawals: the push unsubscribe was not sent",
+              update.toJson()));
           out.get(FAILED).output(update.getKey());
           return;
         }
@@ -472,6 +487,9 @@ public abstract class SendContactUpdates
       }
       if (ready.getSmsWithdrawn()) {
         smsWithdrawn.inc();
+      }
+      if (ready.getPushWithdrawn()) {
+        pushWithdrawn.inc();
       }
       out.get(READY).output(KV.of(Math.floorMod(ready.getKey().hashCode(), shards), ready));
     }

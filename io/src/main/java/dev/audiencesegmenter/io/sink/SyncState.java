@@ -72,7 +72,8 @@ public final class SyncState {
     return SyncStateEntry.create(node.get("key").asText(), node.get("payload_hash").asText(),
         segments, node.hasNonNull("email") ? node.get("email").asText() : null,
         node.hasNonNull("phone") ? node.get("phone").asText() : null,
-        node.path("withdrawn").asBoolean(false), node.path("sms_withdrawn").asBoolean(false));
+        node.path("withdrawn").asBoolean(false), node.path("sms_withdrawn").asBoolean(false),
+        node.path("push_withdrawn").asBoolean(false));
   }
 
   /**

@@ -13,7 +13,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * segments and identifiers are kept so a customer who disappears from the input can still be
  * sent an exit (the email is personal data: keep the folder as protected as the outputs);
  * {@code withdrawn} says a consent withdrawal was delivered, so it is not sent again, and
- * {@code sms_withdrawn} the same for the SMS channel. A line without them (an older state)
+ * {@code sms_withdrawn} and {@code push_withdrawn} the same for the SMS and push channels. A line without them (an older state)
  * reads as not delivered.
  */
 @DefaultSchema(AutoValueSchema.class)
@@ -60,6 +60,14 @@ public abstract class SyncStateEntry {
   @SchemaFieldName("sms_withdrawn")
   public abstract boolean getSmsWithdrawn();
 
+  /**
+   * The push channel: the platform has been told that the customer refused push (their push
+   * subscription unsubscribed). False otherwise, and in older states (not delivered).
+   */
+  @SchemaFieldNumber("7")
+  @SchemaFieldName("push_withdrawn")
+  public abstract boolean getPushWithdrawn();
+
   public static SyncStateEntry create(String key, String payloadHash, List<String> segments,
       @Nullable String email, @Nullable String phone) {
     return create(key, payloadHash, segments, email, phone, false);
@@ -72,7 +80,13 @@ public abstract class SyncStateEntry {
 
   public static SyncStateEntry create(String key, String payloadHash, List<String> segments,
       @Nullable String email, @Nullable String phone, boolean withdrawn, boolean smsWithdrawn) {
+    return create(key, payloadHash, segments, email, phone, withdrawn, smsWithdrawn, false);
+  }
+
+  public static SyncStateEntry create(String key, String payloadHash, List<String> segments,
+      @Nullable String email, @Nullable String phone, boolean withdrawn, boolean smsWithdrawn,
+      boolean pushWithdrawn) {
     return new AutoValue_SyncStateEntry(key, payloadHash, List.copyOf(segments), email, phone,
-        withdrawn, smsWithdrawn);
+        withdrawn, smsWithdrawn, pushWithdrawn);
   }
 }

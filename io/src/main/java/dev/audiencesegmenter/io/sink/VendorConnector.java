@@ -62,6 +62,16 @@ public interface VendorConnector extends Serializable {
     return false;
   }
 
+  /**
+   * Whether the platform sends push notifications and takes {@link
+   * ContactUpdate#getPushWithdrawn() push withdrawals} (the platform's own push unsubscribe by
+   * our key, nothing else). Default false: such an update reaching this platform is
+   * dead-lettered.
+   */
+  default boolean handlesPushWithdrawals() {
+    return false;
+  }
+
   /** The credential used for every call. */
   Credential credential();
 

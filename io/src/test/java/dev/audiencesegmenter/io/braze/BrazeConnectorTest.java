@@ -79,10 +79,16 @@ public class BrazeConnectorTest {
               .put("input_array", "attributes").put("index", i);
           continue;
         }
-        String subscribe = object.path("email_subscribe").asText(null);
-        if (subscribe != null && !List.of("opted_in", "unsubscribed", "subscribed")
-            .contains(subscribe)) {
-          response.withArray("errors").addObject().put("type", "'email_subscribe' must be "
+        String badSubscribe = null;
+        for (String state : List.of("email_subscribe", "push_subscribe")) {
+          String subscribe = object.path(state).asText(null);
+          if (subscribe != null && !List.of("opted_in", "unsubscribed", "subscribed")
+              .contains(subscribe)) {
+            badSubscribe = state;
+          }
+        }
+        if (badSubscribe != null) {
+          response.withArray("errors").addObject().put("type", "'" + badSubscribe + "' must be "
               + "one of opted_in, unsubscribed, subscribed").put("input_array", "attributes")
               .put("index", i);
           continue;

@@ -18,6 +18,7 @@ import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -97,6 +98,51 @@ class BuildContactUpdatesTest {
     assertEquals(List.of(), b.getSegmentsCurrent());
     assertEquals(false, b.getEmailConsent(), "at equal times a refusal wins");
     assertTrue(b.getUnsubscribed());
+  }
+
+  /**
+   * Push consent is kept as the signal says, and unknown stays unknown (null), so that only an
+   * explicit refusal withdraws: f refused push in the CRM after an event consent; g consented
+   * by event, then refused later; h consented in the CRM only; i has no push signal at all;
+   * j got a push consent and a refusal at the same time (the refusal wins).
+   */
+  @Test
+  void pushConsentComesFromTheFeaturesOrTheLatestPushSignalAndStaysUnknownWithoutOne(
+      TestPipeline p) {
+    PCollection<CustomerIdentity> ids = p.apply("Ids", Create.of(List.of(
+        CustomerIdentity.create("f", "email", "f@example.com"),
+        CustomerIdentity.create("g", "email", "g@example.com"),
+        CustomerIdentity.create("h", "email", "h@example.com"),
+        CustomerIdentity.create("i", "email", "i@example.com"),
+        CustomerIdentity.create("j", "email", "j@example.com"))));
+    PCollection<CustomerFeatures> features = p.apply("Features", Create.of(List.of(
+        features("f", "1.00").toBuilder().setConsentPush(false).build(),
+        features("g", "1.00"),
+        features("h", "1.00").toBuilder().setConsentPush(true).build(),
+        features("i", "1.00"),
+        features("j", "1.00"))));
+    PCollection<KV<String, CustomerEvent>> events = p.apply("Events", Create.of(List.of(
+        consent("f", "2024-05-01T00:00:00Z", Map.of("push", true)),
+        consent("g", "2024-01-01T00:00:00Z", Map.of(" Push", true, "email", true)),
+        consent("g", "2024-03-01T00:00:00Z", Map.of("push", false)),
+        consent("i", "2024-01-01T00:00:00Z", Map.of("email", true)),
+        consent("j", "2024-02-01T00:00:00Z", Map.of("push", true)),
+        consent("j", "2024-02-01T00:00:00Z", Map.of("push", false)))));
+    PCollection<SegmentMembership> memberships = p.apply("Memberships",
+        Create.empty(TypeDescriptor.of(SegmentMembership.class)));
+    Queue<ContactUpdate> out = SinkTesting.collect(BuildContactUpdates.inputs(ids, features,
+        events, memberships).apply(BuildContactUpdates.create()), "pushed");
+    p.run().waitUntilFinish();
+
+    Map<String, Boolean> push = new TreeMap<>();
+    out.forEach(update -> push.put(update.getKey(), update.getPushConsent()));
+    Map<String, Boolean> expected = new TreeMap<>();
+    expected.put("f", false);
+    expected.put("g", false);
+    expected.put("h", true);
+    expected.put("i", null);
+    expected.put("j", false);
+    assertEquals(expected, push);
   }
 
   /** At equal times the cautious answer wins: no consent, and unsubscribed. */

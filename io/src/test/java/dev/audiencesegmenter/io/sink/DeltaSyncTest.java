@@ -179,6 +179,74 @@ class DeltaSyncTest {
     pipeline.run().waitUntilFinish();
   }
 
+  static ContactUpdate pushing(String key, Boolean pushConsent) {
+    return update(key, List.of("vip"), "gold").toBuilder().setPushConsent(pushConsent).build();
+  }
+
+  static SyncStateEntry pushState(ContactUpdate update, boolean withdrawn,
+      boolean pushWithdrawn) {
+    return SyncStateEntry.create(update.getKey(), DeltaSync.payloadHash(update),
+        withdrawn ? List.of() : update.getSegmentsCurrent(), update.getEmail(),
+        update.getPhone(), withdrawn, false, pushWithdrawn);
+  }
+
+  /**
+   * With push withdrawals on: a refused push (email kept; push consent is not part of the
+   * payload, so the update itself is unchanged): only the push withdrawal (key only); b's was
+   * delivered: nothing; c has no push signal at all: nothing (no signal is not a refusal); d is
+   * new (the platform gets it next run, once it has the customer); e unsubscribed from
+   * everything: the email withdrawal and the push withdrawal; f consented to push again; g has
+   * an older state line (no push_withdrawn): not delivered, so sent.
+   */
+  @Test
+  void aPushWithdrawalIsSentOnlyForAnExplicitRefusalOfAKnownCustomerUntilDelivered(
+      TestPipeline pipeline) {
+    ContactUpdate aBefore = pushing("a", true);
+    ContactUpdate a = pushing("a", false);
+    ContactUpdate b = pushing("b", false);
+    ContactUpdate c = pushing("c", null);
+    ContactUpdate d = pushing("d", false);
+    ContactUpdate eBefore = pushing("e", null);
+    ContactUpdate e = pushing("e", null).toBuilder().setUnsubscribed(true).build();
+    ContactUpdate fBefore = pushing("f", false);
+    ContactUpdate f = pushing("f", true);
+    ContactUpdate g = pushing("g", false);
+    assertEquals(DeltaSync.payloadHash(aBefore), DeltaSync.payloadHash(a),
+        "push consent is not in the payload hash");
+    assertEquals(DeltaSync.payloadHash(pushing("a", null)), DeltaSync.payloadHash(a));
+    SyncStateEntry gOlder = SyncState.parse("{\"key\":\"g\",\"payload_hash\":\""
+        + DeltaSync.payloadHash(g) + "\",\"segments\":[\"vip\"],\"email\":\"g@example.com\","
+        + "\"phone\":null,\"withdrawn\":false,\"sms_withdrawn\":false}");
+    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(a, b, c, d, e, f, g)))
+        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(
+            pushState(aBefore, false, false), pushState(b, false, true),
+            pushState(c, false, false), pushState(eBefore, false, false),
+            pushState(fBefore, false, true), gOlder)))).withPushWithdrawals(true));
+    PAssert.that(delta.getChanges()).containsInAnyOrder(
+        ContactUpdate.pushWithdrawal("a"),
+        d.toBuilder().setSegmentsEntered(List.of("vip")).build(),
+        e.toBuilder().setSegmentsExited(List.of("vip")).build(),
+        ContactUpdate.pushWithdrawal("e"),
+        ContactUpdate.pushWithdrawal("g"));
+    PAssert.that(delta.getNewState()).containsInAnyOrder(
+        pushState(a, false, true), pushState(b, false, true), pushState(c, false, false),
+        pushState(d, false, false), pushState(e, true, true), pushState(f, false, false),
+        pushState(g, false, true));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void withoutPushWithdrawalsNoPushWithdrawalIsSentNorRecorded(TestPipeline pipeline) {
+    ContactUpdate aBefore = pushing("a", true);
+    ContactUpdate a = pushing("a", false);
+    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(a)))
+        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(
+            pushState(aBefore, false, false))))));
+    PAssert.that(delta.getChanges()).empty();
+    PAssert.that(delta.getNewState()).containsInAnyOrder(pushState(a, false, false));
+    pipeline.run().waitUntilFinish();
+  }
+
   @Test
   void withoutSmsWithdrawalsNoSmsWithdrawalIsSentNorRecorded(TestPipeline pipeline) {
     ContactUpdate pBefore = texting("p", "+15550100001", true);
@@ -220,5 +288,10 @@ class DeltaSyncTest {
             + "\"phone\":\"+15550100001\",\"sms_withdrawn\":true}"));
     assertEquals(false, SyncState.parse("{\"key\":\"k\",\"payload_hash\":\"h\","
         + "\"withdrawn\":true}").getSmsWithdrawn(), "an older line: not delivered");
+    assertEquals(SyncStateEntry.create("k", "h", List.of(), null, null, false, false, true),
+        SyncState.parse("{\"key\":\"k\",\"payload_hash\":\"h\",\"segments\":[],"
+            + "\"push_withdrawn\":true}"));
+    assertEquals(false, SyncState.parse("{\"key\":\"k\",\"payload_hash\":\"h\","
+        + "\"withdrawn\":true}").getPushWithdrawn(), "an older line: not delivered");
   }
 }

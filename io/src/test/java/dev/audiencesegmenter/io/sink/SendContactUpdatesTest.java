@@ -182,6 +182,23 @@ class SendContactUpdatesTest {
     assertEquals(0, counter(run, "sink.echo", "records_sms_withdrawn"));
   }
 
+  /** The same for push: a platform without push withdrawals dead-letters one, sends nothing. */
+  @Test
+  void aPushWithdrawalToAPlatformWithoutPushIsDeadLetteredNotSent(TestPipeline pipeline) {
+    SendContactUpdates.Result result = pipeline
+        .apply(Create.of(List.of(ContactUpdate.pushWithdrawal("k"))))
+        .apply(sink(true));
+    java.util.Queue<dev.audiencesegmenter.model.DeadLetter> dead =
+        SinkTesting.collect(result.getDeadLetters(), "push-dead");
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+    assertEquals(List.of(), server.requests());
+    assertEquals(1, dead.size(), dead.toString());
+    assertEquals("echo takes no push withdrawals: the push unsubscribe was not sent",
+        dead.peek().getReason());
+    assertEquals(0, counter(run, "sink.echo", "records_push_withdrawn"));
+  }
+
   @Test
   void requestsNeverExceedTheCountOrByteLimits(TestPipeline pipeline) {
     List<ContactUpdate> input = new ArrayList<>(contacts(95));
