@@ -337,8 +337,10 @@ public abstract class GuardExits
         ContactUpdate keeping = change.toBuilder().setSegmentsCurrent(List.copyOf(kept))
             .setSegmentsExited(List.of()).build();
         String hash = DeltaSync.payloadHash(keeping);
+        // what else the sync delivers (an SMS or push withdrawal) is recorded as the delta has it
         state = SyncStateEntry.create(change.getKey(), hash, List.copyOf(kept),
-            change.getEmail(), change.getPhone());
+            change.getEmail(), change.getPhone(), next.getWithdrawn(), next.getSmsWithdrawn(),
+            next.getPushWithdrawn());
         // nothing but the exit changed: the platform already has this
         if (previous == null || !hash.equals(previous.getPayloadHash())
             || !keeping.getSegmentsEntered().isEmpty()) {

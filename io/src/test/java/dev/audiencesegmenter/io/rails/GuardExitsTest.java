@@ -151,4 +151,29 @@ class GuardExitsTest {
     }
     pipeline.run().waitUntilFinish();
   }
+
+  /**
+   * A held-back customer's state keeps what the sync delivered besides the exit: here the SMS
+   * withdrawal, which is not sent again next run.
+   */
+  @Test
+  void aHeldBackCustomerKeepsItsDeliveredSmsWithdrawal(TestPipeline pipeline) {
+    ContactUpdate cBefore = C_BEFORE.toBuilder().setPhone("+14155550101").setSmsConsent(true)
+        .build();
+    ContactUpdate cNow = C.toBuilder().setPhone("+14155550101").build(); // SMS consent gone
+    SyncStateEntry cSynced = SyncStateEntry.create("c", DeltaSync.payloadHash(cBefore),
+        List.of("loyal", "vip"), "c@example.com", "+14155550101");
+    PCollection<SyncStateEntry> previous = pipeline.apply("Previous", Create.of(List.of(
+        synced(A), synced(B_BEFORE), cSynced, synced(D_BEFORE), synced(E_BEFORE))));
+    DeltaSync.Result delta = pipeline.apply("Current", Create.of(List.of(A, cNow)))
+        .apply(DeltaSync.against(previous).withSmsWithdrawals(true));
+    GuardExits.Result guarded = delta.getChanges().apply(GuardExits.of("klaviyo",
+        ChangeLimits.defaults()).withWithdrawals(true).withPrevious(previous)
+        .withNewState(delta.getNewState()));
+    ContactUpdate cKept = cNow.toBuilder().setSegmentsCurrent(List.of("loyal", "vip")).build();
+    PAssert.that(guarded.getNewState().apply(Filter.by(e -> e.getKey().equals("c"))))
+        .containsInAnyOrder(SyncStateEntry.create("c", DeltaSync.payloadHash(cKept),
+            List.of("loyal", "vip"), "c@example.com", "+14155550101", false, true, false));
+    pipeline.run().waitUntilFinish();
+  }
 }
