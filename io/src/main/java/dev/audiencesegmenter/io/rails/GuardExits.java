@@ -160,7 +160,7 @@ public abstract class GuardExits
             .via(entry -> KV.of(CURRENT_CUSTOMERS, 1L))).setCoder(countCoder))
         .and(changes.apply("CountEnding", MapElements
             .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
-            .via(change -> KV.of(ENDING_MEMBERSHIPS, isWithdrawal(change, withdrawals)
+            .via(change -> KV.of(ENDING_MEMBERSHIPS, change.isWithdrawal(withdrawals)
                 ? 0L : (long) change.getSegmentsExited().size()))).setCoder(countCoder))
         .apply("AllCounts", Flatten.pCollections())
         .apply("SumCounts", Sum.longsPerKey())
@@ -283,14 +283,6 @@ public abstract class GuardExits
     }
   }
 
-  /**
-   * A customer still in the input who may not be emailed, on a platform that withdraws them:
-   * the sink unsubscribes them (customers gone from the input are exit-only updates instead).
-   */
-  static boolean isWithdrawal(ContactUpdate change, boolean withdrawals) {
-    return withdrawals && !change.getExitOnly() && !change.mayReceiveEmail();
-  }
-
   private static final class HoldBack extends DoFn<KV<String, CoGbkResult>, ContactUpdate> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String destination;
@@ -320,7 +312,7 @@ public abstract class GuardExits
       // a customer may have more than one change (its update and an SMS withdrawal)
       for (ContactUpdate change : joined.getValue().getAll(changeTag)) {
         boolean holdBack = !change.getSegmentsExited().isEmpty()
-            && !isWithdrawal(change, withdrawals) && context.sideInput(verdict).isRefused();
+            && !change.isWithdrawal(withdrawals) && context.sideInput(verdict).isRefused();
         if (!holdBack) {
           context.output(change);
           continue;

@@ -164,6 +164,15 @@ public abstract class ContactUpdate {
     return builder(key).setExitOnly(true).setPushWithdrawn(true).build();
   }
 
+  /**
+   * Whether this update is a withdrawal on a platform that {@code handlesWithdrawals}: marked
+   * so, or a customer still in the input who may not be emailed (a customer gone from the input
+   * is an exit-only update: consent unknown, only taken out of segments).
+   */
+  public boolean isWithdrawal(boolean handlesWithdrawals) {
+    return getWithdrawn() || handlesWithdrawals && !mayReceiveEmail() && !getExitOnly();
+  }
+
   /** Whether the customer may be added to an email platform. */
   public boolean mayReceiveEmail() {
     return getEmailConsent() && !getUnsubscribed();

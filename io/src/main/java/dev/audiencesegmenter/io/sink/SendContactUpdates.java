@@ -456,8 +456,7 @@ public abstract class SendContactUpdates
           out.get(FAILED).output(update.getKey());
           return;
         }
-      } else if (update.getWithdrawn() || connector.handlesWithdrawals()
-          && !update.mayReceiveEmail() && !update.getExitOnly()) {
+      } else if (update.isWithdrawal(connector.handlesWithdrawals())) {
         ready = withdrawal(update);
         withdrawn.inc();
       } else if (update.getExitOnly()) {
