@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VoidCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
@@ -430,35 +429,16 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
         + JdbcUrl.mask(getJdbcUrl()) + ", runId=" + getRunId() + "}";
   }
 
-  /** Opens a data source per DoFn instance for the small statements around the write. */
-  private abstract static class SqlFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
-    private final JdbcIO.DataSourceConfiguration config;
+  /** The statements around the write, with the where clause that picks this run's rows. */
+  private abstract static class SqlFn<InputT, OutputT> extends DataSourceFn<InputT, OutputT> {
     final String where;
-    private transient @Nullable DataSource dataSource;
 
     SqlFn(JdbcIO.DataSourceConfiguration config, String where) {
-      this.config = config;
+      super(config);
       this.where = where;
-    }
-
-    @Setup
-    public void setup() {
-      dataSource = config.buildDatasource();
-    }
-
-    Connection connection() throws SQLException {
-      return dataSource.getConnection();
-    }
-
-    @Teardown
-    public void teardown() throws Exception {
-      if (dataSource instanceof AutoCloseable closeable) {
-        closeable.close();
-      }
     }
   }
 
-  /** Creates or extends the table; outputs its name once done. */
   private static final class RunDdl extends SqlFn<String, String> {
     private final List<String> statements;
 

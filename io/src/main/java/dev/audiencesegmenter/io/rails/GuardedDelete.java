@@ -3,6 +3,7 @@ package dev.audiencesegmenter.io.rails;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.io.jdbc.DataSourceFn;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import java.io.Serializable;
 import java.sql.Connection;
@@ -12,7 +13,6 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import javax.sql.DataSource;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -21,7 +21,6 @@ import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
@@ -213,29 +212,13 @@ public abstract class GuardedDelete implements Serializable {
         PTransform<?, ?> transform) {}
   }
 
-  /** Opens a data source per DoFn instance. */
-  private abstract static class SqlFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
+  /** Statements on the tables the rail guards. */
+  private abstract static class SqlFn<InputT, OutputT> extends DataSourceFn<InputT, OutputT> {
     final GuardedDelete config;
-    private transient @Nullable DataSource dataSource;
 
     SqlFn(GuardedDelete config) {
+      super(config.getDataSourceConfiguration());
       this.config = config;
-    }
-
-    @Setup
-    public void setup() {
-      dataSource = config.getDataSourceConfiguration().buildDatasource();
-    }
-
-    Connection connection() throws SQLException {
-      return dataSource.getConnection();
-    }
-
-    @Teardown
-    public void teardown() throws Exception {
-      if (dataSource instanceof AutoCloseable closeable) {
-        closeable.close();
-      }
     }
   }
 
