@@ -53,6 +53,11 @@ final class OutputFolders {
     this.root = root.endsWith("/") ? root : root + "/";
   }
 
+  /** The output folder itself, e.g. {@code out/}. */
+  String root() {
+    return root;
+  }
+
   /** The folder for one output, e.g. {@code out/features/}. */
   String folder(String name) {
     return root + name + "/";

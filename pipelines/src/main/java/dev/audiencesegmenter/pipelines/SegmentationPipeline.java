@@ -12,7 +12,7 @@ import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadProfileAttributes;
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.files.ReadSegmentMemberships;
-import dev.audiencesegmenter.io.files.WriteJsonLines;
+import dev.audiencesegmenter.io.files.WriteJsonLinesFolders;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.jdbc.MembershipHistory;
 import dev.audiencesegmenter.io.rails.ChangeCounts;
@@ -48,6 +48,7 @@ import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.slf4j.Logger;
@@ -246,26 +247,27 @@ public final class SegmentationPipeline {
           identities.getIdentities(), features, result.getKeyedEvents(), memberships));
     }
 
-    int shards = options.getNumShards();
-    write(identities.getIdentities(), "WriteIdentities", outputs, OutputFolders.IDENTITIES,
-        shards);
-    write(features, "WriteFeatures", outputs, OutputFolders.FEATURES, shards);
-    write(memberships, "WriteSegments", outputs, OutputFolders.SEGMENTS, shards);
-    write(summary.getSummaries(), "WriteSummary", outputs, OutputFolders.SUMMARY, shards);
-    summary.getReport().apply("WriteReport",
-        WriteSegmentReport.to(outputs.folder(OutputFolders.REPORT)));
+    // every part-file folder in one write: a runner pays per step, not per folder
+    PCollectionTuple folders = PCollectionTuple
+        .of(new TupleTag<>(OutputFolders.IDENTITIES), identities.getIdentities())
+        .and(new TupleTag<>(OutputFolders.FEATURES), features)
+        .and(new TupleTag<>(OutputFolders.SEGMENTS), memberships)
+        .and(new TupleTag<>(OutputFolders.SUMMARY), summary.getSummaries());
     if (summary.getTransitions() != null) {
-      write(summary.getTransitions(), "WriteStability", outputs, OutputFolders.STABILITY,
-          shards);
+      folders = folders.and(new TupleTag<>(OutputFolders.STABILITY), summary.getTransitions());
     }
     if (summary.getResponses() != null) {
-      write(summary.getResponses(), "WriteResponse", outputs, OutputFolders.RESPONSE, shards);
+      folders = folders.and(new TupleTag<>(OutputFolders.RESPONSE), summary.getResponses());
     }
-    write(identities.getJunkIdentifiers(), "WriteJunkIdentifiers", outputs,
-        OutputFolders.JUNK_IDENTIFIERS, shards);
-    write(identities.getChanges(), "WriteMerges", outputs, OutputFolders.MERGES, shards);
-    write(deadLetters.apply("CollectDeadLetters", Flatten.pCollections()), "WriteDeadLetters",
-        outputs, OutputFolders.DEAD_LETTER, shards);
+    folders = folders
+        .and(new TupleTag<>(OutputFolders.JUNK_IDENTIFIERS), identities.getJunkIdentifiers())
+        .and(new TupleTag<>(OutputFolders.MERGES), identities.getChanges())
+        .and(new TupleTag<>(OutputFolders.DEAD_LETTER),
+            deadLetters.apply("CollectDeadLetters", Flatten.pCollections()));
+    folders.apply("WriteOutputs", WriteJsonLinesFolders.under(outputs.root())
+        .withNumShards(options.getNumShards()));
+    summary.getReport().apply("WriteReport",
+        WriteSegmentReport.to(outputs.folder(OutputFolders.REPORT)));
 
     if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
       writeToDatabase(options, asOf, limits, outputs, features, memberships);
@@ -330,11 +332,6 @@ public final class SegmentationPipeline {
         .withInactivityDays(options.getLifecycleAtRiskDays(), options.getLifecycleChurnDays())
         .withPAliveThresholds(options.getLifecycleAtRiskPAlive(),
             options.getLifecycleChurnPAlive());
-  }
-
-  private static <T> void write(PCollection<T> rows, String step, OutputFolders outputs,
-      String folder, int shards) {
-    rows.apply(step, WriteJsonLines.<T>to(outputs.folder(folder)).withNumShards(shards));
   }
 
   private static void writeToDatabase(
