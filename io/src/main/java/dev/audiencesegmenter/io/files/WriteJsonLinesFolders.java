@@ -31,6 +31,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.slf4j.Logger;
@@ -158,10 +159,10 @@ public abstract class WriteJsonLinesFolders extends PTransform<PCollectionTuple,
   /** One element as its folder and its line. */
   private static final class ToFolderLine<T> extends DoFn<T, KV<String, String>> {
     private final String folder;
-    private final SerializableFunction<T, org.apache.beam.sdk.values.Row> toRow;
+    private final SerializableFunction<T, Row> toRow;
     private final Counter written = Metrics.counter(WriteJsonLines.class, "rows_written");
 
-    ToFolderLine(String folder, SerializableFunction<T, org.apache.beam.sdk.values.Row> toRow) {
+    ToFolderLine(String folder, SerializableFunction<T, Row> toRow) {
       this.folder = folder;
       this.toRow = toRow;
     }
