@@ -19,6 +19,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Contextful;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -122,11 +123,17 @@ public abstract class WriteJsonLinesFolders extends PTransform<PCollectionTuple,
     WriteFilesResult<String> written = lines
         .apply("Flatten", Flatten.pCollections())
         .apply("WriteFiles", write);
-    written.getPerDestinationOutputFilenames()
+    PCollection<String> names = written.getPerDestinationOutputFilenames()
         .apply("WrittenFiles", MapElements.into(TypeDescriptors.strings())
             .via(file -> file.getKey() + "/"
-                + FileSystems.matchNewResource(file.getValue(), false).getFilename()))
-        .apply("AllWrittenFiles", Combine.globally(new NameSet()))
+                + FileSystems.matchNewResource(file.getValue(), false).getFilename()));
+    // An empty name makes the set exist when no file was written. Not Combine's default
+    // value: that is a side input, and the Direct runner re-runs a step waiting on a side
+    // input each time any other step makes progress, here for the whole run.
+    PCollectionList.of(names)
+        .and(input.getPipeline().apply("NoFile", Create.of("")))
+        .apply("NamesAndNoFile", Flatten.pCollections())
+        .apply("AllWrittenFiles", Combine.globally(new NameSet()).withoutDefaults())
         .apply("FinishFolders", ParDo.of(new FinishFolders(getRoot(), folders, numShards)));
     return PDone.in(input.getPipeline());
   }
@@ -184,7 +191,9 @@ public abstract class WriteJsonLinesFolders extends PTransform<PCollectionTuple,
 
     @Override
     public Set<String> addInput(Set<String> names, String name) {
-      names.add(name);
+      if (!name.isEmpty()) {
+        names.add(name);
+      }
       return names;
     }
 
