@@ -100,7 +100,7 @@ final class Activation {
     PCollection<ContactUpdate> updates = BuildContactUpdates.inputs(identities, features,
             events, memberships)
         .apply("BuildContactUpdates", BuildContactUpdates.create()
-            .withFeatureColumns(mapping.featureColumns(sinks)));
+            .withFeatureColumns(mapping.featureColumns(sinks)).withBuckets(options.getGroups()));
 
     String runId = UUID.randomUUID().toString();
     PCollectionList<DeadLetter> deadLetters = PCollectionList.empty(identities.getPipeline());
@@ -117,12 +117,13 @@ final class Activation {
           : identities.getPipeline().apply(step + "ReadSyncState", SyncState.read(folder));
       DeltaSync.Result delta = updates.apply(step + "DeltaSync",
           DeltaSync.against(previous).withFullResync(options.getFullResync())
+              .withBuckets(options.getGroups())
               .withConsentRules(sink.getConnector().handlesWithdrawals())
               .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals())
               .withPushWithdrawals(sink.getConnector().handlesPushWithdrawals()));
       // exits only within the limits; held-back customers keep their state
       GuardExits.Result guarded = delta.getChanges().apply(step + "GuardExits",
-          GuardExits.of(vendor, limits)
+          GuardExits.of(vendor, limits).withBuckets(options.getGroups())
               .withWithdrawals(sink.getConnector().handlesWithdrawals()).withPrevious(previous)
               .withNewState(delta.getNewState()));
       SegmentationPipeline.writeRefused(guarded.getRefused(), step + "WriteRefusedExits",

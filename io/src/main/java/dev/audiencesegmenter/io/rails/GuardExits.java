@@ -3,6 +3,7 @@ package dev.audiencesegmenter.io.rails;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.io.sink.CoGroupInBuckets;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
 import dev.audiencesegmenter.io.sink.DeltaSync;
 import dev.audiencesegmenter.io.sink.SyncStateEntry;
@@ -28,7 +29,6 @@ import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -75,6 +75,9 @@ public abstract class GuardExits
   /** Whether the platform turns an update without consent into a withdrawal. */
   public abstract boolean getWithdrawals();
 
+  /** Hash buckets of customers in the per-customer join (see {@link CoGroupInBuckets}). */
+  public abstract int getBuckets();
+
   abstract @Nullable PCollection<SyncStateEntry> getPrevious();
 
   abstract @Nullable PCollection<SyncStateEntry> getNewState();
@@ -88,7 +91,7 @@ public abstract class GuardExits
           + destination + "' and " + limits);
     }
     return new AutoValue_GuardExits.Builder().setDestination(destination).setLimits(limits)
-        .setWithdrawals(false).build();
+        .setWithdrawals(false).setBuckets(CoGroupInBuckets.DEFAULT_BUCKETS).build();
   }
 
   /**
@@ -97,6 +100,14 @@ public abstract class GuardExits
    * goes out and is not counted as an exit (a withdrawal is the customer's own word, not a sign
    * of lost input).
    */
+  /** Hash buckets of customers in the per-customer join; at least 1. */
+  public GuardExits withBuckets(int buckets) {
+    if (buckets < 1) {
+      throw new IllegalArgumentException("GuardExits needs at least 1 bucket, got " + buckets);
+    }
+    return toBuilder().setBuckets(buckets).build();
+  }
+
   public GuardExits withWithdrawals(boolean withdrawals) {
     return toBuilder().setWithdrawals(withdrawals).build();
   }
@@ -118,6 +129,8 @@ public abstract class GuardExits
     abstract Builder setLimits(ChangeLimits limits);
 
     abstract Builder setWithdrawals(boolean withdrawals);
+
+    abstract Builder setBuckets(int buckets);
 
     abstract Builder setPrevious(PCollection<SyncStateEntry> previous);
 
@@ -180,7 +193,7 @@ public abstract class GuardExits
             .setCoder(KvCoder.of(StringUtf8Coder.of(), changes.getCoder())))
         .and(nextTag, keyed(next, "KeyNewState"))
         .and(previousTag, keyed(previous, "KeyPreviousState"))
-        .apply("JoinByCustomer", CoGroupByKey.create())
+        .apply("JoinByCustomer", CoGroupInBuckets.of(getBuckets()))
         .apply("HoldBackRefusedExits", ParDo.of(new HoldBack(getDestination(),
             getWithdrawals(), verdict,
                 changeTag, nextTag, previousTag))
@@ -205,7 +218,8 @@ public abstract class GuardExits
     builder.add(DisplayData.item("destination", getDestination()))
         .add(DisplayData.item("maxCustomerDrop", getLimits().getMaxCustomerDrop()))
         .add(DisplayData.item("maxExitShare", getLimits().getMaxExitShare()))
-        .add(DisplayData.item("allowLargeChanges", getLimits().getAllowLargeChanges()));
+        .add(DisplayData.item("allowLargeChanges", getLimits().getAllowLargeChanges()))
+        .add(DisplayData.item("buckets", getBuckets()));
   }
 
   /** The changes to send, the state to commit after them, and what was held back. */

@@ -33,7 +33,6 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -45,8 +44,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Builds one {@link ContactUpdate} per resolved customer from the pipeline's outputs, joined on
- * {@code customer_id} with a {@link CoGroupByKey} (not side inputs: they are derived from the
- * same upstream, which stalled the Direct runner):
+ * {@code customer_id} with a {@link CoGroupInBuckets} (a co-group, not side inputs: they are
+ * derived from the same upstream, which stalled the Direct runner):
  *
  * <ul>
  *   <li>identifiers: the customer's email and phone from the resolved identities (when a
@@ -87,10 +86,14 @@ public abstract class BuildContactUpdates
 
   public abstract List<String> getFeatureColumns();
 
+  /** Hash buckets of customers in the per-customer join (see {@link CoGroupInBuckets}). */
+  public abstract int getBuckets();
+
   abstract Builder toBuilder();
 
   public static BuildContactUpdates create() {
-    return new AutoValue_BuildContactUpdates.Builder().setFeatureColumns(List.of()).build();
+    return new AutoValue_BuildContactUpdates.Builder().setFeatureColumns(List.of())
+        .setBuckets(CoGroupInBuckets.DEFAULT_BUCKETS).build();
   }
 
   /** The pipeline's outputs, tagged for this transform. */
@@ -102,6 +105,14 @@ public abstract class BuildContactUpdates
   }
 
   /** Feature columns to send (as {@code fields}); each must be a column of features/. */
+  /** Hash buckets of customers in the per-customer join; at least 1. */
+  public BuildContactUpdates withBuckets(int buckets) {
+    if (buckets < 1) {
+      throw new IllegalArgumentException("BuildContactUpdates needs at least 1 bucket, got " + buckets);
+    }
+    return toBuilder().setBuckets(buckets).build();
+  }
+
   public BuildContactUpdates withFeatureColumns(List<String> columns) {
     Schema schema = featureSchema();
     for (String column : columns) {
@@ -124,6 +135,8 @@ public abstract class BuildContactUpdates
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setFeatureColumns(List<String> columns);
+
+    abstract Builder setBuckets(int buckets);
 
     abstract BuildContactUpdates build();
   }
@@ -161,7 +174,7 @@ public abstract class BuildContactUpdates
 
     return KeyedPCollectionTuple.of(IDS, ids).and(FIELDS, fields).and(CONSENT, consent)
         .and(SEGMENTS, segments)
-        .apply("JoinOnCustomerId", CoGroupByKey.create())
+        .apply("JoinOnCustomerId", CoGroupInBuckets.of(getBuckets()))
         .apply("ToContactUpdates", ParDo.of(new ToContactUpdate()))
         .setCoder(contactCoder());
   }

@@ -17,7 +17,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -83,6 +82,9 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
   /** Whether push withdrawals are sent to the destination (default: no). */
   public abstract boolean getPushWithdrawals();
 
+  /** Hash buckets of customers in the join with the state (see {@link CoGroupInBuckets}). */
+  public abstract int getBuckets();
+
   abstract Builder toBuilder();
 
   /** Compares against {@code previous} (e.g. {@link SyncState#read}). */
@@ -91,7 +93,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
       throw new IllegalArgumentException("DeltaSync needs the previous state (may be empty)");
     }
     return new AutoValue_DeltaSync.Builder().setPrevious(previous).setFullResync(false)
-        .setConsentRules(true).setSmsWithdrawals(false).setPushWithdrawals(false).build();
+        .setConsentRules(true).setSmsWithdrawals(false).setPushWithdrawals(false)
+        .setBuckets(CoGroupInBuckets.DEFAULT_BUCKETS).build();
   }
 
   /**
@@ -132,6 +135,14 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
   }
 
   /** Sends every current customer, changed or not. */
+  /** Hash buckets of customers in the per-customer join; at least 1. */
+  public DeltaSync withBuckets(int buckets) {
+    if (buckets < 1) {
+      throw new IllegalArgumentException("DeltaSync needs at least 1 bucket, got " + buckets);
+    }
+    return toBuilder().setBuckets(buckets).build();
+  }
+
   public DeltaSync withFullResync(boolean fullResync) {
     return toBuilder().setFullResync(fullResync).build();
   }
@@ -147,6 +158,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
     abstract Builder setSmsWithdrawals(boolean smsWithdrawals);
 
     abstract Builder setPushWithdrawals(boolean pushWithdrawals);
+
+    abstract Builder setBuckets(int buckets);
 
     abstract DeltaSync build();
   }
@@ -181,7 +194,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
         .setCoder(KvCoder.of(StringUtf8Coder.of(), getPrevious().getCoder()));
     PCollectionTuple out = KeyedPCollectionTuple.of(currentTag, keyedCurrent)
         .and(previousTag, keyedPrevious)
-        .apply("JoinWithPreviousState", CoGroupByKey.create())
+        .apply("JoinWithPreviousState", CoGroupInBuckets.of(getBuckets()))
         .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync(),
             getConsentRules(), getSmsWithdrawals(), getPushWithdrawals()))
             .withOutputTags(CHANGES, TupleTagList.of(STATE)));
@@ -198,7 +211,8 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
         .add(DisplayData.item("smsWithdrawals", getSmsWithdrawals())
             .withLabel("SMS withdrawals"))
         .add(DisplayData.item("pushWithdrawals", getPushWithdrawals())
-            .withLabel("Push withdrawals"));
+            .withLabel("Push withdrawals"))
+        .add(DisplayData.item("buckets", getBuckets()).withLabel("Hash buckets of customers"));
   }
 
   /** The updates to send and the state after sending them. */

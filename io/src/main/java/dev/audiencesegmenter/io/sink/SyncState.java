@@ -17,7 +17,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
@@ -119,7 +118,7 @@ public final class SyncState {
         .of(nextTag, keyed(next, "KeyNext"))
         .and(previousTag, keyed(previous, "KeyPreviousState"))
         .and(failedTag, failed)
-        .apply("JoinWithFailures", CoGroupByKey.create())
+        .apply("JoinWithFailures", CoGroupInBuckets.of(CoGroupInBuckets.DEFAULT_BUCKETS))
         .apply("KeepPreviousForFailures",
             ParDo.of(new KeepPreviousForFailures(nextTag, previousTag, failedTag)))
         .setCoder(next.getCoder())
