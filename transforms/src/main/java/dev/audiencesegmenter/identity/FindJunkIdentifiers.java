@@ -1,6 +1,10 @@
 package dev.audiencesegmenter.identity;
 
+import dev.audiencesegmenter.grouping.CoGroupInBuckets;
+import dev.audiencesegmenter.grouping.CombineInBuckets;
 import dev.audiencesegmenter.model.JunkIdentifier;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -8,8 +12,6 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
-import org.apache.beam.sdk.transforms.Count;
-import org.apache.beam.sdk.transforms.Distinct;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -87,24 +89,24 @@ final class FindJunkIdentifiers
     PCollectionTuple ruled = pairs
         .apply("ByNodeAndOtherType", ParDo.of(new ByNodeAndOtherType()))
         .setCoder(stringPairs)
-        .apply("DistinctNeighbours", Combine.perKey(new CappedDistinctFn(cap)))
+        .apply("DistinctNeighbours", CombineInBuckets.of(new CappedDistinctFn(cap), buckets))
         .apply("ApplyRules", ParDo.of(new ApplyRules(rules))
             .withOutputTags(OWN_REASONS, TupleTagList.of(TRIMS)));
     // One reason per node: the first in the order placeholder, blocked, fan_out, over_limit.
     PCollection<KV<String, String>> own = ruled.get(OWN_REASONS).setCoder(stringPairs)
-        .apply("OneOwnReasonPerNode", Combine.perKey(new FirstReason()));
+        .apply("OneOwnReasonPerNode", firstReasonPerNode());
     // A node that is junk itself imposes no limit on its neighbours: a shop's order-desk
     // email seen with 13 customers' phones must not cut 8 of them from their customers.
     PCollection<KV<String, String>> trims = KeyedPCollectionTuple
         .of(OWN_TAG, own)
         .and(TRIM_TAG, ruled.get(TRIMS).setCoder(KvCoder.of(StringUtf8Coder.of(),
             stringPairs)))
-        .apply("JoinTrimsWithTheirSource", CoGroupByKey.create())
+        .apply("JoinTrimsWithTheirSource", CoGroupInBuckets.of(buckets))
         .apply("TrimsOfUsableNodes", ParDo.of(new TrimsOfUsableNodes()))
         .setCoder(stringPairs);
     PCollection<KV<String, String>> reasons = PCollectionList.of(own).and(trims)
         .apply("AllReasons", Flatten.pCollections())
-        .apply("OneReasonPerNode", Combine.perKey(new FirstReason()));
+        .apply("OneReasonPerNode", firstReasonPerNode());
 
     // Exact fan-out of the (few) excluded nodes, for the report: their pairs are found by a
     // join on node buckets rather than a side input, because a side input computed from
@@ -122,21 +124,56 @@ final class FindJunkIdentifiers
     KvCoder<String, KV<String, Long>> typedCounts = KvCoder.of(StringUtf8Coder.of(),
         KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
     PCollection<KV<String, KV<String, Long>>> fanOut = pairsOfExcluded
-        .apply("DistinctPairs", Distinct.create())
-        .apply("CountPerType", Count.perKey())
+        .apply("DistinctCountPerType", CombineInBuckets.of(new DistinctCount(), buckets))
         .apply("ByNode", ParDo.of(new ByNode()))
         .setCoder(typedCounts)
-        .apply("LargestType", Combine.perKey(new LargestFanOut()))
+        .apply("LargestType", CombineInBuckets.of(
+            Combine.BinaryCombineFn.of(new LargestFanOut()), buckets))
         .setCoder(typedCounts);
 
     TupleTag<String> reasonTag = new TupleTag<>();
     TupleTag<KV<String, Long>> fanOutTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(reasonTag, reasons)
         .and(fanOutTag, fanOut)
-        .apply("JoinReasonAndFanOut", CoGroupByKey.create())
+        .apply("JoinReasonAndFanOut", CoGroupInBuckets.of(buckets))
         .apply("ToRows", ParDo.of(new ToRows(reasonTag, fanOutTag)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(),
             ResolveIdentities.schemaCoder(pairs.getPipeline(), JunkIdentifier.class)));
+  }
+
+  /**
+   * Grouped by buckets of nodes, not per node: the Direct runner cuts a bundle per group, and
+   * every step after a per-node grouping paid for one bundle per identifier.
+   */
+  private CombineInBuckets<String, ?, String> firstReasonPerNode() {
+    return CombineInBuckets.of(Combine.BinaryCombineFn.of(new FirstReason()), buckets);
+  }
+
+  /** The number of distinct values of a key. */
+  private static final class DistinctCount
+      extends Combine.CombineFn<String, Set<String>, Long> {
+    @Override
+    public Set<String> createAccumulator() {
+      return new HashSet<>();
+    }
+
+    @Override
+    public Set<String> addInput(Set<String> values, String value) {
+      values.add(value);
+      return values;
+    }
+
+    @Override
+    public Set<String> mergeAccumulators(Iterable<Set<String>> sets) {
+      Set<String> all = new HashSet<>();
+      sets.forEach(all::addAll);
+      return all;
+    }
+
+    @Override
+    public Long extractOutput(Set<String> values) {
+      return (long) values.size();
+    }
   }
 
   private static String typeOf(String node) {

@@ -3,7 +3,7 @@ package dev.audiencesegmenter.io.rails;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
-import dev.audiencesegmenter.io.sink.CoGroupInBuckets;
+import dev.audiencesegmenter.grouping.CoGroupInBuckets;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
 import dev.audiencesegmenter.io.sink.DeltaSync;
 import dev.audiencesegmenter.io.sink.SyncStateEntry;

@@ -2,6 +2,7 @@ package dev.audiencesegmenter.io.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.grouping.CoGroupInBuckets;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.CustomerIdentity;

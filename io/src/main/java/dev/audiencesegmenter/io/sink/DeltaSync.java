@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.io.sink;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.grouping.CoGroupInBuckets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.io.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiencesegmenter.grouping.CoGroupInBuckets;
 import dev.audiencesegmenter.io.files.WriteJsonLines;
 import java.util.ArrayList;
 import java.util.Iterator;

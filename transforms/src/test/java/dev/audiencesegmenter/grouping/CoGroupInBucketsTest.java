@@ -1,4 +1,4 @@
-package dev.audiencesegmenter.io.sink;
+package dev.audiencesegmenter.grouping;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.audiencesegmenter.io.sink;
+package dev.audiencesegmenter.grouping;
 
 import java.util.ArrayList;
 import java.util.HashMap;
