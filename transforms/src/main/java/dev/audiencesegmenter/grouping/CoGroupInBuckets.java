@@ -35,8 +35,9 @@ import org.apache.beam.sdk.values.PCollectionList;
  * }</pre>
  *
  * <p>Why: the Direct runner cuts one bundle per group after a grouping step and pays for every
- * bundle of every later step, including each re-run of a step that waits on a side input; with
- * one group per contact an activation of a few thousand contacts cost minutes. A worker holds
+ * bundle of every later step, including each re-run of a step that waits on a side input
+ * (one group per contact: an activated test run of 60 customers re-ran its exit guard 3,659
+ * times; by buckets, 220). A worker holds
  * one bucket's values at a time (about 1/buckets of the input), so raise the count for tens of
  * millions of keys, as with the job's {@code --groups}.
  */
