@@ -100,16 +100,16 @@ public abstract class GuardExits
    * goes out and is not counted as an exit (a withdrawal is the customer's own word, not a sign
    * of lost input).
    */
+  public GuardExits withWithdrawals(boolean withdrawals) {
+    return toBuilder().setWithdrawals(withdrawals).build();
+  }
+
   /** Hash buckets of customers in the per-customer join; at least 1. */
   public GuardExits withBuckets(int buckets) {
     if (buckets < 1) {
       throw new IllegalArgumentException("GuardExits needs at least 1 bucket, got " + buckets);
     }
     return toBuilder().setBuckets(buckets).build();
-  }
-
-  public GuardExits withWithdrawals(boolean withdrawals) {
-    return toBuilder().setWithdrawals(withdrawals).build();
   }
 
   /** The state the delta was computed against. */

@@ -106,14 +106,6 @@ public abstract class BuildContactUpdates
   }
 
   /** Feature columns to send (as {@code fields}); each must be a column of features/. */
-  /** Hash buckets of customers in the per-customer join; at least 1. */
-  public BuildContactUpdates withBuckets(int buckets) {
-    if (buckets < 1) {
-      throw new IllegalArgumentException("BuildContactUpdates needs at least 1 bucket, got " + buckets);
-    }
-    return toBuilder().setBuckets(buckets).build();
-  }
-
   public BuildContactUpdates withFeatureColumns(List<String> columns) {
     Schema schema = featureSchema();
     for (String column : columns) {
@@ -123,6 +115,15 @@ public abstract class BuildContactUpdates
       }
     }
     return toBuilder().setFeatureColumns(List.copyOf(new TreeSet<>(columns))).build();
+  }
+
+  /** Hash buckets of customers in the per-customer join; at least 1. */
+  public BuildContactUpdates withBuckets(int buckets) {
+    if (buckets < 1) {
+      throw new IllegalArgumentException("BuildContactUpdates needs at least 1 bucket, got "
+          + buckets);
+    }
+    return toBuilder().setBuckets(buckets).build();
   }
 
   public static Schema featureSchema() {

@@ -136,16 +136,16 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
   }
 
   /** Sends every current customer, changed or not. */
+  public DeltaSync withFullResync(boolean fullResync) {
+    return toBuilder().setFullResync(fullResync).build();
+  }
+
   /** Hash buckets of customers in the per-customer join; at least 1. */
   public DeltaSync withBuckets(int buckets) {
     if (buckets < 1) {
       throw new IllegalArgumentException("DeltaSync needs at least 1 bucket, got " + buckets);
     }
     return toBuilder().setBuckets(buckets).build();
-  }
-
-  public DeltaSync withFullResync(boolean fullResync) {
-    return toBuilder().setFullResync(fullResync).build();
   }
 
   @AutoValue.Builder
