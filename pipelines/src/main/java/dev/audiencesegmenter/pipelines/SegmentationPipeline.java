@@ -26,9 +26,11 @@ import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.report.SegmentValidation;
 import dev.audiencesegmenter.report.SummarizeSegments;
 import dev.audiencesegmenter.report.WriteSegmentReport;
+import dev.audiencesegmenter.progress.ProgressLog;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +44,6 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.fs.MatchResult;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.PCollection;
@@ -86,30 +87,55 @@ public final class SegmentationPipeline {
 
   private SegmentationPipeline() {}
 
+  /** How the job is started, as {@code --help} shows it. */
+  static final String USAGE = "java -jar audience-segmenter-pipelines.jar --input=<events> "
+      + "--segments=<segments.yaml> --output=<folder> [--asOf=<date>] [options] "
+      + "[@runner-configs/<runner>.args]";
+
   public static void main(String[] args) {
-    PipelineOptionsFactory.register(SegmentationPipelineOptions.class);
-    SegmentationPipelineOptions options =
-        PipelineOptionsFactory.fromArgs(ArgumentFiles.expand(args))
-            .withValidation()
-            .as(SegmentationPipelineOptions.class);
-    if (System.getenv(FLEX_TEMPLATE_ENV) != null) {
-      // a Flex Template launcher must exit once the job is submitted, not wait for it: the
-      // writer locks then only keep two launches apart, not two running jobs
-      try (WriterLocks locks = WriterLocks.acquire(options)) {
-        run(options);
+    int status = launch(args, System.out, System.err);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /**
+   * Runs the job for {@code args} and gives its exit status: 0 done, 1 the run failed,
+   * {@value CommandLine#USAGE_ERROR} a mistake in the command line or the configuration it
+   * names (said in one message on {@code err}, before any data is read).
+   */
+  static int launch(String[] args, PrintStream out, PrintStream err) {
+    if (CommandLine.wantsHelp(args)) {
+      CommandLine.printHelp(SegmentationPipelineOptions.class, USAGE, out);
+      return 0;
+    }
+    try {
+      SegmentationPipelineOptions options =
+          CommandLine.parse(args, SegmentationPipelineOptions.class, true);
+      if (System.getenv(FLEX_TEMPLATE_ENV) != null) {
+        // a Flex Template launcher must exit once the job is submitted, not wait for it: the
+        // writer locks then only keep two launches apart, not two running jobs
+        try (WriterLocks locks = WriterLocks.acquire(options)) {
+          run(options);
+        }
+        LOG.info("Submitted from a Flex Template launcher; not waiting for the job");
+        return 0;
       }
-      LOG.info("Submitted from a Flex Template launcher; not waiting for the job");
-      return;
+      PipelineResult result = runToCompletion(options);
+      PipelineResult.State state = result.waitUntilFinish(); // ended: returns at once
+      LOG.info("Pipeline finished: {}", state);
+      if (state != PipelineResult.State.DONE) {
+        return 1;
+      }
+      RunSummary summary = RunSummary.of(result);
+      summary.writeTo(options.getOutput());
+      out.print(summary.toTable());
+      return 0;
+    } catch (IllegalArgumentException e) {
+      // options and configuration are checked while the pipeline is built, before it runs; a
+      // step's failure while running reaches here wrapped by the runner, not as this type
+      return CommandLine.usageError(e, err);
     }
-    PipelineResult result = runToCompletion(options);
-    PipelineResult.State state = result.waitUntilFinish(); // ended: returns at once
-    LOG.info("Pipeline finished: {}", state);
-    if (state != PipelineResult.State.DONE) {
-      System.exit(1);
-    }
-    RunSummary summary = RunSummary.of(result);
-    summary.writeTo(options.getOutput());
-    System.out.print(summary.toTable());
   }
 
   /**
@@ -127,6 +153,7 @@ public final class SegmentationPipeline {
 
   /** Builds and starts the pipeline; the caller waits for the result. */
   public static PipelineResult run(SegmentationPipelineOptions options) {
+    ProgressLog.restart();
     Pipeline pipeline = Pipeline.create(
         RunnerOptions.of(options, SegmentationPipelineOptions.class));
     // a previous run's files that this run is about to replace are read from a copy

@@ -13,10 +13,10 @@ import dev.audiencesegmenter.model.IdentityChange;
 import dev.audiencesegmenter.model.MembershipChange;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import dev.audiencesegmenter.streaming.SegmentContinuously;
+import java.io.PrintStream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.WithTimestamps;
@@ -53,15 +53,34 @@ public final class StreamingSegmentationPipeline {
 
   private StreamingSegmentationPipeline() {}
 
+  /** How the job is started, as {@code --help} shows it. */
+  static final String USAGE = "java -cp audience-segmenter-pipelines.jar "
+      + StreamingSegmentationPipeline.class.getName() + " --kafkaBootstrapServers=<host:port> "
+      + "--kafkaEventsTopic=<topic> --segments=<segments.yaml> [options]";
+
   public static void main(String[] args) {
-    PipelineOptionsFactory.register(StreamingSegmentationOptions.class);
-    StreamingSegmentationOptions options = PipelineOptionsFactory
-        .fromArgs(ArgumentFiles.expand(args)).as(StreamingSegmentationOptions.class);
-    PipelineResult result = run(options);
-    PipelineResult.State state = result.waitUntilFinish();
-    LOG.info("Streaming pipeline finished: {}", state);
-    if (state != PipelineResult.State.DONE) {
-      System.exit(1);
+    int status = launch(args, System.out, System.err);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /** As {@link SegmentationPipeline#launch}: 0 ended, 1 failed, 2 a command-line mistake. */
+  static int launch(String[] args, PrintStream out, PrintStream err) {
+    if (CommandLine.wantsHelp(args)) {
+      CommandLine.printHelp(StreamingSegmentationOptions.class, USAGE, out);
+      return 0;
+    }
+    try {
+      // not validated by Beam: --input is required in batch only
+      StreamingSegmentationOptions options =
+          CommandLine.parse(args, StreamingSegmentationOptions.class, false);
+      PipelineResult result = run(options);
+      PipelineResult.State state = result.waitUntilFinish();
+      LOG.info("Streaming pipeline finished: {}", state);
+      return state == PipelineResult.State.DONE ? 0 : 1;
+    } catch (IllegalArgumentException e) {
+      return CommandLine.usageError(e, err);
     }
   }
 

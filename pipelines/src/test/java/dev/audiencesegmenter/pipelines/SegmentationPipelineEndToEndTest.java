@@ -1,7 +1,9 @@
 package dev.audiencesegmenter.pipelines;
 
 import dev.audiencesegmenter.pipelines.bench.PairwiseScore;
+import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.pipelines.sample.SampleDataGenerator;
+import dev.audiencesegmenter.progress.ProgressLog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +20,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,6 +50,10 @@ class SegmentationPipelineEndToEndTest {
    */
   static final int CUSTOMERS = 500;
   static Path data;
+  /** What the progress log said at the end of the Direct run. */
+  static String directProgress;
+  /** Event lines the Direct run read, by Beam's metrics. */
+  static long directLinesRead;
 
   @BeforeAll
   static void runOnBothRunners() throws IOException {
@@ -57,7 +67,14 @@ class SegmentationPipelineEndToEndTest {
     List<String> directArgs = args(direct);
     directArgs.add(KEY_FEATURES);
     directArgs.add("@../runner-configs/direct.args");
-    PipelineRuns.runToCompletion(directArgs);
+    PipelineResult directResult = PipelineRuns.runToCompletion(directArgs);
+    directProgress = ProgressLog.line();
+    // one counter per parsing step (JSON Lines, CSV)
+    for (MetricResult<Long> counter : directResult.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(ReadCustomerEvents.class, "lines_read")).build())
+        .getCounters()) {
+      directLinesRead += counter.getAttempted();
+    }
     List<String> flinkArgs = args(flink);
     flinkArgs.add(KEY_FEATURES);
     flinkArgs.add("@../runner-configs/flink-local.args");
@@ -142,6 +159,32 @@ class SegmentationPipelineEndToEndTest {
     Map<String, Long> nonEmpty = sizes.entrySet().stream().filter(e -> e.getValue() > 0)
         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     assertEquals(nonEmpty, counted);
+  }
+
+  @Test
+  void theProgressLogCountsEveryStageInTheOrderTheRunReachedThem() throws IOException {
+    long eventLines = directLinesRead;
+    assertTrue(eventLines > CUSTOMERS, "lines_read " + eventLines);
+    int customers = OutputFiles.sortedLines(direct.resolve("features")).size();
+    long written = 0;
+    for (String folder : OutputFolders.ALL) {
+      written += OutputFiles.sortedLines(direct.resolve(folder)).size();
+    }
+    String line = directProgress;
+    assertTrue(line.startsWith("progress: "), line);
+    // identities are written while customers are still being folded: output lines come where
+    // the run first wrote one, the other stages in the order of the flow
+    assertTrue(line.contains(String.format(", %,d output lines written", written)), line);
+    List<String> expected = List.of(
+        String.format("%,d lines read by ReadEvents", eventLines),
+        String.format("%,d customers folded", customers),
+        String.format("%,d customers scored and segmented", customers));
+    int at = -1;
+    for (String part : expected) {
+      int next = line.indexOf(part);
+      assertTrue(next > at, "'" + part + "' after the stages before it in: " + line);
+      at = next;
+    }
   }
 
   @Test

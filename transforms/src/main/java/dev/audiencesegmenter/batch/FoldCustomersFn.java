@@ -6,6 +6,7 @@ import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.EventTypes;
+import dev.audiencesegmenter.progress.ProgressLog;
 import dev.audiencesegmenter.report.ConvertedCustomers;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,6 +35,8 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
   private final long outcomeFrom;
   private final long holdoutEnd;
   private final TupleTag<DeadLetter> deadLetterTag;
+  private transient ProgressLog.Count recordsFolded;
+  private transient ProgressLog.Count customersFolded;
   private final Counter outcomePurchases = Metrics.counter(ConvertedCustomers.class,
       "purchases_in_outcome_window");
 
@@ -80,11 +83,21 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
     }
   }
 
+  @Setup
+  public void setup() {
+    recordsFolded = ProgressLog.count("records folded into customers");
+    customersFolded = ProgressLog.count("customers folded");
+  }
+
   @ProcessElement
   public void process(@Element KV<Integer, Iterable<CustomerRecord>> group,
       MultiOutputReceiver out) {
     Map<String, Customer> customers = new HashMap<>();
+    long records = 0;
     for (CustomerRecord r : group.getValue()) {
+      if (++records % 4096 == 0) {
+        recordsFolded.add(4096);
+      }
       if (r.deadLetter != null) {
         out.get(deadLetterTag).output(r.deadLetter);
         continue;
@@ -99,6 +112,8 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
         fold.addProfile(c.features, r.profile);
       }
     }
+    recordsFolded.add(records % 4096);
+    customersFolded.add(customers.size());
     for (Map.Entry<String, Customer> e : customers.entrySet()) {
       CustomerFeatures row = fold.features(e.getKey(), e.getValue().features);
       if (row != null) {

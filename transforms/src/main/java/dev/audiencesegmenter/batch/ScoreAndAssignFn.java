@@ -2,6 +2,7 @@ package dev.audiencesegmenter.batch;
 
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.progress.ProgressLog;
 import dev.audiencesegmenter.report.SegmentStatistics;
 import dev.audiencesegmenter.report.SegmentStatisticsFold;
 import dev.audiencesegmenter.segments.AddSegmentScores;
@@ -75,10 +76,13 @@ final class ScoreAndAssignFn extends DoFn<CustomerFeatures, CustomerFeatures> {
 
   @Setup
   public void setup() {
+    customersScored = ProgressLog.count("customers scored and segmented");
     if (definitions != null) {
       rules = SegmentRules.compile(definitions, schema, (segment, error) -> ruleErrors.inc());
     }
   }
+
+  private transient ProgressLog.Count customersScored;
 
   @StartBundle
   public void startBundle() {
@@ -88,6 +92,7 @@ final class ScoreAndAssignFn extends DoFn<CustomerFeatures, CustomerFeatures> {
   @ProcessElement
   public void process(ProcessContext c) {
     CustomerFeatures f = c.element();
+    customersScored.add(1);
     if (scores != null) {
       Map<String, List<Double>> p = c.sideInput(percentiles);
       if (f.getFrequency() > 0 && f.getRecencyDays() != null && p.containsKey("recency_days")) {

@@ -3,11 +3,11 @@ package dev.audiencesegmenter.segments;
 import java.util.Collection;
 
 /** "Did you mean ...?" for a misspelt name, by edit distance. */
-final class ClosestName {
+public final class ClosestName {
   private ClosestName() {}
 
   /** {@code " (did you mean 'x'?)"}, or nothing when no known name is close. */
-  static String suggestion(String wrong, Collection<String> known) {
+  public static String suggestion(String wrong, Collection<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : known) {

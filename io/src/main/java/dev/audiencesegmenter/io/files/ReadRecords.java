@@ -2,6 +2,7 @@ package dev.audiencesegmenter.io.files;
 
 import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.progress.ProgressLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -295,6 +296,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     private final Counter recordsParsed;
     private final Counter deadLettered;
     private final Counter unreadableConsent;
+    private transient ProgressLog.Count progress;
 
     ParseToBucketFn(LineParser<T> parser, RecordParser<T> keys, String step, String namespace,
         int buckets) {
@@ -308,10 +310,17 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       this.unreadableConsent = Metrics.counter(namespace, "consent_values_unreadable");
     }
 
+    @Setup
+    public void setup() {
+      // "ReadEvents/Parse": the lines of events and of profiles are counted apart
+      progress = ProgressLog.count("lines read by " + step.substring(0, step.indexOf('/')));
+    }
+
     @ProcessElement
     public void process(@Element KV<String, String> line,
         OutputReceiver<KV<Integer, ParsedLine<T>>> out) {
       linesRead.inc();
+      progress.add(1);
       String raw = line.getKey();
       try {
         LineParser.Noted<T> parsed = parser.parseNoted(raw, line.getValue());

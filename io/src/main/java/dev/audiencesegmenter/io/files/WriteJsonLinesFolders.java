@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.io.files;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.progress.ProgressLog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -168,16 +169,23 @@ public abstract class WriteJsonLinesFolders extends PTransform<PCollectionTuple,
     private final String folder;
     private final SerializableFunction<T, Row> toRow;
     private final Counter written = Metrics.counter(WriteJsonLines.class, "rows_written");
+    private transient ProgressLog.Count progress;
 
     ToFolderLine(String folder, SerializableFunction<T, Row> toRow) {
       this.folder = folder;
       this.toRow = toRow;
     }
 
+    @Setup
+    public void setup() {
+      progress = ProgressLog.count("output lines written");
+    }
+
     @ProcessElement
     public void process(@Element T element, OutputReceiver<KV<String, String>> out) {
       out.output(KV.of(folder, WriteJsonLines.toJson(toRow.apply(element))));
       written.inc();
+      progress.add(1);
     }
   }
 

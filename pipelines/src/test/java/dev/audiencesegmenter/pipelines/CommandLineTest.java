@@ -1,0 +1,134 @@
+package dev.audiencesegmenter.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The job's command line: mistakes are one message and status 2; --help lists the job's own. */
+class CommandLineTest {
+  private static final String HELP_LINE = "Run with --help to list the options.";
+
+  @TempDir Path dir;
+
+  /** What a launch printed and returned. */
+  private record Launch(int status, String out, String err) {}
+
+  private static Launch batch(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = SegmentationPipeline.launch(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Launch(status, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static Launch streaming(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = StreamingSegmentationPipeline.launch(args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Launch(status, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static List<String> lines(String text) {
+    return text.lines().toList();
+  }
+
+  @Test
+  void aMisspeltOptionIsNamedWithTheClosestOne() {
+    Launch launch = batch("--input=events/*", "--segmnets=segments.yaml", "--output=out/");
+    assertEquals(2, launch.status());
+    assertEquals(List.of("error: unknown option --segmnets (did you mean --segments?)",
+        HELP_LINE), lines(launch.err()));
+    assertEquals("", launch.out());
+  }
+
+  @Test
+  void anUnknownOptionFarFromEveryNameHasNoSuggestion() {
+    Launch launch = batch("--input=events/*", "--segments=s.yaml", "--output=out/",
+        "--zzzzzzzzzzzzzzzz=1");
+    assertEquals(2, launch.status());
+    assertEquals(List.of("error: unknown option --zzzzzzzzzzzzzzzz", HELP_LINE),
+        lines(launch.err()));
+  }
+
+  @Test
+  void aMissingRequiredOptionIsNamedWithWhatItIs() {
+    Launch launch = batch("--segments=s.yaml", "--output=out/");
+    assertEquals(2, launch.status());
+    List<String> err = lines(launch.err());
+    assertEquals(2, err.size(), launch.err());
+    assertTrue(err.get(0).startsWith("error: missing required option --input: Customer events: "
+        + "a file pattern (glob)"), err.get(0));
+    assertEquals(HELP_LINE, err.get(1));
+  }
+
+  @Test
+  void aValueOfTheWrongTypeIsOneMessageWithoutAStackTrace() {
+    Launch launch = batch("--input=events/*", "--segments=s.yaml", "--output=out/",
+        "--maxLineBytes=lots");
+    assertEquals(2, launch.status());
+    assertEquals(List.of("error: --maxLineBytes: 'lots' is not a valid int", HELP_LINE),
+        lines(launch.err()));
+  }
+
+  @Test
+  void aBadSettingFoundWhileBuildingIsAUsageErrorAndNothingIsWritten() throws Exception {
+    Path segments = dir.resolve("segments.yaml");
+    Files.writeString(segments, "segments:\n  - name: buyers\n    rule: \"orders >= 1\"\n");
+    Path out = dir.resolve("out");
+    Launch launch = batch("--input=" + dir.resolve("none-*.jsonl"), "--segments=" + segments,
+        "--output=" + out + "/", "--asOf=yesterday");
+    assertEquals(2, launch.status());
+    assertEquals(List.of("error: --asOf must be a date like 2024-06-30 or an instant like "
+        + "2024-06-30T12:00:00Z, got 'yesterday'", HELP_LINE), lines(launch.err()));
+    assertFalse(Files.exists(out.resolve("segments")), "no output folder is written");
+  }
+
+  @Test
+  void helpListsTheJobsOwnOptionsRequiredFirst() {
+    Launch launch = batch("--help");
+    assertEquals(0, launch.status());
+    assertEquals("", launch.err());
+    List<String> out = lines(launch.out());
+    assertTrue(out.get(0).startsWith("Usage: java -jar audience-segmenter-pipelines.jar"));
+    List<String> optionLines = out.stream().filter(l -> l.startsWith("  --")).toList();
+    // the three required options, by name, then the others by name
+    assertEquals(List.of("  --input=<String>  (required)", "  --output=<String>  (required)",
+        "  --segments=<String>  (required)"), optionLines.subList(0, 3));
+    assertTrue(optionLines.contains("  --defaultRegion=<String>  (default: US)"), launch.out());
+    int region = out.indexOf("  --defaultRegion=<String>  (default: US)");
+    assertEquals("      ISO 3166 region used to read phone numbers written without a country "
+        + "code.", out.get(region + 1));
+    // Beam's and the runners' options are not listed, only pointed to
+    assertFalse(optionLines.stream().anyMatch(l -> l.startsWith("  --runner=")), launch.out());
+    assertTrue(out.get(out.size() - 1).contains("--help=FlinkPipelineOptions"));
+    List<String> names = optionLines.subList(3, optionLines.size()).stream()
+        .map(l -> l.substring(4, l.indexOf('='))).toList();
+    assertEquals(names.stream().sorted().toList(), names, "the optional ones by name");
+    assertEquals(CommandLine.options(SegmentationPipelineOptions.class).size(),
+        optionLines.size(), "every option of the job once");
+  }
+
+  @Test
+  void theStreamingJobSpeaksTheSameWay() {
+    Launch launch = streaming("--kafkaBootstrapServer=localhost:9092");
+    assertEquals(2, launch.status());
+    assertEquals(List.of("error: unknown option --kafkaBootstrapServer (did you mean "
+        + "--kafkaBootstrapServers?)", HELP_LINE), lines(launch.err()));
+    Launch help = streaming("-h");
+    assertEquals(0, help.status());
+    assertTrue(help.out().contains("  --kafkaEventsTopic=<String>"), help.out());
+  }
+}
