@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layering of architecture.md: {@code transforms} never imports {@code io} or
- * {@code pipelines}, and nothing but {@code pipelines} imports {@code pipelines}.
+ * {@code pipelines}, and nothing but {@code pipelines} imports {@code pipelines}; and the
+ * product's classes are product code only.
  */
 class ModuleDependencyTest {
   private static final String IO = "dev.audiencesegmenter.io..";
@@ -51,6 +52,20 @@ class ModuleDependencyTest {
     noClasses()
         .that().resideInAPackage(IO)
         .should().dependOnClassesThat().resideInAPackage(PIPELINES)
+        .check(classes);
+  }
+
+  @Test
+  void theProductHoldsNoBenchmarkBaselineOrGenerator() {
+    // they live in test sources: not in the jars users depend on, nor in the shaded job jar
+    noClasses()
+        .should().resideInAnyPackage("..bench..", "..sample..")
+        .orShould().haveSimpleNameEndingWith("Benchmark")
+        .orShould().haveSimpleNameContaining("Baseline")
+        .orShould().haveSimpleNameEndingWith("Generator")
+        .orShould().haveNameMatching(".*\\.Local[A-Z][^.$]*")
+        .because("benchmarks, the plain-Java baseline and its Local* helpers and the sample "
+            + "generator are not product code")
         .check(classes);
   }
 

@@ -63,8 +63,8 @@ final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
    * Emits {@code (raw row as CSV, row as JSON)} for every row of one CSV file; false when broken
    * quoting left the rest of the file unreadable (then a last row says where) or the header is
    * unusable, or a record ran past {@code maxRecordChars} (an unclosed quote, a file without
-   * line ends: the rest of the file is not held in memory to find its end). Shared with
-   * {@link LocalRecords}.
+   * line ends: the rest of the file is not held in memory to find its end). Shared with the
+   * plain-Java benchmark baseline's reader (test sources).
    */
   static boolean readRows(Reader input, String fileName, Set<String> mapColumns,
       int maxRecordChars, BiConsumer<String, String> out) throws IOException {
