@@ -81,7 +81,7 @@ class ClustersOnBothRunnersTest {
     Pipeline p = Pipeline.create(options);
     Path out = work.resolve(args[0].substring("--runner=".length()));
     p.apply(Create.of(customers))
-        .apply(AssignClusters.of(spec))
+        .apply(AssignClusters.of(spec)).getFeatures()
         .apply(MapElements.into(TypeDescriptors.strings())
             .via(c -> c.getCustomerId() + " " + c.getCluster()))
         .apply(TextIO.write().to(out.resolve("part").toString()));

@@ -21,6 +21,7 @@ import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.CustomerFeaturesCoder;
 import dev.audiencesegmenter.model.ProfileAttributes;
+import dev.audiencesegmenter.model.SchemaCoders;
 import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.model.SegmentMembershipCoder;
 import dev.audiencesegmenter.report.SegmentStatistics;
@@ -313,7 +314,7 @@ public abstract class SegmentCustomers
                 : "PassedProfiles", ParDo.of(new Checked.RecordsFn<Object>())).setCoder(recordCoder));
         readerRejects = readerRejects.and(checked.apply(isEvents ? "RejectedEvents"
                 : "RejectedProfiles", ParDo.of(new Checked.DeadLettersFn<Object>()))
-            .setCoder(schemaCoder(pipeline, DeadLetter.class)));
+            .setCoder(SchemaCoders.of(pipeline, DeadLetter.class)));
         continue;
       }
       resolveInput = and(resolveInput, e.getKey(), e.getValue());
@@ -359,7 +360,7 @@ public abstract class SegmentCustomers
     PCollection<CustomerBase> customers = folded.get(FoldCustomersFn.BASE)
         .setCoder(new CustomerBase.Coder(featuresCoder));
     PCollection<DeadLetter> deadLetters = readerRejects.and(resolved.getDeadLetters())
-        .and(folded.get(unlinkedTag).setCoder(schemaCoder(pipeline, DeadLetter.class)))
+        .and(folded.get(unlinkedTag).setCoder(SchemaCoders.of(pipeline, DeadLetter.class)))
         .apply("DeadLetters", Flatten.pCollections());
     // Events keyed by customer (without their identifiers), for activation.
     PCollection<KV<String, CustomerEvent>> keyedEvents = null;
@@ -427,11 +428,12 @@ public abstract class SegmentCustomers
           .withSideInputs(percentiles))
           .setCoder(featuresCoder);
       // Clusters and lookalikes read columns by schema.
-      scored = withSchema("ScoredWithSchema", scored, schemaCoder(pipeline,
+      scored = withSchema("ScoredWithSchema", scored, SchemaCoders.of(pipeline,
           CustomerFeatures.class));
       if (definitions.getClusterSpec() != null) {
-        AssignClusters clusters = AssignClusters.of(definitions.getClusterSpec());
-        scored = scored.apply("AssignClusters", clusters);
+        AssignClusters.Result clusters =
+            scored.apply("AssignClusters", AssignClusters.of(definitions.getClusterSpec()));
+        scored = clusters.getFeatures();
         clusterProfiles = clusters.getProfiles();
       }
       if (definitions.getLookalikeSpec() != null) {
@@ -447,10 +449,10 @@ public abstract class SegmentCustomers
         between ? assign : assign.withSideInputs(percentiles));
     PCollection<CustomerFeatures> features = withSchema("FeaturesWithSchema",
         assigned.get(featuresTag).setCoder(featuresCoder),
-        schemaCoder(pipeline, CustomerFeatures.class));
+        SchemaCoders.of(pipeline, CustomerFeatures.class));
     PCollection<SegmentMembership> memberships = withSchema("MembershipsWithSchema",
         assigned.get(membershipsTag).setCoder(SegmentMembershipCoder.of()),
-        schemaCoder(pipeline, SegmentMembership.class));
+        SchemaCoders.of(pipeline, SegmentMembership.class));
     PCollection<KV<String, SegmentStatistics>> statistics = assigned.get(statisticsTag)
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SegmentStatisticsFold.coder()));
 
@@ -496,13 +498,6 @@ public abstract class SegmentCustomers
     return tuple.and((TupleTag<Object>) tag, (PCollection<Object>) value);
   }
 
-  private static <T> Coder<T> schemaCoder(Pipeline pipeline, Class<T> type) {
-    try {
-      return pipeline.getSchemaRegistry().getSchemaCoder(type);
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("No schema for " + type.getName(), e);
-    }
-  }
 
   /** A keyed record to its customer's group. */
   private static final class ToGroup<T> extends DoFn<KV<String, T>, KV<Integer, CustomerRecord>> {

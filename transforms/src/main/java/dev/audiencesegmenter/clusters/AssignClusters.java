@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BigDecimalCoder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -32,14 +33,25 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.Top;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
 
 /**
  * k-means clusters of customers on standardized feature columns, written to the {@code
- * cluster} column (1 to k), and a JSON profile of each cluster ({@link #getProfiles}).
+ * cluster} column (1 to k), and a JSON profile of each cluster ({@link Result#getProfiles}).
+ *
+ * <pre>{@code
+ * AssignClusters.Result clusters = features.apply(AssignClusters.of(spec));
+ * clusters.getFeatures();   // the same rows, with cluster set
+ * clusters.getProfiles();   // one JSON document: k, silhouettes, each cluster's profile
+ * }</pre>
  *
  * <ol>
  *   <li>Each column's mean and standard deviation (population, over non-null values) as exact
@@ -59,11 +71,10 @@ import org.apache.beam.sdk.values.Row;
  * name from the columns where it stands out most (e.g. "high frequency, low recency_days").
  */
 public final class AssignClusters
-    extends PTransform<PCollection<CustomerFeatures>, PCollection<CustomerFeatures>> {
+    extends PTransform<PCollection<CustomerFeatures>, AssignClusters.Result> {
   private static final MathContext DIGITS = FeatureVectors.DIGITS;
 
   private final ClusterSpec spec;
-  private transient PCollection<String> profiles;
 
   private AssignClusters(ClusterSpec spec) {
     this.spec = spec;
@@ -76,16 +87,55 @@ public final class AssignClusters
     return new AssignClusters(spec);
   }
 
-  /** One JSON document: k, the silhouettes tried, and each cluster's profile. */
-  public PCollection<String> getProfiles() {
-    if (profiles == null) {
-      throw new IllegalStateException("apply AssignClusters before asking for its profiles");
+  /** The clustered rows and the clusters' profiles. */
+  public static final class Result implements POutput {
+    private static final TupleTag<CustomerFeatures> FEATURES = new TupleTag<>("features") {};
+    private static final TupleTag<String> PROFILES = new TupleTag<>("profiles") {};
+    private final PCollection<CustomerFeatures> features;
+    private final PCollection<String> profiles;
+
+    Result(PCollection<CustomerFeatures> features, PCollection<String> profiles) {
+      this.features = features;
+      this.profiles = profiles;
     }
-    return profiles;
+
+    /** The input rows with {@code cluster} set (1 to k). */
+    public PCollection<CustomerFeatures> getFeatures() {
+      return features;
+    }
+
+    /** One JSON document: k, the silhouettes tried, and each cluster's profile. */
+    public PCollection<String> getProfiles() {
+      return profiles;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return features.getPipeline();
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(FEATURES, features, PROFILES, profiles);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input,
+        PTransform<?, ?> transform) {}
   }
 
   @Override
-  public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("columns", String.join(",", spec.columns())))
+        .add(DisplayData.item("k", spec.k()).withLabel("Clusters (0: chosen by silhouette)"))
+        .add(DisplayData.item("sampleSize", spec.sampleSize()))
+        .add(DisplayData.item("iterations", spec.iterations()))
+        .add(DisplayData.item("seed", spec.seed()));
+  }
+
+  @Override
+  public Result expand(PCollection<CustomerFeatures> features) {
     Schema schema = features.getSchema();
     for (String column : spec.columns()) {
       if (!schema.hasField(column)) {
@@ -137,13 +187,13 @@ public final class AssignClusters
         .setCoder(KvCoder.of(VarIntCoder.of(), decimals))
         .apply("SumPerCluster", Combine.perKey(new ExactSums()))
         .apply("ClusterSumsView", View.asMap());
-    profiles = features.getPipeline()
+    PCollection<String> profiles = features.getPipeline()
         .apply("ProfilesImpulse", Create.of(0))
         .apply("Profiles", ParDo.of(new ProfilesFn(spec, moments, clusterSums, initial.apply(
             "ChosenView", View.asSingleton())))
             .withSideInputs(moments, clusterSums))
         .setCoder(StringUtf8Coder.of());
-    return assigned;
+    return new Result(assigned, profiles);
   }
 
   private static List<Double> boxed(double[] v) {

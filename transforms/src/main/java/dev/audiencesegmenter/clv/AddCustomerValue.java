@@ -32,6 +32,7 @@ public final class AddCustomerValue
     return new AddCustomerValue(predictions.getValues());
   }
 
+
   @Override
   public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
     return KeyedPCollectionTuple

@@ -25,6 +25,7 @@ import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -61,6 +62,13 @@ public final class ValidateHoldout
           + "got calibration end " + calibrationEnd + " and holdout end " + holdoutEnd);
     }
     return new ValidateHoldout(calibrationEnd, holdoutEnd);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("calibrationEnd", calibrationEnd.toString()))
+        .add(DisplayData.item("holdoutEnd", holdoutEnd.toString()));
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.audiencesegmenter.model.ConsentValue;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.ProfileAttributes;
+import dev.audiencesegmenter.model.SchemaCoders;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,13 +15,13 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -98,14 +99,17 @@ public final class AddProfileTraits
   }
 
   @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("asOf", asOf.toString()))
+        .add(DisplayData.item("profiles", profiles != null).withLabel("Profile attributes joined"))
+        .add(DisplayData.item("eventConsent", events != null).withLabel("Consent read from events"));
+  }
+
+  @Override
   public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
-    Coder<KV<String, ProfileAttributes>> coder;
-    try {
-      coder = KvCoder.of(StringUtf8Coder.of(), features.getPipeline().getSchemaRegistry()
-          .getSchemaCoder(ProfileAttributes.class));
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("ProfileAttributes has no schema", e);
-    }
+    Coder<KV<String, ProfileAttributes>> coder = KvCoder.of(StringUtf8Coder.of(),
+        SchemaCoders.of(features.getPipeline(), ProfileAttributes.class));
     PCollectionList<KV<String, ProfileAttributes>> updates =
         PCollectionList.empty(features.getPipeline());
     if (profiles != null) {

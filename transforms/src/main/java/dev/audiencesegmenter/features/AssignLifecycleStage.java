@@ -7,6 +7,7 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -131,6 +132,16 @@ public abstract class AssignLifecycleStage
       return AT_RISK;
     }
     return ACTIVE;
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("newDays", getNewDays()))
+        .add(DisplayData.item("atRiskDays", getAtRiskDays()))
+        .add(DisplayData.item("churnDays", getChurnDays()))
+        .add(DisplayData.item("atRiskPAlive", getAtRiskPAlive()))
+        .add(DisplayData.item("churnPAlive", getChurnPAlive()));
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.audiencesegmenter.features;
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.SchemaCoders;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.HashSet;
@@ -13,11 +14,11 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -179,20 +180,26 @@ public abstract class ComputeCustomerFeatures
   }
 
   @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.addIfNotNull(DisplayData.item("asOf", getAsOf() == null ? null : getAsOf().toString()))
+        .add(DisplayData.item("keyFeatures", String.join(",", getKeyFeatures())))
+        .add(DisplayData.item("engagementWeights", getEngagementWeights().toString()))
+        .add(DisplayData.item("engagementHalfLife", getEngagementHalfLife()))
+        .add(DisplayData.item("cartAbandonmentWindow", getCartAbandonmentWindow()))
+        .add(DisplayData.item("reactivationWindow", getReactivationWindow()));
+  }
+
+  @Override
   public PCollection<CustomerFeatures> expand(PCollection<KV<String, CustomerEvent>> events) {
     FeatureSettings settings = settings();
-    try {
-      return events
-          .apply("KeepBeforeAsOf", ParDo.of(new KeepBeforeAsOf(settings.asOf())))
-          .setCoder(events.getCoder())
-          .apply("CombinePerCustomer", Combine.perKey(new CustomerFeaturesFn(settings)))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), new FeatureAccumulator.Coder()))
-          .apply("ToFeatureRows", ParDo.of(new ToFeatures(settings)))
-          .setCoder(events.getPipeline().getSchemaRegistry()
-              .getSchemaCoder(CustomerFeatures.class));
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("CustomerFeatures has no schema", e);
-    }
+    return events
+        .apply("KeepBeforeAsOf", ParDo.of(new KeepBeforeAsOf(settings.asOf())))
+        .setCoder(events.getCoder())
+        .apply("CombinePerCustomer", Combine.perKey(new CustomerFeaturesFn(settings)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), new FeatureAccumulator.Coder()))
+        .apply("ToFeatureRows", ParDo.of(new ToFeatures(settings)))
+        .setCoder(SchemaCoders.of(events.getPipeline(), CustomerFeatures.class));
   }
 
   private static final class KeepBeforeAsOf

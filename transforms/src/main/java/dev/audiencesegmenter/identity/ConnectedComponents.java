@@ -19,6 +19,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -111,6 +112,13 @@ public abstract class ConnectedComponents
       KvCoder.of(VarIntCoder.of(), NullableCoder.of(EDGE));
   private static final TupleTag<KV<String, String>> ACTIVE = new TupleTag<>("active") {};
   private static final TupleTag<KV<String, String>> DONE = new TupleTag<>("done") {};
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("maxRounds", getMaxRounds()))
+        .add(DisplayData.item("buckets", getBuckets()));
+  }
 
   @Override
   public PCollection<KV<String, String>> expand(PCollection<KV<String, String>> input) {

@@ -3,6 +3,7 @@ package dev.audiencesegmenter.identity;
 import dev.audiencesegmenter.grouping.CoGroupInBuckets;
 import dev.audiencesegmenter.grouping.CombineInBuckets;
 import dev.audiencesegmenter.model.JunkIdentifier;
+import dev.audiencesegmenter.model.SchemaCoders;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.BiConsumer;
@@ -138,7 +139,7 @@ final class FindJunkIdentifiers
         .apply("JoinReasonAndFanOut", CoGroupInBuckets.of(buckets))
         .apply("ToRows", ParDo.of(new ToRows(reasonTag, fanOutTag)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(),
-            ResolveIdentities.schemaCoder(pairs.getPipeline(), JunkIdentifier.class)));
+            SchemaCoders.of(pairs.getPipeline(), JunkIdentifier.class)));
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.IdentityChange;
 import dev.audiencesegmenter.model.JunkIdentifier;
 import dev.audiencesegmenter.model.ProfileAttributes;
+import dev.audiencesegmenter.model.SchemaCoders;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
@@ -21,6 +22,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -246,6 +248,18 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
   }
 
   @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("defaultRegion", getDefaultRegion()))
+        .add(DisplayData.item("priorities", String.join(",", getRules().getPriorities())))
+        .add(DisplayData.item("maxFanOut", getRules().getMaxFanOut()))
+        .add(DisplayData.item("graphOnOneWorker", getGraphOnOneWorker()))
+        .add(DisplayData.item("maxIdentifiersOnOneWorker", getMaxIdentifiersOnOneWorker()))
+        .add(DisplayData.item("maxRounds", getMaxRounds()))
+        .add(DisplayData.item("buckets", getBuckets()));
+  }
+
+  @Override
   public Result expand(PCollectionTuple input) {
     boolean checkedInput = input.has(CHECKED_EVENTS) || input.has(CHECKED_PROFILES);
     if (input.has(EVENTS) == input.has(CHECKED_EVENTS)) {
@@ -265,7 +279,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     PCollection<CustomerEvent> events = input.has(EVENTS) ? input.get(EVENTS) : null;
     PCollection<ProfileAttributes> profiles = input.has(PROFILES)
         ? input.get(PROFILES)
-        : pipeline.apply("NoProfiles", Create.empty(schemaCoder(pipeline,
+        : pipeline.apply("NoProfiles", Create.empty(SchemaCoders.of(pipeline,
             ProfileAttributes.class)));
 
     TupleTag<CustomerEvent> eventsTag = new TupleTag<>("events") {};
@@ -311,7 +325,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .anyMatch(type -> getRules().limit(type) != null);
     PCollection<KV<String, String>> splitLabels = components;
     PCollection<KV<String, JunkIdentifier>> droppedLinks = pipeline.apply("NoDroppedLinks",
-        Create.empty(KvCoder.of(StringUtf8Coder.of(), schemaCoder(pipeline,
+        Create.empty(KvCoder.of(StringUtf8Coder.of(), SchemaCoders.of(pipeline,
             JunkIdentifier.class))));
     if (limits) {
       PCollectionTuple split = PCollectionTuple.of(SplitOverLimitCustomers.LABELS, components)
@@ -336,7 +350,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
       customerIds = labels.apply("CustomerIds", MapElements
           .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
           .via(kv -> KV.of(kv.getKey(), CustomerIds.fromSmallestNode(kv.getValue()))));
-      changes = pipeline.apply("NoChanges", Create.empty(schemaCoder(pipeline,
+      changes = pipeline.apply("NoChanges", Create.empty(SchemaCoders.of(pipeline,
           IdentityChange.class)));
     }
     PCollection<CustomerIdentity> identities = customerIds.apply("Identities",
@@ -345,7 +359,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
               String[] node = IdentifierNode.split(kv.getKey());
               return CustomerIdentity.create(kv.getValue(), node[0], node[1]);
             }))
-        .setCoder(schemaCoder(pipeline, CustomerIdentity.class));
+        .setCoder(SchemaCoders.of(pipeline, CustomerIdentity.class));
     identities.apply("CheckLimits", new CountCustomersOverLimit(getRules()));
 
     PCollection<KV<String, CustomerEvent>> keyedEvents = linkedEvents.get(keyedEventsTag).apply(
@@ -363,7 +377,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .and(droppedLinks)
         .apply("JunkAndDroppedLinks", Flatten.pCollections())
         .apply("JunkRows", Values.create())
-        .setCoder(schemaCoder(pipeline, JunkIdentifier.class));
+        .setCoder(SchemaCoders.of(pipeline, JunkIdentifier.class));
     return new Result(pipeline, identities, keyedEvents, keyedProfiles, deadLetters, junkRows,
         changes, null, null, null);
   }
@@ -440,15 +454,15 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     PCollectionView<CustomerLookup> lookup = broadcast("LookupView",
         resolved.get(lookupTag).setCoder(CustomerLookupCoder.of()));
     PCollection<CustomerIdentity> identities = resolved.get(identitiesTag)
-        .setCoder(schemaCoder(pipeline, CustomerIdentity.class));
+        .setCoder(SchemaCoders.of(pipeline, CustomerIdentity.class));
     PCollection<JunkIdentifier> junk = resolved.get(junkTag)
-        .setCoder(schemaCoder(pipeline, JunkIdentifier.class));
+        .setCoder(SchemaCoders.of(pipeline, JunkIdentifier.class));
     PCollection<IdentityChange> changes = resolved.get(changesTag)
-        .setCoder(schemaCoder(pipeline, IdentityChange.class));
+        .setCoder(SchemaCoders.of(pipeline, IdentityChange.class));
 
     if (!getKeyedRecords()) {
       return new Result(pipeline, identities, null, null,
-          pipeline.apply("NoDeadLettersHere", Create.empty(schemaCoder(pipeline,
+          pipeline.apply("NoDeadLettersHere", Create.empty(SchemaCoders.of(pipeline,
               DeadLetter.class))), junk, changes, checkedEvents, checkedProfiles, lookup);
     }
     TupleTag<KV<String, CustomerEvent>> keyedEventsTag = new TupleTag<>("keyedEvents") {};
@@ -468,7 +482,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     PCollection<KV<String, ProfileAttributes>> keyedProfiles = linkedProfiles
         .get(keyedProfilesTag)
         .setCoder(keyedCoder(dev.audiencesegmenter.model.ProfileAttributesCoder.of()));
-    Coder<DeadLetter> deadLetterCoder = schemaCoder(pipeline, DeadLetter.class);
+    Coder<DeadLetter> deadLetterCoder = SchemaCoders.of(pipeline, DeadLetter.class);
     PCollection<DeadLetter> deadLetters = PCollectionList
         .of(normalizedEvents.get(DEAD_LETTERS))
         .and(normalizedProfiles.get(DEAD_LETTERS))
@@ -506,7 +520,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .withOutputTags(mainTag, TupleTagList.of(SETS).and(DEAD_LETTERS)));
     out.get(mainTag).setCoder(fastCoder);
     out.get(SETS).setCoder(GraphInput.Coder.of());
-    out.get(DEAD_LETTERS).setCoder(schemaCoder(records.getPipeline(), DeadLetter.class));
+    out.get(DEAD_LETTERS).setCoder(SchemaCoders.of(records.getPipeline(), DeadLetter.class));
     return out;
   }
 
@@ -547,7 +561,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .withOutputTags(mainTag, TupleTagList.of(PAIRS).and(DEAD_LETTERS)));
     out.get(mainTag).setCoder(records.getCoder());
     out.get(PAIRS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
-    out.get(DEAD_LETTERS).setCoder(schemaCoder(records.getPipeline(), DeadLetter.class));
+    out.get(DEAD_LETTERS).setCoder(SchemaCoders.of(records.getPipeline(), DeadLetter.class));
     return out;
   }
 
@@ -561,7 +575,7 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .withOutputTags(mainTag, TupleTagList.of(EDGES).and(DEAD_LETTERS)));
     out.get(mainTag).setCoder(keyedCoder(records.getCoder()));
     out.get(EDGES).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
-    out.get(DEAD_LETTERS).setCoder(schemaCoder(records.getPipeline(), DeadLetter.class));
+    out.get(DEAD_LETTERS).setCoder(SchemaCoders.of(records.getPipeline(), DeadLetter.class));
     return out;
   }
 
@@ -610,13 +624,6 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     }
   }
 
-  static <T> Coder<T> schemaCoder(Pipeline pipeline, Class<T> type) {
-    try {
-      return pipeline.getSchemaRegistry().getSchemaCoder(type);
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("No schema for " + type, e);
-    }
-  }
 
   static <T> KvCoder<String, T> keyedCoder(Coder<T> valueCoder) {
     return KvCoder.of(StringUtf8Coder.of(), valueCoder);

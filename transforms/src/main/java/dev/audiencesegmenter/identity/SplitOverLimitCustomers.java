@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.identity;
 
 import dev.audiencesegmenter.model.JunkIdentifier;
+import dev.audiencesegmenter.model.SchemaCoders;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -108,7 +109,7 @@ final class SplitOverLimitCustomers
             .withOutputTags(OVERRIDES, TupleTagList.of(DROPPED)));
     PCollection<KV<String, String>> overrides = replayed.get(OVERRIDES).setCoder(PAIR);
     PCollection<KV<String, JunkIdentifier>> dropped = replayed.get(DROPPED)
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), ResolveIdentities.schemaCoder(
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoders.of(
             input.getPipeline(), JunkIdentifier.class)));
 
     PCollection<KV<String, String>> relabelled = KeyedPCollectionTuple

@@ -2,6 +2,7 @@ package dev.audiencesegmenter.identity;
 
 import dev.audiencesegmenter.model.CustomerIdentity;
 import dev.audiencesegmenter.model.IdentityChange;
+import dev.audiencesegmenter.model.SchemaCoders;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -102,7 +103,7 @@ final class StableCustomerIds
             .withOutputTags(ASSIGNED, TupleTagList.of(CHANGES)));
     PCollection<KV<String, String>> assigned = decided.get(ASSIGNED).setCoder(PAIR);
     PCollection<IdentityChange> changes = decided.get(CHANGES)
-        .setCoder(ResolveIdentities.schemaCoder(labels.getPipeline(), IdentityChange.class));
+        .setCoder(SchemaCoders.of(labels.getPipeline(), IdentityChange.class));
 
     TupleTag<String> nodeTag = new TupleTag<>();
     TupleTag<String> idTag = new TupleTag<>();

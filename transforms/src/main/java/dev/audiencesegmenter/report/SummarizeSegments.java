@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.report;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.model.SchemaCoders;
 import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.util.ArrayList;
@@ -19,7 +20,6 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
@@ -31,6 +31,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -44,7 +45,6 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -180,6 +180,16 @@ public abstract class SummarizeSegments<T>
   }
 
   @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("segments", getDefinitions().getSegments().size()))
+        .add(DisplayData.item("stability", getPreviousMemberships() != null))
+        .add(DisplayData.item("response", getConvertedCustomers() != null))
+        .add(DisplayData.item("minSegmentSize", getValidation().defaultMinSize()))
+        .add(DisplayData.item("customerGroups", getCustomerGroups()));
+  }
+
+  @Override
   public Result expand(PCollection<T> features) {
     if (getConvertedCustomers() != null && getPreviousMemberships() == null) {
       throw new IllegalArgumentException("converted customers need the previous memberships: "
@@ -189,7 +199,7 @@ public abstract class SummarizeSegments<T>
     SegmentDefinitions definitions = getDefinitions();
     Schema schema = features.getSchema();
     TraitColumns columns = new TraitColumns(schema);
-    Coder<SegmentMembership> membershipCoder = schemaCoder(pipeline, SegmentMembership.class);
+    Coder<SegmentMembership> membershipCoder = SchemaCoders.of(pipeline, SegmentMembership.class);
 
     PCollection<KV<String, SegmentMembership>> members = getStatistics() == null
         ? byCustomer("KeyMembers", getMemberships(), membershipCoder) : null;
@@ -215,8 +225,8 @@ public abstract class SummarizeSegments<T>
           .setCoder(statisticsCoder);
     }
 
-    Coder<SegmentTransition> transitionCoder = schemaCoder(pipeline, SegmentTransition.class);
-    Coder<SegmentResponse> responseCoder = schemaCoder(pipeline, SegmentResponse.class);
+    Coder<SegmentTransition> transitionCoder = SchemaCoders.of(pipeline, SegmentTransition.class);
+    Coder<SegmentResponse> responseCoder = SchemaCoders.of(pipeline, SegmentResponse.class);
     KvCoder<String, SegmentChurn> churnCoder =
         KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SegmentChurn.class));
     PCollection<SegmentTransition> transitions = null;
@@ -284,7 +294,7 @@ public abstract class SummarizeSegments<T>
         .setCoder(SerializableCoder.of(ReportContent.class));
     PCollection<SegmentProfile> summaries = report
         .apply("SummaryRows", ParDo.of(new SummaryRowsFn()))
-        .setCoder(schemaCoder(pipeline, SegmentProfile.class));
+        .setCoder(SchemaCoders.of(pipeline, SegmentProfile.class));
     return new Result(pipeline, summaries, report, transitions, responses);
   }
 
@@ -328,13 +338,6 @@ public abstract class SummarizeSegments<T>
     return SegmentTransition.create(parts[0], parts[1], parts[2], cell.getValue());
   }
 
-  static <C> Coder<C> schemaCoder(Pipeline pipeline, Class<C> type) {
-    try {
-      return pipeline.getSchemaRegistry().getSchemaCoder(type);
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("No schema for " + type.getName(), e);
-    }
-  }
 
   private static final class ToKeyedRow<T>
       extends org.apache.beam.sdk.transforms.SimpleFunction<T, KV<String, Row>> {

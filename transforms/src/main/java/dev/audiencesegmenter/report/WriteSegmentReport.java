@@ -12,6 +12,7 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
@@ -37,6 +38,12 @@ public final class WriteSegmentReport
       throw new IllegalArgumentException("report folder must not be blank");
     }
     return new WriteSegmentReport(folder.endsWith("/") ? folder : folder + "/");
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("folder", folder).withLabel("Report folder"));
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.audiencesegmenter.segments;
 
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.SchemaCoders;
 import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.model.SegmentSummary;
 import java.io.IOException;
@@ -14,14 +15,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BigDecimalCoder;
-import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
@@ -109,7 +108,7 @@ public abstract class AssignSegments
                 memberships, totals))
             .withOutputTags(memberships, TupleTagList.of(totals)));
     PCollection<SegmentMembership> members =
-        assigned.get(memberships).setCoder(schemaCoder(pipeline, SegmentMembership.class));
+        assigned.get(memberships).setCoder(SchemaCoders.of(pipeline, SegmentMembership.class));
     KvCoder<String, Totals> totalsCoder = KvCoder.of(StringUtf8Coder.of(), new TotalsCoder());
     assigned.get(totals).setCoder(totalsCoder);
 
@@ -129,17 +128,10 @@ public abstract class AssignSegments
         .setCoder(totalsCoder)
         .apply("Summarize", ParDo.of(new SummarizeFn(definitions, customers))
             .withSideInputs(customers))
-        .setCoder(schemaCoder(pipeline, SegmentSummary.class));
+        .setCoder(SchemaCoders.of(pipeline, SegmentSummary.class));
     return new Result(pipeline, members, summaries);
   }
 
-  private static <T> Coder<T> schemaCoder(Pipeline pipeline, Class<T> type) {
-    try {
-      return pipeline.getSchemaRegistry().getSchemaCoder(type);
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("No schema for " + type.getName(), e);
-    }
-  }
 
   /** Size, holdout size and revenue of a segment, or of one member. */
   record Totals(long size, long holdouts, BigDecimal revenue) {}

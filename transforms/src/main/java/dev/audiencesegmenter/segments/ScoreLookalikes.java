@@ -27,6 +27,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.Top;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -57,6 +58,15 @@ public final class ScoreLookalikes
       throw new IllegalArgumentException("lookalike spec must not be null");
     }
     return new ScoreLookalikes(spec);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("seedSegment", spec.seedSegment()))
+        .add(DisplayData.item("columns", String.join(",", spec.columns())))
+        .add(DisplayData.item("topN", spec.topN()))
+        .add(DisplayData.item("minScore", spec.minScore()));
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.IdentityChange;
 import dev.audiencesegmenter.model.MembershipChange;
+import dev.audiencesegmenter.model.SchemaCoders;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import dev.audiencesegmenter.segments.SegmentRules;
 import java.util.Map;
@@ -26,6 +27,7 @@ import org.apache.beam.sdk.schemas.SchemaRegistry;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -224,6 +226,17 @@ public abstract class SegmentContinuously
   }
 
   @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("segments", getDefinitions().getSegments().size()))
+        .add(DisplayData.item("defaultRegion", getDefaultRegion()))
+        .add(DisplayData.item("evaluationInterval", getEvaluationInterval()))
+        .add(DisplayData.item("reevaluationInterval", getReevaluationInterval()))
+        .add(DisplayData.item("allowedLateness", getAllowedLateness()))
+        .addIfNotNull(DisplayData.item("until", getUntil() == null ? null : getUntil().toString()));
+  }
+
+  @Override
   public Result expand(PCollection<CustomerEvent> events) {
     long interval = getEvaluationInterval().getMillis();
     if (getReevaluationInterval().getMillis() % interval != 0) {
@@ -231,11 +244,11 @@ public abstract class SegmentContinuously
           + " must be a multiple of the evaluation interval " + getEvaluationInterval());
     }
     Pipeline pipeline = events.getPipeline();
-    SchemaCoder<CustomerEvent> eventCoder = schemaCoder(pipeline, CustomerEvent.class);
-    SchemaCoder<CustomerFeatures> featuresCoder = schemaCoder(pipeline, CustomerFeatures.class);
+    SchemaCoder<CustomerEvent> eventCoder = SchemaCoders.of(pipeline, CustomerEvent.class);
+    SchemaCoder<CustomerFeatures> featuresCoder = SchemaCoders.of(pipeline, CustomerFeatures.class);
     Coder<KV<String, CustomerUpdate>> updateCoder = KvCoder.of(StringUtf8Coder.of(),
-        schemaCoder(pipeline, CustomerUpdate.class));
-    Coder<DeadLetter> deadLetterCoder = schemaCoder(pipeline, DeadLetter.class);
+        SchemaCoders.of(pipeline, CustomerUpdate.class));
+    Coder<DeadLetter> deadLetterCoder = SchemaCoders.of(pipeline, DeadLetter.class);
 
     TupleTag<DeadLetter> normalizeDead = new TupleTag<>("normalizeDeadLetters") {};
     PCollectionTuple normalized = events.apply("NormalizeIdentifiers",
@@ -284,8 +297,8 @@ public abstract class SegmentContinuously
         .setCoder(deadLetterCoder);
     return new Result(pipeline,
         evaluated.get(featuresTag).setCoder(featuresCoder),
-        evaluated.get(changesTag).setCoder(schemaCoder(pipeline, MembershipChange.class)),
-        linked.get(merges).setCoder(schemaCoder(pipeline, IdentityChange.class)),
+        evaluated.get(changesTag).setCoder(SchemaCoders.of(pipeline, MembershipChange.class)),
+        linked.get(merges).setCoder(SchemaCoders.of(pipeline, IdentityChange.class)),
         deadLetters);
   }
 
@@ -297,13 +310,6 @@ public abstract class SegmentContinuously
     }
   }
 
-  private static <T> SchemaCoder<T> schemaCoder(Pipeline pipeline, Class<T> type) {
-    try {
-      return pipeline.getSchemaRegistry().getSchemaCoder(type);
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException(type.getSimpleName() + " has no schema", e);
-    }
-  }
 
   /** The outputs: features after each evaluation, membership changes, merges, dead letters. */
   public static final class Result implements POutput {

@@ -2,6 +2,7 @@ package dev.audiencesegmenter.io.files;
 
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.SchemaCoders;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
@@ -10,6 +11,7 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -55,6 +57,13 @@ public final class ParseLines<T> extends PTransform<PCollection<String>, ReadRes
           + metricsNamespace + "'");
     }
     return new ParseLines<>(parser, CustomerEvent.class, deadLetterStep, metricsNamespace);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("type", type.getSimpleName()))
+        .add(DisplayData.item("deadLetterStep", deadLetterStep));
   }
 
   @Override

@@ -2,7 +2,9 @@ package dev.audiencesegmenter.io.files;
 
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.SchemaCoders;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 
 /**
@@ -101,6 +103,16 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
     abstract Builder setDeadLettersInBand(boolean inBand);
 
     abstract ReadCustomerEvents build();
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("filePattern", getFilepattern()))
+        .add(DisplayData.item("format", getFormat().toString()))
+        .add(DisplayData.item("maxLineBytes", getMaxLineBytes()))
+        .add(DisplayData.item("maxIdentifiersPerRecord", getMaxIdentifiersPerRecord()))
+        .add(DisplayData.item("duplicateGroups", getDuplicateGroups()));
   }
 
   @Override

@@ -3,13 +3,14 @@ package dev.audiencesegmenter.io.files;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.audiencesegmenter.model.CustomerIdentity;
+import dev.audiencesegmenter.model.SchemaCoders;
 import java.io.IOException;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -37,17 +38,18 @@ public final class ReadCustomerIdentities extends PTransform<PBegin,
   }
 
   @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("filePattern", filePattern));
+  }
+
+  @Override
   public PCollection<CustomerIdentity> expand(PBegin input) {
-    try {
-      return input
-          .apply("ReadLines", TextIO.read().from(filePattern)
-              .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
-          .apply("Parse", ParDo.of(new ParseIdentity(filePattern)))
-          .setCoder(input.getPipeline().getSchemaRegistry()
-              .getSchemaCoder(CustomerIdentity.class));
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("CustomerIdentity has no schema", e);
-    }
+    return input
+        .apply("ReadLines", TextIO.read().from(filePattern)
+            .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+        .apply("Parse", ParDo.of(new ParseIdentity(filePattern)))
+        .setCoder(SchemaCoders.of(input.getPipeline(), CustomerIdentity.class));
   }
 
   private static final class ParseIdentity extends DoFn<String, CustomerIdentity> {

@@ -2,7 +2,9 @@ package dev.audiencesegmenter.io.files;
 
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.ProfileAttributes;
+import dev.audiencesegmenter.model.SchemaCoders;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 
 /**
@@ -101,6 +103,16 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
     abstract Builder setDeadLettersInBand(boolean inBand);
 
     abstract ReadProfileAttributes build();
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("filePattern", getFilepattern()))
+        .add(DisplayData.item("format", getFormat().toString()))
+        .add(DisplayData.item("maxLineBytes", getMaxLineBytes()))
+        .add(DisplayData.item("maxIdentifiersPerRecord", getMaxIdentifiersPerRecord()))
+        .add(DisplayData.item("duplicateGroups", getDuplicateGroups()));
   }
 
   @Override

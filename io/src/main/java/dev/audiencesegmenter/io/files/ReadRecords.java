@@ -2,6 +2,7 @@ package dev.audiencesegmenter.io.files;
 
 import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.SchemaCoders;
 import dev.audiencesegmenter.progress.ProgressLog;
 import java.io.IOException;
 import java.io.InputStream;

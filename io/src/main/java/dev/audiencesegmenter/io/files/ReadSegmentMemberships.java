@@ -3,14 +3,15 @@ package dev.audiencesegmenter.io.files;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.audiencesegmenter.model.SchemaCoders;
 import dev.audiencesegmenter.model.SegmentMembership;
 import java.io.IOException;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -38,17 +39,18 @@ public final class ReadSegmentMemberships
   }
 
   @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("filePattern", filePattern));
+  }
+
+  @Override
   public PCollection<SegmentMembership> expand(PBegin input) {
-    try {
-      return input
-          .apply("ReadLines", TextIO.read().from(filePattern)
-              .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
-          .apply("Parse", ParDo.of(new ParseMembership(filePattern)))
-          .setCoder(input.getPipeline().getSchemaRegistry()
-              .getSchemaCoder(SegmentMembership.class));
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("SegmentMembership has no schema", e);
-    }
+    return input
+        .apply("ReadLines", TextIO.read().from(filePattern)
+            .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+        .apply("Parse", ParDo.of(new ParseMembership(filePattern)))
+        .setCoder(SchemaCoders.of(input.getPipeline(), SegmentMembership.class));
   }
 
   private static final class ParseMembership extends DoFn<String, SegmentMembership> {

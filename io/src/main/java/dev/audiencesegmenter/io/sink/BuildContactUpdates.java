@@ -7,6 +7,7 @@ import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.CustomerIdentity;
 import dev.audiencesegmenter.model.JsonLines;
+import dev.audiencesegmenter.model.SchemaCoders;
 import dev.audiencesegmenter.model.SegmentMembership;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +34,7 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
@@ -144,6 +146,13 @@ public abstract class BuildContactUpdates
   }
 
   @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("featureColumns", String.join(",", getFeatureColumns())))
+        .add(DisplayData.item("buckets", getBuckets()));
+  }
+
+  @Override
   public PCollection<ContactUpdate> expand(PCollectionTuple input) {
     Coder<String> text = StringUtf8Coder.of();
     PCollection<KV<String, KV<String, String>>> ids = input.get(IDENTITIES)
@@ -182,11 +191,7 @@ public abstract class BuildContactUpdates
   }
 
   static Coder<ContactUpdate> contactCoder() {
-    try {
-      return SchemaRegistry.createDefault().getSchemaCoder(ContactUpdate.class);
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("ContactUpdate has no schema", e);
-    }
+    return SchemaCoders.of(ContactUpdate.class);
   }
 
   private static final class KeyIdentifiers
