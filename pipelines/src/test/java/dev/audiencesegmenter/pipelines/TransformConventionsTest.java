@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.pipelines;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.core.domain.JavaClass;
@@ -16,9 +17,15 @@ import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
+import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -79,11 +86,40 @@ class TransformConventionsTest {
   }
 
   @Test
-  void theRuleSeesTheTransforms() {
-    long transforms = classes.stream()
+  void everyPublicTransformsDocumentationOpensWithAUsageExample() throws IOException {
+    List<String> without = new ArrayList<>();
+    for (JavaClass transform : publicTransforms()) {
+      if (transform.isNestedClass()) {
+        continue;
+      }
+      String path = transform.getName().replace('.', '/') + ".java";
+      Path source = Stream.of("transforms", "io", "pipelines")
+          .map(module -> Path.of("..", module, "src", "main", "java").resolve(path))
+          .filter(Files::exists).findFirst()
+          .orElseThrow(() -> new AssertionError("no source for " + transform.getName()));
+      String text = Files.readString(source);
+      int declaration = text.indexOf("class " + transform.getSimpleName());
+      int docStart = text.lastIndexOf("/**", declaration);
+      int docEnd = text.lastIndexOf("*/", declaration);
+      String doc = docStart < 0 ? "" : text.substring(docStart, docEnd);
+      if (!doc.contains("<pre>{@code")) {
+        without.add(transform.getName());
+      }
+    }
+    assertEquals(List.of(), without, "public transforms whose class Javadoc has no "
+        + "<pre>{@code ...}</pre> usage example");
+  }
+
+  private static List<JavaClass> publicTransforms() {
+    return classes.stream()
         .filter(c -> c.getModifiers().contains(JavaModifier.PUBLIC)
             && c.isAssignableTo(PTransform.class))
-        .count();
+        .toList();
+  }
+
+  @Test
+  void theRuleSeesTheTransforms() {
+    long transforms = publicTransforms().size();
     assertTrue(transforms >= 30, "public transforms imported: " + transforms);
   }
 }

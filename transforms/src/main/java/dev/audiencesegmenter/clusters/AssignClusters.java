@@ -2,6 +2,7 @@ package dev.audiencesegmenter.clusters;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.audiencesegmenter.lineage.FilledColumns;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import java.io.Serializable;
 import java.math.BigDecimal;
@@ -176,10 +177,11 @@ public final class AssignClusters
           .setCoder(matrix)
           .apply("Iteration" + i + "/CentroidsView", View.asSingleton());
     }
-    PCollection<CustomerFeatures> assigned = features
+    PCollection<CustomerFeatures> assigned = FilledColumns.mark(features
         .apply("AssignNearest", ParDo.of(new AssignFn(vectors, moments, centroids))
             .withSideInputs(moments, centroids))
-        .setCoder(features.getCoder());
+        .setCoder(features.getCoder()), "AssignClusters",
+        FilledColumns.filledBy("AssignClusters"));
 
     // Profiles: raw (unstandardized) sums per cluster, with the population moments.
     PCollectionView<Map<Integer, List<BigDecimal>>> clusterSums = assigned

@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.clv;
 
+import dev.audiencesegmenter.lineage.FilledColumns;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -16,6 +17,11 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 /**
  * Fills the value columns of each customer's features from {@link PredictCustomerValue}: a
  * join on the customer id. Customers without a purchase keep them null.
+ *
+ * <pre>{@code
+ * PredictCustomerValue.Result value = keyedEvents.apply(PredictCustomerValue.asOf(asOf));
+ * PCollection<CustomerFeatures> valued = features.apply(AddCustomerValue.from(value));
+ * }</pre>
  */
 public final class AddCustomerValue
     extends PTransform<PCollection<CustomerFeatures>, PCollection<CustomerFeatures>> {
@@ -35,7 +41,7 @@ public final class AddCustomerValue
 
   @Override
   public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
-    return KeyedPCollectionTuple
+    PCollection<CustomerFeatures> valued = KeyedPCollectionTuple
         .of(FEATURES, features.apply("KeyByCustomer", WithKeys
             .<String, CustomerFeatures>of(CustomerFeatures::getCustomerId)
             .withKeyType(TypeDescriptors.strings())))
@@ -43,6 +49,8 @@ public final class AddCustomerValue
         .apply("JoinOnCustomer", CoGroupByKey.create())
         .apply("Fill", ParDo.of(new Fill()))
         .setCoder(features.getCoder());
+    return FilledColumns.mark(valued, "PredictCustomerValue",
+        FilledColumns.filledBy("PredictCustomerValue"));
   }
 
   private static final class Fill extends DoFn<KV<String, CoGbkResult>, CustomerFeatures> {

@@ -26,6 +26,13 @@ import org.joda.time.Instant;
  * Predicts each customer's value from their purchases before {@code asOf}: BG/NBD for future
  * purchases and P(alive), Gamma-Gamma for the value per purchase.
  *
+ * <pre>{@code
+ * PredictCustomerValue.Result value = keyedEvents.apply(
+ *     PredictCustomerValue.asOf(asOf).withAnnualDiscountRate(0.10).withMargin(0.3));
+ * value.getValues();     // customer id -> P(alive), expected purchases, predicted value
+ * value.getModelJson();  // the fitted models as one JSON document
+ * }</pre>
+ *
  * <p>Purchases on the same UTC day are one transaction (the convention of the models' papers):
  * x is the number of purchase days after the first, t_x the weeks from the first to the last
  * purchase day, T the weeks from the first purchase day to the last day before asOf, and the

@@ -26,6 +26,11 @@ import org.joda.time.Instant;
  * Each customer's {@link PurchaseSummary} from purchases before {@code asOf}: revenue is summed
  * per customer and UTC day, then the days per customer, both with {@code Combine.perKey}, so a
  * customer's purchases are never held together. T runs to the last day before asOf.
+ *
+ * <pre>{@code
+ * PCollection<KV<String, PurchaseSummary>> summaries =
+ *     keyedEvents.apply(new SummarizePurchases(asOf));
+ * }</pre>
  */
 public final class SummarizePurchases
     extends PTransform<PCollection<KV<String, CustomerEvent>>, PCollection<KV<String,

@@ -37,6 +37,11 @@ import org.joda.time.Instant;
  * with what they did. Output: one JSON {@link HoldoutReport}. Customers whose first purchase is
  * in the holdout are not part of the calibration cohort and are left out.
  *
+ * <pre>{@code
+ * PCollection<String> report = keyedEvents.apply(ValidateHoldout.between(
+ *     Instant.parse("2024-04-01T00:00:00Z"), Instant.parse("2024-07-01T00:00:00Z")));
+ * }</pre>
+ *
  * <p>Purchases go to groups of customers (a hash of the customer id over a fixed number of
  * groups) in one shuffle, and each customer is folded there: few, large groups, because the
  * Direct runner cuts one bundle per key after a shuffle. A worker holds one group's customers

@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.features;
 
+import dev.audiencesegmenter.lineage.FilledColumns;
 import dev.audiencesegmenter.model.ConsentValue;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
@@ -38,6 +39,11 @@ import org.joda.time.Instant;
  * {@code lat}, {@code lon}, {@code company}, {@code industry}, {@code employees}, the consent
  * flags, and every other trait in {@code traits}. For each trait the latest value by time
  * before asOf wins (records at or after asOf are ignored, as events are), except consent.
+ *
+ * <pre>{@code
+ * PCollection<CustomerFeatures> withTraits = features.apply(AddProfileTraits.asOf(asOf)
+ *     .withProfiles(resolved.getProfiles()).withEventConsent(resolved.getEvents()));
+ * }</pre>
  *
  * <p>Trait names are trimmed and lower-cased ({@code consent.email} is read as
  * {@code consent_email}); blank values are ignored. Consent comes from profile attributes
@@ -103,7 +109,8 @@ public final class AddProfileTraits
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("asOf", asOf.toString()))
         .add(DisplayData.item("profiles", profiles != null).withLabel("Profile attributes joined"))
-        .add(DisplayData.item("eventConsent", events != null).withLabel("Consent read from events"));
+        .add(DisplayData.item("eventConsent", events != null)
+            .withLabel("Consent read from events"));
   }
 
   @Override
@@ -128,7 +135,7 @@ public final class AddProfileTraits
         .setCoder(coder)
         .apply("LatestTraitPerCustomer", Combine.perKey(new ProfileTraitsFn()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), new LatestValues.Coder()));
-    return KeyedPCollectionTuple
+    PCollection<CustomerFeatures> filled = KeyedPCollectionTuple
         .of(FEATURES, features.apply("KeyByCustomer", WithKeys
             .<String, CustomerFeatures>of(CustomerFeatures::getCustomerId)
             .withKeyType(TypeDescriptors.strings())))
@@ -136,6 +143,8 @@ public final class AddProfileTraits
         .apply("JoinOnCustomer", CoGroupByKey.create())
         .apply("FillTraits", ParDo.of(new Fill()))
         .setCoder(features.getCoder());
+    return FilledColumns.mark(filled, "AddProfileTraits",
+        FilledColumns.filledBy("AddProfileTraits"));
   }
 
   /** Trimmed, lower-cased names ({@code consent.x} as {@code consent_x}); no blank values. */

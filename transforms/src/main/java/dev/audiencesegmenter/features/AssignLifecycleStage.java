@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.features;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.lineage.FilledColumns;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -16,6 +17,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Apply it after {@code AddCustomerValue} (without value models p_alive is null and only the
  * gaps decide). "Inactive days" is {@code days_inactive}, or {@code tenure_days} for a customer
  * who never did anything themselves (only received messages). The first rule that holds wins:
+ *
+ * <pre>{@code
+ * PCollection<CustomerFeatures> staged = features.apply(AssignLifecycleStage.create()
+ *     .withNewDays(30).withInactivityDays(60, 180).withPAliveThresholds(0.5, 0.1));
+ * }</pre>
  *
  * <ol>
  *   <li>{@code new}: {@code tenure_days < newDays};
@@ -146,8 +152,10 @@ public abstract class AssignLifecycleStage
 
   @Override
   public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
-    return features.apply("SetLifecycleStage", ParDo.of(new SetStage(this)))
-        .setCoder(features.getCoder());
+    return FilledColumns.mark(
+        features.apply("SetLifecycleStage", ParDo.of(new SetStage(this)))
+            .setCoder(features.getCoder()),
+        "AssignLifecycleStage", FilledColumns.filledBy("AssignLifecycleStage"));
   }
 
   private static final class SetStage extends DoFn<CustomerFeatures, CustomerFeatures> {

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.features;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.lineage.FilledColumns;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.SchemaCoders;
@@ -14,6 +15,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -30,6 +32,13 @@ import org.joda.time.Instant;
  * the instant {@code asOf} (the run's "now", exclusive: events at or after it are ignored and
  * counted in {@code events_after_as_of}). A window of N days is {@code [asOf - N days, asOf)}.
  * The columns are defined in the README ("Feature columns") and on {@link CustomerFeatures}.
+ *
+ * <pre>{@code
+ * PCollection<CustomerFeatures> features = resolved.getEvents().apply(
+ *     ComputeCustomerFeatures.create().withAsOf(Instant.parse("2024-07-01T00:00:00Z"))
+ *         .withKeyFeatures(List.of("dashboard", "export"))
+ *         .withEngagementHalfLife(Duration.standardDays(14)));
+ * }</pre>
  *
  * <p>Configuration (immutable; every {@code with} method validates its value):
  * <ul>
@@ -193,13 +202,19 @@ public abstract class ComputeCustomerFeatures
   @Override
   public PCollection<CustomerFeatures> expand(PCollection<KV<String, CustomerEvent>> events) {
     FeatureSettings settings = settings();
-    return events
+    SchemaCoder<CustomerFeatures> coder =
+        SchemaCoders.of(events.getPipeline(), CustomerFeatures.class);
+    PCollection<CustomerFeatures> features = events
         .apply("KeepBeforeAsOf", ParDo.of(new KeepBeforeAsOf(settings.asOf())))
         .setCoder(events.getCoder())
         .apply("CombinePerCustomer", Combine.perKey(new CustomerFeaturesFn(settings)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), new FeatureAccumulator.Coder()))
         .apply("ToFeatureRows", ParDo.of(new ToFeatures(settings)))
-        .setCoder(SchemaCoders.of(events.getPipeline(), CustomerFeatures.class));
+        .setCoder(coder);
+    // every column the later stages do not fill comes from the events
+    List<String> base = coder.getSchema().getFieldNames().stream()
+        .filter(column -> !FilledColumns.FILLERS.containsKey(column)).toList();
+    return FilledColumns.mark(features, "ComputeCustomerFeatures", base);
   }
 
   private static final class KeepBeforeAsOf

@@ -33,6 +33,12 @@ import org.apache.beam.sdk.values.TupleTagList;
  * in MapReduce and Beyond" (SoCC 2014). The number of rounds grows with the logarithm of a
  * component's size, not with its diameter: a chain of 10,000 identifiers needs about a dozen.
  *
+ * <pre>{@code
+ * // edges between identifiers ("email:a@x.org" -> "user_id:u1"), both ways or one way
+ * PCollection<KV<String, String>> components =
+ *     edges.apply(ConnectedComponents.create().withMaxRounds(20));  // node -> smallest node
+ * }</pre>
+ *
  * <p>Each step shuffles the edge set once, grouped by hash buckets of nodes ({@link
  * #getBuckets()}): a worker holds one bucket's edges at a time, about 1/buckets of the graph,
  * never a whole component or graph. Buckets rather than single nodes keep the number of

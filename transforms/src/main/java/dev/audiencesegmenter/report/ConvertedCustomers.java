@@ -20,6 +20,11 @@ import org.joda.time.Instant;
 /**
  * The customers who converted in an outcome window {@code [from, to)}: made a purchase in it.
  * Input: resolved events keyed by customer id; output: each converted customer id once.
+ *
+ * <pre>{@code
+ * PCollection<String> buyers = keyedEvents.apply(ConvertedCustomers.between(
+ *     Instant.parse("2024-06-01T00:00:00Z"), Instant.parse("2024-07-01T00:00:00Z")));
+ * }</pre>
  */
 public final class ConvertedCustomers
     extends PTransform<PCollection<KV<String, CustomerEvent>>, PCollection<String>> {

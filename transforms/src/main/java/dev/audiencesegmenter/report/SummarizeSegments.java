@@ -54,6 +54,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * transition matrix and membership churn; with conversions in the outcome window as well,
  * treatment against holdout response per segment.
  *
+ * <pre>{@code
+ * SummarizeSegments.Result summary = features.apply(
+ *     SummarizeSegments.<CustomerFeatures>of(definitions, memberships)
+ *         .withPreviousMemberships(previousMemberships));
+ * summary.getSummaries();  // one row per segment
+ * summary.getReport();     // the report's content (WriteSegmentReport)
+ * }</pre>
+ *
  * <p>Input: the customers' features (any schema'd type; columns are found by name, see
  * {@link TraitColumns}). Members are joined to their features by customer id with a
  * CoGroupByKey and summed per segment with {@code Combine.perKey} over exact, mergeable

@@ -20,6 +20,10 @@ import org.apache.beam.sdk.values.PCollection;
  * Beam's {@link FileSystems} (so gs:// and s3:// folders work). The input is the single
  * {@link ReportContent} of {@link SummarizeSegments}; the output, the paths written. Rewriting
  * on a retry writes the same bytes.
+ *
+ * <pre>{@code
+ * summary.getReport().apply(WriteSegmentReport.to("out/report"));
+ * }</pre>
  */
 public final class WriteSegmentReport
     extends PTransform<PCollection<ReportContent>, PCollection<String>> {

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.segments;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.lineage.FilledColumns;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,11 @@ import org.apache.beam.sdk.values.PCollectionView;
  * lifetime value percentile (top {@code vipTopPercent} "vip", bottom {@code lowBottomPercent}
  * "low", the rest "standard"), and the {@code engagement_tier} ("high", "medium", "low") by
  * engagement_score percentile the same way.
+ *
+ * <pre>{@code
+ * PCollection<CustomerFeatures> scored = features.apply(AddSegmentScores.create()
+ *     .withEngagementTiers(20, 20).withValueTiers(5, 50));
+ * }</pre>
  *
  * <p>The percentiles of recency, frequency, monetary value and predicted CLV are estimated in
  * one pass with {@link ApproximateQuantilesCombineFn} (Munro-Paterson buffers, mergeable, so
@@ -129,11 +135,13 @@ public abstract class AddSegmentScores
         .apply("Percentiles", Combine.perKey(percentilesFn()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ListCoder.of(DoubleCoder.of())))
         .apply("PercentilesView", View.asMap());
-    return features
+    PCollection<CustomerFeatures> scored = features
         .apply("Score", ParDo.of(new Score(percentiles, (int) getVipTopPercent(),
             (int) getLowBottomPercent(), getEngagementHighTopPercent(),
             getEngagementLowBottomPercent())).withSideInputs(percentiles))
         .setCoder(features.getCoder());
+    return FilledColumns.mark(scored, "AddSegmentScores",
+        FilledColumns.filledBy("AddSegmentScores"));
   }
 
   /** 101 points per column: index k is the k-th percentile, within EPSILON n ranks. */

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.segments;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.lineage.FilledColumns;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.SchemaCoders;
 import dev.audiencesegmenter.model.SegmentMembership;
@@ -50,6 +51,12 @@ import org.apache.beam.sdk.values.TupleTagList;
  * condition holds; in an overlapping group every such segment. Members drawn into a segment's
  * holdout (see {@link Holdouts}) are marked {@code holdout: true}.
  *
+ * <pre>{@code
+ * AssignSegments.Result segments =
+ *     scoredFeatures.apply(AssignSegments.of(SegmentDefinitions.parse(yaml, "segments.yaml")));
+ * segments.getMemberships();  // one row per (customer, segment)
+ * }</pre>
+ *
  * <p>The summary has one row per defined segment, empty ones included: size (holdout
  * included), holdout size, share of all customers, and revenue (the members' net spend).
  *
@@ -97,9 +104,33 @@ public abstract class AssignSegments
         .withLabel("Segments defined"));
   }
 
+  /**
+   * Fails, naming the segment, the column and the transform that fills it, when a rule reads a
+   * column that nothing before this step fills (known from the features' lineage, see {@link
+   * FilledColumns}; features of unknown lineage pass).
+   */
+  static void requireFilledColumns(PCollection<CustomerFeatures> features,
+      SegmentDefinitions definitions) {
+    List<String> problems = new ArrayList<>();
+    definitions.getColumnsRead().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .forEach(segment -> FilledColumns.missing(features, segment.getValue())
+            .forEach((column, filler) -> problems.add("segment '" + segment.getKey()
+                + "' reads " + column + ", which " + filler + " fills")));
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("AssignSegments: nothing before it fills the columns "
+          + "these rules read, so they would be false for every customer: "
+          + String.join("; ", problems) + ". Apply those transforms first (in the order "
+          + "ComputeCustomerFeatures, AddProfileTraits, PredictCustomerValue with "
+          + "AddCustomerValue, AssignLifecycleStage, AddSegmentScores, AssignClusters, "
+          + "ScoreLookalikes), or use SegmentCustomers, which applies each one the segment "
+          + "file needs.");
+    }
+  }
+
   @Override
   public Result expand(PCollection<CustomerFeatures> features) {
     SegmentDefinitions definitions = getDefinitions();
+    requireFilledColumns(features, definitions);
     Pipeline pipeline = features.getPipeline();
     TupleTag<SegmentMembership> memberships = new TupleTag<>("memberships") {};
     TupleTag<KV<String, Totals>> totals = new TupleTag<>("totals") {};

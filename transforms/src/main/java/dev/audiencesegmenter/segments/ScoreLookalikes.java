@@ -2,6 +2,7 @@ package dev.audiencesegmenter.segments;
 
 import dev.audiencesegmenter.clusters.ExactSums;
 import dev.audiencesegmenter.clusters.FeatureVectors;
+import dev.audiencesegmenter.lineage.FilledColumns;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.cel.bundle.Cel;
 import dev.cel.runtime.CelEvaluationException;
@@ -41,6 +42,11 @@ import org.apache.beam.sdk.values.Row;
  * the seed's means, falling with the weighted distance (a null counts as the population mean).
  * Selected: the {@code topN} highest scores (ties at the N-th included) that are also at least
  * {@code minScore}. {@code lookalike_reason} names the two traits that weigh most.
+ *
+ * <pre>{@code
+ * PCollection<CustomerFeatures> scored =
+ *     features.apply(ScoreLookalikes.of(definitions.getLookalikeSpec()));
+ * }</pre>
  */
 public final class ScoreLookalikes
     extends PTransform<PCollection<CustomerFeatures>, PCollection<CustomerFeatures>> {
@@ -88,9 +94,10 @@ public final class ScoreLookalikes
         .setCoder(DoubleCoder.of())
         .apply("TopScores", Top.largest(Math.max(1, spec.topN())))
         .apply("TopScoresView", View.asSingleton());
-    return scored
+    return FilledColumns.mark(scored
         .apply("Select", ParDo.of(new SelectFn(spec, best)).withSideInputs(best))
-        .setCoder(features.getCoder());
+        .setCoder(features.getCoder()), "ScoreLookalikes",
+        FilledColumns.filledBy("ScoreLookalikes"));
   }
 
   /** Evaluates the seed segment's condition, compiled once per worker. */

@@ -6,6 +6,7 @@ import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.cel.bundle.Cel;
 import dev.cel.common.CelIssue;
 import dev.cel.common.CelValidationResult;
+import dev.cel.common.ast.CelReference;
 import dev.cel.common.types.SimpleType;
 import java.io.Serializable;
 import java.io.StringReader;
@@ -133,16 +134,26 @@ public final class SegmentDefinitions implements Serializable {
   private final @Nullable ClusterSpec clusterSpec;
   private final @Nullable LookalikeSpec lookalikeSpec;
   private final EngagementCuts engagementCuts;
+  private final Map<String, List<String>> columnsRead;
 
   private SegmentDefinitions(String salt, List<Group> groups, ValueTierCuts valueTierCuts,
       @Nullable ClusterSpec clusterSpec, @Nullable LookalikeSpec lookalikeSpec,
-      EngagementCuts engagementCuts) {
+      EngagementCuts engagementCuts, Map<String, List<String>> columnsRead) {
     this.engagementCuts = engagementCuts;
+    this.columnsRead = Map.copyOf(columnsRead);
     this.salt = salt;
     this.groups = List.copyOf(groups);
     this.valueTierCuts = valueTierCuts;
     this.clusterSpec = clusterSpec;
     this.lookalikeSpec = lookalikeSpec;
+  }
+
+  /**
+   * The feature columns each segment's condition reads, by segment name (sorted), as the type
+   * checker resolved them: what a step applying the rules needs filled.
+   */
+  public Map<String, List<String>> getColumnsRead() {
+    return columnsRead;
   }
 
   /** The engagement family's cut-offs (defaults 20 and 40 without such a group). */
@@ -200,6 +211,7 @@ public final class SegmentDefinitions implements Serializable {
     private final String source;
     private final Schema schema;
     private final Cel cel;
+    private final Map<String, List<String>> columnsRead = new LinkedHashMap<>();
 
     Parser(String source, Schema schema) {
       this.source = source;
@@ -324,7 +336,7 @@ public final class SegmentDefinitions implements Serializable {
         segments.forEach(seg -> conditions.put(seg.name(), seg.when()));
       }
       return new SegmentDefinitions(salt, groups, cuts, clusterSpec, lookalikeSpec,
-          engagementCuts);
+          engagementCuts, columnsRead);
     }
 
     private ValueTierCuts valueTierCuts(Map<String, Node> g, String group) {
@@ -671,6 +683,8 @@ public final class SegmentDefinitions implements Serializable {
             "segment '" + segment + "': " + message + " in `" + when + "`");
       }
       try {
+        columnsRead.put(segment, result.getAst().getReferenceMap().values().stream()
+            .map(CelReference::name).filter(schema::hasField).distinct().sorted().toList());
         if (!result.getAst().getResultType().equals(SimpleType.BOOL)) {
           throw error(whenNode, "segment '" + segment + "': `" + when
               + "` must be true or false, but is of type "

@@ -24,6 +24,11 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * the same checks and dead-letter reasons as the file readers. Unlike them it does not drop
  * duplicates of (source, id): that needs every record at once. Element timestamps are kept.
  * Metrics in the given namespace: lines_read, records_parsed, dead_lettered.
+ *
+ * <pre>{@code
+ * ReadResult<CustomerEvent> events = jsonLines.apply(ParseLines.customerEvents(
+ *     LineParser.customerEvents(1 << 20), "ReadEventsFromKafka/Parse", "ReadFromKafka"));
+ * }</pre>
  */
 public final class ParseLines<T> extends PTransform<PCollection<String>, ReadResult<T>> {
   private final LineParser<T> parser;

@@ -19,6 +19,11 @@ import org.apache.beam.sdk.values.PCollection;
  * to keep customer ids stable. This is the job's own state, not customer input: a folder that
  * matches nothing or a line that is not an identity row fails the run, naming the line, rather
  * than silently giving customers new ids.
+ *
+ * <pre>{@code
+ * PCollection<CustomerIdentity> previous =
+ *     pipeline.apply(ReadCustomerIdentities.from("out/identities/"));
+ * }</pre>
  */
 public final class ReadCustomerIdentities extends PTransform<PBegin,
     PCollection<CustomerIdentity>> {

@@ -20,6 +20,11 @@ import org.apache.beam.sdk.values.PCollection;
  * holdout), to measure movement between runs and response. Like the previous identities, this
  * is the job's own state: a folder that matches nothing or a line that is not a membership row
  * fails the run, naming the problem but not the line (it holds a customer id).
+ *
+ * <pre>{@code
+ * PCollection<SegmentMembership> previous =
+ *     pipeline.apply(ReadSegmentMemberships.from("out/segments/"));
+ * }</pre>
  */
 public final class ReadSegmentMemberships
     extends PTransform<PBegin, PCollection<SegmentMembership>> {

@@ -30,6 +30,11 @@ import org.joda.time.Instant;
  * compares the table with the history's open rows ({@code exited_at IS NULL}), the previous
  * state, in one transaction:
  *
+ * <pre>{@code
+ * written.apply(MembershipHistory.of("segment_memberships", "segment_membership_history")
+ *     .withAsOf(asOf).withJdbcUrl("jdbc:postgresql://localhost/cdp"));
+ * }</pre>
+ *
  * <ul>
  *   <li>an open row whose membership is gone is closed: {@code exited_at} = the run's as-of
  *       time (never before its {@code entered_at});

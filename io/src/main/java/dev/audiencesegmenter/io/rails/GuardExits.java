@@ -62,6 +62,13 @@ import org.slf4j.LoggerFactory;
  * Held-back customers keep their old state, so the next run computes their exits again and
  * sends them once it is within the limits (or allowed). Metrics, namespace {@code GuardExits}:
  * syncs_refused, customers_held_back.
+ *
+ * <pre>{@code
+ * GuardExits.Result guarded = deltas.getChanges().apply(
+ *     GuardExits.of("mailchimp", ChangeLimits.defaults())
+ *         .withPrevious(previousState).withNewState(deltas.getNewState()));
+ * guarded.getChanges();  // what may be sent; guarded.getRefused() says what was held back
+ * }</pre>
  */
 @AutoValue
 public abstract class GuardExits

@@ -50,6 +50,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code customer_id} with a {@link CoGroupInBuckets} (a co-group, not side inputs: they are
  * derived from the same upstream, which stalled the Direct runner):
  *
+ * <pre>{@code
+ * PCollection<ContactUpdate> updates = BuildContactUpdates
+ *     .inputs(identities, features, keyedEvents, memberships)
+ *     .apply(BuildContactUpdates.create().withFeatureColumns(List.of("lifecycle_stage")));
+ * }</pre>
+ *
  * <ul>
  *   <li>identifiers: the customer's email and phone from the resolved identities (when a
  *       customer has several, the smallest normalized value, so every run picks the same one);

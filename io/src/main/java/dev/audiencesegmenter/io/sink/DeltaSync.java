@@ -60,6 +60,12 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * </ul>
  * With {@link #withFullResync(boolean)} every current customer is sent (exits as above).
  *
+ * <pre>{@code
+ * DeltaSync.Result deltas = updates.apply(DeltaSync.against(previousState));
+ * deltas.getChanges();   // only what changed since the last sync
+ * deltas.getNewState();  // the state to commit once the changes are sent
+ * }</pre>
+ *
  * <p>The output's {@link Result#getNewState()} is the state after the sync; write it with
  * {@link SyncState#commit} once the sink has finished, which keeps the previous entry of
  * customers the vendor rejected so they are sent again next time (so an undelivered withdrawal

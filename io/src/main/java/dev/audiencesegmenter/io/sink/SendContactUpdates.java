@@ -42,6 +42,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Sends {@link ContactUpdate}s to a vendor through a {@link VendorConnector}: the shared core of
  * every activation sink.
  *
+ * <pre>{@code
+ * SendContactUpdates.Result sent = changes.apply(SendContactUpdates.to(
+ *     MailchimpConnector.create(Credential.fromEnvironment("MAILCHIMP_API_KEY"), "list-id")));
+ * sent.getDeadLetters();  // records the platform refused, with why
+ * }</pre>
+ *
  * <ol>
  *   <li><b>Consent</b> (platforms that {@link VendorConnector#handlesWithdrawals() handle
  *       withdrawals}: every email platform, and HubSpot): a customer without email consent, or
