@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.batch;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.clv.ValueCoders;
 import dev.audiencesegmenter.clusters.AssignClusters;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.clv.HoldoutReport;
@@ -377,7 +378,7 @@ public abstract class SegmentCustomers
       ValueModelFit fit = ValueModelFit.of(getValueModels());
       PCollection<SummaryHistogram> histogram = customers
           .apply("PurchaseStatistics", ParDo.of(new PurchaseStatisticsFn()))
-          .setCoder(SerializableCoder.of(PurchaseSummary.class))
+          .setCoder(ValueCoders.purchaseSummary())
           .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults());
       PCollection<ValueModels> models = histogram
           .apply("FitValueModels", ParDo.of(fit.fitFn()))

@@ -5,7 +5,6 @@ import dev.audiencesegmenter.model.CustomerEvent;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -123,7 +122,7 @@ public abstract class PredictCustomerValue
     PCollectionView<ValueModels> modelView = models.apply("ModelsView", View.asSingleton());
     PCollection<KV<String, CustomerValue>> values = summaries
         .apply("Score", ParDo.of(new Score(modelView)).withSideInputs(modelView))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(CustomerValue.class)));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ValueCoders.customerValue()));
     PCollection<String> json = models.apply("ModelJson", ParDo.of(new ToJson()))
         .setCoder(StringUtf8Coder.of());
     return new Result(events.getPipeline(), values, json);

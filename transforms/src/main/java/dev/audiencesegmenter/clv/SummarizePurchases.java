@@ -62,7 +62,7 @@ public final class SummarizePurchases
             BigDecimalCoder.of())))
         .apply("DaysPerCustomer", Combine.perKey(new RepeatStatsFn()))
         .apply("Summaries", ParDo.of(new ToSummary(lastDay)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PurchaseSummary.class)));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ValueCoders.purchaseSummary()));
   }
 
   /** {@code KV(customer \0 epoch day, revenue)} of purchases in [from, to). */

@@ -5,7 +5,6 @@ import dev.audiencesegmenter.identity.IncrementalIdentityGraph;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.IdentityChange;
 import java.util.List;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -39,8 +38,7 @@ final class LinkIdentitiesFn extends DoFn<KV<Integer, CustomerEvent>, KV<String,
 
   @StateId("components")
   private final StateSpec<MapState<String, IncrementalIdentityGraph.Component>> componentsSpec =
-      StateSpecs.map(StringUtf8Coder.of(),
-          SerializableCoder.of(IncrementalIdentityGraph.Component.class));
+      StateSpecs.map(StringUtf8Coder.of(), ComponentCoder.of());
 
   @StateId("sequence")
   private final StateSpec<ValueState<Long>> sequenceSpec = StateSpecs.value(VarLongCoder.of());

@@ -1,0 +1,43 @@
+package dev.audiencesegmenter.clv;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import org.apache.beam.sdk.coders.BigDecimalCoder;
+import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.testing.CoderProperties;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.junit.jupiter.api.Test;
+
+class ValueCodersTest {
+  private static final PurchaseSummary SUMMARY =
+      new PurchaseSummary(3, 30.5, 38.0, new BigDecimal("12.34"));
+  private static final CustomerValue VALUE = new CustomerValue(3, 30.5, 38.0,
+      new BigDecimal("12.34"), 0.81, 0.4, 1.6, 12.1, 19.36);
+
+  @Test
+  void roundTripWithAndWithoutAMeanRepeatValue() throws Exception {
+    CoderProperties.coderDecodeEncodeEqual(ValueCoders.purchaseSummary(), SUMMARY);
+    CoderProperties.coderDecodeEncodeEqual(ValueCoders.purchaseSummary(),
+        new PurchaseSummary(0, 0, 38.0, null));
+    CoderProperties.coderDecodeEncodeEqual(ValueCoders.customerValue(), VALUE);
+    CoderProperties.coderDecodeEncodeEqual(ValueCoders.customerValue(),
+        new CustomerValue(0, 0, 1, null, 1, 0, 0, 0, 0));
+    CoderProperties.coderDeterministic(ValueCoders.customerValue(), VALUE, VALUE);
+    CoderProperties.coderSerializable(ValueCoders.purchaseSummary());
+  }
+
+  @Test
+  void aSummaryIsItsFieldsInBeamsFormats() throws Exception {
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    VarLongCoder.of().encode(3L, expected);
+    DoubleCoder.of().encode(30.5, expected);
+    DoubleCoder.of().encode(38.0, expected);
+    NullableCoder.of(BigDecimalCoder.of()).encode(new BigDecimal("12.34"), expected);
+    assertArrayEquals(expected.toByteArray(),
+        CoderUtils.encodeToByteArray(ValueCoders.purchaseSummary(), SUMMARY));
+  }
+}
