@@ -69,6 +69,32 @@ final class CommandLine {
     }
   }
 
+  /** A job started from the command line: its options in, its exit status out. */
+  interface Job<T extends PipelineOptions> {
+    int run(T options, PrintStream out);
+  }
+
+  /**
+   * Runs {@code job} for {@code args} and gives its exit status: the job's own (0 done, 1 the
+   * run failed), 0 after {@code --help}, or {@value #USAGE_ERROR} for a mistake in the command
+   * line or in the configuration it names (found while the pipeline is built, before any data
+   * is read), said in one message on {@code err}. Without {@code validate}, Beam does not
+   * enforce required options (a job whose sources make them optional checks them itself).
+   */
+  static <T extends PipelineOptions> int launch(String[] args, Class<T> type, String usage,
+      boolean validate, PrintStream out, PrintStream err, Job<T> job) {
+    if (wantsHelp(args)) {
+      printHelp(type, usage, out);
+      return 0;
+    }
+    try {
+      return job.run(parse(args, type, validate), out);
+    } catch (IllegalArgumentException e) {
+      // a step's failure while running reaches here wrapped by the runner, not as this type
+      return usageError(e, err);
+    }
+  }
+
   /** Whether {@code args} ask for the job's help ({@code --help} or {@code -h}). */
   static boolean wantsHelp(String[] args) {
     return Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h")

@@ -105,38 +105,32 @@ public final class SegmentationPipeline {
    * names (said in one message on {@code err}, before any data is read).
    */
   static int launch(String[] args, PrintStream out, PrintStream err) {
-    if (CommandLine.wantsHelp(args)) {
-      CommandLine.printHelp(SegmentationPipelineOptions.class, USAGE, out);
-      return 0;
-    }
-    try {
-      SegmentationPipelineOptions options =
-          CommandLine.parse(args, SegmentationPipelineOptions.class, true);
-      if (System.getenv(FLEX_TEMPLATE_ENV) != null) {
-        // a Flex Template launcher must exit once the job is submitted, not wait for it: the
-        // writer locks then only keep two launches apart, not two running jobs
-        try (WriterLocks locks = WriterLocks.acquire(options)) {
-          run(options);
-        }
-        LOG.info("Submitted from a Flex Template launcher; not waiting for the job");
-        return 0;
-      }
-      PipelineResult result = runToCompletion(options);
-      PipelineResult.State state = result.waitUntilFinish(); // ended: returns at once
-      LOG.info("Pipeline finished: {}", state);
-      if (state != PipelineResult.State.DONE) {
-        return 1;
-      }
-      RunSummary summary = RunSummary.of(result);
-      summary.writeTo(options.getOutput());
-      out.print(summary.toTable());
-      return 0;
-    } catch (IllegalArgumentException e) {
-      // options and configuration are checked while the pipeline is built, before it runs; a
-      // step's failure while running reaches here wrapped by the runner, not as this type
-      return CommandLine.usageError(e, err);
-    }
+    return CommandLine.launch(args, SegmentationPipelineOptions.class, USAGE, true, out, err,
+        SegmentationPipeline::runFromCommandLine);
   }
+
+  private static int runFromCommandLine(SegmentationPipelineOptions options, PrintStream out) {
+    if (System.getenv(FLEX_TEMPLATE_ENV) != null) {
+      // a Flex Template launcher must exit once the job is submitted, not wait for it: the
+      // writer locks then only keep two launches apart, not two running jobs
+      try (WriterLocks locks = WriterLocks.acquire(options)) {
+        run(options);
+      }
+      LOG.info("Submitted from a Flex Template launcher; not waiting for the job");
+      return 0;
+    }
+    PipelineResult result = runToCompletion(options);
+    PipelineResult.State state = result.waitUntilFinish(); // ended: returns at once
+    LOG.info("Pipeline finished: {}", state);
+    if (state != PipelineResult.State.DONE) {
+      return 1;
+    }
+    RunSummary summary = RunSummary.of(result);
+    summary.writeTo(options.getOutput());
+    out.print(summary.toTable());
+    return 0;
+  }
+
 
   /**
    * Takes the run's writer locks ({@link WriterLocks}: a second run on the same tables or sync

@@ -7,7 +7,10 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
-/** Command-line options of {@link SegmentationPipeline}; see data-formats in the README. */
+/**
+ * Command-line options of {@link SegmentationPipeline}; see data-formats.md and
+ * pipelines/README.md.
+ */
 public interface SegmentationPipelineOptions extends PipelineOptions {
 
   @Description(
@@ -23,7 +26,8 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setProfiles(String value);
 
-  @Description("Segment definitions: a YAML file (see README, 'Segment definitions').")
+  @Description("Segment definitions: a YAML file (see transforms/README.md, "
+      + "'Segment definitions').")
   @Validation.Required
   String getSegments();
 
@@ -76,7 +80,7 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   @Description(
       "Optional identity rules: a YAML file of identifier types in priority order with a "
           + "maximum per customer, max_fan_out, email_provider_rules and blocked_values (see "
-          + "README, 'Identity resolution'). Default: the built-in rules.")
+          + "transforms/README.md, 'Identity resolution'). Default: the built-in rules.")
   String getIdentityRules();
 
   void setIdentityRules(String value);
@@ -185,7 +189,7 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setMaxIdentifiersOnOneWorker(long value);
 
-  // ---- Activation (see README, "Activation") ----
+  // ---- Activation (see io/README.md, "Activation") ----
 
   @Description("Comma-separated platforms to sync customers and segments to: hubspot, "
       + "mailchimp, klaviyo, braze, salesforce. Empty: no activation.")
@@ -194,7 +198,7 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   void setSinks(String value);
 
   @Description("YAML file mapping feature columns and segments to each platform's fields, "
-      + "lists, tags or attributes (see README, 'Sink mapping').")
+      + "lists, tags or attributes (see io/README.md, 'Sink mapping').")
   String getSinkMapping();
 
   void setSinkMapping(String value);
@@ -218,7 +222,7 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setSyncStateJdbcUrl(String value);
 
-  // ---- Rails on destructive steps (see README, "Safety") ----
+  // ---- Rails on destructive steps (see io/README.md, "Safety") ----
 
   @Description("Share of customers a run may lose against the previous run (the PostgreSQL "
       + "tables of --jdbcUrl, the sync state of each sink) before its deletes and exits are "

@@ -67,22 +67,15 @@ public final class StreamingSegmentationPipeline {
 
   /** As {@link SegmentationPipeline#launch}: 0 ended, 1 failed, 2 a command-line mistake. */
   static int launch(String[] args, PrintStream out, PrintStream err) {
-    if (CommandLine.wantsHelp(args)) {
-      CommandLine.printHelp(StreamingSegmentationOptions.class, USAGE, out);
-      return 0;
-    }
-    try {
-      // not validated by Beam: --input is required in batch only
-      StreamingSegmentationOptions options =
-          CommandLine.parse(args, StreamingSegmentationOptions.class, false);
-      PipelineResult result = run(options);
-      PipelineResult.State state = result.waitUntilFinish();
-      LOG.info("Streaming pipeline finished: {}", state);
-      return state == PipelineResult.State.DONE ? 0 : 1;
-    } catch (IllegalArgumentException e) {
-      return CommandLine.usageError(e, err);
-    }
+    // not validated by Beam: --input is required in batch only
+    return CommandLine.launch(args, StreamingSegmentationOptions.class, USAGE, false, out, err,
+        (options, unused) -> {
+          PipelineResult.State state = run(options).waitUntilFinish();
+          LOG.info("Streaming pipeline finished: {}", state);
+          return state == PipelineResult.State.DONE ? 0 : 1;
+        });
   }
+
 
   public static PipelineResult run(StreamingSegmentationOptions options) {
     return LargeStackSubmission.run(create(options));

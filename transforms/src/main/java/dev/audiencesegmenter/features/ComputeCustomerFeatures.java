@@ -31,7 +31,8 @@ import org.joda.time.Instant;
  * One {@link CustomerFeatures} row per customer from its events, keyed by customer id, as of
  * the instant {@code asOf} (the run's "now", exclusive: events at or after it are ignored and
  * counted in {@code events_after_as_of}). A window of N days is {@code [asOf - N days, asOf)}.
- * The columns are defined in the README ("Feature columns") and on {@link CustomerFeatures}.
+ * The columns are defined in transforms/README.md ("Feature columns") and on {@link
+ * CustomerFeatures}.
  *
  * <pre>{@code
  * PCollection<CustomerFeatures> features = resolved.getEvents().apply(
@@ -278,7 +279,7 @@ public abstract class ComputeCustomerFeatures
     boolean bought = a.frequency > 0;
     BigDecimal purchases = BigDecimal.valueOf(a.frequency);
     // Only the last cart activity and the last purchase are kept: a purchase at any time
-    // after the last cart activity converts it (README, cart_abandoned_24h).
+    // after the last cart activity converts it (transforms/README.md, cart_abandoned_24h).
     boolean abandoned = a.lastCartActivity != FeatureAccumulator.NONE
         && a.lastCartActivity >= asOf - settings.cartWindowMillis()
         && a.lastPurchase < a.lastCartActivity;

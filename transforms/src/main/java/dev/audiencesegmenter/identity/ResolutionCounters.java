@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * The graph-level counters of {@link ResolveIdentities} (namespace {@code ResolveIdentities},
- * README "Metrics and run summary"), as {@link CompactIdentityResolver} computes them. The
+ * transforms/README.md, "Metrics and run summary"), as {@link CompactIdentityResolver}
+ * computes them. The
  * per-record ones ({@code records_resolved}, {@code identifiers_invalid}, {@code
  * identifiers_dropped_on_records}, {@code records_only_junk_identifiers}) are counted by whoever
  * reads the records; the distribution {@code identity_graph_rounds} has no equivalent here.

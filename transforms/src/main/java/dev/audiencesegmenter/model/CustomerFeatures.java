@@ -154,14 +154,14 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("expected_avg_order_value")
   public abstract @Nullable Double getExpectedAvgOrderValue();
 
-  /** Discounted expected margin over the next 12 months (see README). */
+  /** Discounted expected margin over the next 12 months (see transforms/README.md). */
   @SchemaFieldNumber("27")
   @SchemaFieldName("predicted_clv_365d")
   public abstract @Nullable Double getPredictedClv365d();
 
   /**
    * RFM recency score 1-5 by quintile among buyers (5: most recent); null without a purchase.
-   * See the README for how ties are scored.
+   * See transforms/README.md for how ties are scored.
    */
   @SchemaFieldNumber("28")
   @SchemaFieldName("r_score")
@@ -187,7 +187,7 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("value_tier")
   public abstract @Nullable String getValueTier();
 
-  /** k-means cluster 1 to k of the clusters family (see README); null without one. */
+  /** k-means cluster 1 to k of the clusters family (see transforms/README.md); null without one. */
   @SchemaFieldNumber("33")
   @SchemaFieldName("cluster")
   public abstract @Nullable Integer getCluster();
@@ -219,7 +219,10 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("average_order_value")
   public abstract @Nullable BigDecimal getAverageOrderValue();
 
-  /** Distinct product ids (sku) purchased; exact up to 256, estimated beyond (README). */
+  /**
+   * Distinct product ids (sku) purchased; exact up to 256, estimated beyond
+   * (transforms/README.md).
+   */
   @SchemaFieldNumber("39")
   @SchemaFieldName("distinct_products")
   public abstract long getDistinctProducts();

@@ -3,7 +3,7 @@ package dev.audiencesegmenter.report;
 import java.io.Serializable;
 
 /**
- * The thresholds of the validation flags (see the README, "Segment summary"):
+ * The thresholds of the validation flags (see transforms/README.md, "Segment summary and report"):
  *
  * <ul>
  *   <li>substantial: size at least the segment's {@code min_size} (else {@code defaultMinSize})

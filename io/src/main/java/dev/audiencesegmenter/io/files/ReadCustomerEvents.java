@@ -108,11 +108,8 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("filePattern", getFilepattern()))
-        .add(DisplayData.item("format", getFormat().toString()))
-        .add(DisplayData.item("maxLineBytes", getMaxLineBytes()))
-        .add(DisplayData.item("maxIdentifiersPerRecord", getMaxIdentifiersPerRecord()))
-        .add(DisplayData.item("duplicateGroups", getDuplicateGroups()));
+    ReadRecords.displaySettings(builder, getFilepattern(), getFormat(), getMaxLineBytes(),
+        getMaxIdentifiersPerRecord(), getDuplicateGroups());
   }
 
   @Override

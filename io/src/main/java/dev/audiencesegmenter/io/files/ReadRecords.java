@@ -31,6 +31,7 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -116,6 +117,16 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     this.fastCoder = fastCoder;
     this.stepPrefix = stepPrefix;
     this.metricsNamespace = metricsNamespace;
+  }
+
+  /** The settings a source shows in the runner's UI (the readers' common options). */
+  static void displaySettings(DisplayData.Builder builder, String filepattern,
+      FileFormat format, int maxLineBytes, int maxIdentifiersPerRecord, int duplicateGroups) {
+    builder.add(DisplayData.item("filePattern", filepattern))
+        .add(DisplayData.item("format", format.toString()))
+        .add(DisplayData.item("maxLineBytes", maxLineBytes))
+        .add(DisplayData.item("maxIdentifiersPerRecord", maxIdentifiersPerRecord))
+        .add(DisplayData.item("duplicateGroups", duplicateGroups));
   }
 
   @Override
