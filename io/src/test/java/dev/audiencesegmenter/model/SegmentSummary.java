@@ -8,8 +8,8 @@ import org.apache.beam.sdk.schemas.annotations.SchemaFieldName;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 
 /**
- * Size and value of one segment: a row of {@code summary/}. Share is the segment's size over
- * all customers; revenue is the members' total net spend ({@code monetary_total}).
+ * A small schema'd row type for the writers' tests (a segment's size, share and revenue); the
+ * job's {@code summary/} rows are {@code SegmentProfile}s.
  */
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
