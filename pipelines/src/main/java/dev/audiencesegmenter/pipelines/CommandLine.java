@@ -153,9 +153,9 @@ final class CommandLine {
           : PipelineOptionsFactory.getRegisteredOptions()) {
         known.addAll(propertyNames(registered));
       }
-      String hint = ClosestName.suggestion(name, known);
+      String closest = ClosestName.closest(name, known);
       return "unknown option --" + name
-          + (hint.isEmpty() ? "" : hint.replace("'", "").replace("mean ", "mean --"));
+          + (closest == null ? "" : " (did you mean --" + closest + "?)");
     }
     Matcher missing = MISSING.matcher(text);
     if (missing.find()) {

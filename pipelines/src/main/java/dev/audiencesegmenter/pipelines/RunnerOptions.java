@@ -2,8 +2,6 @@ package dev.audiencesegmenter.pipelines;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.beans.Introspector;
-import java.lang.reflect.Method;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -45,25 +43,6 @@ final class RunnerOptions {
 
   /** Properties of the project's own option interfaces among {@code type} and its parents. */
   static Set<String> jobProperties(Class<?> type) {
-    Set<String> names = new TreeSet<>();
-    collect(type, names);
-    return names;
-  }
-
-  private static void collect(Class<?> type, Set<String> names) {
-    if (!type.getPackageName().startsWith("dev.audiencesegmenter")) {
-      return;
-    }
-    for (Method method : type.getDeclaredMethods()) {
-      String name = method.getName();
-      if (method.getParameterCount() == 0 && name.startsWith("get") && name.length() > 3) {
-        names.add(Introspector.decapitalize(name.substring(3)));
-      } else if (method.getParameterCount() == 0 && name.startsWith("is") && name.length() > 2) {
-        names.add(Introspector.decapitalize(name.substring(2)));
-      }
-    }
-    for (Class<?> parent : type.getInterfaces()) {
-      collect(parent, names);
-    }
+    return new TreeSet<>(CommandLine.options(type).keySet());
   }
 }

@@ -93,11 +93,8 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
   public void process(@Element KV<Integer, Iterable<CustomerRecord>> group,
       MultiOutputReceiver out) {
     Map<String, Customer> customers = new HashMap<>();
-    long records = 0;
     for (CustomerRecord r : group.getValue()) {
-      if (++records % 4096 == 0) {
-        recordsFolded.add(4096);
-      }
+      recordsFolded.add(1);
       if (r.deadLetter != null) {
         out.get(deadLetterTag).output(r.deadLetter);
         continue;
@@ -112,7 +109,6 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
         fold.addProfile(c.features, r.profile);
       }
     }
-    recordsFolded.add(records % 4096);
     customersFolded.add(customers.size());
     for (Map.Entry<String, Customer> e : customers.entrySet()) {
       CustomerFeatures row = fold.features(e.getKey(), e.getValue().features);

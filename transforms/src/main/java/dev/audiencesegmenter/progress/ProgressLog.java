@@ -15,14 +15,15 @@ import org.slf4j.LoggerFactory;
  * <p>Beam's metrics reach the launcher only when the run ends on some runners (the Flink runner
  * in local mode among them), so the steps count here, in the worker's JVM, and each worker logs
  * its own progress. A step takes its {@link Count} once (in {@code @Setup}) and adds to it per
- * record: a {@link LongAdder}, cheap on the hot path. Counts are per JVM: a launcher calls
- * {@link #restart} when it starts a run, and a worker that counted nothing for {@value
- * #IDLE_SECONDS} seconds starts from zero (a session cluster's next job).
+ * record: a {@link LongAdder}, cheap on the hot path. Counts are per JVM: the job's launcher
+ * calls {@link #restart} when it starts a run in its own JVM (Direct runner, Flink local); a
+ * worker of a long-lived cluster (a Flink session's TaskManager) adds up the jobs it runs.
+ * Counts are not reset when nothing moves for a while: one long stage without a count of its
+ * own (identity resolution on one worker) would then erase the stages before it.
  */
 public final class ProgressLog {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressLog.class);
   static final int PERIOD_SECONDS = 10;
-  static final int IDLE_SECONDS = 60;
 
   private static final Map<String, Count> COUNTS = new ConcurrentHashMap<>();
   private static final AtomicLong ORDER = new AtomicLong();
@@ -90,7 +91,6 @@ public final class ProgressLog {
 
   private static void report() {
     String last = null;
-    int idle = 0;
     while (true) {
       try {
         Thread.sleep(PERIOD_SECONDS * 1000L);
@@ -101,11 +101,6 @@ public final class ProgressLog {
       if (now != null && !now.equals(last)) {
         LOG.info(now);
         last = now;
-        idle = 0;
-      } else if (now != null && (idle += PERIOD_SECONDS) >= IDLE_SECONDS) {
-        restart();
-        last = null;
-        idle = 0;
       }
     }
   }

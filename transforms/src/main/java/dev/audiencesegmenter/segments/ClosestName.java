@@ -8,6 +8,12 @@ public final class ClosestName {
 
   /** {@code " (did you mean 'x'?)"}, or nothing when no known name is close. */
   public static String suggestion(String wrong, Collection<String> known) {
+    String best = closest(wrong, known);
+    return best == null ? "" : " (did you mean '" + best + "'?)";
+  }
+
+  /** The known name closest to {@code wrong}, or null when none is close enough. */
+  public static String closest(String wrong, Collection<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : known) {
@@ -18,8 +24,7 @@ public final class ClosestName {
       }
     }
     // More than about a third of the letters changed is not a typo.
-    return best != null && bestDistance <= Math.max(2, wrong.length() / 3)
-        ? " (did you mean '" + best + "'?)" : "";
+    return best != null && bestDistance <= Math.max(2, wrong.length() / 3) ? best : null;
   }
 
   /** Levenshtein distance. */
