@@ -148,7 +148,9 @@ final class CommandLine {
     Matcher unknown = UNKNOWN.matcher(text);
     if (unknown.find()) {
       String name = unknown.group(1);
-      Set<String> known = new TreeSet<>(options(type).keySet());
+      // every registered interface's properties: the job's own (registered by parse) and
+      // Beam's and the runners'
+      Set<String> known = new TreeSet<>();
       for (Class<? extends PipelineOptions> registered
           : PipelineOptionsFactory.getRegisteredOptions()) {
         known.addAll(propertyNames(registered));
