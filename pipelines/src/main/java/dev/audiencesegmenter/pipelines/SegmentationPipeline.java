@@ -13,6 +13,7 @@ import dev.audiencesegmenter.io.files.ReadProfileAttributes;
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.files.ReadSegmentMemberships;
 import dev.audiencesegmenter.io.files.WriteJsonLinesFolders;
+import dev.audiencesegmenter.io.files.WriteTextFile;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.jdbc.MembershipHistory;
 import dev.audiencesegmenter.io.rails.ChangeCounts;
@@ -246,19 +247,16 @@ public final class SegmentationPipeline {
     PCollectionList<DeadLetter> deadLetters = PCollectionList.of(result.getDeadLetters());
     PCollection<CustomerFeatures> features = result.getFeatures();
     if (result.getModelJson() != null) {
-      result.getModelJson().apply("WriteModel", TextIO.write()
-          .to(outputs.folder(OutputFolders.MODEL) + "clv").withSuffix(".json")
-          .withoutSharding());
+      result.getModelJson().apply("WriteModel",
+          WriteTextFile.to(outputs.folder(OutputFolders.MODEL) + "clv.json"));
     }
     if (result.getHoldoutJson() != null) {
-      result.getHoldoutJson().apply("WriteHoldoutValidation", TextIO.write()
-          .to(outputs.folder(OutputFolders.MODEL) + "holdout-validation")
-          .withSuffix(".json").withoutSharding());
+      result.getHoldoutJson().apply("WriteHoldoutValidation",
+          WriteTextFile.to(outputs.folder(OutputFolders.MODEL) + "holdout-validation.json"));
     }
     if (result.getClusterProfiles() != null) {
-      result.getClusterProfiles().apply("WriteClusterProfiles", TextIO.write()
-          .to(outputs.folder(OutputFolders.MODEL) + "clusters").withSuffix(".json")
-          .withoutSharding());
+      result.getClusterProfiles().apply("WriteClusterProfiles",
+          WriteTextFile.to(outputs.folder(OutputFolders.MODEL) + "clusters.json"));
     }
     PCollection<SegmentMembership> memberships = result.getMemberships();
     SummarizeSegments.Result summary = result.getSummary();

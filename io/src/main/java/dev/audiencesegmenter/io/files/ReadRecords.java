@@ -23,11 +23,14 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.ReadableFileCoder;
 import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
@@ -131,26 +134,30 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
 
   @Override
   public ReadResult<T> expand(PBegin begin) {
-    TupleTag<FileIO.ReadableFile> jsonFiles = new TupleTag<>("jsonl") {};
-    TupleTag<FileIO.ReadableFile> csvFiles = new TupleTag<>("csv") {};
-    PCollectionTuple files = begin
-        .apply("MatchFiles", FileIO.match().filepattern(filepattern)
-            .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+    TupleTag<KV<FileIO.ReadableFile, OffsetRange>> jsonRanges = new TupleTag<>("jsonl") {};
+    TupleTag<KV<FileIO.ReadableFile, OffsetRange>> csvFiles = new TupleTag<>("csv") {};
+    KvCoder<FileIO.ReadableFile, OffsetRange> rangeCoder =
+        KvCoder.of(ReadableFileCoder.of(), OffsetRange.Coder.of());
+    // One shuffle spreads the work: the ranges of JSON Lines files (64 MiB of an uncompressed
+    // file, a compressed file whole) and CSV files whole. The match itself is not spread:
+    // its shuffle would only move file names to the step that spreads them again.
+    PCollectionTuple ranges = begin
+        .apply("MatchFiles", new MatchFiles(filepattern))
         .apply("OpenFiles", FileIO.readMatches().withCompression(Compression.AUTO))
-        .apply("SplitByFormat", ParDo.of(new SplitByFormat(format, jsonFiles, csvFiles))
-            .withOutputTags(jsonFiles, TupleTagList.of(csvFiles)));
+        .apply("SplitIntoRanges", ParDo.of(new SplitIntoRangesFn(RANGE_BYTES, format)))
+        .setCoder(rangeCoder)
+        .apply("SpreadRanges", Reshuffle.viaRandomKey())
+        .apply("SplitByFormat", ParDo.of(new SplitByFormat(format, jsonRanges, csvFiles))
+            .withOutputTags(jsonRanges, TupleTagList.of(csvFiles)));
 
     KvCoder<String, String> rawCoder =
         KvCoder.of(StringUtf8Coder.of(), NullableCoder.of(StringUtf8Coder.of()));
-    // Not TextIO.readFiles(): it holds a whole line in memory however long it is. The same
-    // ranges (64 MiB of an uncompressed file, a compressed file whole), spread the same way.
-    PCollection<KV<String, String>> jsonLines = files.get(jsonFiles)
-        .apply("SplitIntoRanges", ParDo.of(new SplitIntoRangesFn(RANGE_BYTES)))
-        .setCoder(KvCoder.of(ReadableFileCoder.of(), OffsetRange.Coder.of()))
-        .apply("SpreadRanges", Reshuffle.viaRandomKey())
+    // Not TextIO.readFiles(): it holds a whole line in memory however long it is.
+    PCollection<KV<String, String>> jsonLines = ranges.get(jsonRanges).setCoder(rangeCoder)
         .apply("ReadJsonLines", ParDo.of(new ReadLinesFn(lineParser)))
         .setCoder(rawCoder);
-    PCollection<KV<String, String>> csvRows = files.get(csvFiles)
+    PCollection<KV<String, String>> csvRows = ranges.get(csvFiles).setCoder(rangeCoder)
+        .apply("CsvFiles", Keys.create())
         .apply("ReadCsv", ParDo.of(new CsvRecords(parser.csvMapColumns(),
             lineParser.getMaxLineBytes(), metricsNamespace)))
         .setCoder(rawCoder);
@@ -191,14 +198,21 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
   static final class SplitIntoRangesFn
       extends DoFn<FileIO.ReadableFile, KV<FileIO.ReadableFile, OffsetRange>> {
     private final long rangeBytes;
+    private final FileFormat format;
 
-    SplitIntoRangesFn(long rangeBytes) {
+    SplitIntoRangesFn(long rangeBytes, FileFormat format) {
       this.rangeBytes = rangeBytes;
+      this.format = format;
     }
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file,
         OutputReceiver<KV<FileIO.ReadableFile, OffsetRange>> out) {
+      if (isCsv(format, file)) {
+        // A CSV record may span lines: a CSV file is read whole.
+        out.output(KV.of(file, new OffsetRange(0, Long.MAX_VALUE)));
+        return;
+      }
       if (file.getCompression() != Compression.UNCOMPRESSED
           || !file.getMetadata().isReadSeekEfficient()) {
         // Offsets of a compressed file are not those of its lines: read it whole.
@@ -267,28 +281,47 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     }
   }
 
-  private static final class SplitByFormat extends DoFn<FileIO.ReadableFile,
-      FileIO.ReadableFile> {
-    private final FileFormat format;
-    private final TupleTag<FileIO.ReadableFile> jsonl;
-    private final TupleTag<FileIO.ReadableFile> csv;
+  /** Whether {@code file} is read as CSV: so named when the format is detected. */
+  static boolean isCsv(FileFormat format, FileIO.ReadableFile file) {
+    return format == FileFormat.CSV || (format == FileFormat.AUTO
+        && FileFormat.isCsvName(file.getMetadata().resourceId().getFilename()));
+  }
 
-    SplitByFormat(FileFormat format, TupleTag<FileIO.ReadableFile> jsonl,
-        TupleTag<FileIO.ReadableFile> csv) {
+  /** The file patterns' files, matched where the pattern is (not spread: see expand). */
+  private static final class MatchFiles
+      extends PTransform<PBegin, PCollection<MatchResult.Metadata>> {
+    private final String filepattern;
+
+    MatchFiles(String filepattern) {
+      this.filepattern = filepattern;
+    }
+
+    @Override
+    public PCollection<MatchResult.Metadata> expand(PBegin begin) {
+      return begin
+          .apply("Filepattern", Create.of(filepattern).withCoder(StringUtf8Coder.of()))
+          .apply("Match", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW)
+              .withOutputParallelization(false));
+    }
+  }
+
+  private static final class SplitByFormat extends DoFn<KV<FileIO.ReadableFile, OffsetRange>,
+      KV<FileIO.ReadableFile, OffsetRange>> {
+    private final FileFormat format;
+    private final TupleTag<KV<FileIO.ReadableFile, OffsetRange>> jsonl;
+    private final TupleTag<KV<FileIO.ReadableFile, OffsetRange>> csv;
+
+    SplitByFormat(FileFormat format, TupleTag<KV<FileIO.ReadableFile, OffsetRange>> jsonl,
+        TupleTag<KV<FileIO.ReadableFile, OffsetRange>> csv) {
       this.format = format;
       this.jsonl = jsonl;
       this.csv = csv;
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) {
-      boolean isCsv = format == FileFormat.CSV || (format == FileFormat.AUTO
-          && FileFormat.isCsvName(file.getMetadata().resourceId().getFilename()));
-      if (isCsv) {
-        out.get(csv).output(file);
-      } else {
-        out.get(jsonl).output(file);
-      }
+    public void process(@Element KV<FileIO.ReadableFile, OffsetRange> range,
+        MultiOutputReceiver out) {
+      out.get(isCsv(format, range.getKey()) ? csv : jsonl).output(range);
     }
   }
 
