@@ -80,7 +80,7 @@ class BadInputPipelineTest {
 
     Path out = dir.resolve("out");
     List<String> args = new ArrayList<>(List.of("--input=" + events + "/*",
-        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
+        "--segments=" + PipelineRuns.sampleSegmentsWithoutValueTiers(), "--asOf=2024-06-30",
         "--output=" + out, "--maxLineBytes=1024", "@../runner-configs/direct.args",
         // Three customers cannot support a lifetime value fit (see BgNbdModelTest).
         "--valueModels=false"));

@@ -97,6 +97,21 @@ class CommandLineTest {
   }
 
   @Test
+  void rulesOnValueColumnsWithTheValueModelsOffAreAUsageError() {
+    Path out = dir.resolve("out");
+    Launch launch = batch("--input=" + PipelineRuns.SAMPLE.resolve("events") + "/*",
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
+        "--valueModels=false", "--output=" + out + "/");
+    assertEquals(2, launch.status());
+    assertEquals(2, lines(launch.err()).size(), launch.err());
+    assertTrue(lines(launch.err()).get(0).startsWith("error: SegmentCustomers: the value "
+        + "models are off (withValueModels(null); the job's --valueModels=false), so these "
+        + "rules would be false for every customer: segment 'value_low' reads value_tier"),
+        launch.err());
+    assertFalse(Files.exists(out.resolve("segments")), "no output folder is written");
+  }
+
+  @Test
   void helpListsTheJobsOwnOptionsRequiredFirst() {
     Launch launch = batch("--help");
     assertEquals(0, launch.status());

@@ -63,7 +63,7 @@ class HostileInputPipelineTest {
     return PipelineRuns.runToCompletion(new ArrayList<>(List.of(
         "--input=" + in.resolve("events") + "/*",
         "--profiles=" + in.resolve("profiles") + "/*",
-        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
+        "--segments=" + PipelineRuns.sampleSegmentsWithoutValueTiers(), "--asOf=2024-06-30",
         "--output=" + out, "@../runner-configs/direct.args",
         // Twelve customers cannot support a lifetime value fit (see BgNbdModelTest).
         "--valueModels=false")));

@@ -2,6 +2,9 @@ package dev.audiencesegmenter.pipelines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +25,28 @@ final class PipelineRuns {
         "--segments=" + SAMPLE.resolve("segments.yaml"),
         "--asOf=2024-06-30",
         "--output=" + output));
+  }
+
+  /**
+   * The sample's segment file without its value tiers, in a file of its own, for runs with
+   * {@code --valueModels=false} (too few customers to fit the models): the job refuses rules
+   * on value columns when the models are off.
+   */
+  static Path sampleSegmentsWithoutValueTiers() {
+    String group = "  - name: value\n    family: value_tiers\n    vip_top_percent: 10\n"
+        + "    low_bottom_percent: 50\n";
+    try {
+      String yaml = Files.readString(SAMPLE.resolve("segments.yaml"));
+      if (!yaml.contains(group)) {
+        throw new IllegalStateException("sample/segments.yaml no longer has the value group "
+            + "this helper removes");
+      }
+      Path file = Files.createTempFile("segments-without-value-tiers", ".yaml");
+      file.toFile().deleteOnExit();
+      return Files.writeString(file, yaml.replace(group, ""));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static PipelineResult runToCompletion(List<String> args) {

@@ -131,7 +131,7 @@ class PostgresPipelineTest {
     Files.createDirectories(earlier.getParent());
     Files.writeString(earlier, "{\"customer_id\":\"c1\",\"segment\":\"vip\"}\n");
     List<String> args = List.of("--input=" + data.resolve("events") + "/*",
-        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
+        "--segments=" + PipelineRuns.sampleSegmentsWithoutValueTiers(), "--asOf=2024-06-30",
         "--output=" + out, "--jdbcUrl=" + db.jdbcUrl(), "--valueModels=false",
         "@../runner-configs/direct.args");
     try (WriterLock other = WriterLock.acquire(

@@ -56,7 +56,7 @@ class SafetyRailsPipelineTest {
     }
     return new ArrayList<>(List.of("--input=" + data.resolve("events") + "/*",
         "--profiles=" + data.resolve("profiles") + "/*",
-        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
+        "--segments=" + PipelineRuns.sampleSegmentsWithoutValueTiers(), "--asOf=2024-06-30",
         "--output=" + out, "--valueModels=false", "@../runner-configs/direct.args"));
   }
 

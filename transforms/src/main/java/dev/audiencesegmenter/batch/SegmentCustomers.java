@@ -15,6 +15,7 @@ import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.features.CustomerFeaturesFold;
 import dev.audiencesegmenter.identity.CustomerLookup;
 import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.lineage.FilledColumns;
 import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerEventCoder;
@@ -32,9 +33,13 @@ import dev.audiencesegmenter.report.SummarizeSegments;
 import dev.audiencesegmenter.segments.AddSegmentScores;
 import dev.audiencesegmenter.segments.ScoreLookalikes;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.DoubleCoder;
@@ -293,6 +298,9 @@ public abstract class SegmentCustomers
     Pipeline pipeline = input.getPipeline();
     Instant asOf = getFeatures().getAsOf();
     SegmentDefinitions definitions = getDefinitions();
+    if (getValueModels() == null) {
+      requireNoValueColumns(definitions);
+    }
     // Inside the flow rows travel with the hand-written coder; the outputs carry the schema.
     Coder<CustomerFeatures> featuresCoder = CustomerFeaturesCoder.of();
 
@@ -526,6 +534,29 @@ public abstract class SegmentCustomers
    * each customer's calibration statistics and holdout purchase days, against models fitted on
    * the same histogram with the validation's settings.
    */
+  /**
+   * Without the value models, the columns they fill stay null and the value tiers, ranked by
+   * predicted lifetime value, are never set: a rule on any of them is false for everyone. That
+   * is a configuration mistake, reported when the pipeline is built.
+   */
+  static void requireNoValueColumns(SegmentDefinitions definitions) {
+    Set<String> unfilled = new TreeSet<>(FilledColumns.filledBy("PredictCustomerValue"));
+    unfilled.add(AddSegmentScores.VALUE_TIER);
+    List<String> problems = new ArrayList<>();
+    new TreeMap<>(definitions.getColumnsRead()).forEach((segment, columns) -> columns.stream()
+        .filter(unfilled::contains)
+        .forEach(column -> problems.add("segment '" + segment + "' reads " + column
+            + (column.equals(AddSegmentScores.VALUE_TIER)
+                ? " (ranked by predicted_clv_365d, which PredictCustomerValue fills)"
+                : ", which PredictCustomerValue fills"))));
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("SegmentCustomers: the value models are off "
+          + "(withValueModels(null); the job's --valueModels=false), so these rules would be "
+          + "false for every customer: " + String.join("; ", problems) + ". Turn the value "
+          + "models on, or remove those segments.");
+    }
+  }
+
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd) {
     ValueModelFit fit = ValueModelFit.of(ValidateHoldout.modelSettings(asOf));
@@ -539,7 +570,7 @@ public abstract class SegmentCustomers
     return customers
         .apply("HoldoutPerCustomer", ParDo.of(new HoldoutFn(models, weeks))
             .withSideInputs(models))
-        .setCoder(SerializableCoder.of(HoldoutReport.class))
+        .setCoder(HoldoutReport.coder())
         .apply("HoldoutAddUp", Combine.globally(ValidateHoldout.addUp()).withoutDefaults())
         .apply("HoldoutJson", MapElements.into(TypeDescriptors.strings())
             .via(report -> report.toJson(from, to)))

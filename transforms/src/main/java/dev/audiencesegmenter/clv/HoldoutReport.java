@@ -1,9 +1,16 @@
 package dev.audiencesegmenter.clv;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 
 /**
  * Predicted against actual repeat purchases in a holdout period, as users of the lifetimes
@@ -100,5 +107,43 @@ public final class HoldoutReport implements Serializable {
   @Override
   public int hashCode() {
     return buckets.keySet().hashCode();
+  }
+
+  /** The coder of reports: built per customer, so not Java serialization. */
+  public static Coder<HoldoutReport> coder() {
+    return ReportCoder.INSTANCE;
+  }
+
+  /** Bucket count, then each bucket's frequency and its four sums, in frequency order. */
+  private static final class ReportCoder extends AtomicCoder<HoldoutReport> {
+    static final ReportCoder INSTANCE = new ReportCoder();
+    private static final VarIntCoder INT = VarIntCoder.of();
+    private static final DoubleCoder DOUBLE = DoubleCoder.of();
+
+    @Override
+    public void encode(HoldoutReport report, OutputStream out) throws IOException {
+      INT.encode(report.buckets.size(), out);
+      for (Map.Entry<Integer, double[]> bucket : report.buckets.entrySet()) {
+        INT.encode(bucket.getKey(), out);
+        for (double sum : bucket.getValue()) {
+          DOUBLE.encode(sum, out);
+        }
+      }
+    }
+
+    @Override
+    public HoldoutReport decode(InputStream in) throws IOException {
+      HoldoutReport report = new HoldoutReport();
+      int size = INT.decode(in);
+      for (int i = 0; i < size; i++) {
+        double[] sums = new double[4];
+        int frequency = INT.decode(in);
+        for (int j = 0; j < sums.length; j++) {
+          sums[j] = DOUBLE.decode(in);
+        }
+        report.buckets.put(frequency, sums);
+      }
+      return report;
+    }
   }
 }

@@ -7,7 +7,7 @@ import java.io.Serializable;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -89,7 +89,7 @@ public final class SummaryHistogram implements Serializable {
   }
 
   /** Deterministic encoding (sorted entries). */
-  public static final class HistogramCoder extends CustomCoder<SummaryHistogram> {
+  public static final class HistogramCoder extends AtomicCoder<SummaryHistogram> {
     @Override
     public void encode(SummaryHistogram h, OutputStream out) throws IOException {
       VarIntCoder.of().encode(h.triples.size(), out);

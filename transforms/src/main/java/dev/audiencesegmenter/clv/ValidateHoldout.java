@@ -1,18 +1,13 @@
 package dev.audiencesegmenter.clv;
 
-import dev.audiencesegmenter.model.CompactBytes;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerEventCoder;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
-import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -85,10 +80,10 @@ public final class ValidateHoldout
             KvCoder.of(StringUtf8Coder.of(), CustomerEventCoder.of())))
         .apply("GroupCustomers", GroupByKey.create())
         .apply("FoldCustomers", ParDo.of(new FoldCustomers(calibrationEnd, holdoutEnd)))
-        .setCoder(KvCoder.of(new SummaryCoder(), VarLongCoder.of()));
+        .setCoder(KvCoder.of(ValueCoders.purchaseSummary(), VarLongCoder.of()));
     PCollectionView<ValueModels> models = cohort
         .apply("Calibration", Keys.create())
-        .setCoder(new SummaryCoder())
+        .setCoder(ValueCoders.purchaseSummary())
         .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults())
         .apply("FitModels", ParDo.of(ValueModelFit.of(modelSettings(calibrationEnd)).fitFn()))
         .setCoder(SerializableCoder.of(ValueModels.class))
@@ -97,7 +92,7 @@ public final class ValidateHoldout
     return cohort
         .apply("PredictAndCompare", ParDo.of(new Compare(models, holdoutWeeks))
             .withSideInputs(models))
-        .setCoder(SerializableCoder.of(HoldoutReport.class))
+        .setCoder(HoldoutReport.coder())
         .apply("AddUp", Combine.globally(new AddUp()).withoutDefaults())
         .apply("ToJson", ParDo.of(new ToJson(calibrationEnd.toString(), holdoutEnd.toString())))
         .setCoder(StringUtf8Coder.of());
@@ -241,12 +236,12 @@ public final class ValidateHoldout
 
     @Override
     public Coder<HoldoutReport> getAccumulatorCoder(CoderRegistry r, Coder<HoldoutReport> c) {
-      return SerializableCoder.of(HoldoutReport.class);
+      return HoldoutReport.coder();
     }
 
     @Override
     public Coder<HoldoutReport> getDefaultOutputCoder(CoderRegistry r, Coder<HoldoutReport> c) {
-      return SerializableCoder.of(HoldoutReport.class);
+      return HoldoutReport.coder();
     }
   }
 
@@ -262,34 +257,6 @@ public final class ValidateHoldout
     @ProcessElement
     public void process(@Element HoldoutReport report, OutputReceiver<String> out) {
       out.output(report.toJson(calibrationEnd, holdoutEnd));
-    }
-  }
-
-  /** A customer's calibration statistics in one compact block; the mean exactly. */
-  private static final class SummaryCoder extends CustomCoder<PurchaseSummary> {
-    @Override
-    public void encode(PurchaseSummary s, OutputStream out) throws IOException {
-      CompactBytes.writer().putLong(s.x()).putDouble(s.tx()).putDouble(s.t())
-          .putDecimal(s.meanRepeatValue()).writeTo(out);
-    }
-
-    @Override
-    public PurchaseSummary decode(InputStream in) throws IOException {
-      CompactBytes b = CompactBytes.readFrom(in);
-      PurchaseSummary s =
-          new PurchaseSummary(b.getLong(), b.getDouble(), b.getDouble(), b.getDecimal());
-      b.checkFullyRead();
-      return s;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof SummaryCoder;
-    }
-
-    @Override
-    public int hashCode() {
-      return SummaryCoder.class.hashCode();
     }
   }
 }

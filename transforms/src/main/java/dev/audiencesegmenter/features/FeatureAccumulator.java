@@ -7,7 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigDecimal;
 import org.apache.beam.sdk.coders.BigDecimalCoder;
-import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
@@ -98,21 +98,10 @@ final class FeatureAccumulator {
   }
 
   /** Varints for counts and times, Beam's coder for exact sums, then the summaries. */
-  static final class Coder extends CustomCoder<FeatureAccumulator> {
+  static final class Coder extends AtomicCoder<FeatureAccumulator> {
     private static final long serialVersionUID = 2L;
     private static final VarLongCoder LONG = VarLongCoder.of();
     private static final BigDecimalCoder DECIMAL = BigDecimalCoder.of();
-
-    // Runners compare coders (Flink's union does): all instances are interchangeable.
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Coder;
-    }
-
-    @Override
-    public int hashCode() {
-      return Coder.class.hashCode();
-    }
 
     @Override
     public void encode(FeatureAccumulator a, OutputStream out) throws IOException {

@@ -6,7 +6,7 @@ import java.io.OutputStream;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -54,21 +54,11 @@ final class LatestValues {
   }
 
   /** Coder: count, then name, time and value of each trait. */
-  static final class Coder extends CustomCoder<LatestValues> {
+  static final class Coder extends AtomicCoder<LatestValues> {
     private static final long serialVersionUID = 1L;
     private static final StringUtf8Coder STRING = StringUtf8Coder.of();
     private static final VarLongCoder LONG = VarLongCoder.of();
     private static final VarIntCoder INT = VarIntCoder.of();
-
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Coder;
-    }
-
-    @Override
-    public int hashCode() {
-      return Coder.class.hashCode();
-    }
 
     @Override
     public void encode(LatestValues v, OutputStream out) throws IOException {

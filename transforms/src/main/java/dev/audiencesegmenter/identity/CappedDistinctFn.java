@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.TreeSet;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
-import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -81,7 +81,7 @@ final class CappedDistinctFn
     return new ValuesCoder();
   }
 
-  static final class ValuesCoder extends CustomCoder<Values> {
+  static final class ValuesCoder extends AtomicCoder<Values> {
     private static final Coder<List<String>> LIST = ListCoder.of(StringUtf8Coder.of());
 
     @Override

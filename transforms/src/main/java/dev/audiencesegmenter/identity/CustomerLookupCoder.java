@@ -11,7 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.CoderException;
-import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.AtomicCoder;
 
 /**
  * Codes a {@link CustomerLookup} as primitive arrays (no Java serialization): the entries in
@@ -19,7 +19,7 @@ import org.apache.beam.sdk.coders.CustomCoder;
  * text, and the customer ids (usual ones as 8 bytes each). About 12 bytes per identifier and
  * 8 per customer. Decoding rebuilds the hash table.
  */
-public final class CustomerLookupCoder extends CustomCoder<CustomerLookup> {
+public final class CustomerLookupCoder extends AtomicCoder<CustomerLookup> {
   private static final long serialVersionUID = 1L;
   private static final int MAGIC = 0x434c4b31; // "CLK1"
   private static final int CHUNK = 1 << 13;

@@ -55,6 +55,8 @@ public abstract class AddSegmentScores
   static final String MONETARY = "monetary_total";
   static final String CLV = "predicted_clv_365d";
   static final String ENGAGEMENT = "engagement_score";
+  /** The column of the value tiers, ranked by {@code predicted_clv_365d}. */
+  public static final String VALUE_TIER = "value_tier";
 
   public abstract double getVipTopPercent();
 

@@ -113,6 +113,13 @@ public final class SegmentDefinitions implements Serializable {
   private static final List<String> FAMILY_KEYS = List.of("holdout_percent",
       "vip_top_percent", "low_bottom_percent", "features", "k", "seed", "sample_size",
       "iterations", "seed_segment", "top_n", "min_score", "high_top_percent");
+  private static final Set<String> SEGMENT_KEYS = Set.of("name", "description", "when",
+      "holdout_percent", "min_size", "min_revenue", "activation", "fit", "strategic_value",
+      "accessibility");
+  /** The parameters of every segment template (see {@link SegmentTemplates}). */
+  private static final Set<String> TEMPLATE_PARAMETERS = SegmentTemplates.all().values()
+      .stream().flatMap(t -> t.parameterNames().stream())
+      .collect(java.util.stream.Collectors.toUnmodifiableSet());
   private static final Map<String, List<String>> FAMILY_KEY_OWNERS = Map.ofEntries(
       Map.entry("holdout_percent", List.of(RFM, VALUE_TIERS, CLUSTERS, LOOKALIKE, LIFECYCLE,
           ENGAGEMENT)),
@@ -569,22 +576,71 @@ public final class SegmentDefinitions implements Serializable {
     }
 
     private Segment segment(Node node, String group, Set<String> names) {
-      Map<String, Node> s = mapping(node, "a segment", Set.of("name", "description", "when",
-          "holdout_percent", "min_size", "min_revenue", "activation", "fit", "strategic_value",
-          "accessibility"));
-      Node nameNode = require(s, "name", node, "a segment of group '" + group + "'");
-      String name = scalar(nameNode, "name");
-      if (!names.add(name)) {
-        throw error(nameNode, "segment name '" + name + "' is used twice");
+      Set<String> allowed = new HashSet<>(SEGMENT_KEYS);
+      allowed.add("template");
+      boolean templated = node instanceof MappingNode map && map.getValue().stream()
+          .anyMatch(tuple -> tuple.getKeyNode() instanceof ScalarNode key
+              && key.getValue().equals("template"));
+      if (templated) {
+        allowed.addAll(TEMPLATE_PARAMETERS); // the template says which are its own
+      } else if (node instanceof MappingNode map) {
+        for (NodeTuple tuple : map.getValue()) {
+          if (tuple.getKeyNode() instanceof ScalarNode key
+              && TEMPLATE_PARAMETERS.contains(key.getValue())) {
+            throw error(tuple.getKeyNode(), "'" + key.getValue() + "' is a parameter of "
+                + "segment templates: add 'template: <name>' to this segment (of group '"
+                + group + "'), or remove it");
+          }
+        }
       }
-      Node whenNode = require(s, "when", node, "segment '" + name + "'");
-      String when = scalar(whenNode, "when");
+      Map<String, Node> s = mapping(node, "a segment", allowed);
+      Node templateNode = s.get("template");
+      SegmentTemplates.Expansion expansion =
+          templateNode == null ? null : template(s, templateNode, group);
+      Node nameNode = expansion == null ? require(s, "name", node, "a segment of group '"
+          + group + "'") : s.getOrDefault("name", templateNode);
+      String name = s.containsKey("name") || expansion == null ? scalar(nameNode, "name")
+          : expansion.defaultName();
+      if (!names.add(name)) {
+        throw error(nameNode, "segment name '" + name + "' is used twice"
+            + (s.containsKey("name") ? "" : ": give the templated segment a 'name'"));
+      }
+      String when;
+      Node whenNode;
+      if (expansion == null) {
+        whenNode = require(s, "when", node, "segment '" + name + "'");
+        when = scalar(whenNode, "when");
+      } else {
+        whenNode = templateNode;
+        when = expansion.when();
+      }
       check(when, whenNode, name);
       double holdout = s.containsKey("holdout_percent")
           ? holdoutPercent(s.get("holdout_percent"), "segment '" + name + "'") : 0;
       String description = s.containsKey("description")
-          ? scalar(s.get("description"), "description") : "";
+          ? scalar(s.get("description"), "description")
+          : expansion == null ? "" : expansion.description();
       return new Segment(name, group, description, when, holdout, plan(s, name));
+    }
+
+    /** The rule a {@code template:} segment stands for, from its parameters. */
+    private SegmentTemplates.Expansion template(Map<String, Node> s, Node templateNode,
+        String group) {
+      if (s.containsKey("when")) {
+        throw error(s.get("when"), "a segment of group '" + group + "' gives both 'template' "
+            + "and 'when': keep one (a template writes the rule)");
+      }
+      Map<String, String> values = new LinkedHashMap<>();
+      for (Map.Entry<String, Node> entry : s.entrySet()) {
+        if (TEMPLATE_PARAMETERS.contains(entry.getKey())) {
+          values.put(entry.getKey(), scalar(entry.getValue(), entry.getKey()));
+        }
+      }
+      try {
+        return SegmentTemplates.expand(scalar(templateNode, "template"), values);
+      } catch (IllegalArgumentException e) {
+        throw error(templateNode, "group '" + group + "': " + e.getMessage());
+      }
     }
 
     /** The optional thresholds, activation plan and prioritization inputs of a segment. */
