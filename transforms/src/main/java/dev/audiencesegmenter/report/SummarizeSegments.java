@@ -228,7 +228,7 @@ public abstract class SummarizeSegments<T>
           .of(FEATURES, rows).and(MEMBERS, members)
           .apply("JoinMembersToFeatures", CoGroupByKey.create())
           .apply("MemberValues", ParDo.of(new MemberValuesFn(definitions, columns)))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(MemberValues.class)))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), ReportCoders.memberValues()))
           .apply("SumPerSegment", Combine.perKey(new StatisticsFn(columns)))
           .setCoder(statisticsCoder);
     }
@@ -236,7 +236,7 @@ public abstract class SummarizeSegments<T>
     Coder<SegmentTransition> transitionCoder = SchemaCoders.of(pipeline, SegmentTransition.class);
     Coder<SegmentResponse> responseCoder = SchemaCoders.of(pipeline, SegmentResponse.class);
     KvCoder<String, SegmentChurn> churnCoder =
-        KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SegmentChurn.class));
+        KvCoder.of(StringUtf8Coder.of(), ReportCoders.churn());
     PCollection<SegmentTransition> transitions = null;
     PCollection<KV<String, SegmentChurn>> churn = null;
     PCollection<SegmentResponse> responses = null;
@@ -275,7 +275,7 @@ public abstract class SummarizeSegments<T>
           .setCoder(churnCoder);
       if (getConvertedCustomers() != null) {
         responses = moves.get(PreviousRunFn.CONVERSIONS)
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(long[].class)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), ReportCoders.counts()))
             .apply("ConversionsPerSegment", Combine.perKey(new SumCounts()))
             .apply("ResponseRows", ParDo.of(new ResponseFn(definitions)))
             .setCoder(responseCoder);
