@@ -204,106 +204,134 @@ public abstract class SummarizeSegments<T>
           + "response is measured on the previous run's treatment and holdout");
     }
     Pipeline pipeline = features.getPipeline();
-    SegmentDefinitions definitions = getDefinitions();
-    Schema schema = features.getSchema();
-    TraitColumns columns = new TraitColumns(schema);
-    Coder<SegmentMembership> membershipCoder = SchemaCoders.of(pipeline, SegmentMembership.class);
-
-    PCollection<KV<String, SegmentMembership>> members = getStatistics() == null
-        ? byCustomer("KeyMembers", getMemberships(), membershipCoder) : null;
+    TraitColumns columns = new TraitColumns(features.getSchema());
     KvCoder<String, SegmentStatistics> statisticsCoder =
         KvCoder.of(StringUtf8Coder.of(), SegmentStatisticsFold.coder());
-    PCollection<KV<String, SegmentStatistics>> statistics;
+    PCollection<KV<String, SegmentStatistics>> statistics =
+        statistics(features, columns, statisticsCoder);
+    PreviousRun previous = getPreviousMemberships() == null ? null : previousRun();
+    PCollection<ReportContent> report = score(pipeline, columns, statistics, statisticsCoder,
+        previous);
+    PCollection<SegmentProfile> summaries = report
+        .apply("SummaryRows", ParDo.of(new SummaryRowsFn()))
+        .setCoder(SchemaCoders.of(pipeline, SegmentProfile.class));
+    return new Result(pipeline, summaries, report,
+        previous == null ? null : previous.transitions(),
+        previous == null ? null : previous.responses());
+  }
+
+  /**
+   * Each segment's trait statistics: merged from the per-bundle statistics given with
+   * {@link #withStatistics}, or else summed over the members joined to their feature rows.
+   */
+  private PCollection<KV<String, SegmentStatistics>> statistics(PCollection<T> features,
+      TraitColumns columns, KvCoder<String, SegmentStatistics> statisticsCoder) {
     if (getStatistics() != null) {
-      statistics = getStatistics()
+      return getStatistics()
           .apply("MergePerSegment", Combine.perKey(new MergeStatisticsFn(columns)))
           .setCoder(statisticsCoder);
-    } else {
-      PCollection<KV<String, Row>> rows = features
-          .apply("ToRows", MapElements.via(new ToKeyedRow<>(features.getToRowFunction(),
-              schema)))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(),
-              org.apache.beam.sdk.coders.RowCoder.of(schema)));
-      statistics = KeyedPCollectionTuple
-          .of(FEATURES, rows).and(MEMBERS, members)
-          .apply("JoinMembersToFeatures", CoGroupByKey.create())
-          .apply("MemberValues", ParDo.of(new MemberValuesFn(definitions, columns)))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), ReportCoders.memberValues()))
-          .apply("SumPerSegment", Combine.perKey(new StatisticsFn(columns)))
-          .setCoder(statisticsCoder);
     }
+    Schema schema = features.getSchema();
+    PCollection<KV<String, SegmentMembership>> members = byCustomer("KeyMembers",
+        getMemberships(), SchemaCoders.of(features.getPipeline(), SegmentMembership.class));
+    PCollection<KV<String, Row>> rows = features
+        .apply("ToRows", MapElements.via(new ToKeyedRow<>(features.getToRowFunction(),
+            schema)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(),
+            org.apache.beam.sdk.coders.RowCoder.of(schema)));
+    return KeyedPCollectionTuple
+        .of(FEATURES, rows).and(MEMBERS, members)
+        .apply("JoinMembersToFeatures", CoGroupByKey.create())
+        .apply("MemberValues", ParDo.of(new MemberValuesFn(getDefinitions(), columns)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ReportCoders.memberValues()))
+        .apply("SumPerSegment", Combine.perKey(new StatisticsFn(columns)))
+        .setCoder(statisticsCoder);
+  }
 
+  /** What the comparison with the previous run gives: transitions, churn, response. */
+  private record PreviousRun(PCollection<SegmentTransition> transitions,
+      Coder<SegmentTransition> transitionCoder, PCollection<KV<String, SegmentChurn>> churn,
+      KvCoder<String, SegmentChurn> churnCoder, @Nullable PCollection<SegmentResponse> responses,
+      Coder<SegmentResponse> responseCoder) {}
+
+  /**
+   * Both runs' memberships (and the converted customers) meet in groups of customers: a group
+   * is a hash bucket of customer ids, so a worker holds one group at a time and the Direct
+   * runner cuts few bundles.
+   */
+  private PreviousRun previousRun() {
+    Pipeline pipeline = getMemberships().getPipeline();
+    SegmentDefinitions definitions = getDefinitions();
     Coder<SegmentTransition> transitionCoder = SchemaCoders.of(pipeline, SegmentTransition.class);
     Coder<SegmentResponse> responseCoder = SchemaCoders.of(pipeline, SegmentResponse.class);
     KvCoder<String, SegmentChurn> churnCoder =
         KvCoder.of(StringUtf8Coder.of(), ReportCoders.churn());
-    PCollection<SegmentTransition> transitions = null;
-    PCollection<KV<String, SegmentChurn>> churn = null;
-    PCollection<SegmentResponse> responses = null;
-    if (getPreviousMemberships() != null) {
-      // Both runs' memberships (and the converted customers) meet in groups of customers: a
-      // group is a hash bucket of customer ids, so a worker holds one group at a time and the
-      // Direct runner cuts few bundles.
-      int groups = getCustomerGroups();
-      KvCoder<Integer, PreviousRunFn.Input> inputCoder =
-          KvCoder.of(VarIntCoder.of(), PreviousRunFn.Input.Coder.of());
-      PCollectionList<KV<Integer, PreviousRunFn.Input>> inputs = PCollectionList
-          .of(getMemberships().apply("NowToGroups", ParDo.of(new PreviousRunFn.ToGroup(groups,
-              PreviousRunFn.NOW))).setCoder(inputCoder))
-          .and(getPreviousMemberships().apply("BeforeToGroups", ParDo.of(
-              new PreviousRunFn.ToGroup(groups, PreviousRunFn.BEFORE))).setCoder(inputCoder));
-      if (getConvertedCustomers() != null) {
-        inputs = inputs.and(getConvertedCustomers().apply("ConvertedToGroups",
-            ParDo.of(new PreviousRunFn.ConvertedToGroup(groups))).setCoder(inputCoder));
-      }
-      PCollectionTuple moves = inputs
-          .apply("BothRuns", Flatten.pCollections())
-          .apply("GroupCustomers", GroupByKey.create())
-          .apply("CompareRuns", ParDo.of(new PreviousRunFn(definitions,
-                  getConvertedCustomers() != null))
-              .withOutputTags(PreviousRunFn.TRANSITIONS, TupleTagList.of(PreviousRunFn.CHURN)
-                  .and(PreviousRunFn.CONVERSIONS)));
-      transitions = moves.get(PreviousRunFn.TRANSITIONS)
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
-          .apply("CountTransitions", Sum.longsPerKey())
-          .apply("TransitionRows", MapElements.into(org.apache.beam.sdk.values.TypeDescriptor.of(SegmentTransition.class))
-              .via(SummarizeSegments::transition))
-          .setCoder(transitionCoder);
-      churn = moves.get(PreviousRunFn.CHURN)
-          .setCoder(churnCoder)
-          .apply("ChurnPerSegment", Combine.perKey(new SumChurn()))
-          .setCoder(churnCoder);
-      if (getConvertedCustomers() != null) {
-        responses = moves.get(PreviousRunFn.CONVERSIONS)
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), ReportCoders.counts()))
-            .apply("ConversionsPerSegment", Combine.perKey(new SumCounts()))
-            .apply("ResponseRows", ParDo.of(new ResponseFn(definitions)))
-            .setCoder(responseCoder);
-      }
+    int groups = getCustomerGroups();
+    KvCoder<Integer, PreviousRunFn.Input> inputCoder =
+        KvCoder.of(VarIntCoder.of(), PreviousRunFn.Input.Coder.of());
+    PCollectionList<KV<Integer, PreviousRunFn.Input>> inputs = PCollectionList
+        .of(getMemberships().apply("NowToGroups", ParDo.of(new PreviousRunFn.ToGroup(groups,
+            PreviousRunFn.NOW))).setCoder(inputCoder))
+        .and(getPreviousMemberships().apply("BeforeToGroups", ParDo.of(
+            new PreviousRunFn.ToGroup(groups, PreviousRunFn.BEFORE))).setCoder(inputCoder));
+    if (getConvertedCustomers() != null) {
+      inputs = inputs.and(getConvertedCustomers().apply("ConvertedToGroups",
+          ParDo.of(new PreviousRunFn.ConvertedToGroup(groups))).setCoder(inputCoder));
     }
+    PCollectionTuple moves = inputs
+        .apply("BothRuns", Flatten.pCollections())
+        .apply("GroupCustomers", GroupByKey.create())
+        .apply("CompareRuns", ParDo.of(new PreviousRunFn(definitions,
+                getConvertedCustomers() != null))
+            .withOutputTags(PreviousRunFn.TRANSITIONS, TupleTagList.of(PreviousRunFn.CHURN)
+                .and(PreviousRunFn.CONVERSIONS)));
+    PCollection<SegmentTransition> transitions = moves.get(PreviousRunFn.TRANSITIONS)
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+        .apply("CountTransitions", Sum.longsPerKey())
+        .apply("TransitionRows", MapElements.into(
+                org.apache.beam.sdk.values.TypeDescriptor.of(SegmentTransition.class))
+            .via(SummarizeSegments::transition))
+        .setCoder(transitionCoder);
+    PCollection<KV<String, SegmentChurn>> churn = moves.get(PreviousRunFn.CHURN)
+        .setCoder(churnCoder)
+        .apply("ChurnPerSegment", Combine.perKey(new SumChurn()))
+        .setCoder(churnCoder);
+    PCollection<SegmentResponse> responses = null;
+    if (getConvertedCustomers() != null) {
+      responses = moves.get(PreviousRunFn.CONVERSIONS)
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), ReportCoders.counts()))
+          .apply("ConversionsPerSegment", Combine.perKey(new SumCounts()))
+          .apply("ResponseRows", ParDo.of(new ResponseFn(definitions)))
+          .setCoder(responseCoder);
+    }
+    return new PreviousRun(transitions, transitionCoder, churn, churnCoder, responses,
+        responseCoder);
+  }
 
-    // Gather the small per-segment results on one key to score segments against each other.
+  /** The small per-segment results gathered on one key, to score segments against each other. */
+  private PCollection<ReportContent> score(Pipeline pipeline, TraitColumns columns,
+      PCollection<KV<String, SegmentStatistics>> statistics,
+      KvCoder<String, SegmentStatistics> statisticsCoder, @Nullable PreviousRun previous) {
     KeyedPCollectionTuple<String> gathered = KeyedPCollectionTuple
         .of(SEED, pipeline.apply("Seed", Create.of(KV.of(REPORT, 0))
             .withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of()))))
         .and(STATISTICS, toReport("StatisticsToReport", statistics, statisticsCoder));
-    if (churn != null) {
-      gathered = gathered.and(CHURN, toReport("ChurnToReport", churn, churnCoder))
-          .and(TRANSITIONS, toReport("TransitionsToReport", transitions, transitionCoder));
+    if (previous != null) {
+      gathered = gathered
+          .and(CHURN, toReport("ChurnToReport", previous.churn(), previous.churnCoder()))
+          .and(TRANSITIONS, toReport("TransitionsToReport", previous.transitions(),
+              previous.transitionCoder()));
+      if (previous.responses() != null) {
+        gathered = gathered.and(RESPONSES, toReport("ResponsesToReport", previous.responses(),
+            previous.responseCoder()));
+      }
     }
-    if (responses != null) {
-      gathered = gathered.and(RESPONSES, toReport("ResponsesToReport", responses,
-          responseCoder));
-    }
-    PCollection<ReportContent> report = gathered
+    return gathered
         .apply("Gather", CoGroupByKey.create())
-        .apply("ScoreSegments", ParDo.of(new ScoreFn(definitions, columns, getValidation(),
-            churn != null, responses != null)))
+        .apply("ScoreSegments", ParDo.of(new ScoreFn(getDefinitions(), columns,
+            getValidation(), previous != null, previous != null
+            && previous.responses() != null)))
         .setCoder(SerializableCoder.of(ReportContent.class));
-    PCollection<SegmentProfile> summaries = report
-        .apply("SummaryRows", ParDo.of(new SummaryRowsFn()))
-        .setCoder(SchemaCoders.of(pipeline, SegmentProfile.class));
-    return new Result(pipeline, summaries, report, transitions, responses);
   }
 
   private static final class SummaryRowsFn extends DoFn<ReportContent, SegmentProfile> {
