@@ -2,6 +2,7 @@ package dev.audiencesegmenter.pipelines;
 
 import dev.audiencesegmenter.batch.SegmentCustomers;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
+import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.features.EngagementWeights;
@@ -228,7 +229,7 @@ public final class SegmentationPipeline {
           "ReadPreviousSegments", ReadSegmentMemberships.from(options.getPreviousSegments())));
     }
     if (previousAsOf) {
-      Instant from = AsOf.parse(options.getPreviousAsOf());
+      Instant from = AsOf.parse(options.getPreviousAsOf(), "--previousAsOf");
       if (!from.isBefore(asOf)) {
         throw new IllegalArgumentException("--previousAsOf (" + options.getPreviousAsOf()
             + ") must be before --asOf: the outcome window is [previousAsOf, asOf)");
@@ -237,7 +238,7 @@ public final class SegmentationPipeline {
     }
     if (options.getValueModels() && options.getHoldoutEnd() != null
         && !options.getHoldoutEnd().isBlank()) {
-      flow = flow.withHoldoutEnd(AsOf.parse(options.getHoldoutEnd()));
+      flow = flow.withHoldoutEnd(AsOf.parse(options.getHoldoutEnd(), "--holdoutEnd"));
     }
     if (activation) {
       flow = flow.withKeyedEvents();
@@ -437,9 +438,9 @@ public final class SegmentationPipeline {
       LocalDate today = LocalDate.now(ZoneOffset.UTC);
       LOG.warn("No --asOf given: using the end of today, {} (UTC). Pass --asOf to make the run "
           + "reproducible.", today);
-      return AsOf.resolve(null, today);
+      return AsOf.endOfDay(today);
     }
-    return AsOf.parse(option);
+    return AsOf.parse(option, "--asOf");
   }
 
   /** Reads a small text file through Beam's file systems, so gs:// and s3:// paths work too. */

@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.pipelines;
 
+import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadResult;
@@ -171,7 +172,7 @@ public final class StreamingSegmentationPipeline {
           SegmentationPipeline.readText(options.getIdentityRules()), options.getIdentityRules()));
     }
     if (options.getAsOf() != null && !options.getAsOf().isBlank()) {
-      segment = segment.withUntil(AsOf.parse(options.getAsOf()));
+      segment = segment.withUntil(AsOf.parse(options.getAsOf(), "--asOf"));
     }
     return segment;
   }

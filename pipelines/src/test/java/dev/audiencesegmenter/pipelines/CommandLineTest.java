@@ -97,6 +97,16 @@ class CommandLineTest {
   }
 
   @Test
+  void aBadDateNamesTheOptionItWasGivenTo() {
+    Launch launch = batch("--input=" + dir.resolve("none-*.jsonl"), "--segments="
+        + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--output=" + dir.resolve("out") + "/",
+        "--asOf=2024-06-30", "--holdoutEnd=end of Q3");
+    assertEquals(2, launch.status());
+    assertEquals(List.of("error: --holdoutEnd must be a date like 2024-06-30 or an instant like "
+        + "2024-06-30T12:00:00Z, got 'end of Q3'", HELP_LINE), lines(launch.err()));
+  }
+
+  @Test
   void rulesOnValueColumnsWithTheValueModelsOffAreAUsageError() {
     Path out = dir.resolve("out");
     Launch launch = batch("--input=" + PipelineRuns.SAMPLE.resolve("events") + "/*",

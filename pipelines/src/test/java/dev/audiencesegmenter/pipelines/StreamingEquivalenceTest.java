@@ -3,6 +3,7 @@ package dev.audiencesegmenter.pipelines;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.model.CustomerEvent;
@@ -130,7 +131,7 @@ class StreamingEquivalenceTest {
   private static void replayAndCompare(TestPipeline pipeline) {
     SegmentDefinitions definitions = SegmentDefinitions.parse(
         SegmentationPipeline.readText(BatchReference.SEGMENTS.toString()), BatchReference.SEGMENTS.toString());
-    Instant until = AsOf.parse(BatchReference.AS_OF);
+    Instant until = AsOf.parse(BatchReference.AS_OF, "--asOf");
     PCollection<CustomerEvent> input = pipeline.apply("Replay", replay(pipeline));
     SegmentContinuously.Result result = input.apply(SegmentContinuously.of(definitions)
         .withIdentityRules(rules)

@@ -4,6 +4,7 @@ import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.CustomerValue;
 import dev.audiencesegmenter.clv.LocalCustomerValue;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
+import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.LocalFeatures;
 import dev.audiencesegmenter.identity.IdentityRules;
@@ -16,7 +17,6 @@ import dev.audiencesegmenter.model.JsonLines;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.pipelines.ArgumentFiles;
-import dev.audiencesegmenter.pipelines.AsOf;
 import dev.audiencesegmenter.pipelines.SegmentationPipeline;
 import dev.audiencesegmenter.pipelines.SegmentationPipelineOptions;
 import dev.audiencesegmenter.report.LocalSegmentSummary;
@@ -85,7 +85,7 @@ public final class BaselineSegmentationJob {
     if (options.getAsOf() == null || options.getAsOf().isBlank()) {
       throw new IllegalArgumentException("The baseline needs --asOf (runs are compared)");
     }
-    Instant asOf = AsOf.parse(options.getAsOf());
+    Instant asOf = AsOf.parse(options.getAsOf(), "--asOf");
     SegmentDefinitions definitions = SegmentDefinitions.parse(
         SegmentationPipeline.readText(options.getSegments()), options.getSegments());
     IdentityRules rules = options.getIdentityRules() == null
