@@ -96,7 +96,8 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
       "Fit the lifetime value models (BG/NBD, Gamma-Gamma) and add p_alive, churn_risk, "
           + "expected purchases and predicted_clv_365d to features/; parameters go to "
           + "model/clv.json. The run fails, saying why, when the data cannot support a fit "
-          + "(fewer than 10 repeat buyers); pass false to skip the models.")
+          + "(fewer than 10 repeat buyers); pass false to skip the models (a segment file "
+          + "whose rules read value columns or value tiers is then refused).")
   @Default.Boolean(true)
   boolean getValueModels();
 
