@@ -311,8 +311,9 @@ public final class SegmentationPipeline {
   }
 
   /**
-   * The feature settings of the command line, checked before any data is read (public: the
-   * plain-Java benchmark baseline reads the same options).
+   * The feature settings of the command line, checked before any data is read: for every job
+   * that takes these options (this one, the streaming job, a team's own pipeline built on
+   * {@link SegmentationPipelineOptions}).
    */
   public static ComputeCustomerFeatures computeFeatures(SegmentationPipelineOptions options,
       Instant asOf) {
@@ -346,6 +347,7 @@ public final class SegmentationPipeline {
         .withReactivationWindow(Duration.standardDays(options.getLifecycleReactivationDays()));
   }
 
+  /** The lifecycle settings of the command line, for every job that takes these options. */
   public static AssignLifecycleStage lifecycle(SegmentationPipelineOptions options) {
     return AssignLifecycleStage.create()
         .withNewDays(options.getLifecycleNewDays())
