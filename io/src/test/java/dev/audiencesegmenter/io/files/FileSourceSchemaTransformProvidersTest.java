@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Files to segments the way a Beam YAML pipeline chains the two schema transforms. */
+/** Files to segments the way a Beam YAML pipeline chains the schema transforms. */
 @ExtendWith(TestPipelineExtension.class)
-class ReadCustomerEventsSchemaTransformProviderTest {
+class FileSourceSchemaTransformProvidersTest {
 
   private static SchemaTransformProvider provider(String identifier) {
     for (SchemaTransformProvider p : ServiceLoader.load(SchemaTransformProvider.class)) {
@@ -44,14 +44,24 @@ class ReadCustomerEventsSchemaTransformProviderTest {
             + "\"ids\":{\"email\":\"b@example.com\"}}", ""));
     SchemaTransformProvider read =
         provider(ReadCustomerEventsSchemaTransformProvider.IDENTIFIER);
-    PCollectionRowTuple files = PCollectionRowTuple.empty(p).apply(read.from(
+    PCollectionRowTuple files = PCollectionRowTuple.empty(p).apply("ReadEvents", read.from(
         Row.withSchema(read.configurationSchema())
-            .withFieldValue("file_pattern", dir.resolve("*.jsonl").toString())
+            .withFieldValue("file_pattern", dir.resolve("shop*.jsonl").toString())
             .withFieldValue("format", null).build()));
+    Files.writeString(dir.resolve("crm.jsonl"), "{\"source\":\"crm\",\"id\":\"c1\","
+        + "\"time\":\"2024-05-13T09:01:58Z\",\"ids\":{\"email\":\"A@example.com\"},"
+        + "\"attrs\":{\"country\":\"US\"}}\n");
+    SchemaTransformProvider readProfiles =
+        provider(ReadProfileAttributesSchemaTransformProvider.IDENTIFIER);
+    PCollectionRowTuple profiles = PCollectionRowTuple.empty(p).apply("ReadProfiles",
+        readProfiles.from(Row.withSchema(readProfiles.configurationSchema())
+            .withFieldValue("file_pattern", dir.resolve("crm.jsonl").toString())
+            .withFieldValue("format", "jsonl").build()));
     SchemaTransformProvider segment =
         provider(SegmentCustomersSchemaTransformProvider.IDENTIFIER);
     PCollectionRowTuple segmented = PCollectionRowTuple.of("events", files.get("events"))
-        .apply(segment.from(Row.withSchema(segment.configurationSchema())
+        .and("profiles", profiles.get("profiles"))
+        .apply("Segment", segment.from(Row.withSchema(segment.configurationSchema())
             .withFieldValue("segments_yaml", "groups:\n  - name: g\n    segments:\n"
                 + "      - template: repeat_buyers\n")
             .withFieldValue("as_of", "2024-06-30").withFieldValue("value_models", false)
@@ -63,6 +73,10 @@ class ReadCustomerEventsSchemaTransformProviderTest {
     PAssert.that(segmented.get("memberships").apply("Segments", MapElements
             .into(TypeDescriptors.strings()).via(r -> r.getString("segment"))))
         .containsInAnyOrder("repeat_buyers");
+    // the profile's country reached the customer it shares an address with
+    PAssert.that(segmented.get("features").apply("Countries", MapElements
+            .into(TypeDescriptors.strings()).via(r -> String.valueOf(r.getString("country")))))
+        .containsInAnyOrder("US");
     p.run().waitUntilFinish();
   }
 
