@@ -530,11 +530,6 @@ public abstract class SegmentCustomers
   }
 
   /**
-   * Holdout validation of the value models ({@link ValidateHoldout}), from what the fold kept:
-   * each customer's calibration statistics and holdout purchase days, against models fitted on
-   * the same histogram with the validation's settings.
-   */
-  /**
    * Without the value models, the columns they fill stay null and the value tiers, ranked by
    * predicted lifetime value, are never set: a rule on any of them is false for everyone. That
    * is a configuration mistake, reported when the pipeline is built.
@@ -557,6 +552,11 @@ public abstract class SegmentCustomers
     }
   }
 
+  /**
+   * Holdout validation of the value models ({@link ValidateHoldout}), from what the fold kept:
+   * each customer's calibration statistics and holdout purchase days, against models fitted on
+   * the same histogram with the validation's settings.
+   */
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd) {
     ValueModelFit fit = ValueModelFit.of(ValidateHoldout.modelSettings(asOf));
