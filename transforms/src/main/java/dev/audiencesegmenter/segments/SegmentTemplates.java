@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The campaigns every team starts with, as segment templates: a segment in the YAML file
@@ -44,9 +45,30 @@ public final class SegmentTemplates {
   record Parameter(String name, Kind kind, String defaultValue, List<String> choices,
       String meaning) {}
 
-  /** A template: the rule it writes from its parameters' values, and what it is for. */
+  /**
+   * A template: the rule it writes from its parameters' values, what it is for, and the
+   * parameter whose value names its segments by default (null: the template's name).
+   */
   public record Template(String name, String description, String use, String activation,
-      List<Parameter> parameters, Function<Map<String, String>, String> rule) {
+      List<Parameter> parameters, Function<Map<String, String>, String> rule,
+      @Nullable String nameParameter) {
+
+    /** A template whose segments are named after it. */
+    Template(String name, String description, String use, String activation,
+        List<Parameter> parameters, Function<Map<String, String>, String> rule) {
+      this(name, description, use, activation, parameters, rule, null);
+    }
+
+    /**
+     * The rule with each parameter at its default, a required one shown as {@code <name>}: how
+     * the documentation shows the template.
+     */
+    public String documentedRule() {
+      Map<String, String> values = new LinkedHashMap<>();
+      parameters.forEach(p -> values.put(p.name(),
+          p.defaultValue() == null ? "<" + p.name() + ">" : p.defaultValue()));
+      return rule.apply(values);
+    }
 
     /** The parameters' names, in the order they are documented. */
     public List<String> parameterNames() {
@@ -93,7 +115,7 @@ public final class SegmentTemplates {
       }
       read.put(p.name(), read(template, p, text == null ? p.defaultValue() : text));
     }
-    String name = template.equals("rfm_cell") ? read.get("cell") : template;
+    String name = t.nameParameter() == null ? template : read.get(t.nameParameter());
     return new Expansion(name, t.description(), t.rule().apply(read));
   }
 
@@ -203,7 +225,7 @@ public final class SegmentTemplates {
         "Depends on the cell: rewards for champions, win-back for at_risk and hibernating.",
         List.of(new Parameter("cell", Kind.CHOICE, null, RfmScores.SEGMENTS,
             "one of the RFM map's named cells")),
-        v -> "rfm_segment == '" + v.get("cell") + "'"));
+        v -> "rfm_segment == '" + v.get("cell") + "'", "cell"));
     return java.util.Collections.unmodifiableMap(out);
   }
 

@@ -162,8 +162,7 @@ class SegmentTemplatesTest {
     SegmentTemplates.all().values().forEach(t -> table.append("| `").append(t.name())
         .append("` | ").append(t.parameters().isEmpty() ? "none"
             : String.join("; ", SegmentTemplates.describeParameters(t)))
-        .append(" | `").append(t.name().equals("rfm_cell") ? "rfm_segment == '<cell>'"
-            : SegmentTemplates.expand(t.name(), Map.of()).when())
+        .append(" | `").append(t.documentedRule())
         .append("` | ").append(t.use()).append(" | ").append(t.activation()).append(" |\n"));
     String readme = Files.readString(Path.of("README.md"));
     assertEquals(true, readme.contains(table), "transforms/README.md must hold:\n" + table);
