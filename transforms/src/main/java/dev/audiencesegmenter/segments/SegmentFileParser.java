@@ -386,10 +386,15 @@ final class SegmentFileParser {
     Node templateNode = s.get("template");
     SegmentTemplates.Expansion expansion =
         templateNode == null ? null : template(s, templateNode, group);
-    Node nameNode = expansion == null ? require(s, "name", node, "a segment of group '"
-        + group + "'") : s.getOrDefault("name", templateNode);
-    String name = s.containsKey("name") || expansion == null ? scalar(nameNode, "name")
-        : expansion.defaultName();
+    Node nameNode;
+    String name;
+    if (expansion != null && !s.containsKey("name")) {
+      nameNode = templateNode;
+      name = expansion.defaultName();
+    } else {
+      nameNode = require(s, "name", node, "a segment of group '" + group + "'");
+      name = scalar(nameNode, "name");
+    }
     if (!names.add(name)) {
       throw error(nameNode, "segment name '" + name + "' is used twice"
           + (s.containsKey("name") ? "" : ": give the templated segment a 'name'"));
