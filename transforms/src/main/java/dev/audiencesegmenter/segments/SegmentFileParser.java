@@ -193,33 +193,39 @@ final class SegmentFileParser {
   }
 
   private ValueTierCuts valueTierCuts(Map<String, Node> g, String group) {
-    int vip = g.containsKey("vip_top_percent")
-        ? wholePercent(g.get("vip_top_percent"), "vip_top_percent") : 10;
-    int low = g.containsKey("low_bottom_percent")
-        ? wholePercent(g.get("low_bottom_percent"), "low_bottom_percent") : 50;
-    try {
-      AddSegmentScores.create().withValueTiers(vip, low); // the one place the rule lives
-    } catch (IllegalArgumentException e) {
-      Node at = g.containsKey("low_bottom_percent") ? g.get("low_bottom_percent")
-          : g.get("vip_top_percent");
-      throw error(at, "group '" + group + "': " + e.getMessage());
-    }
+    int vip = percent(g, "vip_top_percent", 10);
+    int low = percent(g, "low_bottom_percent", 50);
+    // AddSegmentScores is the one place the rule on the cut-offs lives
+    checkCuts(g, group, "vip_top_percent", () -> AddSegmentScores.create()
+        .withValueTiers(vip, low));
     return new ValueTierCuts(vip, low);
   }
 
   private EngagementCuts engagementCuts(Map<String, Node> g, String group) {
-    int high = g.containsKey("high_top_percent")
-        ? wholePercent(g.get("high_top_percent"), "high_top_percent") : 20;
-    int low = g.containsKey("low_bottom_percent")
-        ? wholePercent(g.get("low_bottom_percent"), "low_bottom_percent") : 40;
+    int high = percent(g, "high_top_percent", 20);
+    int low = percent(g, "low_bottom_percent", 40);
+    checkCuts(g, group, "high_top_percent", () -> AddSegmentScores.create()
+        .withEngagementTiers(high, low));
+    return new EngagementCuts(high, low);
+  }
+
+  /** The whole percent under {@code key}, or {@code defaultPercent} without it. */
+  private int percent(Map<String, Node> g, String key, int defaultPercent) {
+    return g.containsKey(key) ? wholePercent(g.get(key), key) : defaultPercent;
+  }
+
+  /**
+   * Runs {@code check} on a family's top and bottom cut-offs; its complaint is placed at the
+   * bottom cut-off when the group gives one, else at the top one.
+   */
+  private void checkCuts(Map<String, Node> g, String group, String topKey, Runnable check) {
     try {
-      AddSegmentScores.create().withEngagementTiers(high, low); // the rule lives there
+      check.run();
     } catch (IllegalArgumentException e) {
       Node at = g.containsKey("low_bottom_percent") ? g.get("low_bottom_percent")
-          : g.get("high_top_percent");
+          : g.get(topKey);
       throw error(at, "group '" + group + "': " + e.getMessage());
     }
-    return new EngagementCuts(high, low);
   }
 
   private int wholePercent(Node node, String key) {
