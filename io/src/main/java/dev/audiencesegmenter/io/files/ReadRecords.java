@@ -168,11 +168,11 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
         KvCoder.of(VarIntCoder.of(), new ParsedLine.LineCoder<>(fastCoder));
     PCollection<KV<Integer, ParsedLine<T>>> parsedJson = jsonLines
         .apply("Parse", ParDo.of(new ParseToBucketFn<>(lineParser, parser,
-            stepPrefix + "/Parse", metricsNamespace, groups)))
+            stepPrefix, metricsNamespace, groups)))
         .setCoder(parsedCoder);
     PCollection<KV<Integer, ParsedLine<T>>> parsedCsv = csvRows
         .apply("ParseCsv", ParDo.of(new ParseToBucketFn<>(lineParser, parser,
-            stepPrefix + "/Parse", metricsNamespace, groups)))
+            stepPrefix, metricsNamespace, groups)))
         .setCoder(parsedCoder);
     // One output: a step with two is shipped once per output on Flink.
     PCollection<Checked<T>> checked = PCollectionList.of(parsedJson).and(parsedCsv)
@@ -335,6 +335,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       extends DoFn<KV<String, String>, KV<Integer, ParsedLine<T>>> {
     private final LineParser<T> parser;
     private final RecordParser<T> keys;
+    private final String source;
     private final String step;
     private final int buckets;
     private final Counter linesRead;
@@ -343,11 +344,12 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     private final Counter unreadableConsent;
     private transient ProgressLog.Count progress;
 
-    ParseToBucketFn(LineParser<T> parser, RecordParser<T> keys, String step, String namespace,
+    ParseToBucketFn(LineParser<T> parser, RecordParser<T> keys, String source, String namespace,
         int buckets) {
       this.parser = parser;
       this.keys = keys;
-      this.step = step;
+      this.source = source;
+      this.step = source + "/Parse";
       this.buckets = buckets;
       this.linesRead = Metrics.counter(namespace, "lines_read");
       this.recordsParsed = Metrics.counter(namespace, "records_parsed");
@@ -357,8 +359,8 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
 
     @Setup
     public void setup() {
-      // "ReadEvents/Parse": the lines of events and of profiles are counted apart
-      progress = ProgressLog.count("lines read by " + step.substring(0, step.indexOf('/')));
+      // the lines of events and of profiles are counted apart
+      progress = ProgressLog.count("lines read by " + source);
     }
 
     @ProcessElement
