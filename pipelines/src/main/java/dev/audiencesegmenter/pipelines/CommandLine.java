@@ -60,12 +60,14 @@ final class CommandLine {
    */
   static <T extends PipelineOptions> T parse(String[] args, Class<T> type, boolean validate) {
     PipelineOptionsFactory.register(type);
+    String[] expanded = args;
     try {
-      PipelineOptionsFactory.Builder builder =
-          PipelineOptionsFactory.fromArgs(ArgumentFiles.expand(args));
+      expanded = ArgumentFiles.expand(args);
+      PipelineOptionsFactory.Builder builder = PipelineOptionsFactory.fromArgs(expanded);
       return (validate ? builder.withValidation() : builder).as(type);
     } catch (IllegalArgumentException e) {
-      throw new UsageException(explain(e.getMessage(), type, args), e);
+      // the expanded arguments: a bad value may come from an @file
+      throw new UsageException(explain(e.getMessage(), type, expanded), e);
     }
   }
 

@@ -64,6 +64,16 @@ class CommandLineTest {
   }
 
   @Test
+  void aBadValueFromAnOptionsFileIsNamedWithItsOption() throws Exception {
+    Path file = dir.resolve("bad.args");
+    Files.writeString(file, "--groups=many\n");
+    Launch launch = batch("--input=events/*", "--segments=s.yaml", "--output=out/", "@" + file);
+    assertEquals(2, launch.status());
+    assertTrue(lines(launch.err()).get(0).startsWith("error: --groups: 'many' is not a valid "),
+        launch.err());
+  }
+
+  @Test
   void aMissingRequiredOptionIsNamedWithWhatItIs() {
     Launch launch = batch("--segments=s.yaml", "--output=out/");
     assertEquals(2, launch.status());
