@@ -14,7 +14,7 @@ import dev.audiencesegmenter.io.klaviyo.KlaviyoConnector;
 import dev.audiencesegmenter.io.mailchimp.FakeMailchimp;
 import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
-import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.DeltaSync;
 import dev.audiencesegmenter.io.sink.FakeVendorServer;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Request;

@@ -11,7 +11,7 @@ import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
 import dev.audiencesegmenter.io.salesforce.SalesforceConnector;
 import dev.audiencesegmenter.io.salesforce.SalesforceConnectorTest;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
-import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.FakeVendorServer;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
 import java.time.Duration;

@@ -10,7 +10,7 @@ import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
 import dev.audiencesegmenter.io.salesforce.SalesforceConnector;
 import dev.audiencesegmenter.io.sink.BuildContactUpdates;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
-import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.DeltaSync;
 import dev.audiencesegmenter.io.sink.JdbcSyncState;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
@@ -30,15 +30,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The activation part of {@link SegmentationPipeline} ({@code --sinks}): builds one
@@ -51,7 +47,6 @@ import org.slf4j.LoggerFactory;
  * {@code --sinkMapping}, a missing credential, list id or instance URL fail the launch.
  */
 final class Activation {
-  private static final Logger LOG = LoggerFactory.getLogger(Activation.class);
   static final String DRY_RUN_FOLDER = "activation-dry-run";
   /** Only named in the message that asks for --syncState: there is no default location. */
   static final String SYNC_STATE_FOLDER = "sync-state";
@@ -214,93 +209,7 @@ final class Activation {
     if (url == null || !isDatabase(url)) {
       return null;
     }
-    // As for --jdbcUrl: a password in the URL is taken out of it (and masked in messages).
-    return JdbcUpsert.postgresDataSource(url, options.getJdbcUsername(),
-        SegmentationPipeline.password(options));
-  }
-
-  /**
-   * A platform's credential as a reference the workers resolve: {@code --<option>File},
-   * {@code --<option>Env} or, when the workers are this process, the value of
-   * {@code --<option>} (kept out of the job) or the platform's default variable. Where the
-   * workers run here, the reference is resolved now, so a missing variable or file fails the
-   * launch naming it; elsewhere the sink's {@code @Setup} resolves it and fails the same way.
-   * A dry run needs none.
-   */
-  static Credential credential(SegmentationPipelineOptions options, String sink, String option,
-      @Nullable String value, @Nullable String env, @Nullable String file, String defaultEnv) {
-    boolean local = workersInThisProcess(options);
-    boolean dryRun = options.getDryRun();
-    String runner = options.getRunner().getSimpleName();
-    long given = java.util.stream.Stream.of(value, env, file)
-        .filter(text -> text != null && !text.isBlank()).count();
-    if (given > 1) {
-      throw new IllegalArgumentException("--sinks=" + sink + ": give one of --" + option + ", --"
-          + option + "Env, --" + option + "File, not " + given);
-    }
-    Credential credential;
-    String source;
-    if (value != null && !value.isBlank()) {
-      if (!local) {
-        throw new IllegalArgumentException("--" + option + " is for runs whose workers are this "
-            + "process (the Direct runner, Flink [local]): its value is kept out of the job, so "
-            + "the workers of " + runner + " would not have it; give --" + option
-            + "Env=NAME or --" + option + "File=PATH, read on the workers");
-      }
-      credential = Credential.of(value);
-      source = "--" + option;
-    } else if (file != null && !file.isBlank()) {
-      credential = Credential.fromFile(file);
-      source = "--" + option + "File";
-    } else if (env != null && !env.isBlank()) {
-      source = "--" + option + "Env";
-      try {
-        credential = Credential.fromEnvironment(env);
-      } catch (IllegalArgumentException invalid) {
-        // not the value: a token given here by mistake must not be echoed
-        throw new IllegalArgumentException(source + ": not a valid environment variable name");
-      }
-    } else {
-      if (!local && !dryRun) {
-        throw new IllegalArgumentException("--sinks=" + sink + ": the workers of " + runner
-            + " read the token where --" + option + "Env=NAME or --" + option
-            + "File=PATH says (--" + option + " is for local runs only)");
-      }
-      credential = Credential.fromEnvironment(defaultEnv);
-      source = null;
-    }
-    if (dryRun) {
-      return credential;
-    }
-    if (!local) {
-      LOG.info("{}: credential from the {}, read on the workers", sink, credential.describe());
-      return credential;
-    }
-    try {
-      credential.reveal();
-    } catch (IllegalStateException missing) {
-      throw new IllegalArgumentException(source != null ? source + ": " + missing.getMessage()
-          : "--sinks=" + sink + " needs the environment variable " + defaultEnv + ", --"
-              + option + "Env=NAME or --" + option + "File=PATH (or --" + option
-              + " on local runs)");
-    }
-    return credential;
-  }
-
-  /**
-   * Whether the job's workers are this process: the Direct runner, or Flink in local mode (its
-   * mini cluster runs in the launching JVM).
-   */
-  static boolean workersInThisProcess(PipelineOptions options) {
-    String runner = options.getRunner().getSimpleName();
-    if (runner.equals("DirectRunner") || runner.equals("TestDirectRunner")) {
-      return true;
-    }
-    if (runner.equals("FlinkRunner") || runner.equals("TestFlinkRunner")) {
-      String master = options.as(FlinkPipelineOptions.class).getFlinkMaster();
-      return master == null || List.of("[local]", "[auto]", "[collection]").contains(master);
-    }
-    return false;
+    return SegmentationPipeline.dataSource(url, options);
   }
 
   /**
@@ -322,7 +231,7 @@ final class Activation {
     boolean dryRun = options.getDryRun();
     SendContactUpdates send = switch (sink) {
       case "hubspot" -> {
-        HubSpotConnector hubspot = HubSpotConnector.create(credential(options, sink,
+        HubSpotConnector hubspot = HubSpotConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "hubspotAccessToken", options.getHubspotAccessToken(),
                 options.getHubspotAccessTokenEnv(), options.getHubspotAccessTokenFile(),
                 HUBSPOT_TOKEN_ENV))
@@ -341,7 +250,7 @@ final class Activation {
           throw new IllegalArgumentException("--sinks=mailchimp needs --mailchimpListId or "
               + "mailchimp.list_id in " + mapping.source());
         }
-        MailchimpConnector mailchimp = MailchimpConnector.create(credential(options, sink,
+        MailchimpConnector mailchimp = MailchimpConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "mailchimpApiKey", options.getMailchimpApiKey(), options.getMailchimpApiKeyEnv(),
                 options.getMailchimpApiKeyFile(), MAILCHIMP_KEY_ENV),
                 listId)
@@ -353,7 +262,7 @@ final class Activation {
         yield mailchimp.sink();
       }
       case "klaviyo" -> {
-        KlaviyoConnector klaviyo = KlaviyoConnector.create(credential(options, sink,
+        KlaviyoConnector klaviyo = KlaviyoConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "klaviyoApiKey", options.getKlaviyoApiKey(), options.getKlaviyoApiKeyEnv(),
                 options.getKlaviyoApiKeyFile(), KLAVIYO_KEY_ENV))
             .withBaseUrl(options.getKlaviyoBaseUrl())
@@ -371,7 +280,7 @@ final class Activation {
         yield klaviyo.sink();
       }
       case "braze" -> {
-        BrazeConnector braze = BrazeConnector.create(credential(options, sink,
+        BrazeConnector braze = BrazeConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "brazeApiKey", options.getBrazeApiKey(), options.getBrazeApiKeyEnv(),
                 options.getBrazeApiKeyFile(), BRAZE_KEY_ENV))
             .withBaseUrl(options.getBrazeBaseUrl())
@@ -390,7 +299,7 @@ final class Activation {
             ? mapping.text(sink, "sobject") : "Contact";
         String externalId = mapping.text(sink, "external_id_field") != null
             ? mapping.text(sink, "external_id_field") : "Customer_Id__c";
-        SalesforceConnector salesforce = SalesforceConnector.create(credential(options, sink,
+        SalesforceConnector salesforce = SalesforceConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "salesforceAccessToken", options.getSalesforceAccessToken(),
                 options.getSalesforceAccessTokenEnv(), options.getSalesforceAccessTokenFile(),
                 SALESFORCE_TOKEN_ENV), options.getSalesforceBaseUrl(), sObject,

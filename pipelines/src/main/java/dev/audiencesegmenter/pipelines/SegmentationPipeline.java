@@ -17,6 +17,7 @@ import dev.audiencesegmenter.io.files.WriteJsonLinesFolders;
 import dev.audiencesegmenter.io.files.WriteTextFile;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.jdbc.MembershipHistory;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.rails.ChangeCounts;
 import dev.audiencesegmenter.io.rails.ChangeLimits;
 import dev.audiencesegmenter.io.rails.GuardedDelete;
@@ -42,6 +43,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.TextIO;
@@ -52,6 +54,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.slf4j.Logger;
@@ -363,14 +366,13 @@ public final class SegmentationPipeline {
       OutputFolders outputs,
       PCollection<CustomerFeatures> features,
       PCollection<SegmentMembership> memberships) {
-    String password = password(options);
+    Credential password = password(options);
     // A fresh id per launch: rows a run did not write are stale and removed after it.
     String runId = UUID.randomUUID().toString();
     // the rows of earlier runs are deleted only once the run is measured against them
     GuardedDelete guard = GuardedDelete.of(DATABASE_DESTINATION, FEATURES_TABLE,
             MEMBERSHIPS_TABLE)
-        .withDataSourceConfiguration(JdbcUpsert.postgresDataSource(options.getJdbcUrl(),
-            options.getJdbcUsername(), password))
+        .withDataSourceConfiguration(dataSource(options.getJdbcUrl(), options))
         .withRunId(runId).withLimits(limits);
     PCollection<ChangeCounts> before = features.getPipeline()
         .apply("CountTableRowsBefore", guard.countBefore());
@@ -417,14 +419,27 @@ public final class SegmentationPipeline {
         .skipIfEmpty());
   }
 
-  /** {@code --jdbcPassword}, or else the environment variable; may be null. */
-  static String password(SegmentationPipelineOptions options) {
-    return options.getJdbcPassword() != null ? options.getJdbcPassword()
-        : System.getenv(JDBC_PASSWORD_ENV);
+  /**
+   * The database password as a reference resolved where it is used ({@code --jdbcPassword},
+   * {@code --jdbcPasswordEnv}, {@code --jdbcPasswordFile}, or else the default variable when it
+   * is set); null when there is none.
+   */
+  static @Nullable Credential password(SegmentationPipelineOptions options) {
+    return CredentialOptions.forDatabase(options, options.getJdbcPassword(),
+        options.getJdbcPasswordEnv(), options.getJdbcPasswordFile(), JDBC_PASSWORD_ENV);
+  }
+
+  /**
+   * The PostgreSQL database at {@code jdbcUrl} with {@code --jdbcUsername} and the password of
+   * {@link #password}: a password in the URL is taken out of it (and masked in messages).
+   */
+  static JdbcIO.DataSourceConfiguration dataSource(String jdbcUrl,
+      SegmentationPipelineOptions options) {
+    return JdbcUpsert.postgresDataSource(jdbcUrl, options.getJdbcUsername(), password(options));
   }
 
   static <T> JdbcUpsert<T> database(
-      JdbcUpsert<T> upsert, SegmentationPipelineOptions options, String password) {
+      JdbcUpsert<T> upsert, SegmentationPipelineOptions options, @Nullable Credential password) {
     JdbcUpsert<T> configured = upsert.withJdbcUrl(options.getJdbcUrl());
     if (options.getJdbcUsername() != null) {
       configured = configured.withUsername(options.getJdbcUsername());

@@ -70,12 +70,27 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setJdbcUsername(String value);
 
-  @Description(
-      "Database password. Prefer the environment variable AUDIENCE_SEGMENTER_JDBC_PASSWORD, "
-          + "which is used when this option is not given.")
+  @Description("Database password (for --jdbcUrl and a jdbc: --syncState), for local runs "
+      + "only (Direct runner, Flink [local]): kept in this process, out of the job and its "
+      + "options. Elsewhere use --jdbcPasswordEnv or --jdbcPasswordFile. With none of the three, "
+      + "the environment variable AUDIENCE_SEGMENTER_JDBC_PASSWORD is used when it is set.")
+  @JsonIgnore
   String getJdbcPassword();
 
   void setJdbcPassword(String value);
+
+  @Description("Name of the environment variable holding the database password, read where "
+      + "the database is used: by the launching process (for the writer lock) and by the "
+      + "workers.")
+  String getJdbcPasswordEnv();
+
+  void setJdbcPasswordEnv(String value);
+
+  @Description("File holding the database password, read where the database is used (the "
+      + "launching process and the workers): a local path, or a gs:// object on Dataflow.")
+  String getJdbcPasswordFile();
+
+  void setJdbcPasswordFile(String value);
 
   @Description(
       "Optional identity rules: a YAML file of identifier types in priority order with a "

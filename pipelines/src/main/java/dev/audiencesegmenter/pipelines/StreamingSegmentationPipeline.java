@@ -5,6 +5,7 @@ import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.kafka.ReadCustomerEventsFromKafka;
 import dev.audiencesegmenter.io.kafka.WriteJsonToKafka;
 import dev.audiencesegmenter.model.CustomerEvent;
@@ -179,8 +180,7 @@ public final class StreamingSegmentationPipeline {
 
   static void writeToDatabase(StreamingSegmentationOptions options,
       SegmentContinuously.Result result) {
-    String password = options.getJdbcPassword() != null
-        ? options.getJdbcPassword() : System.getenv(SegmentationPipeline.JDBC_PASSWORD_ENV);
+    Credential password = SegmentationPipeline.password(options);
     result.getFeatures().apply("UpsertFeatures", SegmentationPipeline.database(
         JdbcUpsert.<CustomerFeatures>into(FEATURES_TABLE), options, password)
         .withKeyColumns("customer_id"));

@@ -1,6 +1,5 @@
 package dev.audiencesegmenter.pipelines;
 
-import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.rails.WriterLock;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +22,8 @@ final class WriterLocks implements AutoCloseable {
     List<WriterLock> taken = new ArrayList<>();
     try {
       if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
-        JdbcIO.DataSourceConfiguration database = JdbcUpsert.postgresDataSource(
-            options.getJdbcUrl(), options.getJdbcUsername(),
-            SegmentationPipeline.password(options));
+        JdbcIO.DataSourceConfiguration database =
+            SegmentationPipeline.dataSource(options.getJdbcUrl(), options);
         taken.add(WriterLock.acquire(database, "the --jdbcUrl database",
             List.of(SegmentationPipeline.FEATURES_TABLE, SegmentationPipeline.MEMBERSHIPS_TABLE,
                 SegmentationPipeline.MEMBERSHIP_HISTORY_TABLE)));

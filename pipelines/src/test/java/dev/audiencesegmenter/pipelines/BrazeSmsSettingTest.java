@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.audiencesegmenter.io.braze.BrazeConnector;
-import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.secrets.Credential;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 

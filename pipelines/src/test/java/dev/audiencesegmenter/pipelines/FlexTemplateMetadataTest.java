@@ -47,9 +47,9 @@ class FlexTemplateMetadataTest {
       assertFalse(parameter.path("label").asText().isBlank(), parameter.toString());
     }
     Set<String> localOnly = Set.of("hubspot_access_token", "mailchimp_api_key",
-        "klaviyo_api_key", "braze_api_key", "salesforce_access_token");
+        "klaviyo_api_key", "braze_api_key", "salesforce_access_token", "jdbc_password");
     assertTrue(declared.containsAll(localOnly));
-    declared.removeAll(localOnly); // values of tokens: for local runs, never a template's
+    declared.removeAll(localOnly); // values of secrets: for local runs, never a template's
     assertEquals(declared, parameters);
     assertTrue(parameters.contains("hubspot_access_token_file"), parameters.toString());
     assertEquals(Set.of("input", "output", "segments"), required());

@@ -135,7 +135,7 @@ class PostgresPipelineTest {
         "--output=" + out, "--jdbcUrl=" + db.jdbcUrl(), "--valueModels=false",
         "@../runner-configs/direct.args");
     try (WriterLock other = WriterLock.acquire(
-        JdbcUpsert.postgresDataSource(db.jdbcUrl(), null, null), "the other run's database",
+        JdbcUpsert.postgresDataSource(db.jdbcUrl(), null, (String) null), "the other run's database",
         List.of("segment_membership_history"))) {
       IllegalStateException e = assertThrows(IllegalStateException.class,
           () -> PipelineRuns.runToCompletion(args));

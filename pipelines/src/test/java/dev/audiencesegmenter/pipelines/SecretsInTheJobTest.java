@@ -215,6 +215,51 @@ class SecretsInTheJobTest {
     assertTrue(job.contains("file /run/secrets/on-the-workers-only"));
   }
 
+  @Test
+  void theDatabasePasswordIsNeitherInTheOptionsNorInTheJob(@TempDir Path dir) throws Exception {
+    String password = "sentinel-database-password-7f3a";
+    List<String> args = allSinks(dir);
+    SENTINELS.keySet().forEach(option -> args.add("--" + option + "Env=UNSET_" + option));
+    args.removeIf(arg -> arg.startsWith("--syncState="));
+    args.addAll(List.of("--jdbcUrl=jdbc:postgresql://db.example:5432/crm",
+        "--syncState=jdbc:postgresql://db.example:5432/state", "--dryRun=true",
+        "--jdbcPassword=" + password));
+    SegmentationPipelineOptions options = options(args);
+
+    String job = whatTheRunnerGets(build(options));
+    assertFalse(job.contains(password), "the password is in what the runner gets");
+    assertEquals(password, options.getJdbcPassword(), "the launching process still reads it");
+  }
+
+  @Test
+  void aDatabasePasswordFileIsReadWhereItIsUsedAndOnlyNamedInTheJob(@TempDir Path dir)
+      throws Exception {
+    String password = "sentinel-database-password-file-2b9c";
+    Path file = dir.resolve("db-password");
+    Files.writeString(file, password + "\n");
+    List<String> args = allSinks(dir);
+    SENTINELS.keySet().forEach(option -> args.add("--" + option + "Env=UNSET_" + option));
+    args.removeIf(arg -> arg.startsWith("--syncState="));
+    args.addAll(List.of("--jdbcUrl=jdbc:postgresql://db.example:5432/crm",
+        "--syncState=jdbc:postgresql://db.example:5432/state", "--dryRun=true",
+        "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:8081",
+        "--jdbcPasswordFile=" + file));
+
+    String job = whatTheRunnerGets(build(options(args)));
+    assertFalse(job.contains(password), "the password is in what the runner gets");
+    assertTrue(job.contains(file.toString()), "the job names the file the workers read");
+
+    List<String> literal = new ArrayList<>(args);
+    literal.removeIf(arg -> arg.startsWith("--jdbcPasswordFile="));
+    literal.add("--jdbcPassword=" + password);
+    String message = launchError(literal);
+    assertFalse(message.contains(password), message);
+    assertEquals("--jdbcPassword is for runs whose workers are this process (the Direct "
+        + "runner, Flink [local]): its value is kept out of the job, so the workers of "
+        + "FlinkRunner would not have it; give --jdbcPasswordEnv=NAME or "
+        + "--jdbcPasswordFile=PATH, read on the workers", message);
+  }
+
   static String launchError(List<String> args) {
     return assertThrows(IllegalArgumentException.class, () -> build(options(args)))
         .getMessage();

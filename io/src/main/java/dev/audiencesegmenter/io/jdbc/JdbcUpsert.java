@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import dev.audiencesegmenter.io.secrets.Credential;
+import org.apache.beam.sdk.options.ValueProvider;
+import org.apache.beam.sdk.options.ValueProvider.StaticValueProvider;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VoidCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
@@ -81,7 +84,7 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
 
   abstract @Nullable String getUsername();
 
-  abstract @Nullable String getPassword();
+  abstract @Nullable ValueProvider<String> getPassword();
 
   abstract JdbcIO.@Nullable DataSourceConfiguration getDataSourceConfiguration();
 
@@ -140,12 +143,26 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
     return toBuilder().setUsername(user).build();
   }
 
-  /** The database password, for {@link #withJdbcUrl}; it wins over one in the URL. */
+  /**
+   * The database password, for {@link #withJdbcUrl}; it wins over one in the URL. It travels
+   * inside the job (as with {@code JdbcIO}); {@link #withPassword(Credential)} keeps it out.
+   */
   public JdbcUpsert<T> withPassword(String password) {
     if (password == null) {
       throw new IllegalArgumentException("JDBC password must not be null");
     }
-    return toBuilder().setPassword(password).build();
+    return toBuilder().setPassword(StaticValueProvider.of(password)).build();
+  }
+
+  /**
+   * The database password as a reference (an environment variable, a file) that the workers
+   * resolve: the job carries only the reference.
+   */
+  public JdbcUpsert<T> withPassword(Credential password) {
+    if (password == null) {
+      throw new IllegalArgumentException("JDBC password must not be null");
+    }
+    return toBuilder().setPassword(password.asValueProvider()).build();
   }
 
   /**
@@ -198,7 +215,7 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
 
     abstract Builder<T> setUsername(String username);
 
-    abstract Builder<T> setPassword(String password);
+    abstract Builder<T> setPassword(ValueProvider<String> password);
 
     abstract Builder<T> setDataSourceConfiguration(JdbcIO.DataSourceConfiguration dataSource);
 
@@ -295,6 +312,22 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
    */
   public static JdbcIO.DataSourceConfiguration postgresDataSource(String jdbcUrl,
       @Nullable String username, @Nullable String password) {
+    return postgresDataSource(jdbcUrl, username,
+        password == null ? null : (ValueProvider<String>) StaticValueProvider.of(password));
+  }
+
+  /**
+   * As {@link #postgresDataSource(String, String, String)}, with the password as a reference
+   * resolved where the data source is built (the workers): the job carries only the reference.
+   */
+  public static JdbcIO.DataSourceConfiguration postgresDataSource(String jdbcUrl,
+      @Nullable String username, @Nullable Credential password) {
+    return postgresDataSource(jdbcUrl, username,
+        password == null ? null : password.asValueProvider());
+  }
+
+  static JdbcIO.DataSourceConfiguration postgresDataSource(String jdbcUrl,
+      @Nullable String username, @Nullable ValueProvider<String> password) {
     checkJdbcUrl(jdbcUrl);
     JdbcUrl url = JdbcUrl.parse(jdbcUrl);
     JdbcIO.DataSourceConfiguration dataSource =
@@ -302,9 +335,10 @@ public abstract class JdbcUpsert<T> extends PTransform<PCollection<T>, PCollecti
     if (username != null) {
       dataSource = dataSource.withUsername(username);
     }
-    String chosen = password != null ? password : url.password();
-    if (chosen != null) {
-      dataSource = dataSource.withPassword(chosen);
+    if (password != null) {
+      dataSource = dataSource.withPassword(password);
+    } else if (url.password() != null) {
+      dataSource = dataSource.withPassword(url.password());
     }
     return dataSource;
   }

@@ -8,6 +8,9 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import dev.audiencesegmenter.io.secrets.Credential;
+import org.apache.beam.sdk.options.ValueProvider;
+import org.apache.beam.sdk.options.ValueProvider.StaticValueProvider;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VoidCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
@@ -62,7 +65,7 @@ public abstract class MembershipHistory
 
   abstract @Nullable String getUsername();
 
-  abstract @Nullable String getPassword();
+  abstract @Nullable ValueProvider<String> getPassword();
 
   abstract Builder toBuilder();
 
@@ -91,8 +94,14 @@ public abstract class MembershipHistory
     return toBuilder().setUsername(username).build();
   }
 
+  /** The database password, as for {@link JdbcUpsert#withPassword(String)}. */
   public MembershipHistory withPassword(String password) {
-    return toBuilder().setPassword(password).build();
+    return toBuilder().setPassword(StaticValueProvider.of(password)).build();
+  }
+
+  /** The database password as a reference the workers resolve. */
+  public MembershipHistory withPassword(Credential password) {
+    return toBuilder().setPassword(password.asValueProvider()).build();
   }
 
   private static String checkName(String name, String what) {
@@ -114,7 +123,7 @@ public abstract class MembershipHistory
 
     abstract Builder setUsername(String username);
 
-    abstract Builder setPassword(String password);
+    abstract Builder setPassword(ValueProvider<String> password);
 
     abstract MembershipHistory build();
   }
@@ -129,16 +138,8 @@ public abstract class MembershipHistory
       throw new IllegalStateException("MembershipHistory of " + getMembershipsTable()
           + " needs withAsOf(..)");
     }
-    JdbcUrl url = JdbcUrl.parse(getJdbcUrl());
     JdbcIO.DataSourceConfiguration dataSource =
-        JdbcIO.DataSourceConfiguration.create("org.postgresql.Driver", url.withoutPassword());
-    if (getUsername() != null) {
-      dataSource = dataSource.withUsername(getUsername());
-    }
-    String password = getPassword() != null ? getPassword() : url.password();
-    if (password != null) {
-      dataSource = dataSource.withPassword(password);
-    }
+        JdbcUpsert.postgresDataSource(getJdbcUrl(), getUsername(), getPassword());
     return membershipsWritten.getPipeline()
         .apply("HistoryTable", Create.of(getHistoryTable()).withCoder(StringUtf8Coder.of()))
         .apply("AfterMembershipsAreWritten", Wait.on(membershipsWritten))

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.io.sink.CallOutcome;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
-import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.HttpStatusRules;
 import dev.audiencesegmenter.io.sink.Json;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;

@@ -3,6 +3,7 @@ package dev.audiencesegmenter.io.sink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.failsafe.Failsafe;
 import dev.failsafe.RateLimiter;

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.io.sink;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.failsafe.RateLimiter;
 import dev.failsafe.RetryPolicy;

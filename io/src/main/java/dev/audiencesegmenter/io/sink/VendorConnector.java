@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.io.sink;
 
+import dev.audiencesegmenter.io.secrets.Credential;
 import java.io.Serializable;
 import java.net.http.HttpHeaders;
 import java.util.List;

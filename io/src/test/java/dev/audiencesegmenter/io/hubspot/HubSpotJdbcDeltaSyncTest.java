@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.audiencesegmenter.io.jdbc.PostgresTestDatabase;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
-import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.DeltaSync;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Request;
 import dev.audiencesegmenter.io.sink.JdbcSyncState;

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
-import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.FakeVendorServer;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Request;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Response;

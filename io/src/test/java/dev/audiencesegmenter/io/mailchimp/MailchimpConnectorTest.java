@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.audiencesegmenter.io.sink.ContactUpdate;
-import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Response;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
 import dev.audiencesegmenter.io.sink.VendorCall;

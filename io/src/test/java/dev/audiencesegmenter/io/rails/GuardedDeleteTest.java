@@ -69,7 +69,7 @@ class GuardedDeleteTest {
   static void run(List<Row> customers, List<SegmentMembership> memberships, String runId,
       ChangeLimits limits, List<String> expectedRefused) throws Exception {
     JdbcIO.DataSourceConfiguration database =
-        JdbcUpsert.postgresDataSource(db.jdbcUrl(), null, null);
+        JdbcUpsert.postgresDataSource(db.jdbcUrl(), null, (String) null);
     GuardedDelete guard = GuardedDelete.of("postgresql", "g_customers", "g_memberships")
         .withDataSourceConfiguration(database).withRunId(runId).withLimits(limits);
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());

@@ -34,7 +34,7 @@ class WriterLockTest {
   }
 
   static JdbcIO.DataSourceConfiguration database() {
-    return JdbcUpsert.postgresDataSource(db.jdbcUrl(), null, null);
+    return JdbcUpsert.postgresDataSource(db.jdbcUrl(), null, (String) null);
   }
 
   @Test
@@ -79,7 +79,7 @@ class WriterLockTest {
         db.jdbcUrl().replaceAll("currentSchema=[^&]*", "currentSchema=lock_other");
     try (WriterLock here = WriterLock.acquire(database(), "here", List.of("customer_features"));
         WriterLock there = WriterLock.acquire(
-            JdbcUpsert.postgresDataSource(otherSchema, null, null), "there",
+            JdbcUpsert.postgresDataSource(otherSchema, null, (String) null), "there",
             List.of("customer_features"))) {
       assertEquals(List.of("customer_features"), there.names());
     }

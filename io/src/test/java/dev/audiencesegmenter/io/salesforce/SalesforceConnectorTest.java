@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
-import dev.audiencesegmenter.io.sink.Credential;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.FakeVendorServer;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Request;
 import dev.audiencesegmenter.io.sink.FakeVendorServer.Response;

@@ -8,6 +8,7 @@ import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
 import dev.audiencesegmenter.io.klaviyo.KlaviyoConnector;
 import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
 import dev.audiencesegmenter.io.salesforce.SalesforceConnector;
+import dev.audiencesegmenter.io.secrets.Credential;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;

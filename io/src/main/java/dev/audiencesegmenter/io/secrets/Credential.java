@@ -1,4 +1,4 @@
-package dev.audiencesegmenter.io.sink;
+package dev.audiencesegmenter.io.secrets;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.ValueProvider;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -157,6 +158,39 @@ public final class Credential implements Serializable {
     }
   }
 
+  /**
+   * The secret as a {@link ValueProvider}, for APIs that take one (e.g. {@code
+   * JdbcIO.DataSourceConfiguration#withPassword}): it carries only this reference and resolves
+   * it on each {@code get()} where it runs; its {@code toString()} is {@value #MASK}.
+   */
+  public ValueProvider<String> asValueProvider() {
+    return new Resolved(this);
+  }
+
+  private static final class Resolved implements ValueProvider<String> {
+    private static final long serialVersionUID = 1L;
+    private final Credential credential;
+
+    Resolved(Credential credential) {
+      this.credential = credential;
+    }
+
+    @Override
+    public String get() {
+      return credential.reveal();
+    }
+
+    @Override
+    public boolean isAccessible() {
+      return true;
+    }
+
+    @Override
+    public String toString() {
+      return MASK;
+    }
+  }
+
   /** {@code text} with every occurrence of the secret replaced by {@value #MASK}. */
   public String redact(@Nullable String text) {
     if (text == null) {
@@ -171,7 +205,8 @@ public final class Credential implements Serializable {
     return redact(text, resolved);
   }
 
-  static String redact(String text, String secret) {
+  /** {@code text} with {@code secret} (and its Base64 forms used in Basic auth) masked. */
+  public static String redact(String text, String secret) {
     if (secret.length() < 4) {
       return text; // nothing sensible to search for; such keys are refused by vendors anyway
     }
