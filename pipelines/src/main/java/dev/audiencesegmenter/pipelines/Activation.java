@@ -233,7 +233,7 @@ final class Activation {
       case "hubspot" -> {
         HubSpotConnector hubspot = HubSpotConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "hubspotAccessToken", options.getHubspotAccessToken(),
-                options.getHubspotAccessTokenEnv(), options.getHubspotAccessTokenFile(),
+                options.getHubspotAccessTokenEnv(), options.getHubspotAccessTokenFile(), options.getHubspotAccessTokenSecret(),
                 HUBSPOT_TOKEN_ENV))
             .withBaseUrl(options.getHubspotBaseUrl())
             .withPropertyMapping(mapping.map(sink, "properties"))
@@ -252,7 +252,7 @@ final class Activation {
         }
         MailchimpConnector mailchimp = MailchimpConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "mailchimpApiKey", options.getMailchimpApiKey(), options.getMailchimpApiKeyEnv(),
-                options.getMailchimpApiKeyFile(), MAILCHIMP_KEY_ENV),
+                options.getMailchimpApiKeyFile(), options.getMailchimpApiKeySecret(), MAILCHIMP_KEY_ENV),
                 listId)
             .withMergeFields(mapping.map(sink, "merge_fields"))
             .withSegmentTags(mapping.map(sink, "segment_tags"));
@@ -264,7 +264,7 @@ final class Activation {
       case "klaviyo" -> {
         KlaviyoConnector klaviyo = KlaviyoConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "klaviyoApiKey", options.getKlaviyoApiKey(), options.getKlaviyoApiKeyEnv(),
-                options.getKlaviyoApiKeyFile(), KLAVIYO_KEY_ENV))
+                options.getKlaviyoApiKeyFile(), options.getKlaviyoApiKeySecret(), KLAVIYO_KEY_ENV))
             .withBaseUrl(options.getKlaviyoBaseUrl())
             .withPropertyMapping(mapping.map(sink, "properties"))
             .withSegmentLists(mapping.map(sink, "segment_lists"));
@@ -282,7 +282,7 @@ final class Activation {
       case "braze" -> {
         BrazeConnector braze = BrazeConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "brazeApiKey", options.getBrazeApiKey(), options.getBrazeApiKeyEnv(),
-                options.getBrazeApiKeyFile(), BRAZE_KEY_ENV))
+                options.getBrazeApiKeyFile(), options.getBrazeApiKeySecret(), BRAZE_KEY_ENV))
             .withBaseUrl(options.getBrazeBaseUrl())
             .withAttributeMapping(mapping.map(sink, "attributes"));
         if (!mapping.map(sink, "segment_attributes").isEmpty()) {
@@ -301,7 +301,7 @@ final class Activation {
             ? mapping.text(sink, "external_id_field") : "Customer_Id__c";
         SalesforceConnector salesforce = SalesforceConnector.create(CredentialOptions.forSink(options, dryRun, sink,
                 "salesforceAccessToken", options.getSalesforceAccessToken(),
-                options.getSalesforceAccessTokenEnv(), options.getSalesforceAccessTokenFile(),
+                options.getSalesforceAccessTokenEnv(), options.getSalesforceAccessTokenFile(), options.getSalesforceAccessTokenSecret(),
                 SALESFORCE_TOKEN_ENV), options.getSalesforceBaseUrl(), sObject,
                 externalId)
             .withFieldMapping(mapping.map(sink, "fields"))

@@ -10,11 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A credential given by one family of options, {@code --<option>}, {@code --<option>Env} and
- * {@code --<option>File}, turned into a {@link Credential}: a reference that is resolved where
+ * A credential given by one family of options, {@code --<option>}, {@code --<option>Env},
+ * {@code --<option>File} and {@code --<option>Secret}, turned into a {@link Credential}: a reference that is resolved where
  * the secret is used. The value of {@code --<option>} is kept out of the job, so it is accepted
  * only when the workers are this process; a variable or a file is named in the job and read by
- * the workers. Where the workers run here, the reference is resolved at once, so a missing
+ * the workers; so is a Secret Manager secret. Where the workers run here, the reference is resolved at once, so a missing
  * variable or file fails the launch naming it.
  */
 final class CredentialOptions {
@@ -27,9 +27,10 @@ final class CredentialOptions {
    * defaultEnv} as the variable read on local runs when no option is given.
    */
   static Credential forSink(PipelineOptions options, boolean dryRun, String sink, String option,
-      @Nullable String value, @Nullable String env, @Nullable String file, String defaultEnv) {
+      @Nullable String value, @Nullable String env, @Nullable String file,
+      @Nullable String secret, String defaultEnv) {
     String user = "--sinks=" + sink;
-    Credential credential = given(options, option, value, env, file, user);
+    Credential credential = given(options, option, value, env, file, secret, user);
     if (credential == null) {
       if (!workersInThisProcess(options) && !dryRun) {
         throw new IllegalArgumentException(user + ": the workers of " + runner(options)
@@ -44,8 +45,8 @@ final class CredentialOptions {
           + defaultEnv + ", --" + option + "Env=NAME or --" + option + "File=PATH (or --"
           + option + " on local runs)");
     }
-    return dryRun ? credential : checked(options, credential, sourceOf(option, value, file),
-        null);
+    return dryRun ? credential
+        : checked(options, credential, sourceOf(option, value, file, secret), null);
   }
 
   /**
@@ -53,24 +54,25 @@ final class CredentialOptions {
    * when no option is given, {@code defaultEnv} is used if it is set here.
    */
   static @Nullable Credential forDatabase(PipelineOptions options, @Nullable String value,
-      @Nullable String env, @Nullable String file, String defaultEnv) {
+      @Nullable String env, @Nullable String file, @Nullable String secret, String defaultEnv) {
     String option = "jdbcPassword";
-    Credential credential = given(options, option, value, env, file, "--jdbcUrl");
+    Credential credential = given(options, option, value, env, file, secret, "--jdbcUrl");
     if (credential == null) {
       String fromEnvironment = System.getenv(defaultEnv);
       return fromEnvironment == null || fromEnvironment.isBlank() ? null
           : checked(options, Credential.fromEnvironment(defaultEnv), null, null);
     }
-    return checked(options, credential, sourceOf(option, value, file), null);
+    return checked(options, credential, sourceOf(option, value, file, secret), null);
   }
 
   /** The credential of the option given, or null when none is; more than one is an error. */
   private static @Nullable Credential given(PipelineOptions options, String option,
-      @Nullable String value, @Nullable String env, @Nullable String file, String user) {
-    long given = Stream.of(value, env, file).filter(CredentialOptions::isSet).count();
+      @Nullable String value, @Nullable String env, @Nullable String file,
+      @Nullable String secret, String user) {
+    long given = Stream.of(value, env, file, secret).filter(CredentialOptions::isSet).count();
     if (given > 1) {
       throw new IllegalArgumentException(user + ": give one of --" + option + ", --" + option
-          + "Env, --" + option + "File, not " + given);
+          + "Env, --" + option + "File, --" + option + "Secret, not " + given);
     }
     if (isSet(value)) {
       if (!workersInThisProcess(options)) {
@@ -84,6 +86,13 @@ final class CredentialOptions {
     if (isSet(file)) {
       return Credential.fromFile(file);
     }
+    if (isSet(secret)) {
+      try {
+        return Credential.fromSecretManager(secret);
+      } catch (IllegalArgumentException invalid) {
+        throw new IllegalArgumentException("--" + option + "Secret: " + invalid.getMessage());
+      }
+    }
     if (isSet(env)) {
       try {
         return Credential.fromEnvironment(env);
@@ -96,8 +105,10 @@ final class CredentialOptions {
     return null;
   }
 
-  private static String sourceOf(String option, @Nullable String value, @Nullable String file) {
-    return "--" + option + (isSet(value) ? "" : isSet(file) ? "File" : "Env");
+  private static String sourceOf(String option, @Nullable String value, @Nullable String file,
+      @Nullable String secret) {
+    return "--" + option + (isSet(value) ? "" : isSet(file) ? "File" : isSet(secret) ? "Secret"
+        : "Env");
   }
 
   /**

@@ -426,7 +426,8 @@ public final class SegmentationPipeline {
    */
   static @Nullable Credential password(SegmentationPipelineOptions options) {
     return CredentialOptions.forDatabase(options, options.getJdbcPassword(),
-        options.getJdbcPasswordEnv(), options.getJdbcPasswordFile(), JDBC_PASSWORD_ENV);
+        options.getJdbcPasswordEnv(), options.getJdbcPasswordFile(),
+        options.getJdbcPasswordSecret(), JDBC_PASSWORD_ENV);
   }
 
   /**

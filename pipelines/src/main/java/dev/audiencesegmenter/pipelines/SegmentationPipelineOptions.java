@@ -92,6 +92,13 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setJdbcPasswordFile(String value);
 
+  @Description("Google Cloud Secret Manager secret holding the database password, read where it is used: "
+      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
+      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  String getJdbcPasswordSecret();
+
+  void setJdbcPasswordSecret(String value);
+
   @Description(
       "Optional identity rules: a YAML file of identifier types in priority order with a "
           + "maximum per customer, max_fan_out, email_provider_rules and blocked_values (see "
@@ -303,6 +310,13 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setHubspotAccessTokenFile(String value);
 
+  @Description("Google Cloud Secret Manager secret holding the HubSpot private-app access token, read where it is used: "
+      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
+      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  String getHubspotAccessTokenSecret();
+
+  void setHubspotAccessTokenSecret(String value);
+
   @Description("Mailchimp API base URL, e.g. https://us21.api.mailchimp.com/3.0. Default: the "
       + "data center named by the API key's suffix.")
   String getMailchimpBaseUrl();
@@ -328,6 +342,13 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   String getMailchimpApiKeyFile();
 
   void setMailchimpApiKeyFile(String value);
+
+  @Description("Google Cloud Secret Manager secret holding the Mailchimp API key, read where it is used: "
+      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
+      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  String getMailchimpApiKeySecret();
+
+  void setMailchimpApiKeySecret(String value);
 
   @Description("Mailchimp audience (list) id; or mailchimp.list_id in --sinkMapping.")
   String getMailchimpListId();
@@ -360,6 +381,13 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setKlaviyoApiKeyFile(String value);
 
+  @Description("Google Cloud Secret Manager secret holding the Klaviyo private API key, read where it is used: "
+      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
+      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  String getKlaviyoApiKeySecret();
+
+  void setKlaviyoApiKeySecret(String value);
+
   @Description("Braze REST endpoint of your instance.")
   @Default.String("https://rest.iad-01.braze.com")
   String getBrazeBaseUrl();
@@ -386,6 +414,13 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setBrazeApiKeyFile(String value);
 
+  @Description("Google Cloud Secret Manager secret holding the Braze REST API key, read where it is used: "
+      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
+      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  String getBrazeApiKeySecret();
+
+  void setBrazeApiKeySecret(String value);
+
   @Description("Salesforce instance URL, e.g. https://mycompany.my.salesforce.com (required "
       + "with --sinks=salesforce: Salesforce has no common host).")
   String getSalesforceBaseUrl();
@@ -411,6 +446,13 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   String getSalesforceAccessTokenFile();
 
   void setSalesforceAccessTokenFile(String value);
+
+  @Description("Google Cloud Secret Manager secret holding the Salesforce access token, read where it is used: "
+      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
+      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  String getSalesforceAccessTokenSecret();
+
+  void setSalesforceAccessTokenSecret(String value);
 
   @Description("Salesforce Bulk API 2.0 ingest jobs: auto (for batches of at least "
       + "--salesforceBulkThreshold records), always, or never (sObject Collections only).")

@@ -163,7 +163,7 @@ class SecretsInTheJobTest {
     List<String> two = new ArrayList<>(base);
     two.addAll(List.of("--hubspotAccessToken=" + token, "--hubspotAccessTokenEnv=HUBSPOT_X"));
     assertEquals("--sinks=hubspot: give one of --hubspotAccessToken, --hubspotAccessTokenEnv, "
-        + "--hubspotAccessTokenFile, not 2", launchError(two));
+        + "--hubspotAccessTokenFile, --hubspotAccessTokenSecret, not 2", launchError(two));
 
     List<String> unset = new ArrayList<>(base);
     unset.add("--hubspotAccessTokenEnv=AUDIENCE_SEGMENTER_UNSET_4411");
@@ -258,6 +258,35 @@ class SecretsInTheJobTest {
         + "runner, Flink [local]): its value is kept out of the job, so the workers of "
         + "FlinkRunner would not have it; give --jdbcPasswordEnv=NAME or "
         + "--jdbcPasswordFile=PATH, read on the workers", message);
+  }
+
+  @Test
+  void aSecretManagerSecretIsOnlyNamedInTheJobAndReadWhereItIsUsed(@TempDir Path dir)
+      throws Exception {
+    List<String> args = new ArrayList<>(PipelineRuns.sampleArgs(dir.resolve("out")));
+    args.addAll(List.of("--sinks=hubspot", "--syncState=" + dir.resolve("sync-state")));
+    String name = "projects/my-project/secrets/hubspot-token/versions/3";
+
+    List<String> remote = new ArrayList<>(args);
+    remote.addAll(List.of("--runner=FlinkRunner", "--flinkMaster=127.0.0.1:8081",
+        "--hubspotAccessTokenSecret=" + name));
+    String job = whatTheRunnerGets(build(options(remote)));
+    assertTrue(job.contains("Secret Manager secret " + name), "display data names the secret");
+
+    // on a local run it is read at launch: this build has no Secret Manager client
+    List<String> local = new ArrayList<>(args);
+    local.add("--hubspotAccessTokenSecret=" + name);
+    assertEquals("--hubspotAccessTokenSecret: The credential Secret Manager secret " + name
+        + " needs the Secret Manager client on the classpath (build the job jar with "
+        + "-Pdataflow)", launchError(local));
+
+    String token = SENTINELS.get("hubspotAccessToken");
+    List<String> mistaken = new ArrayList<>(args);
+    mistaken.add("--hubspotAccessTokenSecret=" + token);
+    String message = launchError(mistaken);
+    assertFalse(message.contains(token), message);
+    assertEquals("--hubspotAccessTokenSecret: A Secret Manager secret version is named "
+        + "projects/PROJECT/secrets/NAME/versions/VERSION", message);
   }
 
   static String launchError(List<String> args) {

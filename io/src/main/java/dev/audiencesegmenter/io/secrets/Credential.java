@@ -9,15 +9,18 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.ValueProvider;
+import org.apache.beam.sdk.util.GcpSecret;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A vendor token or API key, held as a reference that is resolved where the secret is used (in
- * the sink's {@code @Setup} on the worker): the name of an environment variable, a file (any
- * path Beam's file systems read, e.g. a local path or {@code gs://}), or a value given to the
- * launching process. What a runner serializes into the job (the sink's DoFn, and with it its
+ * A vendor token, an API key or a database password, held as a reference that is resolved where
+ * the secret is used (in the sink's {@code @Setup} on the worker, where a connection pool is
+ * built): the name of an environment variable, a file (any path Beam's file systems read, e.g. a
+ * local path or {@code gs://}), a Google Cloud Secret Manager secret version, or a value given to
+ * the launching process. What a runner serializes into the job (the sink's DoFn, and with it its
  * web UI, REST API, plan and stored job graph) carries only the reference.
  *
  * <p>A value given directly ({@link #of(String)}) stays in the process that was given it: the
@@ -37,7 +40,10 @@ public final class Credential implements Serializable {
   /** Values given to this process, by the random id their serialized form carries. */
   private static final Map<String, String> GIVEN = new ConcurrentHashMap<>();
 
-  private enum Kind { VALUE, ENVIRONMENT, FILE }
+  private enum Kind { VALUE, ENVIRONMENT, FILE, SECRET_MANAGER }
+
+  private static final Pattern SECRET_VERSION =
+      Pattern.compile("projects/[^/\\s]+/secrets/[^/\\s]+/versions/[^/\\s]+");
 
   private final Kind kind;
   /** The variable's name, the file's path, or (for a value) its id in {@link #GIVEN}. */
@@ -85,6 +91,22 @@ public final class Credential implements Serializable {
     return new Credential(Kind.FILE, path, null);
   }
 
+  /**
+   * A secret read where it is used from Google Cloud Secret Manager: {@code versionName} is
+   * {@code projects/PROJECT/secrets/NAME/versions/VERSION} (a number or {@code latest}). It is
+   * read with Beam's {@code GcpSecret}, so the Secret Manager client must be on the workers'
+   * classpath (the job jar built with {@code -Pdataflow}) and their service account must hold
+   * the Secret Manager Secret Accessor role on it.
+   */
+  public static Credential fromSecretManager(String versionName) {
+    if (versionName == null || !SECRET_VERSION.matcher(versionName).matches()) {
+      // not the value: a secret given here by mistake must not be echoed
+      throw new IllegalArgumentException("A Secret Manager secret version is named "
+          + "projects/PROJECT/secrets/NAME/versions/VERSION");
+    }
+    return new Credential(Kind.SECRET_MANAGER, versionName, null);
+  }
+
   /** The option's value when given, else the environment variable. */
   public static Credential fromOptionOrEnvironment(@Nullable String optionValue, String name) {
     return optionValue != null && !optionValue.isBlank() ? of(optionValue) : fromEnvironment(name);
@@ -92,13 +114,14 @@ public final class Credential implements Serializable {
 
   /**
    * Where the secret comes from, safe to show: "value given to the launching process",
-   * "environment variable NAME" or "file PATH".
+   * "environment variable NAME", "file PATH" or "Secret Manager secret NAME".
    */
   public String describe() {
     return switch (kind) {
       case VALUE -> "value given to the launching process";
       case ENVIRONMENT -> "environment variable " + reference;
       case FILE -> "file " + reference;
+      case SECRET_MANAGER -> "Secret Manager secret " + reference;
     };
   }
 
@@ -138,6 +161,8 @@ public final class Credential implements Serializable {
         }
         return value;
       }
+      case SECRET_MANAGER:
+        return fromSecretManager();
       default: {
         String value;
         try (InputStream in = Channels.newInputStream(FileSystems.open(
@@ -189,6 +214,26 @@ public final class Credential implements Serializable {
     public String toString() {
       return MASK;
     }
+  }
+
+  private String fromSecretManager() {
+    byte[] bytes;
+    try {
+      bytes = new GcpSecret(reference).getSecretBytes();
+    } catch (NoClassDefFoundError missing) {
+      throw new IllegalStateException("The credential " + describe() + " needs the Secret "
+          + "Manager client on the classpath (build the job jar with -Pdataflow)");
+    } catch (RuntimeException e) {
+      // the causes' classes only: a message could quote what was read
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("The credential " + describe() + " cannot be read ("
+          + cause.getClass().getSimpleName() + ")");
+    }
+    String value = new String(bytes, StandardCharsets.UTF_8).strip();
+    if (value.isEmpty()) {
+      throw new IllegalStateException("The credential " + describe() + " is empty");
+    }
+    return value;
   }
 
   /** {@code text} with every occurrence of the secret replaced by {@value #MASK}. */
