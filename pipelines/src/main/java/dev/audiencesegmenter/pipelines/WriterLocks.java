@@ -1,25 +1,27 @@
 package dev.audiencesegmenter.pipelines;
 
+import dev.audiencesegmenter.io.rails.FolderLock;
 import dev.audiencesegmenter.io.rails.WriterLock;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 
 /**
- * The writer locks of a run ({@link WriterLock}): the tables of {@code --jdbcUrl} and the sync
- * state tables of {@code --syncState} when it is a database, taken before anything is read or
- * removed and held until the run has ended, so a second run on the same tables fails at launch
- * naming the first. A sync state folder has no lock: PostgreSQL is what holds it.
+ * The writer locks of a run: the tables of {@code --jdbcUrl} and the sync state tables of
+ * {@code --syncState} when it is a database ({@link WriterLock}), or each platform's folder of a
+ * sync state kept in files ({@link FolderLock}), taken before anything is read or removed and
+ * held until the run has ended, so a second run on the same tables or state fails at launch
+ * naming the first.
  */
 final class WriterLocks implements AutoCloseable {
-  private final List<WriterLock> locks;
+  private final List<AutoCloseable> locks;
 
-  private WriterLocks(List<WriterLock> locks) {
+  private WriterLocks(List<AutoCloseable> locks) {
     this.locks = locks;
   }
 
   static WriterLocks acquire(SegmentationPipelineOptions options) {
-    List<WriterLock> taken = new ArrayList<>();
+    List<AutoCloseable> taken = new ArrayList<>();
     try {
       if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
         JdbcIO.DataSourceConfiguration database =
@@ -35,15 +37,29 @@ final class WriterLocks implements AutoCloseable {
         sinks.forEach(sink -> tables.add(Activation.stateTable(sink)));
         taken.add(WriterLock.acquire(state, "the sync state database", tables));
       }
+      String stateFolder = Activation.stateFolder(options);
+      if (!sinks.isEmpty() && stateFolder != null) {
+        taken.add(FolderLock.acquire(stateFolder, sinks));
+      }
       return new WriterLocks(taken);
     } catch (RuntimeException e) {
-      taken.forEach(WriterLock::close);
+      closeAll(taken);
       throw e;
     }
   }
 
   @Override
   public void close() {
-    locks.forEach(WriterLock::close);
+    closeAll(locks);
+  }
+
+  private static void closeAll(List<AutoCloseable> locks) {
+    for (AutoCloseable lock : locks) {
+      try {
+        lock.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("Releasing a writer lock failed: " + e.getMessage(), e);
+      }
+    }
   }
 }

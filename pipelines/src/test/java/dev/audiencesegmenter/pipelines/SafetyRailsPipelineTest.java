@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.audiencesegmenter.io.hubspot.FakeHubSpot;
 import dev.audiencesegmenter.io.jdbc.PostgresTestDatabase;
+import dev.audiencesegmenter.io.rails.FolderLock;
+import dev.audiencesegmenter.io.rails.WriterLock;
 import dev.audiencesegmenter.io.sink.Json;
 import dev.audiencesegmenter.pipelines.sample.SampleDataGenerator;
 import java.nio.file.Files;
@@ -58,6 +60,31 @@ class SafetyRailsPipelineTest {
         "--profiles=" + data.resolve("profiles") + "/*",
         "--segments=" + PipelineRuns.sampleSegmentsWithoutValueTiers(), "--asOf=2024-06-30",
         "--output=" + out, "--valueModels=false", "@../runner-configs/direct.args"));
+  }
+
+  @Test
+  void aSecondRunOnTheSameSyncStateFolderFailsAtLaunchNamingTheFirst(@TempDir Path dir)
+      throws Exception {
+    Path out = dir.resolve("out");
+    Path earlier = out.resolve("segments").resolve("part-00000-of-00001.jsonl");
+    Files.createDirectories(earlier.getParent());
+    Files.writeString(earlier, "{\"customer_id\":\"c1\",\"segment\":\"vip\"}\n");
+    String state = dir.resolve("state") + "/";
+    List<String> args = List.of("--input=" + PipelineRuns.SAMPLE.resolve("events") + "/*",
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
+        "--output=" + out, "--sinks=hubspot,klaviyo", "--dryRun=true", "--syncState=" + state,
+        "@../runner-configs/direct.args");
+    try (FolderLock other = FolderLock.acquire(state, List.of("klaviyo"))) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> PipelineRuns.runToCompletion(args));
+      assertEquals("The sync state " + state + "klaviyo/ is being written by another run: "
+          + WriterLock.applicationName() + ", since " + other.since() + ". Two runs syncing "
+          + "the same state undo each other's removals: wait for that run to end. If it was "
+          + "killed, delete " + state + "klaviyo/" + FolderLock.FILE + ".", e.getMessage());
+      assertFalse(Files.exists(Path.of(state, "hubspot", FolderLock.FILE)),
+          "the lock taken before the refusal was released");
+    }
+    assertTrue(Files.exists(earlier), "the refused launch removed the earlier output");
   }
 
   @Test
