@@ -134,7 +134,7 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("churn_risk")
   public abstract @Nullable Double getChurnRisk();
 
-  /** low (churn_risk < 0.3), medium (< 0.7) or high. */
+  /** low ({@code churn_risk < 0.3}), medium ({@code < 0.7}) or high. */
   @SchemaFieldNumber("23")
   @SchemaFieldName("churn_risk_band")
   public abstract @Nullable String getChurnRiskBand();
