@@ -1,5 +1,7 @@
 package dev.audiencesegmenter.pipelines;
 
+import dev.audiencesegmenter.io.activation.ActivateSegments;
+import dev.audiencesegmenter.io.activation.SyncStateStore;
 import dev.audiencesegmenter.io.braze.BrazeConnector;
 import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
@@ -92,51 +94,27 @@ final class Activation {
     for (String sink : sinks) {
       configured.add(configure(sink, options, mapping, outputs)); // all checked before wiring
     }
-    PCollection<ContactUpdate> updates = BuildContactUpdates.inputs(identities, features,
-            events, memberships)
-        .apply("BuildContactUpdates", BuildContactUpdates.create()
-            .withFeatureColumns(mapping.featureColumns(sinks)).withBuckets(options.getGroups()));
-
-    String runId = UUID.randomUUID().toString();
-    PCollectionList<DeadLetter> deadLetters = PCollectionList.empty(identities.getPipeline());
+    ActivateSegments activate = ActivateSegments.create()
+        .withFeatureColumns(mapping.featureColumns(sinks)).withBuckets(options.getGroups())
+        .withLimits(limits).withFullResync(options.getFullResync());
     for (SendContactUpdates sink : configured) {
-      String vendor = sink.getConnector().vendor();
-      String step = "Activate " + vendor + "/";
-      PCollection<SyncStateEntry> previous;
-      JdbcIO.DataSourceConfiguration database = stateDatabase(options);
-      String folder = database != null ? null : stateFolder(options) + vendor + "/";
-      String table = stateTable(vendor);
-      previous = database != null
-          ? identities.getPipeline().apply(step + "ReadSyncState",
-              JdbcSyncState.read(database, table))
-          : identities.getPipeline().apply(step + "ReadSyncState", SyncState.read(folder));
-      DeltaSync.Result delta = updates.apply(step + "DeltaSync",
-          DeltaSync.against(previous).withFullResync(options.getFullResync())
-              .withBuckets(options.getGroups())
-              .withConsentRules(sink.getConnector().handlesWithdrawals())
-              .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals())
-              .withPushWithdrawals(sink.getConnector().handlesPushWithdrawals()));
-      // exits only within the limits; held-back customers keep their state
-      GuardExits.Result guarded = delta.getChanges().apply(step + "GuardExits",
-          GuardExits.of(vendor, limits).withBuckets(options.getGroups())
-              .withWithdrawals(sink.getConnector().handlesWithdrawals()).withPrevious(previous)
-              .withNewState(delta.getNewState()));
-      SegmentationPipeline.writeRefused(guarded.getRefused(), step + "WriteRefusedExits",
-          outputs, vendor);
-      SendContactUpdates.Result sent = guarded.getChanges().apply(step + "Send", sink);
-      if (!options.getDryRun()) {
-        if (database != null) {
-          guarded.getNewState().apply(step + "CommitSyncState",
-              JdbcSyncState.commit(database, table, previous, sent, runId));
-        } else {
-          guarded.getNewState().apply(step + "CommitSyncState",
-              SyncState.commit(folder, previous, sent));
-        }
-      }
-      deadLetters = deadLetters.and(sent.getDeadLetters());
+      activate = activate.to(sink, stateStore(options, sink.getConnector().vendor()));
     }
-    return deadLetters.apply("ActivationDeadLetters",
-        org.apache.beam.sdk.transforms.Flatten.pCollections());
+    ActivateSegments.Result activated = BuildContactUpdates
+        .inputs(identities, features, events, memberships)
+        .apply("Activate", activate);
+    for (String vendor : activated.getVendors()) {
+      SegmentationPipeline.writeRefused(activated.getRefused(vendor),
+          "Activate " + vendor + "/WriteRefusedExits", outputs, vendor);
+    }
+    return activated.getDeadLetters();
+  }
+
+  /** Where {@code vendor}'s state lives: its table in the database, or its folder. */
+  private static SyncStateStore stateStore(SegmentationPipelineOptions options, String vendor) {
+    JdbcIO.DataSourceConfiguration database = stateDatabase(options);
+    return database != null ? SyncStateStore.database(database, stateTable(vendor))
+        : SyncStateStore.folder(stateFolder(options) + vendor + "/");
   }
 
   private static SinkMapping mapping(SegmentationPipelineOptions options,
@@ -231,10 +209,11 @@ final class Activation {
     boolean dryRun = options.getDryRun();
     SendContactUpdates send = switch (sink) {
       case "hubspot" -> {
-        HubSpotConnector hubspot = HubSpotConnector.create(CredentialOptions.forSink(options, dryRun, sink,
-                "hubspotAccessToken", options.getHubspotAccessToken(),
-                options.getHubspotAccessTokenEnv(), options.getHubspotAccessTokenFile(), options.getHubspotAccessTokenSecret(),
-                HUBSPOT_TOKEN_ENV))
+        HubSpotConnector hubspot = HubSpotConnector.create(
+            CredentialOptions.forSink(options, dryRun, sink, "hubspotAccessToken",
+                options.getHubspotAccessToken(), options.getHubspotAccessTokenEnv(),
+                options.getHubspotAccessTokenFile(),
+                options.getHubspotAccessTokenSecret(), HUBSPOT_TOKEN_ENV))
             .withBaseUrl(options.getHubspotBaseUrl())
             .withPropertyMapping(mapping.map(sink, "properties"))
             .withSegmentLists(mapping.map(sink, "segment_lists"));
@@ -250,9 +229,11 @@ final class Activation {
           throw new IllegalArgumentException("--sinks=mailchimp needs --mailchimpListId or "
               + "mailchimp.list_id in " + mapping.source());
         }
-        MailchimpConnector mailchimp = MailchimpConnector.create(CredentialOptions.forSink(options, dryRun, sink,
-                "mailchimpApiKey", options.getMailchimpApiKey(), options.getMailchimpApiKeyEnv(),
-                options.getMailchimpApiKeyFile(), options.getMailchimpApiKeySecret(), MAILCHIMP_KEY_ENV),
+        MailchimpConnector mailchimp = MailchimpConnector.create(
+            CredentialOptions.forSink(options, dryRun, sink, "mailchimpApiKey",
+                options.getMailchimpApiKey(), options.getMailchimpApiKeyEnv(),
+                options.getMailchimpApiKeyFile(),
+                options.getMailchimpApiKeySecret(), MAILCHIMP_KEY_ENV),
                 listId)
             .withMergeFields(mapping.map(sink, "merge_fields"))
             .withSegmentTags(mapping.map(sink, "segment_tags"));
@@ -262,9 +243,11 @@ final class Activation {
         yield mailchimp.sink();
       }
       case "klaviyo" -> {
-        KlaviyoConnector klaviyo = KlaviyoConnector.create(CredentialOptions.forSink(options, dryRun, sink,
-                "klaviyoApiKey", options.getKlaviyoApiKey(), options.getKlaviyoApiKeyEnv(),
-                options.getKlaviyoApiKeyFile(), options.getKlaviyoApiKeySecret(), KLAVIYO_KEY_ENV))
+        KlaviyoConnector klaviyo = KlaviyoConnector.create(
+            CredentialOptions.forSink(options, dryRun, sink, "klaviyoApiKey",
+                options.getKlaviyoApiKey(), options.getKlaviyoApiKeyEnv(),
+                options.getKlaviyoApiKeyFile(),
+                options.getKlaviyoApiKeySecret(), KLAVIYO_KEY_ENV))
             .withBaseUrl(options.getKlaviyoBaseUrl())
             .withPropertyMapping(mapping.map(sink, "properties"))
             .withSegmentLists(mapping.map(sink, "segment_lists"));
@@ -280,9 +263,11 @@ final class Activation {
         yield klaviyo.sink();
       }
       case "braze" -> {
-        BrazeConnector braze = BrazeConnector.create(CredentialOptions.forSink(options, dryRun, sink,
-                "brazeApiKey", options.getBrazeApiKey(), options.getBrazeApiKeyEnv(),
-                options.getBrazeApiKeyFile(), options.getBrazeApiKeySecret(), BRAZE_KEY_ENV))
+        BrazeConnector braze = BrazeConnector.create(
+            CredentialOptions.forSink(options, dryRun, sink, "brazeApiKey",
+                options.getBrazeApiKey(), options.getBrazeApiKeyEnv(),
+                options.getBrazeApiKeyFile(),
+                options.getBrazeApiKeySecret(), BRAZE_KEY_ENV))
             .withBaseUrl(options.getBrazeBaseUrl())
             .withAttributeMapping(mapping.map(sink, "attributes"));
         if (!mapping.map(sink, "segment_attributes").isEmpty()) {
@@ -299,11 +284,12 @@ final class Activation {
             ? mapping.text(sink, "sobject") : "Contact";
         String externalId = mapping.text(sink, "external_id_field") != null
             ? mapping.text(sink, "external_id_field") : "Customer_Id__c";
-        SalesforceConnector salesforce = SalesforceConnector.create(CredentialOptions.forSink(options, dryRun, sink,
-                "salesforceAccessToken", options.getSalesforceAccessToken(),
-                options.getSalesforceAccessTokenEnv(), options.getSalesforceAccessTokenFile(), options.getSalesforceAccessTokenSecret(),
-                SALESFORCE_TOKEN_ENV), options.getSalesforceBaseUrl(), sObject,
-                externalId)
+        SalesforceConnector salesforce = SalesforceConnector.create(
+            CredentialOptions.forSink(options, dryRun, sink, "salesforceAccessToken",
+                options.getSalesforceAccessToken(), options.getSalesforceAccessTokenEnv(),
+                options.getSalesforceAccessTokenFile(),
+                options.getSalesforceAccessTokenSecret(), SALESFORCE_TOKEN_ENV),
+            options.getSalesforceBaseUrl(), sObject, externalId)
             .withFieldMapping(mapping.map(sink, "fields"))
             .withBulk(SalesforceConnector.BulkMode.parse(options.getSalesforceBulk()),
                 options.getSalesforceBulkThreshold());

@@ -11,11 +11,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A credential given by one family of options, {@code --<option>}, {@code --<option>Env},
- * {@code --<option>File} and {@code --<option>Secret}, turned into a {@link Credential}: a reference that is resolved where
- * the secret is used. The value of {@code --<option>} is kept out of the job, so it is accepted
- * only when the workers are this process; a variable or a file is named in the job and read by
- * the workers; so is a Secret Manager secret. Where the workers run here, the reference is resolved at once, so a missing
- * variable or file fails the launch naming it.
+ * {@code --<option>File} and {@code --<option>Secret}, turned into a {@link Credential}: a
+ * reference that is resolved where the secret is used. The value of {@code --<option>} is kept
+ * out of the job, so it is accepted only when the workers are this process; a variable, a file
+ * or a Secret Manager secret is named in the job and read by the workers. Where the workers run
+ * here, the reference is resolved at once, so a missing one fails the launch naming it.
  */
 final class CredentialOptions {
   private static final Logger LOG = LoggerFactory.getLogger(CredentialOptions.class);

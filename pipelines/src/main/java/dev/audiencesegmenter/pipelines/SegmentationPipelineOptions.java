@@ -92,9 +92,10 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setJdbcPasswordFile(String value);
 
-  @Description("Google Cloud Secret Manager secret holding the database password, read where it is used: "
-      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
-      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  @Description("Google Cloud Secret Manager secret holding the database password, read where it is "
+      + "used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with "
+      + "-Pdataflow and the Secret Manager Secret Accessor role for the workers' service "
+      + "account.")
   String getJdbcPasswordSecret();
 
   void setJdbcPasswordSecret(String value);
@@ -310,9 +311,10 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setHubspotAccessTokenFile(String value);
 
-  @Description("Google Cloud Secret Manager secret holding the HubSpot private-app access token, read where it is used: "
-      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
-      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  @Description("Google Cloud Secret Manager secret holding the HubSpot private-app access token, "
+      + "read where it is used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job"
+      + " jar built with -Pdataflow and the Secret Manager Secret Accessor role for the "
+      + "workers' service account.")
   String getHubspotAccessTokenSecret();
 
   void setHubspotAccessTokenSecret(String value);
@@ -343,9 +345,10 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setMailchimpApiKeyFile(String value);
 
-  @Description("Google Cloud Secret Manager secret holding the Mailchimp API key, read where it is used: "
-      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
-      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  @Description("Google Cloud Secret Manager secret holding the Mailchimp API key, read where it is "
+      + "used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with "
+      + "-Pdataflow and the Secret Manager Secret Accessor role for the workers' service "
+      + "account.")
   String getMailchimpApiKeySecret();
 
   void setMailchimpApiKeySecret(String value);
@@ -381,9 +384,10 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setKlaviyoApiKeyFile(String value);
 
-  @Description("Google Cloud Secret Manager secret holding the Klaviyo private API key, read where it is used: "
-      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
-      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  @Description("Google Cloud Secret Manager secret holding the Klaviyo private API key, read where "
+      + "it is used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built "
+      + "with -Pdataflow and the Secret Manager Secret Accessor role for the workers' service"
+      + " account.")
   String getKlaviyoApiKeySecret();
 
   void setKlaviyoApiKeySecret(String value);
@@ -414,9 +418,10 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setBrazeApiKeyFile(String value);
 
-  @Description("Google Cloud Secret Manager secret holding the Braze REST API key, read where it is used: "
-      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
-      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  @Description("Google Cloud Secret Manager secret holding the Braze REST API key, read where it "
+      + "used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with "
+      + "-Pdataflow and the Secret Manager Secret Accessor role for the workers' service "
+      + "account.")
   String getBrazeApiKeySecret();
 
   void setBrazeApiKeySecret(String value);
@@ -447,9 +452,10 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setSalesforceAccessTokenFile(String value);
 
-  @Description("Google Cloud Secret Manager secret holding the Salesforce access token, read where it is used: "
-      + "projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with -Pdataflow "
-      + "and the Secret Manager Secret Accessor role for the workers' service account.")
+  @Description("Google Cloud Secret Manager secret holding the Salesforce access token, read where "
+      + "it is used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built "
+      + "with -Pdataflow and the Secret Manager Secret Accessor role for the workers' service"
+      + " account.")
   String getSalesforceAccessTokenSecret();
 
   void setSalesforceAccessTokenSecret(String value);

@@ -9,7 +9,7 @@ import org.apache.beam.sdk.io.jdbc.JdbcIO;
 /**
  * The writer locks of a run: the tables of {@code --jdbcUrl} and the sync state tables of
  * {@code --syncState} when it is a database ({@link WriterLock}), or each platform's folder of a
- * sync state kept in files ({@link FolderLock}), taken before anything is read or removed and
+ * sync state kept in files ({@link FolderLock}; not for a dry run, which writes no state), taken before anything is read or removed and
  * held until the run has ended, so a second run on the same tables or state fails at launch
  * naming the first.
  */
@@ -38,7 +38,8 @@ final class WriterLocks implements AutoCloseable {
         taken.add(WriterLock.acquire(state, "the sync state database", tables));
       }
       String stateFolder = Activation.stateFolder(options);
-      if (!sinks.isEmpty() && stateFolder != null) {
+      // a dry run writes no state (and must leave the folder as it is)
+      if (!sinks.isEmpty() && stateFolder != null && !options.getDryRun()) {
         taken.add(FolderLock.acquire(stateFolder, sinks));
       }
       return new WriterLocks(taken);

@@ -72,7 +72,8 @@ class SafetyRailsPipelineTest {
     String state = dir.resolve("state") + "/";
     List<String> args = List.of("--input=" + PipelineRuns.SAMPLE.resolve("events") + "/*",
         "--segments=" + PipelineRuns.SAMPLE.resolve("segments.yaml"), "--asOf=2024-06-30",
-        "--output=" + out, "--sinks=hubspot,klaviyo", "--dryRun=true", "--syncState=" + state,
+        "--output=" + out, "--sinks=hubspot,klaviyo", "--syncState=" + state,
+        "--hubspotAccessToken=pat-na1-never-sent", "--klaviyoApiKey=pk_never_sent",
         "@../runner-configs/direct.args");
     try (FolderLock other = FolderLock.acquire(state, List.of("klaviyo"))) {
       IllegalStateException e = assertThrows(IllegalStateException.class,
