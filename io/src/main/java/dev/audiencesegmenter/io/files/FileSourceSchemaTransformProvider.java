@@ -6,13 +6,10 @@ import java.util.Locale;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldDescription;
-import org.apache.beam.sdk.schemas.transforms.Convert;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.schemas.transforms.TypedSchemaTransformProvider;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
-import org.apache.beam.sdk.values.PCollectionRowTuple;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -87,31 +84,6 @@ public abstract class FileSourceSchemaTransformProvider extends
       throw new IllegalArgumentException(identifier() + ": format must be auto, jsonl or csv, "
           + "got '" + text + "'", e);
     }
-    return new Transform(source(pattern, format), recordsName());
-  }
-
-  private static final class Transform extends SchemaTransform {
-    private final PTransform<PBegin, ? extends ReadResult<?>> source;
-    private final String recordsName;
-
-    Transform(PTransform<PBegin, ? extends ReadResult<?>> source, String recordsName) {
-      this.source = source;
-      this.recordsName = recordsName;
-    }
-
-    @Override
-    public void populateDisplayData(DisplayData.Builder builder) {
-      super.populateDisplayData(builder);
-      builder.include("source", source);
-    }
-
-    @Override
-    public PCollectionRowTuple expand(PCollectionRowTuple input) {
-      ReadResult<?> result = PBegin.in(input.getPipeline()).apply("Read", source);
-      return PCollectionRowTuple
-          .of(recordsName, result.getRecords().apply("RecordRows", Convert.toRows()))
-          .and("dead_letters", result.getDeadLetters().apply("DeadLetterRows",
-              Convert.toRows()));
-    }
+    return new SourceSchemaTransform(source(pattern, format), recordsName());
   }
 }

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.io.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.audiencesegmenter.io.files.ReadResult;
@@ -8,16 +9,19 @@ import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.JsonLines;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
-import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
@@ -30,6 +34,7 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollectionRowTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -136,6 +141,46 @@ class ReadCustomerEventsFromKafkaTest {
     assertEquals(GOOD + 5, counter(result, "lines_read"));
     assertEquals(GOOD, counter(result, "records_parsed"));
     assertEquals(5, counter(result, "dead_lettered"));
+  }
+
+  @Test
+  void theSchemaTransformReadsTheTopicIntoRows(TestPipeline p) {
+    SchemaTransformProvider provider = null;
+    for (SchemaTransformProvider candidate : ServiceLoader.load(SchemaTransformProvider.class)) {
+      if (candidate.identifier().equals(
+          ReadCustomerEventsFromKafkaSchemaTransformProvider.IDENTIFIER)) {
+        provider = candidate;
+      }
+    }
+    assertNotNull(provider, "registered with ServiceLoader");
+    PCollectionRowTuple read = PCollectionRowTuple.empty(p).apply("ReadTopic", provider.from(
+        Row.withSchema(provider.configurationSchema())
+            .withFieldValue("bootstrap_servers", kafka.bootstrapServers())
+            .withFieldValue("topic", TOPIC).withFieldValue("bounded", true)
+            .withFieldValue("max_out_of_orderness_seconds", 7200L).build()));
+
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < GOOD; i++) {
+      ids.add("o-" + i + "|" + eventTime(i));
+    }
+    PAssert.that(read.get("events").apply("IdAndTime", MapElements
+            .into(TypeDescriptors.strings())
+            .via(r -> r.getString("sourceRecordId") + "|" + r.getDateTime("eventTime"))))
+        .containsInAnyOrder(ids);
+    PAssert.that(read.get("dead_letters").apply("DeadLetterSteps", MapElements
+            .into(TypeDescriptors.strings()).via(r -> r.getString("step"))))
+        .containsInAnyOrder(Collections.nCopies(5,
+            ReadCustomerEventsFromKafka.DEAD_LETTER_STEP));
+    p.run().waitUntilFinish();
+
+    Row missing = Row.withSchema(provider.configurationSchema())
+        .withFieldValue("bootstrap_servers", kafka.bootstrapServers())
+        .withFieldValue("topic", " ").build();
+    SchemaTransformProvider configured = provider;
+    assertEquals(ReadCustomerEventsFromKafkaSchemaTransformProvider.IDENTIFIER
+        + ": bootstrap_servers and topic are required, got '" + kafka.bootstrapServers()
+        + "' and ' '", assertThrows(IllegalArgumentException.class,
+            () -> configured.from(missing)).getMessage());
   }
 
   @Test
