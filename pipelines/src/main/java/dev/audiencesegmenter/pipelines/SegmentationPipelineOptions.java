@@ -418,8 +418,8 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setBrazeApiKeyFile(String value);
 
-  @Description("Google Cloud Secret Manager secret holding the Braze REST API key, read where it "
-      + "used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with "
+  @Description("Google Cloud Secret Manager secret holding the Braze REST API key, read where "
+      + "it is used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with "
       + "-Pdataflow and the Secret Manager Secret Accessor role for the workers' service "
       + "account.")
   String getBrazeApiKeySecret();
