@@ -308,7 +308,8 @@ public final class SegmentationPipeline {
             defaults.minReachableShare(), defaults.minSmd(), defaults.maxMembershipChurn()))
         .withCustomerGroups(options.getGroups());
     return flow.withValueModels(options.getValueModels()
-        ? PredictCustomerValue.asOf(asOf).withAnnualDiscountRate(options.getDiscountRate())
+        ? PredictCustomerValue.create().withAsOf(asOf)
+            .withAnnualDiscountRate(options.getDiscountRate())
             .withMargin(options.getMargin())
         : null);
   }

@@ -161,7 +161,7 @@ public abstract class SegmentCustomers
         .setDefinitions(definitions)
         .setFeatures(features)
         .setResolve(ResolveIdentities.create())
-        .setValueModels(PredictCustomerValue.asOf(features.getAsOf()))
+        .setValueModels(PredictCustomerValue.create().withAsOf(features.getAsOf()))
         .setLifecycle(AssignLifecycleStage.create())
         .setValidation(SegmentValidation.DEFAULTS)
         .setCustomerGroups(DEFAULT_CUSTOMER_GROUPS)
@@ -178,10 +178,13 @@ public abstract class SegmentCustomers
   }
 
   /**
-   * The value models' settings; their asOf must be the features' asOf. {@code null} leaves the
-   * models out (value columns stay null).
+   * The value models' settings; their asOf is the features' asOf (given or not: a different
+   * one is refused). {@code null} leaves the models out (value columns stay null).
    */
   public SegmentCustomers withValueModels(@Nullable PredictCustomerValue valueModels) {
+    if (valueModels != null && valueModels.getAsOf() == null) {
+      valueModels = valueModels.withAsOf(getFeatures().getAsOf()); // the features' asOf
+    }
     if (valueModels != null && !valueModels.getAsOf().equals(getFeatures().getAsOf())) {
       throw new IllegalArgumentException("value models as of " + valueModels.getAsOf()
           + " but features as of " + getFeatures().getAsOf() + ": they must agree");

@@ -19,7 +19,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * join on the customer id. Customers without a purchase keep them null.
  *
  * <pre>{@code
- * PredictCustomerValue.Result value = keyedEvents.apply(PredictCustomerValue.asOf(asOf));
+ * PredictCustomerValue.Result value =
+ *     keyedEvents.apply(PredictCustomerValue.create().withAsOf(asOf));
  * PCollection<CustomerFeatures> valued = features.apply(AddCustomerValue.from(value));
  * }</pre>
  */

@@ -19,6 +19,7 @@ import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -27,7 +28,7 @@ import org.joda.time.Instant;
  *
  * <pre>{@code
  * PredictCustomerValue.Result value = keyedEvents.apply(
- *     PredictCustomerValue.asOf(asOf).withAnnualDiscountRate(0.10).withMargin(0.3));
+ *     PredictCustomerValue.create().withAsOf(asOf).withAnnualDiscountRate(0.10).withMargin(0.3));
  * value.getValues();     // customer id -> P(alive), expected purchases, predicted value
  * value.getModelJson();  // the fitted models as one JSON document
  * }</pre>
@@ -48,7 +49,8 @@ import org.joda.time.Instant;
 public abstract class PredictCustomerValue
     extends PTransform<PCollection<KV<String, CustomerEvent>>, PredictCustomerValue.Result> {
 
-  public abstract Instant getAsOf();
+  /** The time the predictions are made at (exclusive); set by {@link #withAsOf}. */
+  public abstract @Nullable Instant getAsOf();
 
   public abstract double getAnnualDiscountRate();
 
@@ -58,13 +60,18 @@ public abstract class PredictCustomerValue
 
   abstract Builder toBuilder();
 
-  /** Predictions as of {@code asOf} (exclusive), 10% annual discount rate, margin 1. */
-  public static PredictCustomerValue asOf(Instant asOf) {
-    if (asOf == null) {
-      throw new IllegalArgumentException("asOf must not be null");
-    }
-    return new AutoValue_PredictCustomerValue.Builder().setAsOf(asOf)
+  /** 10% annual discount rate, margin 1; give the time with {@link #withAsOf}. */
+  public static PredictCustomerValue create() {
+    return new AutoValue_PredictCustomerValue.Builder()
         .setAnnualDiscountRate(0.10).setMargin(1.0).setPenalizer(0.0).build();
+  }
+
+  /** Predictions as of {@code asOf} (exclusive: events at or after it are not counted). */
+  public PredictCustomerValue withAsOf(Instant asOf) {
+    if (asOf == null) {
+      throw new IllegalArgumentException("PredictCustomerValue: asOf must not be null");
+    }
+    return toBuilder().setAsOf(asOf).build();
   }
 
   /** Annual rate future margin is discounted at, in [0, 1); default 0.10. */
@@ -107,7 +114,7 @@ public abstract class PredictCustomerValue
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("asOf", getAsOf().toString()))
+    builder.add(DisplayData.item("asOf", String.valueOf(getAsOf())))
         .add(DisplayData.item("annualDiscountRate", getAnnualDiscountRate()))
         .add(DisplayData.item("margin", getMargin()))
         .add(DisplayData.item("penalizer", getPenalizer()));
@@ -115,6 +122,10 @@ public abstract class PredictCustomerValue
 
   @Override
   public Result expand(PCollection<KV<String, CustomerEvent>> events) {
+    if (getAsOf() == null) {
+      throw new IllegalStateException("PredictCustomerValue needs withAsOf(..): the time the "
+          + "predictions are made at");
+    }
     PCollection<KV<String, PurchaseSummary>> summaries =
         events.apply("Summarize", new SummarizePurchases(getAsOf()));
     PCollection<ValueModels> models = summaries.apply("FitModels",

@@ -119,7 +119,8 @@ public final class ValidateHoldout
 
   /** The models the holdout is predicted with: no discount, margin 1, no penalty. */
   public static PredictCustomerValue modelSettings(Instant calibrationEnd) {
-    return PredictCustomerValue.asOf(calibrationEnd).withAnnualDiscountRate(0).withMargin(1);
+    return PredictCustomerValue.create().withAsOf(calibrationEnd).withAnnualDiscountRate(0)
+        .withMargin(1);
   }
 
   /** Adds customers' reports up, in any order. */

@@ -41,8 +41,9 @@ import org.joda.time.Instant;
  * before asOf wins (records at or after asOf are ignored, as events are), except consent.
  *
  * <pre>{@code
- * PCollection<CustomerFeatures> withTraits = features.apply(AddProfileTraits.asOf(asOf)
- *     .withProfiles(resolved.getProfiles()).withEventConsent(resolved.getEvents()));
+ * PCollection<CustomerFeatures> withTraits = features.apply(AddProfileTraits.create()
+ *     .withAsOf(asOf).withProfiles(resolved.getProfiles())
+ *     .withEventConsent(resolved.getEvents()));
  * }</pre>
  *
  * <p>Trait names are trimmed and lower-cased ({@code consent.email} is read as
@@ -69,23 +70,29 @@ public final class AddProfileTraits
       "industry", "employees", "consent_email", "consent_sms", "consent_push",
       "consent_tracking");
 
-  private final Instant asOf;
+  private final @Nullable Instant asOf;
   private final @Nullable PCollection<KV<String, ProfileAttributes>> profiles;
   private final @Nullable PCollection<KV<String, CustomerEvent>> events;
 
-  private AddProfileTraits(Instant asOf, @Nullable PCollection<KV<String, ProfileAttributes>>
-      profiles, @Nullable PCollection<KV<String, CustomerEvent>> events) {
+  private AddProfileTraits(@Nullable Instant asOf,
+      @Nullable PCollection<KV<String, ProfileAttributes>> profiles,
+      @Nullable PCollection<KV<String, CustomerEvent>> events) {
     this.asOf = asOf;
     this.profiles = profiles;
     this.events = events;
   }
 
+  /** No profiles or events yet; give the time with {@link #withAsOf}. */
+  public static AddProfileTraits create() {
+    return new AddProfileTraits(null, null, null);
+  }
+
   /** Traits as of {@code asOf} (exclusive, like the features). */
-  public static AddProfileTraits asOf(Instant asOf) {
+  public AddProfileTraits withAsOf(Instant asOf) {
     if (asOf == null) {
-      throw new IllegalArgumentException("asOf must not be null");
+      throw new IllegalArgumentException("AddProfileTraits: asOf must not be null");
     }
-    return new AddProfileTraits(asOf, null, null);
+    return new AddProfileTraits(asOf, profiles, events);
   }
 
   /** Profiles keyed by customer id ({@code ResolveIdentities.Result#getProfiles()}). */
@@ -107,7 +114,7 @@ public final class AddProfileTraits
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("asOf", asOf.toString()))
+    builder.add(DisplayData.item("asOf", String.valueOf(asOf)))
         .add(DisplayData.item("profiles", profiles != null).withLabel("Profile attributes joined"))
         .add(DisplayData.item("eventConsent", events != null)
             .withLabel("Consent read from events"));
@@ -115,6 +122,10 @@ public final class AddProfileTraits
 
   @Override
   public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
+    if (asOf == null) {
+      throw new IllegalStateException("AddProfileTraits needs withAsOf(..): the time the traits "
+          + "are read at");
+    }
     Coder<KV<String, ProfileAttributes>> coder = KvCoder.of(StringUtf8Coder.of(),
         SchemaCoders.of(features.getPipeline(), ProfileAttributes.class));
     PCollectionList<KV<String, ProfileAttributes>> updates =

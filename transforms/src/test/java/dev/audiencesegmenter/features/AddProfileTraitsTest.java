@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.features;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.audiencesegmenter.model.CustomerEvent;
@@ -71,7 +72,8 @@ class AddProfileTraitsTest {
         consent("a", "2024-07-01T00:00:00Z", Map.of("push", true)), // consent: read after asOf
         consent("b", "2024-01-01T00:00:00Z", Map.of()))); // no consent: nothing
     PCollection<CustomerFeatures> out = p.apply("Features", Create.of(features))
-        .apply(AddProfileTraits.asOf(AS_OF).withProfiles(profiles).withEventConsent(events));
+        .apply(AddProfileTraits.create().withAsOf(AS_OF).withProfiles(profiles)
+            .withEventConsent(events));
     PAssert.that(out).containsInAnyOrder(
         // a: city from May ("Berkeley", trimmed; the name read case-insensitively); lat's
         // latest value "north" is not a number -> null; plan from May goes to traits; the
@@ -145,7 +147,8 @@ class AddProfileTraitsTest {
     PCollection<KV<String, CustomerEvent>> events = p.apply("Events",
         Create.of(consentEvents()));
     PCollection<CustomerFeatures> out = p.apply("Features", Create.of(features))
-        .apply(AddProfileTraits.asOf(AS_OF).withProfiles(profiles).withEventConsent(events));
+        .apply(AddProfileTraits.create().withAsOf(AS_OF).withProfiles(profiles)
+            .withEventConsent(events));
     List<CustomerFeatures> expected = new java.util.ArrayList<>();
     for (CustomerFeatures f : features) {
       expected.add(withConsent(f));
@@ -156,9 +159,23 @@ class AddProfileTraitsTest {
   }
 
   @Test
-  void needsAsOfAndInputs() {
-    assertThrows(IllegalArgumentException.class, () -> AddProfileTraits.asOf(null));
+  void needsAsOfAndInputs() throws Exception {
+    assertThrows(IllegalArgumentException.class, () -> AddProfileTraits.create().withAsOf(null));
     assertThrows(IllegalArgumentException.class,
-        () -> AddProfileTraits.asOf(AS_OF).withProfiles(null));
+        () -> AddProfileTraits.create().withAsOf(AS_OF).withProfiles(null));
+    // the time is a setting like the others, checked when the transform is applied
+    org.apache.beam.sdk.Pipeline pipeline = org.apache.beam.sdk.Pipeline.create();
+    assertEquals("AddProfileTraits needs withAsOf(..): the time the traits are read at",
+        assertThrows(IllegalStateException.class, () -> pipeline
+            .apply(org.apache.beam.sdk.transforms.Create.empty(
+                org.apache.beam.sdk.values.TypeDescriptor.of(CustomerFeatures.class)))
+            .apply(AddProfileTraits.create())).getMessage());
+    assertEquals("PredictCustomerValue needs withAsOf(..): the time the predictions are made at",
+        assertThrows(IllegalStateException.class, () -> pipeline
+            .apply("Events", org.apache.beam.sdk.transforms.Create.empty(
+                org.apache.beam.sdk.coders.KvCoder.of(
+                    org.apache.beam.sdk.coders.StringUtf8Coder.of(),
+                    pipeline.getSchemaRegistry().getSchemaCoder(CustomerEvent.class))))
+            .apply(dev.audiencesegmenter.clv.PredictCustomerValue.create())).getMessage());
   }
 }

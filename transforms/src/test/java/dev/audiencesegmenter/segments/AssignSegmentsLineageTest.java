@@ -85,7 +85,7 @@ class AssignSegmentsLineageTest {
   void theSameRulesPassOnceTheStagesThatFillTheirColumnsAreApplied() {
     Pipeline p = pipeline();
     PCollection<KV<String, CustomerEvent>> events = events(p);
-    PredictCustomerValue.Result value = events.apply(PredictCustomerValue.asOf(AS_OF));
+    PredictCustomerValue.Result value = events.apply(PredictCustomerValue.create().withAsOf(AS_OF));
     PCollection<CustomerFeatures> features = events
         .apply(ComputeCustomerFeatures.create().withAsOf(AS_OF))
         .apply(AddCustomerValue.from(value))
@@ -97,7 +97,8 @@ class AssignSegmentsLineageTest {
     PCollection<KV<String, CustomerEvent>> moreEvents = events(q);
     PCollection<CustomerFeatures> unscored = moreEvents
         .apply(ComputeCustomerFeatures.create().withAsOf(AS_OF))
-        .apply(AddCustomerValue.from(moreEvents.apply(PredictCustomerValue.asOf(AS_OF))))
+        .apply(AddCustomerValue.from(
+            moreEvents.apply(PredictCustomerValue.create().withAsOf(AS_OF))))
         .apply(AssignLifecycleStage.create());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> unscored.apply(AssignSegments.of(SegmentDefinitions.parse(YAML, "t.yaml"))));

@@ -120,7 +120,8 @@ public final class BaselineSegmentationJob {
 
     String modelJson = null;
     if (options.getValueModels()) {
-      LocalCustomerValue value = LocalCustomerValue.predict(PredictCustomerValue.asOf(asOf)
+      LocalCustomerValue value = LocalCustomerValue.predict(PredictCustomerValue.create()
+          .withAsOf(asOf)
           .withAnnualDiscountRate(options.getDiscountRate()).withMargin(options.getMargin()),
           identities.events());
       List<CustomerFeatures> valued = new ArrayList<>(features.size());
