@@ -11,6 +11,13 @@ import org.apache.beam.sdk.values.PCollectionRowTuple;
  * A source of the project ({@link ReadResult}: records and dead letters) as a schema transform:
  * the records as rows under {@code recordsName}, the dead letters as rows under
  * {@code dead_letters}. What the file and Kafka source providers build.
+ *
+ * <pre>{@code
+ * PCollectionRowTuple read = PCollectionRowTuple.empty(pipeline).apply("ReadEvents",
+ *     new SourceSchemaTransform(ReadCustomerEvents.from("data/events/*.jsonl"), "events"));
+ * read.get("events");        // rows of the CustomerEvent schema
+ * read.get("dead_letters");  // rows of the DeadLetter schema
+ * }</pre>
  */
 public final class SourceSchemaTransform extends SchemaTransform {
   private final PTransform<PBegin, ? extends ReadResult<?>> source;
