@@ -80,9 +80,9 @@ class ConsentWithdrawalTest {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     String state = dir.resolve("sync-state").toString();
     PCollection<SyncStateEntry> previous = pipeline.apply("ReadState", SyncState.read(state));
-    DeltaSync.Result delta = pipeline.apply(Create.of(updates)
-            .withType(TypeDescriptor.of(ContactUpdate.class)))
-        .apply(DeltaSync.against(previous)
+    DeltaSync.Result delta = DeltaSync.inputs(pipeline.apply(Create.of(updates)
+            .withType(TypeDescriptor.of(ContactUpdate.class))), previous)
+        .apply(DeltaSync.create()
             .withConsentRules(sink.getConnector().handlesWithdrawals())
             .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals())
             .withPushWithdrawals(sink.getConnector().handlesPushWithdrawals()));

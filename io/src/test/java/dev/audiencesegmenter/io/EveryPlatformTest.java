@@ -190,8 +190,8 @@ class EveryPlatformTest {
   static void sync(Fixture fixture, List<ContactUpdate> updates, String state) {
     Pipeline pipeline = pipeline();
     PCollection<SyncStateEntry> previous = pipeline.apply("ReadState", SyncState.read(state));
-    DeltaSync.Result delta = pipeline.apply(Create.of(updates))
-        .apply(DeltaSync.against(previous));
+    DeltaSync.Result delta = DeltaSync.inputs(pipeline.apply(Create.of(updates)), previous)
+        .apply(DeltaSync.create());
     SendContactUpdates.Result sent = delta.getChanges().apply(tolerant(fixture.sink()));
     delta.getNewState().apply(SyncState.commit(state, previous, sent, 2));
     pipeline.run().waitUntilFinish();

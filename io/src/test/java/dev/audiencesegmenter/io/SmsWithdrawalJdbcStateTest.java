@@ -57,9 +57,9 @@ class SmsWithdrawalJdbcStateTest {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     PCollection<SyncStateEntry> previous = pipeline.apply("ReadState",
         JdbcSyncState.read(dataSource, table));
-    DeltaSync.Result delta = pipeline.apply(Create.of(updates)
-            .withType(TypeDescriptor.of(ContactUpdate.class)))
-        .apply(DeltaSync.against(previous).withSmsWithdrawals(true)
+    DeltaSync.Result delta = DeltaSync.inputs(pipeline.apply(Create.of(updates)
+            .withType(TypeDescriptor.of(ContactUpdate.class))), previous)
+        .apply(DeltaSync.create().withSmsWithdrawals(true)
             .withPushWithdrawals(sink.getConnector().handlesPushWithdrawals()));
     SendContactUpdates.Result sent = delta.getChanges().apply(sink.withNumShards(1));
     delta.getNewState().apply("CommitState", JdbcSyncState.commit(dataSource, table, previous,

@@ -168,16 +168,16 @@ public abstract class ActivateSegments
       String step = "Activate " + vendor + "/";
       PCollection<SyncStateEntry> previous = pipeline.apply(step + "ReadSyncState",
           destination.getStore().read());
-      DeltaSync.Result delta = updates.apply(step + "DeltaSync",
-          DeltaSync.against(previous).withFullResync(getFullResync()).withBuckets(buckets)
+      DeltaSync.Result delta = DeltaSync.inputs(updates, previous).apply(step + "DeltaSync",
+          DeltaSync.create().withFullResync(getFullResync()).withBuckets(buckets)
               .withConsentRules(sink.getConnector().handlesWithdrawals())
               .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals())
               .withPushWithdrawals(sink.getConnector().handlesPushWithdrawals()));
       // exits only within the limits; held-back customers keep their state
-      GuardExits.Result guarded = delta.getChanges().apply(step + "GuardExits",
-          GuardExits.of(vendor, getLimits()).withBuckets(buckets)
-              .withWithdrawals(sink.getConnector().handlesWithdrawals()).withPrevious(previous)
-              .withNewState(delta.getNewState()));
+      GuardExits.Result guarded = GuardExits
+          .inputs(delta.getChanges(), previous, delta.getNewState())
+          .apply(step + "GuardExits", GuardExits.of(vendor, getLimits()).withBuckets(buckets)
+              .withWithdrawals(sink.getConnector().handlesWithdrawals()));
       SendContactUpdates.Result sent = guarded.getChanges().apply(step + "Send", sink);
       if (sink.getDryRunDirectory() == null) {
         guarded.getNewState().apply(step + "CommitSyncState",

@@ -64,15 +64,20 @@ import org.slf4j.LoggerFactory;
  * syncs_refused, customers_held_back.
  *
  * <pre>{@code
- * GuardExits.Result guarded = deltas.getChanges().apply(
- *     GuardExits.of("mailchimp", ChangeLimits.defaults())
- *         .withPrevious(previousState).withNewState(deltas.getNewState()));
+ * GuardExits.Result guarded =
+ *     GuardExits.inputs(deltas.getChanges(), previousState, deltas.getNewState())
+ *         .apply(GuardExits.of("mailchimp", ChangeLimits.defaults()));
  * guarded.getChanges();  // what may be sent; guarded.getRefused() says what was held back
  * }</pre>
  */
 @AutoValue
-public abstract class GuardExits
-    extends PTransform<PCollection<ContactUpdate>, GuardExits.Result> {
+public abstract class GuardExits extends PTransform<PCollectionTuple, GuardExits.Result> {
+  /** The input's changes of the delta ({@link DeltaSync.Result#getChanges()}). */
+  public static final TupleTag<ContactUpdate> DELTA_CHANGES = new TupleTag<>() {};
+  /** The input's state the delta was computed against. */
+  public static final TupleTag<SyncStateEntry> PREVIOUS_STATE = new TupleTag<>() {};
+  /** The input's state after the delta ({@link DeltaSync.Result#getNewState()}). */
+  public static final TupleTag<SyncStateEntry> NEW_STATE = new TupleTag<>() {};
   private static final Logger LOG = LoggerFactory.getLogger(GuardExits.class);
 
   public abstract String getDestination();
@@ -84,10 +89,6 @@ public abstract class GuardExits
 
   /** Hash buckets of customers in the per-customer join (see {@link CoGroupInBuckets}). */
   public abstract int getBuckets();
-
-  abstract @Nullable PCollection<SyncStateEntry> getPrevious();
-
-  abstract @Nullable PCollection<SyncStateEntry> getNewState();
 
   abstract Builder toBuilder();
 
@@ -119,14 +120,15 @@ public abstract class GuardExits
     return toBuilder().setBuckets(buckets).build();
   }
 
-  /** The state the delta was computed against. */
-  public GuardExits withPrevious(PCollection<SyncStateEntry> previous) {
-    return toBuilder().setPrevious(previous).build();
-  }
-
-  /** The delta's {@link DeltaSync.Result#getNewState()}. */
-  public GuardExits withNewState(PCollection<SyncStateEntry> newState) {
-    return toBuilder().setNewState(newState).build();
+  /** The input: the delta's changes, the state it was computed against, and its new state. */
+  public static PCollectionTuple inputs(PCollection<ContactUpdate> changes,
+      PCollection<SyncStateEntry> previous, PCollection<SyncStateEntry> newState) {
+    if (changes == null || previous == null || newState == null) {
+      throw new IllegalArgumentException("GuardExits needs the delta's changes, the previous "
+          + "state and the new state, got " + changes + ", " + previous + " and " + newState);
+    }
+    return PCollectionTuple.of(DELTA_CHANGES, changes).and(PREVIOUS_STATE, previous)
+        .and(NEW_STATE, newState);
   }
 
   @AutoValue.Builder
@@ -138,10 +140,6 @@ public abstract class GuardExits
     abstract Builder setWithdrawals(boolean withdrawals);
 
     abstract Builder setBuckets(int buckets);
-
-    abstract Builder setPrevious(PCollection<SyncStateEntry> previous);
-
-    abstract Builder setNewState(PCollection<SyncStateEntry> newState);
 
     abstract GuardExits build();
   }
@@ -156,14 +154,15 @@ public abstract class GuardExits
   private static final String ENDING_MEMBERSHIPS = "ending_memberships";
 
   @Override
-  public Result expand(PCollection<ContactUpdate> changes) {
-    if (getPrevious() == null || getNewState() == null) {
-      throw new IllegalStateException("GuardExits of " + getDestination()
-          + " needs withPrevious(..) and withNewState(..)");
+  public Result expand(PCollectionTuple input) {
+    if (!input.has(DELTA_CHANGES) || !input.has(PREVIOUS_STATE) || !input.has(NEW_STATE)) {
+      throw new IllegalArgumentException("GuardExits of " + getDestination() + ": the input is "
+          + "GuardExits.inputs(changes, previous, newState); got " + input.getAll().keySet());
     }
-    Pipeline pipeline = changes.getPipeline();
-    PCollection<SyncStateEntry> previous = getPrevious();
-    PCollection<SyncStateEntry> next = getNewState();
+    PCollection<ContactUpdate> changes = input.get(DELTA_CHANGES);
+    Pipeline pipeline = input.getPipeline();
+    PCollection<SyncStateEntry> previous = input.get(PREVIOUS_STATE);
+    PCollection<SyncStateEntry> next = input.get(NEW_STATE);
     boolean withdrawals = getWithdrawals();
 
     KvCoder<String, Long> countCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());

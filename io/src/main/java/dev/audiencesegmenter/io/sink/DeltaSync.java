@@ -61,7 +61,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * With {@link #withFullResync(boolean)} every current customer is sent (exits as above).
  *
  * <pre>{@code
- * DeltaSync.Result deltas = updates.apply(DeltaSync.against(previousState));
+ * DeltaSync.Result deltas =
+ *     DeltaSync.inputs(updates, previousState).apply(DeltaSync.create());
  * deltas.getChanges();   // only what changed since the last sync
  * deltas.getNewState();  // the state to commit once the changes are sent
  * }</pre>
@@ -74,9 +75,11 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * dropped_without_consent, sms_withdrawn, push_withdrawn.
  */
 @AutoValue
-public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, DeltaSync.Result> {
-
-  abstract PCollection<SyncStateEntry> getPrevious();
+public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.Result> {
+  /** The input's current contact updates. */
+  public static final TupleTag<ContactUpdate> CURRENT = new TupleTag<>() {};
+  /** The input's state of the last sync (e.g. {@link SyncState#read}; may be empty). */
+  public static final TupleTag<SyncStateEntry> PREVIOUS = new TupleTag<>() {};
 
   public abstract boolean getFullResync();
 
@@ -94,12 +97,19 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
 
   abstract Builder toBuilder();
 
-  /** Compares against {@code previous} (e.g. {@link SyncState#read}). */
-  public static DeltaSync against(PCollection<SyncStateEntry> previous) {
-    if (previous == null) {
-      throw new IllegalArgumentException("DeltaSync needs the previous state (may be empty)");
+  /** The input: this run's updates and the state of the last sync (may be empty). */
+  public static PCollectionTuple inputs(PCollection<ContactUpdate> current,
+      PCollection<SyncStateEntry> previous) {
+    if (current == null || previous == null) {
+      throw new IllegalArgumentException("DeltaSync needs the current updates and the previous "
+          + "state (may be empty), got " + current + " and " + previous);
     }
-    return new AutoValue_DeltaSync.Builder().setPrevious(previous).setFullResync(false)
+    return PCollectionTuple.of(CURRENT, current).and(PREVIOUS, previous);
+  }
+
+  /** Consent rules on, no SMS or push withdrawals, no full resync. */
+  public static DeltaSync create() {
+    return new AutoValue_DeltaSync.Builder().setFullResync(false)
         .setConsentRules(true).setSmsWithdrawals(false).setPushWithdrawals(false)
         .setBuckets(CoGroupInBuckets.DEFAULT_BUCKETS).build();
   }
@@ -156,7 +166,6 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
 
   @AutoValue.Builder
   abstract static class Builder {
-    abstract Builder setPrevious(PCollection<SyncStateEntry> previous);
 
     abstract Builder setFullResync(boolean fullResync);
 
@@ -187,18 +196,23 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
   static final TupleTag<SyncStateEntry> STATE = new TupleTag<>() {};
 
   @Override
-  public Result expand(PCollection<ContactUpdate> current) {
-    Pipeline pipeline = current.getPipeline();
+  public Result expand(PCollectionTuple input) {
+    if (!input.has(CURRENT) || !input.has(PREVIOUS)) {
+      throw new IllegalArgumentException("DeltaSync's input is DeltaSync.inputs(current, "
+          + "previous); got " + input.getAll().keySet());
+    }
+    PCollection<ContactUpdate> current = input.get(CURRENT);
+    Pipeline pipeline = input.getPipeline();
     TupleTag<ContactUpdate> currentTag = new TupleTag<>("current");
     TupleTag<SyncStateEntry> previousTag = new TupleTag<>("previous");
     PCollection<KV<String, ContactUpdate>> keyedCurrent = current
         .apply("KeyCurrent", WithKeys.of(ContactUpdate::getKey)
             .withKeyType(TypeDescriptors.strings()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), current.getCoder()));
-    PCollection<KV<String, SyncStateEntry>> keyedPrevious = getPrevious()
+    PCollection<KV<String, SyncStateEntry>> keyedPrevious = input.get(PREVIOUS)
         .apply("KeyPrevious", WithKeys.of(SyncStateEntry::getKey)
             .withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), getPrevious().getCoder()));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), input.get(PREVIOUS).getCoder()));
     PCollectionTuple out = KeyedPCollectionTuple.of(currentTag, keyedCurrent)
         .and(previousTag, keyedPrevious)
         .apply("JoinWithPreviousState", CoGroupInBuckets.of(getBuckets()))
@@ -206,7 +220,7 @@ public abstract class DeltaSync extends PTransform<PCollection<ContactUpdate>, D
             getConsentRules(), getSmsWithdrawals(), getPushWithdrawals()))
             .withOutputTags(CHANGES, TupleTagList.of(STATE)));
     out.get(CHANGES).setCoder(current.getCoder());
-    out.get(STATE).setCoder(getPrevious().getCoder());
+    out.get(STATE).setCoder(input.get(PREVIOUS).getCoder());
     return new Result(pipeline, out.get(CHANGES), out.get(STATE));
   }
 

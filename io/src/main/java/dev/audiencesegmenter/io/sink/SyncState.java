@@ -36,7 +36,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * <pre>{@code
  * String state = output + "/sync-state/hubspot";
  * PCollection<SyncStateEntry> previous = pipeline.apply("ReadState", SyncState.read(state));
- * DeltaSync.Result delta = updates.apply(DeltaSync.against(previous));
+ * DeltaSync.Result delta = DeltaSync.inputs(updates, previous).apply(DeltaSync.create());
  * SendContactUpdates.Result sent = delta.getChanges().apply(hubspot.sink());
  * delta.getNewState().apply(SyncState.commit(state, previous, sent));
  * }</pre>

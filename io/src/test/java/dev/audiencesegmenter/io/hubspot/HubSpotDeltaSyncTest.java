@@ -50,8 +50,8 @@ class HubSpotDeltaSyncTest {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     String state = output.resolve("sync-state").resolve("hubspot").toString();
     PCollection<SyncStateEntry> previous = pipeline.apply("ReadState", SyncState.read(state));
-    DeltaSync.Result delta = pipeline.apply(Create.of(updates))
-        .apply(DeltaSync.against(previous));
+    DeltaSync.Result delta = DeltaSync.inputs(pipeline.apply(Create.of(updates)), previous)
+        .apply(DeltaSync.create());
     SendContactUpdates.Result sent = delta.getChanges().apply(HubSpotConnector
         .create(Credential.of(TOKEN)).withBaseUrl(hubspot.baseUrl()).withAccount("delta").sink()
         .withBackoff(Duration.ofMillis(10), Duration.ofMillis(20)));

@@ -65,8 +65,8 @@ class HubSpotJdbcDeltaSyncTest {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     PCollection<SyncStateEntry> previous = pipeline.apply("ReadState",
         JdbcSyncState.read(dataSource, "hubspot_sync_state"));
-    DeltaSync.Result delta = pipeline.apply(Create.of(updates))
-        .apply(DeltaSync.against(previous));
+    DeltaSync.Result delta = DeltaSync.inputs(pipeline.apply(Create.of(updates)), previous)
+        .apply(DeltaSync.create());
     SendContactUpdates.Result sent = delta.getChanges().apply(HubSpotConnector
         .create(Credential.of(TOKEN)).withBaseUrl(hubspot.baseUrl()).withAccount("jdbc").sink()
         .withBackoff(Duration.ofMillis(10), Duration.ofMillis(20)));

@@ -43,10 +43,11 @@ class GuardExitsTest {
   static GuardExits.Result guard(TestPipeline pipeline, ChangeLimits limits) {
     PCollection<SyncStateEntry> previous = pipeline.apply("Previous", Create.of(List.of(
         synced(A), synced(B_BEFORE), synced(C_BEFORE), synced(D_BEFORE), synced(E_BEFORE))));
-    DeltaSync.Result delta = pipeline.apply("Current", Create.of(List.of(A, C, F_NEW)))
-        .apply(DeltaSync.against(previous));
-    return delta.getChanges().apply(GuardExits.of("hubspot", limits)
-        .withPrevious(previous).withNewState(delta.getNewState()));
+    DeltaSync.Result delta = DeltaSync.inputs(
+            pipeline.apply("Current", Create.of(List.of(A, C, F_NEW))), previous)
+        .apply(DeltaSync.create());
+    return GuardExits.inputs(delta.getChanges(), previous, delta.getNewState())
+        .apply(GuardExits.of("hubspot", limits));
   }
 
   @Test
@@ -102,11 +103,12 @@ class GuardExitsTest {
     ContactUpdate eOut = E_BEFORE.toBuilder().setUnsubscribed(true).build();
     PCollection<SyncStateEntry> previous = pipeline.apply("Previous", Create.of(List.of(
         synced(A), synced(B_BEFORE), synced(C_BEFORE), synced(D_BEFORE), synced(E_BEFORE))));
-    DeltaSync.Result delta = pipeline.apply("Current", Create.of(List.of(A, cOut, dOut, eOut)))
-        .apply(DeltaSync.against(previous));
-    GuardExits.Result guarded = delta.getChanges().apply(GuardExits.of("mailchimp",
-        ChangeLimits.defaults()).withWithdrawals(true).withPrevious(previous)
-        .withNewState(delta.getNewState()));
+    DeltaSync.Result delta = DeltaSync.inputs(
+            pipeline.apply("Current", Create.of(List.of(A, cOut, dOut, eOut))), previous)
+        .apply(DeltaSync.create());
+    GuardExits.Result guarded = GuardExits
+        .inputs(delta.getChanges(), previous, delta.getNewState())
+        .apply(GuardExits.of("mailchimp", ChangeLimits.defaults()).withWithdrawals(true));
     PAssert.that(guarded.getChanges()).containsInAnyOrder(
         cOut.toBuilder().setSegmentsExited(List.of("loyal", "vip")).build(),
         dOut.toBuilder().setSegmentsExited(List.of("vip")).build(),
@@ -140,11 +142,14 @@ class GuardExitsTest {
       PCollection<SyncStateEntry> previous = pipeline.apply(run + "Previous", Create.of(List.of(
           synced(A), synced(B_BEFORE), synced(C_BEFORE), synced(D_BEFORE), synced(E_BEFORE),
           gSynced)));
-      DeltaSync.Result delta = pipeline.apply(run + "Current", Create.of(List.of(A, C, g)))
-          .apply(run + "Delta", DeltaSync.against(previous).withSmsWithdrawals(true));
-      GuardExits.Result guarded = delta.getChanges().apply(run + "Guard",
-          GuardExits.of("klaviyo", ChangeLimits.defaults().withAllowLargeChanges(allow))
-              .withWithdrawals(true).withPrevious(previous).withNewState(delta.getNewState()));
+      DeltaSync.Result delta = DeltaSync.inputs(
+              pipeline.apply(run + "Current", Create.of(List.of(A, C, g))), previous)
+          .apply(run + "Delta", DeltaSync.create().withSmsWithdrawals(true));
+      GuardExits.Result guarded = GuardExits
+          .inputs(delta.getChanges(), previous, delta.getNewState())
+          .apply(run + "Guard",
+              GuardExits.of("klaviyo", ChangeLimits.defaults().withAllowLargeChanges(allow))
+                  .withWithdrawals(true));
       PAssert.that(run + " changes of g", guarded.getChanges().apply(run + "OfG",
               Filter.by(change -> change.getKey().equals("g"))))
           .containsInAnyOrder(g, ContactUpdate.smsWithdrawal("g", "+14155550100"));
@@ -165,11 +170,12 @@ class GuardExitsTest {
         List.of("loyal", "vip"), "c@example.com", "+14155550101");
     PCollection<SyncStateEntry> previous = pipeline.apply("Previous", Create.of(List.of(
         synced(A), synced(B_BEFORE), cSynced, synced(D_BEFORE), synced(E_BEFORE))));
-    DeltaSync.Result delta = pipeline.apply("Current", Create.of(List.of(A, cNow)))
-        .apply(DeltaSync.against(previous).withSmsWithdrawals(true));
-    GuardExits.Result guarded = delta.getChanges().apply(GuardExits.of("klaviyo",
-        ChangeLimits.defaults()).withWithdrawals(true).withPrevious(previous)
-        .withNewState(delta.getNewState()));
+    DeltaSync.Result delta = DeltaSync.inputs(
+            pipeline.apply("Current", Create.of(List.of(A, cNow))), previous)
+        .apply(DeltaSync.create().withSmsWithdrawals(true));
+    GuardExits.Result guarded = GuardExits
+        .inputs(delta.getChanges(), previous, delta.getNewState())
+        .apply(GuardExits.of("klaviyo", ChangeLimits.defaults()).withWithdrawals(true));
     ContactUpdate cKept = cNow.toBuilder().setSegmentsCurrent(List.of("loyal", "vip")).build();
     PAssert.that(guarded.getNewState().apply(Filter.by(e -> e.getKey().equals("c"))))
         .containsInAnyOrder(SyncStateEntry.create("c", DeltaSync.payloadHash(cKept),

@@ -50,7 +50,9 @@ class DeltaSyncTest {
 
   @Test
   void sendsOnlyEnteredExitedChangedAndGoneCustomers(TestPipeline pipeline) {
-    DeltaSync.Result delta = current(pipeline).apply(DeltaSync.against(previous(pipeline)));
+    DeltaSync.Result delta = DeltaSync.inputs(current(pipeline),
+            previous(pipeline))
+        .apply(DeltaSync.create());
     PAssert.that(delta.getChanges()).containsInAnyOrder(
         B.toBuilder().setSegmentsCurrent(List.of("loyal", "vip"))
             .setSegmentsEntered(List.of("vip")).build(),
@@ -67,8 +69,9 @@ class DeltaSyncTest {
 
   @Test
   void fullResyncSendsEveryone(TestPipeline pipeline) {
-    DeltaSync.Result delta = current(pipeline)
-        .apply(DeltaSync.against(previous(pipeline)).withFullResync(true));
+    DeltaSync.Result delta = DeltaSync.inputs(current(pipeline),
+            previous(pipeline))
+        .apply(DeltaSync.create().withFullResync(true));
     PAssert.that(delta.getChanges().apply(org.apache.beam.sdk.transforms.MapElements
             .into(org.apache.beam.sdk.values.TypeDescriptors.strings())
             .via(ContactUpdate::getKey)))
@@ -109,9 +112,11 @@ class DeltaSyncTest {
         "i@example.com", null, true);
     SyncStateEntry kDelivered = SyncStateEntry.create("k", DeltaSync.payloadHash(kBefore),
         List.of(), "k@example.com", null, true);
-    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(h, i, j, k)))
-        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(synced(hBefore),
-            iDelivered, kDelivered)))));
+    DeltaSync.Result delta = DeltaSync.inputs(
+            pipeline.apply("Now", Create.of(List.of(h, i, j, k))),
+            pipeline.apply("Before", Create.of(List.of(synced(hBefore),
+            iDelivered, kDelivered))))
+        .apply(DeltaSync.create());
     PAssert.that(delta.getChanges()).containsInAnyOrder(
         h.toBuilder().setSegmentsExited(List.of("loyal", "vip")).build(),
         k.toBuilder().setSegmentsEntered(List.of("vip")).build());
@@ -158,11 +163,13 @@ class DeltaSyncTest {
     SyncStateEntry rOlder = SyncState.parse("{\"key\":\"r\",\"payload_hash\":\""
         + DeltaSync.payloadHash(r) + "\",\"segments\":[\"vip\"],\"email\":\"r@example.com\","
         + "\"phone\":\"+15550100003\",\"withdrawn\":false}");
-    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(p, q, r, s, t, u, v)))
-        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(
+    DeltaSync.Result delta = DeltaSync.inputs(
+            pipeline.apply("Now", Create.of(List.of(p, q, r, s, t, u, v))),
+            pipeline.apply("Before", Create.of(List.of(
             state(pBefore, false, false), state(q, false, true), rOlder,
             state(tBefore, false, true), state(uBefore, false, false),
-            state(vBefore, false, true))))).withSmsWithdrawals(true));
+            state(vBefore, false, true)))))
+        .apply(DeltaSync.create().withSmsWithdrawals(true));
     PAssert.that(delta.getChanges()).containsInAnyOrder(
         p,
         ContactUpdate.smsWithdrawal("p", "+15550100001"),
@@ -217,11 +224,13 @@ class DeltaSyncTest {
     SyncStateEntry gOlder = SyncState.parse("{\"key\":\"g\",\"payload_hash\":\""
         + DeltaSync.payloadHash(g) + "\",\"segments\":[\"vip\"],\"email\":\"g@example.com\","
         + "\"phone\":null,\"withdrawn\":false,\"sms_withdrawn\":false}");
-    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(a, b, c, d, e, f, g)))
-        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(
+    DeltaSync.Result delta = DeltaSync.inputs(
+            pipeline.apply("Now", Create.of(List.of(a, b, c, d, e, f, g))),
+            pipeline.apply("Before", Create.of(List.of(
             pushState(aBefore, false, false), pushState(b, false, true),
             pushState(c, false, false), pushState(eBefore, false, false),
-            pushState(fBefore, false, true), gOlder)))).withPushWithdrawals(true));
+            pushState(fBefore, false, true), gOlder))))
+        .apply(DeltaSync.create().withPushWithdrawals(true));
     PAssert.that(delta.getChanges()).containsInAnyOrder(
         ContactUpdate.pushWithdrawal("a"),
         d.toBuilder().setSegmentsEntered(List.of("vip")).build(),
@@ -239,9 +248,11 @@ class DeltaSyncTest {
   void withoutPushWithdrawalsNoPushWithdrawalIsSentNorRecorded(TestPipeline pipeline) {
     ContactUpdate aBefore = pushing("a", true);
     ContactUpdate a = pushing("a", false);
-    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(a)))
-        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(
-            pushState(aBefore, false, false))))));
+    DeltaSync.Result delta = DeltaSync.inputs(
+            pipeline.apply("Now", Create.of(List.of(a))),
+            pipeline.apply("Before", Create.of(List.of(
+            pushState(aBefore, false, false)))))
+        .apply(DeltaSync.create());
     PAssert.that(delta.getChanges()).empty();
     PAssert.that(delta.getNewState()).containsInAnyOrder(pushState(a, false, false));
     pipeline.run().waitUntilFinish();
@@ -251,9 +262,11 @@ class DeltaSyncTest {
   void withoutSmsWithdrawalsNoSmsWithdrawalIsSentNorRecorded(TestPipeline pipeline) {
     ContactUpdate pBefore = texting("p", "+15550100001", true);
     ContactUpdate p = texting("p", "+15550100001", false);
-    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(p)))
-        .apply(DeltaSync.against(pipeline.apply("Before", Create.of(List.of(
-            state(pBefore, false, false))))));
+    DeltaSync.Result delta = DeltaSync.inputs(
+            pipeline.apply("Now", Create.of(List.of(p))),
+            pipeline.apply("Before", Create.of(List.of(
+            state(pBefore, false, false)))))
+        .apply(DeltaSync.create());
     PAssert.that(delta.getChanges()).containsInAnyOrder(p);
     PAssert.that(delta.getNewState()).containsInAnyOrder(state(p, false, false));
     pipeline.run().waitUntilFinish();
@@ -263,9 +276,11 @@ class DeltaSyncTest {
   void withoutConsentRulesACustomerWithoutConsentIsSentLikeAnyone(TestPipeline pipeline) {
     ContactUpdate j = update("j", List.of("vip"), "gold").toBuilder().setEmailConsent(false)
         .build();
-    DeltaSync.Result delta = pipeline.apply("Now", Create.of(List.of(j)))
-        .apply(DeltaSync.against(pipeline.apply("Before", Create.empty(
-            previous(pipeline).getCoder()))).withConsentRules(false));
+    DeltaSync.Result delta = DeltaSync.inputs(
+            pipeline.apply("Now", Create.of(List.of(j))),
+            pipeline.apply("Before", Create.empty(
+            previous(pipeline).getCoder())))
+        .apply(DeltaSync.create().withConsentRules(false));
     PAssert.that(delta.getChanges()).containsInAnyOrder(
         j.toBuilder().setSegmentsEntered(List.of("vip")).build());
     PAssert.that(delta.getNewState()).containsInAnyOrder(synced(j));
