@@ -90,7 +90,8 @@ class ConsentWithdrawalTest {
         .withBackoff(Duration.ofMillis(5), Duration.ofMillis(10)));
     String name = "consent-dead-" + RUNS.merge("n", 1, Integer::sum);
     Queue<DeadLetter> dead = SinkTesting.collect(sent.getDeadLetters(), name);
-    delta.getNewState().apply(SyncState.commit(state, previous, sent, 1));
+    SyncState.commitInputs(delta.getNewState(), previous, sent)
+        .apply(SyncState.commit(state, 1));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     return new Run(result, new ArrayList<>(dead));

@@ -193,7 +193,8 @@ class EveryPlatformTest {
     DeltaSync.Result delta = DeltaSync.inputs(pipeline.apply(Create.of(updates)), previous)
         .apply(DeltaSync.create());
     SendContactUpdates.Result sent = delta.getChanges().apply(tolerant(fixture.sink()));
-    delta.getNewState().apply(SyncState.commit(state, previous, sent, 2));
+    SyncState.commitInputs(delta.getNewState(), previous, sent)
+        .apply(SyncState.commit(state, 2));
     pipeline.run().waitUntilFinish();
   }
 }

@@ -10,6 +10,7 @@ import dev.audiencesegmenter.io.sink.DeltaSync;
 import dev.audiencesegmenter.io.sink.Json;
 import dev.audiencesegmenter.io.sink.JdbcSyncState;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
+import dev.audiencesegmenter.io.sink.SyncState;
 import dev.audiencesegmenter.io.sink.SyncStateEntry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -62,8 +63,8 @@ class SmsWithdrawalJdbcStateTest {
         .apply(DeltaSync.create().withSmsWithdrawals(true)
             .withPushWithdrawals(sink.getConnector().handlesPushWithdrawals()));
     SendContactUpdates.Result sent = delta.getChanges().apply(sink.withNumShards(1));
-    delta.getNewState().apply("CommitState", JdbcSyncState.commit(dataSource, table, previous,
-        sent, "run-" + System.nanoTime()));
+    SyncState.commitInputs(delta.getNewState(), previous, sent).apply("CommitState",
+        JdbcSyncState.commit(dataSource, table, "run-" + System.nanoTime()));
     pipeline.run().waitUntilFinish();
   }
 

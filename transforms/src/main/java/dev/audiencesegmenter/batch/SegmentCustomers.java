@@ -468,20 +468,20 @@ public abstract class SegmentCustomers
     PCollection<KV<String, SegmentStatistics>> statistics = assigned.get(statisticsTag)
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SegmentStatisticsFold.coder()));
 
-    SummarizeSegments<CustomerFeatures> summarize = SummarizeSegments
-        .<CustomerFeatures>of(definitions, memberships)
-        .withValidation(getValidation())
-        .withStatistics(statistics)
-        .withCustomerGroups(groups);
+    PCollectionTuple toSummarize = SummarizeSegments.inputs(features, memberships)
+        .and(SummarizeSegments.STATISTICS, statistics);
     if (input.has(PREVIOUS_MEMBERSHIPS)) {
-      summarize = summarize.withPreviousMemberships(input.get(PREVIOUS_MEMBERSHIPS));
+      toSummarize = toSummarize.and(SummarizeSegments.PREVIOUS_MEMBERSHIPS,
+          input.get(PREVIOUS_MEMBERSHIPS));
       if (getPreviousAsOf() != null) {
-        summarize = summarize.withConvertedCustomers(customers
+        toSummarize = toSummarize.and(SummarizeSegments.CONVERTED_CUSTOMERS, customers
             .apply("ConvertedCustomers", ParDo.of(new ConvertedFn()))
             .setCoder(StringUtf8Coder.of()));
       }
     }
-    SummarizeSegments.Result summary = features.apply("SummarizeSegments", summarize);
+    SummarizeSegments.Result summary = toSummarize.apply("SummarizeSegments",
+        SummarizeSegments.<CustomerFeatures>of(definitions).withValidation(getValidation())
+            .withCustomerGroups(groups));
 
     return new Result(pipeline, resolved, deadLetters, keyedEvents, features, memberships,
         summary, modelJson, holdoutJson, clusterProfiles);

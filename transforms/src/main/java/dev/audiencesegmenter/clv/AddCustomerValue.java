@@ -11,6 +11,7 @@ import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
@@ -21,27 +22,45 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * <pre>{@code
  * PredictCustomerValue.Result value =
  *     keyedEvents.apply(PredictCustomerValue.create().withAsOf(asOf));
- * PCollection<CustomerFeatures> valued = features.apply(AddCustomerValue.from(value));
+ * PCollection<CustomerFeatures> valued =
+ *     AddCustomerValue.inputs(features, value).apply(AddCustomerValue.create());
  * }</pre>
  */
 public final class AddCustomerValue
-    extends PTransform<PCollection<CustomerFeatures>, PCollection<CustomerFeatures>> {
+    extends PTransform<PCollectionTuple, PCollection<CustomerFeatures>> {
+  /** The input's features, one row per customer. */
+  public static final TupleTag<CustomerFeatures> CUSTOMER_FEATURES = new TupleTag<>() {};
+  /** The input's predicted values by customer ({@link PredictCustomerValue.Result#getValues}). */
+  public static final TupleTag<KV<String, CustomerValue>> CUSTOMER_VALUES = new TupleTag<>() {};
   private static final TupleTag<CustomerFeatures> FEATURES = new TupleTag<>("features");
   private static final TupleTag<CustomerValue> VALUES = new TupleTag<>("values");
 
-  private final PCollection<KV<String, CustomerValue>> values;
+  private AddCustomerValue() {}
 
-  private AddCustomerValue(PCollection<KV<String, CustomerValue>> values) {
-    this.values = values;
+  public static AddCustomerValue create() {
+    return new AddCustomerValue();
   }
 
-  public static AddCustomerValue from(PredictCustomerValue.Result predictions) {
-    return new AddCustomerValue(predictions.getValues());
+  /** The input: the features and the predictions of {@link PredictCustomerValue}. */
+  public static PCollectionTuple inputs(PCollection<CustomerFeatures> features,
+      PredictCustomerValue.Result predictions) {
+    if (features == null || predictions == null) {
+      throw new IllegalArgumentException("AddCustomerValue needs the features and the "
+          + "predictions, got " + features + " and " + predictions);
+    }
+    return PCollectionTuple.of(CUSTOMER_FEATURES, features)
+        .and(CUSTOMER_VALUES, predictions.getValues());
   }
 
 
   @Override
-  public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
+  public PCollection<CustomerFeatures> expand(PCollectionTuple input) {
+    if (!input.has(CUSTOMER_FEATURES) || !input.has(CUSTOMER_VALUES)) {
+      throw new IllegalArgumentException("AddCustomerValue's input is AddCustomerValue.inputs("
+          + "features, predictions); got " + input.getAll().keySet());
+    }
+    PCollection<CustomerFeatures> features = input.get(CUSTOMER_FEATURES);
+    PCollection<KV<String, CustomerValue>> values = input.get(CUSTOMER_VALUES);
     PCollection<CustomerFeatures> valued = KeyedPCollectionTuple
         .of(FEATURES, features.apply("KeyByCustomer", WithKeys
             .<String, CustomerFeatures>of(CustomerFeatures::getCustomerId)

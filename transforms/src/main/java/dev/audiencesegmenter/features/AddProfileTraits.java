@@ -28,6 +28,7 @@ import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -41,9 +42,9 @@ import org.joda.time.Instant;
  * before asOf wins (records at or after asOf are ignored, as events are), except consent.
  *
  * <pre>{@code
- * PCollection<CustomerFeatures> withTraits = features.apply(AddProfileTraits.create()
- *     .withAsOf(asOf).withProfiles(resolved.getProfiles())
- *     .withEventConsent(resolved.getEvents()));
+ * PCollection<CustomerFeatures> withTraits =
+ *     AddProfileTraits.inputs(features, resolved.getProfiles(), resolved.getEvents())
+ *         .apply(AddProfileTraits.create().withAsOf(asOf));
  * }</pre>
  *
  * <p>Trait names are trimmed and lower-cased ({@code consent.email} is read as
@@ -62,7 +63,13 @@ import org.joda.time.Instant;
  * a profile but no event get no row (features are one row per customer with events).
  */
 public final class AddProfileTraits
-    extends PTransform<PCollection<CustomerFeatures>, PCollection<CustomerFeatures>> {
+    extends PTransform<PCollectionTuple, PCollection<CustomerFeatures>> {
+  /** The input's features, one row per customer. */
+  public static final TupleTag<CustomerFeatures> CUSTOMER_FEATURES = new TupleTag<>() {};
+  /** The input's profiles keyed by customer id ({@code ResolveIdentities.Result#getProfiles()}). */
+  public static final TupleTag<KV<String, ProfileAttributes>> PROFILES = new TupleTag<>() {};
+  /** The input's events keyed by customer id, for the consent signals they carry. */
+  public static final TupleTag<KV<String, CustomerEvent>> EVENTS = new TupleTag<>() {};
   private static final TupleTag<CustomerFeatures> FEATURES = new TupleTag<>("traitJoinFeatures");
   private static final TupleTag<LatestValues> TRAITS = new TupleTag<>("traitJoinTraits");
   /** Traits with columns of their own; not repeated in {@code traits}. */
@@ -71,20 +78,14 @@ public final class AddProfileTraits
       "consent_tracking");
 
   private final @Nullable Instant asOf;
-  private final @Nullable PCollection<KV<String, ProfileAttributes>> profiles;
-  private final @Nullable PCollection<KV<String, CustomerEvent>> events;
 
-  private AddProfileTraits(@Nullable Instant asOf,
-      @Nullable PCollection<KV<String, ProfileAttributes>> profiles,
-      @Nullable PCollection<KV<String, CustomerEvent>> events) {
+  private AddProfileTraits(@Nullable Instant asOf) {
     this.asOf = asOf;
-    this.profiles = profiles;
-    this.events = events;
   }
 
-  /** No profiles or events yet; give the time with {@link #withAsOf}. */
+  /** Give the time with {@link #withAsOf}; the input is {@link #inputs}. */
   public static AddProfileTraits create() {
-    return new AddProfileTraits(null, null, null);
+    return new AddProfileTraits(null);
   }
 
   /** Traits as of {@code asOf} (exclusive, like the features). */
@@ -92,40 +93,46 @@ public final class AddProfileTraits
     if (asOf == null) {
       throw new IllegalArgumentException("AddProfileTraits: asOf must not be null");
     }
-    return new AddProfileTraits(asOf, profiles, events);
+    return new AddProfileTraits(asOf);
   }
 
-  /** Profiles keyed by customer id ({@code ResolveIdentities.Result#getProfiles()}). */
-  public AddProfileTraits withProfiles(PCollection<KV<String, ProfileAttributes>> profiles) {
-    if (profiles == null) {
-      throw new IllegalArgumentException("profiles must not be null");
+  /**
+   * The input: the features, and the profiles and events (either may be {@code null}) whose
+   * traits and consent they take.
+   */
+  public static PCollectionTuple inputs(PCollection<CustomerFeatures> features,
+      @Nullable PCollection<KV<String, ProfileAttributes>> profiles,
+      @Nullable PCollection<KV<String, CustomerEvent>> events) {
+    if (features == null) {
+      throw new IllegalArgumentException("AddProfileTraits needs the features");
     }
-    return new AddProfileTraits(asOf, profiles, events);
-  }
-
-  /** Events keyed by customer id, for the consent signals they carry. */
-  public AddProfileTraits withEventConsent(PCollection<KV<String, CustomerEvent>> events) {
-    if (events == null) {
-      throw new IllegalArgumentException("events must not be null");
+    PCollectionTuple input = PCollectionTuple.of(CUSTOMER_FEATURES, features);
+    if (profiles != null) {
+      input = input.and(PROFILES, profiles);
     }
-    return new AddProfileTraits(asOf, profiles, events);
+    return events == null ? input : input.and(EVENTS, events);
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("asOf", String.valueOf(asOf)))
-        .add(DisplayData.item("profiles", profiles != null).withLabel("Profile attributes joined"))
-        .add(DisplayData.item("eventConsent", events != null)
-            .withLabel("Consent read from events"));
+    builder.add(DisplayData.item("asOf", String.valueOf(asOf)));
   }
 
   @Override
-  public PCollection<CustomerFeatures> expand(PCollection<CustomerFeatures> features) {
+  public PCollection<CustomerFeatures> expand(PCollectionTuple input) {
     if (asOf == null) {
       throw new IllegalStateException("AddProfileTraits needs withAsOf(..): the time the traits "
           + "are read at");
     }
+    if (!input.has(CUSTOMER_FEATURES)) {
+      throw new IllegalArgumentException("AddProfileTraits' input is AddProfileTraits.inputs("
+          + "features, profiles, events); got " + input.getAll().keySet());
+    }
+    PCollection<CustomerFeatures> features = input.get(CUSTOMER_FEATURES);
+    PCollection<KV<String, ProfileAttributes>> profiles =
+        input.has(PROFILES) ? input.get(PROFILES) : null;
+    PCollection<KV<String, CustomerEvent>> events = input.has(EVENTS) ? input.get(EVENTS) : null;
     Coder<KV<String, ProfileAttributes>> coder = KvCoder.of(StringUtf8Coder.of(),
         SchemaCoders.of(features.getPipeline(), ProfileAttributes.class));
     PCollectionList<KV<String, ProfileAttributes>> updates =

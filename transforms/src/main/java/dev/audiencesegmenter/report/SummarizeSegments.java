@@ -55,9 +55,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * treatment against holdout response per segment.
  *
  * <pre>{@code
- * SummarizeSegments.Result summary = features.apply(
- *     SummarizeSegments.<CustomerFeatures>of(definitions, memberships)
- *         .withPreviousMemberships(previousMemberships));
+ * SummarizeSegments.Result summary = SummarizeSegments.inputs(features, memberships)
+ *     .and(SummarizeSegments.PREVIOUS_MEMBERSHIPS, previousMemberships)
+ *     .apply(SummarizeSegments.<CustomerFeatures>of(definitions));
  * summary.getSummaries();  // one row per segment
  * summary.getReport();     // the report's content (WriteSegmentReport)
  * }</pre>
@@ -70,13 +70,34 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 @AutoValue
 public abstract class SummarizeSegments<T>
-    extends PTransform<PCollection<T>, SummarizeSegments.Result> {
+    extends PTransform<PCollectionTuple, SummarizeSegments.Result> {
+
+  /** The input's features (any schema'd type); set by {@link #inputs}. */
+  @SuppressWarnings("rawtypes")
+  private static final TupleTag CUSTOMERS = new TupleTag<>("summarizeFeatures");
+  /** The input's memberships of this run; set by {@link #inputs}. */
+  public static final TupleTag<SegmentMembership> MEMBERSHIPS = new TupleTag<>() {};
+  /** Optional input: the previous run's {@code segments/} rows, for stability. */
+  public static final TupleTag<SegmentMembership> PREVIOUS_MEMBERSHIPS = new TupleTag<>() {};
+  /**
+   * Optional input: ids of the customers who converted in the outcome window after the previous
+   * run (see {@link ConvertedCustomers}), for response; needs {@link #PREVIOUS_MEMBERSHIPS}.
+   */
+  public static final TupleTag<String> CONVERTED_CUSTOMERS = new TupleTag<>() {};
+  /**
+   * Optional input: the segments' statistics from a flow that already holds each customer's
+   * features and memberships together and folded them with {@link SegmentStatisticsFold}
+   * (partial statistics per segment, merged here): the join of features and memberships is
+   * then left out, and the features are read for their schema only.
+   */
+  public static final TupleTag<KV<String, SegmentStatistics>> STATISTICS =
+      new TupleTag<>() {};
 
   // One set of tags per join: reusing tag instances across two CoGroupByKeys hung the Direct
   // runner.
-  private static final TupleTag<Row> FEATURES = new TupleTag<>("features");
+  private static final TupleTag<Row> JOIN_FEATURES = new TupleTag<>("features");
   private static final TupleTag<SegmentMembership> MEMBERS = new TupleTag<>("members");
-  private static final TupleTag<KV<String, SegmentStatistics>> STATISTICS =
+  private static final TupleTag<KV<String, SegmentStatistics>> JOIN_STATISTICS =
       new TupleTag<>("statistics");
   private static final TupleTag<KV<String, SegmentChurn>> CHURN = new TupleTag<>("churn");
   private static final TupleTag<SegmentTransition> TRANSITIONS = new TupleTag<>("transitions");
@@ -89,65 +110,44 @@ public abstract class SummarizeSegments<T>
 
   public abstract SegmentDefinitions getDefinitions();
 
-  public abstract PCollection<SegmentMembership> getMemberships();
+  abstract @Nullable PCollection<SegmentMembership> getMemberships();
 
-  public abstract @Nullable PCollection<SegmentMembership> getPreviousMemberships();
+  abstract @Nullable PCollection<SegmentMembership> getPreviousMemberships();
 
-  public abstract @Nullable PCollection<String> getConvertedCustomers();
+  abstract @Nullable PCollection<String> getConvertedCustomers();
 
   public abstract SegmentValidation getValidation();
 
   /** Groups of customers the previous run's memberships are compared in. */
   public abstract int getCustomerGroups();
 
-  /** Per-segment statistics summed elsewhere ({@link SegmentStatisticsFold}); see below. */
-  public abstract @Nullable PCollection<KV<String, SegmentStatistics>> getStatistics();
+  /** Per-segment statistics summed elsewhere ({@link #STATISTICS}). */
+  abstract @Nullable PCollection<KV<String, SegmentStatistics>> getStatistics();
 
   abstract Builder<T> toBuilder();
 
-  /** Summarizes the segments of {@code definitions} given this run's memberships. */
-  public static <T> SummarizeSegments<T> of(SegmentDefinitions definitions,
-      PCollection<SegmentMembership> memberships) {
-    if (definitions == null || memberships == null) {
-      throw new IllegalArgumentException("definitions and memberships must not be null");
+  /** Summarizes the segments of {@code definitions}; the input is {@link #inputs}. */
+  public static <T> SummarizeSegments<T> of(SegmentDefinitions definitions) {
+    if (definitions == null) {
+      throw new IllegalArgumentException("SummarizeSegments needs the segment definitions");
     }
     return new AutoValue_SummarizeSegments.Builder<T>().setDefinitions(definitions)
-        .setMemberships(memberships).setValidation(SegmentValidation.DEFAULTS)
-        .setCustomerGroups(16).build();
-  }
-
-  /** Adds stability: the previous run's {@code segments/} rows. */
-  public SummarizeSegments<T> withPreviousMemberships(
-      PCollection<SegmentMembership> previous) {
-    if (previous == null) {
-      throw new IllegalArgumentException("previous memberships must not be null");
-    }
-    return toBuilder().setPreviousMemberships(previous).build();
+        .setValidation(SegmentValidation.DEFAULTS).setCustomerGroups(16).build();
   }
 
   /**
-   * Adds response measurement: ids of the customers who converted in the outcome window after
-   * the previous run (see {@link ConvertedCustomers}); needs previous memberships.
+   * The input: the customers' features and this run's memberships. Add the optional inputs
+   * with {@code .and(PREVIOUS_MEMBERSHIPS, ..)}, {@code .and(CONVERTED_CUSTOMERS, ..)} and
+   * {@code .and(STATISTICS, ..)}.
    */
-  public SummarizeSegments<T> withConvertedCustomers(PCollection<String> converted) {
-    if (converted == null) {
-      throw new IllegalArgumentException("converted customers must not be null");
+  @SuppressWarnings("unchecked")
+  public static <T> PCollectionTuple inputs(PCollection<T> features,
+      PCollection<SegmentMembership> memberships) {
+    if (features == null || memberships == null) {
+      throw new IllegalArgumentException("SummarizeSegments needs the features and the "
+          + "memberships, got " + features + " and " + memberships);
     }
-    return toBuilder().setConvertedCustomers(converted).build();
-  }
-
-  /**
-   * Takes the segments' statistics from a flow that already holds each customer's features and
-   * memberships together and folded them with {@link SegmentStatisticsFold} (partial
-   * statistics per segment, merged here): the join of features and memberships is then left
-   * out, and the features input is read for its schema only.
-   */
-  public SummarizeSegments<T> withStatistics(
-      PCollection<KV<String, SegmentStatistics>> statistics) {
-    if (statistics == null) {
-      throw new IllegalArgumentException("statistics must not be null");
-    }
-    return toBuilder().setStatistics(statistics).build();
+    return PCollectionTuple.of((TupleTag<T>) CUSTOMERS, features).and(MEMBERSHIPS, memberships);
   }
 
   /**
@@ -191,14 +191,31 @@ public abstract class SummarizeSegments<T>
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("segments", getDefinitions().getSegments().size()))
-        .add(DisplayData.item("stability", getPreviousMemberships() != null))
-        .add(DisplayData.item("response", getConvertedCustomers() != null))
         .add(DisplayData.item("minSegmentSize", getValidation().defaultMinSize()))
         .add(DisplayData.item("customerGroups", getCustomerGroups()));
   }
 
   @Override
-  public Result expand(PCollection<T> features) {
+  @SuppressWarnings("unchecked")
+  public Result expand(PCollectionTuple input) {
+    if (!input.has(CUSTOMERS) || !input.has(MEMBERSHIPS)) {
+      throw new IllegalArgumentException("SummarizeSegments' input is SummarizeSegments.inputs("
+          + "features, memberships) (and optional inputs); got " + input.getAll().keySet());
+    }
+    Builder<T> wired = toBuilder().setMemberships(input.get(MEMBERSHIPS));
+    if (input.has(PREVIOUS_MEMBERSHIPS)) {
+      wired.setPreviousMemberships(input.get(PREVIOUS_MEMBERSHIPS));
+    }
+    if (input.has(CONVERTED_CUSTOMERS)) {
+      wired.setConvertedCustomers(input.get(CONVERTED_CUSTOMERS));
+    }
+    if (input.has(STATISTICS)) {
+      wired.setStatistics(input.get(STATISTICS));
+    }
+    return wired.build().summarize((PCollection<T>) input.get(CUSTOMERS));
+  }
+
+  private Result summarize(PCollection<T> features) {
     if (getConvertedCustomers() != null && getPreviousMemberships() == null) {
       throw new IllegalArgumentException("converted customers need the previous memberships: "
           + "response is measured on the previous run's treatment and holdout");
@@ -222,7 +239,7 @@ public abstract class SummarizeSegments<T>
 
   /**
    * Each segment's trait statistics: merged from the per-bundle statistics given with
-   * {@link #withStatistics}, or else summed over the members joined to their feature rows.
+   * {@link #STATISTICS}, or else summed over the members joined to their feature rows.
    */
   private PCollection<KV<String, SegmentStatistics>> statistics(PCollection<T> features,
       TraitColumns columns, KvCoder<String, SegmentStatistics> statisticsCoder) {
@@ -240,7 +257,7 @@ public abstract class SummarizeSegments<T>
         .setCoder(KvCoder.of(StringUtf8Coder.of(),
             org.apache.beam.sdk.coders.RowCoder.of(schema)));
     return KeyedPCollectionTuple
-        .of(FEATURES, rows).and(MEMBERS, members)
+        .of(JOIN_FEATURES, rows).and(MEMBERS, members)
         .apply("JoinMembersToFeatures", CoGroupByKey.create())
         .apply("MemberValues", ParDo.of(new MemberValuesFn(getDefinitions(), columns)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ReportCoders.memberValues()))
@@ -315,7 +332,7 @@ public abstract class SummarizeSegments<T>
     KeyedPCollectionTuple<String> gathered = KeyedPCollectionTuple
         .of(SEED, pipeline.apply("Seed", Create.of(KV.of(REPORT, 0))
             .withCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of()))))
-        .and(STATISTICS, toReport("StatisticsToReport", statistics, statisticsCoder));
+        .and(JOIN_STATISTICS, toReport("StatisticsToReport", statistics, statisticsCoder));
     if (previous != null) {
       gathered = gathered
           .and(CHURN, toReport("ChurnToReport", previous.churn(), previous.churnCoder()))
@@ -413,7 +430,7 @@ public abstract class SummarizeSegments<T>
     public void process(@Element KV<String, CoGbkResult> customer,
         OutputReceiver<KV<String, MemberValues>> out) {
       Row row = null;
-      for (Row r : customer.getValue().getAll(FEATURES)) {
+      for (Row r : customer.getValue().getAll(JOIN_FEATURES)) {
         row = r;
       }
       Iterable<SegmentMembership> memberships = customer.getValue().getAll(MEMBERS);
@@ -597,7 +614,7 @@ public abstract class SummarizeSegments<T>
     public void process(@Element KV<String, CoGbkResult> gathered,
         OutputReceiver<ReportContent> out) {
       Map<String, SegmentStatistics> statistics = new HashMap<>();
-      for (KV<String, SegmentStatistics> s : gathered.getValue().getAll(STATISTICS)) {
+      for (KV<String, SegmentStatistics> s : gathered.getValue().getAll(JOIN_STATISTICS)) {
         statistics.put(s.getKey(), s.getValue());
       }
       SegmentStatistics everyone = statistics.containsKey(EVERYONE)

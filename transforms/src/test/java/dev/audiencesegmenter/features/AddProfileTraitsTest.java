@@ -71,9 +71,9 @@ class AddProfileTraitsTest {
         consent("a", "2024-03-01T00:00:00Z", Map.of("email", false, "sms", true)),
         consent("a", "2024-07-01T00:00:00Z", Map.of("push", true)), // consent: read after asOf
         consent("b", "2024-01-01T00:00:00Z", Map.of()))); // no consent: nothing
-    PCollection<CustomerFeatures> out = p.apply("Features", Create.of(features))
-        .apply(AddProfileTraits.create().withAsOf(AS_OF).withProfiles(profiles)
-            .withEventConsent(events));
+    PCollection<CustomerFeatures> out = AddProfileTraits
+        .inputs(p.apply("Features", Create.of(features)), profiles, events)
+        .apply(AddProfileTraits.create().withAsOf(AS_OF));
     PAssert.that(out).containsInAnyOrder(
         // a: city from May ("Berkeley", trimmed; the name read case-insensitively); lat's
         // latest value "north" is not a number -> null; plan from May goes to traits; the
@@ -146,9 +146,9 @@ class AddProfileTraitsTest {
             p.getSchemaRegistry().getSchemaCoder(ProfileAttributes.class))));
     PCollection<KV<String, CustomerEvent>> events = p.apply("Events",
         Create.of(consentEvents()));
-    PCollection<CustomerFeatures> out = p.apply("Features", Create.of(features))
-        .apply(AddProfileTraits.create().withAsOf(AS_OF).withProfiles(profiles)
-            .withEventConsent(events));
+    PCollection<CustomerFeatures> out = AddProfileTraits
+        .inputs(p.apply("Features", Create.of(features)), profiles, events)
+        .apply(AddProfileTraits.create().withAsOf(AS_OF));
     List<CustomerFeatures> expected = new java.util.ArrayList<>();
     for (CustomerFeatures f : features) {
       expected.add(withConsent(f));
@@ -162,13 +162,13 @@ class AddProfileTraitsTest {
   void needsAsOfAndInputs() throws Exception {
     assertThrows(IllegalArgumentException.class, () -> AddProfileTraits.create().withAsOf(null));
     assertThrows(IllegalArgumentException.class,
-        () -> AddProfileTraits.create().withAsOf(AS_OF).withProfiles(null));
+        () -> AddProfileTraits.inputs(null, null, null));
     // the time is a setting like the others, checked when the transform is applied
     org.apache.beam.sdk.Pipeline pipeline = org.apache.beam.sdk.Pipeline.create();
     assertEquals("AddProfileTraits needs withAsOf(..): the time the traits are read at",
-        assertThrows(IllegalStateException.class, () -> pipeline
+        assertThrows(IllegalStateException.class, () -> AddProfileTraits.inputs(pipeline
             .apply(org.apache.beam.sdk.transforms.Create.empty(
-                org.apache.beam.sdk.values.TypeDescriptor.of(CustomerFeatures.class)))
+                org.apache.beam.sdk.values.TypeDescriptor.of(CustomerFeatures.class))), null, null)
             .apply(AddProfileTraits.create())).getMessage());
     assertEquals("PredictCustomerValue needs withAsOf(..): the time the predictions are made at",
         assertThrows(IllegalStateException.class, () -> pipeline

@@ -45,8 +45,9 @@ class ReportMarkdownEscapingTest {
         + "        when: 'true'\n";
     PCollection<Row> features = p.apply("Features",
         Create.of(rows).withRowSchema(SegmentReportTest.SCHEMA));
-    SummarizeSegments.Result result = features.apply(SummarizeSegments.<Row>of(
-        SegmentDefinitions.parse(yaml, "rfm.yaml"), p.apply("Now", Create.of(now))));
+    SummarizeSegments.Result result = SummarizeSegments
+        .inputs(features, p.apply("Now", Create.of(now)))
+        .apply(SummarizeSegments.<Row>of(SegmentDefinitions.parse(yaml, "rfm.yaml")));
     result.getReport().apply(WriteSegmentReport.to(out.resolve("report").toString()));
     p.run().waitUntilFinish();
 

@@ -86,10 +86,12 @@ class SegmentReportTest {
           + "          kpi: Conversion\n          owner: Lifecycle team\n";
     }
     PCollection<Row> features = p.apply("Features", Create.of(rows).withRowSchema(SCHEMA));
-    SummarizeSegments.Result result = features.apply(SummarizeSegments.<Row>of(
-            SegmentDefinitions.parse(yaml, "rfm.yaml"), p.apply("Now", Create.of(now)))
-        .withPreviousMemberships(p.apply("Before", Create.of(before)))
-        .withConvertedCustomers(p.apply("Converted", Create.of("c1", "c2", "c3", "c10"))));
+    SummarizeSegments.Result result = SummarizeSegments
+        .inputs(features, p.apply("Now", Create.of(now)))
+        .and(SummarizeSegments.PREVIOUS_MEMBERSHIPS, p.apply("Before", Create.of(before)))
+        .and(SummarizeSegments.CONVERTED_CUSTOMERS,
+            p.apply("Converted", Create.of("c1", "c2", "c3", "c10")))
+        .apply(SummarizeSegments.<Row>of(SegmentDefinitions.parse(yaml, "rfm.yaml")));
     result.getReport().apply(WriteSegmentReport.to(out.resolve("report").toString()));
     p.run().waitUntilFinish();
 

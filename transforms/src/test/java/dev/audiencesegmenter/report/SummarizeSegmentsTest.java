@@ -94,11 +94,11 @@ class SummarizeSegmentsTest {
   static SummarizeSegments.Result summarize(TestPipeline p) {
     PCollection<Row> features = p.apply("Features", Create.of(customers()).withRowSchema(SCHEMA));
     PCollection<SegmentMembership> members = p.apply("Members", Create.of(current()));
-    return features.apply(SummarizeSegments.<Row>of(
-            SegmentDefinitions.parse(YAML, "t.yaml"), members)
-        .withValidation(new SegmentValidation(10, 0.5, 0.5, 0.5))
-        .withPreviousMemberships(p.apply("Previous", Create.of(previous())))
-        .withConvertedCustomers(p.apply("Converted", Create.of("a", "d"))));
+    return SummarizeSegments.inputs(features, members)
+        .and(SummarizeSegments.PREVIOUS_MEMBERSHIPS, p.apply("Previous", Create.of(previous())))
+        .and(SummarizeSegments.CONVERTED_CUSTOMERS, p.apply("Converted", Create.of("a", "d")))
+        .apply(SummarizeSegments.<Row>of(SegmentDefinitions.parse(YAML, "t.yaml"))
+            .withValidation(new SegmentValidation(10, 0.5, 0.5, 0.5)));
   }
 
   @Test

@@ -86,19 +86,19 @@ class AssignSegmentsLineageTest {
     Pipeline p = pipeline();
     PCollection<KV<String, CustomerEvent>> events = events(p);
     PredictCustomerValue.Result value = events.apply(PredictCustomerValue.create().withAsOf(AS_OF));
-    PCollection<CustomerFeatures> features = events
-        .apply(ComputeCustomerFeatures.create().withAsOf(AS_OF))
-        .apply(AddCustomerValue.from(value))
+    PCollection<CustomerFeatures> features = AddCustomerValue
+        .inputs(events.apply(ComputeCustomerFeatures.create().withAsOf(AS_OF)), value)
+        .apply(AddCustomerValue.create())
         .apply(AssignLifecycleStage.create())
         .apply(AddSegmentScores.create());
     features.apply(AssignSegments.of(SegmentDefinitions.parse(YAML, "t.yaml")));
     // and one stage short, only its columns are named
     Pipeline q = pipeline();
     PCollection<KV<String, CustomerEvent>> moreEvents = events(q);
-    PCollection<CustomerFeatures> unscored = moreEvents
-        .apply(ComputeCustomerFeatures.create().withAsOf(AS_OF))
-        .apply(AddCustomerValue.from(
-            moreEvents.apply(PredictCustomerValue.create().withAsOf(AS_OF))))
+    PCollection<CustomerFeatures> unscored = AddCustomerValue
+        .inputs(moreEvents.apply(ComputeCustomerFeatures.create().withAsOf(AS_OF)),
+            moreEvents.apply(PredictCustomerValue.create().withAsOf(AS_OF)))
+        .apply(AddCustomerValue.create())
         .apply(AssignLifecycleStage.create());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> unscored.apply(AssignSegments.of(SegmentDefinitions.parse(YAML, "t.yaml"))));

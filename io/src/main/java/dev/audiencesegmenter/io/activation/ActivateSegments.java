@@ -7,6 +7,7 @@ import dev.audiencesegmenter.io.sink.BuildContactUpdates;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
 import dev.audiencesegmenter.io.sink.DeltaSync;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
+import dev.audiencesegmenter.io.sink.SyncState;
 import dev.audiencesegmenter.io.sink.SyncStateEntry;
 import dev.audiencesegmenter.model.DeadLetter;
 import java.util.ArrayList;
@@ -180,8 +181,8 @@ public abstract class ActivateSegments
               .withWithdrawals(sink.getConnector().handlesWithdrawals()));
       SendContactUpdates.Result sent = guarded.getChanges().apply(step + "Send", sink);
       if (sink.getDryRunDirectory() == null) {
-        guarded.getNewState().apply(step + "CommitSyncState",
-            destination.getStore().commit(previous, sent, runId));
+        SyncState.commitInputs(guarded.getNewState(), previous, sent)
+            .apply(step + "CommitSyncState", destination.getStore().commit(runId));
       }
       deadLetters = deadLetters.and(sent.getDeadLetters());
       refused.put(vendor, guarded.getRefused());

@@ -1,7 +1,6 @@
 package dev.audiencesegmenter.io.activation;
 
 import dev.audiencesegmenter.io.sink.JdbcSyncState;
-import dev.audiencesegmenter.io.sink.SendContactUpdates;
 import dev.audiencesegmenter.io.sink.SyncState;
 import dev.audiencesegmenter.io.sink.SyncStateEntry;
 import java.io.Serializable;
@@ -9,6 +8,7 @@ import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.POutput;
 
 /**
@@ -25,12 +25,11 @@ public interface SyncStateStore extends Serializable {
   PTransform<PBegin, PCollection<SyncStateEntry>> read();
 
   /**
-   * Writes {@code next} once the send has finished: every customer's new entry, except those
-   * {@code sent} dead-lettered, who keep their {@code previous} entry and are sent again next
-   * run. {@code runId} identifies this run's rows where the store keeps them.
+   * Writes {@link SyncState#commitInputs} once the send has finished: every customer's new
+   * entry, except those the sink dead-lettered, who keep their previous entry and are sent
+   * again next run. {@code runId} identifies this run's rows where the store keeps them.
    */
-  PTransform<PCollection<SyncStateEntry>, ? extends POutput> commit(
-      PCollection<SyncStateEntry> previous, SendContactUpdates.Result sent, String runId);
+  PTransform<PCollectionTuple, ? extends POutput> commit(String runId);
 
   /** Where the state is, for display data and messages (no password). */
   String describe();
@@ -51,9 +50,8 @@ public interface SyncStateStore extends Serializable {
       }
 
       @Override
-      public PTransform<PCollection<SyncStateEntry>, ? extends POutput> commit(
-          PCollection<SyncStateEntry> previous, SendContactUpdates.Result sent, String runId) {
-        return SyncState.commit(dir, previous, sent);
+      public PTransform<PCollectionTuple, ? extends POutput> commit(String runId) {
+        return SyncState.commit(dir);
       }
 
       @Override
@@ -79,9 +77,8 @@ public interface SyncStateStore extends Serializable {
       }
 
       @Override
-      public PTransform<PCollection<SyncStateEntry>, ? extends POutput> commit(
-          PCollection<SyncStateEntry> previous, SendContactUpdates.Result sent, String runId) {
-        return JdbcSyncState.commit(dataSource, table, previous, sent, runId);
+      public PTransform<PCollectionTuple, ? extends POutput> commit(String runId) {
+        return JdbcSyncState.commit(dataSource, table, runId);
       }
 
       @Override

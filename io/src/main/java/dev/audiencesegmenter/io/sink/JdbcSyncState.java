@@ -19,6 +19,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -51,15 +52,17 @@ public final class JdbcSyncState {
     };
   }
 
-  /** Writes the state after the sync, as {@link SyncState#commit} does for folders. */
-  public static PTransform<PCollection<SyncStateEntry>, PCollection<Void>> commit(
-      JdbcIO.DataSourceConfiguration dataSource, String table,
-      PCollection<SyncStateEntry> previous, SendContactUpdates.Result sync, String runId) {
+  /**
+   * Writes {@link SyncState#commitInputs} (the state after the sync) to {@code table}, as
+   * {@link SyncState#commit} does for folders; {@code runId} marks this run's rows.
+   */
+  public static PTransform<PCollectionTuple, PCollection<Void>> commit(
+      JdbcIO.DataSourceConfiguration dataSource, String table, String runId) {
     checkTable(table);
     return new PTransform<>() {
       @Override
-      public PCollection<Void> expand(PCollection<SyncStateEntry> next) {
-        return SyncState.mergeAfterSync(next, previous, sync)
+      public PCollection<Void> expand(PCollectionTuple input) {
+        return SyncState.mergeAfterSync(input)
             .apply("UpsertState", JdbcUpsert.<SyncStateEntry>into(table)
                 .withDataSourceConfiguration(dataSource).withKeyColumns("key")
                 .withRunId(runId));

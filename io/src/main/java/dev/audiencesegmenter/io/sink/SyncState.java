@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.io.sink;
 
+import dev.audiencesegmenter.model.DeadLetter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.audiencesegmenter.grouping.CoGroupInBuckets;
 import dev.audiencesegmenter.io.files.WriteJsonLines;
@@ -22,6 +23,7 @@ import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -38,11 +40,21 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * PCollection<SyncStateEntry> previous = pipeline.apply("ReadState", SyncState.read(state));
  * DeltaSync.Result delta = DeltaSync.inputs(updates, previous).apply(DeltaSync.create());
  * SendContactUpdates.Result sent = delta.getChanges().apply(hubspot.sink());
- * delta.getNewState().apply(SyncState.commit(state, previous, sent));
+ * SyncState.commitInputs(delta.getNewState(), previous, sent).apply(SyncState.commit(state));
  * }</pre>
  */
 public final class SyncState {
   public static final int DEFAULT_SHARDS = 4;
+  /** A commit's input: the state after the sync. */
+  public static final TupleTag<SyncStateEntry> NEW_STATE = new TupleTag<>() {};
+  /** A commit's input: the state before it, kept for customers the sink dead-lettered. */
+  public static final TupleTag<SyncStateEntry> PREVIOUS_STATE = new TupleTag<>() {};
+  /** A commit's input: the keys the sink sent ({@link SendContactUpdates.Result}). */
+  public static final TupleTag<String> SENT_KEYS = new TupleTag<>() {};
+  /** A commit's input: the keys the sink failed to deliver. */
+  public static final TupleTag<String> FAILED_KEYS = new TupleTag<>() {};
+  /** A commit's input: the sink's dead letters (the commit waits for them too). */
+  public static final TupleTag<DeadLetter> SEND_DEAD_LETTERS = new TupleTag<>() {};
 
   private SyncState() {}
 
@@ -81,13 +93,27 @@ public final class SyncState {
    * dead-lettered, who keep their previous entry (or none), so that the next run sends them
    * again. Runs once the sink has finished.
    */
-  public static PTransform<PCollection<SyncStateEntry>, WriteFilesResult<Void>> commit(
-      String folder, PCollection<SyncStateEntry> previous, SendContactUpdates.Result sync) {
-    return commit(folder, previous, sync, DEFAULT_SHARDS);
+  /**
+   * A commit's input: the state after the sync ({@code next}), the state before it, and what
+   * the sink did ({@code sync}).
+   */
+  public static PCollectionTuple commitInputs(PCollection<SyncStateEntry> next,
+      PCollection<SyncStateEntry> previous, SendContactUpdates.Result sync) {
+    if (next == null || previous == null || sync == null) {
+      throw new IllegalArgumentException("A sync state commit needs the new state, the previous "
+          + "state and the sink's result, got " + next + ", " + previous + " and " + sync);
+    }
+    return PCollectionTuple.of(NEW_STATE, next).and(PREVIOUS_STATE, previous)
+        .and(SENT_KEYS, sync.getSentKeys()).and(FAILED_KEYS, sync.getFailedKeys())
+        .and(SEND_DEAD_LETTERS, sync.getDeadLetters());
   }
 
-  public static PTransform<PCollection<SyncStateEntry>, WriteFilesResult<Void>> commit(
-      String folder, PCollection<SyncStateEntry> previous, SendContactUpdates.Result sync,
+  /** Writes {@link #commitInputs} to {@code folder}, in {@value #DEFAULT_SHARDS} files. */
+  public static PTransform<PCollectionTuple, WriteFilesResult<Void>> commit(String folder) {
+    return commit(folder, DEFAULT_SHARDS);
+  }
+
+  public static PTransform<PCollectionTuple, WriteFilesResult<Void>> commit(String folder,
       int shards) {
     String dir = checkFolder(folder);
     if (shards < 1) {
@@ -95,23 +121,32 @@ public final class SyncState {
     }
     return new PTransform<>() {
       @Override
-      public WriteFilesResult<Void> expand(PCollection<SyncStateEntry> next) {
-        return mergeAfterSync(next, previous, sync)
+      public WriteFilesResult<Void> expand(PCollectionTuple input) {
+        return mergeAfterSync(input)
             .apply("WriteState", WriteJsonLines.<SyncStateEntry>to(dir).withNumShards(shards));
       }
     };
   }
 
   /**
-   * The state to keep once {@code sync} has finished: {@code next}, except the previous entry
-   * (or none) for customers the sink dead-lettered.
+   * The state to keep once the sink has finished: the new state, except the previous entry (or
+   * none) for customers the sink dead-lettered.
    */
-  static PCollection<SyncStateEntry> mergeAfterSync(PCollection<SyncStateEntry> next,
-      PCollection<SyncStateEntry> previous, SendContactUpdates.Result sync) {
+  static PCollection<SyncStateEntry> mergeAfterSync(PCollectionTuple input) {
+    for (TupleTag<?> tag : List.of(NEW_STATE, PREVIOUS_STATE, SENT_KEYS, FAILED_KEYS,
+        SEND_DEAD_LETTERS)) {
+      if (!input.has(tag)) {
+        throw new IllegalArgumentException("A sync state commit's input is "
+            + "SyncState.commitInputs(next, previous, sentResult); got "
+            + input.getAll().keySet());
+      }
+    }
+    PCollection<SyncStateEntry> next = input.get(NEW_STATE);
+    PCollection<SyncStateEntry> previous = input.get(PREVIOUS_STATE);
     TupleTag<SyncStateEntry> nextTag = new TupleTag<>("next");
     TupleTag<SyncStateEntry> previousTag = new TupleTag<>("previous");
     TupleTag<String> failedTag = new TupleTag<>("failed");
-    PCollection<KV<String, String>> failed = sync.getFailedKeys()
+    PCollection<KV<String, String>> failed = input.get(FAILED_KEYS)
         .apply("KeyFailed", WithKeys.of((String key) -> key)
             .withKeyType(TypeDescriptors.strings()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
@@ -123,7 +158,7 @@ public final class SyncState {
         .apply("KeepPreviousForFailures",
             ParDo.of(new KeepPreviousForFailures(nextTag, previousTag, failedTag)))
         .setCoder(next.getCoder())
-        .apply("AfterSync", Wait.on(sync.getSentKeys(), sync.getDeadLetters()))
+        .apply("AfterSync", Wait.on(input.get(SENT_KEYS), input.get(SEND_DEAD_LETTERS)))
         .setCoder(next.getCoder());
   }
 

@@ -55,7 +55,8 @@ class HubSpotDeltaSyncTest {
     SendContactUpdates.Result sent = delta.getChanges().apply(HubSpotConnector
         .create(Credential.of(TOKEN)).withBaseUrl(hubspot.baseUrl()).withAccount("delta").sink()
         .withBackoff(Duration.ofMillis(10), Duration.ofMillis(20)));
-    delta.getNewState().apply(SyncState.commit(state, previous, sent, 2));
+    SyncState.commitInputs(delta.getNewState(), previous, sent)
+        .apply(SyncState.commit(state, 2));
     pipeline.run().waitUntilFinish();
     Set<String> emails = new TreeSet<>();
     List<Request> requests = hubspot.server.requests();

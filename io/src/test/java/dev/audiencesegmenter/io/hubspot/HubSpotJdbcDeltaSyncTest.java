@@ -12,6 +12,7 @@ import dev.audiencesegmenter.io.sink.FakeVendorServer.Request;
 import dev.audiencesegmenter.io.sink.JdbcSyncState;
 import dev.audiencesegmenter.io.sink.Json;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
+import dev.audiencesegmenter.io.sink.SyncState;
 import dev.audiencesegmenter.io.sink.SyncStateEntry;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -70,8 +71,8 @@ class HubSpotJdbcDeltaSyncTest {
     SendContactUpdates.Result sent = delta.getChanges().apply(HubSpotConnector
         .create(Credential.of(TOKEN)).withBaseUrl(hubspot.baseUrl()).withAccount("jdbc").sink()
         .withBackoff(Duration.ofMillis(10), Duration.ofMillis(20)));
-    delta.getNewState().apply("CommitState", JdbcSyncState.commit(dataSource,
-        "hubspot_sync_state", previous, sent, runId));
+    SyncState.commitInputs(delta.getNewState(), previous, sent).apply("CommitState",
+        JdbcSyncState.commit(dataSource, "hubspot_sync_state", runId));
     pipeline.run().waitUntilFinish();
     Set<String> emails = new TreeSet<>();
     List<Request> requests = hubspot.server.requests();
