@@ -9,7 +9,6 @@ import org.apache.beam.sdk.coders.BigDecimalCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.Combine;
@@ -116,7 +115,7 @@ public final class SummarizePurchases
   }
 
   /** First and last purchase day, the first day's revenue, day count and total revenue. */
-  static final class RepeatStats implements Serializable {
+  static final class RepeatStats {
     long firstDay = Long.MAX_VALUE;
     BigDecimal firstDayRevenue = BigDecimal.ZERO;
     long lastDay = Long.MIN_VALUE;
@@ -174,13 +173,13 @@ public final class SummarizePurchases
     @Override
     public Coder<RepeatStats> getAccumulatorCoder(CoderRegistry registry,
         Coder<KV<Long, BigDecimal>> inputCoder) {
-      return SerializableCoder.of(RepeatStats.class);
+      return ValueCoders.repeatStats();
     }
 
     @Override
     public Coder<RepeatStats> getDefaultOutputCoder(CoderRegistry registry,
         Coder<KV<Long, BigDecimal>> inputCoder) {
-      return SerializableCoder.of(RepeatStats.class);
+      return ValueCoders.repeatStats();
     }
   }
 

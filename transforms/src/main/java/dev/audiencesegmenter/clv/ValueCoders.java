@@ -33,6 +33,35 @@ public final class ValueCoders {
     return CustomerValueCoder.INSTANCE;
   }
 
+  /** The coder of the per-customer accumulator of {@link SummarizePurchases}. */
+  static Coder<SummarizePurchases.RepeatStats> repeatStats() {
+    return RepeatStatsCoder.INSTANCE;
+  }
+
+  private static final class RepeatStatsCoder extends AtomicCoder<SummarizePurchases.RepeatStats> {
+    static final RepeatStatsCoder INSTANCE = new RepeatStatsCoder();
+
+    @Override
+    public void encode(SummarizePurchases.RepeatStats s, OutputStream out) throws IOException {
+      LONG.encode(s.firstDay, out);
+      DECIMAL.encode(s.firstDayRevenue, out);
+      LONG.encode(s.lastDay, out);
+      LONG.encode(s.days, out);
+      DECIMAL.encode(s.total, out);
+    }
+
+    @Override
+    public SummarizePurchases.RepeatStats decode(InputStream in) throws IOException {
+      SummarizePurchases.RepeatStats s = new SummarizePurchases.RepeatStats();
+      s.firstDay = LONG.decode(in);
+      s.firstDayRevenue = DECIMAL.decode(in);
+      s.lastDay = LONG.decode(in);
+      s.days = LONG.decode(in);
+      s.total = DECIMAL.decode(in);
+      return s;
+    }
+  }
+
   private static final class PurchaseSummaryCoder extends AtomicCoder<PurchaseSummary> {
     static final PurchaseSummaryCoder INSTANCE = new PurchaseSummaryCoder();
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
+import java.util.List;
 import org.apache.beam.sdk.coders.BigDecimalCoder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
@@ -39,5 +40,30 @@ class ValueCodersTest {
     NullableCoder.of(BigDecimalCoder.of()).encode(new BigDecimal("12.34"), expected);
     assertArrayEquals(expected.toByteArray(),
         CoderUtils.encodeToByteArray(ValueCoders.purchaseSummary(), SUMMARY));
+  }
+
+  @Test
+  void theRepeatStatisticsAccumulatorIsNotJavaSerialized() throws Exception {
+    // one accumulator per customer: it crosses the shuffle of Combine.perKey
+    org.apache.beam.sdk.coders.Coder<SummarizePurchases.RepeatStats> coder =
+        new SummarizePurchases.RepeatStatsFn().getAccumulatorCoder(
+            org.apache.beam.sdk.coders.CoderRegistry.createDefault(), null);
+    org.junit.jupiter.api.Assertions.assertFalse(
+        coder instanceof org.apache.beam.sdk.coders.SerializableCoder, coder.toString());
+    SummarizePurchases.RepeatStats stats = new SummarizePurchases.RepeatStats();
+    stats.firstDay = 19_000;
+    stats.firstDayRevenue = new BigDecimal("12.50");
+    stats.lastDay = 19_120;
+    stats.days = 4;
+    stats.total = new BigDecimal("80.25");
+    SummarizePurchases.RepeatStats back = CoderUtils.decodeFromByteArray(coder,
+        CoderUtils.encodeToByteArray(coder, stats));
+    org.junit.jupiter.api.Assertions.assertEquals(List.of(19_000L, "12.50", 19_120L, 4L,
+        "80.25"), List.of(back.firstDay, back.firstDayRevenue.toPlainString(), back.lastDay,
+        back.days, back.total.toPlainString()));
+    SummarizePurchases.RepeatStats empty = CoderUtils.decodeFromByteArray(coder,
+        CoderUtils.encodeToByteArray(coder, new SummarizePurchases.RepeatStats()));
+    org.junit.jupiter.api.Assertions.assertEquals(List.of(Long.MAX_VALUE, Long.MIN_VALUE, 0L),
+        List.of(empty.firstDay, empty.lastDay, empty.days));
   }
 }
