@@ -2,7 +2,6 @@ package dev.audiencesegmenter.clv;
 
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.EventTypes;
-import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import org.apache.beam.sdk.coders.BigDecimalCoder;

@@ -8,7 +8,6 @@ import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.awt.image.BufferedImage;
 import java.io.File;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

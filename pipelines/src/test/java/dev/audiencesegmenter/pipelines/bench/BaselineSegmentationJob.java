@@ -39,7 +39,6 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.SchemaRegistry;
-import org.apache.beam.sdk.values.KV;
 import org.joda.time.Instant;
 
 /**
