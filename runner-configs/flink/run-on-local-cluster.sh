@@ -128,7 +128,8 @@ java ${JM_PARAMS[0]} -Xss16m -cp "$JAR" \
   --configDir "$WORK/conf" ${JM_PARAMS[1]} > "$WORK/jobmanager.log" 2>&1 &
 JM_PID=$!
 # shellcheck disable=SC2086
-java ${TM_PARAMS[0]} -Xss16m -cp "$JAR" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
+java ${TM_PARAMS[0]} -Xss16m -XX:+UseParallelGC -cp "$JAR" \
+  org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
   --configDir "$WORK/conf" ${TM_PARAMS[1]} > "$WORK/taskmanager.log" 2>&1 &
 TM_PID=$!
 

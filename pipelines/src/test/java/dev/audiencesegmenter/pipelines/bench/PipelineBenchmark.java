@@ -36,6 +36,9 @@ import java.util.stream.Stream;
  *     --timeoutSeconds=900 --heap=4g --work=/tmp/bench --json=bench.json
  * </pre>
  *
+ * <p>Every child JVM gets {@code --jvmFlags} (default {@code -XX:+UseParallelGC}; give
+ * {@code --jvmFlags=} for the JVM's own defaults).
+ *
  * <p>Wall time is the child JVM's, from start to exit: JVM start, job construction, run and
  * output. Peak heap is the largest heap occupancy before a collection in the GC log (garbage
  * included); "live" the largest after one. A run that exceeds the time limit is killed and
@@ -126,7 +129,14 @@ public final class PipelineBenchmark {
   /** Options: every one has a default. */
   record Config(List<Long> sizes, int repetitions, List<Runner> runners, long timeoutSeconds,
       long directMaxEvents, String heap, Path work, Path jsonFile, String segments, String asOf,
-      boolean jfr, Path peer, Path duckdbJar, Path runnerConfigs) {
+      boolean jfr, Path peer, Path duckdbJar, Path runnerConfigs, List<String> jvmFlags) {
+    /**
+     * JVM options of every child (all runners alike): by default the throughput collector,
+     * which the README recommends for batch runs on one machine (G1's concurrent work and
+     * barriers cost a batch job about a fifth of its time on 2 cores).
+     */
+    static final String DEFAULT_JVM_FLAGS = "-XX:+UseParallelGC";
+
     static Config parse(String[] args) {
       List<Long> sizes = List.of(100_000L, 1_000_000L);
       int repetitions = 3;
@@ -143,6 +153,7 @@ public final class PipelineBenchmark {
       Path duckdbJar = Path.of(System.getProperty("user.home"), ".m2", "repository", "org",
           "duckdb", "duckdb_jdbc", "1.4.4.0", "duckdb_jdbc-1.4.4.0.jar");
       Path runnerConfigs = Path.of("runner-configs");
+      List<String> jvmFlags = flags(DEFAULT_JVM_FLAGS);
       for (String arg : args) {
         String[] kv = arg.replaceFirst("^--", "").split("=", 2);
         if (kv.length != 2) {
@@ -163,9 +174,10 @@ public final class PipelineBenchmark {
           case "peer" -> peer = Path.of(kv[1]);
           case "duckdbJar" -> duckdbJar = Path.of(kv[1]);
           case "runnerConfigs" -> runnerConfigs = Path.of(kv[1]);
+          case "jvmFlags" -> jvmFlags = flags(kv[1]);
           default -> throw new IllegalArgumentException("Unknown option '" + kv[0] + "'; known: "
               + "sizes, repetitions, runners, timeoutSeconds, directMaxEvents, heap, work, "
-              + "json, segments, asOf, jfr, peer, duckdbJar, runnerConfigs");
+              + "json, segments, asOf, jfr, peer, duckdbJar, runnerConfigs, jvmFlags");
         }
       }
       if (repetitions < 1 || timeout < 1 || sizes.isEmpty() || runners.isEmpty()) {
@@ -181,8 +193,18 @@ public final class PipelineBenchmark {
             + "--duckdbJar=" + duckdbJar + " (mvn dependency:get "
             + "-Dartifact=org.duckdb:duckdb_jdbc:1.4.4.0); one of them is missing");
       }
+      for (String flag : jvmFlags) {
+        if (!flag.startsWith("-X") && !flag.startsWith("-D")) {
+          throw new IllegalArgumentException("--jvmFlags takes JVM options (-X..., -D...) "
+              + "separated by spaces, got '" + flag + "'");
+        }
+      }
       return new Config(sizes, repetitions, runners, timeout, directMax, heap, work, jsonFile,
-          segments, asOf, jfr, peer, duckdbJar, runnerConfigs);
+          segments, asOf, jfr, peer, duckdbJar, runnerConfigs, jvmFlags);
+    }
+
+    private static List<String> flags(String spaced) {
+      return spaced.isBlank() ? List.of() : List.of(spaced.strip().split("\\s+"));
     }
   }
 
@@ -197,6 +219,7 @@ public final class PipelineBenchmark {
     report.put("cores", Runtime.getRuntime().availableProcessors());
     report.put("java", System.getProperty("java.version"));
     report.put("child_heap", config.heap());
+    report.put("child_jvm_flags", String.join(" ", config.jvmFlags()));
     report.put("timeout_seconds", config.timeoutSeconds());
     List<Map<String, Object>> rows = new ArrayList<>();
     report.put("results", rows);
@@ -265,6 +288,7 @@ public final class PipelineBenchmark {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + config.heap(), "-Xlog:gc:file=" + gcLog));
+    command.addAll(config.jvmFlags());
     command.addAll(runner.jvmFlags());
     if (config.jfr()) {
       command.add("-XX:StartFlightRecording=filename=" + config.work().resolve(name + ".jfr")
