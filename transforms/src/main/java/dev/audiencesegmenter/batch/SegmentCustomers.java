@@ -440,7 +440,7 @@ public abstract class SegmentCustomers
           .withSideInputs(percentiles))
           .setCoder(featuresCoder);
       // Clusters and lookalikes read columns by schema.
-      scored = withSchema("ScoredWithSchema", scored, SchemaCoders.of(pipeline,
+      scored = SchemaCoders.withSchema("ScoredWithSchema", scored, SchemaCoders.of(pipeline,
           CustomerFeatures.class));
       if (definitions.getClusterSpec() != null) {
         AssignClusters.Result clusters =
@@ -459,10 +459,10 @@ public abstract class SegmentCustomers
         .withOutputTags(featuresTag, TupleTagList.of(membershipsTag).and(statisticsTag));
     PCollectionTuple assigned = scored.apply(between ? "AssignSegments" : "ScoreAndAssign",
         between ? assign : assign.withSideInputs(percentiles));
-    PCollection<CustomerFeatures> features = withSchema("FeaturesWithSchema",
+    PCollection<CustomerFeatures> features = SchemaCoders.withSchema("FeaturesWithSchema",
         assigned.get(featuresTag).setCoder(featuresCoder),
         SchemaCoders.of(pipeline, CustomerFeatures.class));
-    PCollection<SegmentMembership> memberships = withSchema("MembershipsWithSchema",
+    PCollection<SegmentMembership> memberships = SchemaCoders.withSchema("MembershipsWithSchema",
         assigned.get(membershipsTag).setCoder(SegmentMembershipCoder.of()),
         SchemaCoders.of(pipeline, SegmentMembership.class));
     PCollection<KV<String, SegmentStatistics>> statistics = assigned.get(statisticsTag)
@@ -485,23 +485,6 @@ public abstract class SegmentCustomers
 
     return new Result(pipeline, resolved, deadLetters, keyedEvents, features, memberships,
         summary, modelJson, holdoutJson, clusterProfiles);
-  }
-
-  /**
-   * The same elements with the schema coder: a step of its own, which a runner fuses with the
-   * step that reads it, so the rows are never encoded with the (slower) schema coder unless
-   * several steps read them.
-   */
-  private static <T> PCollection<T> withSchema(String name, PCollection<T> rows,
-      Coder<T> schemaCoder) {
-    return rows.apply(name, ParDo.of(new PassThrough<T>())).setCoder(schemaCoder);
-  }
-
-  private static final class PassThrough<T> extends DoFn<T, T> {
-    @ProcessElement
-    public void process(@Element T row, OutputReceiver<T> out) {
-      out.output(row);
-    }
   }
 
   @SuppressWarnings("unchecked")

@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerIdentity;
+import dev.audiencesegmenter.model.CustomerIdentityCoder;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.IdentityChange;
 import dev.audiencesegmenter.model.JunkIdentifier;
@@ -453,8 +454,11 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
                 .and(changesTag)));
     PCollectionView<CustomerLookup> lookup = broadcast("LookupView",
         resolved.get(lookupTag).setCoder(CustomerLookupCoder.of()));
-    PCollection<CustomerIdentity> identities = resolved.get(identitiesTag)
-        .setCoder(SchemaCoders.of(pipeline, CustomerIdentity.class));
+    // The identity rows leave the step with the compact coder: on Flink each of the step's
+    // outputs is read by a task of its own, which decodes every output's elements.
+    PCollection<CustomerIdentity> identities = SchemaCoders.withSchema("IdentitiesWithSchema",
+        resolved.get(identitiesTag).setCoder(CustomerIdentityCoder.of()),
+        SchemaCoders.of(pipeline, CustomerIdentity.class));
     PCollection<JunkIdentifier> junk = resolved.get(junkTag)
         .setCoder(SchemaCoders.of(pipeline, JunkIdentifier.class));
     PCollection<IdentityChange> changes = resolved.get(changesTag)

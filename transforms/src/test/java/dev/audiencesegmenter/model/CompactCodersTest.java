@@ -93,4 +93,18 @@ class CompactCodersTest {
         .setAttributes(new TreeMap<>(Map.of("city", "Zürich", "plan", "pro"))).build();
     assertEquals(p, CoderUtils.clone(ProfileAttributesCoder.of(), p));
   }
+
+  @Test
+  void identitiesRoundTripOneAfterAnother() throws Exception {
+    Coder<CustomerIdentity> coder = CustomerIdentityCoder.of();
+    CustomerIdentity a = CustomerIdentity.create("c-0001", "email", "zoë@example.com");
+    CustomerIdentity b = CustomerIdentity.create("c-0002", "phone", "+14155550132");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    coder.encode(a, out);
+    coder.encode(b, out);
+    ByteArrayInputStream in = new ByteArrayInputStream(out.toByteArray());
+    assertEquals(a, coder.decode(in));
+    assertEquals(b, coder.decode(in));
+    assertEquals(0, in.available());
+  }
 }
