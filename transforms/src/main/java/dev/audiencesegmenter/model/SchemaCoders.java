@@ -11,7 +11,8 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * The schema coder of a model class: the one lookup every transform makes, with the checked
- * exception (which a model class with {@code @DefaultSchema} never throws) turned into a bug.
+ * exception (which a model class with {@code @DefaultSchema} never throws) turned into a bug;
+ * and the step that gives rows their schema coder where they leave a flow.
  */
 public final class SchemaCoders {
   private SchemaCoders() {}
