@@ -32,26 +32,38 @@ public final class ReportDocument {
   private final StringBuilder html = new StringBuilder();
   private final StringBuilder md = new StringBuilder();
   private int charts;
+  private int drawn;
 
   private ReportDocument(ReportContent content) {
     this.content = content;
   }
 
-  /** The report as HTML. */
-  public static String html(ReportContent content) {
+  /**
+   * The report rendered once, as HTML and as Markdown: the charts (most of the cost) are drawn
+   * for the HTML only.
+   */
+  public static ReportDocument render(ReportContent content) {
     ReportDocument d = new ReportDocument(content);
-    d.render();
-    return d.html.toString();
+    d.build();
+    return d;
+  }
+
+  /** The report as HTML. */
+  public String html() {
+    return html.toString();
   }
 
   /** The report as Markdown. */
-  public static String markdown(ReportContent content) {
-    ReportDocument d = new ReportDocument(content);
-    d.render();
-    return d.md.toString();
+  public String markdown() {
+    return md.toString();
   }
 
-  private void render() {
+  /** How many charts were drawn (a chart the JVM could not draw is not counted). */
+  public int chartsDrawn() {
+    return drawn;
+  }
+
+  private void build() {
     html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
         .append("<title>Segment report</title>\n<style>\n").append(CSS).append("</style>\n")
@@ -394,6 +406,7 @@ public final class ReportDocument {
           .append(escape(e.getClass().getSimpleName())).append("</p>\n");
       return;
     }
+    this.drawn++;
     html.append("<figure>").append(drawn).append("</figure>\n");
   }
 

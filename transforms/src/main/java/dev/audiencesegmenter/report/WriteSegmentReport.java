@@ -19,7 +19,7 @@ import org.apache.beam.sdk.values.PCollection;
  * Writes the segment report, {@code index.html} and {@code summary.md}, into a folder through
  * Beam's {@link FileSystems} (so gs:// and s3:// folders work). The input is the single
  * {@link ReportContent} of {@link SummarizeSegments}; the output, the paths written. Rewriting
- * on a retry writes the same bytes.
+ * on a retry writes the same bytes. Metrics: report_files, report_charts (charts drawn).
  *
  * <pre>{@code
  * summary.getReport().apply(WriteSegmentReport.to("out/report"));
@@ -59,6 +59,7 @@ public final class WriteSegmentReport
   private static final class WriteFn extends DoFn<ReportContent, String> {
     private final String folder;
     private final Counter written = Metrics.counter(WriteSegmentReport.class, "report_files");
+    private final Counter charts = Metrics.counter(WriteSegmentReport.class, "report_charts");
 
     WriteFn(String folder) {
       this.folder = folder;
@@ -67,8 +68,10 @@ public final class WriteSegmentReport
     @ProcessElement
     public void process(@Element ReportContent content, OutputReceiver<String> out)
         throws IOException {
-      out.output(write(HTML, ReportDocument.html(content), "text/html"));
-      out.output(write(MARKDOWN, ReportDocument.markdown(content), "text/markdown"));
+      ReportDocument document = ReportDocument.render(content);
+      charts.inc(document.chartsDrawn());
+      out.output(write(HTML, document.html(), "text/html"));
+      out.output(write(MARKDOWN, document.markdown(), "text/markdown"));
     }
 
     private String write(String name, String text, String mimeType) throws IOException {

@@ -20,6 +20,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
@@ -92,7 +95,8 @@ class SegmentReportTest {
             p.apply("Converted", Create.of("c1", "c2", "c3", "c10")))
         .apply(SummarizeSegments.<Row>of(SegmentDefinitions.parse(yaml, "rfm.yaml")));
     result.getReport().apply(WriteSegmentReport.to(out.resolve("report").toString()));
-    p.run().waitUntilFinish();
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
 
     String html = Files.readString(out.resolve("report/index.html"), StandardCharsets.UTF_8);
     String md = Files.readString(out.resolve("report/summary.md"), StandardCharsets.UTF_8);
@@ -103,6 +107,10 @@ class SegmentReportTest {
     assertTrue(html.contains("The champions &lt;of&gt; RFM &amp; co"), "escaped description");
     // Sizes, value, lifecycle funnel, RFM grid, transition matrix, segment profiles.
     assertTrue(count(html, "<svg ") >= 6, "charts: " + count(html, "<svg "));
+    // Drawn once, for the HTML: the Markdown gives each chart's data as a table.
+    assertEquals((long) count(html, "<svg "), run.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(WriteSegmentReport.class, "report_charts"))
+        .build()).getCounters().iterator().next().getCommitted(), "charts drawn");
     for (String title : List.of("RFM grid", "Lifecycle funnel",
         "Movement since the previous run", "Response: treatment against holdout")) {
       assertTrue(md.contains(title), title);
