@@ -129,8 +129,8 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   @Description(
       "Optional end of a holdout period (a date or instant, like --asOf): the value models "
           + "are also checked out of sample, fitted on purchases before --asOf and compared "
-          + "with the purchases in [asOf, holdoutEnd); written to "
-          + "model/holdout-validation.json.")
+          + "with the purchases in [asOf, holdoutEnd), BG/NBD and Pareto/NBD side by side; "
+          + "written to model/holdout-validation.json.")
   String getHoldoutEnd();
 
   void setHoldoutEnd(String value);

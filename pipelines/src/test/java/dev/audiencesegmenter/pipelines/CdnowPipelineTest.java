@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.pipelines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -93,6 +94,15 @@ class CdnowPipelineTest {
     // Distinct purchase days of the sample's customers from 1997-10-01 to 1998-06-30:
     // awk '$3 >= 19971001 && $3 <= 19980630 {print $2, $3}' CDNOW_sample.txt | sort -u | wc -l
     assertEquals(1882, report.get("actual_repeat_purchases").asInt());
+    // BG/NBD and Pareto/NBD scored side by side on the same customers.
+    JsonNode models = report.get("models");
+    assertEquals("bg_nbd", models.get(0).get("model").asText());
+    assertEquals(report.get("predicted_repeat_purchases").asDouble(),
+        models.get(0).get("predicted_repeat_purchases").asDouble(), 1e-9);
+    assertEquals("pareto_nbd", models.get(1).get("model").asText());
+    assertTrue(models.get(1).get("fitted").asBoolean(), models.toString());
+    assertEquals((models.get(1).get("predicted_repeat_purchases").asDouble() - 1882) / 1882,
+        models.get(1).get("error_of_total").asDouble(), 1e-4);
   }
 
   @Test

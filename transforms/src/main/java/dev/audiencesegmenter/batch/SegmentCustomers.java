@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.clv.ValueCoders;
 import dev.audiencesegmenter.clusters.AssignClusters;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
+import dev.audiencesegmenter.clv.HoldoutModels;
 import dev.audiencesegmenter.clv.HoldoutReport;
 import dev.audiencesegmenter.clv.PurchaseSummary;
 import dev.audiencesegmenter.clv.SummaryHistogram;
@@ -545,11 +546,8 @@ public abstract class SegmentCustomers
    */
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd) {
-    ValueModelFit fit = ValueModelFit.of(ValidateHoldout.modelSettings(asOf));
-    PCollectionView<ValueModels> models = histogram
-        .apply("HoldoutModels", ParDo.of(fit.fitFn()))
-        .setCoder(SerializableCoder.of(ValueModels.class))
-        .apply("HoldoutModelsView", View.asSingleton());
+    PCollectionView<HoldoutModels> models = histogram
+        .apply("HoldoutModels", ValidateHoldout.fitModels(asOf));
     double weeks = ValidateHoldout.holdoutWeeks(asOf, holdoutEnd);
     String from = asOf.toString();
     String to = holdoutEnd.toString();
@@ -564,10 +562,10 @@ public abstract class SegmentCustomers
   }
 
   private static final class HoldoutFn extends DoFn<CustomerBase, HoldoutReport> {
-    private final PCollectionView<ValueModels> models;
+    private final PCollectionView<HoldoutModels> models;
     private final double weeks;
 
-    HoldoutFn(PCollectionView<ValueModels> models, double weeks) {
+    HoldoutFn(PCollectionView<HoldoutModels> models, double weeks) {
       this.models = models;
       this.weeks = weeks;
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,30 +16,43 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 /**
  * Predicted against actual repeat purchases in a holdout period, as users of the lifetimes
  * library check a fit: in total, per calibration frequency (x = 0, 1, ..., and "7+"), and the
- * mean absolute error per customer. Mergeable: built per customer and added up.
+ * mean absolute error per customer, for each model of {@link #MODELS} side by side (BG/NBD's
+ * figures also at the top level, as before). Mergeable: built per customer and added up.
  */
 public final class HoldoutReport implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
   /** Frequencies from this one up are reported together. */
   static final int TOP_BUCKET = 7;
+  /** The models scored, in the order of {@link #add}'s predictions. */
+  public static final List<String> MODELS = List.of("bg_nbd", "pareto_nbd");
+  /** Per bucket: customers, actual, then per model its predicted sum and absolute error. */
+  private static final int WIDTH = 2 + 2 * MODELS.size();
 
-  /** Sums per frequency bucket: customers, predicted, actual, absolute error. */
   private final TreeMap<Integer, double[]> buckets = new TreeMap<>();
 
-  /** Adds one customer: calibration frequency x, predicted and actual holdout purchases. */
-  public HoldoutReport add(long x, double predicted, long actual) {
-    double[] b = buckets.computeIfAbsent((int) Math.min(x, TOP_BUCKET), k -> new double[4]);
+  /**
+   * Adds one customer: calibration frequency x, actual holdout purchases and each model's
+   * prediction, in {@link #MODELS} order (NaN for a model that could not be fitted).
+   */
+  public HoldoutReport add(long x, long actual, double... predicted) {
+    if (predicted.length != MODELS.size()) {
+      throw new IllegalArgumentException("one prediction per model of " + MODELS + ", got "
+          + predicted.length);
+    }
+    double[] b = buckets.computeIfAbsent((int) Math.min(x, TOP_BUCKET), k -> new double[WIDTH]);
     b[0] += 1;
-    b[1] += predicted;
-    b[2] += actual;
-    b[3] += Math.abs(predicted - actual);
+    b[1] += actual;
+    for (int m = 0; m < predicted.length; m++) {
+      b[2 + 2 * m] += predicted[m];
+      b[3 + 2 * m] += Math.abs(predicted[m] - actual);
+    }
     return this;
   }
 
   public HoldoutReport merge(HoldoutReport other) {
     other.buckets.forEach((k, v) -> {
-      double[] b = buckets.computeIfAbsent(k, key -> new double[4]);
-      for (int i = 0; i < 4; i++) {
+      double[] b = buckets.computeIfAbsent(k, key -> new double[WIDTH]);
+      for (int i = 0; i < WIDTH; i++) {
         b[i] += v[i];
       }
     });
@@ -53,24 +67,42 @@ public final class HoldoutReport implements Serializable {
     return Math.round(total(0));
   }
 
-  public double predictedTotal() {
-    return total(1);
-  }
-
   public long actualTotal() {
-    return Math.round(total(2));
+    return Math.round(total(1));
   }
 
-  /** Mean over customers of |predicted - actual|. */
+  /** BG/NBD's predicted total. */
+  public double predictedTotal() {
+    return predictedTotal(0);
+  }
+
+  /** The predicted total of model {@code m} of {@link #MODELS}; NaN if it was not fitted. */
+  public double predictedTotal(int m) {
+    return total(2 + 2 * m);
+  }
+
+  /** BG/NBD's mean over customers of |predicted - actual|. */
   public double meanAbsoluteError() {
-    return total(3) / total(0);
+    return meanAbsoluteError(0);
   }
 
-  /** Per frequency bucket: {customers, mean predicted, mean actual}. */
+  /** Model {@code m}'s mean over customers of |predicted - actual|. */
+  public double meanAbsoluteError(int m) {
+    return total(3 + 2 * m) / total(0);
+  }
+
+  /** Per frequency bucket: {customers, mean actual, then each model's mean predicted}. */
   public Map<String, double[]> byFrequency() {
     Map<String, double[]> out = new java.util.LinkedHashMap<>();
-    buckets.forEach((k, b) -> out.put(k == TOP_BUCKET ? TOP_BUCKET + "+" : k.toString(),
-        new double[] {b[0], b[1] / b[0], b[2] / b[0]}));
+    buckets.forEach((k, b) -> {
+      double[] row = new double[2 + MODELS.size()];
+      row[0] = b[0];
+      row[1] = b[1] / b[0];
+      for (int m = 0; m < MODELS.size(); m++) {
+        row[2 + m] = b[2 + 2 * m] / b[0];
+      }
+      out.put(k == TOP_BUCKET ? TOP_BUCKET + "+" : k.toString(), row);
+    });
     return out;
   }
 
@@ -78,14 +110,32 @@ public final class HoldoutReport implements Serializable {
     StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
         "{\"calibration_end\":\"%s\",\"holdout_end\":\"%s\",\"customers\":%d,"
             + "\"predicted_repeat_purchases\":%.2f,\"actual_repeat_purchases\":%d,"
-            + "\"mean_absolute_error\":%.4f,\"by_frequency\":[", calibrationEnd, holdoutEnd,
+            + "\"mean_absolute_error\":%.4f,\"models\":[", calibrationEnd, holdoutEnd,
         customers(), predictedTotal(), actualTotal(), meanAbsoluteError()));
+    for (int m = 0; m < MODELS.size(); m++) {
+      double predicted = predictedTotal(m);
+      json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(MODELS.get(m))
+          .append("\",\"fitted\":").append(!Double.isNaN(predicted));
+      if (!Double.isNaN(predicted)) {
+        json.append(String.format(Locale.ROOT, ",\"predicted_repeat_purchases\":%.2f,"
+            + "\"error_of_total\":%.4f,\"mean_absolute_error\":%.4f", predicted,
+            (predicted - actualTotal()) / actualTotal(), meanAbsoluteError(m)));
+      }
+      json.append('}');
+    }
+    json.append("],\"by_frequency\":[");
     String sep = "";
     for (Map.Entry<String, double[]> e : byFrequency().entrySet()) {
+      double[] row = e.getValue();
       json.append(sep).append(String.format(Locale.ROOT,
           "{\"frequency\":\"%s\",\"customers\":%d,\"mean_predicted\":%.4f,"
-              + "\"mean_actual\":%.4f}", e.getKey(), Math.round(e.getValue()[0]),
-          e.getValue()[1], e.getValue()[2]));
+              + "\"mean_actual\":%.4f", e.getKey(), Math.round(row[0]), row[2], row[1]));
+      for (int m = 1; m < MODELS.size(); m++) {
+        json.append(",\"mean_predicted_").append(MODELS.get(m)).append("\":")
+            .append(Double.isNaN(row[2 + m]) ? "null"
+                : String.format(Locale.ROOT, "%.4f", row[2 + m]));
+      }
+      json.append('}');
       sep = ",";
     }
     return json.append("]}").toString();
@@ -114,7 +164,7 @@ public final class HoldoutReport implements Serializable {
     return ReportCoder.INSTANCE;
   }
 
-  /** Bucket count, then each bucket's frequency and its four sums, in frequency order. */
+  /** Bucket count, then each bucket's frequency and its sums, in frequency order. */
   private static final class ReportCoder extends AtomicCoder<HoldoutReport> {
     static final ReportCoder INSTANCE = new ReportCoder();
     private static final VarIntCoder INT = VarIntCoder.of();
@@ -136,7 +186,7 @@ public final class HoldoutReport implements Serializable {
       HoldoutReport report = new HoldoutReport();
       int size = INT.decode(in);
       for (int i = 0; i < size; i++) {
-        double[] sums = new double[4];
+        double[] sums = new double[WIDTH];
         int frequency = INT.decode(in);
         for (int j = 0; j < sums.length; j++) {
           sums[j] = DOUBLE.decode(in);

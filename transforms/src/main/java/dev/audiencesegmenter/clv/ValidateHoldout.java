@@ -13,6 +13,8 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -27,9 +29,10 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.joda.time.Instant;
 
 /**
- * Checks the BG/NBD fit out of sample: fits on purchases before {@code calibrationEnd},
- * predicts each customer's repeat purchase days in [calibrationEnd, holdoutEnd) and compares
- * with what they did. Output: one JSON {@link HoldoutReport}. Customers whose first purchase is
+ * Checks the purchase models out of sample: fits BG/NBD and Pareto/NBD on purchases before
+ * {@code calibrationEnd}, predicts each customer's repeat purchase days in
+ * [calibrationEnd, holdoutEnd) with each, and compares with what they did. Output: one JSON
+ * {@link HoldoutReport}, the models side by side. Customers whose first purchase is
  * in the holdout are not part of the calibration cohort and are left out.
  *
  * <pre>{@code
@@ -81,13 +84,11 @@ public final class ValidateHoldout
         .apply("GroupCustomers", GroupByKey.create())
         .apply("FoldCustomers", ParDo.of(new FoldCustomers(calibrationEnd, holdoutEnd)))
         .setCoder(KvCoder.of(ValueCoders.purchaseSummary(), VarLongCoder.of()));
-    PCollectionView<ValueModels> models = cohort
+    PCollectionView<HoldoutModels> models = cohort
         .apply("Calibration", Keys.create())
         .setCoder(ValueCoders.purchaseSummary())
         .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults())
-        .apply("FitModels", ParDo.of(ValueModelFit.of(modelSettings(calibrationEnd)).fitFn()))
-        .setCoder(SerializableCoder.of(ValueModels.class))
-        .apply("ModelsView", View.asSingleton());
+        .apply("FitModels", fitModels(calibrationEnd));
     double holdoutWeeks = holdoutWeeks(calibrationEnd, holdoutEnd);
     return cohort
         .apply("PredictAndCompare", ParDo.of(new Compare(models, holdoutWeeks))
@@ -107,14 +108,51 @@ public final class ValidateHoldout
   /**
    * The per-customer half, for flows that hold a customer's purchases together: the report of
    * one customer of the calibration cohort, with its calibration statistics and its number of
-   * purchase days in the holdout, against {@code models} fitted on the calibration period as
-   * {@link #modelSettings} configures them.
+   * purchase days in the holdout, against every model of {@code models} (see
+   * {@link #fitModels}).
    */
   public static HoldoutReport compare(PurchaseSummary calibration, long holdoutDays,
-      ValueModels models, double holdoutWeeks) {
-    BgNbdModel bg = models.frequency().model();
-    return new HoldoutReport().add(calibration.x(), bg.expectedPurchases(holdoutWeeks,
-        Math.toIntExact(calibration.x()), calibration.tx(), calibration.t()), holdoutDays);
+      HoldoutModels models, double holdoutWeeks) {
+    return new HoldoutReport().add(calibration.x(), holdoutDays,
+        models.expectedPurchases(calibration, holdoutWeeks));
+  }
+
+  /**
+   * The models of {@link HoldoutReport#MODELS} fitted on the calibration histogram (one
+   * element), as {@link #modelSettings} configures them, as a singleton view. Counter
+   * {@code holdout_models_not_fitted}: models the data could not support.
+   */
+  public static PTransform<PCollection<SummaryHistogram>, PCollectionView<HoldoutModels>>
+      fitModels(Instant calibrationEnd) {
+    ValueModelFit fit = ValueModelFit.of(modelSettings(calibrationEnd));
+    return new PTransform<>() {
+      @Override
+      public PCollectionView<HoldoutModels> expand(PCollection<SummaryHistogram> histogram) {
+        return histogram
+            .apply("Fit", ParDo.of(new FitHoldoutModels(fit)))
+            .setCoder(SerializableCoder.of(HoldoutModels.class))
+            .apply("View", View.asSingleton());
+      }
+    };
+  }
+
+  private static final class FitHoldoutModels extends DoFn<SummaryHistogram, HoldoutModels> {
+    private final ValueModelFit fit;
+    private final Counter notFitted =
+        Metrics.counter(ValidateHoldout.class, "holdout_models_not_fitted");
+
+    FitHoldoutModels(ValueModelFit fit) {
+      this.fit = fit;
+    }
+
+    @ProcessElement
+    public void process(@Element SummaryHistogram histogram, OutputReceiver<HoldoutModels> out) {
+      HoldoutModels models = HoldoutModels.fit(histogram, fit);
+      if (models.paretoNbd() == null) {
+        notFitted.inc();
+      }
+      out.output(models);
+    }
   }
 
   /** The models the holdout is predicted with: no discount, margin 1, no penalty. */
@@ -196,10 +234,10 @@ public final class ValidateHoldout
   }
 
   private static final class Compare extends DoFn<KV<PurchaseSummary, Long>, HoldoutReport> {
-    private final PCollectionView<ValueModels> models;
+    private final PCollectionView<HoldoutModels> models;
     private final double holdoutWeeks;
 
-    Compare(PCollectionView<ValueModels> models, double holdoutWeeks) {
+    Compare(PCollectionView<HoldoutModels> models, double holdoutWeeks) {
       this.models = models;
       this.holdoutWeeks = holdoutWeeks;
     }

@@ -60,6 +60,12 @@ class ValidateHoldoutTest {
       predicted += model.expectedPurchases(39, c.x(), c.tx(), c.t());
     }
     double expectedPredicted = predicted;
+    ParetoNbdModel pareto = ParetoNbdModel.fit(h, 0).model();
+    double paretoPredicted = 0;
+    for (CdnowData.Customer c : CdnowData.fromTransactions().values()) {
+      paretoPredicted += pareto.expectedPurchases(39, c.x(), c.tx(), c.t());
+    }
+    double expectedPareto = paretoPredicted;
 
     PCollection<String> report = p.apply(Create.of(events))
         .apply(ValidateHoldout.between(CALIBRATION_END, HOLDOUT_END));
@@ -70,6 +76,18 @@ class ValidateHoldoutTest {
         assertEquals(holdoutDays.size(), r.get("actual_repeat_purchases").asInt());
         assertEquals(expectedPredicted, r.get("predicted_repeat_purchases").asDouble(), 0.01);
         assertEquals(8, r.get("by_frequency").size(), "x = 0..6 and 7+");
+        // Every model side by side, BG/NBD first as at the top level.
+        JsonNode models = r.get("models");
+        assertEquals(2, models.size());
+        assertEquals("bg_nbd", models.get(0).get("model").asText());
+        assertEquals(expectedPredicted,
+            models.get(0).get("predicted_repeat_purchases").asDouble(), 0.01);
+        assertEquals("pareto_nbd", models.get(1).get("model").asText());
+        assertEquals(true, models.get(1).get("fitted").asBoolean());
+        assertEquals(expectedPareto,
+            models.get(1).get("predicted_repeat_purchases").asDouble(), 0.01);
+        assertEquals((expectedPareto - holdoutDays.size()) / holdoutDays.size(),
+            models.get(1).get("error_of_total").asDouble(), 1e-4);
         System.out.println("CDNOW holdout: " + json);
       } catch (java.io.IOException e) {
         throw new AssertionError(e);

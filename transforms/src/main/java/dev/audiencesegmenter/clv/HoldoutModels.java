@@ -1,0 +1,39 @@
+package dev.audiencesegmenter.clv;
+
+import java.io.Serializable;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The models a holdout period is predicted with, all fitted on the same calibration histogram:
+ * BG/NBD (with Gamma-Gamma, as the job fits its value models) and Pareto/NBD. A Pareto/NBD fit
+ * the data cannot support leaves it out ({@code paretoNbd} null): its predictions are then NaN
+ * and the report says it was not fitted, while BG/NBD's figures stand.
+ */
+public record HoldoutModels(ValueModels valueModels, @Nullable ParetoNbdModel paretoNbd)
+    implements Serializable {
+
+  /** Fits every model of {@link HoldoutReport#MODELS}; a BG/NBD fit that fails throws. */
+  static HoldoutModels fit(SummaryHistogram histogram, ValueModelFit fit) {
+    ValueModels valueModels = fit.fit(histogram);
+    ParetoNbdModel pareto;
+    try {
+      pareto = ParetoNbdModel.fit(histogram, 0).model();
+    } catch (ClvFitException e) {
+      pareto = null;
+    }
+    return new HoldoutModels(valueModels, pareto);
+  }
+
+  /**
+   * Each model's expected purchases of a customer over {@code weeks} after the calibration
+   * end, in {@link HoldoutReport#MODELS} order.
+   */
+  double[] expectedPurchases(PurchaseSummary customer, double weeks) {
+    int x = Math.toIntExact(customer.x());
+    double bg = valueModels.frequency().model().expectedPurchases(weeks, x, customer.tx(),
+        customer.t());
+    double pareto = paretoNbd == null ? Double.NaN
+        : paretoNbd.expectedPurchases(weeks, x, customer.tx(), customer.t());
+    return new double[] {bg, pareto};
+  }
+}

@@ -1,0 +1,70 @@
+package dev.audiencesegmenter.clv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.junit.jupiter.api.Test;
+
+/** The holdout report's sums per model, by hand on three customers. */
+class HoldoutReportTest {
+  private static HoldoutReport threeCustomers() {
+    return new HoldoutReport()
+        .add(0, 1, 0.5, 1.25)
+        .add(2, 0, 1.5, 0.25)
+        .add(9, 3, 2.0, 4.0);
+  }
+
+  @Test
+  void eachModelHasItsTotalItsErrorAndItsMeansPerFrequency() throws Exception {
+    JsonNode r = new ObjectMapper().readTree(threeCustomers().toJson("c", "h"));
+    assertEquals(3, r.get("customers").asInt());
+    assertEquals(4, r.get("actual_repeat_purchases").asInt());
+    // BG/NBD at the top level: 0.5 + 1.5 + 2.0; |0.5-1| + |1.5-0| + |2-3| = 3 over 3.
+    assertEquals(4.0, r.get("predicted_repeat_purchases").asDouble(), 1e-9);
+    assertEquals(1.0, r.get("mean_absolute_error").asDouble(), 1e-9);
+    JsonNode pareto = r.get("models").get(1);
+    assertEquals("pareto_nbd", pareto.get("model").asText());
+    assertTrue(pareto.get("fitted").asBoolean());
+    // 1.25 + 0.25 + 4.0 = 5.5: (5.5 - 4) / 4; |0.25| + |0.25| + |1.0| = 1.5 over 3.
+    assertEquals(5.5, pareto.get("predicted_repeat_purchases").asDouble(), 1e-9);
+    assertEquals(0.375, pareto.get("error_of_total").asDouble(), 1e-9);
+    assertEquals(0.5, pareto.get("mean_absolute_error").asDouble(), 1e-9);
+    JsonNode top = r.get("by_frequency").get(2);
+    assertEquals("7+", top.get("frequency").asText());
+    assertEquals(2.0, top.get("mean_predicted").asDouble(), 1e-9);
+    assertEquals(3.0, top.get("mean_actual").asDouble(), 1e-9);
+    assertEquals(4.0, top.get("mean_predicted_pareto_nbd").asDouble(), 1e-9);
+  }
+
+  @Test
+  void aModelThatWasNotFittedIsSaidSoAndTheOthersStand() throws Exception {
+    JsonNode r = new ObjectMapper().readTree(new HoldoutReport()
+        .add(1, 2, 1.5, Double.NaN).toJson("c", "h"));
+    assertEquals(1.5, r.get("models").get(0).get("predicted_repeat_purchases").asDouble(),
+        1e-9);
+    JsonNode pareto = r.get("models").get(1);
+    assertFalse(pareto.get("fitted").asBoolean());
+    assertFalse(pareto.has("predicted_repeat_purchases"));
+    assertTrue(r.get("by_frequency").get(0).get("mean_predicted_pareto_nbd").isNull());
+  }
+
+  @Test
+  void mergesInAnyOrderAndSurvivesItsCoder() throws Exception {
+    HoldoutReport parts = new HoldoutReport().add(9, 3, 2.0, 4.0)
+        .merge(new HoldoutReport().add(2, 0, 1.5, 0.25).add(0, 1, 0.5, 1.25));
+    assertEquals(threeCustomers(), parts);
+    assertEquals(parts, CoderUtils.clone(HoldoutReport.coder(), parts));
+  }
+
+  @Test
+  void takesOnePredictionPerModel() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new HoldoutReport().add(0, 1, 0.5));
+    assertTrue(e.getMessage().contains("got 1"), e.getMessage());
+  }
+}
