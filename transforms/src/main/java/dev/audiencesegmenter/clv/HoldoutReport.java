@@ -117,9 +117,12 @@ public final class HoldoutReport implements Serializable {
       json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(MODELS.get(m))
           .append("\",\"fitted\":").append(!Double.isNaN(predicted));
       if (!Double.isNaN(predicted)) {
+        // Relative to the actual total; null when nobody bought in the holdout.
+        String errorOfTotal = actualTotal() == 0 ? "null" : String.format(Locale.ROOT, "%.4f",
+            (predicted - actualTotal()) / actualTotal());
         json.append(String.format(Locale.ROOT, ",\"predicted_repeat_purchases\":%.2f,"
-            + "\"error_of_total\":%.4f,\"mean_absolute_error\":%.4f", predicted,
-            (predicted - actualTotal()) / actualTotal(), meanAbsoluteError(m)));
+            + "\"error_of_total\":%s,\"mean_absolute_error\":%.4f", predicted, errorOfTotal,
+            meanAbsoluteError(m)));
       }
       json.append('}');
     }

@@ -54,6 +54,14 @@ class HoldoutReportTest {
   }
 
   @Test
+  void withoutAPurchaseInTheHoldoutTheErrorOfTheTotalIsNull() throws Exception {
+    JsonNode r = new ObjectMapper().readTree(new HoldoutReport()
+        .add(0, 0, 0.25, 0.5).toJson("c", "h"));
+    assertTrue(r.get("models").get(0).get("error_of_total").isNull());
+    assertEquals(0.5, r.get("models").get(1).get("mean_absolute_error").asDouble(), 1e-9);
+  }
+
+  @Test
   void mergesInAnyOrderAndSurvivesItsCoder() throws Exception {
     HoldoutReport parts = new HoldoutReport().add(9, 3, 2.0, 4.0)
         .merge(new HoldoutReport().add(2, 0, 1.5, 0.25).add(0, 1, 0.5, 1.25));
