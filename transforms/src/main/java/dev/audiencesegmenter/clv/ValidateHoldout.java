@@ -138,6 +138,8 @@ public final class ValidateHoldout
 
   private static final class FitHoldoutModels extends DoFn<SummaryHistogram, HoldoutModels> {
     private final ValueModelFit fit;
+    // As ValueModelFit's own step counts its fits: the holdout's value models are one of them.
+    private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
     private final Counter notFitted =
         Metrics.counter(ValidateHoldout.class, "holdout_models_not_fitted");
 
@@ -147,6 +149,7 @@ public final class ValidateHoldout
 
     @ProcessElement
     public void process(@Element SummaryHistogram histogram, OutputReceiver<HoldoutModels> out) {
+      fits.inc();
       HoldoutModels models = HoldoutModels.fit(histogram, fit);
       if (models.paretoNbd() == null) {
         notFitted.inc();

@@ -13,6 +13,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
@@ -94,6 +97,11 @@ class ValidateHoldoutTest {
       }
       return null;
     });
-    p.run().waitUntilFinish();
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    // The holdout's value models are a value-model fit like the job's: counted as one.
+    assertEquals(1L, run.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(PredictCustomerValue.class, "model_fits"))
+        .build()).getCounters().iterator().next().getCommitted());
   }
 }
