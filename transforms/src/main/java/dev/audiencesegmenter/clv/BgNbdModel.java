@@ -77,7 +77,7 @@ public record BgNbdModel(double r, double alpha, double a, double b) implements 
    * computed once per distinct value (data in whole days has a few hundred of each), which
    * leaves one exp and one log per distinct triple and evaluation.
    */
-  private static final class Data {
+  static final class Data {
     final int[] x;
     final int[] tIndex;
     final int[] txIndex;
@@ -113,6 +113,11 @@ public record BgNbdModel(double r, double alpha, double a, double b) implements 
       txs.forEach((tx, k) -> distinctTx[k] = tx);
       maxX = max;
       total = sum;
+    }
+
+    /** Customers in the histogram. */
+    double customers() {
+      return total;
     }
 
     double meanLogLikelihood(double r, double alpha, double a, double b) {

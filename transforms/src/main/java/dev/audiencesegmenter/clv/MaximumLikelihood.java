@@ -17,7 +17,9 @@ import org.apache.commons.math3.optim.nonlinear.scalar.noderiv.BOBYQAOptimizer;
  * Nelder-Mead simplex. It works on the parameters' logarithms, so every trial point is valid,
  * and restarts from its own optimum with a small trust region until a restart no longer
  * improves it (a guard against stopping early in the long, curved valleys these likelihoods
- * have). Deterministic: the same data and start give the same parameters.
+ * have). Deterministic: the same data and start give the same parameters. Regression
+ * coefficients, which may be negative, are searched as they are ({@link #minimize(
+ * ToDoubleFunction, double[], int)}).
  */
 final class MaximumLikelihood {
   static final int MAX_EVALUATIONS = 20_000;
@@ -28,15 +30,23 @@ final class MaximumLikelihood {
 
   /** {@code negLogLik} takes the parameters themselves (not their logarithms). */
   static Optimum minimize(ToDoubleFunction<double[]> negLogLik, double[] start) {
+    return minimize(negLogLik, start, start.length);
+  }
+
+  /**
+   * As {@link #minimize(ToDoubleFunction, double[])}, where only the first {@code positive}
+   * parameters must be positive (searched on their logarithms) and the others are free.
+   */
+  static Optimum minimize(ToDoubleFunction<double[]> negLogLik, double[] start, int positive) {
     int n = start.length;
     double[] logStart = new double[n];
     for (int i = 0; i < n; i++) {
-      logStart[i] = Math.log(start[i]);
+      logStart[i] = i < positive ? Math.log(start[i]) : start[i];
     }
     ObjectiveFunction objective = new ObjectiveFunction(logParams -> {
       double[] p = new double[n];
       for (int i = 0; i < n; i++) {
-        p[i] = Math.exp(logParams[i]);
+        p[i] = i < positive ? Math.exp(logParams[i]) : logParams[i];
       }
       double v = negLogLik.applyAsDouble(p);
       return Double.isFinite(v) ? v : Double.MAX_VALUE;
@@ -69,7 +79,7 @@ final class MaximumLikelihood {
     }
     double[] params = new double[n];
     for (int i = 0; i < n; i++) {
-      params[i] = Math.exp(point[i]);
+      params[i] = i < positive ? Math.exp(point[i]) : point[i];
     }
     return new Optimum(params, evaluations, converged, best);
   }
