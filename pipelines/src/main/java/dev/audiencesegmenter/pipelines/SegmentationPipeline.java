@@ -2,6 +2,7 @@ package dev.audiencesegmenter.pipelines;
 
 import dev.audiencesegmenter.batch.SegmentCustomers;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
+import dev.audiencesegmenter.clv.PurchaseModel;
 import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
@@ -308,7 +309,16 @@ public final class SegmentationPipeline {
         ? PredictCustomerValue.create().withAsOf(asOf)
             .withAnnualDiscountRate(options.getDiscountRate())
             .withMargin(options.getMargin())
+            .withPurchaseModel(purchaseModel(options))
         : null);
+  }
+
+  private static PurchaseModel purchaseModel(SegmentationPipelineOptions options) {
+    try {
+      return PurchaseModel.parse(options.getPurchaseModel());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--purchaseModel: " + e.getMessage(), e);
+    }
   }
 
   /**

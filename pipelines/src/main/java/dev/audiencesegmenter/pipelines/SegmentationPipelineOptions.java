@@ -135,6 +135,16 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setHoldoutEnd(String value);
 
+  @Description(
+      "The model behind p_alive, the expected purchases and predicted_clv_365d: bg_nbd or "
+          + "pareto_nbd (Gamma-Gamma gives the value per purchase with either). "
+          + "model/holdout-validation.json names the one that predicted the holdout better "
+          + "(chosen_model).")
+  @Default.String("bg_nbd")
+  String getPurchaseModel();
+
+  void setPurchaseModel(String value);
+
   @Description("Annual discount rate of predicted_clv_365d, in [0, 1).")
   @Default.Double(0.10)
   double getDiscountRate();

@@ -10,26 +10,22 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Combines customer summaries into one {@link SummaryHistogram} and fits BG/NBD and
- * Gamma-Gamma on it, once: a single {@link ValueModels} element.
+ * Combines customer summaries into one {@link SummaryHistogram} and fits the value models on
+ * it, once: a single {@link ValueModels} element.
  */
 final class FitValueModels
     extends PTransform<PCollection<KV<String, PurchaseSummary>>, PCollection<ValueModels>> {
-  private final double discount;
-  private final double margin;
-  private final double penalizer;
+  private final ValueModelFit fit;
 
-  FitValueModels(double discount, double margin, double penalizer) {
-    this.discount = discount;
-    this.margin = margin;
-    this.penalizer = penalizer;
+  FitValueModels(ValueModelFit fit) {
+    this.fit = fit;
   }
 
   @Override
   public PCollection<ValueModels> expand(PCollection<KV<String, PurchaseSummary>> summaries) {
     return summaries
         .apply("Histogram", Combine.globally(new HistogramFn()).withoutDefaults())
-        .apply("Fit", ParDo.of(ValueModelFit.of(discount, margin, penalizer).fitFn()))
+        .apply("Fit", ParDo.of(fit.fitFn()))
         .setCoder(SerializableCoder.of(ValueModels.class));
   }
 
@@ -76,9 +72,14 @@ final class FitValueModels
         s.meanRepeatValue() == null ? null : s.meanRepeatValue().doubleValue());
   }
 
-  /** Both models fitted on one histogram. */
-  static ValueModels fit(SummaryHistogram h, double discount, double margin, double penalizer) {
-    return new ValueModels(BgNbdModel.fit(h, penalizer), GammaGammaModel.fit(h, penalizer),
-        discount, margin);
+  /**
+   * BG/NBD, Gamma-Gamma and, when it is the purchase model, Pareto/NBD, fitted on one
+   * histogram.
+   */
+  static ValueModels fit(SummaryHistogram h, PurchaseModel purchaseModel, double discount,
+      double margin, double penalizer) {
+    return new ValueModels(BgNbdModel.fit(h, penalizer),
+        purchaseModel == PurchaseModel.PARETO_NBD ? ParetoNbdModel.fit(h, penalizer) : null,
+        GammaGammaModel.fit(h, penalizer), discount, margin);
   }
 }

@@ -23,8 +23,9 @@ public final class HoldoutReport implements Serializable {
   private static final long serialVersionUID = 2L;
   /** Frequencies from this one up are reported together. */
   static final int TOP_BUCKET = 7;
-  /** The models scored, in the order of {@link #add}'s predictions. */
-  public static final List<String> MODELS = List.of("bg_nbd", "pareto_nbd");
+  /** The models scored, in the order of {@link #add}'s predictions: every purchase model. */
+  public static final List<String> MODELS = java.util.Arrays.stream(PurchaseModel.values())
+      .map(PurchaseModel::jsonName).toList();
   /** Per bucket: customers, actual, then per model its predicted sum and absolute error. */
   private static final int WIDTH = 2 + 2 * MODELS.size();
 
@@ -91,6 +92,23 @@ public final class HoldoutReport implements Serializable {
     return total(3 + 2 * m) / total(0);
   }
 
+  /**
+   * The model that predicted the holdout best: the fitted model with the smallest mean
+   * absolute error per customer, BG/NBD when another only ties it. The error per customer,
+   * not the error of the total, decides: a model can hit the total by luck while ranking
+   * customers worse, and the columns it feeds are per customer.
+   */
+  public PurchaseModel chosenModel() {
+    int best = 0;
+    for (int m = 1; m < MODELS.size(); m++) {
+      double mae = meanAbsoluteError(m);
+      if (!Double.isNaN(mae) && mae < meanAbsoluteError(best)) {
+        best = m;
+      }
+    }
+    return PurchaseModel.values()[best];
+  }
+
   /** Per frequency bucket: {customers, mean actual, then each model's mean predicted}. */
   public Map<String, double[]> byFrequency() {
     Map<String, double[]> out = new java.util.LinkedHashMap<>();
@@ -126,7 +144,8 @@ public final class HoldoutReport implements Serializable {
       }
       json.append('}');
     }
-    json.append("],\"by_frequency\":[");
+    json.append("],\"chosen_model\":\"").append(chosenModel().jsonName())
+        .append("\",\"by_frequency\":[");
     String sep = "";
     for (Map.Entry<String, double[]> e : byFrequency().entrySet()) {
       double[] row = e.getValue();

@@ -23,8 +23,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * Predicts each customer's value from their purchases before {@code asOf}: BG/NBD for future
- * purchases and P(alive), Gamma-Gamma for the value per purchase.
+ * Predicts each customer's value from their purchases before {@code asOf}: BG/NBD (or
+ * Pareto/NBD, {@link #withPurchaseModel}) for future purchases and P(alive), Gamma-Gamma for the
+ * value per purchase.
  *
  * <pre>{@code
  * PredictCustomerValue.Result value = keyedEvents.apply(
@@ -58,12 +59,16 @@ public abstract class PredictCustomerValue
 
   public abstract double getPenalizer();
 
+  /** The model behind P(alive) and the expected purchases; default BG/NBD. */
+  public abstract PurchaseModel getPurchaseModel();
+
   abstract Builder toBuilder();
 
   /** 10% annual discount rate, margin 1; give the time with {@link #withAsOf}. */
   public static PredictCustomerValue create() {
     return new AutoValue_PredictCustomerValue.Builder()
-        .setAnnualDiscountRate(0.10).setMargin(1.0).setPenalizer(0.0).build();
+        .setAnnualDiscountRate(0.10).setMargin(1.0).setPenalizer(0.0)
+        .setPurchaseModel(PurchaseModel.BG_NBD).build();
   }
 
   /** Predictions as of {@code asOf} (exclusive: events at or after it are not counted). */
@@ -98,8 +103,23 @@ public abstract class PredictCustomerValue
     return toBuilder().setPenalizer(penalizer).build();
   }
 
+  /**
+   * The model behind P(alive), the expected purchases and the lifetime value: BG/NBD (the
+   * default) or Pareto/NBD. The holdout report ({@link ValidateHoldout}) says which predicted
+   * the data's own future better.
+   */
+  public PredictCustomerValue withPurchaseModel(PurchaseModel model) {
+    if (model == null) {
+      throw new IllegalArgumentException("PredictCustomerValue: the purchase model must not be "
+          + "null");
+    }
+    return toBuilder().setPurchaseModel(model).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
+    abstract Builder setPurchaseModel(PurchaseModel model);
+
     abstract Builder setAsOf(Instant asOf);
 
     abstract Builder setAnnualDiscountRate(double rate);
@@ -117,7 +137,8 @@ public abstract class PredictCustomerValue
     builder.add(DisplayData.item("asOf", String.valueOf(getAsOf())))
         .add(DisplayData.item("annualDiscountRate", getAnnualDiscountRate()))
         .add(DisplayData.item("margin", getMargin()))
-        .add(DisplayData.item("penalizer", getPenalizer()));
+        .add(DisplayData.item("penalizer", getPenalizer()))
+        .add(DisplayData.item("purchaseModel", getPurchaseModel().jsonName()));
   }
 
   @Override
@@ -129,7 +150,7 @@ public abstract class PredictCustomerValue
     PCollection<KV<String, PurchaseSummary>> summaries =
         events.apply("Summarize", new SummarizePurchases(getAsOf()));
     PCollection<ValueModels> models = summaries.apply("FitModels",
-        new FitValueModels(getAnnualDiscountRate(), getMargin(), getPenalizer()));
+        new FitValueModels(ValueModelFit.of(this)));
     PCollectionView<ValueModels> modelView = models.apply("ModelsView", View.asSingleton());
     PCollection<KV<String, CustomerValue>> values = summaries
         .apply("Score", ParDo.of(new Score(modelView)).withSideInputs(modelView))

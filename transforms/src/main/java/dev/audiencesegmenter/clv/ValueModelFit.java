@@ -17,30 +17,28 @@ import org.apache.beam.sdk.transforms.DoFn;
 public final class ValueModelFit implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  private final PurchaseModel purchaseModel;
   private final double discount;
   private final double margin;
   private final double penalizer;
 
-  private ValueModelFit(double discount, double margin, double penalizer) {
+  private ValueModelFit(PurchaseModel purchaseModel, double discount, double margin,
+      double penalizer) {
+    this.purchaseModel = purchaseModel;
     this.discount = discount;
     this.margin = margin;
     this.penalizer = penalizer;
   }
 
-  /** With these settings (see {@link PredictCustomerValue}). */
-  static ValueModelFit of(double discount, double margin, double penalizer) {
-    return new ValueModelFit(discount, margin, penalizer);
-  }
-
-  /** With the discount rate, margin and penalizer of {@code config}. */
+  /** With the purchase model, discount rate, margin and penalizer of {@code config}. */
   public static ValueModelFit of(PredictCustomerValue config) {
-    return new ValueModelFit(config.getAnnualDiscountRate(), config.getMargin(),
-        config.getPenalizer());
+    return new ValueModelFit(config.getPurchaseModel(), config.getAnnualDiscountRate(),
+        config.getMargin(), config.getPenalizer());
   }
 
-  /** Both models fitted on the histogram; a fit the data cannot support throws. */
+  /** The models fitted on the histogram; a fit the data cannot support throws. */
   public ValueModels fit(SummaryHistogram histogram) {
-    return FitValueModels.fit(histogram, discount, margin, penalizer);
+    return FitValueModels.fit(histogram, purchaseModel, discount, margin, penalizer);
   }
 
   /** The models fitted once per histogram, as a step; counts {@code model_fits}. */

@@ -2,17 +2,41 @@ package dev.audiencesegmenter.clv;
 
 import java.io.Serializable;
 import java.util.Locale;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The fitted BG/NBD and Gamma-Gamma models of a run and what they predict per customer. Time
- * is in weeks. The 12-month lifetime value discounts each month's expected margin:
+ * The fitted purchase model (BG/NBD, or Pareto/NBD when {@code paretoNbd} is set) and
+ * Gamma-Gamma of a run, and what they predict per customer. BG/NBD is fitted either way: it is
+ * the reference the holdout report and {@code model/clv.json} compare with. Time is in weeks. The 12-month lifetime value discounts each month's expected margin:
  * sum over m = 1..12 of (E[purchases by month m] - E[purchases by month m - 1]) * expected
  * value * margin / (1 + monthly rate)^m, with the monthly rate from the annual discount rate.
  */
-public record ValueModels(BgNbdModel.Fit frequency, GammaGammaModel.Fit spend,
-    double annualDiscountRate, double margin) implements Serializable {
+public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit paretoNbd,
+    GammaGammaModel.Fit spend, double annualDiscountRate, double margin)
+    implements Serializable {
 
   static final double WEEKS_PER_MONTH = 365.25 / 12 / 7;
+
+  /** With BG/NBD as the purchase model. */
+  public ValueModels(BgNbdModel.Fit frequency, GammaGammaModel.Fit spend,
+      double annualDiscountRate, double margin) {
+    this(frequency, null, spend, annualDiscountRate, margin);
+  }
+
+  /** The model behind P(alive) and the expected purchases. */
+  public PurchaseModel purchaseModel() {
+    return paretoNbd == null ? PurchaseModel.BG_NBD : PurchaseModel.PARETO_NBD;
+  }
+
+  private double pAlive(int x, double tx, double t) {
+    return paretoNbd == null ? frequency.model().pAlive(x, tx, t)
+        : paretoNbd.model().pAlive(x, tx, t);
+  }
+
+  private double expectedPurchases(double weeks, int x, double tx, double t) {
+    return paretoNbd == null ? frequency.model().expectedPurchases(weeks, x, tx, t)
+        : paretoNbd.model().expectedPurchases(weeks, x, tx, t);
+  }
 
   /** Predictions for one customer; the mean repeat value is reported to the cent. */
   public CustomerValue predict(PurchaseSummary summary) {
@@ -21,11 +45,10 @@ public record ValueModels(BgNbdModel.Fit frequency, GammaGammaModel.Fit spend,
     double t = summary.t();
     java.math.BigDecimal exact = summary.meanRepeatValue();
     Double meanRepeatValue = exact == null ? null : exact.doubleValue();
-    BgNbdModel bg = frequency.model();
     int xi = Math.toIntExact(x);
-    double pAlive = bg.pAlive(xi, tx, t);
-    double e90 = bg.expectedPurchases(90 / 7.0, xi, tx, t);
-    double e365 = bg.expectedPurchases(365 / 7.0, xi, tx, t);
+    double pAlive = pAlive(xi, tx, t);
+    double e90 = expectedPurchases(90 / 7.0, xi, tx, t);
+    double e365 = expectedPurchases(365 / 7.0, xi, tx, t);
     double value = xi > 0 && meanRepeatValue != null && meanRepeatValue > 0
         ? spend.model().conditionalExpectedAverageValue(xi, meanRepeatValue)
         : spend.model().populationMeanValue();
@@ -33,7 +56,7 @@ public record ValueModels(BgNbdModel.Fit frequency, GammaGammaModel.Fit spend,
     double clv = 0;
     double previous = 0;
     for (int m = 1; m <= 12; m++) {
-      double cumulative = bg.expectedPurchases(m * WEEKS_PER_MONTH, xi, tx, t);
+      double cumulative = expectedPurchases(m * WEEKS_PER_MONTH, xi, tx, t);
       clv += (cumulative - previous) * value * margin / Math.pow(1 + monthly, m);
       previous = cumulative;
     }
@@ -42,16 +65,28 @@ public record ValueModels(BgNbdModel.Fit frequency, GammaGammaModel.Fit spend,
         e365, value, clv);
   }
 
-  /** The parameters and fit diagnostics, as the JSON of {@code model/clv.json}. */
+  /**
+   * The parameters and fit diagnostics, as the JSON of {@code model/clv.json};
+   * {@code purchase_model} names the model behind the purchase columns, and a
+   * {@code pareto_nbd} object is there when it is Pareto/NBD.
+   */
   public String toJson() {
     BgNbdModel bg = frequency.model();
     GammaGammaModel gg = spend.model();
-    return String.format(Locale.ROOT, "{\"time_unit\":\"week\",\"bg_nbd\":{\"r\":%s,\"alpha\":%s,"
-            + "\"a\":%s,\"b\":%s,%s},\"gamma_gamma\":{\"p\":%s,\"q\":%s,\"gamma\":%s,%s},"
-            + "\"annual_discount_rate\":%s,\"margin\":%s}",
-        num(bg.r()), num(bg.alpha()), num(bg.a()), num(bg.b()), diagnostics(frequency
-            .diagnostics()), num(gg.p()), num(gg.q()), num(gg.gamma()),
-        diagnostics(spend.diagnostics()), num(annualDiscountRate), num(margin));
+    String pareto = "";
+    if (paretoNbd != null) {
+      ParetoNbdModel p = paretoNbd.model();
+      pareto = String.format(Locale.ROOT, "\"pareto_nbd\":{\"r\":%s,\"alpha\":%s,\"s\":%s,"
+          + "\"beta\":%s,%s},", num(p.r()), num(p.alpha()), num(p.s()), num(p.beta()),
+          diagnostics(paretoNbd.diagnostics()));
+    }
+    return String.format(Locale.ROOT, "{\"time_unit\":\"week\",\"purchase_model\":\"%s\","
+            + "\"bg_nbd\":{\"r\":%s,\"alpha\":%s,\"a\":%s,\"b\":%s,%s},%s\"gamma_gamma\":{"
+            + "\"p\":%s,\"q\":%s,\"gamma\":%s,%s},\"annual_discount_rate\":%s,\"margin\":%s}",
+        purchaseModel().jsonName(), num(bg.r()), num(bg.alpha()), num(bg.a()), num(bg.b()),
+        diagnostics(frequency.diagnostics()), pareto, num(gg.p()), num(gg.q()),
+        num(gg.gamma()), diagnostics(spend.diagnostics()), num(annualDiscountRate),
+        num(margin));
   }
 
   private static String diagnostics(FitDiagnostics d) {

@@ -39,6 +39,22 @@ class HoldoutReportTest {
     assertEquals(2.0, top.get("mean_predicted").asDouble(), 1e-9);
     assertEquals(3.0, top.get("mean_actual").asDouble(), 1e-9);
     assertEquals(4.0, top.get("mean_predicted_pareto_nbd").asDouble(), 1e-9);
+    // Pareto/NBD misses the total by more (1.5 against 0) but each customer by less
+    assertEquals("pareto_nbd", r.get("chosen_model").asText());
+  }
+
+  @Test
+  void theSmallerErrorPerCustomerChoosesAndBgNbdKeepsATie() {
+    assertEquals(PurchaseModel.PARETO_NBD, threeCustomers().chosenModel());
+    // |1-2| + |3-2| = 2 for BG/NBD, |2-2| + |4-2| = 2 for Pareto/NBD
+    assertEquals(PurchaseModel.BG_NBD,
+        new HoldoutReport().add(1, 2, 1, 2).add(1, 2, 3, 4).chosenModel());
+    // 0.1 + 0.1 for BG/NBD, 0.5 + 0.3 for Pareto/NBD
+    assertEquals(PurchaseModel.BG_NBD, new HoldoutReport().add(1, 2, 1.9, 1.5)
+        .add(0, 0, 0.1, 0.3).chosenModel());
+    // a model that was not fitted is never chosen
+    assertEquals(PurchaseModel.BG_NBD,
+        new HoldoutReport().add(1, 2, 1.0, Double.NaN).chosenModel());
   }
 
   @Test
@@ -51,6 +67,7 @@ class HoldoutReportTest {
     assertFalse(pareto.get("fitted").asBoolean());
     assertFalse(pareto.has("predicted_repeat_purchases"));
     assertTrue(r.get("by_frequency").get(0).get("mean_predicted_pareto_nbd").isNull());
+    assertEquals("bg_nbd", r.get("chosen_model").asText());
   }
 
   @Test
