@@ -305,12 +305,16 @@ public final class SegmentationPipeline {
         .withValidation(new SegmentValidation(options.getMinSegmentSize(),
             defaults.minReachableShare(), defaults.minSmd(), defaults.maxMembershipChurn()))
         .withCustomerGroups(options.getGroups());
-    return flow.withValueModels(options.getValueModels()
-        ? PredictCustomerValue.create().withAsOf(asOf)
-            .withAnnualDiscountRate(options.getDiscountRate())
-            .withMargin(options.getMargin())
-            .withPurchaseModel(purchaseModel(options))
-        : null);
+    return flow.withValueModels(options.getValueModels() ? valueModels(options, asOf) : null);
+  }
+
+  /** The value-model settings of the command line (whether they are on or not). */
+  public static PredictCustomerValue valueModels(SegmentationPipelineOptions options,
+      Instant asOf) {
+    return PredictCustomerValue.create().withAsOf(asOf)
+        .withAnnualDiscountRate(options.getDiscountRate())
+        .withMargin(options.getMargin())
+        .withPurchaseModel(purchaseModel(options));
   }
 
   private static PurchaseModel purchaseModel(SegmentationPipelineOptions options) {

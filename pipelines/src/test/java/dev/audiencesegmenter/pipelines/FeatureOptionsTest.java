@@ -74,6 +74,9 @@ class FeatureOptionsTest {
         options("--lifecycleAtRiskDays=200")));
     assertMessage("churnPAlive (0.6)", () -> SegmentationPipeline.lifecycle(
         options("--lifecycleChurnPAlive=0.6")));
+    assertMessage("--purchaseModel: unknown purchase model 'pareto'; use one of bg_nbd, "
+        + "pareto_nbd", () -> SegmentationPipeline.valueModels(
+        options("--purchaseModel=pareto"), AS_OF));
   }
 
   private static void assertMessage(String part, Runnable run) {

@@ -3,7 +3,6 @@ package dev.audiencesegmenter.pipelines.bench;
 import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.CustomerValue;
 import dev.audiencesegmenter.clv.LocalCustomerValue;
-import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.LocalFeatures;
@@ -119,10 +118,8 @@ public final class BaselineSegmentationJob {
 
     String modelJson = null;
     if (options.getValueModels()) {
-      LocalCustomerValue value = LocalCustomerValue.predict(PredictCustomerValue.create()
-          .withAsOf(asOf)
-          .withAnnualDiscountRate(options.getDiscountRate()).withMargin(options.getMargin()),
-          identities.events());
+      LocalCustomerValue value = LocalCustomerValue.predict(
+          SegmentationPipeline.valueModels(options, asOf), identities.events());
       List<CustomerFeatures> valued = new ArrayList<>(features.size());
       for (CustomerFeatures f : features) {
         CustomerValue v = value.values().get(f.getCustomerId());
