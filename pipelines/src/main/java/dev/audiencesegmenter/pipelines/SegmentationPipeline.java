@@ -311,19 +311,27 @@ public final class SegmentationPipeline {
   /** The value-model settings of the command line (whether they are on or not). */
   public static PredictCustomerValue valueModels(SegmentationPipelineOptions options,
       Instant asOf) {
-    return PredictCustomerValue.create().withAsOf(asOf)
+    PredictCustomerValue value = PredictCustomerValue.create().withAsOf(asOf)
         .withAnnualDiscountRate(options.getDiscountRate())
-        .withMargin(options.getMargin())
-        .withPurchaseModel(purchaseModel(options));
-  }
-
-  private static PurchaseModel purchaseModel(SegmentationPipelineOptions options) {
+        .withMargin(options.getMargin());
+    if (AUTO.equals(options.getPurchaseModel())) {
+      if (options.getBacktestWeeks() < 1) {
+        throw new IllegalArgumentException("--backtestWeeks must be at least 1, got "
+            + options.getBacktestWeeks());
+      }
+      return value.withPurchaseModelChosenOnBacktest(
+          Duration.standardDays(7L * options.getBacktestWeeks()));
+    }
     try {
-      return PurchaseModel.parse(options.getPurchaseModel());
+      return value.withPurchaseModel(PurchaseModel.parse(options.getPurchaseModel()));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--purchaseModel: " + e.getMessage(), e);
+      throw new IllegalArgumentException("--purchaseModel: " + e.getMessage() + ", or " + AUTO,
+          e);
     }
   }
+
+  /** --purchaseModel's value for a model chosen on a backtest. */
+  private static final String AUTO = "auto";
 
   /**
    * The feature settings of the command line, checked before any data is read: for every job

@@ -136,14 +136,21 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   void setHoldoutEnd(String value);
 
   @Description(
-      "The model behind p_alive, the expected purchases and predicted_clv_365d: bg_nbd or "
-          + "pareto_nbd (Gamma-Gamma gives the value per purchase with either). "
-          + "model/holdout-validation.json names the one that predicted the holdout better "
-          + "(chosen_model).")
+      "The model behind p_alive, the expected purchases and predicted_clv_365d: bg_nbd, "
+          + "pareto_nbd (Gamma-Gamma gives the value per purchase with either) or auto: the "
+          + "one that predicts the last --backtestWeeks before --asOf better per customer, "
+          + "fitted on purchases before them (BG/NBD when that period is too short to fit); "
+          + "the backtest's scores go to model/clv.json.")
   @Default.String("bg_nbd")
   String getPurchaseModel();
 
   void setPurchaseModel(String value);
+
+  @Description("Weeks before --asOf that --purchaseModel=auto predicts to choose the model.")
+  @Default.Integer(13)
+  int getBacktestWeeks();
+
+  void setBacktestWeeks(int value);
 
   @Description("Annual discount rate of predicted_clv_365d, in [0, 1).")
   @Default.Double(0.10)

@@ -75,8 +75,10 @@ class FeatureOptionsTest {
     assertMessage("churnPAlive (0.6)", () -> SegmentationPipeline.lifecycle(
         options("--lifecycleChurnPAlive=0.6")));
     assertMessage("--purchaseModel: unknown purchase model 'pareto'; use one of bg_nbd, "
-        + "pareto_nbd", () -> SegmentationPipeline.valueModels(
+        + "pareto_nbd, or auto", () -> SegmentationPipeline.valueModels(
         options("--purchaseModel=pareto"), AS_OF));
+    assertMessage("--backtestWeeks must be at least 1, got 0", () -> SegmentationPipeline
+        .valueModels(options("--purchaseModel=auto", "--backtestWeeks=0"), AS_OF));
   }
 
   private static void assertMessage(String part, Runnable run) {

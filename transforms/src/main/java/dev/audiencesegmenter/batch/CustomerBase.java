@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.batch;
 
+import dev.audiencesegmenter.churn.ActivityHistory;
 import dev.audiencesegmenter.clv.PurchaseSummary;
 import dev.audiencesegmenter.model.CompactBytes;
 import dev.audiencesegmenter.model.CustomerFeatures;
@@ -20,13 +21,26 @@ final class CustomerBase {
   final long holdoutDays;
   /** Bought in the outcome window after the previous run (response measurement). */
   final boolean converted;
+  /** Engagement before asOf, for the churn risk of customers who never bought. */
+  final ActivityHistory activity;
+  /**
+   * The purchase statistics at the start of the backtest that chooses the purchase model (null
+   * without a purchase before it, or without a backtest), and the distinct purchase days from
+   * there to asOf.
+   */
+  final @Nullable PurchaseSummary backtest;
+  final long backtestDays;
 
   CustomerBase(CustomerFeatures features, @Nullable PurchaseSummary purchases, long holdoutDays,
-      boolean converted) {
+      boolean converted, ActivityHistory activity, @Nullable PurchaseSummary backtest,
+      long backtestDays) {
     this.features = features;
     this.purchases = purchases;
     this.holdoutDays = holdoutDays;
     this.converted = converted;
+    this.activity = activity;
+    this.backtest = backtest;
+    this.backtestDays = backtestDays;
   }
 
   /** The features with their own coder, then the statistics. */
@@ -41,25 +55,39 @@ final class CustomerBase {
     public void encode(CustomerBase c, OutputStream out) throws IOException {
       features.encode(c.features, out);
       CompactBytes b = CompactBytes.writer();
-      PurchaseSummary s = c.purchases;
-      b.putBoolean(s != null);
-      if (s != null) {
-        b.putLong(s.x()).putDouble(s.tx()).putDouble(s.t()).putDecimal(s.meanRepeatValue());
-      }
+      putSummary(b, c.purchases);
       b.putLong(c.holdoutDays).putBoolean(c.converted);
+      putSummary(b, c.backtest);
+      b.putLong(c.backtestDays);
       b.writeTo(out);
+      ActivityHistory.coder().encode(c.activity, out);
     }
 
     @Override
     public CustomerBase decode(InputStream in) throws IOException {
       CustomerFeatures f = features.decode(in);
       CompactBytes b = CompactBytes.readFrom(in);
-      PurchaseSummary s = b.getBoolean()
+      PurchaseSummary s = getSummary(b);
+      long holdoutDays = b.getLong();
+      boolean converted = b.getBoolean();
+      PurchaseSummary backtest = getSummary(b);
+      long backtestDays = b.getLong();
+      b.checkFullyRead();
+      return new CustomerBase(f, s, holdoutDays, converted, ActivityHistory.coder().decode(in),
+          backtest, backtestDays);
+    }
+
+    private static void putSummary(CompactBytes b, @Nullable PurchaseSummary s) {
+      b.putBoolean(s != null);
+      if (s != null) {
+        b.putLong(s.x()).putDouble(s.tx()).putDouble(s.t()).putDecimal(s.meanRepeatValue());
+      }
+    }
+
+    private static @Nullable PurchaseSummary getSummary(CompactBytes b) throws IOException {
+      return b.getBoolean()
           ? new PurchaseSummary(b.getLong(), b.getDouble(), b.getDouble(), b.getDecimal())
           : null;
-      CustomerBase c = new CustomerBase(f, s, b.getLong(), b.getBoolean());
-      b.checkFullyRead();
-      return c;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.batch;
 
+import dev.audiencesegmenter.churn.ActivityHistory;
 import dev.audiencesegmenter.clv.CustomerPurchases;
 import dev.audiencesegmenter.features.CustomerFeaturesFold;
 import dev.audiencesegmenter.model.CustomerFeatures;
@@ -34,6 +35,7 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
   private final Instant asOf;
   private final long outcomeFrom;
   private final long holdoutEnd;
+  private final @Nullable Instant backtestFrom;
   private final TupleTag<DeadLetter> deadLetterTag;
   private transient ProgressLog.Count recordsFolded;
   private transient ProgressLog.Count customersFolded;
@@ -42,26 +44,36 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
 
   /**
    * {@code outcomeFrom}: start of the response window [outcomeFrom, asOf), or null;
-   * {@code holdoutEnd}: end of the holdout period [asOf, holdoutEnd), or null.
+   * {@code holdoutEnd}: end of the holdout period [asOf, holdoutEnd), or null;
+   * {@code backtestFrom}: start of the backtest [backtestFrom, asOf) that chooses the purchase
+   * model, or null.
    */
   FoldCustomersFn(CustomerFeaturesFold fold, @Nullable Instant outcomeFrom,
-      @Nullable Instant holdoutEnd, TupleTag<DeadLetter> deadLetterTag) {
+      @Nullable Instant holdoutEnd, @Nullable Instant backtestFrom,
+      TupleTag<DeadLetter> deadLetterTag) {
     this.fold = fold;
     this.asOf = new Instant(fold.asOfMillis());
     this.outcomeFrom = outcomeFrom == null ? Long.MAX_VALUE : outcomeFrom.getMillis();
     this.holdoutEnd = holdoutEnd == null ? Long.MIN_VALUE : holdoutEnd.getMillis();
+    this.backtestFrom = backtestFrom;
     this.deadLetterTag = deadLetterTag;
   }
 
   private static final class Customer {
     final CustomerFeaturesFold.State features;
     final CustomerPurchases purchases;
+    final ActivityHistory activity;
+    final @Nullable CustomerPurchases backtest;
     @Nullable Set<Long> holdoutDays;
+    @Nullable Set<Long> backtestDays;
     boolean converted;
 
-    Customer(CustomerFeaturesFold.State features, CustomerPurchases purchases) {
+    Customer(CustomerFeaturesFold.State features, CustomerPurchases purchases,
+        ActivityHistory activity, @Nullable CustomerPurchases backtest) {
       this.features = features;
       this.purchases = purchases;
+      this.activity = activity;
+      this.backtest = backtest;
     }
   }
 
@@ -80,6 +92,15 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
         c.holdoutDays = new HashSet<>();
       }
       c.holdoutDays.add(Math.floorDiv(t, DAY_MILLIS));
+    }
+    if (c.backtest != null) {
+      c.backtest.add(e);
+      if (t >= backtestFrom.getMillis() && t < asOf.getMillis()) {
+        if (c.backtestDays == null) {
+          c.backtestDays = new HashSet<>();
+        }
+        c.backtestDays.add(Math.floorDiv(t, DAY_MILLIS));
+      }
     }
   }
 
@@ -100,10 +121,15 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
         continue;
       }
       Customer c = customers.computeIfAbsent(r.customerId,
-          id -> new Customer(fold.newState(), new CustomerPurchases(asOf)));
+          id -> new Customer(fold.newState(), new CustomerPurchases(asOf),
+              new ActivityHistory(asOf.getMillis()),
+              backtestFrom == null ? null : new CustomerPurchases(backtestFrom)));
       if (r.event != null) {
         fold.addEvent(c.features, r.event);
         c.purchases.add(r.event);
+        if (!EventTypes.isOutbound(r.event.getEventType())) {
+          c.activity.add(r.event.getEventTime().getMillis());
+        }
         addOutcomes(c, r.event);
       } else {
         fold.addProfile(c.features, r.profile);
@@ -115,7 +141,9 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
       if (row != null) {
         Customer c = e.getValue();
         out.get(BASE).output(new CustomerBase(row, c.purchases.summary(),
-            c.holdoutDays == null ? 0 : c.holdoutDays.size(), c.converted));
+            c.holdoutDays == null ? 0 : c.holdoutDays.size(), c.converted, c.activity,
+            c.backtest == null ? null : c.backtest.summary(),
+            c.backtestDays == null ? 0 : c.backtestDays.size()));
       }
     }
   }

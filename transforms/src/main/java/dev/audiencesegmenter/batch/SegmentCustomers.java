@@ -10,6 +10,8 @@ import dev.audiencesegmenter.clv.PurchaseSummary;
 import dev.audiencesegmenter.clv.SummaryHistogram;
 import dev.audiencesegmenter.clv.ValidateHoldout;
 import dev.audiencesegmenter.clv.ValueModelFit;
+import dev.audiencesegmenter.churn.ActivityHistory;
+import dev.audiencesegmenter.churn.EngagementChurnTable;
 import dev.audiencesegmenter.clv.ValueModels;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
@@ -52,6 +54,8 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -368,7 +372,7 @@ public abstract class SegmentCustomers
         .apply("GroupCustomers", GroupByKey.create())
         .apply("FoldCustomers", ParDo.of(new FoldCustomersFn(
                 CustomerFeaturesFold.of(getFeatures()), getPreviousAsOf(), getHoldoutEnd(),
-                unlinkedTag))
+                backtestFrom(asOf), unlinkedTag))
             .withOutputTags(FoldCustomersFn.BASE, TupleTagList.of(unlinkedTag)));
     PCollection<CustomerBase> customers = folded.get(FoldCustomersFn.BASE)
         .setCoder(new CustomerBase.Coder(featuresCoder));
@@ -384,6 +388,7 @@ public abstract class SegmentCustomers
 
     // 3. Value models fitted on everyone, then value and lifecycle per customer.
     PCollectionView<ValueModels> modelsView = null;
+    PCollectionView<EngagementChurnTable> churnView = null;
     PCollection<String> modelJson = null;
     PCollection<String> holdoutJson = null;
     if (getValueModels() != null) {
@@ -392,20 +397,29 @@ public abstract class SegmentCustomers
           .apply("PurchaseStatistics", ParDo.of(new PurchaseStatisticsFn()))
           .setCoder(ValueCoders.purchaseSummary())
           .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults());
+      Instant backtestFrom = backtestFrom(asOf);
       PCollection<ValueModels> models = histogram
-          .apply("FitValueModels", ParDo.of(fit.fitFn()))
+          .apply("FitValueModels", backtestFrom == null ? ParDo.of(fit.fitFn())
+              : fit.fitFnChoosingOn(backtestReport(customers, backtestFrom, asOf),
+                  backtestFrom, asOf))
           .setCoder(SerializableCoder.of(ValueModels.class));
       if (getHoldoutEnd() != null) {
         holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd());
       }
       modelsView = models.apply("ModelsView", View.asSingleton());
+      churnView = customers
+          .apply("ActivityHistories", ParDo.of(new ActivityHistoryFn()))
+          .setCoder(ActivityHistory.coder())
+          .apply("EngagementChurn", Combine.globally(EngagementChurnTable.calibrate()))
+          .apply("EngagementChurnView", View.asSingleton());
       modelJson = models.apply("ModelJson", ParDo.of(new ModelJsonFn()))
           .setCoder(StringUtf8Coder.of());
     }
     ParDo.SingleOutput<CustomerBase, CustomerFeatures> value =
-        ParDo.of(new ValueAndLifecycleFn(modelsView, getLifecycle()));
+        ParDo.of(new ValueAndLifecycleFn(modelsView, churnView, getLifecycle()));
     PCollection<CustomerFeatures> valued = customers
-        .apply("ValueAndLifecycle", modelsView == null ? value : value.withSideInputs(modelsView))
+        .apply("ValueAndLifecycle", modelsView == null ? value
+            : value.withSideInputs(modelsView, churnView))
         .setCoder(featuresCoder);
 
     // 4. Percentiles of everyone, then scores, (clusters, lookalikes,) rules and statistics.
@@ -544,6 +558,84 @@ public abstract class SegmentCustomers
    * each customer's calibration statistics and holdout purchase days, against models fitted on
    * the same histogram with the validation's settings.
    */
+  /** Start of the backtest that chooses the purchase model; null without one. */
+  private @Nullable Instant backtestFrom(Instant asOf) {
+    return getValueModels() == null || getValueModels().getPurchaseModelBacktest() == null
+        ? null : asOf.minus(getValueModels().getPurchaseModelBacktest());
+  }
+
+  /**
+   * The purchase models fitted on purchases before {@code from} and scored on each customer's
+   * purchase days in [from, asOf): the report that chooses the run's purchase model. Counter
+   * {@code backtest_not_fitted}: 1 when the calibration period was too short for BG/NBD.
+   */
+  private static PCollectionView<HoldoutReport> backtestReport(
+      PCollection<CustomerBase> customers, Instant from, Instant asOf) {
+    PCollectionView<HoldoutModels> models = customers
+        .apply("BacktestStatistics", ParDo.of(new BacktestStatisticsFn()))
+        .setCoder(ValueCoders.purchaseSummary())
+        // no default: nobody bought before the backtest means no fit and no customer to score
+        .apply("BacktestHistogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults())
+        .apply("BacktestModels", ParDo.of(new TryFitFn(ValueModelFit.of(
+            ValidateHoldout.modelSettings(from)))))
+        .setCoder(SerializableCoder.of(HoldoutModels.class))
+        .apply("BacktestModelsView", View.asSingleton());
+    double weeks = ValidateHoldout.holdoutWeeks(from, asOf);
+    return customers
+        .apply("BacktestPerCustomer", ParDo.of(new BacktestFn(models, weeks))
+            .withSideInputs(models))
+        .setCoder(HoldoutReport.coder())
+        .apply("BacktestAddUp", Combine.globally(ValidateHoldout.addUp()))
+        .apply("BacktestView", View.asSingleton());
+  }
+
+  private static final class BacktestStatisticsFn extends DoFn<CustomerBase, PurchaseSummary> {
+    @ProcessElement
+    public void process(@Element CustomerBase c, OutputReceiver<PurchaseSummary> out) {
+      if (c.backtest != null) {
+        out.output(c.backtest);
+      }
+    }
+  }
+
+  private static final class TryFitFn extends DoFn<SummaryHistogram, HoldoutModels> {
+    private final ValueModelFit fit;
+    private final Counter notFitted =
+        Metrics.counter(PredictCustomerValue.class, "backtest_not_fitted");
+
+    TryFitFn(ValueModelFit fit) {
+      this.fit = fit;
+    }
+
+    @ProcessElement
+    public void process(@Element SummaryHistogram h, OutputReceiver<HoldoutModels> out) {
+      HoldoutModels models = HoldoutModels.tryFit(h, fit);
+      if (models.valueModels() == null) {
+        notFitted.inc();
+      }
+      out.output(models);
+    }
+  }
+
+  private static final class BacktestFn extends DoFn<CustomerBase, HoldoutReport> {
+    private final PCollectionView<HoldoutModels> models;
+    private final double weeks;
+
+    BacktestFn(PCollectionView<HoldoutModels> models, double weeks) {
+      this.models = models;
+      this.weeks = weeks;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      CustomerBase customer = c.element();
+      if (customer.backtest != null) { // the backtest's calibration cohort
+        c.output(ValidateHoldout.compare(customer.backtest, customer.backtestDays,
+            c.sideInput(models), weeks));
+      }
+    }
+  }
+
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd) {
     PCollectionView<HoldoutModels> models = histogram
@@ -616,6 +708,14 @@ public abstract class SegmentCustomers
       if (c.purchases != null) {
         out.output(c.purchases);
       }
+    }
+  }
+
+  /** Each customer's engagement history, which the engagement churn table is calibrated on. */
+  private static final class ActivityHistoryFn extends DoFn<CustomerBase, ActivityHistory> {
+    @ProcessElement
+    public void process(@Element CustomerBase c, OutputReceiver<ActivityHistory> out) {
+      out.output(c.activity);
     }
   }
 

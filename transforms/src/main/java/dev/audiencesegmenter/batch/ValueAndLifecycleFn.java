@@ -1,5 +1,7 @@
 package dev.audiencesegmenter.batch;
 
+import dev.audiencesegmenter.churn.EngagementChurn;
+import dev.audiencesegmenter.churn.EngagementChurnTable;
 import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.ValueModels;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
@@ -13,17 +15,22 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Per customer: the value columns from the fitted models (a side input; customers without a
- * purchase keep them null), then the lifecycle stage, which reads p_alive.
+ * Per customer: the value columns from the fitted models (a side input), or for a customer
+ * without a purchase the engagement churn risk (the calibrated table, a side input; the other
+ * value columns stay null), then the lifecycle stage, which reads p_alive.
  */
 final class ValueAndLifecycleFn extends DoFn<CustomerBase, CustomerFeatures> {
   private final @Nullable PCollectionView<ValueModels> models;
+  private final @Nullable PCollectionView<EngagementChurnTable> churn;
   private final AssignLifecycleStage lifecycle;
   private final Map<String, Counter> stages = new HashMap<>();
+  private final Counter engagementRisks =
+      Metrics.counter(EngagementChurnTable.class, "engagement_churn_risks");
 
   ValueAndLifecycleFn(@Nullable PCollectionView<ValueModels> models,
-      AssignLifecycleStage lifecycle) {
+      @Nullable PCollectionView<EngagementChurnTable> churn, AssignLifecycleStage lifecycle) {
     this.models = models;
+    this.churn = churn;
     this.lifecycle = lifecycle;
     for (String stage : new String[] {AssignLifecycleStage.NEW, AssignLifecycleStage.ACTIVE,
         AssignLifecycleStage.AT_RISK, AssignLifecycleStage.CHURNED,
@@ -38,6 +45,13 @@ final class ValueAndLifecycleFn extends DoFn<CustomerBase, CustomerFeatures> {
     CustomerFeatures f = customer.features;
     if (models != null && customer.purchases != null) {
       f = AddCustomerValue.withValue(f, c.sideInput(models).predict(customer.purchases));
+    } else if (churn != null) {
+      CustomerFeatures withRisk = EngagementChurn.withChurnRisk(f, c.sideInput(churn),
+          customer.activity);
+      if (withRisk != f) {
+        engagementRisks.inc();
+        f = withRisk;
+      }
     }
     String stage = lifecycle.stageOf(f.getTenureDays(), f.getDaysInactive(),
         f.getReactivationGapDays(), f.getPAlive());

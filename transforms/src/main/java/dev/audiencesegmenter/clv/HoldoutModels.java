@@ -7,10 +7,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The models a holdout period is predicted with, all fitted on the same calibration histogram:
  * BG/NBD (with Gamma-Gamma, as the job fits its value models) and Pareto/NBD. A Pareto/NBD fit
  * the data cannot support leaves it out ({@code paretoNbd} null): its predictions are then NaN
- * and the report says it was not fitted, while BG/NBD's figures stand.
+ * and the report says it was not fitted, while BG/NBD's figures stand. On a backtest
+ * ({@link #tryFit}) BG/NBD may be missing too.
  */
-public record HoldoutModels(ValueModels valueModels, @Nullable ParetoNbdModel paretoNbd)
-    implements Serializable {
+public record HoldoutModels(@Nullable ValueModels valueModels,
+    @Nullable ParetoNbdModel paretoNbd) implements Serializable {
 
   /** Fits every model of {@link HoldoutReport#MODELS}; a BG/NBD fit that fails throws. */
   static HoldoutModels fit(SummaryHistogram histogram, ValueModelFit fit) {
@@ -25,13 +26,26 @@ public record HoldoutModels(ValueModels valueModels, @Nullable ParetoNbdModel pa
   }
 
   /**
+   * As {@link #fit}, but a BG/NBD fit the data cannot support leaves every model out (all
+   * predictions NaN) instead of throwing: a backtest's shorter calibration period may hold too
+   * few repeat buyers, and the run then keeps its default model.
+   */
+  public static HoldoutModels tryFit(SummaryHistogram histogram, ValueModelFit fit) {
+    try {
+      return fit(histogram, fit);
+    } catch (ClvFitException e) {
+      return new HoldoutModels(null, null);
+    }
+  }
+
+  /**
    * Each model's expected purchases of a customer over {@code weeks} after the calibration
    * end, in {@link HoldoutReport#MODELS} order.
    */
   double[] expectedPurchases(PurchaseSummary customer, double weeks) {
     int x = Math.toIntExact(customer.x());
-    double bg = valueModels.frequency().model().expectedPurchases(weeks, x, customer.tx(),
-        customer.t());
+    double bg = valueModels == null ? Double.NaN : valueModels.frequency().model()
+        .expectedPurchases(weeks, x, customer.tx(), customer.t());
     double pareto = paretoNbd == null ? Double.NaN
         : paretoNbd.expectedPurchases(weeks, x, customer.tx(), customer.t());
     return new double[] {bg, pareto};

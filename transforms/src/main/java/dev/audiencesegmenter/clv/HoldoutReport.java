@@ -77,9 +77,12 @@ public final class HoldoutReport implements Serializable {
     return predictedTotal(0);
   }
 
-  /** The predicted total of model {@code m} of {@link #MODELS}; NaN if it was not fitted. */
+  /**
+   * The predicted total of model {@code m} of {@link #MODELS}; NaN if it was not fitted, or
+   * if there is nobody to predict (no model can be fitted on an empty calibration period).
+   */
   public double predictedTotal(int m) {
-    return total(2 + 2 * m);
+    return buckets.isEmpty() ? Double.NaN : total(2 + 2 * m);
   }
 
   /** BG/NBD's mean over customers of |predicted - actual|. */
@@ -99,7 +102,7 @@ public final class HoldoutReport implements Serializable {
    * customers worse, and the columns it feeds are per customer.
    */
   public PurchaseModel chosenModel() {
-    int best = 0;
+    int best = 0; // also when nothing could be fitted: every error is NaN
     for (int m = 1; m < MODELS.size(); m++) {
       double mae = meanAbsoluteError(m);
       if (!Double.isNaN(mae) && mae < meanAbsoluteError(best)) {
@@ -125,11 +128,13 @@ public final class HoldoutReport implements Serializable {
   }
 
   public String toJson(String calibrationEnd, String holdoutEnd) {
+    // BG/NBD not fitted (a backtest too short for it) or nobody in the cohort: null, not NaN
     StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
         "{\"calibration_end\":\"%s\",\"holdout_end\":\"%s\",\"customers\":%d,"
-            + "\"predicted_repeat_purchases\":%.2f,\"actual_repeat_purchases\":%d,"
-            + "\"mean_absolute_error\":%.4f,\"models\":[", calibrationEnd, holdoutEnd,
-        customers(), predictedTotal(), actualTotal(), meanAbsoluteError()));
+            + "\"predicted_repeat_purchases\":%s,\"actual_repeat_purchases\":%d,"
+            + "\"mean_absolute_error\":%s,\"models\":[", calibrationEnd, holdoutEnd,
+        customers(), number("%.2f", predictedTotal()), actualTotal(),
+        number("%.4f", meanAbsoluteError())));
     for (int m = 0; m < MODELS.size(); m++) {
       double predicted = predictedTotal(m);
       json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(MODELS.get(m))
@@ -139,8 +144,8 @@ public final class HoldoutReport implements Serializable {
         String errorOfTotal = actualTotal() == 0 ? "null" : String.format(Locale.ROOT, "%.4f",
             (predicted - actualTotal()) / actualTotal());
         json.append(String.format(Locale.ROOT, ",\"predicted_repeat_purchases\":%.2f,"
-            + "\"error_of_total\":%s,\"mean_absolute_error\":%.4f", predicted, errorOfTotal,
-            meanAbsoluteError(m)));
+            + "\"error_of_total\":%s,\"mean_absolute_error\":%s", predicted, errorOfTotal,
+            number("%.4f", meanAbsoluteError(m))));
       }
       json.append('}');
     }
@@ -150,17 +155,21 @@ public final class HoldoutReport implements Serializable {
     for (Map.Entry<String, double[]> e : byFrequency().entrySet()) {
       double[] row = e.getValue();
       json.append(sep).append(String.format(Locale.ROOT,
-          "{\"frequency\":\"%s\",\"customers\":%d,\"mean_predicted\":%.4f,"
-              + "\"mean_actual\":%.4f", e.getKey(), Math.round(row[0]), row[2], row[1]));
+          "{\"frequency\":\"%s\",\"customers\":%d,\"mean_predicted\":%s,"
+              + "\"mean_actual\":%.4f", e.getKey(), Math.round(row[0]),
+          number("%.4f", row[2]), row[1]));
       for (int m = 1; m < MODELS.size(); m++) {
         json.append(",\"mean_predicted_").append(MODELS.get(m)).append("\":")
-            .append(Double.isNaN(row[2 + m]) ? "null"
-                : String.format(Locale.ROOT, "%.4f", row[2 + m]));
+            .append(number("%.4f", row[2 + m]));
       }
       json.append('}');
       sep = ",";
     }
     return json.append("]}").toString();
+  }
+
+  private static String number(String format, double v) {
+    return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, format, v);
   }
 
   @Override

@@ -20,6 +20,7 @@ import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -61,6 +62,12 @@ public abstract class PredictCustomerValue
 
   /** The model behind P(alive) and the expected purchases; default BG/NBD. */
   public abstract PurchaseModel getPurchaseModel();
+
+  /**
+   * When set, the purchase model is chosen on a backtest of this length before asOf (see
+   * {@link #withPurchaseModelChosenOnBacktest}); null: {@link #getPurchaseModel()} is used.
+   */
+  public abstract @Nullable Duration getPurchaseModelBacktest();
 
   abstract Builder toBuilder();
 
@@ -116,9 +123,27 @@ public abstract class PredictCustomerValue
     return toBuilder().setPurchaseModel(model).build();
   }
 
+  /**
+   * Chooses the purchase model on the data itself: the models are fitted on purchases before
+   * {@code asOf - backtest}, each predicts every customer's purchase days in
+   * [asOf - backtest, asOf), and the one with the smaller mean absolute error per customer
+   * ({@link HoldoutReport#chosenModel()}) is then fitted on all purchases before asOf. When the
+   * shorter calibration period cannot support a fit, the run keeps {@link #getPurchaseModel()}.
+   * Done by {@code SegmentCustomers}, which holds each customer's purchases together.
+   */
+  public PredictCustomerValue withPurchaseModelChosenOnBacktest(Duration backtest) {
+    if (backtest == null || backtest.getMillis() < SummarizePurchases.DAY_MILLIS) {
+      throw new IllegalArgumentException("the backtest that chooses the purchase model must "
+          + "be at least one day long, got " + backtest);
+    }
+    return toBuilder().setPurchaseModelBacktest(backtest).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setPurchaseModel(PurchaseModel model);
+
+    abstract Builder setPurchaseModelBacktest(@Nullable Duration backtest);
 
     abstract Builder setAsOf(Instant asOf);
 
@@ -138,7 +163,9 @@ public abstract class PredictCustomerValue
         .add(DisplayData.item("annualDiscountRate", getAnnualDiscountRate()))
         .add(DisplayData.item("margin", getMargin()))
         .add(DisplayData.item("penalizer", getPenalizer()))
-        .add(DisplayData.item("purchaseModel", getPurchaseModel().jsonName()));
+        .add(DisplayData.item("purchaseModel", getPurchaseModel().jsonName()))
+        .addIfNotNull(DisplayData.item("purchaseModelBacktest",
+            getPurchaseModelBacktest() == null ? null : getPurchaseModelBacktest().toString()));
   }
 
   @Override
@@ -146,6 +173,10 @@ public abstract class PredictCustomerValue
     if (getAsOf() == null) {
       throw new IllegalStateException("PredictCustomerValue needs withAsOf(..): the time the "
           + "predictions are made at");
+    }
+    if (getPurchaseModelBacktest() != null) {
+      throw new IllegalStateException("PredictCustomerValue on its own uses withPurchaseModel; "
+          + "the purchase model is chosen on a backtest by SegmentCustomers");
     }
     PCollection<KV<String, PurchaseSummary>> summaries =
         events.apply("Summarize", new SummarizePurchases(getAsOf()));

@@ -97,13 +97,21 @@ public final class ValueCoders {
       DOUBLE.encode(v.expectedPurchases365d(), out);
       DOUBLE.encode(v.expectedAvgOrderValue(), out);
       DOUBLE.encode(v.predictedClv365d(), out);
+      out.write(v.purchaseModel().ordinal());
     }
 
     @Override
     public CustomerValue decode(InputStream in) throws IOException {
       return new CustomerValue(LONG.decode(in), DOUBLE.decode(in), DOUBLE.decode(in),
           DECIMAL.decode(in), DOUBLE.decode(in), DOUBLE.decode(in), DOUBLE.decode(in),
-          DOUBLE.decode(in), DOUBLE.decode(in));
+          DOUBLE.decode(in), DOUBLE.decode(in), purchaseModel(in.read()));
+    }
+
+    private static PurchaseModel purchaseModel(int ordinal) throws IOException {
+      if (ordinal < 0 || ordinal >= PurchaseModel.values().length) {
+        throw new IOException("CustomerValue: bad purchase model byte " + ordinal);
+      }
+      return PurchaseModel.values()[ordinal];
     }
 
     @Override

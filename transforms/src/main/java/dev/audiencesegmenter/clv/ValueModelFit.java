@@ -7,6 +7,9 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.joda.time.Instant;
 
 /**
  * The population-level half of {@link PredictCustomerValue}: customers' {@link PurchaseSummary}
@@ -58,6 +61,44 @@ public final class ValueModelFit implements Serializable {
     public void process(@Element SummaryHistogram h, OutputReceiver<ValueModels> out) {
       fits.inc();
       out.output(fit.fit(h));
+    }
+  }
+
+  /**
+   * As {@link #fitFn()}, with the purchase model the backtest's report (a singleton side input)
+   * chose, and that report in {@code model/clv.json}.
+   */
+  public ParDo.SingleOutput<SummaryHistogram, ValueModels> fitFnChoosingOn(
+      PCollectionView<HoldoutReport> backtest, Instant calibrationEnd, Instant holdoutEnd) {
+    return ParDo.of(new ChoosingFitFn(this, backtest, calibrationEnd.toString(),
+        holdoutEnd.toString())).withSideInputs(backtest);
+  }
+
+  private static final class ChoosingFitFn extends DoFn<SummaryHistogram, ValueModels> {
+    private final ValueModelFit fit;
+    private final PCollectionView<HoldoutReport> backtest;
+    private final String calibrationEnd;
+    private final String holdoutEnd;
+    private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
+
+    ChoosingFitFn(ValueModelFit fit, PCollectionView<HoldoutReport> backtest,
+        String calibrationEnd, String holdoutEnd) {
+      this.fit = fit;
+      this.backtest = backtest;
+      this.calibrationEnd = calibrationEnd;
+      this.holdoutEnd = holdoutEnd;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      fits.inc();
+      HoldoutReport report = c.sideInput(backtest);
+      // nothing fitted on the backtest (too short for BG/NBD): the configured model stays
+      PurchaseModel chosen = Double.isNaN(report.meanAbsoluteError())
+          ? fit.purchaseModel : report.chosenModel();
+      ValueModels models = new ValueModelFit(chosen, fit.discount, fit.margin, fit.penalizer)
+          .fit(c.element());
+      c.output(models.withBacktest(report.toJson(calibrationEnd, holdoutEnd)));
     }
   }
 

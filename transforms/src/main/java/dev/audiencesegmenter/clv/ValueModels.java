@@ -12,15 +12,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * value * margin / (1 + monthly rate)^m, with the monthly rate from the annual discount rate.
  */
 public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit paretoNbd,
-    GammaGammaModel.Fit spend, double annualDiscountRate, double margin)
-    implements Serializable {
+    GammaGammaModel.Fit spend, double annualDiscountRate, double margin,
+    @Nullable String backtestJson) implements Serializable {
 
   static final double WEEKS_PER_MONTH = 365.25 / 12 / 7;
 
   /** With BG/NBD as the purchase model. */
   public ValueModels(BgNbdModel.Fit frequency, GammaGammaModel.Fit spend,
       double annualDiscountRate, double margin) {
-    this(frequency, null, spend, annualDiscountRate, margin);
+    this(frequency, null, spend, annualDiscountRate, margin, null);
+  }
+
+  /** The same models with the backtest that chose the purchase model (its report's JSON). */
+  ValueModels withBacktest(String json) {
+    return new ValueModels(frequency, paretoNbd, spend, annualDiscountRate, margin, json);
   }
 
   /** The model behind P(alive) and the expected purchases. */
@@ -62,13 +67,14 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
     }
     return new CustomerValue(x, tx, t,
         exact == null ? null : exact.setScale(2, java.math.RoundingMode.HALF_EVEN), pAlive, e90,
-        e365, value, clv);
+        e365, value, clv, purchaseModel());
   }
 
   /**
    * The parameters and fit diagnostics, as the JSON of {@code model/clv.json};
    * {@code purchase_model} names the model behind the purchase columns, and a
-   * {@code pareto_nbd} object is there when it is Pareto/NBD.
+   * {@code pareto_nbd} object is there when it is Pareto/NBD, and {@code backtest} (the
+   * report of {@link HoldoutReport}) when the model was chosen on one.
    */
   public String toJson() {
     BgNbdModel bg = frequency.model();
@@ -80,13 +86,15 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
           + "\"beta\":%s,%s},", num(p.r()), num(p.alpha()), num(p.s()), num(p.beta()),
           diagnostics(paretoNbd.diagnostics()));
     }
-    return String.format(Locale.ROOT, "{\"time_unit\":\"week\",\"purchase_model\":\"%s\","
+    String json = String.format(Locale.ROOT, "{\"time_unit\":\"week\",\"purchase_model\":\"%s\","
             + "\"bg_nbd\":{\"r\":%s,\"alpha\":%s,\"a\":%s,\"b\":%s,%s},%s\"gamma_gamma\":{"
             + "\"p\":%s,\"q\":%s,\"gamma\":%s,%s},\"annual_discount_rate\":%s,\"margin\":%s}",
         purchaseModel().jsonName(), num(bg.r()), num(bg.alpha()), num(bg.a()), num(bg.b()),
         diagnostics(frequency.diagnostics()), pareto, num(gg.p()), num(gg.q()),
         num(gg.gamma()), diagnostics(spend.diagnostics()), num(annualDiscountRate),
         num(margin));
+    return backtestJson == null ? json
+        : json.substring(0, json.length() - 1) + ",\"backtest\":" + backtestJson + "}";
   }
 
   private static String diagnostics(FitDiagnostics d) {

@@ -22,8 +22,7 @@ final class EngagementChannel {
   private EngagementChannel() {}
 
   static boolean isOutbound(String eventType) {
-    return eventType.equals(EventTypes.EMAIL_SENT) || eventType.endsWith("_sent")
-        || eventType.endsWith("_delivered");
+    return EventTypes.isOutbound(eventType);
   }
 
   /** Index into {@link #NAMES}, or -1 for none. */

@@ -35,11 +35,11 @@ public final class FeaturesAtInstant implements Serializable {
    */
   public static final List<String> POPULATION_COLUMNS = List.of(
       "repeat_purchases", "recency_weeks", "age_weeks", "mean_repeat_value", "p_alive",
-      "churn_risk", "churn_risk_band", "expected_purchases_90d", "expected_purchases_365d",
-      "expected_avg_order_value", "predicted_clv_365d", "r_score", "f_score", "m_score",
-      "rfm_segment", "value_tier", "engagement_tier", "cluster", "lookalike_score",
-      "lookalike_selected", "lookalike_reason", "country", "city", "lat", "lon", "company",
-      "industry", "employees");
+      "churn_risk", "churn_risk_band", "churn_model", "expected_purchases_90d",
+      "expected_purchases_365d", "expected_avg_order_value", "predicted_clv_365d", "r_score",
+      "f_score", "m_score", "rfm_segment", "value_tier", "engagement_tier", "cluster",
+      "lookalike_score", "lookalike_selected", "lookalike_reason", "country", "city", "lat",
+      "lon", "company", "industry", "employees");
 
   private final FeatureSettings settings;
   private final AssignLifecycleStage lifecycle;

@@ -42,7 +42,7 @@ public final class FilledColumns {
         "employees", "traits", "consent_email", "consent_sms", "consent_push",
         "consent_tracking");
     put(out, "PredictCustomerValue", "repeat_purchases", "recency_weeks", "age_weeks",
-        "mean_repeat_value", "p_alive", "churn_risk", "churn_risk_band",
+        "mean_repeat_value", "p_alive", "churn_risk", "churn_risk_band", "churn_model",
         "expected_purchases_90d", "expected_purchases_365d", "expected_avg_order_value",
         "predicted_clv_365d");
     put(out, "AssignLifecycleStage", "lifecycle_stage");

@@ -380,6 +380,16 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("engagement_tier")
   public abstract @Nullable String getEngagementTier();
 
+  /**
+   * The model behind churn_risk: the purchase model ({@code bg_nbd} or {@code pareto_nbd}) for
+   * a customer with a purchase, {@code engagement} for one who never bought but was active
+   * (the share of customers who looked alike 90 days earlier and then went quiet), null
+   * without churn_risk.
+   */
+  @SchemaFieldNumber("70")
+  @SchemaFieldName("churn_model")
+  public abstract @Nullable String getChurnModel();
+
   public static Builder builder() {
     // Defaults for the columns added after the first release, so that callers that build
     // rows by hand (tests, users' own feature code) keep compiling and stay valid.
@@ -538,6 +548,8 @@ public abstract class CustomerFeatures {
     public abstract Builder setConsentTracking(@Nullable Boolean value);
 
     public abstract Builder setEngagementTier(@Nullable String value);
+
+    public abstract Builder setChurnModel(@Nullable String value);
 
     public abstract CustomerFeatures build();
   }

@@ -95,6 +95,7 @@ public final class CustomerFeaturesCoder extends AtomicCoder<CustomerFeatures> {
     b.putByte(f.getConsentPush() == null ? 2 : f.getConsentPush() ? 1 : 0);
     b.putByte(f.getConsentTracking() == null ? 2 : f.getConsentTracking() ? 1 : 0);
     b.putString(f.getEngagementTier());
+    b.putString(f.getChurnModel());
     b.writeTo(out);
   }
 
@@ -172,6 +173,7 @@ public final class CustomerFeaturesCoder extends AtomicCoder<CustomerFeatures> {
         .setConsentPush(nullableBoolean(b.getByte()))
         .setConsentTracking(nullableBoolean(b.getByte()))
         .setEngagementTier(b.getString())
+        .setChurnModel(b.getString())
         .build();
     b.checkFullyRead();
     return f;

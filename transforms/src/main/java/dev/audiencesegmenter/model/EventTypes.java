@@ -21,4 +21,13 @@ public final class EventTypes {
   public static final String SUPPORT_TICKET = "support_ticket";
 
   private EventTypes() {}
+
+  /**
+   * Outbound messages ({@code email_sent}, anything ending in {@code _sent} or
+   * {@code _delivered}): something we did, not something the customer did, so not engagement.
+   */
+  public static boolean isOutbound(String eventType) {
+    return eventType.equals(EMAIL_SENT) || eventType.endsWith("_sent")
+        || eventType.endsWith("_delivered");
+  }
 }

@@ -29,6 +29,44 @@ public final class LocalCustomerValue {
     return models.toJson();
   }
 
+  /** As SegmentCustomers chooses the purchase model on the backtest before asOf. */
+  private static ValueModels chosenOnBacktest(PredictCustomerValue config,
+      Iterable<KV<String, CustomerEvent>> events, SummaryHistogram histogram) {
+    org.joda.time.Instant asOf = config.getAsOf();
+    org.joda.time.Instant from = asOf.minus(config.getPurchaseModelBacktest());
+    Map<String, CustomerPurchases> calibration = new HashMap<>();
+    Map<String, java.util.Set<Long>> days = new HashMap<>();
+    for (KV<String, CustomerEvent> e : events) {
+      calibration.computeIfAbsent(e.getKey(), k -> new CustomerPurchases(from)).add(e.getValue());
+      long t = e.getValue().getEventTime().getMillis();
+      if (dev.audiencesegmenter.model.EventTypes.PURCHASE.equals(e.getValue().getEventType())
+          && t >= from.getMillis() && t < asOf.getMillis()) {
+        days.computeIfAbsent(e.getKey(), k -> new java.util.HashSet<>())
+            .add(Math.floorDiv(t, SummarizePurchases.DAY_MILLIS));
+      }
+    }
+    SummaryHistogram backtest = new SummaryHistogram();
+    calibration.values().forEach(p -> {
+      if (p.summary() != null) {
+        FitValueModels.add(backtest, p.summary());
+      }
+    });
+    HoldoutModels models = HoldoutModels.tryFit(backtest,
+        ValueModelFit.of(ValidateHoldout.modelSettings(from)));
+    double weeks = ValidateHoldout.holdoutWeeks(from, asOf);
+    HoldoutReport report = new HoldoutReport();
+    calibration.forEach((customer, p) -> {
+      if (p.summary() != null) {
+        report.merge(ValidateHoldout.compare(p.summary(),
+            days.getOrDefault(customer, java.util.Set.of()).size(), models, weeks));
+      }
+    });
+    PurchaseModel chosen = Double.isNaN(report.meanAbsoluteError())
+        ? config.getPurchaseModel() : report.chosenModel();
+    return ValueModelFit.of(config.withPurchaseModel(chosen)).fit(histogram)
+        .withBacktest(report.toJson(from.toString(), asOf.toString()));
+  }
+
   public static LocalCustomerValue predict(PredictCustomerValue config,
       Iterable<KV<String, CustomerEvent>> events) {
     Map<String, CustomerPurchases> purchases = new HashMap<>();
@@ -45,7 +83,9 @@ public final class LocalCustomerValue {
         FitValueModels.add(histogram, summary);
       }
     });
-    ValueModels models = ValueModelFit.of(config).fit(histogram);
+    ValueModels models = config.getPurchaseModelBacktest() == null
+        ? ValueModelFit.of(config).fit(histogram)
+        : chosenOnBacktest(config, events, histogram);
     Map<String, CustomerValue> values = new HashMap<>(summaries.size() * 2);
     summaries.forEach((customer, summary) -> values.put(customer, models.predict(summary)));
     return new LocalCustomerValue(values, models);

@@ -1,5 +1,8 @@
 package dev.audiencesegmenter.pipelines.bench;
 
+import dev.audiencesegmenter.churn.ActivityHistory;
+import dev.audiencesegmenter.churn.EngagementChurn;
+import dev.audiencesegmenter.churn.EngagementChurnTable;
 import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.CustomerValue;
 import dev.audiencesegmenter.clv.LocalCustomerValue;
@@ -12,6 +15,7 @@ import dev.audiencesegmenter.io.files.LocalRecords;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.EventTypes;
 import dev.audiencesegmenter.model.JsonLines;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SegmentMembership;
@@ -31,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +43,7 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.SchemaRegistry;
+import org.apache.beam.sdk.values.KV;
 import org.joda.time.Instant;
 
 /**
@@ -120,10 +126,21 @@ public final class BaselineSegmentationJob {
     if (options.getValueModels()) {
       LocalCustomerValue value = LocalCustomerValue.predict(
           SegmentationPipeline.valueModels(options, asOf), identities.events());
+      Map<String, ActivityHistory> activity = new HashMap<>();
+      for (KV<String, CustomerEvent> e : identities.events()) {
+        if (!EventTypes.isOutbound(e.getValue().getEventType())) {
+          activity.computeIfAbsent(e.getKey(), k -> new ActivityHistory(asOf.getMillis()))
+              .add(e.getValue().getEventTime().getMillis());
+        }
+      }
+      EngagementChurnTable churn = new EngagementChurnTable();
+      activity.values().forEach(churn::add);
       List<CustomerFeatures> valued = new ArrayList<>(features.size());
       for (CustomerFeatures f : features) {
         CustomerValue v = value.values().get(f.getCustomerId());
-        valued.add(v == null ? f : AddCustomerValue.withValue(f, v));
+        ActivityHistory a = activity.get(f.getCustomerId());
+        valued.add(v != null ? AddCustomerValue.withValue(f, v)
+            : a == null ? f : EngagementChurn.withChurnRisk(f, churn, a));
       }
       features = valued;
       modelJson = value.modelJson();
