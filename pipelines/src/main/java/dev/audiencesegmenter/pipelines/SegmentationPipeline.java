@@ -314,6 +314,12 @@ public final class SegmentationPipeline {
     PredictCustomerValue value = PredictCustomerValue.create().withAsOf(asOf)
         .withAnnualDiscountRate(options.getDiscountRate())
         .withMargin(options.getMargin());
+    if (options.getSubscriptionPeriodDays() < 1) {
+      throw new IllegalArgumentException("--subscriptionPeriodDays must be at least 1, got "
+          + options.getSubscriptionPeriodDays());
+    }
+    value = value.withSubscriptionPeriod(
+        Duration.standardDays(options.getSubscriptionPeriodDays()));
     if (AUTO.equals(options.getPurchaseModel())) {
       if (options.getBacktestWeeks() < 1) {
         throw new IllegalArgumentException("--backtestWeeks must be at least 1, got "

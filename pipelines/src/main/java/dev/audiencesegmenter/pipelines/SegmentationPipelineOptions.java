@@ -152,6 +152,15 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setBacktestWeeks(int value);
 
+  @Description(
+      "Days between subscription renewals: customers with a subscription_start and no "
+          + "subscription_cancel after it get churn_risk from the sBG model of renewals "
+          + "(churn_model sbg), fitted on every subscriber.")
+  @Default.Integer(30)
+  int getSubscriptionPeriodDays();
+
+  void setSubscriptionPeriodDays(int value);
+
   @Description("Annual discount rate of predicted_clv_365d, in [0, 1).")
   @Default.Double(0.10)
   double getDiscountRate();

@@ -77,6 +77,8 @@ class FeatureOptionsTest {
     assertMessage("--purchaseModel: unknown purchase model 'pareto'; use one of bg_nbd, "
         + "pareto_nbd, or auto", () -> SegmentationPipeline.valueModels(
         options("--purchaseModel=pareto"), AS_OF));
+    assertMessage("--subscriptionPeriodDays must be at least 1, got 0", () -> SegmentationPipeline
+        .valueModels(options("--subscriptionPeriodDays=0"), AS_OF));
     assertMessage("--backtestWeeks must be at least 1, got 0", () -> SegmentationPipeline
         .valueModels(options("--purchaseModel=auto", "--backtestWeeks=0"), AS_OF));
   }

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.batch;
 
 import dev.audiencesegmenter.churn.ActivityHistory;
+import dev.audiencesegmenter.churn.SubscriptionHistory;
 import dev.audiencesegmenter.clv.PurchaseSummary;
 import dev.audiencesegmenter.model.CompactBytes;
 import dev.audiencesegmenter.model.CustomerFeatures;
@@ -30,10 +31,12 @@ final class CustomerBase {
    */
   final @Nullable PurchaseSummary backtest;
   final long backtestDays;
+  /** Subscription start and cancellation, for the sBG churn risk of subscribers. */
+  final SubscriptionHistory subscription;
 
   CustomerBase(CustomerFeatures features, @Nullable PurchaseSummary purchases, long holdoutDays,
       boolean converted, ActivityHistory activity, @Nullable PurchaseSummary backtest,
-      long backtestDays) {
+      long backtestDays, SubscriptionHistory subscription) {
     this.features = features;
     this.purchases = purchases;
     this.holdoutDays = holdoutDays;
@@ -41,6 +44,7 @@ final class CustomerBase {
     this.activity = activity;
     this.backtest = backtest;
     this.backtestDays = backtestDays;
+    this.subscription = subscription;
   }
 
   /** The features with their own coder, then the statistics. */
@@ -61,6 +65,7 @@ final class CustomerBase {
       b.putLong(c.backtestDays);
       b.writeTo(out);
       ActivityHistory.coder().encode(c.activity, out);
+      SubscriptionHistory.coder().encode(c.subscription, out);
     }
 
     @Override
@@ -74,7 +79,7 @@ final class CustomerBase {
       long backtestDays = b.getLong();
       b.checkFullyRead();
       return new CustomerBase(f, s, holdoutDays, converted, ActivityHistory.coder().decode(in),
-          backtest, backtestDays);
+          backtest, backtestDays, SubscriptionHistory.coder().decode(in));
     }
 
     private static void putSummary(CompactBytes b, @Nullable PurchaseSummary s) {

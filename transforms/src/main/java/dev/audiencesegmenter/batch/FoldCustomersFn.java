@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.batch;
 
 import dev.audiencesegmenter.churn.ActivityHistory;
+import dev.audiencesegmenter.churn.SubscriptionHistory;
 import dev.audiencesegmenter.clv.CustomerPurchases;
 import dev.audiencesegmenter.features.CustomerFeaturesFold;
 import dev.audiencesegmenter.model.CustomerFeatures;
@@ -63,6 +64,7 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
     final CustomerFeaturesFold.State features;
     final CustomerPurchases purchases;
     final ActivityHistory activity;
+    final SubscriptionHistory subscription;
     final @Nullable CustomerPurchases backtest;
     @Nullable Set<Long> holdoutDays;
     @Nullable Set<Long> backtestDays;
@@ -73,6 +75,7 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
       this.features = features;
       this.purchases = purchases;
       this.activity = activity;
+      this.subscription = new SubscriptionHistory(activity.asOfMillis());
       this.backtest = backtest;
     }
   }
@@ -130,6 +133,7 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
         if (!EventTypes.isOutbound(r.event.getEventType())) {
           c.activity.add(r.event.getEventTime().getMillis());
         }
+        c.subscription.add(r.event.getEventType(), r.event.getEventTime().getMillis());
         addOutcomes(c, r.event);
       } else {
         fold.addProfile(c.features, r.profile);
@@ -143,7 +147,7 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
         out.get(BASE).output(new CustomerBase(row, c.purchases.summary(),
             c.holdoutDays == null ? 0 : c.holdoutDays.size(), c.converted, c.activity,
             c.backtest == null ? null : c.backtest.summary(),
-            c.backtestDays == null ? 0 : c.backtestDays.size()));
+            c.backtestDays == null ? 0 : c.backtestDays.size(), c.subscription));
       }
     }
   }

@@ -12,6 +12,9 @@ import dev.audiencesegmenter.clv.ValidateHoldout;
 import dev.audiencesegmenter.clv.ValueModelFit;
 import dev.audiencesegmenter.churn.ActivityHistory;
 import dev.audiencesegmenter.churn.EngagementChurnTable;
+import dev.audiencesegmenter.churn.RenewalCounts;
+import dev.audiencesegmenter.churn.SubscriptionChurn;
+import dev.audiencesegmenter.churn.SubscriptionHistory;
 import dev.audiencesegmenter.clv.ValueModels;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
@@ -77,6 +80,7 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
@@ -389,6 +393,7 @@ public abstract class SegmentCustomers
     // 3. Value models fitted on everyone, then value and lifecycle per customer.
     PCollectionView<ValueModels> modelsView = null;
     PCollectionView<EngagementChurnTable> churnView = null;
+    PCollectionView<SubscriptionChurn> subscriptionView = null;
     PCollection<String> modelJson = null;
     PCollection<String> holdoutJson = null;
     if (getValueModels() != null) {
@@ -412,14 +417,24 @@ public abstract class SegmentCustomers
           .setCoder(ActivityHistory.coder())
           .apply("EngagementChurn", Combine.globally(EngagementChurnTable.calibrate()))
           .apply("EngagementChurnView", View.asSingleton());
+      long period = getValueModels().getSubscriptionPeriod().getMillis();
+      subscriptionView = customers
+          .apply("SubscriptionHistories", ParDo.of(new SubscriptionHistoryFn()))
+          .setCoder(SubscriptionHistory.coder())
+          .apply("RenewalCounts", Combine.globally(RenewalCounts.count(period)))
+          .apply("FitRenewals", MapElements.into(TypeDescriptor.of(SubscriptionChurn.class))
+              .via(counts -> new SubscriptionChurn(counts.fit(), period)))
+          .setCoder(SerializableCoder.of(SubscriptionChurn.class))
+          .apply("SubscriptionChurnView", View.asSingleton());
       modelJson = models.apply("ModelJson", ParDo.of(new ModelJsonFn()))
           .setCoder(StringUtf8Coder.of());
     }
     ParDo.SingleOutput<CustomerBase, CustomerFeatures> value =
-        ParDo.of(new ValueAndLifecycleFn(modelsView, churnView, getLifecycle()));
+        ParDo.of(new ValueAndLifecycleFn(modelsView, churnView, subscriptionView,
+            getLifecycle()));
     PCollection<CustomerFeatures> valued = customers
         .apply("ValueAndLifecycle", modelsView == null ? value
-            : value.withSideInputs(modelsView, churnView))
+            : value.withSideInputs(modelsView, churnView, subscriptionView))
         .setCoder(featuresCoder);
 
     // 4. Percentiles of everyone, then scores, (clusters, lookalikes,) rules and statistics.
@@ -707,6 +722,17 @@ public abstract class SegmentCustomers
     public void process(@Element CustomerBase c, OutputReceiver<PurchaseSummary> out) {
       if (c.purchases != null) {
         out.output(c.purchases);
+      }
+    }
+  }
+
+  /** Subscribers' starts and cancellations, which the sBG model is fitted on. */
+  private static final class SubscriptionHistoryFn
+      extends DoFn<CustomerBase, SubscriptionHistory> {
+    @ProcessElement
+    public void process(@Element CustomerBase c, OutputReceiver<SubscriptionHistory> out) {
+      if (c.subscription.subscribed()) {
+        out.output(c.subscription);
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.audiencesegmenter.batch;
 
 import dev.audiencesegmenter.churn.EngagementChurn;
 import dev.audiencesegmenter.churn.EngagementChurnTable;
+import dev.audiencesegmenter.churn.SubscriptionChurn;
 import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.ValueModels;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
@@ -17,20 +18,27 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Per customer: the value columns from the fitted models (a side input), or for a customer
  * without a purchase the engagement churn risk (the calibrated table, a side input; the other
- * value columns stay null), then the lifecycle stage, which reads p_alive.
+ * value columns stay null); for an active subscriber the sBG churn risk replaces either. Then
+ * the lifecycle stage, which reads p_alive.
  */
 final class ValueAndLifecycleFn extends DoFn<CustomerBase, CustomerFeatures> {
   private final @Nullable PCollectionView<ValueModels> models;
   private final @Nullable PCollectionView<EngagementChurnTable> churn;
+  private final @Nullable PCollectionView<SubscriptionChurn> subscriptions;
   private final AssignLifecycleStage lifecycle;
   private final Map<String, Counter> stages = new HashMap<>();
   private final Counter engagementRisks =
       Metrics.counter(EngagementChurnTable.class, "engagement_churn_risks");
+  private final Counter subscriptionRisks =
+      Metrics.counter(SubscriptionChurn.class, "subscription_churn_risks");
 
   ValueAndLifecycleFn(@Nullable PCollectionView<ValueModels> models,
-      @Nullable PCollectionView<EngagementChurnTable> churn, AssignLifecycleStage lifecycle) {
+      @Nullable PCollectionView<EngagementChurnTable> churn,
+      @Nullable PCollectionView<SubscriptionChurn> subscriptions,
+      AssignLifecycleStage lifecycle) {
     this.models = models;
     this.churn = churn;
+    this.subscriptions = subscriptions;
     this.lifecycle = lifecycle;
     for (String stage : new String[] {AssignLifecycleStage.NEW, AssignLifecycleStage.ACTIVE,
         AssignLifecycleStage.AT_RISK, AssignLifecycleStage.CHURNED,
@@ -50,6 +58,14 @@ final class ValueAndLifecycleFn extends DoFn<CustomerBase, CustomerFeatures> {
           customer.activity);
       if (withRisk != f) {
         engagementRisks.inc();
+        f = withRisk;
+      }
+    }
+    if (subscriptions != null && customer.subscription.active()) {
+      CustomerFeatures withRisk = c.sideInput(subscriptions).withChurnRisk(f,
+          customer.subscription);
+      if (withRisk != f) {
+        subscriptionRisks.inc();
         f = withRisk;
       }
     }

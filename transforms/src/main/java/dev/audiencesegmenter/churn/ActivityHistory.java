@@ -80,6 +80,10 @@ public final class ActivityHistory {
     return recentEvents > 0;
   }
 
+  public long asOfMillis() {
+    return asOf;
+  }
+
   public long lastActive() {
     return lastActive;
   }

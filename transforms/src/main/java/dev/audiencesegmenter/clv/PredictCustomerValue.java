@@ -69,13 +69,17 @@ public abstract class PredictCustomerValue
    */
   public abstract @Nullable Duration getPurchaseModelBacktest();
 
+  /** How often subscriptions renew, for the sBG churn model of subscribers; default 30 days. */
+  public abstract Duration getSubscriptionPeriod();
+
   abstract Builder toBuilder();
 
   /** 10% annual discount rate, margin 1; give the time with {@link #withAsOf}. */
   public static PredictCustomerValue create() {
     return new AutoValue_PredictCustomerValue.Builder()
         .setAnnualDiscountRate(0.10).setMargin(1.0).setPenalizer(0.0)
-        .setPurchaseModel(PurchaseModel.BG_NBD).build();
+        .setPurchaseModel(PurchaseModel.BG_NBD)
+        .setSubscriptionPeriod(Duration.standardDays(30)).build();
   }
 
   /** Predictions as of {@code asOf} (exclusive: events at or after it are not counted). */
@@ -139,8 +143,23 @@ public abstract class PredictCustomerValue
     return toBuilder().setPurchaseModelBacktest(backtest).build();
   }
 
+  /**
+   * How often subscriptions renew: customers with a {@code subscription_start} and no
+   * {@code subscription_cancel} after it get their churn risk from the sBG model of renewals
+   * fitted on every subscriber ({@code SegmentCustomers}); default 30 days.
+   */
+  public PredictCustomerValue withSubscriptionPeriod(Duration period) {
+    if (period == null || period.getMillis() < SummarizePurchases.DAY_MILLIS) {
+      throw new IllegalArgumentException("the subscription period must be at least one day, "
+          + "got " + period);
+    }
+    return toBuilder().setSubscriptionPeriod(period).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
+    abstract Builder setSubscriptionPeriod(Duration period);
+
     abstract Builder setPurchaseModel(PurchaseModel model);
 
     abstract Builder setPurchaseModelBacktest(@Nullable Duration backtest);
@@ -164,6 +183,7 @@ public abstract class PredictCustomerValue
         .add(DisplayData.item("margin", getMargin()))
         .add(DisplayData.item("penalizer", getPenalizer()))
         .add(DisplayData.item("purchaseModel", getPurchaseModel().jsonName()))
+        .add(DisplayData.item("subscriptionPeriod", getSubscriptionPeriod().toString()))
         .addIfNotNull(DisplayData.item("purchaseModelBacktest",
             getPurchaseModelBacktest() == null ? null : getPurchaseModelBacktest().toString()));
   }

@@ -81,6 +81,58 @@ public final class ShiftedBetaGeometricModel implements Serializable {
         -optimum.value());
   }
 
+  /**
+   * The maximum-likelihood fit to customers who started at different times (Fader and Hardie's
+   * note on fitting the sBG model to multi-cohort data): {@code cancelledAt[t]} customers
+   * cancelled at renewal t (t ≥ 1, so index 0 is unused), {@code activeAfter[t]} are still
+   * customers after t periods and not yet observed longer. Those count with
+   * {@code P(T = t)}, these with {@code S(t)}. One cohort's counts are the special case where
+   * everyone still there is observed for the same number of periods.
+   */
+  public static ShiftedBetaGeometricModel fitCensored(long[] cancelledAt, long[] activeAfter) {
+    long cancelled = 0;
+    long total = 0;
+    for (int t = 0; t < Math.max(cancelledAt.length, activeAfter.length); t++) {
+      long c = t < cancelledAt.length ? cancelledAt[t] : 0;
+      long a = t < activeAfter.length ? activeAfter[t] : 0;
+      if (c < 0 || a < 0 || (t == 0 && c > 0)) {
+        throw new IllegalArgumentException("sBG counts must be non-negative, and nobody cancels "
+            + "at renewal 0; got " + c + " cancelled and " + a + " active at period " + t);
+      }
+      cancelled += c;
+      total += c + a;
+    }
+    if (cancelled == 0) {
+      throw new ClvFitException("sBG needs at least one cancellation to fit; the data has "
+          + total + " subscribers and none cancelled");
+    }
+    MaximumLikelihood.Optimum optimum = MaximumLikelihood.minimize(
+        p -> -censoredLogLikelihood(p[0], p[1], cancelledAt, activeAfter), new double[] {1, 1});
+    if (!optimum.converged()) {
+      throw new ClvFitException("sBG fit did not converge in " + optimum.evaluations()
+          + " evaluations on " + total + " subscribers");
+    }
+    return new ShiftedBetaGeometricModel(optimum.params()[0], optimum.params()[1],
+        -optimum.value());
+  }
+
+  static double censoredLogLikelihood(double alpha, double beta, long[] cancelledAt,
+      long[] activeAfter) {
+    double logB = Beta.logBeta(alpha, beta);
+    double sum = 0;
+    for (int t = 1; t < cancelledAt.length; t++) {
+      if (cancelledAt[t] > 0) {
+        sum += cancelledAt[t] * (Beta.logBeta(alpha + 1, beta + t - 1) - logB);
+      }
+    }
+    for (int t = 0; t < activeAfter.length; t++) {
+      if (activeAfter[t] > 0) {
+        sum += activeAfter[t] * (Beta.logBeta(alpha, beta + t) - logB);
+      }
+    }
+    return sum;
+  }
+
   static double logLikelihood(double alpha, double beta, long[] alive) {
     double logB = Beta.logBeta(alpha, beta);
     double sum = 0;

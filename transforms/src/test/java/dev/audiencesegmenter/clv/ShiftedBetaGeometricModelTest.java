@@ -29,6 +29,26 @@ class ShiftedBetaGeometricModelTest {
   }
 
   @Test
+  void oneCohortAsCensoredCountsGivesTheSameFit() {
+    // the regular cohort: 369 left at renewal 1, 163 at 2, ...; 241 still there after 7
+    long[] cancelled = new long[8];
+    for (int t = 1; t < REGULAR.length; t++) {
+      cancelled[t] = REGULAR[t - 1] - REGULAR[t];
+    }
+    long[] active = new long[8];
+    active[7] = REGULAR[7];
+    ShiftedBetaGeometricModel censored = ShiftedBetaGeometricModel.fitCensored(cancelled,
+        active);
+    assertEquals(0.704, censored.alpha(), 0.0005);
+    assertEquals(1.182, censored.beta(), 0.0005);
+    assertEquals(-1680.27, censored.logLikelihood(), 0.005);
+    assertEquals("sBG needs at least one cancellation to fit; the data has 5 subscribers and "
+        + "none cancelled", assertThrows(ClvFitException.class,
+            () -> ShiftedBetaGeometricModel.fitCensored(new long[2], new long[] {0, 5}))
+            .getMessage());
+  }
+
+  @Test
   void survivalRetentionAndChurnFollowTheModel() {
     ShiftedBetaGeometricModel model = ShiftedBetaGeometricModel.of(0.704, 1.182);
     assertEquals(1.0, model.survival(0), 1e-12);

@@ -3,6 +3,9 @@ package dev.audiencesegmenter.pipelines.bench;
 import dev.audiencesegmenter.churn.ActivityHistory;
 import dev.audiencesegmenter.churn.EngagementChurn;
 import dev.audiencesegmenter.churn.EngagementChurnTable;
+import dev.audiencesegmenter.churn.RenewalCounts;
+import dev.audiencesegmenter.churn.SubscriptionChurn;
+import dev.audiencesegmenter.churn.SubscriptionHistory;
 import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.CustomerValue;
 import dev.audiencesegmenter.clv.LocalCustomerValue;
@@ -127,20 +130,32 @@ public final class BaselineSegmentationJob {
       LocalCustomerValue value = LocalCustomerValue.predict(
           SegmentationPipeline.valueModels(options, asOf), identities.events());
       Map<String, ActivityHistory> activity = new HashMap<>();
+      Map<String, SubscriptionHistory> subscriptions = new HashMap<>();
       for (KV<String, CustomerEvent> e : identities.events()) {
-        if (!EventTypes.isOutbound(e.getValue().getEventType())) {
+        String type = e.getValue().getEventType();
+        long t = e.getValue().getEventTime().getMillis();
+        if (!EventTypes.isOutbound(type)) {
           activity.computeIfAbsent(e.getKey(), k -> new ActivityHistory(asOf.getMillis()))
-              .add(e.getValue().getEventTime().getMillis());
+              .add(t);
         }
+        subscriptions.computeIfAbsent(e.getKey(), k -> new SubscriptionHistory(asOf.getMillis()))
+            .add(type, t);
       }
       EngagementChurnTable churn = new EngagementChurnTable();
       activity.values().forEach(churn::add);
+      long period = SegmentationPipeline.valueModels(options, asOf).getSubscriptionPeriod()
+          .getMillis();
+      RenewalCounts renewals = new RenewalCounts();
+      subscriptions.values().forEach(h -> renewals.add(h, period));
+      SubscriptionChurn sbg = new SubscriptionChurn(renewals.fit(), period);
       List<CustomerFeatures> valued = new ArrayList<>(features.size());
       for (CustomerFeatures f : features) {
         CustomerValue v = value.values().get(f.getCustomerId());
         ActivityHistory a = activity.get(f.getCustomerId());
-        valued.add(v != null ? AddCustomerValue.withValue(f, v)
-            : a == null ? f : EngagementChurn.withChurnRisk(f, churn, a));
+        CustomerFeatures row = v != null ? AddCustomerValue.withValue(f, v)
+            : a == null ? f : EngagementChurn.withChurnRisk(f, churn, a);
+        SubscriptionHistory subscription = subscriptions.get(f.getCustomerId());
+        valued.add(subscription == null ? row : sbg.withChurnRisk(row, subscription));
       }
       features = valued;
       modelJson = value.modelJson();

@@ -1,0 +1,108 @@
+package dev.audiencesegmenter.batch;
+
+import dev.audiencesegmenter.clv.ShiftedBetaGeometricModel;
+import dev.audiencesegmenter.features.ComputeCustomerFeatures;
+import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.SchemaCoders;
+import dev.audiencesegmenter.segments.SegmentDefinitions;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Active subscribers get their churn risk from the sBG model fitted on every subscriber, with
+ * renewals every 30 days (the default). Two cohorts, counted here by hand:
+ * <ul>
+ *   <li>100 started 200 days before asOf (6 periods completed): 20 cancelled in their first
+ *       period, 10 in the second, 5 in the third, 65 still subscribed;
+ *   <li>50 started 100 days before asOf (3 periods completed): 10 cancelled in the first
+ *       period, 40 still subscribed.
+ * </ul>
+ * So 30 cancelled at renewal 1, 10 at 2 and 5 at 3; 65 are still there after 6 periods and 40
+ * after 3. The model fitted on those counts gives an active subscriber with k periods behind
+ * them the risk α / (α + β + k) of cancelling at the next renewal.
+ */
+@ExtendWith(TestPipelineExtension.class)
+class SegmentCustomersSubscriptionChurnTest {
+  private static final Instant AS_OF = Instant.parse("2024-07-01T00:00:00Z");
+  private static int records;
+
+  private static CustomerEvent event(String user, String type, int daysBeforeAsOf,
+      BigDecimal revenue) {
+    return CustomerEvent.builder().setSource("app").setSourceRecordId(String.valueOf(++records))
+        .setEventType(type).setEventTime(AS_OF.minus(Duration.standardDays(daysBeforeAsOf)))
+        .setIdentifiers(Map.of("user_id", user)).setRevenue(revenue).build();
+  }
+
+  private static void cohort(List<CustomerEvent> events, String name, int startedDaysAgo,
+      int... cancelledPerPeriod) {
+    int i = 0;
+    for (int period = 0; period < cancelledPerPeriod.length; period++) {
+      for (int n = 0; n < cancelledPerPeriod[period]; n++, i++) {
+        events.add(event(name + i, "subscription_start", startedDaysAgo, null));
+        // cancelled 10 days into period (period + 1)
+        events.add(event(name + i, "subscription_cancel", startedDaysAgo - 30 * period - 10,
+            null));
+      }
+    }
+  }
+
+  private static String risk(double r) {
+    return String.valueOf(BigDecimal.valueOf(r).setScale(6, RoundingMode.HALF_EVEN)
+        .doubleValue());
+  }
+
+  @Test
+  void activeSubscribersGetTheSbgRiskOfTheirNextRenewal(TestPipeline p) {
+    List<CustomerEvent> events = new ArrayList<>();
+    cohort(events, "old", 200, 20, 10, 5);
+    for (int i = 0; i < 65; i++) {
+      events.add(event("oldActive" + i, "subscription_start", 200, null));
+    }
+    cohort(events, "new", 100, 10);
+    for (int i = 0; i < 40; i++) {
+      events.add(event("newActive" + i, "subscription_start", 100, null));
+    }
+    for (int i = 0; i < 12; i++) { // the value models need repeat buyers to fit
+      for (int days : new int[] {80 - i, 50 - i, 20 - i}) {
+        events.add(event("buyer" + i, "purchase", days, new BigDecimal("20.00")));
+      }
+    }
+    ShiftedBetaGeometricModel sbg = ShiftedBetaGeometricModel.fitCensored(
+        new long[] {0, 30, 10, 5}, new long[] {0, 0, 0, 40, 0, 0, 65});
+    double a = sbg.alpha();
+    double b = sbg.beta();
+    PCollection<CustomerFeatures> features = ResolveIdentities.inputs(p.apply(Create.of(events)
+            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
+        .apply(SegmentCustomers.of(SegmentDefinitions.parse("groups:\n  - name: all\n"
+            + "    segments:\n      - name: everyone\n        when: tenure_days >= 0\n",
+            "segments.yaml"), ComputeCustomerFeatures.create().withAsOf(AS_OF)))
+        .getFeatures();
+    PCollection<String> sbgRows = features
+        .apply(Filter.by(f -> "sbg".equals(f.getChurnModel())))
+        .apply(MapElements.into(TypeDescriptors.strings()).via(f -> String.valueOf(
+            f.getChurnRisk())));
+    List<String> expected = new ArrayList<>();
+    expected.addAll(Collections.nCopies(65, risk(a / (a + b + 6))));
+    expected.addAll(Collections.nCopies(40, risk(a / (a + b + 3))));
+    PAssert.that(sbgRows).containsInAnyOrder(expected);
+    p.run().waitUntilFinish();
+  }
+}

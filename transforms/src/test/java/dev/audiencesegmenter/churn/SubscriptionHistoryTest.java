@@ -1,0 +1,50 @@
+package dev.audiencesegmenter.churn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.beam.sdk.testing.CoderProperties;
+import org.junit.jupiter.api.Test;
+
+/** Which subscription counts, and how many periods it lasted, by hand. */
+class SubscriptionHistoryTest {
+  static final long DAY = 86_400_000L;
+  static final long AS_OF = 1000 * DAY;
+  static final long MONTH = 30 * DAY;
+
+  @Test
+  void theLatestSubscriptionCounts() throws Exception {
+    SubscriptionHistory h = new SubscriptionHistory(AS_OF)
+        .add("subscription_start", AS_OF - 400 * DAY)
+        .add("subscription_cancel", AS_OF - 300 * DAY)   // ended the first subscription
+        .add("subscription_start", AS_OF - 95 * DAY)     // the one that counts
+        .add("page_view", AS_OF - DAY)
+        .add("subscription_cancel", AS_OF + DAY);        // after asOf: not seen
+    assertTrue(h.active());
+    assertEquals(3, h.periods(MONTH)); // 95 days: three periods completed
+    SubscriptionHistory cancelled = new SubscriptionHistory(AS_OF)
+        .add("subscription_cancel", AS_OF - 20 * DAY)
+        .add("subscription_start", AS_OF - 70 * DAY);    // order of arrival does not matter
+    assertFalse(cancelled.active());
+    assertEquals(2, cancelled.periods(MONTH)); // left 50 days in: at renewal 2
+    assertFalse(new SubscriptionHistory(AS_OF).add("subscription_cancel", AS_OF - DAY)
+        .subscribed());
+    CoderProperties.coderDecodeEncodeEqual(SubscriptionHistory.coder(), h);
+  }
+
+  @Test
+  void renewalCountsMergeInAnyOrder() throws Exception {
+    SubscriptionHistory active = new SubscriptionHistory(AS_OF)
+        .add("subscription_start", AS_OF - 95 * DAY);
+    SubscriptionHistory left = new SubscriptionHistory(AS_OF)
+        .add("subscription_start", AS_OF - 70 * DAY).add("subscription_cancel", AS_OF - DAY);
+    RenewalCounts one = new RenewalCounts().add(active, MONTH).add(left, MONTH);
+    RenewalCounts two = new RenewalCounts().add(left, MONTH)
+        .merge(new RenewalCounts().add(active, MONTH));
+    assertEquals(one, two);
+    assertEquals(1, one.activeAfter()[3]);
+    assertEquals(1, one.cancelledAt()[3]); // 69 days in: the third period
+    CoderProperties.coderDecodeEncodeEqual(RenewalCounts.coder(), one);
+  }
+}
