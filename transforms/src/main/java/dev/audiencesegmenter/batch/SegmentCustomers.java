@@ -597,7 +597,7 @@ public abstract class SegmentCustomers
         .apply("BacktestModelsView", View.asSingleton());
     double weeks = ValidateHoldout.holdoutWeeks(from, asOf);
     return customers
-        .apply("BacktestPerCustomer", ParDo.of(new BacktestFn(models, weeks))
+        .apply("BacktestPerCustomer", ParDo.of(new CompareFn(models, weeks, true))
             .withSideInputs(models))
         .setCoder(HoldoutReport.coder())
         .apply("BacktestAddUp", Combine.globally(ValidateHoldout.addUp()))
@@ -632,25 +632,6 @@ public abstract class SegmentCustomers
     }
   }
 
-  private static final class BacktestFn extends DoFn<CustomerBase, HoldoutReport> {
-    private final PCollectionView<HoldoutModels> models;
-    private final double weeks;
-
-    BacktestFn(PCollectionView<HoldoutModels> models, double weeks) {
-      this.models = models;
-      this.weeks = weeks;
-    }
-
-    @ProcessElement
-    public void process(ProcessContext c) {
-      CustomerBase customer = c.element();
-      if (customer.backtest != null) { // the backtest's calibration cohort
-        c.output(ValidateHoldout.compare(customer.backtest, customer.backtestDays,
-            c.sideInput(models), weeks));
-      }
-    }
-  }
-
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd) {
     PCollectionView<HoldoutModels> models = histogram
@@ -659,7 +640,7 @@ public abstract class SegmentCustomers
     String from = asOf.toString();
     String to = holdoutEnd.toString();
     return customers
-        .apply("HoldoutPerCustomer", ParDo.of(new HoldoutFn(models, weeks))
+        .apply("HoldoutPerCustomer", ParDo.of(new CompareFn(models, weeks, false))
             .withSideInputs(models))
         .setCoder(HoldoutReport.coder())
         .apply("HoldoutAddUp", Combine.globally(ValidateHoldout.addUp()).withoutDefaults())
@@ -668,21 +649,29 @@ public abstract class SegmentCustomers
         .setCoder(StringUtf8Coder.of());
   }
 
-  private static final class HoldoutFn extends DoFn<CustomerBase, HoldoutReport> {
+  /**
+   * Each customer of a calibration cohort against the models: the holdout after asOf, or (with
+   * {@code backtest}) the backtest before it.
+   */
+  private static final class CompareFn extends DoFn<CustomerBase, HoldoutReport> {
     private final PCollectionView<HoldoutModels> models;
     private final double weeks;
+    private final boolean backtest;
 
-    HoldoutFn(PCollectionView<HoldoutModels> models, double weeks) {
+    CompareFn(PCollectionView<HoldoutModels> models, double weeks, boolean backtest) {
       this.models = models;
       this.weeks = weeks;
+      this.backtest = backtest;
     }
 
     @ProcessElement
     public void process(ProcessContext c) {
       CustomerBase customer = c.element();
-      if (customer.purchases != null) { // the calibration cohort
-        c.output(ValidateHoldout.compare(customer.purchases, customer.holdoutDays,
-            c.sideInput(models), weeks));
+      PurchaseSummary calibration = backtest ? customer.backtest : customer.purchases;
+      if (calibration != null) { // the calibration cohort
+        c.output(ValidateHoldout.compare(calibration,
+            backtest ? customer.backtestDays : customer.holdoutDays, c.sideInput(models),
+            weeks));
       }
     }
   }

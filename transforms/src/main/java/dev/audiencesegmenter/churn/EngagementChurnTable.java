@@ -7,8 +7,8 @@ import java.io.Serializable;
 import java.util.Arrays;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import dev.audiencesegmenter.grouping.TallyFn;
 import org.apache.beam.sdk.transforms.Combine;
 
 /**
@@ -90,48 +90,12 @@ public final class EngagementChurnTable implements Serializable {
   /** Adds customers' histories up into one table. */
   public static Combine.CombineFn<ActivityHistory, EngagementChurnTable, EngagementChurnTable>
       calibrate() {
-    return new Calibrate();
+    return TallyFn.of(EngagementChurnTable::new, EngagementChurnTable::add,
+        EngagementChurnTable::merge, TableCoder.INSTANCE);
   }
 
   public static Coder<EngagementChurnTable> coder() {
     return TableCoder.INSTANCE;
-  }
-
-  private static final class Calibrate
-      extends Combine.CombineFn<ActivityHistory, EngagementChurnTable, EngagementChurnTable> {
-    @Override
-    public EngagementChurnTable createAccumulator() {
-      return new EngagementChurnTable();
-    }
-
-    @Override
-    public EngagementChurnTable addInput(EngagementChurnTable table, ActivityHistory history) {
-      return table.add(history);
-    }
-
-    @Override
-    public EngagementChurnTable mergeAccumulators(Iterable<EngagementChurnTable> tables) {
-      EngagementChurnTable merged = new EngagementChurnTable();
-      tables.forEach(merged::merge);
-      return merged;
-    }
-
-    @Override
-    public EngagementChurnTable extractOutput(EngagementChurnTable table) {
-      return table;
-    }
-
-    @Override
-    public Coder<EngagementChurnTable> getAccumulatorCoder(CoderRegistry registry,
-        Coder<ActivityHistory> inputCoder) {
-      return TableCoder.INSTANCE;
-    }
-
-    @Override
-    public Coder<EngagementChurnTable> getDefaultOutputCoder(CoderRegistry registry,
-        Coder<ActivityHistory> inputCoder) {
-      return TableCoder.INSTANCE;
-    }
   }
 
   private static final class TableCoder extends AtomicCoder<EngagementChurnTable> {

@@ -2,6 +2,7 @@ package dev.audiencesegmenter.churn;
 
 import dev.audiencesegmenter.clv.ClvFitException;
 import dev.audiencesegmenter.clv.ShiftedBetaGeometricModel;
+import dev.audiencesegmenter.grouping.TallyFn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,7 +10,6 @@ import java.io.Serializable;
 import java.util.Arrays;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.Combine;
@@ -94,54 +94,12 @@ public final class RenewalCounts implements Serializable {
   /** Adds subscribers up, with renewals every {@code periodMillis}. */
   public static Combine.CombineFn<SubscriptionHistory, RenewalCounts, RenewalCounts> count(
       long periodMillis) {
-    return new Count(periodMillis);
+    return TallyFn.of(RenewalCounts::new, (counts, history) -> counts.add(history, periodMillis),
+        RenewalCounts::merge, CountsCoder.INSTANCE);
   }
 
   public static Coder<RenewalCounts> coder() {
     return CountsCoder.INSTANCE;
-  }
-
-  private static final class Count
-      extends Combine.CombineFn<SubscriptionHistory, RenewalCounts, RenewalCounts> {
-    private final long periodMillis;
-
-    Count(long periodMillis) {
-      this.periodMillis = periodMillis;
-    }
-
-    @Override
-    public RenewalCounts createAccumulator() {
-      return new RenewalCounts();
-    }
-
-    @Override
-    public RenewalCounts addInput(RenewalCounts counts, SubscriptionHistory history) {
-      return counts.add(history, periodMillis);
-    }
-
-    @Override
-    public RenewalCounts mergeAccumulators(Iterable<RenewalCounts> parts) {
-      RenewalCounts merged = new RenewalCounts();
-      parts.forEach(merged::merge);
-      return merged;
-    }
-
-    @Override
-    public RenewalCounts extractOutput(RenewalCounts counts) {
-      return counts;
-    }
-
-    @Override
-    public Coder<RenewalCounts> getAccumulatorCoder(CoderRegistry registry,
-        Coder<SubscriptionHistory> inputCoder) {
-      return CountsCoder.INSTANCE;
-    }
-
-    @Override
-    public Coder<RenewalCounts> getDefaultOutputCoder(CoderRegistry registry,
-        Coder<SubscriptionHistory> inputCoder) {
-      return CountsCoder.INSTANCE;
-    }
   }
 
   private static final class CountsCoder extends AtomicCoder<RenewalCounts> {

@@ -1,7 +1,6 @@
 package dev.audiencesegmenter.clv;
 
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
+import dev.audiencesegmenter.grouping.TallyFn;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -24,46 +23,11 @@ final class FitValueModels
   @Override
   public PCollection<ValueModels> expand(PCollection<KV<String, PurchaseSummary>> summaries) {
     return summaries
-        .apply("Histogram", Combine.globally(new HistogramFn()).withoutDefaults())
+        .apply("Histogram", Combine.globally(TallyFn.<KV<String, PurchaseSummary>,
+            SummaryHistogram>of(SummaryHistogram::new, (h, in) -> add(h, in.getValue()),
+            SummaryHistogram::merge, new SummaryHistogram.HistogramCoder())).withoutDefaults())
         .apply("Fit", ParDo.of(fit.fitFn()))
         .setCoder(SerializableCoder.of(ValueModels.class));
-  }
-
-  private static final class HistogramFn extends Combine.CombineFn<KV<String, PurchaseSummary>,
-      SummaryHistogram, SummaryHistogram> {
-    @Override
-    public SummaryHistogram createAccumulator() {
-      return new SummaryHistogram();
-    }
-
-    @Override
-    public SummaryHistogram addInput(SummaryHistogram h, KV<String, PurchaseSummary> in) {
-      return add(h, in.getValue());
-    }
-
-    @Override
-    public SummaryHistogram mergeAccumulators(Iterable<SummaryHistogram> hs) {
-      SummaryHistogram merged = new SummaryHistogram();
-      hs.forEach(merged::merge);
-      return merged;
-    }
-
-    @Override
-    public SummaryHistogram extractOutput(SummaryHistogram h) {
-      return h;
-    }
-
-    @Override
-    public Coder<SummaryHistogram> getAccumulatorCoder(CoderRegistry registry,
-        Coder<KV<String, PurchaseSummary>> inputCoder) {
-      return new SummaryHistogram.HistogramCoder();
-    }
-
-    @Override
-    public Coder<SummaryHistogram> getDefaultOutputCoder(CoderRegistry registry,
-        Coder<KV<String, PurchaseSummary>> inputCoder) {
-      return new SummaryHistogram.HistogramCoder();
-    }
   }
 
   /** Adds one customer's statistics to the histogram the models are fitted on. */

@@ -1,13 +1,12 @@
 package dev.audiencesegmenter.clv;
 
+import dev.audiencesegmenter.grouping.TallyFn;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerEventCoder;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -94,7 +93,7 @@ public final class ValidateHoldout
         .apply("PredictAndCompare", ParDo.of(new Compare(models, holdoutWeeks))
             .withSideInputs(models))
         .setCoder(HoldoutReport.coder())
-        .apply("AddUp", Combine.globally(new AddUp()).withoutDefaults())
+        .apply("AddUp", Combine.globally(addUp()).withoutDefaults())
         .apply("ToJson", ParDo.of(new ToJson(calibrationEnd.toString(), holdoutEnd.toString())))
         .setCoder(StringUtf8Coder.of());
   }
@@ -166,7 +165,8 @@ public final class ValidateHoldout
 
   /** Adds customers' reports up, in any order. */
   public static Combine.CombineFn<HoldoutReport, HoldoutReport, HoldoutReport> addUp() {
-    return new AddUp();
+    return TallyFn.of(HoldoutReport::new, HoldoutReport::merge, HoldoutReport::merge,
+        HoldoutReport.coder());
   }
 
   /** A purchase before the holdout end to its customer's group; nothing else counts. */
@@ -249,41 +249,6 @@ public final class ValidateHoldout
     public void process(@Element KV<PurchaseSummary, Long> customer, ProcessContext c) {
       c.output(compare(customer.getKey(), customer.getValue(), c.sideInput(models),
           holdoutWeeks));
-    }
-  }
-
-  private static final class AddUp
-      extends Combine.CombineFn<HoldoutReport, HoldoutReport, HoldoutReport> {
-    @Override
-    public HoldoutReport createAccumulator() {
-      return new HoldoutReport();
-    }
-
-    @Override
-    public HoldoutReport addInput(HoldoutReport acc, HoldoutReport in) {
-      return acc.merge(in);
-    }
-
-    @Override
-    public HoldoutReport mergeAccumulators(Iterable<HoldoutReport> accs) {
-      HoldoutReport merged = new HoldoutReport();
-      accs.forEach(merged::merge);
-      return merged;
-    }
-
-    @Override
-    public HoldoutReport extractOutput(HoldoutReport acc) {
-      return acc;
-    }
-
-    @Override
-    public Coder<HoldoutReport> getAccumulatorCoder(CoderRegistry r, Coder<HoldoutReport> c) {
-      return HoldoutReport.coder();
-    }
-
-    @Override
-    public Coder<HoldoutReport> getDefaultOutputCoder(CoderRegistry r, Coder<HoldoutReport> c) {
-      return HoldoutReport.coder();
     }
   }
 

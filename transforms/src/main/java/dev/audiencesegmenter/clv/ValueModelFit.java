@@ -1,8 +1,7 @@
 package dev.audiencesegmenter.clv;
 
+import dev.audiencesegmenter.grouping.TallyFn;
 import java.io.Serializable;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
@@ -105,43 +104,8 @@ public final class ValueModelFit implements Serializable {
   /** Combines purchase summaries into the histogram the models are fitted on. */
   public static Combine.CombineFn<PurchaseSummary, SummaryHistogram, SummaryHistogram>
       histogram() {
-    return new HistogramFn();
+    return TallyFn.of(SummaryHistogram::new, FitValueModels::add, SummaryHistogram::merge,
+        new SummaryHistogram.HistogramCoder());
   }
 
-  private static final class HistogramFn
-      extends Combine.CombineFn<PurchaseSummary, SummaryHistogram, SummaryHistogram> {
-    @Override
-    public SummaryHistogram createAccumulator() {
-      return new SummaryHistogram();
-    }
-
-    @Override
-    public SummaryHistogram addInput(SummaryHistogram h, PurchaseSummary summary) {
-      return FitValueModels.add(h, summary);
-    }
-
-    @Override
-    public SummaryHistogram mergeAccumulators(Iterable<SummaryHistogram> parts) {
-      SummaryHistogram merged = new SummaryHistogram();
-      parts.forEach(merged::merge);
-      return merged;
-    }
-
-    @Override
-    public SummaryHistogram extractOutput(SummaryHistogram h) {
-      return h;
-    }
-
-    @Override
-    public Coder<SummaryHistogram> getAccumulatorCoder(CoderRegistry registry,
-        Coder<PurchaseSummary> inputCoder) {
-      return new SummaryHistogram.HistogramCoder();
-    }
-
-    @Override
-    public Coder<SummaryHistogram> getDefaultOutputCoder(CoderRegistry registry,
-        Coder<PurchaseSummary> inputCoder) {
-      return new SummaryHistogram.HistogramCoder();
-    }
-  }
 }

@@ -1,25 +1,16 @@
 package dev.audiencesegmenter.batch;
 
-import dev.audiencesegmenter.features.ComputeCustomerFeatures;
-import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
-import dev.audiencesegmenter.model.SchemaCoders;
-import dev.audiencesegmenter.segments.SegmentDefinitions;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.joda.time.Duration;
-import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -40,42 +31,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(TestPipelineExtension.class)
 class SegmentCustomersEngagementChurnTest {
-  private static final Instant AS_OF = Instant.parse("2024-07-01T00:00:00Z");
-
-  private static int records;
-
-  private static CustomerEvent event(String user, String type, int daysBeforeAsOf,
-      BigDecimal revenue) {
-    return CustomerEvent.builder().setSource("web").setSourceRecordId(String.valueOf(++records))
-        .setEventType(type).setEventTime(AS_OF.minus(Duration.standardDays(daysBeforeAsOf)))
-        .setIdentifiers(Map.of("user_id", user)).setRevenue(revenue).build();
-  }
-
   @Test
   void neverBuyersGetTheShareOfLookAlikesThatWentQuiet(TestPipeline p) {
     List<CustomerEvent> events = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      events.add(event("a" + i, "site_visit", 95, null));
+      events.add(TestCustomers.event("a" + i, "site_visit", 95, null));
       if (i < 10) {
-        events.add(event("a" + i, "site_visit", 5, null));
+        events.add(TestCustomers.event("a" + i, "site_visit", 5, null));
       }
-      events.add(event("b" + i, "site_visit", 140, null));
-      events.add(event("b" + i, "site_visit", 130, null));
+      events.add(TestCustomers.event("b" + i, "site_visit", 140, null));
+      events.add(TestCustomers.event("b" + i, "site_visit", 130, null));
       if (i < 20) {
-        events.add(event("b" + i, "site_visit", 3, null));
+        events.add(TestCustomers.event("b" + i, "site_visit", 3, null));
       }
     }
-    for (int i = 0; i < 12; i++) {
-      for (int days : new int[] {80 - i, 50 - i, 20 - i}) {
-        events.add(event("buyer" + i, "purchase", days, new BigDecimal("20.00")));
-      }
-    }
-    PCollection<CustomerFeatures> features = ResolveIdentities.inputs(p.apply(Create.of(events)
-            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
-        .apply(SegmentCustomers.of(SegmentDefinitions.parse("groups:\n  - name: all\n"
-            + "    segments:\n      - name: everyone\n        when: tenure_days >= 0\n",
-            "segments.yaml"), ComputeCustomerFeatures.create().withAsOf(AS_OF)))
-        .getFeatures();
+    TestCustomers.addRepeatBuyers(events);
+    PCollection<CustomerFeatures> features = TestCustomers.features(p, events);
     PCollection<String> churn = features.apply(MapElements.into(TypeDescriptors.strings())
         .via(f -> f.getChurnModel() + " " + ("engagement".equals(f.getChurnModel())
             ? f.getChurnRisk() + " " + f.getChurnRiskBand() : "")));

@@ -1,28 +1,20 @@
 package dev.audiencesegmenter.batch;
 
 import dev.audiencesegmenter.clv.ShiftedBetaGeometricModel;
-import dev.audiencesegmenter.features.ComputeCustomerFeatures;
-import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
-import dev.audiencesegmenter.model.SchemaCoders;
-import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.joda.time.Duration;
-import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -41,25 +33,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(TestPipelineExtension.class)
 class SegmentCustomersSubscriptionChurnTest {
-  private static final Instant AS_OF = Instant.parse("2024-07-01T00:00:00Z");
-  private static int records;
-
-  private static CustomerEvent event(String user, String type, int daysBeforeAsOf,
-      BigDecimal revenue) {
-    return CustomerEvent.builder().setSource("app").setSourceRecordId(String.valueOf(++records))
-        .setEventType(type).setEventTime(AS_OF.minus(Duration.standardDays(daysBeforeAsOf)))
-        .setIdentifiers(Map.of("user_id", user)).setRevenue(revenue).build();
-  }
-
   private static void cohort(List<CustomerEvent> events, String name, int startedDaysAgo,
       int... cancelledPerPeriod) {
     int i = 0;
     for (int period = 0; period < cancelledPerPeriod.length; period++) {
       for (int n = 0; n < cancelledPerPeriod[period]; n++, i++) {
-        events.add(event(name + i, "subscription_start", startedDaysAgo, null));
+        events.add(TestCustomers.event(name + i, "subscription_start", startedDaysAgo, null));
         // cancelled 10 days into period (period + 1)
-        events.add(event(name + i, "subscription_cancel", startedDaysAgo - 30 * period - 10,
-            null));
+        events.add(TestCustomers.event(name + i, "subscription_cancel",
+            startedDaysAgo - 30 * period - 10, null));
       }
     }
   }
@@ -74,27 +56,18 @@ class SegmentCustomersSubscriptionChurnTest {
     List<CustomerEvent> events = new ArrayList<>();
     cohort(events, "old", 200, 20, 10, 5);
     for (int i = 0; i < 65; i++) {
-      events.add(event("oldActive" + i, "subscription_start", 200, null));
+      events.add(TestCustomers.event("oldActive" + i, "subscription_start", 200, null));
     }
     cohort(events, "new", 100, 10);
     for (int i = 0; i < 40; i++) {
-      events.add(event("newActive" + i, "subscription_start", 100, null));
+      events.add(TestCustomers.event("newActive" + i, "subscription_start", 100, null));
     }
-    for (int i = 0; i < 12; i++) { // the value models need repeat buyers to fit
-      for (int days : new int[] {80 - i, 50 - i, 20 - i}) {
-        events.add(event("buyer" + i, "purchase", days, new BigDecimal("20.00")));
-      }
-    }
+    TestCustomers.addRepeatBuyers(events);
     ShiftedBetaGeometricModel sbg = ShiftedBetaGeometricModel.fitCensored(
         new long[] {0, 30, 10, 5}, new long[] {0, 0, 0, 40, 0, 0, 65});
     double a = sbg.alpha();
     double b = sbg.beta();
-    PCollection<CustomerFeatures> features = ResolveIdentities.inputs(p.apply(Create.of(events)
-            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
-        .apply(SegmentCustomers.of(SegmentDefinitions.parse("groups:\n  - name: all\n"
-            + "    segments:\n      - name: everyone\n        when: tenure_days >= 0\n",
-            "segments.yaml"), ComputeCustomerFeatures.create().withAsOf(AS_OF)))
-        .getFeatures();
+    PCollection<CustomerFeatures> features = TestCustomers.features(p, events);
     PCollection<String> sbgRows = features
         .apply(Filter.by(f -> "sbg".equals(f.getChurnModel())))
         .apply(MapElements.into(TypeDescriptors.strings()).via(f -> String.valueOf(

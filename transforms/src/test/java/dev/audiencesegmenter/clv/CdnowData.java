@@ -70,6 +70,28 @@ final class CdnowData {
     return out;
   }
 
+  /**
+   * CDNOW_sample.txt as purchase events: one per line, at noon UTC of its date, the sample
+   * customer id as {@code user_id}, the dollar value as revenue.
+   */
+  static List<dev.audiencesegmenter.model.CustomerEvent> purchaseEvents() {
+    List<dev.audiencesegmenter.model.CustomerEvent> events = new ArrayList<>();
+    for (String line : lines("cdnow/CDNOW_sample.txt")) {
+      String[] f = line.strip().split("\\s+");
+      if (f.length < 5) {
+        continue;
+      }
+      java.time.LocalDate date = java.time.LocalDate.parse(f[2],
+          java.time.format.DateTimeFormatter.BASIC_ISO_DATE);
+      events.add(dev.audiencesegmenter.model.CustomerEvent.builder().setSource("cdnow")
+          .setSourceRecordId(String.valueOf(events.size() + 1)).setEventType("purchase")
+          .setEventTime(org.joda.time.Instant.parse(date + "T12:00:00Z"))
+          .setIdentifiers(java.util.Map.of("user_id", f[1]))
+          .setRevenue(new java.math.BigDecimal(f[4])).build());
+    }
+    return events;
+  }
+
   static List<String> lines(String resource) {
     try (InputStream in = CdnowData.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {

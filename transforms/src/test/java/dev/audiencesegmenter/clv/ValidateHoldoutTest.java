@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiencesegmenter.model.CustomerEvent;
-import java.math.BigDecimal;
-import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -40,19 +36,12 @@ class ValidateHoldoutTest {
   void predictedAndActualHoldoutPurchasesOnCdnow(TestPipeline p) throws Exception {
     List<KV<String, CustomerEvent>> events = new ArrayList<>();
     Set<String> holdoutDays = new HashSet<>();
-    int n = 0;
-    for (String line : CdnowData.lines("cdnow/CDNOW_sample.txt")) {
-      String[] f = line.strip().split("\\s+");
-      if (f.length < 5) {
-        continue;
-      }
-      LocalDate date = LocalDate.parse(f[2], DateTimeFormatter.BASIC_ISO_DATE);
-      Instant time = Instant.parse(date + "T12:00:00Z");
-      events.add(KV.of("cust-" + f[1], CustomerEvent.builder().setSource("cdnow")
-          .setSourceRecordId(String.valueOf(++n)).setEventType("purchase").setEventTime(time)
-          .setIdentifiers(Map.of("user_id", f[1])).setRevenue(new BigDecimal(f[4])).build()));
+    for (CustomerEvent e : CdnowData.purchaseEvents()) {
+      String id = e.getIdentifiers().get("user_id");
+      events.add(KV.of("cust-" + id, e));
+      Instant time = e.getEventTime();
       if (!time.isBefore(CALIBRATION_END) && time.isBefore(HOLDOUT_END)) {
-        holdoutDays.add(f[1] + "/" + date);
+        holdoutDays.add(id + "/" + time.toString().substring(0, 10));
       }
     }
     SummaryHistogram h = new SummaryHistogram();
