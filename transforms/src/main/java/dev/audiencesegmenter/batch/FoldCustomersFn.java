@@ -70,13 +70,13 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
     @Nullable Set<Long> backtestDays;
     boolean converted;
 
-    Customer(CustomerFeaturesFold.State features, CustomerPurchases purchases,
-        ActivityHistory activity, @Nullable CustomerPurchases backtest) {
+    Customer(CustomerFeaturesFold.State features, Instant asOf,
+        @Nullable Instant backtestFrom) {
       this.features = features;
-      this.purchases = purchases;
-      this.activity = activity;
-      this.subscription = new SubscriptionHistory(activity.asOfMillis());
-      this.backtest = backtest;
+      this.purchases = new CustomerPurchases(asOf);
+      this.activity = new ActivityHistory(asOf.getMillis());
+      this.subscription = new SubscriptionHistory(asOf.getMillis());
+      this.backtest = backtestFrom == null ? null : new CustomerPurchases(backtestFrom);
     }
   }
 
@@ -124,9 +124,7 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
         continue;
       }
       Customer c = customers.computeIfAbsent(r.customerId,
-          id -> new Customer(fold.newState(), new CustomerPurchases(asOf),
-              new ActivityHistory(asOf.getMillis()),
-              backtestFrom == null ? null : new CustomerPurchases(backtestFrom)));
+          id -> new Customer(fold.newState(), asOf, backtestFrom));
       if (r.event != null) {
         fold.addEvent(c.features, r.event);
         c.purchases.add(r.event);

@@ -568,11 +568,6 @@ public abstract class SegmentCustomers
     }
   }
 
-  /**
-   * Holdout validation of the value models ({@link ValidateHoldout}), from what the fold kept:
-   * each customer's calibration statistics and holdout purchase days, against models fitted on
-   * the same histogram with the validation's settings.
-   */
   /** Start of the backtest that chooses the purchase model; null without one. */
   private @Nullable Instant backtestFrom(Instant asOf) {
     return getValueModels() == null || getValueModels().getPurchaseModelBacktest() == null
@@ -632,6 +627,11 @@ public abstract class SegmentCustomers
     }
   }
 
+  /**
+   * Holdout validation of the value models ({@link ValidateHoldout}), from what the fold kept:
+   * each customer's calibration statistics and holdout purchase days, against models fitted on
+   * the same histogram with the validation's settings.
+   */
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd) {
     PCollectionView<HoldoutModels> models = histogram

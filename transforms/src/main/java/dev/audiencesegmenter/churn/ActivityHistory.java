@@ -34,7 +34,7 @@ public final class ActivityHistory {
   }
 
   /** As a coder reads it back (see the getters). */
-  public static ActivityHistory of(long asOfMillis, long lastActive, int recentEvents,
+  private static ActivityHistory of(long asOfMillis, long lastActive, int recentEvents,
       long lastBeforeReference, int eventsBeforeReference) {
     ActivityHistory h = new ActivityHistory(asOfMillis);
     h.lastActive = lastActive;
@@ -80,10 +80,6 @@ public final class ActivityHistory {
     return recentEvents > 0;
   }
 
-  public long asOfMillis() {
-    return asOf;
-  }
-
   public long lastActive() {
     return lastActive;
   }
@@ -121,19 +117,30 @@ public final class ActivityHistory {
     private static final VarLongCoder LONG = VarLongCoder.of();
     private static final VarIntCoder INT = VarIntCoder.of();
 
+    // Times as their distance before asOf (small varints), 0 for none.
     @Override
     public void encode(ActivityHistory h, OutputStream out) throws IOException {
       LONG.encode(h.asOf, out);
-      LONG.encode(h.lastActive, out);
+      LONG.encode(before(h.asOf, h.lastActive), out);
       INT.encode(h.recentEvents, out);
-      LONG.encode(h.lastBeforeReference, out);
+      LONG.encode(before(h.asOf, h.lastBeforeReference), out);
       INT.encode(h.eventsBeforeReference, out);
     }
 
     @Override
     public ActivityHistory decode(InputStream in) throws IOException {
-      return of(LONG.decode(in), LONG.decode(in), INT.decode(in), LONG.decode(in),
-          INT.decode(in));
+      long asOf = LONG.decode(in);
+      long lastActive = at(asOf, LONG.decode(in));
+      int recent = INT.decode(in);
+      return of(asOf, lastActive, recent, at(asOf, LONG.decode(in)), INT.decode(in));
+    }
+
+    private static long before(long asOf, long time) {
+      return time == NONE ? 0 : asOf - time; // positive: only times before asOf are kept
+    }
+
+    private static long at(long asOf, long before) {
+      return before == 0 ? NONE : asOf - before;
     }
 
     @Override

@@ -83,18 +83,32 @@ public final class SubscriptionHistory {
     static final HistoryCoder INSTANCE = new HistoryCoder();
     private static final VarLongCoder LONG = VarLongCoder.of();
 
+    // Most customers never subscribe: one byte says which times follow.
     @Override
     public void encode(SubscriptionHistory h, OutputStream out) throws IOException {
       LONG.encode(h.asOf, out);
-      LONG.encode(h.start, out);
-      LONG.encode(h.cancel, out);
+      out.write(h.start == NONE ? 0 : h.cancel == NONE ? 1 : 2);
+      if (h.start != NONE) {
+        LONG.encode(h.start, out);
+      }
+      if (h.cancel != NONE) {
+        LONG.encode(h.cancel, out);
+      }
     }
 
     @Override
     public SubscriptionHistory decode(InputStream in) throws IOException {
       SubscriptionHistory h = new SubscriptionHistory(LONG.decode(in));
-      h.start = LONG.decode(in);
-      h.cancel = LONG.decode(in);
+      int times = in.read();
+      if (times < 0 || times > 2) {
+        throw new IOException("SubscriptionHistory: bad marker " + times);
+      }
+      if (times >= 1) {
+        h.start = LONG.decode(in);
+      }
+      if (times == 2) {
+        h.cancel = LONG.decode(in);
+      }
       return h;
     }
 

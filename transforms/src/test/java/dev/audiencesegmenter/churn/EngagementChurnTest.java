@@ -96,6 +96,10 @@ class EngagementChurnTest {
     assertEquals(a, CoderUtils.clone(EngagementChurnTable.coder(), a));
     ActivityHistory h = new ActivityHistory(AS_OF).add(daysBefore(100)).add(daysBefore(3));
     CoderProperties.coderDecodeEncodeEqual(ActivityHistory.coder(), h);
+    // times absent (no activity at all, none before the reference) survive too
+    CoderProperties.coderDecodeEncodeEqual(ActivityHistory.coder(), new ActivityHistory(AS_OF));
+    CoderProperties.coderDecodeEncodeEqual(ActivityHistory.coder(),
+        new ActivityHistory(AS_OF).add(daysBefore(1)));
     ActivityHistory back = CoderUtils.clone(ActivityHistory.coder(), h);
     assertEquals(h.atAsOf(), back.atAsOf());
     assertEquals(h.atReference(), back.atReference());

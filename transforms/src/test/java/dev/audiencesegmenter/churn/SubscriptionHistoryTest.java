@@ -31,6 +31,9 @@ class SubscriptionHistoryTest {
     assertFalse(new SubscriptionHistory(AS_OF).add("subscription_cancel", AS_OF - DAY)
         .subscribed());
     CoderProperties.coderDecodeEncodeEqual(SubscriptionHistory.coder(), h);
+    CoderProperties.coderDecodeEncodeEqual(SubscriptionHistory.coder(), cancelled);
+    CoderProperties.coderDecodeEncodeEqual(SubscriptionHistory.coder(),
+        new SubscriptionHistory(AS_OF));
   }
 
   @Test
