@@ -145,7 +145,7 @@ public final class PipelineBenchmark {
       long directMax = 100_000;
       String heap = "4g";
       Path work = Path.of(System.getProperty("java.io.tmpdir"), "audience-segmenter-bench");
-      Path jsonFile = Path.of("bench-results.json");
+      Path jsonFile = null; // default: bench-results.json in the work folder, not the checkout
       String segments = "sample/segments.yaml";
       String asOf = "2024-06-30";
       boolean jfr = false;
@@ -198,6 +198,9 @@ public final class PipelineBenchmark {
           throw new IllegalArgumentException("--jvmFlags takes JVM options (-X..., -D...) "
               + "separated by spaces, got '" + flag + "'");
         }
+      }
+      if (jsonFile == null) {
+        jsonFile = work.resolve("bench-results.json");
       }
       return new Config(sizes, repetitions, runners, timeout, directMax, heap, work, jsonFile,
           segments, asOf, jfr, peer, duckdbJar, runnerConfigs, jvmFlags);
