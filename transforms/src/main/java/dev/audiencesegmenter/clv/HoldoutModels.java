@@ -50,4 +50,14 @@ public record HoldoutModels(@Nullable ValueModels valueModels,
         : paretoNbd.expectedPurchases(weeks, x, customer.tx(), customer.t());
     return new double[] {bg, pareto};
   }
+
+  /** Each model's P(alive) of a customer at the calibration end, in the same order. */
+  double[] pAlive(PurchaseSummary customer) {
+    int x = Math.toIntExact(customer.x());
+    double bg = valueModels == null ? Double.NaN
+        : valueModels.frequency().model().pAlive(x, customer.tx(), customer.t());
+    double pareto = paretoNbd == null ? Double.NaN
+        : paretoNbd.pAlive(x, customer.tx(), customer.t());
+    return new double[] {bg, pareto};
+  }
 }

@@ -20,16 +20,23 @@ import org.apache.beam.sdk.coders.VarIntCoder;
  * figures also at the top level, as before). Mergeable: built per customer and added up.
  */
 public final class HoldoutReport implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
   /** Frequencies from this one up are reported together. */
   static final int TOP_BUCKET = 7;
   /** The models scored, in the order of {@link #add}'s predictions: every purchase model. */
   public static final List<String> MODELS = java.util.Arrays.stream(PurchaseModel.values())
       .map(PurchaseModel::jsonName).toList();
+  /** P(alive) is calibrated in this many equal bins. */
+  static final int P_ALIVE_BINS = 10;
   /** Per bucket: customers, actual, then per model its predicted sum and absolute error. */
   private static final int WIDTH = 2 + 2 * MODELS.size();
 
   private final TreeMap<Integer, double[]> buckets = new TreeMap<>();
+  /**
+   * P(alive) calibration: per model, per tenth of P(alive) (0–0.1, ..., 0.9–1), the customers,
+   * the sum of their P(alive) and how many of them bought in the holdout.
+   */
+  private final double[][] calibration = new double[MODELS.size()][3 * P_ALIVE_BINS];
 
   /**
    * Adds one customer: calibration frequency x, actual holdout purchases and each model's
@@ -50,6 +57,25 @@ public final class HoldoutReport implements Serializable {
     return this;
   }
 
+  /**
+   * Adds one customer to the P(alive) calibration: whether the customer bought in the holdout
+   * and each model's P(alive) at the calibration end (NaN for a model not fitted). A purchase
+   * shows the customer alive; no purchase does not show the opposite, so a well-calibrated
+   * model's P(alive) lies above the share who bought in each bin.
+   */
+  public HoldoutReport addPAlive(boolean bought, double... pAlive) {
+    for (int m = 0; m < pAlive.length; m++) {
+      if (Double.isNaN(pAlive[m])) {
+        continue;
+      }
+      int bin = Math.min(P_ALIVE_BINS - 1, (int) (pAlive[m] * P_ALIVE_BINS));
+      calibration[m][3 * bin] += 1;
+      calibration[m][3 * bin + 1] += pAlive[m];
+      calibration[m][3 * bin + 2] += bought ? 1 : 0;
+    }
+    return this;
+  }
+
   public HoldoutReport merge(HoldoutReport other) {
     other.buckets.forEach((k, v) -> {
       double[] b = buckets.computeIfAbsent(k, key -> new double[WIDTH]);
@@ -57,6 +83,11 @@ public final class HoldoutReport implements Serializable {
         b[i] += v[i];
       }
     });
+    for (int m = 0; m < calibration.length; m++) {
+      for (int i = 0; i < calibration[m].length; i++) {
+        calibration[m][i] += other.calibration[m][i];
+      }
+    }
     return this;
   }
 
@@ -150,7 +181,25 @@ public final class HoldoutReport implements Serializable {
       json.append('}');
     }
     json.append("],\"chosen_model\":\"").append(chosenModel().jsonName())
-        .append("\",\"by_frequency\":[");
+        .append("\",\"p_alive_calibration\":[");
+    for (int m = 0; m < MODELS.size(); m++) {
+      json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(MODELS.get(m))
+          .append("\",\"bins\":[");
+      String binSep = "";
+      for (int bin = 0; bin < P_ALIVE_BINS; bin++) {
+        double n = calibration[m][3 * bin];
+        if (n == 0) {
+          continue;
+        }
+        json.append(binSep).append(String.format(Locale.ROOT, "{\"from\":%.1f,\"to\":%.1f,"
+            + "\"customers\":%d,\"mean_p_alive\":%.4f,\"share_bought\":%.4f}",
+            bin / (double) P_ALIVE_BINS, (bin + 1) / (double) P_ALIVE_BINS, Math.round(n),
+            calibration[m][3 * bin + 1] / n, calibration[m][3 * bin + 2] / n));
+        binSep = ",";
+      }
+      json.append("]}");
+    }
+    json.append("],\"by_frequency\":[");
     String sep = "";
     for (Map.Entry<String, double[]> e : byFrequency().entrySet()) {
       double[] row = e.getValue();
@@ -182,7 +231,7 @@ public final class HoldoutReport implements Serializable {
         return false;
       }
     }
-    return true;
+    return java.util.Arrays.deepEquals(calibration, r.calibration);
   }
 
   @Override
@@ -195,7 +244,10 @@ public final class HoldoutReport implements Serializable {
     return ReportCoder.INSTANCE;
   }
 
-  /** Bucket count, then each bucket's frequency and its sums, in frequency order. */
+  /**
+   * Bucket count, then each bucket's frequency and its sums, in frequency order; then per model
+   * its used P(alive) bins.
+   */
   private static final class ReportCoder extends AtomicCoder<HoldoutReport> {
     static final ReportCoder INSTANCE = new ReportCoder();
     private static final VarIntCoder INT = VarIntCoder.of();
@@ -208,6 +260,22 @@ public final class HoldoutReport implements Serializable {
         INT.encode(bucket.getKey(), out);
         for (double sum : bucket.getValue()) {
           DOUBLE.encode(sum, out);
+        }
+      }
+      // Sparse: a customer's report fills one bin per model.
+      for (double[] model : report.calibration) {
+        int used = 0;
+        for (int bin = 0; bin < P_ALIVE_BINS; bin++) {
+          used += model[3 * bin] > 0 ? 1 : 0;
+        }
+        INT.encode(used, out);
+        for (int bin = 0; bin < P_ALIVE_BINS; bin++) {
+          if (model[3 * bin] > 0) {
+            INT.encode(bin, out);
+            for (int k = 0; k < 3; k++) {
+              DOUBLE.encode(model[3 * bin + k], out);
+            }
+          }
         }
       }
     }
@@ -223,6 +291,15 @@ public final class HoldoutReport implements Serializable {
           sums[j] = DOUBLE.decode(in);
         }
         report.buckets.put(frequency, sums);
+      }
+      for (double[] model : report.calibration) {
+        int used = INT.decode(in);
+        for (int i = 0; i < used; i++) {
+          int bin = INT.decode(in);
+          for (int k = 0; k < 3; k++) {
+            model[3 * bin + k] = DOUBLE.decode(in);
+          }
+        }
       }
       return report;
     }

@@ -113,7 +113,8 @@ public final class ValidateHoldout
   public static HoldoutReport compare(PurchaseSummary calibration, long holdoutDays,
       HoldoutModels models, double holdoutWeeks) {
     return new HoldoutReport().add(calibration.x(), holdoutDays,
-        models.expectedPurchases(calibration, holdoutWeeks));
+        models.expectedPurchases(calibration, holdoutWeeks))
+        .addPAlive(holdoutDays > 0, models.pAlive(calibration));
   }
 
   /**

@@ -44,6 +44,38 @@ class HoldoutReportTest {
   }
 
   @Test
+  void pAliveIsCalibratedPerTenthAgainstWhoBought() throws Exception {
+    HoldoutReport r = new HoldoutReport()
+        .addPAlive(true, 0.95, 0.42)
+        .addPAlive(false, 0.91, 0.48)
+        .addPAlive(false, 0.05, Double.NaN)
+        .addPAlive(true, 1.0, 0.0);
+    HoldoutReport parts = new HoldoutReport().addPAlive(true, 1.0, 0.0)
+        .merge(new HoldoutReport().addPAlive(false, 0.05, Double.NaN).addPAlive(true, 0.95, 0.42)
+            .addPAlive(false, 0.91, 0.48));
+    assertEquals(r, parts);
+    assertEquals(r, CoderUtils.clone(HoldoutReport.coder(), r));
+    JsonNode models = new ObjectMapper().readTree(r.toJson("c", "h")).get("p_alive_calibration");
+    // BG/NBD: 0.05 in the first tenth; 0.95, 0.91 and 1.0 in the last (1.0 belongs there)
+    JsonNode bg = models.get(0).get("bins");
+    assertEquals(2, bg.size());
+    assertEquals(0.0, bg.get(0).get("from").asDouble());
+    assertEquals(1, bg.get(0).get("customers").asInt());
+    assertEquals(0.0, bg.get(0).get("share_bought").asDouble());
+    assertEquals(0.9, bg.get(1).get("from").asDouble());
+    assertEquals(3, bg.get(1).get("customers").asInt());
+    assertEquals((0.95 + 0.91 + 1.0) / 3, bg.get(1).get("mean_p_alive").asDouble(), 1e-4);
+    assertEquals(2.0 / 3, bg.get(1).get("share_bought").asDouble(), 1e-4);
+    // Pareto/NBD: 0.0 in the first tenth, 0.42 and 0.48 in the fifth; the NaN left out
+    JsonNode pareto = models.get(1).get("bins");
+    assertEquals(2, pareto.size());
+    assertEquals(1, pareto.get(0).get("customers").asInt());
+    assertEquals(0.4, pareto.get(1).get("from").asDouble());
+    assertEquals(0.45, pareto.get(1).get("mean_p_alive").asDouble(), 1e-4);
+    assertEquals(0.5, pareto.get(1).get("share_bought").asDouble(), 1e-4);
+  }
+
+  @Test
   void theSmallerErrorPerCustomerChoosesAndBgNbdKeepsATie() {
     assertEquals(PurchaseModel.PARETO_NBD, threeCustomers().chosenModel());
     // |1-2| + |3-2| = 2 for BG/NBD, |2-2| + |4-2| = 2 for Pareto/NBD
