@@ -1,9 +1,6 @@
 package dev.audiencesegmenter.churn;
 
-import dev.audiencesegmenter.clv.CustomerValue;
 import dev.audiencesegmenter.model.CustomerFeatures;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 
 /**
  * The churn columns of a customer who never bought, from the customer's engagement: churn_risk
@@ -26,8 +23,6 @@ public final class EngagementChurn {
     if (Double.isNaN(risk)) {
       return f;
     }
-    double rounded = BigDecimal.valueOf(risk).setScale(6, RoundingMode.HALF_EVEN).doubleValue();
-    return f.toBuilder().setChurnRisk(rounded).setChurnRiskBand(CustomerValue.band(rounded))
-        .setChurnModel(MODEL).build();
+    return ChurnColumns.with(f, risk, MODEL);
   }
 }

@@ -1,11 +1,8 @@
 package dev.audiencesegmenter.churn;
 
-import dev.audiencesegmenter.clv.CustomerValue;
 import dev.audiencesegmenter.clv.ShiftedBetaGeometricModel;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import java.io.Serializable;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -24,9 +21,7 @@ public record SubscriptionChurn(@Nullable ShiftedBetaGeometricModel model, long 
     if (model == null || !history.active()) {
       return f;
     }
-    double risk = model.churnProbability(history.periods(periodMillis) + 1);
-    double rounded = BigDecimal.valueOf(risk).setScale(6, RoundingMode.HALF_EVEN).doubleValue();
-    return f.toBuilder().setChurnRisk(rounded).setChurnRiskBand(CustomerValue.band(rounded))
-        .setChurnModel(MODEL).build();
+    return ChurnColumns.with(f, model.churnProbability(history.periods(periodMillis) + 1),
+        MODEL);
   }
 }

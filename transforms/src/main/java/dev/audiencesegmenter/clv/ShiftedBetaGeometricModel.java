@@ -71,14 +71,15 @@ public final class ShiftedBetaGeometricModel implements Serializable {
       throw new IllegalArgumentException("sBG cannot be fitted to a cohort nobody left ("
           + alive[0] + " customers throughout)");
     }
-    MaximumLikelihood.Optimum optimum = MaximumLikelihood.minimize(
-        p -> -logLikelihood(p[0], p[1], alive), new double[] {1, 1});
-    if (!optimum.converged()) {
-      throw new ClvFitException("sBG fit did not converge in " + optimum.evaluations()
-          + " evaluations on " + alive.length + " counts");
+    // One cohort is the censored case where everyone still there is observed equally long.
+    int last = alive.length - 1;
+    long[] cancelledAt = new long[alive.length];
+    for (int t = 1; t <= last; t++) {
+      cancelledAt[t] = alive[t - 1] - alive[t];
     }
-    return new ShiftedBetaGeometricModel(optimum.params()[0], optimum.params()[1],
-        -optimum.value());
+    long[] activeAfter = new long[alive.length];
+    activeAfter[last] = alive[last];
+    return maximumLikelihood(cancelledAt, activeAfter, alive[0]);
   }
 
   /**
@@ -106,11 +107,16 @@ public final class ShiftedBetaGeometricModel implements Serializable {
       throw new ClvFitException("sBG needs at least one cancellation to fit; the data has "
           + total + " subscribers and none cancelled");
     }
+    return maximumLikelihood(cancelledAt, activeAfter, total);
+  }
+
+  private static ShiftedBetaGeometricModel maximumLikelihood(long[] cancelledAt,
+      long[] activeAfter, long customers) {
     MaximumLikelihood.Optimum optimum = MaximumLikelihood.minimize(
         p -> -censoredLogLikelihood(p[0], p[1], cancelledAt, activeAfter), new double[] {1, 1});
     if (!optimum.converged()) {
       throw new ClvFitException("sBG fit did not converge in " + optimum.evaluations()
-          + " evaluations on " + total + " subscribers");
+          + " evaluations on " + customers + " customers");
     }
     return new ShiftedBetaGeometricModel(optimum.params()[0], optimum.params()[1],
         -optimum.value());
@@ -129,22 +135,6 @@ public final class ShiftedBetaGeometricModel implements Serializable {
       if (activeAfter[t] > 0) {
         sum += activeAfter[t] * (Beta.logBeta(alpha, beta + t) - logB);
       }
-    }
-    return sum;
-  }
-
-  static double logLikelihood(double alpha, double beta, long[] alive) {
-    double logB = Beta.logBeta(alpha, beta);
-    double sum = 0;
-    int last = alive.length - 1;
-    for (int t = 1; t <= last; t++) {
-      long left = alive[t - 1] - alive[t];
-      if (left > 0) {
-        sum += left * (Beta.logBeta(alpha + 1, beta + t - 1) - logB);
-      }
-    }
-    if (alive[last] > 0) {
-      sum += alive[last] * (Beta.logBeta(alpha, beta + last) - logB);
     }
     return sum;
   }

@@ -98,7 +98,7 @@ final class CustomerFeaturesFn
       double decay = StrictMath.pow(0.5, (double) (asOf - t) / settings.halfLifeMillis());
       a.engagementMicros += Math.round(weight * decay * 1e6);
     }
-    if (!EngagementChannel.isOutbound(type)) {
+    if (!EventTypes.isOutbound(type)) {
       addEngagement(a, event, t, props);
     }
     return a;

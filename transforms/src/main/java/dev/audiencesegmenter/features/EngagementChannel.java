@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Which channel an event shows engagement on (email, sms, push, web, app), and whether it is
- * engagement at all: outbound messages ({@code email_sent}, anything ending in {@code _sent}
- * or {@code _delivered}) are something we did, not something the customer did.
+ * Which channel an event shows engagement on (email, sms, push, web, app). Whether it is
+ * engagement at all is {@link EventTypes#isOutbound}: outbound messages are something we did,
+ * not something the customer did.
  *
  * <p>The channel is, in order: the event's {@code channel} prop when it names one of the five;
  * the type's prefix ({@code email_}, {@code sms_}, {@code push_}); the source when it names one
@@ -20,10 +20,6 @@ final class EngagementChannel {
   static final List<String> NAMES = List.of("app", "email", "push", "sms", "web");
 
   private EngagementChannel() {}
-
-  static boolean isOutbound(String eventType) {
-    return EventTypes.isOutbound(eventType);
-  }
 
   /** Index into {@link #NAMES}, or -1 for none. */
   static int of(CustomerEvent event) {

@@ -43,18 +43,14 @@ final class CdnowData {
     java.time.LocalDate end = java.time.LocalDate.parse("1997-09-30");
     java.util.Map<Integer, java.util.TreeMap<java.time.LocalDate, Double>> days =
         new java.util.TreeMap<>();
-    for (String line : lines("cdnow/CDNOW_sample.txt")) {
-      String[] f = line.strip().split("\\s+");
-      if (f.length < 5) {
-        continue;
-      }
-      java.time.LocalDate date = java.time.LocalDate.parse(f[2],
-          java.time.format.DateTimeFormatter.BASIC_ISO_DATE);
+    for (dev.audiencesegmenter.model.CustomerEvent e : purchaseEvents()) {
+      java.time.LocalDate date = java.time.LocalDate.parse(
+          e.getEventTime().toString().substring(0, 10));
       if (date.isAfter(end)) {
         continue;
       }
-      days.computeIfAbsent(Integer.parseInt(f[1]), k -> new java.util.TreeMap<>())
-          .merge(date, Double.parseDouble(f[4]), Double::sum);
+      days.computeIfAbsent(Integer.parseInt(e.getIdentifiers().get("user_id")),
+          k -> new java.util.TreeMap<>()).merge(date, e.getRevenue().doubleValue(), Double::sum);
     }
     java.util.Map<Integer, Customer> out = new java.util.TreeMap<>();
     days.forEach((id, byDay) -> {
