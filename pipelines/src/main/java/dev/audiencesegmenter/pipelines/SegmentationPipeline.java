@@ -287,8 +287,11 @@ public final class SegmentationPipeline {
             deadLetters.apply("CollectDeadLetters", Flatten.pCollections()));
     folders.apply("WriteOutputs", WriteJsonLinesFolders.under(outputs.root())
         .withNumShards(options.getNumShards()));
-    summary.getReport().apply("WriteReport",
-        WriteSegmentReport.to(outputs.folder(OutputFolders.REPORT)));
+    WriteSegmentReport report = WriteSegmentReport.to(outputs.folder(OutputFolders.REPORT));
+    if (result.getHoldoutJson() != null) {
+      report = report.withHoldoutValidation(result.getHoldoutJson());
+    }
+    summary.getReport().apply("WriteReport", report);
 
     if (options.getJdbcUrl() != null && !options.getJdbcUrl().isBlank()) {
       writeToDatabase(options, asOf, limits, outputs, features, memberships);

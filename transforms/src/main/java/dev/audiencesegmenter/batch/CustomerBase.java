@@ -2,6 +2,7 @@ package dev.audiencesegmenter.batch;
 
 import dev.audiencesegmenter.churn.ActivityHistory;
 import dev.audiencesegmenter.churn.SubscriptionHistory;
+import dev.audiencesegmenter.clv.HoldoutPurchases;
 import dev.audiencesegmenter.clv.PurchaseSummary;
 import dev.audiencesegmenter.model.CompactBytes;
 import dev.audiencesegmenter.model.CustomerFeatures;
@@ -18,32 +19,32 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 final class CustomerBase {
   final CustomerFeatures features;
   final @Nullable PurchaseSummary purchases;
-  /** Distinct purchase days in the holdout period; 0 when no holdout is validated. */
-  final long holdoutDays;
+  /** Purchases in the holdout period; none when no holdout is validated. */
+  final HoldoutPurchases.Outcome holdout;
   /** Bought in the outcome window after the previous run (response measurement). */
   final boolean converted;
   /** Engagement before asOf, for the churn risk of customers who never bought. */
   final ActivityHistory activity;
   /**
    * The purchase statistics at the start of the backtest that chooses the purchase model (null
-   * without a purchase before it, or without a backtest), and the distinct purchase days from
-   * there to asOf.
+   * without a purchase before it, or without a backtest), and the purchases from there to asOf.
    */
   final @Nullable PurchaseSummary backtest;
-  final long backtestDays;
+  final HoldoutPurchases.Outcome backtestPeriod;
   /** Subscription start and cancellation, for the sBG churn risk of subscribers. */
   final SubscriptionHistory subscription;
 
-  CustomerBase(CustomerFeatures features, @Nullable PurchaseSummary purchases, long holdoutDays,
-      boolean converted, ActivityHistory activity, @Nullable PurchaseSummary backtest,
-      long backtestDays, SubscriptionHistory subscription) {
+  CustomerBase(CustomerFeatures features, @Nullable PurchaseSummary purchases,
+      HoldoutPurchases.Outcome holdout, boolean converted, ActivityHistory activity,
+      @Nullable PurchaseSummary backtest, HoldoutPurchases.Outcome backtestPeriod,
+      SubscriptionHistory subscription) {
     this.features = features;
     this.purchases = purchases;
-    this.holdoutDays = holdoutDays;
+    this.holdout = holdout;
     this.converted = converted;
     this.activity = activity;
     this.backtest = backtest;
-    this.backtestDays = backtestDays;
+    this.backtestPeriod = backtestPeriod;
     this.subscription = subscription;
   }
 
@@ -60,9 +61,10 @@ final class CustomerBase {
       features.encode(c.features, out);
       CompactBytes b = CompactBytes.writer();
       putSummary(b, c.purchases);
-      b.putLong(c.holdoutDays).putBoolean(c.converted);
+      c.holdout.writeTo(b);
+      b.putBoolean(c.converted);
       putSummary(b, c.backtest);
-      b.putLong(c.backtestDays);
+      c.backtestPeriod.writeTo(b);
       b.writeTo(out);
       ActivityHistory.coder().encode(c.activity, out);
       SubscriptionHistory.coder().encode(c.subscription, out);
@@ -73,13 +75,13 @@ final class CustomerBase {
       CustomerFeatures f = features.decode(in);
       CompactBytes b = CompactBytes.readFrom(in);
       PurchaseSummary s = getSummary(b);
-      long holdoutDays = b.getLong();
+      HoldoutPurchases.Outcome holdout = HoldoutPurchases.Outcome.readFrom(b);
       boolean converted = b.getBoolean();
       PurchaseSummary backtest = getSummary(b);
-      long backtestDays = b.getLong();
+      HoldoutPurchases.Outcome backtestPeriod = HoldoutPurchases.Outcome.readFrom(b);
       b.checkFullyRead();
-      return new CustomerBase(f, s, holdoutDays, converted, ActivityHistory.coder().decode(in),
-          backtest, backtestDays, SubscriptionHistory.coder().decode(in));
+      return new CustomerBase(f, s, holdout, converted, ActivityHistory.coder().decode(in),
+          backtest, backtestPeriod, SubscriptionHistory.coder().decode(in));
     }
 
     private static void putSummary(CompactBytes b, @Nullable PurchaseSummary s) {

@@ -3,6 +3,7 @@ package dev.audiencesegmenter.batch;
 import dev.audiencesegmenter.churn.ActivityHistory;
 import dev.audiencesegmenter.churn.SubscriptionHistory;
 import dev.audiencesegmenter.clv.CustomerPurchases;
+import dev.audiencesegmenter.clv.HoldoutPurchases;
 import dev.audiencesegmenter.features.CustomerFeaturesFold;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
@@ -10,10 +11,9 @@ import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.EventTypes;
 import dev.audiencesegmenter.progress.ProgressLog;
 import dev.audiencesegmenter.report.ConvertedCustomers;
+import java.math.BigDecimal;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -29,7 +29,6 @@ import org.joda.time.Instant;
  * arrive as dead letters and leave as such.
  */
 final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, CustomerBase> {
-  private static final long DAY_MILLIS = 86_400_000L;
   static final TupleTag<CustomerBase> BASE = new TupleTag<>("customers") {};
 
   private final CustomerFeaturesFold fold;
@@ -66,8 +65,8 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
     final ActivityHistory activity;
     final SubscriptionHistory subscription;
     final @Nullable CustomerPurchases backtest;
-    @Nullable Set<Long> holdoutDays;
-    @Nullable Set<Long> backtestDays;
+    @Nullable HoldoutPurchases holdout;
+    @Nullable HoldoutPurchases backtestPeriod;
     boolean converted;
 
     Customer(CustomerFeaturesFold.State features, Instant asOf,
@@ -90,21 +89,26 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
       outcomePurchases.inc();
       c.converted = true;
     }
+    BigDecimal revenue = e.getRevenue() == null ? BigDecimal.ZERO : e.getRevenue();
     if (t >= asOf.getMillis() && t < holdoutEnd) {
-      if (c.holdoutDays == null) {
-        c.holdoutDays = new HashSet<>();
+      if (c.holdout == null) {
+        c.holdout = new HoldoutPurchases(asOf.getMillis());
       }
-      c.holdoutDays.add(Math.floorDiv(t, DAY_MILLIS));
+      c.holdout.add(t, revenue);
     }
     if (c.backtest != null) {
       c.backtest.add(e);
       if (t >= backtestFrom.getMillis() && t < asOf.getMillis()) {
-        if (c.backtestDays == null) {
-          c.backtestDays = new HashSet<>();
+        if (c.backtestPeriod == null) {
+          c.backtestPeriod = new HoldoutPurchases(backtestFrom.getMillis());
         }
-        c.backtestDays.add(Math.floorDiv(t, DAY_MILLIS));
+        c.backtestPeriod.add(t, revenue);
       }
     }
+  }
+
+  private static HoldoutPurchases.Outcome outcome(@Nullable HoldoutPurchases period) {
+    return period == null ? HoldoutPurchases.Outcome.NONE : period.outcome();
   }
 
   @Setup
@@ -143,9 +147,9 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
       if (row != null) {
         Customer c = e.getValue();
         out.get(BASE).output(new CustomerBase(row, c.purchases.summary(),
-            c.holdoutDays == null ? 0 : c.holdoutDays.size(), c.converted, c.activity,
-            c.backtest == null ? null : c.backtest.summary(),
-            c.backtestDays == null ? 0 : c.backtestDays.size(), c.subscription));
+            outcome(c.holdout), c.converted, c.activity,
+            c.backtest == null ? null : c.backtest.summary(), outcome(c.backtestPeriod),
+            c.subscription));
       }
     }
   }

@@ -670,7 +670,7 @@ public abstract class SegmentCustomers
       PurchaseSummary calibration = backtest ? customer.backtest : customer.purchases;
       if (calibration != null) { // the calibration cohort
         c.output(ValidateHoldout.compare(calibration,
-            backtest ? customer.backtestDays : customer.holdoutDays, c.sideInput(models),
+            backtest ? customer.backtestPeriod : customer.holdout, c.sideInput(models),
             weeks));
       }
     }

@@ -51,6 +51,29 @@ public record HoldoutModels(@Nullable ValueModels valueModels,
     return new double[] {bg, pareto};
   }
 
+  /**
+   * Each model's expected purchases of a customer by the end of each week after the calibration
+   * end, the last point at {@code weeks}: {@code [week - 1][model]}.
+   */
+  double[][] cumulativeExpectedPurchases(PurchaseSummary customer, double weeks) {
+    int points = (int) Math.ceil(weeks - 1e-9);
+    double[][] byWeek = new double[points][];
+    for (int w = 1; w <= points; w++) {
+      byWeek[w - 1] = expectedPurchases(customer, Math.min(w, weeks));
+    }
+    return byWeek;
+  }
+
+  /**
+   * Gamma-Gamma's expected value of one purchase of the customer, as the job predicts it; NaN
+   * when the value models were not fitted.
+   */
+  double expectedValuePerPurchase(PurchaseSummary customer) {
+    return valueModels == null ? Double.NaN : valueModels.expectedValuePerPurchase(
+        Math.toIntExact(customer.x()), customer.meanRepeatValue() == null ? null
+            : customer.meanRepeatValue().doubleValue());
+  }
+
   /** Each model's P(alive) of a customer at the calibration end, in the same order. */
   double[] pAlive(PurchaseSummary customer) {
     int x = Math.toIntExact(customer.x());

@@ -37,6 +37,13 @@ public final class HoldoutReport implements Serializable {
    * the sum of their P(alive) and how many of them bought in the holdout.
    */
   private final double[][] calibration = new double[MODELS.size()][3 * P_ALIVE_BINS];
+  /** Spend in the holdout: the actual sum, then per model its predicted sum and absolute error. */
+  private final double[] spend = new double[1 + 2 * MODELS.size()];
+  /**
+   * Repeat purchases by the end of each week of the holdout (the last point at its end): per
+   * week, the actual cumulative sum, then each model's predicted one.
+   */
+  private final TreeMap<Integer, double[]> cumulative = new TreeMap<>();
 
   /**
    * Adds one customer: calibration frequency x, actual holdout purchases and each model's
@@ -76,6 +83,35 @@ public final class HoldoutReport implements Serializable {
     return this;
   }
 
+  /**
+   * Adds one customer's spend in the holdout: actual and each model's prediction, in {@link
+   * #MODELS} order (NaN for a model not fitted).
+   */
+  public HoldoutReport addSpend(double actual, double... predicted) {
+    spend[0] += actual;
+    for (int m = 0; m < predicted.length; m++) {
+      spend[1 + 2 * m] += predicted[m];
+      spend[2 + 2 * m] += Math.abs(predicted[m] - actual);
+    }
+    return this;
+  }
+
+  /**
+   * Adds one customer's repeat purchases week by week: {@code predicted[week - 1][model]} is a
+   * model's expectation by the end of that week (the last at the holdout's end), and the actual
+   * purchase days are counted in the weeks of {@code holdout}.
+   */
+  public HoldoutReport addCumulative(HoldoutPurchases.Outcome holdout, double[][] predicted) {
+    for (int w = 1; w <= predicted.length; w++) {
+      double[] point = cumulative.computeIfAbsent(w, k -> new double[1 + MODELS.size()]);
+      point[0] += holdout.daysInFirstWeeks(w);
+      for (int m = 0; m < MODELS.size(); m++) {
+        point[1 + m] += predicted[w - 1][m];
+      }
+    }
+    return this;
+  }
+
   public HoldoutReport merge(HoldoutReport other) {
     other.buckets.forEach((k, v) -> {
       double[] b = buckets.computeIfAbsent(k, key -> new double[WIDTH]);
@@ -88,7 +124,40 @@ public final class HoldoutReport implements Serializable {
         calibration[m][i] += other.calibration[m][i];
       }
     }
+    for (int i = 0; i < spend.length; i++) {
+      spend[i] += other.spend[i];
+    }
+    other.cumulative.forEach((w, v) -> {
+      double[] point = cumulative.computeIfAbsent(w, k -> new double[v.length]);
+      for (int i = 0; i < v.length; i++) {
+        point[i] += v[i];
+      }
+    });
     return this;
+  }
+
+  public double actualSpend() {
+    return spend[0];
+  }
+
+  /** Model {@code m}'s predicted spend of the cohort; NaN if it was not fitted. */
+  public double predictedSpend(int m) {
+    return buckets.isEmpty() ? Double.NaN : spend[1 + 2 * m];
+  }
+
+  /** Model {@code m}'s mean over customers of |predicted spend - actual spend|. */
+  public double spendMeanAbsoluteError(int m) {
+    return spend[2 + 2 * m] / total(0);
+  }
+
+  /**
+   * Cumulative repeat purchases of the cohort by the end of each week of the holdout: {@code
+   * [actual, then each model's predicted]} by week, 1 first.
+   */
+  public Map<Integer, double[]> cumulativeByWeek() {
+    Map<Integer, double[]> out = new TreeMap<>();
+    cumulative.forEach((w, v) -> out.put(w, v.clone()));
+    return out;
   }
 
   private double total(int i) {
@@ -175,12 +244,15 @@ public final class HoldoutReport implements Serializable {
         String errorOfTotal = actualTotal() == 0 ? "null" : String.format(Locale.ROOT, "%.4f",
             (predicted - actualTotal()) / actualTotal());
         json.append(String.format(Locale.ROOT, ",\"predicted_repeat_purchases\":%.2f,"
-            + "\"error_of_total\":%s,\"mean_absolute_error\":%s", predicted, errorOfTotal,
-            number("%.4f", meanAbsoluteError(m))));
+            + "\"error_of_total\":%s,\"mean_absolute_error\":%s,\"predicted_spend\":%s,"
+            + "\"spend_mean_absolute_error\":%s", predicted, errorOfTotal,
+            number("%.4f", meanAbsoluteError(m)), number("%.2f", predictedSpend(m)),
+            number("%.4f", spendMeanAbsoluteError(m))));
       }
       json.append('}');
     }
-    json.append("],\"chosen_model\":\"").append(chosenModel().jsonName())
+    json.append("],\"actual_spend\":").append(String.format(Locale.ROOT, "%.2f", actualSpend()))
+        .append(",\"chosen_model\":\"").append(chosenModel().jsonName())
         .append("\",\"p_alive_calibration\":[");
     for (int m = 0; m < MODELS.size(); m++) {
       json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(MODELS.get(m))
@@ -214,7 +286,18 @@ public final class HoldoutReport implements Serializable {
       json.append('}');
       sep = ",";
     }
-    return json.append("]}").toString();
+    json.append("],\"cumulative_repeat_purchases\":{\"weeks\":[");
+    json.append(String.join(",", cumulative.keySet().stream().map(String::valueOf).toList()))
+        .append("],\"actual\":[").append(series(0, "%.0f"));
+    for (int m = 0; m < MODELS.size(); m++) {
+      json.append("],\"").append(MODELS.get(m)).append("\":[").append(series(1 + m, "%.2f"));
+    }
+    return json.append("]}}").toString();
+  }
+
+  private String series(int i, String format) {
+    return String.join(",", cumulative.values().stream().map(v -> number(format, v[i]))
+        .toList());
   }
 
   private static String number(String format, double v) {
@@ -231,7 +314,16 @@ public final class HoldoutReport implements Serializable {
         return false;
       }
     }
-    return java.util.Arrays.deepEquals(calibration, r.calibration);
+    if (!r.cumulative.keySet().equals(cumulative.keySet())) {
+      return false;
+    }
+    for (Map.Entry<Integer, double[]> e : cumulative.entrySet()) {
+      if (!java.util.Arrays.equals(e.getValue(), r.cumulative.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return java.util.Arrays.deepEquals(calibration, r.calibration)
+        && java.util.Arrays.equals(spend, r.spend);
   }
 
   @Override
@@ -246,7 +338,7 @@ public final class HoldoutReport implements Serializable {
 
   /**
    * Bucket count, then each bucket's frequency and its sums, in frequency order; then per model
-   * its used P(alive) bins.
+   * its used P(alive) bins; then the spend sums; then the weeks and their cumulative sums.
    */
   private static final class ReportCoder extends AtomicCoder<HoldoutReport> {
     static final ReportCoder INSTANCE = new ReportCoder();
@@ -278,6 +370,16 @@ public final class HoldoutReport implements Serializable {
           }
         }
       }
+      for (double sum : report.spend) {
+        DOUBLE.encode(sum, out);
+      }
+      INT.encode(report.cumulative.size(), out);
+      for (Map.Entry<Integer, double[]> point : report.cumulative.entrySet()) {
+        INT.encode(point.getKey(), out);
+        for (double sum : point.getValue()) {
+          DOUBLE.encode(sum, out);
+        }
+      }
     }
 
     @Override
@@ -300,6 +402,18 @@ public final class HoldoutReport implements Serializable {
             model[3 * bin + k] = DOUBLE.decode(in);
           }
         }
+      }
+      for (int i = 0; i < report.spend.length; i++) {
+        report.spend[i] = DOUBLE.decode(in);
+      }
+      int weeks = INT.decode(in);
+      for (int i = 0; i < weeks; i++) {
+        int week = INT.decode(in);
+        double[] sums = new double[1 + MODELS.size()];
+        for (int j = 0; j < sums.length; j++) {
+          sums[j] = DOUBLE.decode(in);
+        }
+        report.cumulative.put(week, sums);
       }
       return report;
     }

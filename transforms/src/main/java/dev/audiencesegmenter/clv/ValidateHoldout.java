@@ -3,15 +3,13 @@ package dev.audiencesegmenter.clv;
 import dev.audiencesegmenter.grouping.TallyFn;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerEventCoder;
+import java.math.BigDecimal;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
@@ -75,14 +73,14 @@ public final class ValidateHoldout
 
   @Override
   public PCollection<String> expand(PCollection<KV<String, CustomerEvent>> events) {
-    // KV(calibration statistics, holdout purchase days), one per customer of the cohort.
-    PCollection<KV<PurchaseSummary, Long>> cohort = events
+    // KV(calibration statistics, holdout purchases), one per customer of the cohort.
+    PCollection<KV<PurchaseSummary, HoldoutPurchases.Outcome>> cohort = events
         .apply("PurchasesToGroups", ParDo.of(new ToGroup(holdoutEnd.getMillis())))
         .setCoder(KvCoder.of(VarIntCoder.of(),
             KvCoder.of(StringUtf8Coder.of(), CustomerEventCoder.of())))
         .apply("GroupCustomers", GroupByKey.create())
         .apply("FoldCustomers", ParDo.of(new FoldCustomers(calibrationEnd, holdoutEnd)))
-        .setCoder(KvCoder.of(ValueCoders.purchaseSummary(), VarLongCoder.of()));
+        .setCoder(KvCoder.of(ValueCoders.purchaseSummary(), ValueCoders.holdoutOutcome()));
     PCollectionView<HoldoutModels> models = cohort
         .apply("Calibration", Keys.create())
         .setCoder(ValueCoders.purchaseSummary())
@@ -106,15 +104,22 @@ public final class ValidateHoldout
 
   /**
    * The per-customer half, for flows that hold a customer's purchases together: the report of
-   * one customer of the calibration cohort, with its calibration statistics and its number of
-   * purchase days in the holdout, against every model of {@code models} (see
-   * {@link #fitModels}).
+   * one customer of the calibration cohort, with its calibration statistics and its purchases
+   * in the holdout, against every model of {@code models} (see {@link #fitModels}). A model's
+   * predicted spend is its expected purchase days times Gamma-Gamma's expected value of one.
    */
-  public static HoldoutReport compare(PurchaseSummary calibration, long holdoutDays,
-      HoldoutModels models, double holdoutWeeks) {
-    return new HoldoutReport().add(calibration.x(), holdoutDays,
-        models.expectedPurchases(calibration, holdoutWeeks))
-        .addPAlive(holdoutDays > 0, models.pAlive(calibration));
+  public static HoldoutReport compare(PurchaseSummary calibration,
+      HoldoutPurchases.Outcome holdout, HoldoutModels models, double holdoutWeeks) {
+    double[] purchases = models.expectedPurchases(calibration, holdoutWeeks);
+    double value = models.expectedValuePerPurchase(calibration);
+    double[] spend = new double[purchases.length];
+    for (int m = 0; m < purchases.length; m++) {
+      spend[m] = purchases[m] * value;
+    }
+    return new HoldoutReport().add(calibration.x(), holdout.days(), purchases)
+        .addPAlive(holdout.days() > 0, models.pAlive(calibration))
+        .addSpend(holdout.spend().doubleValue(), spend)
+        .addCumulative(holdout, models.cumulativeExpectedPurchases(calibration, holdoutWeeks));
   }
 
   /**
@@ -190,12 +195,12 @@ public final class ValidateHoldout
 
   /**
    * Each customer of a group: its calibration statistics ({@link CustomerPurchases}, what
-   * {@link SummarizePurchases} computes) and its distinct UTC days with a purchase in the
-   * holdout, whatever their revenue. Customers without a purchase before calibrationEnd are
-   * not in the cohort.
+   * {@link SummarizePurchases} computes) and its purchases in the holdout ({@link
+   * HoldoutPurchases}), whatever their revenue. Customers without a purchase before
+   * calibrationEnd are not in the cohort.
    */
-  private static final class FoldCustomers
-      extends DoFn<KV<Integer, Iterable<KV<String, CustomerEvent>>>, KV<PurchaseSummary, Long>> {
+  private static final class FoldCustomers extends DoFn<KV<Integer,
+      Iterable<KV<String, CustomerEvent>>>, KV<PurchaseSummary, HoldoutPurchases.Outcome>> {
     private final Instant calibrationEnd;
     private final long holdoutEnd;
 
@@ -206,38 +211,40 @@ public final class ValidateHoldout
 
     private static final class Customer {
       final CustomerPurchases calibration;
-      final Set<Long> holdoutDays = new HashSet<>();
+      final HoldoutPurchases holdout;
 
-      Customer(CustomerPurchases calibration) {
+      Customer(CustomerPurchases calibration, long holdoutStart) {
         this.calibration = calibration;
+        this.holdout = new HoldoutPurchases(holdoutStart);
       }
     }
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<KV<String, CustomerEvent>>> group,
-        OutputReceiver<KV<PurchaseSummary, Long>> out) {
+        OutputReceiver<KV<PurchaseSummary, HoldoutPurchases.Outcome>> out) {
       Map<String, Customer> customers = new HashMap<>();
       for (KV<String, CustomerEvent> e : group.getValue()) {
-        Customer c = customers.computeIfAbsent(e.getKey(),
-            id -> new Customer(new CustomerPurchases(calibrationEnd)));
+        Customer c = customers.computeIfAbsent(e.getKey(), id -> new Customer(
+            new CustomerPurchases(calibrationEnd), calibrationEnd.getMillis()));
         CustomerEvent event = e.getValue();
         c.calibration.add(event);
-        if (SummarizePurchases.purchaseRevenue(event, calibrationEnd.getMillis(), holdoutEnd)
-            != null) {
-          c.holdoutDays.add(Math.floorDiv(event.getEventTime().getMillis(),
-              SummarizePurchases.DAY_MILLIS));
+        BigDecimal revenue = SummarizePurchases.purchaseRevenue(event,
+            calibrationEnd.getMillis(), holdoutEnd);
+        if (revenue != null) {
+          c.holdout.add(event.getEventTime().getMillis(), revenue);
         }
       }
       for (Customer c : customers.values()) {
         PurchaseSummary calibration = c.calibration.summary();
         if (calibration != null) { // else the first purchase is in the holdout
-          out.output(KV.of(calibration, (long) c.holdoutDays.size()));
+          out.output(KV.of(calibration, c.holdout.outcome()));
         }
       }
     }
   }
 
-  private static final class Compare extends DoFn<KV<PurchaseSummary, Long>, HoldoutReport> {
+  private static final class Compare
+      extends DoFn<KV<PurchaseSummary, HoldoutPurchases.Outcome>, HoldoutReport> {
     private final PCollectionView<HoldoutModels> models;
     private final double holdoutWeeks;
 
@@ -247,7 +254,8 @@ public final class ValidateHoldout
     }
 
     @ProcessElement
-    public void process(@Element KV<PurchaseSummary, Long> customer, ProcessContext c) {
+    public void process(@Element KV<PurchaseSummary, HoldoutPurchases.Outcome> customer,
+        ProcessContext c) {
       c.output(compare(customer.getKey(), customer.getValue(), c.sideInput(models),
           holdoutWeeks));
     }

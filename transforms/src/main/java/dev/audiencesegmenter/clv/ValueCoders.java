@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.clv;
 
+import dev.audiencesegmenter.model.CompactBytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +34,11 @@ public final class ValueCoders {
     return CustomerValueCoder.INSTANCE;
   }
 
+  /** The coder of {@link HoldoutPurchases.Outcome}. */
+  static Coder<HoldoutPurchases.Outcome> holdoutOutcome() {
+    return HoldoutOutcomeCoder.INSTANCE;
+  }
+
   /** The coder of the per-customer accumulator of {@link SummarizePurchases}. */
   static Coder<SummarizePurchases.RepeatStats> repeatStats() {
     return RepeatStatsCoder.INSTANCE;
@@ -59,6 +65,25 @@ public final class ValueCoders {
       s.days = LONG.decode(in);
       s.total = DECIMAL.decode(in);
       return s;
+    }
+  }
+
+  private static final class HoldoutOutcomeCoder extends AtomicCoder<HoldoutPurchases.Outcome> {
+    static final HoldoutOutcomeCoder INSTANCE = new HoldoutOutcomeCoder();
+
+    @Override
+    public void encode(HoldoutPurchases.Outcome outcome, OutputStream out) throws IOException {
+      CompactBytes b = CompactBytes.writer();
+      outcome.writeTo(b);
+      b.writeTo(out);
+    }
+
+    @Override
+    public HoldoutPurchases.Outcome decode(InputStream in) throws IOException {
+      CompactBytes b = CompactBytes.readFrom(in);
+      HoldoutPurchases.Outcome outcome = HoldoutPurchases.Outcome.readFrom(b);
+      b.checkFullyRead();
+      return outcome;
     }
   }
 

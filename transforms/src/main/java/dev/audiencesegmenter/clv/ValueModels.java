@@ -43,6 +43,16 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
         : paretoNbd.model().expectedPurchases(weeks, x, tx, t);
   }
 
+  /**
+   * Gamma-Gamma's expected value of one purchase: the customer's mean repeat value shrunk
+   * towards everyone's, or everyone's mean without repeat purchases of value.
+   */
+  double expectedValuePerPurchase(int x, @Nullable Double meanRepeatValue) {
+    return x > 0 && meanRepeatValue != null && meanRepeatValue > 0
+        ? spend.model().conditionalExpectedAverageValue(x, meanRepeatValue)
+        : spend.model().populationMeanValue();
+  }
+
   /** Predictions for one customer; the mean repeat value is reported to the cent. */
   public CustomerValue predict(PurchaseSummary summary) {
     long x = summary.x();
@@ -54,9 +64,7 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
     double pAlive = pAlive(xi, tx, t);
     double e90 = expectedPurchases(90 / 7.0, xi, tx, t);
     double e365 = expectedPurchases(365 / 7.0, xi, tx, t);
-    double value = xi > 0 && meanRepeatValue != null && meanRepeatValue > 0
-        ? spend.model().conditionalExpectedAverageValue(xi, meanRepeatValue)
-        : spend.model().populationMeanValue();
+    double value = expectedValuePerPurchase(xi, meanRepeatValue);
     double monthly = Math.pow(1 + annualDiscountRate, 1.0 / 12) - 1;
     double clv = 0;
     double previous = 0;

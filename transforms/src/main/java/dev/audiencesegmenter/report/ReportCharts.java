@@ -12,6 +12,8 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.VectorGraphicsEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 
@@ -40,6 +42,19 @@ final class ReportCharts {
     chart.getStyler().setLegendVisible(series.size() > 1);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     series.forEach((name, values) -> chart.addSeries(name, categories, values));
+    return svg(chart, chartId);
+  }
+
+  /** Lines over a numeric x axis, one per entry of {@code series} (name -> y per x). */
+  static String lines(String title, String xTitle, String yTitle, List<? extends Number> xs,
+      Map<String, List<? extends Number>> series, String chartId) {
+    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+        .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    style(chart.getStyler());
+    chart.getStyler().setYAxisDecimalPattern("#,##0.##");
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    chart.getStyler().setMarkerSize(4);
+    series.forEach((name, ys) -> chart.addSeries(name, xs, ys));
     return svg(chart, chartId);
   }
 

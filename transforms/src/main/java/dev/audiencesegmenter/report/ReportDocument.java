@@ -1,5 +1,8 @@
 package dev.audiencesegmenter.report;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import dev.audiencesegmenter.segments.SegmentPlan;
 import java.math.BigDecimal;
@@ -29,13 +32,15 @@ public final class ReportDocument {
       "reactivated");
 
   private final ReportContent content;
+  private final @Nullable JsonNode holdout;
   private final StringBuilder html = new StringBuilder();
   private final StringBuilder md = new StringBuilder();
   private int charts;
   private int drawn;
 
-  private ReportDocument(ReportContent content) {
+  private ReportDocument(ReportContent content, @Nullable JsonNode holdout) {
     this.content = content;
+    this.holdout = holdout;
   }
 
   /**
@@ -43,7 +48,25 @@ public final class ReportDocument {
    * for the HTML only.
    */
   public static ReportDocument render(ReportContent content) {
-    ReportDocument d = new ReportDocument(content);
+    return render(content, null);
+  }
+
+  /**
+   * As {@link #render(ReportContent)}, with a section on the value models' check against a
+   * holdout when {@code holdoutJson} (the text of {@code model/holdout-validation.json}) is
+   * given.
+   */
+  public static ReportDocument render(ReportContent content, @Nullable String holdoutJson) {
+    JsonNode holdout = null;
+    if (holdoutJson != null) {
+      try {
+        holdout = new ObjectMapper().readTree(holdoutJson);
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException("the holdout validation is not JSON: "
+            + e.getOriginalMessage(), e);
+      }
+    }
+    ReportDocument d = new ReportDocument(content, holdout);
     d.build();
     return d;
   }
@@ -81,6 +104,7 @@ public final class ReportDocument {
     transitionMatrices();
     segmentProfiles();
     responses();
+    valueModelsOnTheHoldout();
     heading(2, "Personas");
     for (SegmentProfile p : profiles) {
       persona(p);
@@ -291,6 +315,60 @@ public final class ReportDocument {
     }
     table(List.of("segment", "treated converted", "holdout converted", "treated rate",
         "holdout rate", "lift", "z", "p"), rows);
+  }
+
+  /**
+   * The purchase models against what the calibration cohort did in the holdout: their scores,
+   * and the cumulative repeat purchases week by week (the papers' tracking plot).
+   */
+  private void valueModelsOnTheHoldout() {
+    if (holdout == null) {
+      return;
+    }
+    heading(3, "Value models against the holdout");
+    paragraph("Fitted on purchases before " + holdout.path("calibration_end").asText()
+        + ", predicting the " + holdout.path("customers").asLong() + " customers who had bought"
+        + " by then until " + holdout.path("holdout_end").asText() + ". Chosen model: "
+        + holdout.path("chosen_model").asText() + " (the smallest mean absolute error per"
+        + " customer). Errors are per customer; the error of the total is relative to what"
+        + " they did.");
+    List<List<String>> rows = new ArrayList<>();
+    JsonNode curve = holdout.path("cumulative_repeat_purchases");
+    Map<String, List<? extends Number>> series = new LinkedHashMap<>();
+    series.put("actual", numbers(curve.path("actual")));
+    for (JsonNode model : holdout.path("models")) {
+      String name = model.path("model").asText();
+      if (!model.path("fitted").asBoolean()) {
+        rows.add(List.of(name, "not fitted", "", "", "", "", ""));
+        continue;
+      }
+      rows.add(List.of(name, number(model, "predicted_repeat_purchases", 2),
+          String.valueOf(holdout.path("actual_repeat_purchases").asLong()),
+          number(model, "error_of_total", 4), number(model, "mean_absolute_error", 4),
+          number(model, "predicted_spend", 2), number(model, "spend_mean_absolute_error", 4)));
+      series.put(name, numbers(curve.path(name)));
+    }
+    table(List.of("model", "predicted repeat purchases", "actual", "error of total",
+        "mean absolute error", "predicted spend", "spend mean absolute error"), rows);
+    List<? extends Number> weeks = numbers(curve.path("weeks"));
+    if (!weeks.isEmpty()) {
+      chart(() -> ReportCharts.lines("Cumulative repeat purchases in the holdout",
+          "week (the last ends at the holdout's end)", "repeat purchases", weeks, series, id()));
+      mdOnly("(The week-by-week figures are in `model/holdout-validation.json`, under "
+          + "`cumulative_repeat_purchases`.)");
+    }
+  }
+
+  /** A number of the holdout file to {@code places} decimals; "-" when it is null or absent. */
+  private static String number(JsonNode node, String field, int places) {
+    JsonNode value = node.path(field);
+    return value.isNumber() ? number(value.asDouble(), places) : "-";
+  }
+
+  private static List<Double> numbers(JsonNode array) {
+    List<Double> out = new ArrayList<>();
+    array.forEach(v -> out.add(v.asDouble()));
+    return out;
   }
 
   private void persona(SegmentProfile p) {

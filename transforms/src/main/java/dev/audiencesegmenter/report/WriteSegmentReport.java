@@ -13,7 +13,10 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Writes the segment report, {@code index.html} and {@code summary.md}, into a folder through
@@ -31,9 +34,11 @@ public final class WriteSegmentReport
   public static final String MARKDOWN = "summary.md";
 
   private final String folder;
+  private final @Nullable PCollection<String> holdoutValidation;
 
-  private WriteSegmentReport(String folder) {
+  private WriteSegmentReport(String folder, @Nullable PCollection<String> holdoutValidation) {
     this.folder = folder;
+    this.holdoutValidation = holdoutValidation;
   }
 
   /** Writes into {@code folder} (created when missing), e.g. {@code out/report/}. */
@@ -41,34 +46,63 @@ public final class WriteSegmentReport
     if (folder == null || folder.isBlank()) {
       throw new IllegalArgumentException("report folder must not be blank");
     }
-    return new WriteSegmentReport(folder.endsWith("/") ? folder : folder + "/");
+    return new WriteSegmentReport(folder.endsWith("/") ? folder : folder + "/", null);
+  }
+
+  /**
+   * Adds a section on the value models' check against a holdout: {@code report} holds the JSON
+   * of {@code model/holdout-validation.json} (one element, as {@code
+   * SegmentCustomers.Result#getHoldoutJson} gives it; none leaves the section out).
+   */
+  public WriteSegmentReport withHoldoutValidation(PCollection<String> report) {
+    if (report == null) {
+      throw new IllegalArgumentException("the holdout validation must not be null");
+    }
+    return new WriteSegmentReport(folder, report);
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("folder", folder).withLabel("Report folder"));
+    builder.add(DisplayData.item("folder", folder).withLabel("Report folder"))
+        .add(DisplayData.item("holdoutValidation", holdoutValidation != null)
+            .withLabel("Value models checked on a holdout"));
   }
 
   @Override
   public PCollection<String> expand(PCollection<ReportContent> report) {
-    return report.apply("WriteFiles", ParDo.of(new WriteFn(folder)))
+    if (holdoutValidation == null) {
+      return report.apply("WriteFiles", ParDo.of(new WriteFn(folder, null)))
+          .setCoder(StringUtf8Coder.of());
+    }
+    PCollectionView<Iterable<String>> holdout =
+        holdoutValidation.apply("HoldoutValidationView", View.asIterable());
+    return report.apply("WriteFiles", ParDo.of(new WriteFn(folder, holdout))
+            .withSideInputs(holdout))
         .setCoder(StringUtf8Coder.of());
   }
 
   private static final class WriteFn extends DoFn<ReportContent, String> {
     private final String folder;
+    private final @Nullable PCollectionView<Iterable<String>> holdout;
     private final Counter written = Metrics.counter(WriteSegmentReport.class, "report_files");
     private final Counter charts = Metrics.counter(WriteSegmentReport.class, "report_charts");
 
-    WriteFn(String folder) {
+    WriteFn(String folder, @Nullable PCollectionView<Iterable<String>> holdout) {
       this.folder = folder;
+      this.holdout = holdout;
     }
 
     @ProcessElement
-    public void process(@Element ReportContent content, OutputReceiver<String> out)
-        throws IOException {
-      ReportDocument document = ReportDocument.render(content);
+    public void process(@Element ReportContent content, OutputReceiver<String> out,
+        ProcessContext c) throws IOException {
+      String holdoutJson = null;
+      if (holdout != null) {
+        for (String json : c.sideInput(holdout)) {
+          holdoutJson = json;
+        }
+      }
+      ReportDocument document = ReportDocument.render(content, holdoutJson);
       charts.inc(document.chartsDrawn());
       out.output(write(HTML, document.html(), "text/html"));
       out.output(write(MARKDOWN, document.markdown(), "text/markdown"));

@@ -119,6 +119,53 @@ class HoldoutReportTest {
   }
 
   @Test
+  void spendAndTheWeeklyCurveAddUpPerModelAndSurviveTheCoder() throws Exception {
+    // Two customers: 1 purchase day in week 1 and 2 in week 3, spending 30; none, spending 0.
+    HoldoutPurchases.Outcome first = new HoldoutPurchases.Outcome(new long[] {1, 0, 2},
+        new java.math.BigDecimal("30.00"));
+    HoldoutReport a = new HoldoutReport().add(1, 3, 2.0, 2.5).addSpend(30, 20, 25)
+        .addCumulative(first, new double[][] {{0.5, 1}, {1, 1.5}, {2, 2.5}});
+    HoldoutReport b = new HoldoutReport().add(0, 0, 0.5, 0.25).addSpend(0, 5, 2.5)
+        .addCumulative(HoldoutPurchases.Outcome.NONE,
+            new double[][] {{0.25, 0.125}, {0.375, 0.25}, {0.5, 0.25}});
+    HoldoutReport both = CoderUtils.clone(HoldoutReport.coder(), a.merge(b));
+    JsonNode r = new ObjectMapper().readTree(both.toJson("c", "h"));
+    assertEquals(30.0, r.get("actual_spend").asDouble(), 1e-9);
+    JsonNode bg = r.get("models").get(0);
+    assertEquals(25.0, bg.get("predicted_spend").asDouble(), 1e-9);
+    // |20 - 30| and |5 - 0| over two customers; |25 - 30| and |2.5 - 0|
+    assertEquals(7.5, bg.get("spend_mean_absolute_error").asDouble(), 1e-9);
+    assertEquals(3.75, r.get("models").get(1).get("spend_mean_absolute_error").asDouble(), 1e-9);
+    JsonNode curve = r.get("cumulative_repeat_purchases");
+    assertEquals("[1,2,3]", curve.get("weeks").toString());
+    assertEquals("[1,1,3]", curve.get("actual").toString());
+    assertEquals("[0.75,1.38,2.5]", curve.get("bg_nbd").toString());
+    assertEquals("[1.13,1.75,2.75]", curve.get("pareto_nbd").toString());
+  }
+
+  @Test
+  void aPurchaseDayCountsOnceInTheWeekOfItsFirstPurchase() {
+    long start = 1_000L;
+    long week = HoldoutPurchases.WEEK_MILLIS;
+    HoldoutPurchases bought = new HoldoutPurchases(start);
+    // Day of start + 7 weeks - 1 ms: its later purchase crosses into week 8, its first is in 7.
+    long lastMoment = start + 7 * week - 1;
+    bought.add(lastMoment + 1, new java.math.BigDecimal("2.50"));
+    bought.add(lastMoment, new java.math.BigDecimal("1.25"));
+    bought.add(start, java.math.BigDecimal.ZERO);
+    HoldoutPurchases.Outcome outcome = bought.outcome();
+    boolean sameDay = Math.floorDiv(lastMoment, SummarizePurchases.DAY_MILLIS)
+        == Math.floorDiv(lastMoment + 1, SummarizePurchases.DAY_MILLIS);
+    assertTrue(sameDay, "the two purchases share a UTC day");
+    assertEquals(new HoldoutPurchases.Outcome(new long[] {1, 0, 0, 0, 0, 0, 1},
+        new java.math.BigDecimal("3.75")), outcome);
+    assertEquals(2, outcome.days());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> bought.add(start - 1, java.math.BigDecimal.ONE));
+    assertTrue(e.getMessage().contains("999 ms"), e.getMessage());
+  }
+
+  @Test
   void takesOnePredictionPerModel() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new HoldoutReport().add(0, 1, 0.5));

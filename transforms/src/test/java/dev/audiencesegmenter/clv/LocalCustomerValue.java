@@ -35,14 +35,15 @@ public final class LocalCustomerValue {
     org.joda.time.Instant asOf = config.getAsOf();
     org.joda.time.Instant from = asOf.minus(config.getPurchaseModelBacktest());
     Map<String, CustomerPurchases> calibration = new HashMap<>();
-    Map<String, java.util.Set<Long>> days = new HashMap<>();
+    Map<String, HoldoutPurchases> period = new HashMap<>();
     for (KV<String, CustomerEvent> e : events) {
       calibration.computeIfAbsent(e.getKey(), k -> new CustomerPurchases(from)).add(e.getValue());
       long t = e.getValue().getEventTime().getMillis();
       if (dev.audiencesegmenter.model.EventTypes.PURCHASE.equals(e.getValue().getEventType())
           && t >= from.getMillis() && t < asOf.getMillis()) {
-        days.computeIfAbsent(e.getKey(), k -> new java.util.HashSet<>())
-            .add(Math.floorDiv(t, SummarizePurchases.DAY_MILLIS));
+        period.computeIfAbsent(e.getKey(), k -> new HoldoutPurchases(from.getMillis())).add(t,
+            e.getValue().getRevenue() == null ? java.math.BigDecimal.ZERO
+                : e.getValue().getRevenue());
       }
     }
     SummaryHistogram backtest = new SummaryHistogram();
@@ -57,8 +58,9 @@ public final class LocalCustomerValue {
     HoldoutReport report = new HoldoutReport();
     calibration.forEach((customer, p) -> {
       if (p.summary() != null) {
-        report.merge(ValidateHoldout.compare(p.summary(),
-            days.getOrDefault(customer, java.util.Set.of()).size(), models, weeks));
+        HoldoutPurchases bought = period.get(customer);
+        report.merge(ValidateHoldout.compare(p.summary(), bought == null
+            ? HoldoutPurchases.Outcome.NONE : bought.outcome(), models, weeks));
       }
     });
     PurchaseModel chosen = Double.isNaN(report.meanAbsoluteError())

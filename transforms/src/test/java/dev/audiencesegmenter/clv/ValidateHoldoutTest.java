@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiencesegmenter.model.CustomerEvent;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -36,12 +38,20 @@ class ValidateHoldoutTest {
   void predictedAndActualHoldoutPurchasesOnCdnow(TestPipeline p) throws Exception {
     List<KV<String, CustomerEvent>> events = new ArrayList<>();
     Set<String> holdoutDays = new HashSet<>();
+    // Each customer's holdout spend, and the weeks of the holdout's purchase days (CDNOW's
+    // times are midnights, so a day's purchases fall in one week).
+    Map<Integer, Double> spend = new HashMap<>();
+    long[] daysByWeek = new long[39];
     for (CustomerEvent e : CdnowData.purchaseEvents()) {
       String id = e.getIdentifiers().get("user_id");
       events.add(KV.of("cust-" + id, e));
       Instant time = e.getEventTime();
       if (!time.isBefore(CALIBRATION_END) && time.isBefore(HOLDOUT_END)) {
-        holdoutDays.add(id + "/" + time.toString().substring(0, 10));
+        if (holdoutDays.add(id + "/" + time.toString().substring(0, 10))) {
+          daysByWeek[(int) ((time.getMillis() - CALIBRATION_END.getMillis())
+              / (7 * 86_400_000L))]++;
+        }
+        spend.merge(Integer.parseInt(id), e.getRevenue().doubleValue(), Double::sum);
       }
     }
     SummaryHistogram h = new SummaryHistogram();
@@ -58,6 +68,29 @@ class ValidateHoldoutTest {
       paretoPredicted += pareto.expectedPurchases(39, c.x(), c.tx(), c.t());
     }
     double expectedPareto = paretoPredicted;
+    // Spend: expected purchase days times Gamma-Gamma's value of one, per customer.
+    GammaGammaModel gg = GammaGammaModel.fit(h, 0).model();
+    double bgSpend = 0;
+    double bgSpendError = 0;
+    double actualSpend = 0;
+    double[] bgByWeek = new double[39];
+    double[] paretoByWeek = new double[39];
+    for (CdnowData.Customer c : CdnowData.fromTransactions().values()) {
+      double value = c.x() > 0 && c.zbar() > 0
+          ? gg.conditionalExpectedAverageValue(c.x(), c.zbar()) : gg.populationMeanValue();
+      double predictedSpend = model.expectedPurchases(39, c.x(), c.tx(), c.t()) * value;
+      double actual = spend.getOrDefault(c.id(), 0.0);
+      bgSpend += predictedSpend;
+      bgSpendError += Math.abs(predictedSpend - actual);
+      actualSpend += actual;
+      for (int w = 1; w <= 39; w++) {
+        bgByWeek[w - 1] += model.expectedPurchases(w, c.x(), c.tx(), c.t());
+        paretoByWeek[w - 1] += pareto.expectedPurchases(w, c.x(), c.tx(), c.t());
+      }
+    }
+    double expectedBgSpend = bgSpend;
+    double expectedSpendMae = bgSpendError / 2357;
+    double expectedActualSpend = actualSpend;
 
     PCollection<String> report = p.apply(Create.of(events))
         .apply(ValidateHoldout.between(CALIBRATION_END, HOLDOUT_END));
@@ -80,6 +113,23 @@ class ValidateHoldoutTest {
             models.get(1).get("predicted_repeat_purchases").asDouble(), 0.01);
         assertEquals((expectedPareto - holdoutDays.size()) / holdoutDays.size(),
             models.get(1).get("error_of_total").asDouble(), 1e-4);
+        assertEquals(expectedActualSpend, r.get("actual_spend").asDouble(), 0.006);
+        assertEquals(expectedBgSpend, models.get(0).get("predicted_spend").asDouble(), 0.006);
+        assertEquals(expectedSpendMae,
+            models.get(0).get("spend_mean_absolute_error").asDouble(), 1e-4);
+        // Week by week, cumulative, as in the papers' tracking plots.
+        JsonNode curve = r.get("cumulative_repeat_purchases");
+        assertEquals(39, curve.get("weeks").size());
+        long actualSoFar = 0;
+        for (int w = 1; w <= 39; w++) {
+          actualSoFar += daysByWeek[w - 1];
+          assertEquals(w, curve.get("weeks").get(w - 1).asInt());
+          assertEquals(actualSoFar, curve.get("actual").get(w - 1).asLong(), "week " + w);
+          assertEquals(bgByWeek[w - 1], curve.get("bg_nbd").get(w - 1).asDouble(), 0.006);
+          assertEquals(paretoByWeek[w - 1], curve.get("pareto_nbd").get(w - 1).asDouble(),
+              0.006);
+        }
+        assertEquals(holdoutDays.size(), actualSoFar);
         System.out.println("CDNOW holdout: " + json);
       } catch (java.io.IOException e) {
         throw new AssertionError(e);

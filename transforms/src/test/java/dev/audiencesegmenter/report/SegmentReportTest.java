@@ -123,6 +123,52 @@ class SegmentReportTest {
     screenshot(out.resolve("report/index.html"));
   }
 
+  @Test
+  void theValueModelsCheckOnAHoldoutHasItsTableAndItsTrackingChart(TestPipeline p)
+      throws Exception {
+    List<Row> rows = new ArrayList<>();
+    List<SegmentMembership> now = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      rows.add(Row.withSchema(SCHEMA).addValues("c" + i, new BigDecimal(5 + i), 1L, 2.0, 0.5,
+          true, "email", "active", 3, 3).build());
+      now.add(SegmentMembership.create("c" + i, "everyone", "all", false));
+    }
+    // The holdout file as the job writes it: two customers over three weeks.
+    String holdoutJson = new dev.audiencesegmenter.clv.HoldoutReport()
+        .add(1, 3, 2.0, 2.5).addSpend(30, 20, 25)
+        .addCumulative(new dev.audiencesegmenter.clv.HoldoutPurchases.Outcome(
+            new long[] {1, 0, 2}, new BigDecimal("30")),
+            new double[][] {{0.5, 1}, {1, 1.5}, {2, 2.5}})
+        .merge(new dev.audiencesegmenter.clv.HoldoutReport().add(0, 0, 0.5, 0.25)
+            .addSpend(0, 5, 2.5).addCumulative(
+                dev.audiencesegmenter.clv.HoldoutPurchases.Outcome.NONE,
+                new double[][] {{0.25, 0.125}, {0.375, 0.25}, {0.5, 0.25}}))
+        .toJson("2024-01-01T00:00:00.000Z", "2024-01-22T00:00:00.000Z");
+    String yaml = "groups:\n  - name: all\n    segments:\n      - name: everyone\n"
+        + "        when: 'true'\n";
+    SummarizeSegments.Result result = SummarizeSegments
+        .inputs(p.apply("Features", Create.of(rows).withRowSchema(SCHEMA)),
+            p.apply("Now", Create.of(now)))
+        .apply(SummarizeSegments.<Row>of(SegmentDefinitions.parse(yaml, "all.yaml")));
+    result.getReport().apply(WriteSegmentReport.to(out.resolve("report").toString())
+        .withHoldoutValidation(p.apply("Holdout", Create.of(holdoutJson))));
+    p.run().waitUntilFinish();
+
+    String html = Files.readString(out.resolve("report/index.html"), StandardCharsets.UTF_8);
+    String md = Files.readString(out.resolve("report/summary.md"), StandardCharsets.UTF_8);
+    assertTrue(md.contains("### Value models against the holdout"), md);
+    assertTrue(md.contains("predicting the 2 customers who had bought by then until "
+        + "2024-01-22T00:00:00.000Z. Chosen model: pareto_nbd"), md);
+    // BG/NBD: 2.5 predicted against 3 (-16.67 %), errors 0.75 per customer; spend 25 and 7.5.
+    assertTrue(md.contains("| bg_nbd | 2.50 | 3 | -0.1667 | 0.7500 | 25.00 | 7.5000 |"), md);
+    // Pareto/NBD: |2.5 - 3| and |0.25 - 0| per customer; spend |25 - 30| and |2.5 - 0|.
+    assertTrue(md.contains("| pareto_nbd | 2.75 | 3 | -0.0833 | 0.3750 | 27.50 | 3.7500 |"),
+        md);
+    String section = html.substring(html.indexOf("<h3>Value models against the holdout"),
+        html.indexOf("<h2>Personas"));
+    assertEquals(1, count(section, "<figure><svg "), "the tracking chart, drawn");
+  }
+
   private static void screenshot(Path html) throws Exception {
     String chromium = chromium();
     Assumptions.assumeTrue(chromium != null, "Chromium not installed: the screenshot check is "
