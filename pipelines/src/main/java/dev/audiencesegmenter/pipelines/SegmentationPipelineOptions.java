@@ -155,7 +155,8 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   @Description(
       "Days between subscription renewals: customers with a subscription_start and no "
           + "subscription_cancel after it get churn_risk from the sBG model of renewals "
-          + "(churn_model sbg), fitted on every subscriber.")
+          + "(churn_model sbg), fitted on every subscriber, and its discounted expected "
+          + "residual lifetime at --discountRate (discounted_remaining_periods).")
   @Default.Integer(30)
   int getSubscriptionPeriodDays();
 

@@ -418,12 +418,14 @@ public abstract class SegmentCustomers
           .apply("EngagementChurn", Combine.globally(EngagementChurnTable.calibrate()))
           .apply("EngagementChurnView", View.asSingleton());
       long period = getValueModels().getSubscriptionPeriod().getMillis();
+      double periodRate =
+          SubscriptionChurn.periodRate(getValueModels().getAnnualDiscountRate(), period);
       subscriptionView = customers
           .apply("SubscriptionHistories", ParDo.of(new SubscriptionHistoryFn()))
           .setCoder(SubscriptionHistory.coder())
           .apply("RenewalCounts", Combine.globally(RenewalCounts.count(period)))
           .apply("FitRenewals", MapElements.into(TypeDescriptor.of(SubscriptionChurn.class))
-              .via(counts -> new SubscriptionChurn(counts.fit(), period)))
+              .via(counts -> new SubscriptionChurn(counts.fit(), period, periodRate)))
           .setCoder(SerializableCoder.of(SubscriptionChurn.class))
           .apply("SubscriptionChurnView", View.asSingleton());
       modelJson = models.apply("ModelJson", ParDo.of(new ModelJsonFn()))

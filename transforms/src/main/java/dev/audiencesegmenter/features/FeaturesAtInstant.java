@@ -35,7 +35,8 @@ public final class FeaturesAtInstant implements Serializable {
    */
   public static final List<String> POPULATION_COLUMNS = List.of(
       "repeat_purchases", "recency_weeks", "age_weeks", "mean_repeat_value", "p_alive",
-      "churn_risk", "churn_risk_band", "churn_model", "expected_purchases_90d",
+      "churn_risk", "churn_risk_band", "churn_model", "discounted_remaining_periods",
+      "expected_purchases_90d",
       "expected_purchases_365d", "expected_avg_order_value", "predicted_clv_365d", "r_score",
       "f_score", "m_score", "rfm_segment", "value_tier", "engagement_tier", "cluster",
       "lookalike_score", "lookalike_selected", "lookalike_reason", "country", "city", "lat",

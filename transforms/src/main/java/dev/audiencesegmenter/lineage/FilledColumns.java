@@ -43,7 +43,7 @@ public final class FilledColumns {
         "consent_tracking");
     put(out, "PredictCustomerValue", "repeat_purchases", "recency_weeks", "age_weeks",
         "mean_repeat_value", "p_alive", "churn_risk", "churn_risk_band", "churn_model",
-        "expected_purchases_90d", "expected_purchases_365d", "expected_avg_order_value",
+        "discounted_remaining_periods", "expected_purchases_90d", "expected_purchases_365d", "expected_avg_order_value",
         "predicted_clv_365d");
     put(out, "AssignLifecycleStage", "lifecycle_stage");
     put(out, "AddSegmentScores", "r_score", "f_score", "m_score", "rfm_segment", "value_tier",

@@ -390,6 +390,18 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("churn_model")
   public abstract @Nullable String getChurnModel();
 
+  /**
+   * For an active subscriber (churn_model {@code sbg}): the sBG model's discounted expected
+   * residual lifetime (DERL, Fader and Hardie 2010), the periods still to come, each weighted
+   * by the chance of still subscribing then and discounted at the run's annual discount rate
+   * from the next renewal on; times the margin of one period, the subscriber's remaining
+   * value. Null for everyone else, and when the discount rate is 0 (the sum need not be
+   * finite).
+   */
+  @SchemaFieldNumber("71")
+  @SchemaFieldName("discounted_remaining_periods")
+  public abstract @Nullable Double getDiscountedRemainingPeriods();
+
   public static Builder builder() {
     // Defaults for the columns added after the first release, so that callers that build
     // rows by hand (tests, users' own feature code) keep compiling and stay valid.
@@ -550,6 +562,8 @@ public abstract class CustomerFeatures {
     public abstract Builder setEngagementTier(@Nullable String value);
 
     public abstract Builder setChurnModel(@Nullable String value);
+
+    public abstract Builder setDiscountedRemainingPeriods(@Nullable Double value);
 
     public abstract CustomerFeatures build();
   }

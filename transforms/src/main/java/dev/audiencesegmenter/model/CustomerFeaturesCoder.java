@@ -96,6 +96,7 @@ public final class CustomerFeaturesCoder extends AtomicCoder<CustomerFeatures> {
     b.putByte(f.getConsentTracking() == null ? 2 : f.getConsentTracking() ? 1 : 0);
     b.putString(f.getEngagementTier());
     b.putString(f.getChurnModel());
+    putDouble(b, f.getDiscountedRemainingPeriods());
     b.writeTo(out);
   }
 
@@ -174,6 +175,7 @@ public final class CustomerFeaturesCoder extends AtomicCoder<CustomerFeatures> {
         .setConsentTracking(nullableBoolean(b.getByte()))
         .setEngagementTier(b.getString())
         .setChurnModel(b.getString())
+        .setDiscountedRemainingPeriods(b.getBoolean() ? b.getDouble() : null)
         .build();
     b.checkFullyRead();
     return f;

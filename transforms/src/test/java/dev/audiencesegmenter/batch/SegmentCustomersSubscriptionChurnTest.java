@@ -51,6 +51,15 @@ class SegmentCustomersSubscriptionChurnTest {
         .doubleValue());
   }
 
+  /** Σ_{t ≥ k+1} S(t) / S(k) / (1 + d)^(t − k − 1), to 6 places. */
+  private static String derl(ShiftedBetaGeometricModel sbg, int k, double d) {
+    double sum = 0;
+    for (int t = k + 1; t < k + 5_000; t++) {
+      sum += sbg.survival(t) / sbg.survival(k) / Math.pow(1 + d, t - k - 1);
+    }
+    return risk(sum);
+  }
+
   @Test
   void activeSubscribersGetTheSbgRiskOfTheirNextRenewal(TestPipeline p) {
     List<CustomerEvent> events = new ArrayList<>();
@@ -70,12 +79,17 @@ class SegmentCustomersSubscriptionChurnTest {
     PCollection<CustomerFeatures> features = TestCustomers.features(p, events);
     PCollection<String> sbgRows = features
         .apply(Filter.by(f -> "sbg".equals(f.getChurnModel())))
-        .apply(MapElements.into(TypeDescriptors.strings()).via(f -> String.valueOf(
-            f.getChurnRisk())));
+        .apply(MapElements.into(TypeDescriptors.strings()).via(f -> f.getChurnRisk() + " "
+            + f.getDiscountedRemainingPeriods()));
+    // DERL at the default 10 % a year, over 30-day periods, summed from the survival curve.
+    double d = Math.pow(1.10, 30 / 365.0) - 1;
     List<String> expected = new ArrayList<>();
-    expected.addAll(Collections.nCopies(65, risk(a / (a + b + 6))));
-    expected.addAll(Collections.nCopies(40, risk(a / (a + b + 3))));
+    expected.addAll(Collections.nCopies(65, risk(a / (a + b + 6)) + " " + derl(sbg, 6, d)));
+    expected.addAll(Collections.nCopies(40, risk(a / (a + b + 3)) + " " + derl(sbg, 3, d)));
     PAssert.that(sbgRows).containsInAnyOrder(expected);
+    PAssert.that(features.apply("OthersHaveNone", Filter.by(
+            f -> !"sbg".equals(f.getChurnModel()) && f.getDiscountedRemainingPeriods() != null)))
+        .empty();
     p.run().waitUntilFinish();
   }
 }

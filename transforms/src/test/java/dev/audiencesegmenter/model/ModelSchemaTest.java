@@ -25,7 +25,7 @@ class ModelSchemaTest {
     assertEquals(List.of("step", "reason", "record"), fieldNames(DeadLetter.class));
     List<String> features = fieldNames(CustomerFeatures.class);
     assertEquals("customer_id", features.get(0));
-    assertEquals(71, features.size());
+    assertEquals(72, features.size());
     assertEquals("cart_abandoned_24h", features.get(16));
     assertEquals(List.of("repeat_purchases", "recency_weeks", "age_weeks", "mean_repeat_value",
         "p_alive", "churn_risk", "churn_risk_band", "expected_purchases_90d",
@@ -42,7 +42,8 @@ class ModelSchemaTest {
         "reactivation_gap_days", "lifecycle_stage", "country", "city", "lat", "lon", "company",
         "industry", "employees", "traits", "consent_email", "consent_sms", "consent_push",
         "consent_tracking"), features.subList(37, 69));
-    assertEquals(List.of("engagement_tier", "churn_model"), features.subList(69, 71));
+    assertEquals(List.of("engagement_tier", "churn_model", "discounted_remaining_periods"),
+        features.subList(69, 72));
     assertEquals(List.of("id_type", "id_value", "reason", "fan_out", "fan_out_type", "detail"),
         fieldNames(JunkIdentifier.class));
     assertEquals(List.of("change", "kept_id", "other_id", "linking_identifier", "linked_to",

@@ -9,6 +9,7 @@ import dev.audiencesegmenter.churn.SubscriptionHistory;
 import dev.audiencesegmenter.clv.AddCustomerValue;
 import dev.audiencesegmenter.clv.CustomerValue;
 import dev.audiencesegmenter.clv.LocalCustomerValue;
+import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.LocalFeatures;
@@ -143,11 +144,12 @@ public final class BaselineSegmentationJob {
       }
       EngagementChurnTable churn = new EngagementChurnTable();
       activity.values().forEach(churn::add);
-      long period = SegmentationPipeline.valueModels(options, asOf).getSubscriptionPeriod()
-          .getMillis();
+      PredictCustomerValue valueModels = SegmentationPipeline.valueModels(options, asOf);
+      long period = valueModels.getSubscriptionPeriod().getMillis();
       RenewalCounts renewals = new RenewalCounts();
       subscriptions.values().forEach(h -> renewals.add(h, period));
-      SubscriptionChurn sbg = new SubscriptionChurn(renewals.fit(), period);
+      SubscriptionChurn sbg = new SubscriptionChurn(renewals.fit(), period,
+          SubscriptionChurn.periodRate(valueModels.getAnnualDiscountRate(), period));
       List<CustomerFeatures> valued = new ArrayList<>(features.size());
       for (CustomerFeatures f : features) {
         CustomerValue v = value.values().get(f.getCustomerId());
