@@ -17,7 +17,9 @@ import org.apache.beam.sdk.coders.VarIntCoder;
  * Predicted against actual repeat purchases in a holdout period, as users of the lifetimes
  * library check a fit: in total, per calibration frequency (x = 0, 1, ..., and "7+"), and the
  * mean absolute error per customer, for each model of {@link #MODELS} side by side (BG/NBD's
- * figures also at the top level, as before). Mergeable: built per customer and added up.
+ * figures also at the top level, as before); also P(alive)'s calibration, spend against its
+ * prediction, and the cumulative repeat purchases week by week. Mergeable: built per customer
+ * and added up.
  */
 public final class HoldoutReport implements Serializable {
   private static final long serialVersionUID = 3L;
