@@ -11,7 +11,6 @@ import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.EventTypes;
 import dev.audiencesegmenter.progress.ProgressLog;
 import dev.audiencesegmenter.report.ConvertedCustomers;
-import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
@@ -89,12 +88,11 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
       outcomePurchases.inc();
       c.converted = true;
     }
-    BigDecimal revenue = e.getRevenue() == null ? BigDecimal.ZERO : e.getRevenue();
     if (t >= asOf.getMillis() && t < holdoutEnd) {
       if (c.holdout == null) {
         c.holdout = new HoldoutPurchases(asOf.getMillis());
       }
-      c.holdout.add(t, revenue);
+      c.holdout.add(e);
     }
     if (c.backtest != null) {
       c.backtest.add(e);
@@ -102,7 +100,7 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
         if (c.backtestPeriod == null) {
           c.backtestPeriod = new HoldoutPurchases(backtestFrom.getMillis());
         }
-        c.backtestPeriod.add(t, revenue);
+        c.backtestPeriod.add(e);
       }
     }
   }

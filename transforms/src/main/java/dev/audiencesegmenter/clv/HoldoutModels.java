@@ -53,13 +53,13 @@ public record HoldoutModels(@Nullable ValueModels valueModels,
 
   /**
    * Each model's expected purchases of a customer by the end of each week after the calibration
-   * end, the last point at {@code weeks}: {@code [week - 1][model]}.
+   * end, the last point at exactly {@code weeks}: {@code [week - 1][model]}.
    */
   double[][] cumulativeExpectedPurchases(PurchaseSummary customer, double weeks) {
     int points = (int) Math.ceil(weeks - 1e-9);
     double[][] byWeek = new double[points][];
     for (int w = 1; w <= points; w++) {
-      byWeek[w - 1] = expectedPurchases(customer, Math.min(w, weeks));
+      byWeek[w - 1] = expectedPurchases(customer, w == points ? weeks : w);
     }
     return byWeek;
   }

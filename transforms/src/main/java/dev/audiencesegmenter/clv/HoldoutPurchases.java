@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.clv;
 
 import dev.audiencesegmenter.model.CompactBytes;
+import dev.audiencesegmenter.model.CustomerEvent;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.Arrays;
@@ -25,7 +26,13 @@ public final class HoldoutPurchases {
     this.start = startMillis;
   }
 
-  /** A purchase in the period, with its revenue (0 when it has none). */
+  /** A purchase in the period; one without revenue counts with 0. */
+  public void add(CustomerEvent purchase) {
+    add(purchase.getEventTime().getMillis(),
+        purchase.getRevenue() == null ? BigDecimal.ZERO : purchase.getRevenue());
+  }
+
+  /** A purchase in the period, with its revenue. */
   public void add(long timeMillis, BigDecimal revenue) {
     if (timeMillis < start) {
       throw new IllegalArgumentException("purchase at " + timeMillis

@@ -152,15 +152,6 @@ public final class HoldoutReport implements Serializable {
     return spend[2 + 2 * m] / total(0);
   }
 
-  /**
-   * Cumulative repeat purchases of the cohort by the end of each week of the holdout: {@code
-   * [actual, then each model's predicted]} by week, 1 first.
-   */
-  public Map<Integer, double[]> cumulativeByWeek() {
-    Map<Integer, double[]> out = new TreeMap<>();
-    cumulative.forEach((w, v) -> out.put(w, v.clone()));
-    return out;
-  }
 
   private double total(int i) {
     return buckets.values().stream().mapToDouble(b -> b[i]).sum();

@@ -3,7 +3,6 @@ package dev.audiencesegmenter.clv;
 import dev.audiencesegmenter.grouping.TallyFn;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerEventCoder;
-import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -110,7 +109,8 @@ public final class ValidateHoldout
    */
   public static HoldoutReport compare(PurchaseSummary calibration,
       HoldoutPurchases.Outcome holdout, HoldoutModels models, double holdoutWeeks) {
-    double[] purchases = models.expectedPurchases(calibration, holdoutWeeks);
+    double[][] byWeek = models.cumulativeExpectedPurchases(calibration, holdoutWeeks);
+    double[] purchases = byWeek[byWeek.length - 1]; // the last point is the holdout's end
     double value = models.expectedValuePerPurchase(calibration);
     double[] spend = new double[purchases.length];
     for (int m = 0; m < purchases.length; m++) {
@@ -119,7 +119,7 @@ public final class ValidateHoldout
     return new HoldoutReport().add(calibration.x(), holdout.days(), purchases)
         .addPAlive(holdout.days() > 0, models.pAlive(calibration))
         .addSpend(holdout.spend().doubleValue(), spend)
-        .addCumulative(holdout, models.cumulativeExpectedPurchases(calibration, holdoutWeeks));
+        .addCumulative(holdout, byWeek);
   }
 
   /**
@@ -228,10 +228,9 @@ public final class ValidateHoldout
             new CustomerPurchases(calibrationEnd), calibrationEnd.getMillis()));
         CustomerEvent event = e.getValue();
         c.calibration.add(event);
-        BigDecimal revenue = SummarizePurchases.purchaseRevenue(event,
-            calibrationEnd.getMillis(), holdoutEnd);
-        if (revenue != null) {
-          c.holdout.add(event.getEventTime().getMillis(), revenue);
+        if (SummarizePurchases.purchaseRevenue(event, calibrationEnd.getMillis(), holdoutEnd)
+            != null) {
+          c.holdout.add(event);
         }
       }
       for (Customer c : customers.values()) {

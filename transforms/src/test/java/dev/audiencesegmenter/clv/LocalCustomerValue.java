@@ -41,9 +41,8 @@ public final class LocalCustomerValue {
       long t = e.getValue().getEventTime().getMillis();
       if (dev.audiencesegmenter.model.EventTypes.PURCHASE.equals(e.getValue().getEventType())
           && t >= from.getMillis() && t < asOf.getMillis()) {
-        period.computeIfAbsent(e.getKey(), k -> new HoldoutPurchases(from.getMillis())).add(t,
-            e.getValue().getRevenue() == null ? java.math.BigDecimal.ZERO
-                : e.getValue().getRevenue());
+        period.computeIfAbsent(e.getKey(), k -> new HoldoutPurchases(from.getMillis()))
+            .add(e.getValue());
       }
     }
     SummaryHistogram backtest = new SummaryHistogram();
