@@ -46,6 +46,8 @@ public final class HoldoutReport implements Serializable {
    * week, the actual cumulative sum, then each model's predicted one.
    */
   private final TreeMap<Integer, double[]> cumulative = new TreeMap<>();
+  /** The holdout's length in weeks: where the last point of {@link #cumulative} lies. */
+  private double holdoutWeeks;
 
   /**
    * Adds one customer: calibration frequency x, actual holdout purchases and each model's
@@ -100,10 +102,12 @@ public final class HoldoutReport implements Serializable {
 
   /**
    * Adds one customer's repeat purchases week by week: {@code predicted[week - 1][model]} is a
-   * model's expectation by the end of that week (the last at the holdout's end), and the actual
-   * purchase days are counted in the weeks of {@code holdout}.
+   * model's expectation by the end of that week, the last at the holdout's end ({@code weeks}
+   * weeks long), and the actual purchase days are counted in the weeks of {@code holdout}.
    */
-  public HoldoutReport addCumulative(HoldoutPurchases.Outcome holdout, double[][] predicted) {
+  public HoldoutReport addCumulative(HoldoutPurchases.Outcome holdout, double[][] predicted,
+      double weeks) {
+    holdoutWeeks = weeks;
     for (int w = 1; w <= predicted.length; w++) {
       double[] point = cumulative.computeIfAbsent(w, k -> new double[1 + MODELS.size()]);
       point[0] += holdout.daysInFirstWeeks(w);
@@ -129,6 +133,7 @@ public final class HoldoutReport implements Serializable {
     for (int i = 0; i < spend.length; i++) {
       spend[i] += other.spend[i];
     }
+    holdoutWeeks = Math.max(holdoutWeeks, other.holdoutWeeks);
     other.cumulative.forEach((w, v) -> {
       double[] point = cumulative.computeIfAbsent(w, k -> new double[v.length]);
       for (int i = 0; i < v.length; i++) {
@@ -280,7 +285,10 @@ public final class HoldoutReport implements Serializable {
       sep = ",";
     }
     json.append("],\"cumulative_repeat_purchases\":{\"weeks\":[");
-    json.append(String.join(",", cumulative.keySet().stream().map(String::valueOf).toList()))
+    // Whole weeks, then the holdout's end, which may fall inside a week.
+    json.append(String.join(",", cumulative.keySet().stream().map(w -> w < cumulative.lastKey()
+            ? String.valueOf(w) : Math.abs(holdoutWeeks - w) < 1e-9 ? String.valueOf(w)
+            : String.format(Locale.ROOT, "%.2f", holdoutWeeks)).toList()))
         .append("],\"actual\":[").append(series(0, "%.0f"));
     for (int m = 0; m < MODELS.size(); m++) {
       json.append("],\"").append(MODELS.get(m)).append("\":[").append(series(1 + m, "%.2f"));
@@ -316,7 +324,7 @@ public final class HoldoutReport implements Serializable {
       }
     }
     return java.util.Arrays.deepEquals(calibration, r.calibration)
-        && java.util.Arrays.equals(spend, r.spend);
+        && java.util.Arrays.equals(spend, r.spend) && holdoutWeeks == r.holdoutWeeks;
   }
 
   @Override
@@ -331,7 +339,8 @@ public final class HoldoutReport implements Serializable {
 
   /**
    * Bucket count, then each bucket's frequency and its sums, in frequency order; then per model
-   * its used P(alive) bins; then the spend sums; then the weeks and their cumulative sums.
+   * its used P(alive) bins; then the spend sums; then the holdout's length in weeks, the weeks
+   * and their cumulative sums.
    */
   private static final class ReportCoder extends AtomicCoder<HoldoutReport> {
     static final ReportCoder INSTANCE = new ReportCoder();
@@ -366,6 +375,7 @@ public final class HoldoutReport implements Serializable {
       for (double sum : report.spend) {
         DOUBLE.encode(sum, out);
       }
+      DOUBLE.encode(report.holdoutWeeks, out);
       INT.encode(report.cumulative.size(), out);
       for (Map.Entry<Integer, double[]> point : report.cumulative.entrySet()) {
         INT.encode(point.getKey(), out);
@@ -399,6 +409,7 @@ public final class HoldoutReport implements Serializable {
       for (int i = 0; i < report.spend.length; i++) {
         report.spend[i] = DOUBLE.decode(in);
       }
+      report.holdoutWeeks = DOUBLE.decode(in);
       int weeks = INT.decode(in);
       for (int i = 0; i < weeks; i++) {
         int week = INT.decode(in);

@@ -119,7 +119,7 @@ public final class ValidateHoldout
     return new HoldoutReport().add(calibration.x(), holdout.days(), purchases)
         .addPAlive(holdout.days() > 0, models.pAlive(calibration))
         .addSpend(holdout.spend().doubleValue(), spend)
-        .addCumulative(holdout, byWeek);
+        .addCumulative(holdout, byWeek, holdoutWeeks);
   }
 
   /**

@@ -124,10 +124,10 @@ class HoldoutReportTest {
     HoldoutPurchases.Outcome first = new HoldoutPurchases.Outcome(new long[] {1, 0, 2},
         new java.math.BigDecimal("30.00"));
     HoldoutReport a = new HoldoutReport().add(1, 3, 2.0, 2.5).addSpend(30, 20, 25)
-        .addCumulative(first, new double[][] {{0.5, 1}, {1, 1.5}, {2, 2.5}});
+        .addCumulative(first, new double[][] {{0.5, 1}, {1, 1.5}, {2, 2.5}}, 2.5);
     HoldoutReport b = new HoldoutReport().add(0, 0, 0.5, 0.25).addSpend(0, 5, 2.5)
         .addCumulative(HoldoutPurchases.Outcome.NONE,
-            new double[][] {{0.25, 0.125}, {0.375, 0.25}, {0.5, 0.25}});
+            new double[][] {{0.25, 0.125}, {0.375, 0.25}, {0.5, 0.25}}, 2.5);
     HoldoutReport both = CoderUtils.clone(HoldoutReport.coder(), a.merge(b));
     JsonNode r = new ObjectMapper().readTree(both.toJson("c", "h"));
     assertEquals(30.0, r.get("actual_spend").asDouble(), 1e-9);
@@ -137,7 +137,8 @@ class HoldoutReportTest {
     assertEquals(7.5, bg.get("spend_mean_absolute_error").asDouble(), 1e-9);
     assertEquals(3.75, r.get("models").get(1).get("spend_mean_absolute_error").asDouble(), 1e-9);
     JsonNode curve = r.get("cumulative_repeat_purchases");
-    assertEquals("[1,2,3]", curve.get("weeks").toString());
+    // A holdout of 2.5 weeks: its last point is its end.
+    assertEquals("[1,2,2.5]", curve.get("weeks").toString());
     assertEquals("[1,1,3]", curve.get("actual").toString());
     assertEquals("[0.75,1.38,2.5]", curve.get("bg_nbd").toString());
     assertEquals("[1.13,1.75,2.75]", curve.get("pareto_nbd").toString());

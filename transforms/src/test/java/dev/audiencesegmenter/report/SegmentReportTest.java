@@ -138,11 +138,11 @@ class SegmentReportTest {
         .add(1, 3, 2.0, 2.5).addSpend(30, 20, 25)
         .addCumulative(new dev.audiencesegmenter.clv.HoldoutPurchases.Outcome(
             new long[] {1, 0, 2}, new BigDecimal("30")),
-            new double[][] {{0.5, 1}, {1, 1.5}, {2, 2.5}})
+            new double[][] {{0.5, 1}, {1, 1.5}, {2, 2.5}}, 3)
         .merge(new dev.audiencesegmenter.clv.HoldoutReport().add(0, 0, 0.5, 0.25)
             .addSpend(0, 5, 2.5).addCumulative(
                 dev.audiencesegmenter.clv.HoldoutPurchases.Outcome.NONE,
-                new double[][] {{0.25, 0.125}, {0.375, 0.25}, {0.5, 0.25}}))
+                new double[][] {{0.25, 0.125}, {0.375, 0.25}, {0.5, 0.25}}, 3))
         .toJson("2024-01-01T00:00:00.000Z", "2024-01-22T00:00:00.000Z");
     String yaml = "groups:\n  - name: all\n    segments:\n      - name: everyone\n"
         + "        when: 'true'\n";
