@@ -21,7 +21,7 @@ import org.apache.beam.sdk.values.PCollection;
  * rather than per key: the same {@code KV(key, output)} per key.
  *
  * <pre>{@code
- * pairs.apply("DistinctNeighbours", CombineInBuckets.of(new CappedDistinctFn(cap), buckets));
+ * pairs.apply("DistinctNeighbours", CombineInBuckets.of(CappedDistinctFn.of(cap), buckets));
  * }</pre>
  *
  * <p>For keys that are many and small (identifiers, contacts) on the Direct runner, which cuts

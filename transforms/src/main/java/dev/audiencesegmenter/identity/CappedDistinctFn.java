@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.identity;
 
+import dev.audiencesegmenter.grouping.TallyFn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -19,12 +19,15 @@ import org.apache.beam.sdk.transforms.Combine;
  * key is bounded whatever the data: a junk value seen on a million records costs {@code cap}
  * strings, not a million. The result is the same in any merge order.
  */
-final class CappedDistinctFn
-    extends Combine.CombineFn<String, CappedDistinctFn.Values, CappedDistinctFn.Values> {
-  private final int cap;
+final class CappedDistinctFn {
+  private CappedDistinctFn() {}
 
-  CappedDistinctFn(int cap) {
-    this.cap = cap;
+  /** The combine: a {@link TallyFn} of {@link Values} capped at {@code cap}. */
+  static Combine.CombineFn<String, Values, Values> of(int cap) {
+    return TallyFn.<String, Values>of(Values::new, (acc, value) -> {
+      acc.add(value, cap);
+      return acc;
+    }, (acc, other) -> acc.merge(other, cap), new ValuesCoder());
   }
 
   /** Sorted distinct values, at most the cap; {@code overflow} when some were dropped. */
@@ -39,46 +42,17 @@ final class CappedDistinctFn
       }
     }
 
+    /** Adds {@code other}'s values and overflow; returns this. */
+    Values merge(Values other, int cap) {
+      overflow |= other.overflow;
+      other.values.forEach(v -> add(v, cap));
+      return this;
+    }
+
     /** The count, or more than the cap when overflowed. */
     int count() {
       return overflow ? values.size() + 1 : values.size();
     }
-  }
-
-  @Override
-  public Values createAccumulator() {
-    return new Values();
-  }
-
-  @Override
-  public Values addInput(Values acc, String value) {
-    acc.add(value, cap);
-    return acc;
-  }
-
-  @Override
-  public Values mergeAccumulators(Iterable<Values> accumulators) {
-    Values merged = new Values();
-    for (Values acc : accumulators) {
-      merged.overflow |= acc.overflow;
-      acc.values.forEach(v -> merged.add(v, cap));
-    }
-    return merged;
-  }
-
-  @Override
-  public Values extractOutput(Values acc) {
-    return acc;
-  }
-
-  @Override
-  public Coder<Values> getAccumulatorCoder(CoderRegistry registry, Coder<String> inputCoder) {
-    return new ValuesCoder();
-  }
-
-  @Override
-  public Coder<Values> getDefaultOutputCoder(CoderRegistry registry, Coder<String> inputCoder) {
-    return new ValuesCoder();
   }
 
   static final class ValuesCoder extends AtomicCoder<Values> {

@@ -90,7 +90,7 @@ final class FindJunkIdentifiers
     PCollectionTuple ruled = pairs
         .apply("ByNodeAndOtherType", ParDo.of(new ByNodeAndOtherType()))
         .setCoder(stringPairs)
-        .apply("DistinctNeighbours", CombineInBuckets.of(new CappedDistinctFn(cap), buckets))
+        .apply("DistinctNeighbours", CombineInBuckets.of(CappedDistinctFn.of(cap), buckets))
         .apply("ApplyRules", ParDo.of(new ApplyRules(rules))
             .withOutputTags(OWN_REASONS, TupleTagList.of(TRIMS)));
     // One reason per node: the first in the order placeholder, blocked, fan_out, over_limit.
