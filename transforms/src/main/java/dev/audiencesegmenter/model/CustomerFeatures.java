@@ -347,7 +347,7 @@ public abstract class CustomerFeatures {
   @SchemaFieldName("employees")
   public abstract @Nullable Long getEmployees();
 
-  /** Every other profile trait, latest value by time (not offered to segment rules). */
+  /** Every other profile trait, latest value by time; rules read it as {@code traits.plan}. */
   @SchemaFieldNumber("64")
   @SchemaFieldName("traits")
   public abstract Map<String, String> getTraits();

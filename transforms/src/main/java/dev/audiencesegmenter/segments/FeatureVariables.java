@@ -7,6 +7,7 @@ import dev.cel.bundle.CelFactory;
 import dev.cel.common.CelFunctionDecl;
 import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.types.CelType;
+import dev.cel.common.types.MapType;
 import dev.cel.common.types.NullableType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.runtime.CelFunctionBinding;
@@ -24,8 +25,9 @@ import org.joda.time.ReadableInstant;
  * The variables a segment condition can use: one per column of the feature schema, by its
  * snake_case name, with the CEL type of the column (INT64 and INT32 as {@code int}, DECIMAL
  * and DOUBLE as {@code double}, BOOLEAN as {@code bool}, STRING as {@code string}, DATETIME as
- * {@code timestamp}). A nullable column may be null for a customer: a comparison that meets a
- * null is an evaluation error, and the customer is not a member (write
+ * {@code timestamp}, a map of strings as {@code map(string, string)}). A nullable column may
+ * be null for a customer: a comparison that meets a null is an evaluation error, and the
+ * customer is not a member (write
  * {@code recency_days != null && recency_days > 90} to say it outright).
  */
 final class FeatureVariables {
@@ -60,7 +62,11 @@ final class FeatureVariables {
       case BOOLEAN -> SimpleType.BOOL;
       case STRING -> SimpleType.STRING;
       case DATETIME -> SimpleType.TIMESTAMP;
-      default -> null; // maps and nested rows are not offered to conditions yet
+      // The profile traits ({@code traits}): traits.plan == "pro", "plan" in traits.
+      case MAP -> type.getMapKeyType().getTypeName() == Schema.TypeName.STRING
+          && type.getMapValueType().getTypeName() == Schema.TypeName.STRING
+          ? MapType.create(SimpleType.STRING, SimpleType.STRING) : null;
+      default -> null; // nested rows and other maps are not offered to conditions yet
     };
   }
 

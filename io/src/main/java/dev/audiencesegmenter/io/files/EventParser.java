@@ -12,7 +12,7 @@ import java.util.Set;
  * read by {@link dev.audiencesegmenter.model.ConsentValue}'s table; an unreadable one is
  * withdrawn and noted, and the event kept.
  */
-final class EventParser implements RecordParser<CustomerEvent> {
+final class EventParser implements FlatRecordParser<CustomerEvent> {
   private static final long serialVersionUID = 1L;
 
   private static final JsonRecord.Schema SCHEMA = new JsonRecord.Schema();

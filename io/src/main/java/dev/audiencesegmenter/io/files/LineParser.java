@@ -93,22 +93,22 @@ public final class LineParser<T> implements Serializable {
 
   /** {@link #parse}, with the record's notes. */
   Noted<T> parseNoted(String raw, @Nullable String csvAsJson) throws BadRecordException {
-    JsonRecord json = check(raw, csvAsJson);
-    T record = parser.parse(json);
-    int identifiers = parser.identifiers(record).size();
+    Noted<T> noted = parser.read(JSON, checked(raw, csvAsJson));
+    int identifiers = parser.identifiers(noted.record()).size();
     if (identifiers > maxIdentifiers) {
       // All of a record's identifiers become one customer: how many is bounded here.
       throw new BadRecordException("too many identifiers: " + identifiers + " in 'ids' (at most "
           + maxIdentifiers + ", see --maxIdentifiersPerRecord)");
     }
-    return new Noted<>(record, json.notes());
+    return noted;
   }
 
   RecordParser<T> recordParser() {
     return parser;
   }
 
-  private JsonRecord check(String raw, @Nullable String csvAsJson) throws BadRecordException {
+  /** The JSON text to parse, once the line's size and encoding have passed. */
+  private String checked(String raw, @Nullable String csvAsJson) throws BadRecordException {
     if (OVERSIZED.equals(csvAsJson)) {
       throw new BadRecordException("line longer than " + maxLineBytes + " bytes");
     }
@@ -126,13 +126,7 @@ public final class LineParser<T> implements Serializable {
     if (raw.indexOf('\uFFFD') >= 0) {
       throw new BadRecordException("not valid UTF-8 (undecodable bytes)");
     }
-    // One pass over the token stream; the same outcome as reading a tree (see JsonRecord).
-    JsonRecord json = JsonRecord.read(JSON, parser.schema(),
-        csvAsJson != null ? csvAsJson : raw);
-    if (json.kind(JsonRecord.CSV_ERROR) != JsonRecord.ABSENT) {
-      throw new BadRecordException("malformed CSV: " + json.text(JsonRecord.CSV_ERROR));
-    }
-    return json;
+    return csvAsJson != null ? csvAsJson : raw;
   }
 
   /** Oversized lines are kept in the dead letters in part, with their length. */

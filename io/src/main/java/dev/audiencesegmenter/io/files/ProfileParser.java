@@ -11,7 +11,7 @@ import java.util.Set;
  * {@link ConsentValue}'s table are noted on the record (dead letters) and kept as written: the
  * features read them as withdrawn.
  */
-final class ProfileParser implements RecordParser<ProfileAttributes> {
+final class ProfileParser implements FlatRecordParser<ProfileAttributes> {
   private static final long serialVersionUID = 1L;
 
   private static final JsonRecord.Schema SCHEMA = new JsonRecord.Schema();

@@ -1,11 +1,13 @@
 package dev.audiencesegmenter.io.files;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.io.sources.SourceMapping;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.SchemaCoders;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Reads customer events from JSON Lines or CSV files (data-formats.md in the README): a file
@@ -37,6 +39,9 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
   public abstract int getDuplicateGroups();
 
   public abstract boolean getDeadLettersInBand();
+
+  /** The tool's format the files are in, or null for the native format. */
+  public abstract @Nullable SourceMapping getMapping();
 
   abstract Builder toBuilder();
 
@@ -88,6 +93,19 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
     return toBuilder().setDeadLettersInBand(true).build();
   }
 
+  /**
+   * Reads the files as another tool's export, through {@code mapping} (a built-in format from
+   * {@link dev.audiencesegmenter.io.sources.BuiltInFormats} or a mapping file read with
+   * {@link dev.audiencesegmenter.io.sources.MappingFiles}); it must map events.
+   */
+  public ReadCustomerEvents withMapping(SourceMapping mapping) {
+    if (mapping == null) {
+      throw new IllegalArgumentException("mapping must not be null");
+    }
+    MappedEventParser.requireKind(mapping, SourceMapping.Kind.EVENTS);
+    return toBuilder().setMapping(mapping).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setFilepattern(String filepattern);
@@ -102,6 +120,8 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
 
     abstract Builder setDeadLettersInBand(boolean inBand);
 
+    abstract Builder setMapping(@Nullable SourceMapping mapping);
+
     abstract ReadCustomerEvents build();
   }
 
@@ -110,6 +130,8 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
     super.populateDisplayData(builder);
     ReadRecords.displaySettings(builder, getFilepattern(), getFormat(), getMaxLineBytes(),
         getMaxIdentifiersPerRecord(), getDuplicateGroups());
+    builder.addIfNotNull(DisplayData.item("mapping",
+        getMapping() == null ? null : getMapping().getName()));
   }
 
   @Override
@@ -117,7 +139,8 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
     return begin.apply(new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
         getMaxIdentifiersPerRecord(),
         getDuplicateGroups(), getDeadLettersInBand(),
-        new EventParser(), SchemaCoders.of(begin.getPipeline(), CustomerEvent.class),
+        getMapping() == null ? new EventParser() : new MappedEventParser(getMapping()),
+        SchemaCoders.of(begin.getPipeline(), CustomerEvent.class),
         dev.audiencesegmenter.model.CustomerEventCoder.of(), "ReadEvents",
         ReadCustomerEvents.class.getName()));
   }

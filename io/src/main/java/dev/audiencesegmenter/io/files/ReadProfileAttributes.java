@@ -1,11 +1,13 @@
 package dev.audiencesegmenter.io.files;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.io.sources.SourceMapping;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SchemaCoders;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Reads profile attributes from JSON Lines or CSV files (data-formats.md in the README): a file
@@ -37,6 +39,9 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
   public abstract int getDuplicateGroups();
 
   public abstract boolean getDeadLettersInBand();
+
+  /** The tool's format the files are in, or null for the native format. */
+  public abstract @Nullable SourceMapping getMapping();
 
   abstract Builder toBuilder();
 
@@ -88,6 +93,19 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
     return toBuilder().setDeadLettersInBand(true).build();
   }
 
+  /**
+   * Reads the files as another tool's export, through {@code mapping} (a built-in format from
+   * {@link dev.audiencesegmenter.io.sources.BuiltInFormats} or a mapping file read with
+   * {@link dev.audiencesegmenter.io.sources.MappingFiles}); it must map profiles.
+   */
+  public ReadProfileAttributes withMapping(SourceMapping mapping) {
+    if (mapping == null) {
+      throw new IllegalArgumentException("mapping must not be null");
+    }
+    MappedEventParser.requireKind(mapping, SourceMapping.Kind.PROFILES);
+    return toBuilder().setMapping(mapping).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setFilepattern(String filepattern);
@@ -102,6 +120,8 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
 
     abstract Builder setDeadLettersInBand(boolean inBand);
 
+    abstract Builder setMapping(@Nullable SourceMapping mapping);
+
     abstract ReadProfileAttributes build();
   }
 
@@ -110,6 +130,8 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
     super.populateDisplayData(builder);
     ReadRecords.displaySettings(builder, getFilepattern(), getFormat(), getMaxLineBytes(),
         getMaxIdentifiersPerRecord(), getDuplicateGroups());
+    builder.addIfNotNull(DisplayData.item("mapping",
+        getMapping() == null ? null : getMapping().getName()));
   }
 
   @Override
@@ -117,7 +139,8 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
     return begin.apply(new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
         getMaxIdentifiersPerRecord(),
         getDuplicateGroups(), getDeadLettersInBand(),
-        new ProfileParser(), SchemaCoders.of(begin.getPipeline(), ProfileAttributes.class),
+        getMapping() == null ? new ProfileParser() : new MappedProfileParser(getMapping()),
+        SchemaCoders.of(begin.getPipeline(), ProfileAttributes.class),
         dev.audiencesegmenter.model.ProfileAttributesCoder.of(), "ReadProfiles",
         ReadProfileAttributes.class.getName()));
   }

@@ -1,15 +1,16 @@
 package dev.audiencesegmenter.io.files;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.Serializable;
 
 /** Turns one JSON object (from a JSON line, or a CSV row) into a record, or says why not. */
 interface RecordParser<T> extends Serializable {
 
-  /** The top-level fields {@link #parse} reads, and which of them are maps. */
-  JsonRecord.Schema schema();
-
-  /** Checks the fields, in a fixed order: the first failed check is the reason. */
-  T parse(JsonRecord json) throws BadRecordException;
+  /**
+   * The record in {@code json} (the text of one JSON object) and the notes it leaves; the
+   * size and encoding checks of the line are done.
+   */
+  LineParser.Noted<T> read(ObjectMapper mapper, String json) throws BadRecordException;
 
   /** The record's identifiers ({@code ids}), which the readers cap in number. */
   java.util.Map<String, String> identifiers(T record);

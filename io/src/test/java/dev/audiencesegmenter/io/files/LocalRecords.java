@@ -58,6 +58,20 @@ public final class LocalRecords<T> {
         "ReadEvents");
   }
 
+  /** Events of another tool's export, read through {@code mapping}. */
+  public static LocalRecords<CustomerEvent> mappedEvents(String filepattern,
+      dev.audiencesegmenter.io.sources.SourceMapping mapping) {
+    return read(filepattern, new LineParser<>(new MappedEventParser(mapping),
+        ReadCustomerEvents.DEFAULT_MAX_LINE_BYTES), "ReadEvents");
+  }
+
+  /** Profiles of another tool's export, read through {@code mapping}. */
+  public static LocalRecords<ProfileAttributes> mappedProfiles(String filepattern,
+      dev.audiencesegmenter.io.sources.SourceMapping mapping) {
+    return read(filepattern, new LineParser<>(new MappedProfileParser(mapping),
+        ReadCustomerEvents.DEFAULT_MAX_LINE_BYTES), "ReadProfiles");
+  }
+
   public static LocalRecords<ProfileAttributes> profiles(String filepattern, int maxLineBytes) {
     return profiles(filepattern, maxLineBytes, LineParser.DEFAULT_MAX_IDENTIFIERS);
   }

@@ -1,0 +1,53 @@
+package dev.audiencesegmenter.io.files;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiencesegmenter.io.sources.SourceMapping;
+import dev.audiencesegmenter.model.ProfileAttributes;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Profile attributes from a tool's export, through a profiles {@link SourceMapping}. Consent
+ * flags become the attributes {@code consent_<channel>} ({@code true} or {@code false}), as in
+ * the native format.
+ */
+final class MappedProfileParser extends MappedParser<ProfileAttributes> {
+  private static final long serialVersionUID = 1L;
+
+  MappedProfileParser(SourceMapping mapping) {
+    super(MappedEventParser.requireKind(mapping, SourceMapping.Kind.PROFILES));
+  }
+
+  @Override
+  ProfileAttributes map(JsonNode root, String json, List<String> notes)
+      throws BadRecordException {
+    org.joda.time.Instant time = time(root);
+    Map<String, String> ids = identifiers(root);
+    Map<String, String> attrs = new TreeMap<>(fields(root));
+    consent(root, notes).forEach((channel, given) ->
+        attrs.put("consent_" + channel, given.toString()));
+    return ProfileAttributes.builder()
+        .setSource(mapping.getSource())
+        .setSourceRecordId(recordId(root, json))
+        .setUpdateTime(time)
+        .setIdentifiers(ids)
+        .setAttributes(attrs)
+        .build();
+  }
+
+  @Override
+  public Map<String, String> identifiers(ProfileAttributes profile) {
+    return profile.getIdentifiers();
+  }
+
+  @Override
+  String source(ProfileAttributes profile) {
+    return profile.getSource();
+  }
+
+  @Override
+  String sourceRecordId(ProfileAttributes profile) {
+    return profile.getSourceRecordId();
+  }
+}

@@ -1,0 +1,101 @@
+package dev.audiencesegmenter.io.sources;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Mapping files: mistakes named by file:line:column, and FORMAT:PATTERN sources. */
+class MappingFilesTest {
+
+  private static String error(String yaml) {
+    return assertThrows(InvalidMappingException.class,
+        () -> MappingFiles.parse(yaml, "crm.yaml")).getMessage();
+  }
+
+  @Test
+  void misspeltKeyIsNamedWithItsLineAndASuggestion() {
+    assertEquals("crm.yaml:3:1: unknown key 'identifers' in the top level (known: attributes, "
+        + "attributes_from, consent, currency, format, id, identifiers, kind, properties, "
+        + "properties_from, revenue, source, time, type) (did you mean 'identifiers'?)",
+        error("kind: profiles\ntime: updated\nidentifers:\n  email: Email\n"));
+  }
+
+  @Test
+  void eventsNeedATypeAndProfilesHaveNone() {
+    assertEquals("crm.yaml:1:1: a mapping of events needs 'type'",
+        error("kind: events\ntime: t\nidentifiers: {user_id: uid}\n"));
+    assertEquals("crm.yaml:4:10: profiles have no 'revenue'; remove it",
+        error("kind: profiles\ntime: t\nidentifiers: {email: e}\nrevenue: amount\n"));
+    assertEquals("crm.yaml:4:13: 'properties' belongs to a mapping of events; this one maps "
+        + "profiles (use 'attributes')",
+        error("kind: profiles\ntime: t\nidentifiers: {email: e}\nproperties: {a: b}\n"));
+  }
+
+  @Test
+  void badTimeSettingsAndPathsAreNamed() {
+    assertEquals("crm.yaml:2:23: unknown time unit 'epoch_micro' (known: epoch_micros, "
+        + "epoch_millis, epoch_seconds, iso) (did you mean 'epoch_micros'?)",
+        error("kind: profiles\ntime: {path: t, unit: epoch_micro}\nidentifiers: {e: e}\n"));
+    assertEquals("crm.yaml:2:26: time pattern 'yyyy-MM-dd HH:mm:ss{' is not valid: "
+        + "Pattern includes reserved character: '{'",
+        error("kind: profiles\ntime: {path: t, pattern: \"yyyy-MM-dd HH:mm:ss{\"}\n"
+            + "identifiers: {e: e}\n"));
+    assertEquals("crm.yaml:3:22: 'identifiers.email': path 'params[key]': step 'params[key]' "
+        + "must read name[field=value]",
+        error("kind: profiles\ntime: t\nidentifiers: {email: \"params[key]\"}\n"));
+    assertEquals("crm.yaml:1:7: 'kind' must be events or profiles, got 'event'",
+        error("kind: event\n"));
+  }
+
+  @Test
+  void aUserMappingReadsLikeABuiltInOne() {
+    SourceMapping m = MappingFiles.parse("kind: events\nsource: shopify\nid: id\n"
+        + "type: {path: topic, names: {orders/paid: purchase}}\n"
+        + "time: {path: created_at}\nidentifiers:\n  email: [customer.email, email]\n"
+        + "revenue: total_price\ncurrency: currency\n", "mappings/shopify.yaml");
+    assertEquals("mappings/shopify.yaml", m.getName());
+    assertEquals("shopify", m.getSource());
+    assertEquals(SourceMapping.Kind.EVENTS, m.getKind());
+    assertEquals(List.of("customer.email", "email"), m.getIdentifiers().get("email").written());
+    assertEquals("purchase", m.getTypeNames().get("orders/paid"));
+    assertEquals(TimeField.Unit.ISO, m.getTime().unit());
+  }
+
+  @Test
+  void everyBuiltInFormatLoads() {
+    for (String name : BuiltInFormats.names()) {
+      SourceMapping m = BuiltInFormats.get(name);
+      assertEquals(name, m.getName());
+      assertEquals(BuiltInFormats.EVENT_FORMATS.contains(name) ? SourceMapping.Kind.EVENTS
+          : SourceMapping.Kind.PROFILES, m.getKind());
+    }
+  }
+
+  @Test
+  void sourcesTakeAFormatPrefixOnlyWhenItIsOne() {
+    assertEquals(new SourceSpec("ga4", "gs://b/events_*.json"),
+        SourceSpec.parse("ga4:gs://b/events_*.json"));
+    assertEquals(new SourceSpec("hubspot", "crm/contacts*.csv"),
+        SourceSpec.parse("HubSpot:crm/contacts*.csv"));
+    assertEquals(new SourceSpec("gs://b/maps/shop.yaml", "gs://b/shop/*.jsonl"),
+        SourceSpec.parse("gs://b/maps/shop.yaml:gs://b/shop/*.jsonl"));
+    assertEquals(new SourceSpec(null, "gs://b/native/*.jsonl"),
+        SourceSpec.parse("gs://b/native/*.jsonl"));
+    assertEquals(new SourceSpec(null, "data/events/*"), SourceSpec.parse("data/events/*"));
+    assertEquals("source 'segment:' names format 'segment' but no file pattern after the ':'",
+        assertThrows(IllegalArgumentException.class, () -> SourceSpec.parse("segment:"))
+            .getMessage());
+  }
+
+  @Test
+  void globBracesSplitAtCommasByBeamAreJoinedBack() {
+    // --input=ga4:x/{a,b}.json --input=y/*.jsonl, as Beam hands a list option over
+    assertEquals(List.of(new SourceSpec("ga4", "x/{a,b}.json"), new SourceSpec(null,
+        "y/*.jsonl")), SourceSpec.parseAll(List.of("ga4:x/{a", "b}.json", "y/*.jsonl")));
+    assertEquals("source 'x/{a,b' opens a '{' it never closes",
+        assertThrows(IllegalArgumentException.class,
+            () -> SourceSpec.parseAll(List.of("x/{a", "b"))).getMessage());
+  }
+}
