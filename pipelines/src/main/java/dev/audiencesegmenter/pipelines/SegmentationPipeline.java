@@ -10,8 +10,7 @@ import dev.audiencesegmenter.features.EngagementWeights;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.io.files.ReadCustomerIdentities;
-import dev.audiencesegmenter.io.files.ReadCustomerEvents;
-import dev.audiencesegmenter.io.files.ReadProfileAttributes;
+import dev.audiencesegmenter.io.sources.SourceSpec;
 import dev.audiencesegmenter.io.files.ReadSegmentMemberships;
 import dev.audiencesegmenter.io.files.WriteJsonLinesFolders;
 import dev.audiencesegmenter.io.files.WriteTextFile;
@@ -181,21 +180,24 @@ public final class SegmentationPipeline {
 
     // The readers' rejects travel with the records to the end of the flow: no second output
     // to ship (see SegmentCustomers).
-    PCollectionTuple input = PCollectionTuple.of(ResolveIdentities.CHECKED_EVENTS, pipeline
-        .apply("ReadEvents", ReadCustomerEvents.from(options.getInput())
+    List<SourceSpec> eventSources = InputSources.parse(options.getInput(), "--input");
+    if (eventSources.isEmpty()) {
+      throw new IllegalArgumentException("--input needs at least one file pattern");
+    }
+    List<SourceSpec> profileSources = InputSources.parse(options.getProfiles(), "--profiles");
+    PCollectionTuple input = PCollectionTuple.of(ResolveIdentities.CHECKED_EVENTS,
+        InputSources.events(pipeline, eventSources, read -> read
             .withMaxLineBytes(options.getMaxLineBytes())
             .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
             .withDuplicateGroups(options.getGroups())
-            .withDeadLettersInBand())
-        .getChecked());
-    if (options.getProfiles() != null && !options.getProfiles().isBlank()) {
-      input = input.and(ResolveIdentities.CHECKED_PROFILES, pipeline
-          .apply("ReadProfiles", ReadProfileAttributes.from(options.getProfiles())
+            .withDeadLettersInBand()));
+    if (!profileSources.isEmpty()) {
+      input = input.and(ResolveIdentities.CHECKED_PROFILES,
+          InputSources.profiles(pipeline, profileSources, read -> read
               .withMaxLineBytes(options.getMaxLineBytes())
               .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
               .withDuplicateGroups(options.getGroups())
-              .withDeadLettersInBand())
-          .getChecked());
+              .withDeadLettersInBand()));
     }
 
     ResolveIdentities resolve = ResolveIdentities.create()

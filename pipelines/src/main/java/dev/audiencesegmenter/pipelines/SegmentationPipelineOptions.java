@@ -2,6 +2,7 @@ package dev.audiencesegmenter.pipelines;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.audiencesegmenter.features.EngagementWeights;
+import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -15,16 +16,20 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   @Description(
       "Customer events: a file pattern (glob) of JSON Lines or CSV files, .gz allowed, e.g. "
-          + "'data/events/*'. Files ending in .csv or .csv.gz are read as CSV.")
+          + "'data/events/*'; files ending in .csv or .csv.gz are read as CSV. FORMAT:PATTERN "
+          + "reads another tool's export: FORMAT is ga4, segment, mixpanel, amplitude or a "
+          + "mapping file ending in .yaml. Repeat the option for several sources.")
   @Validation.Required
-  String getInput();
+  List<String> getInput();
 
-  void setInput(String value);
+  void setInput(List<String> value);
 
-  @Description("Optional profile attributes: a file pattern of JSON Lines or CSV files.")
-  String getProfiles();
+  @Description("Optional profile attributes: a file pattern of JSON Lines or CSV files, or "
+      + "FORMAT:PATTERN with FORMAT hubspot, salesforce, zoho or a mapping file ending in "
+      + ".yaml. Repeat the option for several sources.")
+  List<String> getProfiles();
 
-  void setProfiles(String value);
+  void setProfiles(List<String> value);
 
   @Description("Segment definitions: a YAML file (see transforms/README.md, "
       + "'Segment definitions').")

@@ -3,6 +3,8 @@ package dev.audiencesegmenter.pipelines;
 import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
+import dev.audiencesegmenter.io.sources.SourceMapping;
+import dev.audiencesegmenter.io.sources.SourceSpec;
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.secrets.Credential;
@@ -16,6 +18,8 @@ import dev.audiencesegmenter.model.MembershipChange;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import dev.audiencesegmenter.streaming.SegmentContinuously;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -96,7 +100,8 @@ public final class StreamingSegmentationPipeline {
       StreamingSegmentationOptions options) {
     boolean kafka = options.getKafkaEventsTopic() != null
         && !options.getKafkaEventsTopic().isBlank();
-    boolean files = options.getInput() != null && !options.getInput().isBlank();
+    List<SourceSpec> sources = InputSources.parse(options.getInput(), "--input");
+    boolean files = !sources.isEmpty();
     if (kafka == files) {
       throw new IllegalArgumentException("Give exactly one source: --kafkaEventsTopic (with "
           + "--kafkaBootstrapServers) or --input files to replay");
@@ -116,27 +121,42 @@ public final class StreamingSegmentationPipeline {
     }
     SegmentContinuously segment = segmentation(options);
 
-    ReadResult<CustomerEvent> read;
+    PCollection<CustomerEvent> events;
+    PCollection<DeadLetter> readRejects;
     if (kafka) {
       ReadCustomerEventsFromKafka source = ReadCustomerEventsFromKafka
           .from(options.getKafkaBootstrapServers(), options.getKafkaEventsTopic())
           .withMaxOutOfOrderness(Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()))
           .withMaxLineBytes(options.getMaxLineBytes())
           .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord());
-      read = pipeline.apply("ReadEventsFromKafka",
+      ReadResult<CustomerEvent> read = pipeline.apply("ReadEventsFromKafka",
           options.getKafkaBounded() ? source.withBoundedReadToEndOffsets() : source);
+      events = read.getRecords();
+      readRejects = read.getDeadLetters();
     } else {
-      read = pipeline.apply("ReadEventFiles", ReadCustomerEvents.from(options.getInput())
-          .withMaxLineBytes(options.getMaxLineBytes())
-          .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord()));
-    }
-    PCollection<CustomerEvent> events = read.getRecords();
-    if (!kafka) {
-      events = events.apply("AtEventTime",
-          WithTimestamps.of((CustomerEvent e) -> e.getEventTime()));
+      List<PCollection<CustomerEvent>> records = new ArrayList<>();
+      List<PCollection<DeadLetter>> rejects = new ArrayList<>();
+      for (int i = 0; i < sources.size(); i++) {
+        SourceSpec spec = sources.get(i);
+        ReadCustomerEvents reader = ReadCustomerEvents.from(spec.pattern())
+            .withMaxLineBytes(options.getMaxLineBytes())
+            .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord());
+        if (spec.isMapped()) {
+          reader = reader.withMapping(
+              InputSources.mapping(spec, SourceMapping.Kind.EVENTS, "--input"));
+        }
+        ReadResult<CustomerEvent> read = pipeline.apply(
+            sources.size() == 1 ? "ReadEventFiles" : "ReadEventFiles-" + (i + 1), reader);
+        records.add(read.getRecords());
+        rejects.add(read.getDeadLetters());
+      }
+      events = PCollectionList.of(records).apply("AllEventFiles", Flatten.pCollections())
+          .apply("AtEventTime", WithTimestamps.of((CustomerEvent e) -> e.getEventTime()));
+      readRejects = PCollectionList.of(rejects).apply("AllFileRejects",
+          Flatten.pCollections());
     }
     SegmentContinuously.Result result = events.apply("SegmentContinuously", segment);
-    PCollection<DeadLetter> deadLetters = PCollectionList.of(read.getDeadLetters())
+    PCollection<DeadLetter> deadLetters = PCollectionList.of(readRejects)
         .and(result.getDeadLetters())
         .apply("CollectDeadLetters", Flatten.pCollections());
 

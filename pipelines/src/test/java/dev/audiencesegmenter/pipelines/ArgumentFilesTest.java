@@ -33,6 +33,19 @@ class ArgumentFilesTest {
   }
 
   @Test
+  void sourcesRepeatWithinOnePlaceAndALaterPlaceReplacesThem(@TempDir Path dir)
+      throws IOException {
+    Path sources = dir.resolve("sources.args");
+    Files.writeString(sources, "--input=ga4:a/*\n--input=segment:b/*\n--profiles=hubspot:c\n");
+    assertArrayEquals(new String[] {"--input=ga4:a/*", "--input=segment:b/*",
+            "--profiles=hubspot:c", "--output=o"},
+        ArgumentFiles.expand(new String[] {"@" + sources, "--output=o"}));
+    // the command line's sources replace the file's, and are all kept
+    assertArrayEquals(new String[] {"--profiles=hubspot:c", "--input=x/*", "--input=zoho:y"},
+        ArgumentFiles.expand(new String[] {"@" + sources, "--input=x/*", "--input=zoho:y"}));
+  }
+
+  @Test
   void shippedRunnerConfigsExpand() {
     for (String name : new String[] {"direct.args", "flink-local.args",
         "dataflow/dataflow.args"}) {

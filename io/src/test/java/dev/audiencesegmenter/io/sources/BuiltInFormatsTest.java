@@ -113,8 +113,9 @@ class BuiltInFormatsTest {
             Map.of("user_id", "u-1002"), null, null,
             Map.of("page", "Home", "os", "iOS", "device", "ios"), Map.of()),
         event("segment", "msg-008", "group", "2024-03-07T09:00:00Z",
-            Map.of("user_id", "u-1003", "segment_group_id", "org-7"), null, null,
-            Map.of("trait.name", "Diaz Design", "trait.employees", "12"), Map.of()));
+            Map.of("user_id", "u-1003"), null, null,
+            Map.of("group_id", "org-7", "trait.name", "Diaz Design", "trait.employees", "12"),
+            Map.of()));
     assertDeadLetters(read.deadLetters(), "ReadEvents/Parse: format 'segment', field "
         + "'timestamp': missing required field (looked in timestamp, originalTimestamp, "
         + "receivedAt)");

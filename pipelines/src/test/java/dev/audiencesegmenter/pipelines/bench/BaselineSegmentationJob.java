@@ -104,12 +104,13 @@ public final class BaselineSegmentationJob {
     Map<String, Long> stages = new LinkedHashMap<>();
     Stopwatch clock = new Stopwatch(stages);
 
-    LocalRecords<CustomerEvent> events = LocalRecords.events(options.getInput(),
+    LocalRecords<CustomerEvent> events = LocalRecords.events(nativePattern(options.getInput()),
         options.getMaxLineBytes(), options.getMaxIdentifiersPerRecord());
     List<ProfileAttributes> profiles = List.of();
     List<DeadLetter> deadLetters = new ArrayList<>(events.deadLetters());
-    if (options.getProfiles() != null && !options.getProfiles().isBlank()) {
-      LocalRecords<ProfileAttributes> read = LocalRecords.profiles(options.getProfiles(),
+    if (options.getProfiles() != null && !options.getProfiles().isEmpty()) {
+      LocalRecords<ProfileAttributes> read = LocalRecords.profiles(
+          nativePattern(options.getProfiles()),
           options.getMaxLineBytes(), options.getMaxIdentifiersPerRecord());
       profiles = read.records();
       deadLetters.addAll(read.deadLetters());
@@ -278,5 +279,15 @@ public final class BaselineSegmentationJob {
       stages.put(stage, (now - start) / 1_000_000);
       start = now;
     }
+  }
+
+  /** The baseline reads one source in the native format, as the benchmark gives it. */
+  private static String nativePattern(List<String> values) {
+    List<dev.audiencesegmenter.io.sources.SourceSpec> specs =
+        dev.audiencesegmenter.io.sources.SourceSpec.parseAll(values);
+    if (specs.size() != 1 || specs.get(0).isMapped()) {
+      throw new IllegalArgumentException("the baseline reads one native source, got " + values);
+    }
+    return specs.get(0).pattern();
   }
 }

@@ -1,0 +1,99 @@
+package dev.audiencesegmenter.pipelines;
+
+import dev.audiencesegmenter.io.files.ReadCustomerEvents;
+import dev.audiencesegmenter.io.files.ReadProfileAttributes;
+import dev.audiencesegmenter.io.sources.BuiltInFormats;
+import dev.audiencesegmenter.io.sources.MappingFiles;
+import dev.audiencesegmenter.io.sources.SourceMapping;
+import dev.audiencesegmenter.io.sources.SourceSpec;
+import dev.audiencesegmenter.model.Checked;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.ProfileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The job's sources: every {@code --input} (events) and {@code --profiles} value, each a
+ * pattern in the native format or {@code FORMAT:PATTERN} in a tool's format (data-formats.md,
+ * "Inputs in other tools' formats"), read and checked, their records and rejects in one
+ * stream per kind.
+ */
+final class InputSources {
+  private InputSources() {}
+
+  /** The sources of one option; a mistake names the option and the value. */
+  static List<SourceSpec> parse(@Nullable List<String> values, String option) {
+    try {
+      return SourceSpec.parseAll(values);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The mapping of a source in a tool's format, checked to map {@code kind}. */
+  static SourceMapping mapping(SourceSpec spec, SourceMapping.Kind kind, String option) {
+    SourceMapping mapping = BuiltInFormats.get(spec.format());
+    if (mapping == null) {
+      mapping = MappingFiles.parse(SegmentationPipeline.readText(spec.format()), spec.format());
+    }
+    if (mapping.getKind() != kind) {
+      throw new IllegalArgumentException(option + "=" + spec + ": format '" + spec.format()
+          + "' maps " + mapping.getKind().toString().toLowerCase(Locale.ROOT) + "; give it to "
+          + (kind == SourceMapping.Kind.EVENTS ? "--profiles" : "--input"));
+    }
+    return mapping;
+  }
+
+  /** Every events source, read with {@code settings} applied (rejects in band among them). */
+  static PCollection<Checked<CustomerEvent>> events(Pipeline pipeline, List<SourceSpec> sources,
+      Function<ReadCustomerEvents, ReadCustomerEvents> settings) {
+    return read(pipeline, sources, "ReadEvents", spec -> {
+      ReadCustomerEvents read = settings.apply(ReadCustomerEvents.from(spec.pattern()));
+      return spec.isMapped()
+          ? read.withMapping(mapping(spec, SourceMapping.Kind.EVENTS, "--input")) : read;
+    });
+  }
+
+  /** Every profiles source, read with {@code settings} applied (rejects in band among them). */
+  static PCollection<Checked<ProfileAttributes>> profiles(Pipeline pipeline,
+      List<SourceSpec> sources,
+      Function<ReadProfileAttributes, ReadProfileAttributes> settings) {
+    return read(pipeline, sources, "ReadProfiles", spec -> {
+      ReadProfileAttributes read = settings.apply(ReadProfileAttributes.from(spec.pattern()));
+      return spec.isMapped()
+          ? read.withMapping(mapping(spec, SourceMapping.Kind.PROFILES, "--profiles")) : read;
+    });
+  }
+
+  private static <T, R extends PTransform<PBegin, dev.audiencesegmenter.io.files.ReadResult<T>>>
+      PCollection<Checked<T>> read(Pipeline pipeline, List<SourceSpec> sources, String step,
+          Function<SourceSpec, R> reader) {
+    List<PCollection<Checked<T>>> reads = new ArrayList<>();
+    for (int i = 0; i < sources.size(); i++) {
+      SourceSpec spec = sources.get(i);
+      // One source keeps the step name it always had; several are told apart by number and
+      // format.
+      String name = sources.size() == 1 ? step
+          : step + "-" + (i + 1) + "-" + (spec.isMapped() ? formatName(spec) : "native");
+      reads.add(pipeline.apply(name, reader.apply(spec)).getChecked());
+    }
+    return reads.size() == 1 ? reads.get(0)
+        : PCollectionList.of(reads).apply(step + "-All", Flatten.pCollections());
+  }
+
+  /** A format's short name for step names: the built-in name or the mapping file's name. */
+  private static String formatName(SourceSpec spec) {
+    String format = spec.format();
+    int slash = Math.max(format.lastIndexOf('/'), format.lastIndexOf('\\'));
+    return format.substring(slash + 1).replaceFirst("\\.ya?ml$", "");
+  }
+}

@@ -1,0 +1,120 @@
+package dev.audiencesegmenter.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 18: one run over the seven sample exports (sample/sources/) at once, through the
+ * packaged job's command line. The same four people appear under different identifiers in
+ * different tools; each becomes one customer, and a rule on a HubSpot trait and a purchase
+ * seen by GA4 has exactly the expected member.
+ */
+@Timeout(600)
+class ToolExportsPipelineTest {
+  static final Path SOURCES = PipelineRuns.SAMPLE.resolve("sources");
+
+  @Test
+  void sevenToolsResolveToTheSamePeople(@TempDir Path dir) throws Exception {
+    Path segments = dir.resolve("segments.yaml");
+    Files.writeString(segments, String.join("\n", "salt: tools-test", "groups:",
+        "  - name: crm", "    segments:",
+        "      - name: crm_customers_who_bought",
+        "        when: traits.crm_lifecycle_stage == \"customer\" && frequency >= 1",
+        "      - name: crm_leads",
+        "        when: traits.crm_lifecycle_stage == \"lead\"", ""));
+    Path out = dir.resolve("out");
+    List<String> args = new ArrayList<>();
+    for (String format : List.of("ga4", "segment", "mixpanel", "amplitude")) {
+      args.add("--input=" + format + ":" + SOURCES.resolve(format) + "/*");
+    }
+    for (String format : List.of("hubspot", "salesforce", "zoho")) {
+      args.add("--profiles=" + format + ":" + SOURCES.resolve(format) + "/*");
+    }
+    args.addAll(List.of("--segments=" + segments, "--asOf=2024-03-31",
+        "--valueModels=false", "--output=" + out, "@../runner-configs/direct.args"));
+    PipelineRuns.runToCompletion(args);
+
+    // Written by hand from the sample files (see sample/sources/README.md).
+    Set<String> ann = Set.of("user_id:u-1001", "ga4_pseudo_id:1234567890.1709287080",
+        "anonymous_id:a1b2c3", "email:ann.lee@example.com", "device_id:DEV-A1",
+        "amplitude_id:90000001", "hubspot_id:501", "phone:+14155550132",
+        "salesforce_id:0035g00000QxAbCAAV", "zoho_id:zcrm_5725767000000393001");
+    Set<String> bo = Set.of("user_id:u-1002", "ga4_pseudo_id:2233445566.1709403600",
+        "email:bo.chen@example.com", "device_id:dev-22", "mixpanel_distinct_id:$device:dev-22",
+        "mixpanel_distinct_id:u-1002", "device_id:DEV-B2", "amplitude_id:90000002",
+        "hubspot_id:502", "phone:+12125550199", "zoho_id:zcrm_5725767000000393002");
+    Set<String> cy = Set.of("anonymous_id:anon-9", "user_id:u-1003",
+        "email:cy.diaz@example.org", "amplitude_id:90000003", "hubspot_id:503");
+    Set<String> dee = Set.of("user_id:u-1004", "ga4_pseudo_id:5566778899.1709553600",
+        "email:dee.evans@example.net", "device_id:dev-44", "mixpanel_distinct_id:u-1004",
+        "salesforce_id:0035g00000QxAbDAAV", "phone:+35315550123");
+    Set<String> anonymousVisitor = Set.of("ga4_pseudo_id:9988776655.1709449200");
+    Set<String> anonymousDevice = Set.of("device_id:DEV-X9", "amplitude_id:90000004");
+    Map<String, Set<String>> customers = new HashMap<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("identities"))) {
+      customers.computeIfAbsent(row.get("customer_id").asText(), k -> new HashSet<>())
+          .add(row.get("id_type").asText() + ":" + row.get("id_value").asText());
+    }
+    assertEquals(Set.of(ann, bo, cy, dee, anonymousVisitor, anonymousDevice),
+        Set.copyOf(customers.values()));
+    Map<Set<String>, String> idOf = new HashMap<>();
+    customers.forEach((id, ids) -> idOf.put(ids, id));
+
+    Set<String> memberships = new HashSet<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("segments"))) {
+      memberships.add(row.get("segment").asText() + " " + row.get("customer_id").asText());
+    }
+    // Cy is a HubSpot customer who never bought; Dee bought but is not in HubSpot.
+    assertEquals(Set.of("crm_customers_who_bought " + idOf.get(ann),
+        "crm_leads " + idOf.get(bo)), memberships);
+
+    Map<String, JsonNode> features = new HashMap<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("features"))) {
+      features.put(row.get("customer_id").asText(), row);
+    }
+    JsonNode annFeatures = features.get(idOf.get(ann));
+    assertEquals(1, annFeatures.get("frequency").asInt());
+    assertEquals("59.90", annFeatures.get("monetary_total").asText());
+    // HubSpot, Salesforce and Zoho all say Ann may be emailed; HubSpot says Bo may not.
+    assertEquals(true, annFeatures.get("consent_email").asBoolean());
+    assertEquals(false, features.get(idOf.get(bo)).get("consent_email").asBoolean());
+    // Bo: Segment's Order Completed 35.5, Mixpanel's Purchase 18.0 (its copy dropped),
+    // Amplitude's Purchase 24.0
+    assertEquals(3, features.get(idOf.get(bo)).get("frequency").asInt());
+    assertEquals("77.50", features.get(idOf.get(bo)).get("monetary_total").asText());
+
+    List<String> rejects = new ArrayList<>();
+    for (JsonNode row : OutputFiles.rows(out.resolve("dead-letter"))) {
+      rejects.add(row.get("step").asText() + ": " + row.get("reason").asText());
+    }
+    rejects.sort(null);
+    assertEquals(List.of(
+        "ReadEvents/Deduplicate: duplicate (source, id): another record with the same source "
+            + "and id was kept",
+        "ReadEvents/Parse: format 'amplitude', field 'event_time': unparseable time "
+            + "'2024/03/08 10:00' (expected pattern yyyy-MM-dd HH:mm:ss[.SSSSSS][.SSS])",
+        "ReadEvents/Parse: format 'ga4', field 'event_timestamp': unparseable time "
+            + "'not-a-timestamp' (expected epoch_micros, a number)",
+        "ReadEvents/Parse: format 'mixpanel', field 'properties.time': unparseable time "
+            + "'yesterday' (expected epoch_seconds, a number)",
+        "ReadEvents/Parse: format 'segment', field 'timestamp': missing required field "
+            + "(looked in timestamp, originalTimestamp, receivedAt)",
+        "ReadProfiles/Parse: format 'hubspot', field 'Last Modified Date': unparseable time "
+            + "'2024-02-30 10:00' (expected pattern yyyy-MM-dd HH:mm[:ss])",
+        "ReadProfiles/Parse: format 'salesforce', field 'LastModifiedDate': unparseable time "
+            + "'yesterday' in 'LastModifiedDate' (expected ISO-8601, e.g. 2024-03-01T12:00:00Z)",
+        "ReadProfiles/Parse: malformed CSV: row has 14 cells, the header 13"), rejects);
+  }
+}
