@@ -18,7 +18,8 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
       "Customer events: a file pattern (glob) of JSON Lines or CSV files, .gz allowed, e.g. "
           + "'data/events/*'; files ending in .csv or .csv.gz are read as CSV. FORMAT:PATTERN "
           + "reads another tool's export: FORMAT is ga4, segment, mixpanel, amplitude or a "
-          + "mapping file ending in .yaml. Repeat the option for several sources.")
+          + "mapping file ending in .yaml. Repeat the option for several sources, or separate "
+          + "them with commas (a Flex template's one parameter).")
   @Validation.Required
   List<String> getInput();
 
@@ -26,7 +27,7 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   @Description("Optional profile attributes: a file pattern of JSON Lines or CSV files, or "
       + "FORMAT:PATTERN with FORMAT hubspot, salesforce, zoho or a mapping file ending in "
-      + ".yaml. Repeat the option for several sources.")
+      + ".yaml. Repeat the option, or separate sources with commas.")
   List<String> getProfiles();
 
   void setProfiles(List<String> value);
