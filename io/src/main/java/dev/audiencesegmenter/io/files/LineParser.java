@@ -2,7 +2,9 @@ package dev.audiencesegmenter.io.files;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.audiencesegmenter.io.sources.SourceMapping;
 import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.ProfileAttributes;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +60,16 @@ public final class LineParser<T> implements Serializable {
   /** Customer events with at most {@code maxIdentifiers} identifiers per record. */
   public static LineParser<CustomerEvent> customerEvents(int maxLineBytes, int maxIdentifiers) {
     return new LineParser<>(new EventParser(), maxLineBytes, maxIdentifiers);
+  }
+
+  /**
+   * Profiles of another tool's layout, read through {@code mapping} (a profiles mapping), from
+   * JSON objects of at most {@code maxLineBytes} bytes with at most {@code maxIdentifiers}
+   * identifiers.
+   */
+  public static LineParser<ProfileAttributes> mappedProfiles(SourceMapping mapping,
+      int maxLineBytes, int maxIdentifiers) {
+    return new LineParser<>(new MappedProfileParser(mapping), maxLineBytes, maxIdentifiers);
   }
 
   public int getMaxLineBytes() {

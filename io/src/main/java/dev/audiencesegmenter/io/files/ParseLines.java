@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.io.files;
 
 import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.SchemaCoders;
 import org.apache.beam.sdk.coders.Coder;
@@ -50,6 +51,22 @@ public final class ParseLines<T> extends PTransform<PCollection<String>, ReadRes
    */
   public static ParseLines<CustomerEvent> customerEvents(LineParser<CustomerEvent> parser,
       String deadLetterStep, String metricsNamespace) {
+    checkSettings(parser, deadLetterStep, metricsNamespace);
+    return new ParseLines<>(parser, CustomerEvent.class, deadLetterStep, metricsNamespace);
+  }
+
+  /**
+   * Profile attributes (rows of a database table rendered as JSON, say); dead letters name
+   * {@code deadLetterStep}.
+   */
+  public static ParseLines<ProfileAttributes> profiles(LineParser<ProfileAttributes> parser,
+      String deadLetterStep, String metricsNamespace) {
+    checkSettings(parser, deadLetterStep, metricsNamespace);
+    return new ParseLines<>(parser, ProfileAttributes.class, deadLetterStep, metricsNamespace);
+  }
+
+  private static void checkSettings(LineParser<?> parser, String deadLetterStep,
+      String metricsNamespace) {
     if (parser == null) {
       throw new IllegalArgumentException("ParseLines needs a parser, got null");
     }
@@ -61,7 +78,6 @@ public final class ParseLines<T> extends PTransform<PCollection<String>, ReadRes
       throw new IllegalArgumentException("ParseLines needs a metrics namespace, got '"
           + metricsNamespace + "'");
     }
-    return new ParseLines<>(parser, CustomerEvent.class, deadLetterStep, metricsNamespace);
   }
 
   @Override
