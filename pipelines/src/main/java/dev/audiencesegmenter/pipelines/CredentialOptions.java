@@ -50,15 +50,16 @@ final class CredentialOptions {
   }
 
   /**
-   * The database password: optional (a server may trust the user, or the URL may hold it);
-   * when no option is given, {@code defaultEnv} is used if it is set here.
+   * The database password of {@code --<option>}, {@code --<option>Env}, ... for the database
+   * of {@code urlOption}: optional (a server may trust the user, or the URL may hold it); when
+   * no option is given, {@code defaultEnv} (if not null) is used if it is set here.
    */
-  static @Nullable Credential forDatabase(PipelineOptions options, @Nullable String value,
-      @Nullable String env, @Nullable String file, @Nullable String secret, String defaultEnv) {
-    String option = "jdbcPassword";
-    Credential credential = given(options, option, value, env, file, secret, "--jdbcUrl");
+  static @Nullable Credential forDatabase(PipelineOptions options, String option,
+      String urlOption, @Nullable String value, @Nullable String env, @Nullable String file,
+      @Nullable String secret, @Nullable String defaultEnv) {
+    Credential credential = given(options, option, value, env, file, secret, urlOption);
     if (credential == null) {
-      String fromEnvironment = System.getenv(defaultEnv);
+      String fromEnvironment = defaultEnv == null ? null : System.getenv(defaultEnv);
       return fromEnvironment == null || fromEnvironment.isBlank() ? null
           : checked(options, Credential.fromEnvironment(defaultEnv), null, null);
     }

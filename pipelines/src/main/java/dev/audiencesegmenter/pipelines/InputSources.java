@@ -2,20 +2,28 @@ package dev.audiencesegmenter.pipelines;
 
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadProfileAttributes;
+import dev.audiencesegmenter.io.files.ReadResult;
+import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
+import dev.audiencesegmenter.io.jdbc.ReadProfilesFromJdbc;
+import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sources.BuiltInFormats;
 import dev.audiencesegmenter.io.sources.MappingFiles;
 import dev.audiencesegmenter.io.sources.SourceMapping;
 import dev.audiencesegmenter.io.sources.SourceSpec;
 import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
+import dev.audiencesegmenter.model.ProfileAttributesCoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -72,6 +80,66 @@ final class InputSources {
       return spec.isMapped()
           ? read.withMapping(mapping(spec, SourceMapping.Kind.PROFILES, "--profiles")) : read;
     });
+  }
+
+  /**
+   * The profiles of {@code --profilesQuery} in the {@code --profilesJdbcUrl} database, read
+   * through {@code --profilesMapping}, in {@code --profilesPartitions} ranges of
+   * {@code --profilesPartitionColumn} when it is given.
+   */
+  static PCollection<Checked<ProfileAttributes>> profilesFromDatabase(Pipeline pipeline,
+      SegmentationPipelineOptions options) {
+    if (options.getProfilesQuery() == null || options.getProfilesQuery().isBlank()) {
+      throw new IllegalArgumentException("--profilesJdbcUrl needs --profilesQuery, the query "
+          + "whose rows are profiles");
+    }
+    if (options.getProfilesMapping() == null || options.getProfilesMapping().isBlank()) {
+      throw new IllegalArgumentException("--profilesJdbcUrl needs --profilesMapping, a mapping "
+          + "file (.yaml) of the query's columns");
+    }
+    SourceMapping mapping = mapping(new SourceSpec(options.getProfilesMapping(), "(query)"),
+        SourceMapping.Kind.PROFILES, "--profilesMapping");
+    Credential password = CredentialOptions.forDatabase(options, "profilesJdbcPassword",
+        "--profilesJdbcUrl", options.getProfilesJdbcPassword(),
+        options.getProfilesJdbcPasswordEnv(), options.getProfilesJdbcPasswordFile(), null,
+        null);
+    ReadProfilesFromJdbc read = ReadProfilesFromJdbc.from(
+            JdbcUpsert.postgresDataSource(options.getProfilesJdbcUrl(),
+                options.getProfilesJdbcUsername(), password),
+            options.getProfilesQuery(), mapping)
+        .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord());
+    if (options.getProfilesPartitionColumn() != null
+        && !options.getProfilesPartitionColumn().isBlank()) {
+      read = read.withPartitions(options.getProfilesPartitionColumn(),
+          options.getProfilesPartitions());
+    }
+    ReadResult<ProfileAttributes> rows = pipeline.apply("ReadProfilesFromDatabase", read);
+    Checked.Coder<ProfileAttributes> coder = Checked.Coder.of(ProfileAttributesCoder.of());
+    PCollection<Checked<ProfileAttributes>> passed = rows.getRecords()
+        .apply("DatabaseProfiles", ParDo.of(new PassedFn()))
+        .setCoder(coder);
+    PCollection<Checked<ProfileAttributes>> rejected = rows.getDeadLetters()
+        .apply("DatabaseRejects", ParDo.of(new RejectedFn()))
+        .setCoder(coder);
+    return PCollectionList.of(passed).and(rejected)
+        .apply("DatabaseProfilesChecked", Flatten.pCollections());
+  }
+
+  private static final class PassedFn
+      extends DoFn<ProfileAttributes, Checked<ProfileAttributes>> {
+    @ProcessElement
+    public void process(@Element ProfileAttributes profile,
+        OutputReceiver<Checked<ProfileAttributes>> out) {
+      out.output(Checked.passed(profile));
+    }
+  }
+
+  private static final class RejectedFn extends DoFn<DeadLetter, Checked<ProfileAttributes>> {
+    @ProcessElement
+    public void process(@Element DeadLetter reject,
+        OutputReceiver<Checked<ProfileAttributes>> out) {
+      out.output(Checked.rejected(reject));
+    }
   }
 
   private static <T, R extends PTransform<PBegin, dev.audiencesegmenter.io.files.ReadResult<T>>>

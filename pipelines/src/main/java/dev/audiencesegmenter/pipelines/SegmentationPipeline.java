@@ -10,7 +10,6 @@ import dev.audiencesegmenter.features.EngagementWeights;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.io.files.ReadCustomerIdentities;
-import dev.audiencesegmenter.io.sources.SourceSpec;
 import dev.audiencesegmenter.io.files.ReadSegmentMemberships;
 import dev.audiencesegmenter.io.files.WriteJsonLinesFolders;
 import dev.audiencesegmenter.io.files.WriteTextFile;
@@ -20,8 +19,11 @@ import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.rails.ChangeCounts;
 import dev.audiencesegmenter.io.rails.ChangeLimits;
 import dev.audiencesegmenter.io.rails.GuardedDelete;
+import dev.audiencesegmenter.io.sources.SourceSpec;
+import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.report.SegmentValidation;
 import dev.audiencesegmenter.report.SummarizeSegments;
@@ -191,13 +193,21 @@ public final class SegmentationPipeline {
             .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
             .withDuplicateGroups(options.getGroups())
             .withDeadLettersInBand()));
+    List<PCollection<Checked<ProfileAttributes>>> profiles = new ArrayList<>();
     if (!profileSources.isEmpty()) {
-      input = input.and(ResolveIdentities.CHECKED_PROFILES,
-          InputSources.profiles(pipeline, profileSources, read -> read
-              .withMaxLineBytes(options.getMaxLineBytes())
-              .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
-              .withDuplicateGroups(options.getGroups())
-              .withDeadLettersInBand()));
+      profiles.add(InputSources.profiles(pipeline, profileSources, read -> read
+          .withMaxLineBytes(options.getMaxLineBytes())
+          .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
+          .withDuplicateGroups(options.getGroups())
+          .withDeadLettersInBand()));
+    }
+    if (options.getProfilesJdbcUrl() != null && !options.getProfilesJdbcUrl().isBlank()) {
+      profiles.add(InputSources.profilesFromDatabase(pipeline, options));
+    }
+    if (!profiles.isEmpty()) {
+      input = input.and(ResolveIdentities.CHECKED_PROFILES, profiles.size() == 1
+          ? profiles.get(0)
+          : PCollectionList.of(profiles).apply("AllProfiles", Flatten.pCollections()));
     }
 
     ResolveIdentities resolve = ResolveIdentities.create()
@@ -456,8 +466,8 @@ public final class SegmentationPipeline {
    * is set); null when there is none.
    */
   static @Nullable Credential password(SegmentationPipelineOptions options) {
-    return CredentialOptions.forDatabase(options, options.getJdbcPassword(),
-        options.getJdbcPasswordEnv(), options.getJdbcPasswordFile(),
+    return CredentialOptions.forDatabase(options, "jdbcPassword", "--jdbcUrl",
+        options.getJdbcPassword(), options.getJdbcPasswordEnv(), options.getJdbcPasswordFile(),
         options.getJdbcPasswordSecret(), JDBC_PASSWORD_ENV);
   }
 

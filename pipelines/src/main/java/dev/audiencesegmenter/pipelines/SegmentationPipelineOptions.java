@@ -32,6 +32,63 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setProfiles(List<String> value);
 
+  @Description("Optional profiles from a database: the JDBC URL of a PostgreSQL database "
+      + "(jdbc:postgresql://host:port/db), read with --profilesQuery through --profilesMapping, "
+      + "besides any --profiles files.")
+  String getProfilesJdbcUrl();
+
+  void setProfilesJdbcUrl(String value);
+
+  @Description("The SQL query whose rows are profiles (with --profilesJdbcUrl), e.g. 'SELECT "
+      + "id, email, phone, plan, updated_at FROM crm.contacts'.")
+  String getProfilesQuery();
+
+  void setProfilesQuery(String value);
+
+  @Description("How the rows of --profilesQuery become profiles: a mapping file ending in .yaml "
+      + "over the query's column names (see io/README.md, 'Writing a mapping'), or a built-in "
+      + "profiles format (hubspot, salesforce, zoho) when the columns have its names.")
+  String getProfilesMapping();
+
+  void setProfilesMapping(String value);
+
+  @Description("A numeric column of --profilesQuery (its key, say): the query is read in "
+      + "--profilesPartitions ranges of it, in parallel. Without it the query is one read.")
+  String getProfilesPartitionColumn();
+
+  void setProfilesPartitionColumn(String value);
+
+  @Description("How many ranges of --profilesPartitionColumn to read in parallel.")
+  @Default.Integer(16)
+  int getProfilesPartitions();
+
+  void setProfilesPartitions(int value);
+
+  @Description("User of the --profilesJdbcUrl database (or put it in the URL).")
+  String getProfilesJdbcUsername();
+
+  void setProfilesJdbcUsername(String value);
+
+  @Description("Password of the --profilesJdbcUrl database, for local runs only (Direct "
+      + "runner, Flink [local]): kept out of the job and its options. Elsewhere use "
+      + "--profilesJdbcPasswordEnv or --profilesJdbcPasswordFile.")
+  @JsonIgnore
+  String getProfilesJdbcPassword();
+
+  void setProfilesJdbcPassword(String value);
+
+  @Description("Name of the environment variable holding the --profilesJdbcUrl password, "
+      + "read by the workers.")
+  String getProfilesJdbcPasswordEnv();
+
+  void setProfilesJdbcPasswordEnv(String value);
+
+  @Description("File holding the --profilesJdbcUrl password, read by the workers: a local "
+      + "path, or a gs:// object on Dataflow.")
+  String getProfilesJdbcPasswordFile();
+
+  void setProfilesJdbcPasswordFile(String value);
+
   @Description("Segment definitions: a YAML file (see transforms/README.md, "
       + "'Segment definitions').")
   @Validation.Required

@@ -3,6 +3,9 @@ package dev.audiencesegmenter.pipelines;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiencesegmenter.io.jdbc.PostgresTestDatabase;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,5 +119,81 @@ class ToolExportsPipelineTest {
         "ReadProfiles/Parse: format 'salesforce', field 'LastModifiedDate': unparseable time "
             + "'yesterday' in 'LastModifiedDate' (expected ISO-8601, e.g. 2024-03-01T12:00:00Z)",
         "ReadProfiles/Parse: malformed CSV: row has 14 cells, the header 13"), rejects);
+  }
+
+  @Test
+  void profilesFromACrmDatabaseJoinTheExports(@TempDir Path dir) throws Exception {
+    try (PostgresTestDatabase db = PostgresTestDatabase.start()) {
+      try (Connection c = db.connection(); Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE accounts (account_id bigint PRIMARY KEY, app_user text, "
+            + "contact_email text, tier text, seats integer, marketing_ok boolean, "
+            + "changed_at timestamp)");
+        s.execute("INSERT INTO accounts VALUES "
+            + "(1, 'u-1001', 'ANN.LEE@example.com', 'enterprise', 250, true, "
+            + "'2024-03-10 09:00:00'), "
+            + "(2, 'u-1004', 'dee.evans@example.net', 'team', 12, false, "
+            + "'2024-03-11 10:00:00'), "
+            + "(3, NULL, NULL, 'team', 3, true, '2024-03-12 11:00:00'), "
+            + "(4, NULL, 'late@example.com', 'team', 1, true, '2150-01-01 00:00:00')");
+      }
+      Path mapping = dir.resolve("accounts.yaml");
+      Files.writeString(mapping, String.join("\n", "kind: profiles", "source: billing",
+          "id: account_id", "time: changed_at", "identifiers:", "  billing_account: account_id",
+          "  user_id: app_user", "  email: contact_email", "consent:", "  email: marketing_ok", "attributes:",
+          "  tier: tier", "  seats: seats", ""));
+      Path segments = dir.resolve("segments.yaml");
+      Files.writeString(segments, String.join("\n", "salt: tools-test", "groups:",
+          "  - name: billing", "    segments:", "      - name: enterprise_buyers",
+          "        when: traits.tier == \"enterprise\" && frequency >= 1", ""));
+      Path out = dir.resolve("out");
+      PipelineRuns.runToCompletion(new ArrayList<>(List.of(
+          "--input=ga4:" + SOURCES.resolve("ga4") + "/*",
+          "--profilesJdbcUrl=" + db.jdbcUrl(),
+          "--profilesQuery=SELECT * FROM accounts",
+          "--profilesMapping=" + mapping, "--profilesPartitionColumn=account_id",
+          "--profilesPartitions=3", "--segments=" + segments, "--asOf=2024-03-31",
+          "--valueModels=false", "--output=" + out, "@../runner-configs/direct.args")));
+
+      Map<String, Set<String>> customers = new HashMap<>();
+      for (JsonNode row : OutputFiles.rows(out.resolve("identities"))) {
+        customers.computeIfAbsent(row.get("customer_id").asText(), k -> new HashSet<>())
+            .add(row.get("id_type").asText() + ":" + row.get("id_value").asText());
+      }
+      // The billing table knows Ann and Dee by the app's user id, as GA4 does.
+      Set<String> ann = Set.of("billing_account:1", "user_id:u-1001",
+          "email:ann.lee@example.com", "ga4_pseudo_id:1234567890.1709287080");
+      Set<String> dee = Set.of("billing_account:2", "user_id:u-1004",
+          "email:dee.evans@example.net", "ga4_pseudo_id:5566778899.1709553600");
+      assertEquals(Set.of(ann, dee, Set.of("billing_account:3"),
+          Set.of("user_id:u-1002", "ga4_pseudo_id:2233445566.1709403600"),
+          Set.of("ga4_pseudo_id:9988776655.1709449200")), Set.copyOf(customers.values()));
+      Map<Set<String>, String> idOf = new HashMap<>();
+      customers.forEach((id, ids) -> idOf.put(ids, id));
+      Map<String, JsonNode> features = new HashMap<>();
+      for (JsonNode row : OutputFiles.rows(out.resolve("features"))) {
+        features.put(row.get("customer_id").asText(), row);
+      }
+      JsonNode annFeatures = features.get(idOf.get(ann));
+      assertEquals("enterprise", annFeatures.get("traits").get("tier").asText());
+      assertEquals("250", annFeatures.get("traits").get("seats").asText());
+      assertEquals(true, annFeatures.get("consent_email").asBoolean());
+      assertEquals(false, features.get(idOf.get(dee)).get("consent_email").asBoolean());
+      // Dee bought too, on a team account.
+      List<String> members = new ArrayList<>();
+      for (JsonNode row : OutputFiles.rows(out.resolve("segments"))) {
+        members.add(row.get("segment").asText() + " " + row.get("customer_id").asText());
+      }
+      assertEquals(List.of("enterprise_buyers " + idOf.get(ann)), members);
+      List<String> rejects = new ArrayList<>();
+      for (JsonNode row : OutputFiles.rows(out.resolve("dead-letter"))) {
+        rejects.add(row.get("step").asText() + ": " + row.get("reason").asText());
+      }
+      rejects.sort(null);
+      assertEquals(List.of("ReadEvents/Parse: format 'ga4', field 'event_timestamp': "
+              + "unparseable time 'not-a-timestamp' (expected epoch_micros, a number)",
+          "ReadProfilesFromJdbc/Parse: format '" + mapping + "', field 'changed_at': absurd "
+              + "value: time 2150-01-01T00:00:00Z is outside 1970-01-01 .. 2100-01-01"),
+          rejects);
+    }
   }
 }
