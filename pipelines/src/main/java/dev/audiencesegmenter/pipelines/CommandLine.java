@@ -183,7 +183,11 @@ final class CommandLine {
         continue;
       }
       Description description = method.getAnnotation(Description.class);
-      options.put(name, new Option(name, method.getReturnType().getSimpleName(),
+      // A list option (--input, --profiles) is given once per value: <String...>.
+      String valueType = java.util.List.class.isAssignableFrom(method.getReturnType())
+          ? "String..."
+          : method.getReturnType().getSimpleName();
+      options.put(name, new Option(name, valueType,
           description == null ? "" : description.value(),
           method.isAnnotationPresent(Validation.Required.class), defaultOf(method)));
     }

@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.pipelines;
 
+import dev.audiencesegmenter.features.AddProfileTraits;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadProfileAttributes;
 import dev.audiencesegmenter.io.files.ReadResult;
@@ -18,6 +19,8 @@ import dev.audiencesegmenter.model.ProfileAttributesCoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -59,6 +62,38 @@ final class InputSources {
           + (kind == SourceMapping.Kind.EVENTS ? "--profiles" : "--input"));
     }
     return mapping;
+  }
+
+  /**
+   * The traits (lower-case) that the profile sources declare: every attribute of their
+   * mappings, file and database alike; null when some source's traits are open (a native
+   * profiles file, or a mapping that takes attributes in bulk).
+   */
+  static @Nullable Set<String> declaredTraits(List<SourceSpec> profileSources,
+      SegmentationPipelineOptions options) {
+    List<SourceMapping> mappings = new ArrayList<>();
+    for (SourceSpec spec : profileSources) {
+      if (!spec.isMapped()) {
+        return null;
+      }
+      mappings.add(mapping(spec, SourceMapping.Kind.PROFILES, "--profiles"));
+    }
+    if (options.getProfilesJdbcUrl() != null && !options.getProfilesJdbcUrl().isBlank()
+        && options.getProfilesMapping() != null && !options.getProfilesMapping().isBlank()) {
+      mappings.add(mapping(new SourceSpec(options.getProfilesMapping(), "(query)"),
+          SourceMapping.Kind.PROFILES, "--profilesMapping"));
+    }
+    Set<String> traits = new TreeSet<>();
+    for (SourceMapping mapping : mappings) {
+      if (!mapping.getFieldSets().isEmpty()) {
+        return null;
+      }
+      mapping.getFields().keySet().forEach(name -> traits.add(AddProfileTraits.traitName(name)));
+      mapping.getConsent().keySet().forEach(channel -> traits.add("consent_" + channel));
+    }
+    // Traits with columns of their own are read by those columns, not through traits.
+    traits.removeAll(AddProfileTraits.COLUMNS);
+    return traits;
   }
 
   /** Every events source, read with {@code settings} applied (rejects in band among them). */

@@ -171,8 +171,17 @@ public final class SegmentationPipeline {
    */
   static OutputFolders build(Pipeline pipeline, SegmentationPipelineOptions options) {
     Instant asOf = resolveAsOf(options.getAsOf());
-    SegmentDefinitions segments =
-        SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments());
+    List<SourceSpec> eventSources = InputSources.parse(options.getInput(), "--input");
+    if (eventSources.isEmpty()) {
+      throw new IllegalArgumentException("--input needs at least one file pattern");
+    }
+    List<SourceSpec> profileSources = InputSources.parse(options.getProfiles(), "--profiles");
+    // Rules may name only the traits the profile sources declare, when all of them do.
+    java.util.Set<String> traits = InputSources.declaredTraits(profileSources, options);
+    SegmentDefinitions segments = traits == null
+        ? SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments())
+        : SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments(),
+            traits);
     OutputFolders outputs = new OutputFolders(options.getOutput());
     ChangeLimits limits = changeLimits(options);
     boolean activation = !Activation.sinks(options.getSinks()).isEmpty();
@@ -182,11 +191,6 @@ public final class SegmentationPipeline {
 
     // The readers' rejects travel with the records to the end of the flow: no second output
     // to ship (see SegmentCustomers).
-    List<SourceSpec> eventSources = InputSources.parse(options.getInput(), "--input");
-    if (eventSources.isEmpty()) {
-      throw new IllegalArgumentException("--input needs at least one file pattern");
-    }
-    List<SourceSpec> profileSources = InputSources.parse(options.getProfiles(), "--profiles");
     PCollectionTuple input = PCollectionTuple.of(ResolveIdentities.CHECKED_EVENTS,
         InputSources.events(pipeline, eventSources, read -> read
             .withMaxLineBytes(options.getMaxLineBytes())

@@ -140,7 +140,7 @@ class CommandLineTest {
     assertTrue(out.get(0).startsWith("Usage: java -jar audience-segmenter-pipelines.jar"));
     List<String> optionLines = out.stream().filter(l -> l.startsWith("  --")).toList();
     // the three required options, by name, then the others by name
-    assertEquals(List.of("  --input=<String>  (required)", "  --output=<String>  (required)",
+    assertEquals(List.of("  --input=<String...>  (required)", "  --output=<String>  (required)",
         "  --segments=<String>  (required)"), optionLines.subList(0, 3));
     assertTrue(optionLines.contains("  --defaultRegion=<String>  (default: US)"), launch.out());
     int region = out.indexOf("  --defaultRegion=<String>  (default: US)");

@@ -196,4 +196,25 @@ class ToolExportsPipelineTest {
           rejects);
     }
   }
+
+  @Test
+  void aRuleOnATraitNoSourceDeclaresIsRefusedBeforeTheRun(@TempDir Path dir) throws Exception {
+    Path segments = dir.resolve("segments.yaml");
+    Files.writeString(segments, String.join("\n", "salt: tools-test", "groups:",
+        "  - name: crm", "    segments:", "      - name: customers",
+        "        when: traits.crm_lifecycle_stag == \"customer\"", ""));
+    String message = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> PipelineRuns.runToCompletion(new ArrayList<>(
+            List.of("--input=ga4:" + SOURCES.resolve("ga4") + "/*",
+                "--profiles=hubspot:" + SOURCES.resolve("hubspot") + "/*",
+                "--profiles=zoho:" + SOURCES.resolve("zoho") + "/*",
+                "--segments=" + segments, "--asOf=2024-03-31", "--valueModels=false",
+                "--output=" + dir.resolve("out"), "@../runner-configs/direct.args"))))
+        .getMessage();
+    assertEquals(segments + ":6:22: segment 'customers': unknown trait 'crm_lifecycle_stag' "
+        + "(the profile sources declare: crm_lifecycle_stage, first_name, job_title, last_name, "
+        + "lead_source, lead_status, marketing_contact, postal_code, region, signup_date) "
+        + "(did you mean 'crm_lifecycle_stage'?) in `traits.crm_lifecycle_stag == "
+        + "\"customer\"`", message);
+  }
 }

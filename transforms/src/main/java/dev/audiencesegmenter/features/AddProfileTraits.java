@@ -73,7 +73,7 @@ public final class AddProfileTraits
   private static final TupleTag<CustomerFeatures> FEATURES = new TupleTag<>("traitJoinFeatures");
   private static final TupleTag<LatestValues> TRAITS = new TupleTag<>("traitJoinTraits");
   /** Traits with columns of their own; not repeated in {@code traits}. */
-  static final List<String> COLUMNS = List.of("country", "city", "lat", "lon", "company",
+  public static final List<String> COLUMNS = List.of("country", "city", "lat", "lon", "company",
       "industry", "employees", "consent_email", "consent_sms", "consent_push",
       "consent_tracking");
 
@@ -166,7 +166,7 @@ public final class AddProfileTraits
   }
 
   /** Trimmed, lower-cased names ({@code consent.x} as {@code consent_x}); no blank values. */
-  static String traitName(String raw) {
+  public static String traitName(String raw) {
     String name = raw.trim().toLowerCase(Locale.ROOT);
     return name.startsWith("consent.") ? "consent_" + name.substring("consent.".length()) : name;
   }

@@ -141,6 +141,16 @@ public final class SegmentDefinitions implements Serializable {
     return new SegmentFileParser(sourceName, featureSchema()).parse(yamlText);
   }
 
+  /**
+   * As {@link #parse(String, String)}, and the profile traits a rule names ({@code traits.plan},
+   * {@code traits["plan"]}, {@code "plan" in traits}) must be among {@code knownTraits} (the
+   * traits the profile sources declare, lower-case), or the file is refused at that rule.
+   */
+  public static SegmentDefinitions parse(String yamlText, String sourceName,
+      java.util.Set<String> knownTraits) {
+    return new SegmentFileParser(sourceName, featureSchema(), knownTraits).parse(yamlText);
+  }
+
   static Schema featureSchema() {
     try {
       return SchemaRegistry.createDefault().getSchema(CustomerFeatures.class);

@@ -11,6 +11,7 @@ import static dev.audiencesegmenter.segments.SegmentFamilies.LOOKALIKE;
 import static dev.audiencesegmenter.segments.SegmentFamilies.VALUE_TIERS;
 
 import dev.audiencesegmenter.clusters.ClusterSpec;
+import dev.audiencesegmenter.features.AddProfileTraits;
 import dev.audiencesegmenter.segments.SegmentDefinitions.EngagementCuts;
 import dev.audiencesegmenter.segments.SegmentDefinitions.Group;
 import dev.audiencesegmenter.segments.SegmentDefinitions.Segment;
@@ -31,6 +32,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.schemas.Schema;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -65,11 +67,18 @@ final class SegmentFileParser {
   private final Schema schema;
   private final Cel cel;
   private final Map<String, List<String>> columnsRead = new LinkedHashMap<>();
+  private final @Nullable Set<String> knownTraits;
 
   SegmentFileParser(String source, Schema schema) {
+    this(source, schema, null);
+  }
+
+  /** With {@code knownTraits}, a rule that names another trait is an error. */
+  SegmentFileParser(String source, Schema schema, @Nullable Set<String> knownTraits) {
     this.source = source;
     this.schema = schema;
     this.cel = FeatureVariables.environment(schema);
+    this.knownTraits = knownTraits;
   }
 
   SegmentDefinitions parse(String text) {
@@ -538,6 +547,9 @@ final class SegmentFileParser {
       throw new InvalidSegmentDefinitionException(source, line, column,
           "segment '" + segment + "': " + message + " in `" + when + "`");
     }
+    if (knownTraits != null) {
+      checkTraits(when, whenNode, segment);
+    }
     try {
       columnsRead.put(segment, result.getAst().getReferenceMap().values().stream()
           .map(CelReference::name).filter(schema::hasField).distinct().sorted().toList());
@@ -548,6 +560,42 @@ final class SegmentFileParser {
       }
     } catch (dev.cel.common.CelValidationException e) {
       throw error(whenNode, "segment '" + segment + "': " + e.getMessage());
+    }
+  }
+
+  /** {@code traits.x}, {@code traits["x"]} and {@code "x" in traits}: the trait named. */
+  private static final Pattern TRAIT = Pattern.compile(
+      "\\btraits\\s*\\.\\s*([A-Za-z_][A-Za-z0-9_]*)"
+          + "|\\btraits\\s*\\[\\s*[\"']([^\"']*)[\"']\\s*\\]"
+          + "|[\"']([^\"']*)[\"']\\s+in\\s+traits\\b");
+
+  /**
+   * The traits a rule names must be among those the profile sources declare (their mappings'
+   * attributes); a trait with a column of its own is read by that column.
+   */
+  private void checkTraits(String when, Node whenNode, String segment) {
+    Matcher m = TRAIT.matcher(when);
+    while (m.find()) {
+      int group = m.group(1) != null ? 1 : m.group(2) != null ? 2 : 3;
+      String written = m.group(group);
+      String name = AddProfileTraits.traitName(written);
+      String problem = null;
+      if (AddProfileTraits.COLUMNS.contains(name)) {
+        problem = "trait '" + written + "' has a column of its own: write `" + name + "`";
+      } else if (!knownTraits.contains(name)) {
+        problem = "unknown trait '" + written + "' ("
+            + (knownTraits.isEmpty() ? "the profile sources declare none"
+                : "the profile sources declare: " + String.join(", ",
+                    new java.util.TreeSet<>(knownTraits))) + ")"
+            + ClosestName.suggestion(name, knownTraits);
+      }
+      if (problem != null) {
+        Mark mark = whenNode.getStartMark();
+        boolean oneLine = when.indexOf('\n') < 0;
+        throw new InvalidSegmentDefinitionException(source, mark.getLine() + 1,
+            mark.getColumn() + 1 + (oneLine ? m.start(group) : 0),
+            "segment '" + segment + "': " + problem + " in `" + when + "`");
+      }
     }
   }
 

@@ -45,6 +45,32 @@ class SegmentDefinitionsTest {
         error(file("recency_dayz > 90", "")));
   }
 
+  static String traitError(String when, java.util.Set<String> known) {
+    return assertThrows(InvalidSegmentDefinitionException.class,
+        () -> SegmentDefinitions.parse(file(when, ""), "segments.yaml", known)).getMessage();
+  }
+
+  @Test
+  void traitsOfRulesAreTheTraitsTheProfileSourcesDeclare() {
+    java.util.Set<String> known = java.util.Set.of("plan", "crm_lifecycle_stage");
+    // every way of naming a trait is read, and a declared one passes
+    SegmentDefinitions.parse(file("traits.plan == \"pro\" && \"crm_lifecycle_stage\" in traits"
+        + " && traits[\"plan\"] != \"\"", ""), "segments.yaml", known);
+    // Line 8, the condition at column 15; the misspelt name at offset 25.
+    assertEquals("segments.yaml:8:40: segment 'other': unknown trait 'plna' (the profile "
+        + "sources declare: crm_lifecycle_stage, plan) (did you mean 'plan'?) in "
+        + "`frequency >= 1 && traits.plna == \"pro\"`",
+        traitError("frequency >= 1 && traits.plna == \"pro\"", known));
+    assertEquals("segments.yaml:8:34: segment 'other': unknown trait 'tier' (the profile "
+        + "sources declare none) in `frequency >= 0 && 'tier' in traits`",
+        traitError("frequency >= 0 && 'tier' in traits", java.util.Set.of()));
+    assertEquals("segments.yaml:8:23: segment 'other': trait 'Country' has a column of its "
+        + "own: write `country` in `traits[\"Country\"] == \"US\"`",
+        traitError("traits[\"Country\"] == \"US\"", known));
+    // Without the sources' traits (a native profiles file), any trait may be named.
+    SegmentDefinitions.parse(file("traits.plna == \"pro\"", ""), "segments.yaml");
+  }
+
   @Test
   void syntaxErrorsNameTheLine() {
     String message = error(file("frequency >", ""));
