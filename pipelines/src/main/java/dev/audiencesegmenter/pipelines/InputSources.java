@@ -16,10 +16,13 @@ import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.ProfileAttributesCoder;
+import dev.audiencesegmenter.segments.TraitType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
@@ -71,20 +74,11 @@ final class InputSources {
    */
   static @Nullable Set<String> declaredTraits(List<SourceSpec> profileSources,
       SegmentationPipelineOptions options) {
-    List<SourceMapping> mappings = new ArrayList<>();
-    for (SourceSpec spec : profileSources) {
-      if (!spec.isMapped()) {
-        return null;
-      }
-      mappings.add(mapping(spec, SourceMapping.Kind.PROFILES, "--profiles"));
-    }
-    if (options.getProfilesJdbcUrl() != null && !options.getProfilesJdbcUrl().isBlank()
-        && options.getProfilesMapping() != null && !options.getProfilesMapping().isBlank()) {
-      mappings.add(mapping(new SourceSpec(options.getProfilesMapping(), "(query)"),
-          SourceMapping.Kind.PROFILES, "--profilesMapping"));
+    if (profileSources.stream().anyMatch(spec -> !spec.isMapped())) {
+      return null;
     }
     Set<String> traits = new TreeSet<>();
-    for (SourceMapping mapping : mappings) {
+    for (SourceMapping mapping : profileMappings(profileSources, options)) {
       if (!mapping.getFieldSets().isEmpty()) {
         return null;
       }
@@ -94,6 +88,46 @@ final class InputSources {
     // Traits with columns of their own are read by those columns, not through traits.
     traits.removeAll(AddProfileTraits.COLUMNS);
     return traits;
+  }
+
+  /**
+   * The trait types the profile mappings declare (lower-case names); one trait declared with
+   * two types is an error.
+   */
+  static Map<String, TraitType> declaredTraitTypes(List<SourceSpec> profileSources,
+      SegmentationPipelineOptions options) {
+    Map<String, TraitType> types = new TreeMap<>();
+    Map<String, String> declaredBy = new TreeMap<>();
+    for (SourceMapping mapping : profileMappings(profileSources, options)) {
+      for (Map.Entry<String, TraitType> e : mapping.getFieldTypes().entrySet()) {
+        String name = AddProfileTraits.traitName(e.getKey());
+        TraitType before = types.put(name, e.getValue());
+        if (before != null && before != e.getValue()) {
+          throw new IllegalArgumentException("trait '" + name + "' is declared " + before
+              + " by '" + declaredBy.get(name) + "' and " + e.getValue() + " by '"
+              + mapping.getName() + "'");
+        }
+        declaredBy.put(name, mapping.getName());
+      }
+    }
+    return types;
+  }
+
+  /** The mappings of the mapped profile sources, files and database. */
+  private static List<SourceMapping> profileMappings(List<SourceSpec> profileSources,
+      SegmentationPipelineOptions options) {
+    List<SourceMapping> mappings = new ArrayList<>();
+    for (SourceSpec spec : profileSources) {
+      if (spec.isMapped()) {
+        mappings.add(mapping(spec, SourceMapping.Kind.PROFILES, "--profiles"));
+      }
+    }
+    if (options.getProfilesJdbcUrl() != null && !options.getProfilesJdbcUrl().isBlank()
+        && options.getProfilesMapping() != null && !options.getProfilesMapping().isBlank()) {
+      mappings.add(mapping(new SourceSpec(options.getProfilesMapping(), "(query)"),
+          SourceMapping.Kind.PROFILES, "--profilesMapping"));
+    }
+    return mappings;
   }
 
   /** Every events source, read with {@code settings} applied (rejects in band among them). */

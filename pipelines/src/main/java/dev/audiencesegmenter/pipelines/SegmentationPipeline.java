@@ -176,12 +176,11 @@ public final class SegmentationPipeline {
       throw new IllegalArgumentException("--input needs at least one file pattern");
     }
     List<SourceSpec> profileSources = InputSources.parse(options.getProfiles(), "--profiles");
-    // Rules may name only the traits the profile sources declare, when all of them do.
-    java.util.Set<String> traits = InputSources.declaredTraits(profileSources, options);
-    SegmentDefinitions segments = traits == null
-        ? SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments())
-        : SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments(),
-            traits);
+    // Rules may name only the traits the profile sources declare, when all of them do, and
+    // compare typed ones as their types.
+    SegmentDefinitions segments = SegmentDefinitions.parse(readText(options.getSegments()),
+        options.getSegments(), InputSources.declaredTraits(profileSources, options),
+        InputSources.declaredTraitTypes(profileSources, options));
     OutputFolders outputs = new OutputFolders(options.getOutput());
     ChangeLimits limits = changeLimits(options);
     boolean activation = !Activation.sinks(options.getSinks()).isEmpty();

@@ -140,11 +140,13 @@ class ToolExportsPipelineTest {
       Files.writeString(mapping, String.join("\n", "kind: profiles", "source: billing",
           "id: account_id", "time: changed_at", "identifiers:", "  billing_account: account_id",
           "  user_id: app_user", "  email: contact_email", "consent:", "  email: marketing_ok", "attributes:",
-          "  tier: tier", "  seats: seats", ""));
+          "  tier: tier", "  seats: {path: seats, type: int}", ""));
       Path segments = dir.resolve("segments.yaml");
       Files.writeString(segments, String.join("\n", "salt: tools-test", "groups:",
           "  - name: billing", "    segments:", "      - name: enterprise_buyers",
-          "        when: traits.tier == \"enterprise\" && frequency >= 1", ""));
+          "        when: traits.tier == \"enterprise\" && traits.seats >= 100 && frequency >= 1",
+          "      - name: small_accounts",
+          "        when: has(traits.seats) && traits.seats < 20", ""));
       Path out = dir.resolve("out");
       PipelineRuns.runToCompletion(new ArrayList<>(List.of(
           "--input=ga4:" + SOURCES.resolve("ga4") + "/*",
@@ -178,12 +180,14 @@ class ToolExportsPipelineTest {
       assertEquals("250", annFeatures.get("traits").get("seats").asText());
       assertEquals(true, annFeatures.get("consent_email").asBoolean());
       assertEquals(false, features.get(idOf.get(dee)).get("consent_email").asBoolean());
-      // Dee bought too, on a team account.
-      List<String> members = new ArrayList<>();
+      // Dee bought too, on a team account of 12 seats (seats compared as numbers: "12" < "20"
+      // and "250" < "20" as text). Account 3 (3 seats) has no events, so no features.
+      Set<String> members = new HashSet<>();
       for (JsonNode row : OutputFiles.rows(out.resolve("segments"))) {
         members.add(row.get("segment").asText() + " " + row.get("customer_id").asText());
       }
-      assertEquals(List.of("enterprise_buyers " + idOf.get(ann)), members);
+      assertEquals(Set.of("enterprise_buyers " + idOf.get(ann),
+          "small_accounts " + idOf.get(dee)), members);
       List<String> rejects = new ArrayList<>();
       for (JsonNode row : OutputFiles.rows(out.resolve("dead-letter"))) {
         rejects.add(row.get("step").asText() + ": " + row.get("reason").asText());

@@ -10,6 +10,7 @@ import dev.cel.common.types.CelType;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.NullableType;
 import dev.cel.common.types.SimpleType;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelVariableResolver;
 import java.math.BigDecimal;
@@ -37,7 +38,17 @@ final class FeatureVariables {
   static final String DISTANCE_KM = "distance_km";
 
   static Cel environment(Schema schema) {
+    return environment(schema, Map.of());
+  }
+
+  /**
+   * With declared trait types, {@code traits} is a map of dynamic values: the typed traits
+   * are numbers or booleans ({@code traits.age >= 30}), the others text.
+   */
+  static Cel environment(Schema schema, Map<String, TraitType> traitTypes) {
     CelBuilder builder = CelFactory.standardCelBuilder()
+        // has(traits.plan), exists, all, map, filter
+        .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
         .addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration(DISTANCE_KM,
             CelOverloadDecl.newGlobalOverload("distance_km_doubles", SimpleType.DOUBLE,
                 SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.DOUBLE)))
@@ -47,6 +58,9 @@ final class FeatureVariables {
                 (Double) args[3])));
     for (Schema.Field field : schema.getFields()) {
       CelType type = celType(field.getType());
+      if (type != null && field.getName().equals(TRAITS) && !traitTypes.isEmpty()) {
+        type = MapType.create(SimpleType.STRING, SimpleType.DYN);
+      }
       if (type != null) {
         builder.addVar(field.getName(),
             field.getType().getNullable() ? NullableType.create(type) : type);
@@ -76,8 +90,16 @@ final class FeatureVariables {
    * without CEL copying a map per condition).
    */
   static CelVariableResolver resolver(Row row) {
-    return new RowResolver(row);
+    return new RowResolver(row, Map.of());
   }
+
+  /** {@link #resolver(Row)}, the typed traits as their values. */
+  static CelVariableResolver resolver(Row row, Map<String, TraitType> traitTypes) {
+    return new RowResolver(row, traitTypes);
+  }
+
+  /** The profile traits column, typed by {@link TraitType} when sources declare types. */
+  static final String TRAITS = "traits";
 
   /** Per schema: column name to field index, for the columns conditions can use. */
   private static final Map<Schema, Map<String, Integer>> INDEXES =
@@ -87,9 +109,11 @@ final class FeatureVariables {
     private final Row row;
     private final Map<String, Integer> index;
     private final Object[] converted;
+    private final Map<String, TraitType> traitTypes;
 
-    RowResolver(Row row) {
+    RowResolver(Row row, Map<String, TraitType> traitTypes) {
       this.row = row;
+      this.traitTypes = traitTypes;
       Schema schema = row.getSchema();
       this.index = INDEXES.computeIfAbsent(schema, FeatureVariables::index);
       this.converted = new Object[schema.getFieldCount()];
@@ -106,10 +130,30 @@ final class FeatureVariables {
         Object raw = row.getValue(i);
         v = raw == null ? dev.cel.common.values.NullValue.NULL_VALUE
             : toCel(row.getSchema().getField(i).getType(), raw);
+        if (!traitTypes.isEmpty() && name.equals(TRAITS)) {
+          v = typed((Map<?, ?>) v, traitTypes);
+        }
         converted[i] = v;
       }
       return Optional.of(v);
     }
+  }
+
+  /** The traits with the typed ones as numbers or booleans (the readers canonicalized them). */
+  private static Map<String, Object> typed(Map<?, ?> traits, Map<String, TraitType> types) {
+    Map<String, Object> out = new HashMap<>();
+    traits.forEach((k, value) -> {
+      TraitType type = types.get((String) k);
+      String text = (String) value;
+      String canonical = type == null ? null : type.canonical(text);
+      // A value that is not of its type (a native profile, say) is left out: no match.
+      if (type == null) {
+        out.put((String) k, text);
+      } else if (canonical != null) {
+        out.put((String) k, type.celValue(canonical));
+      }
+    });
+    return out;
   }
 
   private static Map<String, Integer> index(Schema schema) {

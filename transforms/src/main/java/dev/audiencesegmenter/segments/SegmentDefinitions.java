@@ -80,10 +80,13 @@ public final class SegmentDefinitions implements Serializable {
   private final @Nullable LookalikeSpec lookalikeSpec;
   private final EngagementCuts engagementCuts;
   private final Map<String, List<String>> columnsRead;
+  private final Map<String, TraitType> traitTypes;
 
   SegmentDefinitions(String salt, List<Group> groups, ValueTierCuts valueTierCuts,
       @Nullable ClusterSpec clusterSpec, @Nullable LookalikeSpec lookalikeSpec,
-      EngagementCuts engagementCuts, Map<String, List<String>> columnsRead) {
+      EngagementCuts engagementCuts, Map<String, List<String>> columnsRead,
+      Map<String, TraitType> traitTypes) {
+    this.traitTypes = Map.copyOf(traitTypes);
     this.engagementCuts = engagementCuts;
     this.columnsRead = Map.copyOf(columnsRead);
     this.salt = salt;
@@ -99,6 +102,11 @@ public final class SegmentDefinitions implements Serializable {
    */
   public Map<String, List<String>> getColumnsRead() {
     return columnsRead;
+  }
+
+  /** The trait types the profile sources declare, which rules compare traits by. */
+  public Map<String, TraitType> getTraitTypes() {
+    return traitTypes;
   }
 
   /** The engagement family's cut-offs (defaults 20 and 40 without such a group). */
@@ -148,7 +156,17 @@ public final class SegmentDefinitions implements Serializable {
    */
   public static SegmentDefinitions parse(String yamlText, String sourceName,
       java.util.Set<String> knownTraits) {
-    return new SegmentFileParser(sourceName, featureSchema(), knownTraits).parse(yamlText);
+    return parse(yamlText, sourceName, knownTraits, Map.of());
+  }
+
+  /**
+   * As {@link #parse(String, String, java.util.Set)}, with the types some traits are declared
+   * with: rules compare those as numbers or booleans ({@code traits.age >= 30}).
+   */
+  public static SegmentDefinitions parse(String yamlText, String sourceName,
+      java.util.@Nullable Set<String> knownTraits, Map<String, TraitType> traitTypes) {
+    return new SegmentFileParser(sourceName, featureSchema(), knownTraits, traitTypes)
+        .parse(yamlText);
   }
 
   static Schema featureSchema() {

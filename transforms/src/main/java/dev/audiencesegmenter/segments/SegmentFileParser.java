@@ -69,16 +69,23 @@ final class SegmentFileParser {
   private final Map<String, List<String>> columnsRead = new LinkedHashMap<>();
   private final @Nullable Set<String> knownTraits;
 
+  private final Map<String, TraitType> traitTypes;
+
   SegmentFileParser(String source, Schema schema) {
-    this(source, schema, null);
+    this(source, schema, null, Map.of());
   }
 
-  /** With {@code knownTraits}, a rule that names another trait is an error. */
-  SegmentFileParser(String source, Schema schema, @Nullable Set<String> knownTraits) {
+  /**
+   * With {@code knownTraits}, a rule that names another trait is an error; typed traits are
+   * compared as their types.
+   */
+  SegmentFileParser(String source, Schema schema, @Nullable Set<String> knownTraits,
+      Map<String, TraitType> traitTypes) {
     this.source = source;
     this.schema = schema;
-    this.cel = FeatureVariables.environment(schema);
+    this.cel = FeatureVariables.environment(schema, traitTypes);
     this.knownTraits = knownTraits;
+    this.traitTypes = traitTypes;
   }
 
   SegmentDefinitions parse(String text) {
@@ -198,7 +205,7 @@ final class SegmentFileParser {
       segments.forEach(seg -> conditions.put(seg.name(), seg.when()));
     }
     return new SegmentDefinitions(salt, groups, cuts, clusterSpec, lookalikeSpec,
-        engagementCuts, columnsRead);
+        engagementCuts, columnsRead, traitTypes);
   }
 
   private ValueTierCuts valueTierCuts(Map<String, Node> g, String group) {

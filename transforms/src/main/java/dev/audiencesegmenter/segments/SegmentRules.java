@@ -32,7 +32,7 @@ public final class SegmentRules {
       throws CelValidationException, CelEvaluationException {
     this.definitions = definitions;
     this.errors = errors;
-    Cel cel = FeatureVariables.environment(schema);
+    Cel cel = FeatureVariables.environment(schema, definitions.getTraitTypes());
     for (SegmentDefinitions.Group group : definitions.getGroups()) {
       List<CelRuntime.Program> compiled = new ArrayList<>();
       for (SegmentDefinitions.Segment segment : group.segments()) {
@@ -65,7 +65,7 @@ public final class SegmentRules {
         available.addField(field);
       }
     }
-    Cel cel = FeatureVariables.environment(available.build());
+    Cel cel = FeatureVariables.environment(available.build(), definitions.getTraitTypes());
     for (SegmentDefinitions.Segment segment : definitions.getSegments()) {
       try {
         cel.compile(segment.when()).getAst();
@@ -84,7 +84,7 @@ public final class SegmentRules {
    * {@link Holdouts}.
    */
   public List<SegmentMembership> assign(CustomerFeatures customer, Row row) {
-    CelVariableResolver values = FeatureVariables.resolver(row);
+    CelVariableResolver values = FeatureVariables.resolver(row, definitions.getTraitTypes());
     List<SegmentMembership> members = new ArrayList<>();
     List<SegmentDefinitions.Group> groups = definitions.getGroups();
     for (int g = 0; g < groups.size(); g++) {

@@ -4,6 +4,7 @@ import dev.audiencesegmenter.io.sources.SourceMapping.ConsentField;
 import dev.audiencesegmenter.io.sources.SourceMapping.FieldSet;
 import dev.audiencesegmenter.io.sources.SourceMapping.Kind;
 import dev.audiencesegmenter.segments.ClosestName;
+import dev.audiencesegmenter.segments.TraitType;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,6 +38,7 @@ public final class MappingFiles {
   private static final Set<String> TIME_KEYS = Set.of("path", "unit", "pattern", "zone");
   private static final Set<String> REVENUE_KEYS = Set.of("path", "negative_for");
   private static final Set<String> CONSENT_KEYS = Set.of("path", "opt_out");
+  private static final Set<String> ATTRIBUTE_KEYS = Set.of("path", "type");
   private static final Set<String> SET_KEYS = Set.of("object", "array", "key", "value",
       "prefix", "except");
   private static final Map<String, TimeField.Unit> UNITS = Map.of(
@@ -147,7 +149,13 @@ public final class MappingFiles {
       b.setConsent(consent(top.get("consent")));
     }
     if (top.containsKey(fields)) {
-      b.setFields(paths(top.get(fields), fields));
+      if (kind == Kind.PROFILES) {
+        Map<String, TraitType> types = new LinkedHashMap<>();
+        b.setFields(attributes(top.get(fields), types));
+        b.setFieldTypes(Collections.unmodifiableMap(types));
+      } else {
+        b.setFields(paths(top.get(fields), fields));
+      }
     }
     if (top.containsKey(fields + "_from")) {
       List<FieldSet> sets = new ArrayList<>();
@@ -237,6 +245,34 @@ public final class MappingFiles {
         scalar(require(s, "key", node, "an 'array' entry"), "key"),
         path(require(s, "value", node, "an 'array' entry"), "value"), prefix,
         Collections.unmodifiableSet(except));
+  }
+
+  /** Attributes: name to path, or to {path, type} for a typed one (collected in types). */
+  private Map<String, FieldPath> attributes(Node node, Map<String, TraitType> types) {
+    Map<String, FieldPath> out = new LinkedHashMap<>();
+    for (NodeTuple tuple : entries(node, "'attributes'")) {
+      String key = scalar(tuple.getKeyNode(), "attributes name");
+      Node value = tuple.getValueNode();
+      if (!(value instanceof MappingNode)) {
+        out.put(key, path(value, "attributes." + key));
+        continue;
+      }
+      Map<String, Node> a = mapping(value, "attribute '" + key + "'", ATTRIBUTE_KEYS);
+      out.put(key, path(require(a, "path", value, "attribute '" + key + "'"),
+          "attributes." + key + ".path"));
+      if (a.containsKey("type")) {
+        String name = scalar(a.get("type"), "type");
+        TraitType type = TraitType.named(name);
+        if (type == null) {
+          throw error(a.get("type"), "unknown type '" + name + "' of attribute '" + key
+              + "' (known: bool, double, int, string)");
+        }
+        if (type != TraitType.STRING) {
+          types.put(key, type);
+        }
+      }
+    }
+    return Collections.unmodifiableMap(out);
   }
 
   private Map<String, FieldPath> paths(Node node, String what) {

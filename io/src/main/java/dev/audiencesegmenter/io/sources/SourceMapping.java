@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.audiencesegmenter.segments.TraitType;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -77,6 +78,12 @@ public abstract class SourceMapping implements Serializable {
   /** Further properties or attributes in bulk; a named field wins over one of these. */
   public abstract List<FieldSet> getFieldSets();
 
+  /**
+   * The declared types of some attributes ({@code type: int} in the file): their values are
+   * checked and written canonically, and segment rules compare them as numbers or booleans.
+   */
+  public abstract Map<String, TraitType> getFieldTypes();
+
   public static Builder builder() {
     return new AutoValue_SourceMapping.Builder()
         .setIdParts(List.of())
@@ -84,7 +91,8 @@ public abstract class SourceMapping implements Serializable {
         .setNegativeRevenueTypes(Set.of())
         .setConsent(Map.of())
         .setFields(Map.of())
-        .setFieldSets(List.of());
+        .setFieldSets(List.of())
+        .setFieldTypes(Map.of());
   }
 
   @AutoValue.Builder
@@ -116,6 +124,8 @@ public abstract class SourceMapping implements Serializable {
     public abstract Builder setFields(Map<String, FieldPath> fields);
 
     public abstract Builder setFieldSets(List<FieldSet> sets);
+
+    public abstract Builder setFieldTypes(Map<String, TraitType> types);
 
     abstract SourceMapping autoBuild();
 

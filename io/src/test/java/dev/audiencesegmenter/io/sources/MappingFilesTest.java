@@ -64,6 +64,36 @@ class MappingFilesTest {
   }
 
   @Test
+  void typedAttributesAreCheckedAndWrittenCanonically(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    SourceMapping m = MappingFiles.parse("kind: profiles\nid: id\ntime: t\n"
+        + "identifiers: {email: email}\nattributes:\n  age: {path: Age, type: int}\n"
+        + "  vip: {path: VIP, type: bool}\n  score: {path: Score, type: double}\n"
+        + "  plan: {path: Plan, type: string}\n", "crm.yaml");
+    assertEquals(java.util.Map.of("age", dev.audiencesegmenter.segments.TraitType.INT, "vip",
+        dev.audiencesegmenter.segments.TraitType.BOOL, "score",
+        dev.audiencesegmenter.segments.TraitType.DOUBLE), m.getFieldTypes());
+    java.nio.file.Path csv = java.nio.file.Files.writeString(dir.resolve("crm.csv"),
+        "id,t,email,Age,VIP,Score,Plan\n"
+            + "1,2024-01-01T00:00:00Z,a@example.com,042,Yes,1.50,pro\n"
+            + "2,2024-01-01T00:00:00Z,b@example.com,thirty,maybe,x,free\n");
+    var read = dev.audiencesegmenter.io.files.LocalRecords.mappedProfiles(csv.toString(), m);
+    java.util.Map<String, java.util.Map<String, String>> attrs = new java.util.TreeMap<>();
+    read.records().forEach(r -> attrs.put(r.getSourceRecordId(), r.getAttributes()));
+    assertEquals(java.util.Map.of("1", java.util.Map.of("age", "42", "vip", "true", "score",
+        "1.50", "plan", "pro"), "2", java.util.Map.of("plan", "free")), attrs);
+    assertEquals(java.util.Set.of(
+        "format 'crm.yaml', field 'Age': 'thirty' is not an int; attribute 'age' is left out",
+        "format 'crm.yaml', field 'VIP': 'maybe' is not a bool; attribute 'vip' is left out",
+        "format 'crm.yaml', field 'Score': 'x' is not a double; attribute 'score' is left out"),
+        read.deadLetters().stream().map(d -> d.getReason())
+            .collect(java.util.stream.Collectors.toSet()));
+    assertEquals("crm.yaml:2:35: unknown type 'integer' of attribute 'age' (known: bool, "
+        + "double, int, string)", error("kind: profiles\nattributes: {age: {path: a, type: "
+        + "integer}}\ntime: t\nidentifiers: {e: e}\n"));
+  }
+
+  @Test
   void everyBuiltInFormatLoads() {
     for (String name : BuiltInFormats.names()) {
       SourceMapping m = BuiltInFormats.get(name);
