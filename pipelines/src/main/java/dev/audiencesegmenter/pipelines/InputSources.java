@@ -5,7 +5,7 @@ import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadProfileAttributes;
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
-import dev.audiencesegmenter.io.jdbc.ReadProfilesFromJdbc;
+import dev.audiencesegmenter.io.jdbc.ReadFromJdbc;
 import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sources.BuiltInFormats;
 import dev.audiencesegmenter.io.sources.MappingFiles;
@@ -172,7 +172,7 @@ final class InputSources {
         "--profilesJdbcUrl", options.getProfilesJdbcPassword(),
         options.getProfilesJdbcPasswordEnv(), options.getProfilesJdbcPasswordFile(), null,
         null);
-    ReadProfilesFromJdbc read = ReadProfilesFromJdbc.from(
+    ReadFromJdbc<ProfileAttributes> read = ReadFromJdbc.profiles(
             JdbcUpsert.postgresDataSource(options.getProfilesJdbcUrl(),
                 options.getProfilesJdbcUsername(), password),
             options.getProfilesQuery(), mapping)

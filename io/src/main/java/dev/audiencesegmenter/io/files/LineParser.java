@@ -63,6 +63,16 @@ public final class LineParser<T> implements Serializable {
   }
 
   /**
+   * Events of another tool's layout, read through {@code mapping} (an events mapping), from
+   * JSON objects of at most {@code maxLineBytes} bytes with at most {@code maxIdentifiers}
+   * identifiers.
+   */
+  public static LineParser<CustomerEvent> mappedEvents(SourceMapping mapping, int maxLineBytes,
+      int maxIdentifiers) {
+    return new LineParser<>(new MappedEventParser(mapping), maxLineBytes, maxIdentifiers);
+  }
+
+  /**
    * Profiles of another tool's layout, read through {@code mapping} (a profiles mapping), from
    * JSON objects of at most {@code maxLineBytes} bytes with at most {@code maxIdentifiers}
    * identifiers.

@@ -6,7 +6,9 @@ import dev.audiencesegmenter.io.files.ParseLines;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.sources.SourceMapping;
+import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.ProfileAttributes;
+import java.util.Locale;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -16,26 +18,25 @@ import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Reads profile attributes from a database with a query, each row read through a profiles
- * {@link SourceMapping} over its column names (as a CSV export's columns are read), with the
- * checks and dead letters of the file readers. With {@link #withPartitions} the query runs as
+ * Reads profiles ({@link #profiles}) or events ({@link #events}) from a database with a query,
+ * each row read through a {@link SourceMapping} over its column names (as a CSV export's
+ * columns are read), with the checks and dead letters of the file readers; a row becomes a
+ * JSON object first ({@link JsonRowMapper}). With {@link #withPartitions} the query runs as
  * that many range reads on a numeric column, in parallel ({@code JdbcIO.readWithPartitions}:
  * the column's min and max are asked first, then {@code partitions} equal ranges). Unlike the
  * file readers it does not drop duplicates of (source, id): a table's key keeps its rows apart.
- * Metrics in namespace {@code ReadProfilesFromJdbc}: lines_read (rows), records_parsed,
- * dead_lettered.
+ * Metrics and dead-letter steps in namespace {@code ReadProfilesFromJdbc} or
+ * {@code ReadEventsFromJdbc}: lines_read (rows), records_parsed, dead_lettered.
  *
  * <pre>{@code
- * ReadResult<ProfileAttributes> profiles = pipeline.apply(ReadProfilesFromJdbc
- *     .from(JdbcUpsert.postgresDataSource(url, user, password),
+ * ReadResult<ProfileAttributes> profiles = pipeline.apply(ReadFromJdbc
+ *     .profiles(JdbcUpsert.postgresDataSource(url, user, password),
  *         "SELECT id, email, phone, plan, updated_at FROM crm.contacts", mapping)
  *     .withPartitions("id", 16));
  * }</pre>
  */
 @AutoValue
-public abstract class ReadProfilesFromJdbc
-    extends PTransform<PBegin, ReadResult<ProfileAttributes>> {
-  private static final String NAMESPACE = "ReadProfilesFromJdbc";
+public abstract class ReadFromJdbc<T> extends PTransform<PBegin, ReadResult<T>> {
 
   abstract JdbcIO.DataSourceConfiguration getDataSourceConfiguration();
 
@@ -49,25 +50,37 @@ public abstract class ReadProfilesFromJdbc
 
   public abstract int getMaxIdentifiersPerRecord();
 
-  abstract Builder toBuilder();
+  abstract Builder<T> toBuilder();
 
-  /** Profiles of the rows {@code query} returns, read through {@code mapping}. */
-  public static ReadProfilesFromJdbc from(JdbcIO.DataSourceConfiguration dataSource,
+  /** Profiles: the rows {@code query} returns, read through a profiles {@code mapping}. */
+  public static ReadFromJdbc<ProfileAttributes> profiles(
+      JdbcIO.DataSourceConfiguration dataSource, String query, SourceMapping mapping) {
+    return create(dataSource, query, mapping, SourceMapping.Kind.PROFILES);
+  }
+
+  /** Events: the rows {@code query} returns, read through an events {@code mapping}. */
+  public static ReadFromJdbc<CustomerEvent> events(JdbcIO.DataSourceConfiguration dataSource,
       String query, SourceMapping mapping) {
+    return create(dataSource, query, mapping, SourceMapping.Kind.EVENTS);
+  }
+
+  private static <T> ReadFromJdbc<T> create(JdbcIO.DataSourceConfiguration dataSource,
+      String query, SourceMapping mapping, SourceMapping.Kind kind) {
+    String wanted = kind.toString().toLowerCase(Locale.ROOT);
     if (dataSource == null) {
-      throw new IllegalArgumentException("ReadProfilesFromJdbc needs a data source");
+      throw new IllegalArgumentException("ReadFromJdbc needs a data source");
     }
     if (query == null || query.isBlank()) {
-      throw new IllegalArgumentException("ReadProfilesFromJdbc needs a query, got '" + query
-          + "'");
+      throw new IllegalArgumentException("ReadFromJdbc needs a query, got '" + query + "'");
     }
-    if (mapping == null || mapping.getKind() != SourceMapping.Kind.PROFILES) {
-      throw new IllegalArgumentException("ReadProfilesFromJdbc needs a mapping of profiles, got "
-          + (mapping == null ? "null" : "'" + mapping.getName() + "', a mapping of "
-              + mapping.getKind().toString().toLowerCase(java.util.Locale.ROOT)));
+    if (mapping == null || mapping.getKind() != kind) {
+      throw new IllegalArgumentException("ReadFromJdbc of " + wanted + " needs a mapping of "
+          + wanted + ", got " + (mapping == null ? "null" : "'" + mapping.getName()
+              + "', a mapping of " + mapping.getKind().toString().toLowerCase(Locale.ROOT)));
     }
-    return new AutoValue_ReadProfilesFromJdbc.Builder()
+    return new AutoValue_ReadFromJdbc.Builder<T>()
         .setDataSourceConfiguration(dataSource)
+        // it may become a derived table: no final ';'
         .setQuery(query.strip().replaceFirst(";$", ""))
         .setMapping(mapping)
         .setPartitions(1)
@@ -79,7 +92,7 @@ public abstract class ReadProfilesFromJdbc
    * Reads in {@code partitions} ranges of {@code column}, a numeric column of the query's
    * result (a key, say), in parallel.
    */
-  public ReadProfilesFromJdbc withPartitions(String column, int partitions) {
+  public ReadFromJdbc<T> withPartitions(String column, int partitions) {
     if (column == null || !column.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new IllegalArgumentException("partition column must be a plain column name, got '"
           + column + "'");
@@ -91,7 +104,7 @@ public abstract class ReadProfilesFromJdbc
   }
 
   /** Rows with more identifiers than this are rejected (default 50). */
-  public ReadProfilesFromJdbc withMaxIdentifiersPerRecord(int maxIdentifiers) {
+  public ReadFromJdbc<T> withMaxIdentifiersPerRecord(int maxIdentifiers) {
     if (maxIdentifiers < 1) {
       throw new IllegalArgumentException("maxIdentifiersPerRecord must be at least 1, got "
           + maxIdentifiers);
@@ -100,20 +113,29 @@ public abstract class ReadProfilesFromJdbc
   }
 
   @AutoValue.Builder
-  abstract static class Builder {
-    abstract Builder setDataSourceConfiguration(JdbcIO.DataSourceConfiguration dataSource);
+  abstract static class Builder<T> {
+    abstract Builder<T> setDataSourceConfiguration(JdbcIO.DataSourceConfiguration dataSource);
 
-    abstract Builder setQuery(String query);
+    abstract Builder<T> setQuery(String query);
 
-    abstract Builder setMapping(SourceMapping mapping);
+    abstract Builder<T> setMapping(SourceMapping mapping);
 
-    abstract Builder setPartitionColumn(@Nullable String column);
+    abstract Builder<T> setPartitionColumn(@Nullable String column);
 
-    abstract Builder setPartitions(int partitions);
+    abstract Builder<T> setPartitions(int partitions);
 
-    abstract Builder setMaxIdentifiersPerRecord(int maxIdentifiers);
+    abstract Builder<T> setMaxIdentifiersPerRecord(int maxIdentifiers);
 
-    abstract ReadProfilesFromJdbc build();
+    abstract ReadFromJdbc<T> build();
+  }
+
+  private boolean readsEvents() {
+    return getMapping().getKind() == SourceMapping.Kind.EVENTS;
+  }
+
+  /** The dead letters' step prefix and the metrics namespace. */
+  private String namespace() {
+    return readsEvents() ? "ReadEventsFromJdbc" : "ReadProfilesFromJdbc";
   }
 
   @Override
@@ -121,13 +143,15 @@ public abstract class ReadProfilesFromJdbc
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("query", getQuery()))
         .add(DisplayData.item("mapping", getMapping().getName()))
+        .add(DisplayData.item("kind", getMapping().getKind().toString()))
         .addIfNotNull(DisplayData.item("partitionColumn", getPartitionColumn()))
         .add(DisplayData.item("partitions", getPartitions()))
         .add(DisplayData.item("maxIdentifiersPerRecord", getMaxIdentifiersPerRecord()));
   }
 
   @Override
-  public ReadResult<ProfileAttributes> expand(PBegin begin) {
+  @SuppressWarnings("unchecked")  // T is the mapping's kind, checked by the factories
+  public ReadResult<T> expand(PBegin begin) {
     PCollection<String> rows;
     if (getPartitionColumn() == null) {
       rows = begin.apply("ReadRows", JdbcIO.<String>read()
@@ -139,14 +163,21 @@ public abstract class ReadProfilesFromJdbc
       rows = begin.apply("ReadRowRanges", JdbcIO.<String>readWithPartitions()
           .withDataSourceConfiguration(getDataSourceConfiguration())
           // the query as a derived table: JdbcIO adds the range condition around it
-          .withTable("(" + getQuery() + ") AS profile_rows")
+          .withTable("(" + getQuery() + ") AS source_rows")
           .withPartitionColumn(getPartitionColumn())
           .withNumPartitions(getPartitions())
           .withRowMapper(new JsonRowMapper())
           .withCoder(StringUtf8Coder.of()));
     }
-    return rows.apply("Parse", ParseLines.profiles(
-        LineParser.mappedProfiles(getMapping(), ReadCustomerEvents.DEFAULT_MAX_LINE_BYTES,
-            getMaxIdentifiersPerRecord()), NAMESPACE + "/Parse", NAMESPACE));
+    String step = namespace() + "/Parse";
+    int maxBytes = ReadCustomerEvents.DEFAULT_MAX_LINE_BYTES;
+    if (readsEvents()) {
+      return (ReadResult<T>) rows.apply("Parse", ParseLines.customerEvents(
+          LineParser.mappedEvents(getMapping(), maxBytes, getMaxIdentifiersPerRecord()), step,
+          namespace()));
+    }
+    return (ReadResult<T>) rows.apply("Parse", ParseLines.profiles(
+        LineParser.mappedProfiles(getMapping(), maxBytes, getMaxIdentifiersPerRecord()), step,
+        namespace()));
   }
 }
