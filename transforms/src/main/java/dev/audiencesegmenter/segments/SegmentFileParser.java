@@ -16,6 +16,7 @@ import dev.audiencesegmenter.segments.SegmentDefinitions.EngagementCuts;
 import dev.audiencesegmenter.segments.SegmentDefinitions.Group;
 import dev.audiencesegmenter.segments.SegmentDefinitions.Segment;
 import dev.audiencesegmenter.segments.SegmentDefinitions.ValueTierCuts;
+import dev.audiencesegmenter.yaml.YamlFields;
 import dev.cel.bundle.Cel;
 import dev.cel.common.CelIssue;
 import dev.cel.common.CelValidationResult;
@@ -70,6 +71,7 @@ final class SegmentFileParser {
   private final @Nullable Set<String> knownTraits;
 
   private final Map<String, TraitType> traitTypes;
+  private final YamlFields yaml = new YamlFields(this::error);
 
   SegmentFileParser(String source, Schema schema) {
     this(source, schema, null, Map.of());
@@ -611,43 +613,19 @@ final class SegmentFileParser {
   }
 
   private Map<String, Node> mapping(Node node, String what, Set<String> allowed) {
-    if (!(node instanceof MappingNode map)) {
-      throw error(node, what + " must be a mapping of keys to values");
-    }
-    Map<String, Node> out = new LinkedHashMap<>();
-    for (NodeTuple tuple : map.getValue()) {
-      String key = scalar(tuple.getKeyNode(), "key");
-      if (!allowed.contains(key)) {
-        throw error(tuple.getKeyNode(), "unknown key '" + key + "' in " + what
-            + " (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")"
-            + ClosestName.suggestion(key, allowed));
-      }
-      out.put(key, tuple.getValueNode());
-    }
-    return out;
+    return yaml.mapping(node, what, allowed);
   }
 
   private Node require(Map<String, Node> map, String key, Node owner, String what) {
-    Node node = map.get(key);
-    if (node == null) {
-      throw error(owner, what + " needs '" + key + "'");
-    }
-    return node;
+    return yaml.require(map, key, owner, what);
   }
 
   private String scalar(Node node, String key) {
-    if (!(node instanceof ScalarNode scalar) || scalar.getValue().isBlank()) {
-      throw error(node, "'" + key + "' must be a non-empty value");
-    }
-    return scalar.getValue().strip();
+    return yaml.scalar(node, key);
   }
 
   private boolean bool(Node node, String key) {
-    String value = scalar(node, key);
-    if (!value.equals("true") && !value.equals("false")) {
-      throw error(node, "'" + key + "' must be true or false, got '" + value + "'");
-    }
-    return Boolean.parseBoolean(value);
+    return yaml.bool(node, key);
   }
 
   private InvalidSegmentDefinitionException error(Node node, String problem) {

@@ -5,6 +5,7 @@ import dev.audiencesegmenter.io.sources.SourceMapping.FieldSet;
 import dev.audiencesegmenter.io.sources.SourceMapping.Kind;
 import dev.audiencesegmenter.segments.ClosestName;
 import dev.audiencesegmenter.segments.TraitType;
+import dev.audiencesegmenter.yaml.YamlFields;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,6 +49,7 @@ public final class MappingFiles {
       "epoch_micros", TimeField.Unit.EPOCH_MICROS);
 
   private final String file;
+  private final YamlFields yaml = new YamlFields(this::error);
 
   private MappingFiles(String file) {
     this.file = file;
@@ -209,7 +211,7 @@ public final class MappingFiles {
       Node value = tuple.getValueNode();
       if (value instanceof MappingNode) {
         Map<String, Node> c = mapping(value, "consent '" + channel + "'", CONSENT_KEYS);
-        boolean optOut = c.containsKey("opt_out") && bool(c.get("opt_out"), "opt_out");
+        boolean optOut = c.containsKey("opt_out") && yaml.bool(c.get("opt_out"), "opt_out");
         out.put(channel, new ConsentField(path(require(c, "path", value, "consent '"
             + channel + "'"), "consent." + channel + ".path"), optOut));
       } else {
@@ -331,37 +333,15 @@ public final class MappingFiles {
   }
 
   private Map<String, Node> mapping(Node node, String what, Set<String> allowed) {
-    if (!(node instanceof MappingNode map)) {
-      throw error(node, what + " must be a mapping of keys to values");
-    }
-    Map<String, Node> out = new LinkedHashMap<>();
-    for (NodeTuple tuple : map.getValue()) {
-      String key = scalar(tuple.getKeyNode(), "key");
-      if (!allowed.contains(key)) {
-        throw error(tuple.getKeyNode(), "unknown key '" + key + "' in " + what
-            + " (known: " + String.join(", ", new TreeSet<>(allowed)) + ")"
-            + ClosestName.suggestion(key, allowed));
-      }
-      if (out.put(key, tuple.getValueNode()) != null) {
-        throw error(tuple.getKeyNode(), "'" + key + "' is given twice in " + what);
-      }
-    }
-    return out;
+    return yaml.mapping(node, what, allowed);
   }
 
   private Node require(Map<String, Node> map, String key, Node parent, String what) {
-    Node node = map.get(key);
-    if (node == null) {
-      throw error(parent, what + " needs '" + key + "'");
-    }
-    return node;
+    return yaml.require(map, key, parent, what);
   }
 
   private String scalar(Node node, String key) {
-    if (!(node instanceof ScalarNode scalar) || scalar.getValue().isBlank()) {
-      throw error(node, "'" + key + "' must be a non-empty value");
-    }
-    return scalar.getValue().strip();
+    return yaml.scalar(node, key);
   }
 
   private String scalarOrEmpty(Node node) {
@@ -369,14 +349,6 @@ public final class MappingFiles {
       throw error(node, "'prefix' must be text");
     }
     return scalar.getValue();
-  }
-
-  private boolean bool(Node node, String key) {
-    String value = scalar(node, key);
-    if (!value.equals("true") && !value.equals("false")) {
-      throw error(node, "'" + key + "' must be true or false, got '" + value + "'");
-    }
-    return Boolean.parseBoolean(value);
   }
 
   private InvalidMappingException error(Node node, String problem) {
