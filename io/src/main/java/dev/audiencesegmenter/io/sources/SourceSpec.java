@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.io.sources;
 
+import dev.audiencesegmenter.segments.ClosestName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,17 @@ public record SourceSpec(@Nullable String format, String pattern) {
     if (colon > 0 && BuiltInFormats.isBuiltIn(v.substring(0, colon))) {
       return withPattern(v.substring(0, colon).toLowerCase(Locale.ROOT),
           v.substring(colon + 1), value);
+    }
+    if (colon > 1 && !v.startsWith("//", colon + 1)) {
+      // Not a file system's scheme (gs://): a misspelt format would read as a pattern that
+      // matches nothing; say so here.
+      String prefix = v.substring(0, colon).toLowerCase(Locale.ROOT);
+      String suggestion = ClosestName.suggestion(prefix, BuiltInFormats.names());
+      if (prefix.matches("[a-z0-9_-]+") && !suggestion.isEmpty()) {
+        throw new IllegalArgumentException("source '" + value + "': unknown format '" + prefix
+            + "' (known: " + String.join(", ", BuiltInFormats.names())
+            + ", or a mapping file ending in .yaml)" + suggestion);
+      }
     }
     return new SourceSpec(null, v);
   }

@@ -114,6 +114,10 @@ class MappingFilesTest {
     assertEquals(new SourceSpec(null, "gs://b/native/*.jsonl"),
         SourceSpec.parse("gs://b/native/*.jsonl"));
     assertEquals(new SourceSpec(null, "data/events/*"), SourceSpec.parse("data/events/*"));
+    assertEquals("source 'mixpannel:mp/*.jsonl': unknown format 'mixpannel' (known: ga4, "
+        + "segment, mixpanel, amplitude, hubspot, salesforce, zoho, or a mapping file ending "
+        + "in .yaml) (did you mean 'mixpanel'?)", assertThrows(IllegalArgumentException.class,
+            () -> SourceSpec.parse("mixpannel:mp/*.jsonl")).getMessage());
     assertEquals("source 'segment:' names format 'segment' but no file pattern after the ':'",
         assertThrows(IllegalArgumentException.class, () -> SourceSpec.parse("segment:"))
             .getMessage());
