@@ -221,4 +221,29 @@ class ToolExportsPipelineTest {
         + "(did you mean 'crm_lifecycle_stage'?) in `traits.crm_lifecycle_stag == "
         + "\"customer\"`", message);
   }
+
+  @Test
+  void theStreamingJobReplaysToolExportsToo() {
+    org.apache.beam.sdk.options.PipelineOptionsFactory.register(
+        StreamingSegmentationOptions.class);
+    StreamingSegmentationOptions options = org.apache.beam.sdk.options.PipelineOptionsFactory
+        .fromArgs("--input=segment:" + SOURCES.resolve("segment") + "/*",
+            "--input=mixpanel:" + SOURCES.resolve("mixpanel") + "/*",
+            "--segments=" + PipelineRuns.SAMPLE.resolve("segments-streaming.yaml"),
+            "--asOf=2024-06-30").as(StreamingSegmentationOptions.class);
+    List<String> reads = new ArrayList<>();
+    StreamingSegmentationPipeline.create(options).traverseTopologically(
+        new org.apache.beam.sdk.Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(
+              org.apache.beam.sdk.runners.TransformHierarchy.Node node) {
+            if (node.getTransform() instanceof dev.audiencesegmenter.io.files.ReadCustomerEvents
+                read) {
+              reads.add(node.getFullName() + " " + read.getMapping().getName());
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+        });
+    assertEquals(List.of("ReadEventFiles-1 segment", "ReadEventFiles-2 mixpanel"), reads);
+  }
 }
