@@ -55,7 +55,12 @@ final class InputSources {
 
   /** The mapping of a source in a tool's format, checked to map {@code kind}. */
   static SourceMapping mapping(SourceSpec spec, SourceMapping.Kind kind, String option) {
-    SourceMapping mapping = BuiltInFormats.get(spec.format());
+    SourceMapping mapping = BuiltInFormats.get(spec.format(), kind);
+    if (mapping == null && BuiltInFormats.isBuiltIn(spec.format())) {
+      throw new IllegalArgumentException(option + "=" + spec + ": format '" + spec.format()
+          + "' maps " + (kind == SourceMapping.Kind.EVENTS ? "profiles; give it to --profiles"
+              : "events; give it to --input"));
+    }
     if (mapping == null) {
       mapping = MappingFiles.parse(SegmentationPipeline.readText(spec.format()), spec.format());
     }

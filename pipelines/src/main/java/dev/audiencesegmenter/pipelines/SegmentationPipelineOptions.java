@@ -26,8 +26,9 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   void setInput(List<String> value);
 
   @Description("Optional profile attributes: a file pattern of JSON Lines or CSV files, or "
-      + "FORMAT:PATTERN with FORMAT hubspot, salesforce, zoho or a mapping file ending in "
-      + ".yaml. Repeat the option, or separate sources with commas.")
+      + "FORMAT:PATTERN with FORMAT hubspot, salesforce, zoho, segment (its identify calls) "
+      + "or a mapping file ending in .yaml. Repeat the option, or separate sources with "
+      + "commas.")
   List<String> getProfiles();
 
   void setProfiles(List<String> value);

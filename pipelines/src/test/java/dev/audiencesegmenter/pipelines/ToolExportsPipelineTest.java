@@ -36,13 +36,17 @@ class ToolExportsPipelineTest {
         "      - name: crm_customers_who_bought",
         "        when: traits.crm_lifecycle_stage == \"customer\" && frequency >= 1",
         "      - name: crm_leads",
-        "        when: traits.crm_lifecycle_stage == \"lead\"", ""));
+        "        when: traits.crm_lifecycle_stage == \"lead\"",
+        "  - name: app",
+        "    segments:",
+        "      - name: pro_plan",
+        "        when: has(traits.plan) && traits.plan == \"pro\"", ""));
     Path out = dir.resolve("out");
     List<String> args = new ArrayList<>();
     for (String format : List.of("ga4", "segment", "mixpanel", "amplitude")) {
       args.add("--input=" + format + ":" + SOURCES.resolve(format) + "/*");
     }
-    for (String format : List.of("hubspot", "salesforce", "zoho")) {
+    for (String format : List.of("hubspot", "salesforce", "zoho", "segment")) {
       args.add("--profiles=" + format + ":" + SOURCES.resolve(format) + "/*");
     }
     args.addAll(List.of("--segments=" + segments, "--asOf=2024-03-31",
@@ -80,8 +84,9 @@ class ToolExportsPipelineTest {
       memberships.add(row.get("segment").asText() + " " + row.get("customer_id").asText());
     }
     // Cy is a HubSpot customer who never bought; Dee bought but is not in HubSpot.
+    // Segment's identify calls are read as profiles too: Ann's plan is pro, Cy's starter.
     assertEquals(Set.of("crm_customers_who_bought " + idOf.get(ann),
-        "crm_leads " + idOf.get(bo)), memberships);
+        "crm_leads " + idOf.get(bo), "pro_plan " + idOf.get(ann)), memberships);
 
     Map<String, JsonNode> features = new HashMap<>();
     for (JsonNode row : OutputFiles.rows(out.resolve("features"))) {
@@ -139,7 +144,8 @@ class ToolExportsPipelineTest {
       Path mapping = dir.resolve("accounts.yaml");
       Files.writeString(mapping, String.join("\n", "kind: profiles", "source: billing",
           "id: account_id", "time: changed_at", "identifiers:", "  billing_account: account_id",
-          "  user_id: app_user", "  email: contact_email", "consent:", "  email: marketing_ok", "attributes:",
+          "  user_id: app_user", "  email: contact_email", "consent:", "  email: marketing_ok",
+          "attributes:",
           "  tier: tier", "  seats: {path: seats, type: int}", ""));
       Path segments = dir.resolve("segments.yaml");
       Files.writeString(segments, String.join("\n", "salt: tools-test", "groups:",

@@ -90,7 +90,7 @@ public final class LineParser<T> implements Serializable {
     return maxIdentifiers;
   }
 
-  /** The record of a good line, or null for a line that would be dead-lettered. */
+  /** The record of a good line, or null for a line that would be dead-lettered or skipped. */
   public @Nullable T parseOrNull(String raw) {
     try {
       return parse(raw, null);
@@ -111,11 +111,23 @@ public final class LineParser<T> implements Serializable {
    * A record, and the reasons of the dead letters it leaves although it is kept (unreadable
    * consent values, read as withdrawn; see {@link JsonRecord#notes}).
    */
-  record Noted<T>(T record, List<String> notes) {}
+  record Noted<T>(@Nullable T record, List<String> notes) {
+    /** A record its mapping does not read (not a rejection): no record, no notes. */
+    static <T> Noted<T> skipped() {
+      return new Noted<>(null, List.of());
+    }
+
+    boolean isSkipped() {
+      return record == null;
+    }
+  }
 
   /** {@link #parse}, with the record's notes. */
   Noted<T> parseNoted(String raw, @Nullable String csvAsJson) throws BadRecordException {
     Noted<T> noted = parser.read(JSON, checked(raw, csvAsJson));
+    if (noted.isSkipped()) {
+      return noted;
+    }
     int identifiers = parser.identifiers(noted.record()).size();
     if (identifiers > maxIdentifiers) {
       // All of a record's identifiers become one customer: how many is bounded here.

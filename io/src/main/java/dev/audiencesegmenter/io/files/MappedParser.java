@@ -63,6 +63,10 @@ abstract class MappedParser<T> implements RecordParser<T> {
     if (csvError != null) {
       throw new BadRecordException("malformed CSV: " + csvError.asText());
     }
+    if (mapping.getKeepPath() != null
+        && !mapping.getKeepValues().contains(text(root, mapping.getKeepPath()))) {
+      return LineParser.Noted.skipped();
+    }
     List<String> notes = new ArrayList<>();
     return new LineParser.Noted<>(map(root, json, notes), notes);
   }

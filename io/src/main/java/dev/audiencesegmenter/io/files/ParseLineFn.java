@@ -22,6 +22,7 @@ final class ParseLineFn<T> extends DoFn<KV<String, String>, KV<String, T>> {
   private final Counter recordsParsed;
   private final Counter deadLettered;
   private final Counter unreadableConsent;
+  private final Counter skipped;
 
   ParseLineFn(LineParser<T> parser, String step, String namespace,
       TupleTag<KV<String, T>> parsedTag, TupleTag<DeadLetter> rejectedTag) {
@@ -33,6 +34,7 @@ final class ParseLineFn<T> extends DoFn<KV<String, String>, KV<String, T>> {
     this.recordsParsed = Metrics.counter(namespace, "records_parsed");
     this.deadLettered = Metrics.counter(namespace, "dead_lettered");
     this.unreadableConsent = Metrics.counter(namespace, "consent_values_unreadable");
+    this.skipped = Metrics.counter(namespace, "records_skipped");
   }
 
   @ProcessElement
@@ -41,6 +43,10 @@ final class ParseLineFn<T> extends DoFn<KV<String, String>, KV<String, T>> {
     String raw = line.getKey();
     try {
       LineParser.Noted<T> parsed = parser.parseNoted(raw, line.getValue());
+      if (parsed.isSkipped()) {
+        skipped.inc();  // the mapping does not read this kind of record
+        return;
+      }
       recordsParsed.inc();
       out.get(parsedTag).output(KV.of(raw, parsed.record()));
       for (String note : parsed.notes()) {

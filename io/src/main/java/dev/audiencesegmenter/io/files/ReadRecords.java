@@ -342,6 +342,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     private final Counter recordsParsed;
     private final Counter deadLettered;
     private final Counter unreadableConsent;
+    private final Counter skipped;
     private transient ProgressLog.Count progress;
 
     ParseToBucketFn(LineParser<T> parser, RecordParser<T> keys, String source, String namespace,
@@ -355,6 +356,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       this.recordsParsed = Metrics.counter(namespace, "records_parsed");
       this.deadLettered = Metrics.counter(namespace, "dead_lettered");
       this.unreadableConsent = Metrics.counter(namespace, "consent_values_unreadable");
+      this.skipped = Metrics.counter(namespace, "records_skipped");
     }
 
     @Setup
@@ -371,6 +373,10 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       String raw = line.getKey();
       try {
         LineParser.Noted<T> parsed = parser.parseNoted(raw, line.getValue());
+        if (parsed.isSkipped()) {
+          skipped.inc();  // the mapping does not read this kind of record
+          return;
+        }
         T record = parsed.record();
         recordsParsed.inc();
         List<DeadLetter> notes = new ArrayList<>(parsed.notes().size());

@@ -32,7 +32,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * misspelt key. The keys are described in io/README.md, "Sources".
  */
 public final class MappingFiles {
-  private static final Set<String> TOP = Set.of("format", "kind", "source", "id", "type",
+  private static final Set<String> TOP = Set.of("format", "kind", "source", "keep", "id",
+      "type",
       "time", "identifiers", "revenue", "currency", "consent", "properties", "properties_from",
       "attributes", "attributes_from");
   private static final Set<String> TYPE_KEYS = Set.of("path", "names");
@@ -40,6 +41,7 @@ public final class MappingFiles {
   private static final Set<String> REVENUE_KEYS = Set.of("path", "negative_for");
   private static final Set<String> CONSENT_KEYS = Set.of("path", "opt_out");
   private static final Set<String> ATTRIBUTE_KEYS = Set.of("path", "type");
+  private static final Set<String> KEEP_KEYS = Set.of("path", "equals");
   private static final Set<String> SET_KEYS = Set.of("object", "array", "key", "value",
       "prefix", "except");
   private static final Map<String, TimeField.Unit> UNITS = Map.of(
@@ -102,6 +104,16 @@ public final class MappingFiles {
         .setName(name)
         .setKind(kind)
         .setSource(top.containsKey("source") ? scalar(top.get("source"), "source") : name);
+    if (top.containsKey("keep")) {
+      Node keepNode = top.get("keep");
+      Map<String, Node> k = mapping(keepNode, "'keep'", KEEP_KEYS);
+      b.setKeepPath(path(require(k, "path", keepNode, "'keep'"), "keep.path"));
+      Set<String> values = new LinkedHashSet<>();
+      for (Node n : items(require(k, "equals", keepNode, "'keep'"))) {
+        values.add(scalar(n, "keep.equals"));
+      }
+      b.setKeepValues(Collections.unmodifiableSet(values));
+    }
     if (top.containsKey("id")) {
       List<FieldPath> parts = new ArrayList<>();
       for (Node part : items(top.get("id"))) {

@@ -42,6 +42,15 @@ public abstract class SourceMapping implements Serializable {
 
   public abstract Kind getKind();
 
+  /**
+   * Where the field is that says whether a record is read at all, or null for every record;
+   * a record whose value is not among {@link #getKeepValues} is skipped (counted, not
+   * rejected).
+   */
+  public abstract @Nullable FieldPath getKeepPath();
+
+  public abstract Set<String> getKeepValues();
+
   /** The records' {@code source}. */
   public abstract String getSource();
 
@@ -92,7 +101,8 @@ public abstract class SourceMapping implements Serializable {
         .setConsent(Map.of())
         .setFields(Map.of())
         .setFieldSets(List.of())
-        .setFieldTypes(Map.of());
+        .setFieldTypes(Map.of())
+        .setKeepValues(Set.of());
   }
 
   @AutoValue.Builder
@@ -102,6 +112,10 @@ public abstract class SourceMapping implements Serializable {
     public abstract Builder setKind(Kind kind);
 
     public abstract Builder setSource(String source);
+
+    public abstract Builder setKeepPath(@Nullable FieldPath path);
+
+    public abstract Builder setKeepValues(Set<String> values);
 
     public abstract Builder setIdParts(List<FieldPath> parts);
 

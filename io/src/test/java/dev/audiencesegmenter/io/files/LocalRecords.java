@@ -99,6 +99,9 @@ public final class LocalRecords<T> {
             lines.deadLetterRecord(raw, csvAsJson)));
         return;
       }
+      if (record.isSkipped()) {
+        return;  // as the pipeline: a record the mapping does not read
+      }
       String key = parser.duplicateKey(record.record());
       Map.Entry<String, LineParser.Noted<T>> previous = kept.get(key);
       String loser = raw;

@@ -37,10 +37,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 18, item 3, against a real PostgreSQL server. Profiles: a CRM-like table of 100,000 contacts in a real PostgreSQL server, read in
- * parallel ranges of its key through a mapping, gives the same profiles (and the same rejects)
- * as the file source reading the same rows written out as CSV. Events: an orders table
- * through an events mapping gives exactly the events written out by hand.
+ * Issue 18, item 3, against a real PostgreSQL server. Profiles: a CRM-like table of 100,000
+ * contacts, read in parallel ranges of its key through a mapping, gives the same profiles (and
+ * the same rejects) as the file source reading the same rows written out as CSV. Events: an
+ * orders table through an events mapping gives exactly the events written out by hand.
  */
 @Timeout(600)
 class ReadFromJdbcTest {

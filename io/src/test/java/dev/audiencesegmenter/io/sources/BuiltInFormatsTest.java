@@ -122,6 +122,20 @@ class BuiltInFormatsTest {
   }
 
   @Test
+  void segmentIdentifyCallsAsProfilesTheOtherCallsSkipped() {
+    LocalRecords<ProfileAttributes> read = profiles("segment");
+    assertRecords(read.records(),
+        profile("segment", "msg-001", "2024-02-28T08:00:00Z", Map.of("user_id", "u-1001",
+            "anonymous_id", "a1b2c3", "email", "Ann.Lee@Example.com"),
+            Map.of("name", "Ann Lee", "plan", "pro")),
+        profile("segment", "msg-005", "2024-03-03T11:05:02Z", Map.of("user_id", "u-1003",
+            "email", "cy.diaz@example.org"), Map.of("plan", "starter", "company",
+            "Diaz Design")));
+    // the track call without a timestamp is skipped with the other calls, not rejected
+    assertDeadLetters(read.deadLetters());
+  }
+
+  @Test
   void mixpanelExportInSecondsWithIdentifyMergeAndInsertIdDuplicates() {
     LocalRecords<CustomerEvent> read = events("mixpanel");
     assertRecords(read.records(),
@@ -256,12 +270,12 @@ class BuiltInFormatsTest {
 
   private static LocalRecords<CustomerEvent> events(String format) {
     return LocalRecords.mappedEvents(sources().resolve(format) + "/*",
-        BuiltInFormats.get(format));
+        BuiltInFormats.get(format, SourceMapping.Kind.EVENTS));
   }
 
   private static LocalRecords<ProfileAttributes> profiles(String format) {
     return LocalRecords.mappedProfiles(sources().resolve(format) + "/*",
-        BuiltInFormats.get(format));
+        BuiltInFormats.get(format, SourceMapping.Kind.PROFILES));
   }
 
   private static CustomerEvent event(String source, String id, String type, String time,

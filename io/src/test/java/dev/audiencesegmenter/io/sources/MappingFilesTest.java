@@ -17,7 +17,7 @@ class MappingFilesTest {
   @Test
   void misspeltKeyIsNamedWithItsLineAndASuggestion() {
     assertEquals("crm.yaml:3:1: unknown key 'identifers' in the top level (known: attributes, "
-        + "attributes_from, consent, currency, format, id, identifiers, kind, properties, "
+        + "attributes_from, consent, currency, format, id, identifiers, keep, kind, properties, "
         + "properties_from, revenue, source, time, type) (did you mean 'identifiers'?)",
         error("kind: profiles\ntime: updated\nidentifers:\n  email: Email\n"));
   }
@@ -95,12 +95,15 @@ class MappingFilesTest {
 
   @Test
   void everyBuiltInFormatLoads() {
-    for (String name : BuiltInFormats.names()) {
-      SourceMapping m = BuiltInFormats.get(name);
-      assertEquals(name, m.getName());
-      assertEquals(BuiltInFormats.EVENT_FORMATS.contains(name) ? SourceMapping.Kind.EVENTS
-          : SourceMapping.Kind.PROFILES, m.getKind());
+    for (SourceMapping.Kind kind : SourceMapping.Kind.values()) {
+      for (String name : kind == SourceMapping.Kind.EVENTS ? BuiltInFormats.EVENT_FORMATS
+          : BuiltInFormats.PROFILE_FORMATS) {
+        SourceMapping m = BuiltInFormats.get(name, kind);
+        assertEquals(name, m.getName());
+        assertEquals(kind, m.getKind());
+      }
     }
+    assertEquals(null, BuiltInFormats.get("hubspot", SourceMapping.Kind.EVENTS));
   }
 
   @Test
