@@ -132,27 +132,30 @@ class ToolExportsPipelineTest {
       try (Connection c = db.connection(); Statement s = c.createStatement()) {
         s.execute("CREATE TABLE accounts (account_id bigint PRIMARY KEY, app_user text, "
             + "contact_email text, tier text, seats integer, marketing_ok boolean, "
-            + "changed_at timestamp)");
+            + "changed_at timestamp, tech_stack text)");
         s.execute("INSERT INTO accounts VALUES "
             + "(1, 'u-1001', 'ANN.LEE@example.com', 'enterprise', 250, true, "
-            + "'2024-03-10 09:00:00'), "
+            + "'2024-03-10 09:00:00', 'Shopify, Klaviyo'), "
             + "(2, 'u-1004', 'dee.evans@example.net', 'team', 12, false, "
-            + "'2024-03-11 10:00:00'), "
-            + "(3, NULL, NULL, 'team', 3, true, '2024-03-12 11:00:00'), "
-            + "(4, NULL, 'late@example.com', 'team', 1, true, '2150-01-01 00:00:00')");
+            + "'2024-03-11 10:00:00', 'woocommerce;mailchimp'), "
+            + "(3, NULL, NULL, 'team', 3, true, '2024-03-12 11:00:00', NULL), "
+            + "(4, NULL, 'late@example.com', 'team', 1, true, '2150-01-01 00:00:00', NULL)");
       }
       Path mapping = dir.resolve("accounts.yaml");
       Files.writeString(mapping, String.join("\n", "kind: profiles", "source: billing",
           "id: account_id", "time: changed_at", "identifiers:", "  billing_account: account_id",
           "  user_id: app_user", "  email: contact_email", "consent:", "  email: marketing_ok",
           "attributes:",
-          "  tier: tier", "  seats: {path: seats, type: int}", ""));
+          "  tier: tier", "  seats: {path: seats, type: int}",
+          "  tech_stack: {path: tech_stack, type: list}", ""));
       Path segments = dir.resolve("segments.yaml");
       Files.writeString(segments, String.join("\n", "salt: tools-test", "groups:",
           "  - name: billing", "    segments:", "      - name: enterprise_buyers",
           "        when: traits.tier == \"enterprise\" && traits.seats >= 100 && frequency >= 1",
           "      - name: small_accounts",
-          "        when: has(traits.seats) && traits.seats < 20", ""));
+          "        when: has(traits.seats) && traits.seats < 20",
+          "      - name: on_shopify",
+          "        when: has(traits.tech_stack) && \"Shopify\" in traits.tech_stack", ""));
       Path out = dir.resolve("out");
       PipelineRuns.runToCompletion(new ArrayList<>(List.of(
           "--input=ga4:" + SOURCES.resolve("ga4") + "/*",
@@ -193,7 +196,9 @@ class ToolExportsPipelineTest {
         members.add(row.get("segment").asText() + " " + row.get("customer_id").asText());
       }
       assertEquals(Set.of("enterprise_buyers " + idOf.get(ann),
-          "small_accounts " + idOf.get(dee)), members);
+          "small_accounts " + idOf.get(dee), "on_shopify " + idOf.get(ann)), members);
+      assertEquals("Shopify,Klaviyo",
+          annFeatures.get("traits").get("tech_stack").asText());
       List<String> rejects = new ArrayList<>();
       for (JsonNode row : OutputFiles.rows(out.resolve("dead-letter"))) {
         rejects.add(row.get("step").asText() + ": " + row.get("reason").asText());

@@ -572,11 +572,14 @@ final class SegmentFileParser {
     }
   }
 
-  /** {@code traits.x}, {@code traits["x"]} and {@code "x" in traits}: the trait named. */
+  /**
+   * {@code traits.x}, {@code traits["x"]} and {@code "x" in traits} (not {@code "x" in
+   * traits.y}, a value in a list trait): the trait named.
+   */
   private static final Pattern TRAIT = Pattern.compile(
       "\\btraits\\s*\\.\\s*([A-Za-z_][A-Za-z0-9_]*)"
           + "|\\btraits\\s*\\[\\s*[\"']([^\"']*)[\"']\\s*\\]"
-          + "|[\"']([^\"']*)[\"']\\s+in\\s+traits\\b");
+          + "|[\"']([^\"']*)[\"']\\s+in\\s+traits\\b(?!\\s*[.\\[])");
 
   /**
    * The traits a rule names must be among those the profile sources declare (their mappings'

@@ -9,9 +9,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * ({@code traits.age >= 30}); traits without one are text.
  */
 public enum TraitType {
-  STRING, INT, DOUBLE, BOOL;
+  STRING, INT, DOUBLE, BOOL,
+  /** Several values in one cell, separated by commas or semicolons: {@code "shopify" in t}. */
+  LIST;
 
-  /** By its name in a mapping file: string, int, double, bool. */
+  /** By its name in a mapping file: string, int, double, bool, list. */
   public static @Nullable TraitType named(String name) {
     try {
       return valueOf(name.strip().toUpperCase(Locale.ROOT));
@@ -36,6 +38,7 @@ public enum TraitType {
           case "false", "no", "0", "n" -> "false";
           default -> null;
         };
+        case LIST -> String.join(",", items(v));
       };
     } catch (NumberFormatException e) {
       return null;
@@ -49,7 +52,14 @@ public enum TraitType {
       case INT -> Long.parseLong(canonical);
       case DOUBLE -> Double.parseDouble(canonical);
       case BOOL -> Boolean.parseBoolean(canonical);
+      case LIST -> items(canonical);
     };
+  }
+
+  /** The non-blank items of a list cell, trimmed, in order. */
+  private static java.util.List<String> items(String cell) {
+    return java.util.Arrays.stream(cell.split("[,;]")).map(String::strip)
+        .filter(item -> !item.isEmpty()).toList();
   }
 
   @Override

@@ -56,6 +56,11 @@ class SegmentDefinitionsTest {
     // every way of naming a trait is read, and a declared one passes
     SegmentDefinitions.parse(file("traits.plan == \"pro\" && \"crm_lifecycle_stage\" in traits"
         + " && traits[\"plan\"] != \"\"", ""), "segments.yaml", known);
+    // a value in a list trait is not a trait's name; an untyped trait is text, no list
+    SegmentDefinitions.parse(file("has(traits.plan) && 'Shopify' in traits.plan", ""),
+        "segments.yaml", known, java.util.Map.of("plan", TraitType.LIST));
+    assertEquals(true, traitError("frequency >= 0 && 'Shopify' in traits.plan", known)
+        .contains("no matching overload for '@in' applied to '(string, string)'"));
     // Line 8, the condition at column 15; the misspelt name at offset 25.
     assertEquals("segments.yaml:8:40: segment 'other': unknown trait 'plna' (the profile "
         + "sources declare: crm_lifecycle_stage, plan) (did you mean 'plan'?) in "

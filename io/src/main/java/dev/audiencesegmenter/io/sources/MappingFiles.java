@@ -279,7 +279,7 @@ public final class MappingFiles {
         TraitType type = TraitType.named(name);
         if (type == null) {
           throw error(a.get("type"), "unknown type '" + name + "' of attribute '" + key
-              + "' (known: bool, double, int, string)");
+              + "' (known: bool, double, int, list, string)");
         }
         if (type != TraitType.STRING) {
           types.put(key, type);

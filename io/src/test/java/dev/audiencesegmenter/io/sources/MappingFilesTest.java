@@ -89,7 +89,7 @@ class MappingFilesTest {
         read.deadLetters().stream().map(d -> d.getReason())
             .collect(java.util.stream.Collectors.toSet()));
     assertEquals("crm.yaml:2:35: unknown type 'integer' of attribute 'age' (known: bool, "
-        + "double, int, string)", error("kind: profiles\nattributes: {age: {path: a, type: "
+        + "double, int, list, string)", error("kind: profiles\nattributes: {age: {path: a, type: "
         + "integer}}\ntime: t\nidentifiers: {e: e}\n"));
   }
 
