@@ -74,8 +74,21 @@ class ToolExportsPipelineTest {
       customers.computeIfAbsent(row.get("customer_id").asText(), k -> new HashSet<>())
           .add(row.get("id_type").asText() + ":" + row.get("id_value").asText());
     }
-    assertEquals(Set.of(ann, bo, cy, dee, anonymousVisitor, anonymousDevice),
-        Set.copyOf(customers.values()));
+    Set<Set<String>> expected = new HashSet<>(Set.of(ann, bo, cy, dee, anonymousVisitor,
+        anonymousDevice, Set.of("ga4_pseudo_id:4455667788.1709931600"),
+        Set.of("device_id:dev-77", "mixpanel_distinct_id:$device:dev-77")));
+    // The six people only the CRMs know: HubSpot's email and phone, Salesforce's email and
+    // Zoho's phone (written differently in each) make one customer each.
+    List<String> crmOnly = List.of("fay.green 2065550101 505 F 04",
+        "gil.hart 3035550102 506 G 05", "hal.ito 5035550103 507 H 06", "ida.jun 6175550104 508 I 07",
+        "jo.kim 7025550105 509 J 08", "kai.lam 5125550106 510 K 09");
+    for (String person : crmOnly) {
+      String[] p = person.split(" ");
+      expected.add(Set.of("email:" + p[0] + "@example.com", "phone:+1" + p[1],
+          "hubspot_id:" + p[2], "salesforce_id:0035g00000QxAb" + p[3] + "AAV",
+          "zoho_id:zcrm_57257670000003930" + p[4]));
+    }
+    assertEquals(expected, Set.copyOf(customers.values()));
     Map<Set<String>, String> idOf = new HashMap<>();
     customers.forEach((id, ids) -> idOf.put(ids, id));
 
@@ -177,7 +190,8 @@ class ToolExportsPipelineTest {
           "email:dee.evans@example.net", "ga4_pseudo_id:5566778899.1709553600");
       assertEquals(Set.of(ann, dee, Set.of("billing_account:3"),
           Set.of("user_id:u-1002", "ga4_pseudo_id:2233445566.1709403600"),
-          Set.of("ga4_pseudo_id:9988776655.1709449200")), Set.copyOf(customers.values()));
+          Set.of("ga4_pseudo_id:9988776655.1709449200"),
+          Set.of("ga4_pseudo_id:4455667788.1709931600")), Set.copyOf(customers.values()));
       Map<Set<String>, String> idOf = new HashMap<>();
       customers.forEach((id, ids) -> idOf.put(ids, id));
       Map<String, JsonNode> features = new HashMap<>();

@@ -74,7 +74,31 @@ class BuiltInFormatsTest {
         event("ga4", "5566778899.1709553600:1709717400000000:refund:402", "refund",
             "2024-03-06T09:30:00Z",
             Map.of("user_id", "u-1004", "ga4_pseudo_id", "5566778899.1709553600"), "-20.0",
-            "EUR", dublin, given));
+            "EUR", dublin, given),
+        event("ga4", "1234567890.1709287080:1709665200000000:page_view:104", "page_view",
+            "2024-03-05T19:00:00Z", annIds, null, null,
+            with(oakland, "user.membership", "gold", "page_location",
+                "https://shop.example.com/garden/tools"), given),
+        event("ga4", "1234567890.1709287080:1709709300000000:page_view:105", "page_view",
+            "2024-03-06T07:15:00Z", annIds, null, null,
+            with(oakland, "user.membership", "gold", "page_location",
+                "https://shop.example.com/"), given),
+        event("ga4", "2233445566.1709403600:1709812800000000:session_start:202", "site_visit",
+            "2024-03-07T12:00:00Z",
+            Map.of("user_id", "u-1002", "ga4_pseudo_id", "2233445566.1709403600"), null, null,
+            with(newYork, "ga_session_id", "1709812800"), given),
+        event("ga4", "5566778899.1709553600:1709625600000000:page_view:403", "page_view",
+            "2024-03-05T08:00:00Z",
+            Map.of("user_id", "u-1004", "ga4_pseudo_id", "5566778899.1709553600"), null, null,
+            with(oakland, "city", "Dublin", "country", "Ireland", "region", "Dublin",
+                "page_location", "https://shop.example.com/sale"), given),
+        event("ga4", "9988776655.1709449200:1709449320000000:page_view:302", "page_view",
+            "2024-03-03T07:02:00Z", Map.of("ga4_pseudo_id", "9988776655.1709449200"), null,
+            null, with(oakland, "page_location", "https://shop.example.com/garden"),
+            Map.of("ads", false, "analytics", false)),
+        event("ga4", "4455667788.1709931600:1709931600000000:page_view:501", "page_view",
+            "2024-03-08T21:00:00Z", Map.of("ga4_pseudo_id", "4455667788.1709931600"), null,
+            null, with(oakland, "page_location", "https://shop.example.com/"), given));
     assertDeadLetters(read.deadLetters(), "ReadEvents/Parse: format 'ga4', field "
         + "'event_timestamp': unparseable time 'not-a-timestamp' (expected epoch_micros, a "
         + "number)");
@@ -115,7 +139,18 @@ class BuiltInFormatsTest {
         event("segment", "msg-008", "group", "2024-03-07T09:00:00Z",
             Map.of("user_id", "u-1003"), null, null,
             Map.of("group_id", "org-7", "trait.name", "Diaz Design", "trait.employees", "12"),
-            Map.of()));
+            Map.of()),
+        event("segment", "msg-010", "Product Viewed", "2024-03-04T10:00:00Z",
+            Map.of("user_id", "u-1001"), null, null,
+            Map.of("product_id", "SKU-GL-1", "category", "garden"), Map.of()),
+        event("segment", "msg-011", "page_view", "2024-03-04T20:00:00Z",
+            Map.of("user_id", "u-1002"), null, null, Map.of("page", "/books", "path", "/books"),
+            Map.of()),
+        event("segment", "msg-012", "signup", "2024-03-03T11:06:00Z",
+            Map.of("user_id", "u-1003"), null, null, Map.of("plan", "starter"), Map.of()),
+        event("segment", "msg-013", "identify", "2024-03-05T07:40:00Z",
+            Map.of("user_id", "u-1004"), null, null,
+            Map.of("trait.plan", "team", "trait.company", "Evans Ltd"), Map.of()));
     assertDeadLetters(read.deadLetters(), "ReadEvents/Parse: format 'segment', field "
         + "'timestamp': missing required field (looked in timestamp, originalTimestamp, "
         + "receivedAt)");
@@ -130,7 +165,9 @@ class BuiltInFormatsTest {
             Map.of("name", "Ann Lee", "plan", "pro")),
         profile("segment", "msg-005", "2024-03-03T11:05:02Z", Map.of("user_id", "u-1003",
             "email", "cy.diaz@example.org"), Map.of("plan", "starter", "company",
-            "Diaz Design")));
+            "Diaz Design")),
+        profile("segment", "msg-013", "2024-03-05T07:40:00Z", Map.of("user_id", "u-1004"),
+            Map.of("plan", "team", "company", "Evans Ltd")));
     // the track call without a timestamp is skipped with the other calls, not rejected
     assertDeadLetters(read.deadLetters());
   }
@@ -156,7 +193,23 @@ class BuiltInFormatsTest {
             Map.of()),
         event("mixpanel", "ins-0005", "purchase", "2024-03-06T15:00:00Z",
             Map.of("mixpanel_distinct_id", "u-1002", "user_id", "u-1002"), "18.0", "USD",
-            Map.of("Amount", "18.0", "Item", "Notebook", "currency", "USD"), Map.of()));
+            Map.of("Amount", "18.0", "Item", "Notebook", "currency", "USD"), Map.of()),
+        event("mixpanel", "ins-0007", "page_view", "2024-03-06T14:00:00Z",
+            Map.of("device_id", "dev-22", "mixpanel_distinct_id", "u-1002", "user_id",
+                "u-1002"), null, null, Map.of("page", "https://app.example.com/billing"),
+            Map.of()),
+        event("mixpanel", "ins-0008", "cart_add", "2024-03-06T14:05:00Z",
+            Map.of("mixpanel_distinct_id", "u-1002", "user_id", "u-1002"), null, null,
+            Map.of("Item", "Notebook"), Map.of()),
+        event("mixpanel", "ins-0009", "Feature Used", "2024-03-06T09:00:00Z",
+            Map.of("mixpanel_distinct_id", "u-1004", "user_id", "u-1004"), null, null,
+            Map.of("feature", "exports"), Map.of()),
+        event("mixpanel", "ins-0010", "Feature Used", "2024-03-07T09:00:00Z",
+            Map.of("mixpanel_distinct_id", "u-1004", "user_id", "u-1004"), null, null,
+            Map.of("feature", "reports"), Map.of()),
+        event("mixpanel", "ins-0011", "page_view", "2024-03-07T18:00:00Z",
+            Map.of("device_id", "dev-77", "mixpanel_distinct_id", "$device:dev-77"), null, null,
+            Map.of("page", "https://app.example.com/pricing"), Map.of()));
     assertDeadLetters(read.deadLetters(),
         "ReadEvents/Deduplicate: duplicate (source, id): another record with the same source "
             + "and id was kept",
@@ -185,6 +238,21 @@ class BuiltInFormatsTest {
             null, null, with(phone, "query", "invoices", "user.plan", "starter"), Map.of()),
         event("amplitude", "ins-a-4:6f1c1e9a-0000-4000-8000-000000000004", "App Opened",
             "2024-03-08T06:30:00Z", Map.of("device_id", "DEV-X9", "amplitude_id", "90000004"),
+            null, null, phone, Map.of()),
+        // amplitude_id is Amplitude's id of the user: the same on all of a user's events
+        event("amplitude", "ins-a-6:6f1c1e9a-0000-4000-8000-000000000006", "page_view",
+            "2024-03-02T08:00:00Z", Map.of("user_id", "u-1001", "device_id", "DEV-A1",
+                "amplitude_id", "90000001"), null, null,
+            with(phone, "[Amplitude] Page Path", "/"), Map.of()),
+        event("amplitude", "ins-a-7:6f1c1e9a-0000-4000-8000-000000000007", "Search",
+            "2024-03-08T11:00:00Z", Map.of("user_id", "u-1003", "amplitude_id", "90000003"),
+            null, null, with(phone, "query", "reports"), Map.of()),
+        event("amplitude", "ins-a-8:6f1c1e9a-0000-4000-8000-000000000008", "cart_add",
+            "2024-03-07T10:10:00Z", Map.of("user_id", "u-1002", "device_id", "DEV-B2",
+                "amplitude_id", "90000002"), null, null,
+            with(phone, "city", "New York", "product_id", "NB-3"), Map.of()),
+        event("amplitude", "ins-a-9:6f1c1e9a-0000-4000-8000-000000000009", "App Opened",
+            "2024-03-09T06:30:00Z", Map.of("device_id", "DEV-X9", "amplitude_id", "90000004"),
             null, null, phone, Map.of()));
     assertDeadLetters(read.deadLetters(), "ReadEvents/Parse: format 'amplitude', field "
         + "'event_time': unparseable time '2024/03/08 10:00' (expected pattern "
@@ -194,7 +262,17 @@ class BuiltInFormatsTest {
   @Test
   void hubspotContactsWithTheirUnsubscribeColumnAndStrictDates() {
     LocalRecords<ProfileAttributes> read = profiles("hubspot");
-    assertRecords(read.records(),
+    List<ProfileAttributes> more = new java.util.ArrayList<>();
+    for (int i = 0; i < NEW_PEOPLE.size(); i++) {
+      NewPerson p = NEW_PEOPLE.get(i);
+      more.add(profile("hubspot", p.hubspotId(), "2024-03-0" + (i + 1) + "T10:00:00Z",
+          Map.of("hubspot_id", p.hubspotId(), "email", p.email(), "phone", p.hubspotPhone()),
+          Map.of("first_name", p.first(), "last_name", p.last(), "crm_lifecycle_stage",
+              "subscriber", "city", "Seattle", "region", "WA", "country", "United States",
+              "signup_date", "2024-02-0" + (i + 1) + " 10:00", "marketing_contact",
+              "Marketing contact", "consent_email", "true")));
+    }
+    assertRecords(read.records(), more,
         profile("hubspot", "501", "2024-02-20T16:40:00Z", Map.of("hubspot_id", "501", "email",
             "ann.lee@example.com", "phone", "+1 415-555-0132"), Map.of("first_name", "Ann",
             "last_name", "Lee", "crm_lifecycle_stage", "customer", "city", "Oakland", "region",
@@ -220,7 +298,17 @@ class BuiltInFormatsTest {
   @Test
   void salesforceContactsWithApiNamesAndOptOutFlags() {
     LocalRecords<ProfileAttributes> read = profiles("salesforce");
-    assertRecords(read.records(),
+    List<ProfileAttributes> more = new java.util.ArrayList<>();
+    for (int i = 0; i < NEW_PEOPLE.size(); i++) {
+      NewPerson p = NEW_PEOPLE.get(i);
+      more.add(profile("salesforce", p.salesforceId(), "2024-03-0" + (i + 1) + "T09:00:00Z",
+          Map.of("salesforce_id", p.salesforceId(), "email", p.email()),
+          Map.of("first_name", p.first(), "last_name", p.last(), "job_title", "Analyst",
+              "city", "Seattle", "region", "WA", "country", "US", "lead_source", "Web",
+              "signup_date", "2024-02-0" + (i + 1) + "T09:00:00.000Z", "consent_email",
+              "true", "consent_phone", "true")));
+    }
+    assertRecords(read.records(), more,
         profile("salesforce", "0035g00000QxAbCAAV", "2024-02-25T12:00:00Z",
             Map.of("salesforce_id", "0035g00000QxAbCAAV", "email", "ann.lee@example.com"),
             Map.of("first_name", "Ann", "last_name", "Lee", "job_title", "Head of Operations",
@@ -242,7 +330,16 @@ class BuiltInFormatsTest {
   @Test
   void zohoContactsByPhoneWithEmailOptOut() {
     LocalRecords<ProfileAttributes> read = profiles("zoho");
-    assertRecords(read.records(),
+    List<ProfileAttributes> more = new java.util.ArrayList<>();
+    for (int i = 0; i < NEW_PEOPLE.size(); i++) {
+      NewPerson p = NEW_PEOPLE.get(i);
+      more.add(profile("zoho", p.zohoId(), "2024-03-0" + (i + 1) + "T08:00:00Z",
+          Map.of("zoho_id", p.zohoId(), "phone", p.zohoPhone()),
+          Map.of("first_name", p.first(), "last_name", p.last(), "city", "Seattle",
+              "country", "United States", "lead_source", "Web Download", "signup_date",
+              "2024-02-0" + (i + 1) + " 08:00:00", "consent_email", "true")));
+    }
+    assertRecords(read.records(), more,
         profile("zoho", "zcrm_5725767000000393001", "2024-02-27T09:00:00Z",
             Map.of("zoho_id", "zcrm_5725767000000393001", "phone", "+1 (415) 555-0132"),
             Map.of("first_name", "Ann", "last_name", "Lee", "city", "Oakland", "country",
@@ -258,6 +355,24 @@ class BuiltInFormatsTest {
   }
 
   // ---- helpers ----
+
+  /** The six people only the CRMs know (the last rows of their sample files). */
+  record NewPerson(String first, String last, String email, String hubspotPhone,
+      String zohoPhone, String hubspotId, String salesforceId, String zohoId) {}
+
+  static final List<NewPerson> NEW_PEOPLE = List.of(
+      new NewPerson("Fay", "Green", "fay.green@example.com", "+1 206-555-0101",
+          "(206) 555-0101", "505", "0035g00000QxAbFAAV", "zcrm_5725767000000393004"),
+      new NewPerson("Gil", "Hart", "gil.hart@example.com", "+1 303-555-0102", "303.555.0102",
+          "506", "0035g00000QxAbGAAV", "zcrm_5725767000000393005"),
+      new NewPerson("Hal", "Ito", "hal.ito@example.com", "+1 503-555-0103", "+1 503 555 0103",
+          "507", "0035g00000QxAbHAAV", "zcrm_5725767000000393006"),
+      new NewPerson("Ida", "Jun", "ida.jun@example.com", "+1 617-555-0104", "617-555-0104",
+          "508", "0035g00000QxAbIAAV", "zcrm_5725767000000393007"),
+      new NewPerson("Jo", "Kim", "jo.kim@example.com", "+1 702-555-0105", "(702) 555-0105",
+          "509", "0035g00000QxAbJAAV", "zcrm_5725767000000393008"),
+      new NewPerson("Kai", "Lam", "kai.lam@example.com", "+1 512-555-0106", "512 555 0106",
+          "510", "0035g00000QxAbKAAV", "zcrm_5725767000000393009"));
 
   static Path sources() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
@@ -304,8 +419,15 @@ class BuiltInFormatsTest {
 
   @SafeVarargs
   private static <T> void assertRecords(List<T> actual, T... expected) {
-    assertEquals(expected.length, actual.size());
-    assertEquals(Set.of(expected), Set.copyOf(actual));
+    assertRecords(actual, List.of(), expected);
+  }
+
+  @SafeVarargs
+  private static <T> void assertRecords(List<T> actual, List<T> more, T... expected) {
+    List<T> all = new java.util.ArrayList<>(List.of(expected));
+    all.addAll(more);
+    assertEquals(all.size(), actual.size());
+    assertEquals(Set.copyOf(all), Set.copyOf(actual));
   }
 
   private static void assertDeadLetters(List<DeadLetter> actual, String... expected) {
