@@ -9,7 +9,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Where a value sits in a vendor's record: one or more paths, the first that holds a value
  * wins. A path is dotted ({@code ecommerce.purchase_revenue}); a step may pick the element of
- * an array of objects whose field has a given value ({@code event_params[key=currency]}). A
+ * an array of objects whose field has a given value ({@code event_params[key=currency]}), and
+ * a step that is a number picks that element of an array ({@code items.0.item_id}). A
  * path that is exactly the name of a top-level field is that field, so CSV columns such as
  * {@code Phone Number} or {@code State/Region} need no quoting.
  *
@@ -96,6 +97,11 @@ public final class FieldPath implements Serializable {
   private static @Nullable JsonNode walk(JsonNode root, List<Step> steps) {
     JsonNode at = root;
     for (Step step : steps) {
+      if (at != null && at.isArray() && step.selectKey() == null
+          && step.field().chars().allMatch(Character::isDigit) && step.field().length() < 6) {
+        at = at.get(Integer.parseInt(step.field()));  // an element by its position
+        continue;
+      }
       if (at == null || !at.isObject()) {
         return null;
       }
