@@ -3,7 +3,6 @@ package dev.audiencesegmenter.pipelines;
 import dev.audiencesegmenter.features.AddProfileTraits;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.files.ReadProfileAttributes;
-import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.jdbc.ReadFromJdbc;
 import dev.audiencesegmenter.io.secrets.Credential;
@@ -13,9 +12,7 @@ import dev.audiencesegmenter.io.sources.SourceMapping;
 import dev.audiencesegmenter.io.sources.SourceSpec;
 import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerEvent;
-import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
-import dev.audiencesegmenter.model.ProfileAttributesCoder;
 import dev.audiencesegmenter.segments.TraitType;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,10 +23,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -127,10 +123,9 @@ final class InputSources {
         mappings.add(mapping(spec, SourceMapping.Kind.PROFILES, "--profiles"));
       }
     }
-    if (options.getProfilesJdbcUrl() != null && !options.getProfilesJdbcUrl().isBlank()
-        && options.getProfilesMapping() != null && !options.getProfilesMapping().isBlank()) {
-      mappings.add(mapping(new SourceSpec(options.getProfilesMapping(), "(query)"),
-          SourceMapping.Kind.PROFILES, "--profilesMapping"));
+    DatabaseSource database = DatabaseSource.profiles(options);
+    if (database.isGiven()) {
+      mappings.add(database.sourceMapping(SourceMapping.Kind.PROFILES));
     }
     return mappings;
   }
@@ -156,6 +151,59 @@ final class InputSources {
     });
   }
 
+  /** A database source's settings: the options of one prefix (profiles, events). */
+  record DatabaseSource(String prefix, @Nullable String url, @Nullable String query,
+      @Nullable String mapping, @Nullable String partitionColumn, int partitions,
+      @Nullable String username, @Nullable String password, @Nullable String passwordEnv,
+      @Nullable String passwordFile) {
+
+    boolean isGiven() {
+      return url != null && !url.isBlank();
+    }
+
+    static DatabaseSource profiles(SegmentationPipelineOptions o) {
+      return new DatabaseSource("profiles", o.getProfilesJdbcUrl(), o.getProfilesQuery(),
+          o.getProfilesMapping(), o.getProfilesPartitionColumn(), o.getProfilesPartitions(),
+          o.getProfilesJdbcUsername(), o.getProfilesJdbcPassword(),
+          o.getProfilesJdbcPasswordEnv(), o.getProfilesJdbcPasswordFile());
+    }
+
+    static DatabaseSource events(SegmentationPipelineOptions o) {
+      return new DatabaseSource("events", o.getEventsJdbcUrl(), o.getEventsQuery(),
+          o.getEventsMapping(), o.getEventsPartitionColumn(), o.getEventsPartitions(),
+          o.getEventsJdbcUsername(), o.getEventsJdbcPassword(), o.getEventsJdbcPasswordEnv(),
+          o.getEventsJdbcPasswordFile());
+    }
+
+    /** The mapping of {@code --<prefix>Mapping}, of {@code kind}. */
+    SourceMapping sourceMapping(SourceMapping.Kind kind) {
+      if (query == null || query.isBlank()) {
+        throw new IllegalArgumentException("--" + prefix + "JdbcUrl needs --" + prefix
+            + "Query, the query whose rows are " + prefix);
+      }
+      if (mapping == null || mapping.isBlank()) {
+        throw new IllegalArgumentException("--" + prefix + "JdbcUrl needs --" + prefix
+            + "Mapping, a mapping file (.yaml) of the query's columns");
+      }
+      return InputSources.mapping(new SourceSpec(mapping, "(query)"), kind,
+          "--" + prefix + "Mapping");
+    }
+
+    /** {@code read} with this source's partitions and the job's identifier cap. */
+    <T> ReadFromJdbc<T> configure(ReadFromJdbc<T> read, SegmentationPipelineOptions options) {
+      read = read.withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
+          .withDeadLettersInBand();
+      return partitionColumn == null || partitionColumn.isBlank() ? read
+          : read.withPartitions(partitionColumn, partitions);
+    }
+
+    JdbcIO.DataSourceConfiguration dataSource(SegmentationPipelineOptions options) {
+      Credential credential = CredentialOptions.forDatabase(options, prefix + "JdbcPassword",
+          "--" + prefix + "JdbcUrl", password, passwordEnv, passwordFile, null, null);
+      return JdbcUpsert.postgresDataSource(url, username, credential);
+    }
+  }
+
   /**
    * The profiles of {@code --profilesQuery} in the {@code --profilesJdbcUrl} database, read
    * through {@code --profilesMapping}, in {@code --profilesPartitions} ranges of
@@ -163,57 +211,19 @@ final class InputSources {
    */
   static PCollection<Checked<ProfileAttributes>> profilesFromDatabase(Pipeline pipeline,
       SegmentationPipelineOptions options) {
-    if (options.getProfilesQuery() == null || options.getProfilesQuery().isBlank()) {
-      throw new IllegalArgumentException("--profilesJdbcUrl needs --profilesQuery, the query "
-          + "whose rows are profiles");
-    }
-    if (options.getProfilesMapping() == null || options.getProfilesMapping().isBlank()) {
-      throw new IllegalArgumentException("--profilesJdbcUrl needs --profilesMapping, a mapping "
-          + "file (.yaml) of the query's columns");
-    }
-    SourceMapping mapping = mapping(new SourceSpec(options.getProfilesMapping(), "(query)"),
-        SourceMapping.Kind.PROFILES, "--profilesMapping");
-    Credential password = CredentialOptions.forDatabase(options, "profilesJdbcPassword",
-        "--profilesJdbcUrl", options.getProfilesJdbcPassword(),
-        options.getProfilesJdbcPasswordEnv(), options.getProfilesJdbcPasswordFile(), null,
-        null);
-    ReadFromJdbc<ProfileAttributes> read = ReadFromJdbc.profiles(
-            JdbcUpsert.postgresDataSource(options.getProfilesJdbcUrl(),
-                options.getProfilesJdbcUsername(), password),
-            options.getProfilesQuery(), mapping)
-        .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord());
-    if (options.getProfilesPartitionColumn() != null
-        && !options.getProfilesPartitionColumn().isBlank()) {
-      read = read.withPartitions(options.getProfilesPartitionColumn(),
-          options.getProfilesPartitions());
-    }
-    ReadResult<ProfileAttributes> rows = pipeline.apply("ReadProfilesFromDatabase", read);
-    Checked.Coder<ProfileAttributes> coder = Checked.Coder.of(ProfileAttributesCoder.of());
-    PCollection<Checked<ProfileAttributes>> passed = rows.getRecords()
-        .apply("DatabaseProfiles", ParDo.of(new PassedFn()))
-        .setCoder(coder);
-    PCollection<Checked<ProfileAttributes>> rejected = rows.getDeadLetters()
-        .apply("DatabaseRejects", ParDo.of(new RejectedFn()))
-        .setCoder(coder);
-    return PCollectionList.of(passed).and(rejected)
-        .apply("DatabaseProfilesChecked", Flatten.pCollections());
+    DatabaseSource source = DatabaseSource.profiles(options);
+    return pipeline.apply("ReadProfilesFromDatabase", source.configure(ReadFromJdbc.profiles(
+        source.dataSource(options), source.query(),
+        source.sourceMapping(SourceMapping.Kind.PROFILES)), options)).getChecked();
   }
 
-  private static final class PassedFn
-      extends DoFn<ProfileAttributes, Checked<ProfileAttributes>> {
-    @ProcessElement
-    public void process(@Element ProfileAttributes profile,
-        OutputReceiver<Checked<ProfileAttributes>> out) {
-      out.output(Checked.passed(profile));
-    }
-  }
-
-  private static final class RejectedFn extends DoFn<DeadLetter, Checked<ProfileAttributes>> {
-    @ProcessElement
-    public void process(@Element DeadLetter reject,
-        OutputReceiver<Checked<ProfileAttributes>> out) {
-      out.output(Checked.rejected(reject));
-    }
+  /** The events of {@code --eventsQuery}, as {@link #profilesFromDatabase} reads profiles. */
+  static PCollection<Checked<CustomerEvent>> eventsFromDatabase(Pipeline pipeline,
+      SegmentationPipelineOptions options) {
+    DatabaseSource source = DatabaseSource.events(options);
+    return pipeline.apply("ReadEventsFromDatabase", source.configure(ReadFromJdbc.events(
+        source.dataSource(options), source.query(),
+        source.sourceMapping(SourceMapping.Kind.EVENTS)), options)).getChecked();
   }
 
   private static <T, R extends PTransform<PBegin, dev.audiencesegmenter.io.files.ReadResult<T>>>

@@ -21,6 +21,7 @@ import dev.audiencesegmenter.io.rails.ChangeLimits;
 import dev.audiencesegmenter.io.rails.GuardedDelete;
 import dev.audiencesegmenter.io.sources.SourceSpec;
 import dev.audiencesegmenter.model.Checked;
+import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.ProfileAttributes;
@@ -190,12 +191,18 @@ public final class SegmentationPipeline {
 
     // The readers' rejects travel with the records to the end of the flow: no second output
     // to ship (see SegmentCustomers).
-    PCollectionTuple input = PCollectionTuple.of(ResolveIdentities.CHECKED_EVENTS,
-        InputSources.events(pipeline, eventSources, read -> read
+    PCollection<Checked<CustomerEvent>> events = InputSources.events(pipeline, eventSources,
+        read -> read
             .withMaxLineBytes(options.getMaxLineBytes())
             .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
             .withDuplicateGroups(options.getGroups())
-            .withDeadLettersInBand()));
+            .withDeadLettersInBand());
+    if (InputSources.DatabaseSource.events(options).isGiven()) {
+      events = PCollectionList.of(events)
+          .and(InputSources.eventsFromDatabase(pipeline, options))
+          .apply("AllEvents", Flatten.pCollections());
+    }
+    PCollectionTuple input = PCollectionTuple.of(ResolveIdentities.CHECKED_EVENTS, events);
     List<PCollection<Checked<ProfileAttributes>>> profiles = new ArrayList<>();
     if (!profileSources.isEmpty()) {
       profiles.add(InputSources.profiles(pipeline, profileSources, read -> read
@@ -204,7 +211,7 @@ public final class SegmentationPipeline {
           .withDuplicateGroups(options.getGroups())
           .withDeadLettersInBand()));
     }
-    if (options.getProfilesJdbcUrl() != null && !options.getProfilesJdbcUrl().isBlank()) {
+    if (InputSources.DatabaseSource.profiles(options).isGiven()) {
       profiles.add(InputSources.profilesFromDatabase(pipeline, options));
     }
     if (!profiles.isEmpty()) {

@@ -33,6 +33,61 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setProfiles(List<String> value);
 
+  @Description("Optional events from a database too: the JDBC URL of a PostgreSQL database "
+      + "(jdbc:postgresql://host:port/db), read with --eventsQuery through --eventsMapping (an "
+      + "orders table as purchases, say), besides the --input files.")
+  String getEventsJdbcUrl();
+
+  void setEventsJdbcUrl(String value);
+
+  @Description("The SQL query whose rows are events (with --eventsJdbcUrl).")
+  String getEventsQuery();
+
+  void setEventsQuery(String value);
+
+  @Description("How the rows of --eventsQuery become events: a mapping file ending in .yaml "
+      + "over the query's column names (see io/README.md, 'Writing a mapping').")
+  String getEventsMapping();
+
+  void setEventsMapping(String value);
+
+  @Description("A numeric column of --eventsQuery: the query is read in --eventsPartitions "
+      + "ranges of it, in parallel. Without it the query is one read.")
+  String getEventsPartitionColumn();
+
+  void setEventsPartitionColumn(String value);
+
+  @Description("How many ranges of --eventsPartitionColumn to read in parallel.")
+  @Default.Integer(16)
+  int getEventsPartitions();
+
+  void setEventsPartitions(int value);
+
+  @Description("User of the --eventsJdbcUrl database (or put it in the URL).")
+  String getEventsJdbcUsername();
+
+  void setEventsJdbcUsername(String value);
+
+  @Description("Password of the --eventsJdbcUrl database, for local runs only (Direct "
+      + "runner, Flink [local]): kept out of the job and its options. Elsewhere use "
+      + "--eventsJdbcPasswordEnv or --eventsJdbcPasswordFile.")
+  @JsonIgnore
+  String getEventsJdbcPassword();
+
+  void setEventsJdbcPassword(String value);
+
+  @Description("Name of the environment variable holding the --eventsJdbcUrl password, read "
+      + "by the workers.")
+  String getEventsJdbcPasswordEnv();
+
+  void setEventsJdbcPasswordEnv(String value);
+
+  @Description("File holding the --eventsJdbcUrl password, read by the workers: a local "
+      + "path, or a gs:// object on Dataflow.")
+  String getEventsJdbcPasswordFile();
+
+  void setEventsJdbcPasswordFile(String value);
+
   @Description("Optional profiles from a database: the JDBC URL of a PostgreSQL database "
       + "(jdbc:postgresql://host:port/db), read with --profilesQuery through --profilesMapping, "
       + "besides any --profiles files.")

@@ -48,7 +48,7 @@ class FlexTemplateMetadataTest {
     }
     Set<String> localOnly = Set.of("hubspot_access_token", "mailchimp_api_key",
         "klaviyo_api_key", "braze_api_key", "salesforce_access_token", "jdbc_password",
-        "profiles_jdbc_password");
+        "profiles_jdbc_password", "events_jdbc_password");
     assertTrue(declared.containsAll(localOnly));
     declared.removeAll(localOnly); // values of secrets: for local runs, never a template's
     assertEquals(declared, parameters);

@@ -153,7 +153,15 @@ class ToolExportsPipelineTest {
             + "'2024-03-11 10:00:00', 'woocommerce;mailchimp'), "
             + "(3, NULL, NULL, 'team', 3, true, '2024-03-12 11:00:00', NULL), "
             + "(4, NULL, 'late@example.com', 'team', 1, true, '2150-01-01 00:00:00', NULL)");
+        s.execute("CREATE TABLE orders (order_no text PRIMARY KEY, app_user text, "
+            + "amount numeric(10,2), placed timestamptz)");
+        s.execute("INSERT INTO orders VALUES ('B-1', 'u-1002', 120.00, "
+            + "'2024-03-20 10:00:00+00'), ('B-2', 'u-1002', 15.00, '2150-03-21 10:00:00+00')");
       }
+      Path orders = dir.resolve("orders.yaml");
+      Files.writeString(orders, String.join("\n", "kind: events", "source: billing_orders",
+          "id: order_no", "type: {path: order_no, names: {B-1: purchase, B-2: purchase}}",
+          "time: placed", "identifiers: {user_id: app_user}", "revenue: amount", ""));
       Path mapping = dir.resolve("accounts.yaml");
       Files.writeString(mapping, String.join("\n", "kind: profiles", "source: billing",
           "id: account_id", "time: changed_at", "identifiers:", "  billing_account: account_id",
@@ -167,6 +175,8 @@ class ToolExportsPipelineTest {
           "        when: traits.tier == \"enterprise\" && traits.seats >= 100 && frequency >= 1",
           "      - name: small_accounts",
           "        when: has(traits.seats) && traits.seats < 20",
+          "      - name: big_spenders",
+          "        when: monetary_total >= 110.0",
           "      - name: on_shopify",
           "        when: has(traits.tech_stack) && \"Shopify\" in traits.tech_stack", ""));
       Path out = dir.resolve("out");
@@ -175,7 +185,9 @@ class ToolExportsPipelineTest {
           "--profilesJdbcUrl=" + db.jdbcUrl(),
           "--profilesQuery=SELECT * FROM accounts",
           "--profilesMapping=" + mapping, "--profilesPartitionColumn=account_id",
-          "--profilesPartitions=3", "--segments=" + segments, "--asOf=2024-03-31",
+          "--profilesPartitions=3", "--eventsJdbcUrl=" + db.jdbcUrl(),
+          "--eventsQuery=SELECT * FROM orders", "--eventsMapping=" + orders,
+          "--segments=" + segments, "--asOf=2024-03-31",
           "--valueModels=false", "--output=" + out, "@../runner-configs/direct.args")));
 
       Map<String, Set<String>> customers = new HashMap<>();
@@ -209,8 +221,12 @@ class ToolExportsPipelineTest {
       for (JsonNode row : OutputFiles.rows(out.resolve("segments"))) {
         members.add(row.get("segment").asText() + " " + row.get("customer_id").asText());
       }
+      // Bo's order is in the billing database only: 120.00 (Dee: 120 - 20 in GA4).
+      Set<String> bo = Set.of("user_id:u-1002", "ga4_pseudo_id:2233445566.1709403600");
       assertEquals(Set.of("enterprise_buyers " + idOf.get(ann),
-          "small_accounts " + idOf.get(dee), "on_shopify " + idOf.get(ann)), members);
+          "small_accounts " + idOf.get(dee), "on_shopify " + idOf.get(ann),
+          "big_spenders " + idOf.get(bo)), members);
+      assertEquals("120.00", features.get(idOf.get(bo)).get("monetary_total").asText());
       assertEquals("Shopify,Klaviyo",
           annFeatures.get("traits").get("tech_stack").asText());
       List<String> rejects = new ArrayList<>();
@@ -220,6 +236,8 @@ class ToolExportsPipelineTest {
       rejects.sort(null);
       assertEquals(List.of("ReadEvents/Parse: format 'ga4', field 'event_timestamp': "
               + "unparseable time 'not-a-timestamp' (expected epoch_micros, a number)",
+          "ReadEventsFromJdbc/Parse: format '" + orders + "', field 'placed': absurd value: "
+              + "time 2150-03-21T10:00:00Z is outside 1970-01-01 .. 2100-01-01",
           "ReadProfilesFromJdbc/Parse: format '" + mapping + "', field 'changed_at': absurd "
               + "value: time 2150-01-01T00:00:00Z is outside 1970-01-01 .. 2100-01-01"),
           rejects);

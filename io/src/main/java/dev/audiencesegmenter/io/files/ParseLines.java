@@ -1,13 +1,16 @@
 package dev.audiencesegmenter.io.files;
 
 import dev.audiencesegmenter.model.CustomerEvent;
-import dev.audiencesegmenter.model.ProfileAttributes;
+import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.DeadLetter;
+import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SchemaCoders;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -15,6 +18,7 @@ import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
@@ -37,12 +41,25 @@ public final class ParseLines<T> extends PTransform<PCollection<String>, ReadRes
   private final String deadLetterStep;
   private final String metricsNamespace;
 
+  private final boolean deadLettersInBand;
+
   private ParseLines(LineParser<T> parser, Class<T> type, String deadLetterStep,
       String metricsNamespace) {
+    this(parser, type, deadLetterStep, metricsNamespace, false);
+  }
+
+  private ParseLines(LineParser<T> parser, Class<T> type, String deadLetterStep,
+      String metricsNamespace, boolean deadLettersInBand) {
     this.parser = parser;
     this.type = type;
     this.deadLetterStep = deadLetterStep;
     this.metricsNamespace = metricsNamespace;
+    this.deadLettersInBand = deadLettersInBand;
+  }
+
+  /** Records and rejected lines in one stream ({@link ReadResult#getChecked}). */
+  public ParseLines<T> withDeadLettersInBand() {
+    return new ParseLines<>(parser, type, deadLetterStep, metricsNamespace, true);
   }
 
   /**
@@ -84,7 +101,8 @@ public final class ParseLines<T> extends PTransform<PCollection<String>, ReadRes
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("type", type.getSimpleName()))
-        .add(DisplayData.item("deadLetterStep", deadLetterStep));
+        .add(DisplayData.item("deadLetterStep", deadLetterStep))
+        .add(DisplayData.item("deadLettersInBand", deadLettersInBand));
   }
 
   @Override
@@ -106,6 +124,28 @@ public final class ParseLines<T> extends PTransform<PCollection<String>, ReadRes
         .setCoder(coder);
     PCollection<DeadLetter> deadLetters = checked.get(rejected)
         .setCoder(SchemaCoders.of(lines.getPipeline(), DeadLetter.class));
-    return new ReadResult<>(lines.getPipeline(), records, deadLetters);
+    if (!deadLettersInBand) {
+      return new ReadResult<>(lines.getPipeline(), records, deadLetters);
+    }
+    Checked.Coder<T> checkedCoder = Checked.Coder.of(coder);
+    return new ReadResult<>(lines.getPipeline(), PCollectionList
+        .of(records.apply("Passed", ParDo.of(new PassedFn<T>())).setCoder(checkedCoder))
+        .and(deadLetters.apply("Rejected", ParDo.of(new RejectedFn<T>()))
+            .setCoder(checkedCoder))
+        .apply("InBand", Flatten.pCollections()));
+  }
+
+  private static final class PassedFn<T> extends DoFn<T, Checked<T>> {
+    @ProcessElement
+    public void process(@Element T record, OutputReceiver<Checked<T>> out) {
+      out.output(Checked.passed(record));
+    }
+  }
+
+  private static final class RejectedFn<T> extends DoFn<DeadLetter, Checked<T>> {
+    @ProcessElement
+    public void process(@Element DeadLetter reject, OutputReceiver<Checked<T>> out) {
+      out.output(Checked.rejected(reject));
+    }
   }
 }

@@ -50,6 +50,8 @@ public abstract class ReadFromJdbc<T> extends PTransform<PBegin, ReadResult<T>> 
 
   public abstract int getMaxIdentifiersPerRecord();
 
+  public abstract boolean getDeadLettersInBand();
+
   abstract Builder<T> toBuilder();
 
   /** Profiles: the rows {@code query} returns, read through a profiles {@code mapping}. */
@@ -85,6 +87,7 @@ public abstract class ReadFromJdbc<T> extends PTransform<PBegin, ReadResult<T>> 
         .setMapping(mapping)
         .setPartitions(1)
         .setMaxIdentifiersPerRecord(LineParser.DEFAULT_MAX_IDENTIFIERS)
+        .setDeadLettersInBand(false)
         .build();
   }
 
@@ -112,6 +115,14 @@ public abstract class ReadFromJdbc<T> extends PTransform<PBegin, ReadResult<T>> 
     return toBuilder().setMaxIdentifiersPerRecord(maxIdentifiers).build();
   }
 
+  /**
+   * Records and rejected rows in one stream ({@link ReadResult#getChecked}), as the file
+   * readers' {@code withDeadLettersInBand()}.
+   */
+  public ReadFromJdbc<T> withDeadLettersInBand() {
+    return toBuilder().setDeadLettersInBand(true).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder<T> {
     abstract Builder<T> setDataSourceConfiguration(JdbcIO.DataSourceConfiguration dataSource);
@@ -125,6 +136,8 @@ public abstract class ReadFromJdbc<T> extends PTransform<PBegin, ReadResult<T>> 
     abstract Builder<T> setPartitions(int partitions);
 
     abstract Builder<T> setMaxIdentifiersPerRecord(int maxIdentifiers);
+
+    abstract Builder<T> setDeadLettersInBand(boolean inBand);
 
     abstract ReadFromJdbc<T> build();
   }
@@ -172,12 +185,16 @@ public abstract class ReadFromJdbc<T> extends PTransform<PBegin, ReadResult<T>> 
     String step = namespace() + "/Parse";
     int maxBytes = ReadCustomerEvents.DEFAULT_MAX_LINE_BYTES;
     if (readsEvents()) {
-      return (ReadResult<T>) rows.apply("Parse", ParseLines.customerEvents(
+      ParseLines<CustomerEvent> parse = ParseLines.customerEvents(
           LineParser.mappedEvents(getMapping(), maxBytes, getMaxIdentifiersPerRecord()), step,
-          namespace()));
+          namespace());
+      return (ReadResult<T>) rows.apply("Parse",
+          getDeadLettersInBand() ? parse.withDeadLettersInBand() : parse);
     }
-    return (ReadResult<T>) rows.apply("Parse", ParseLines.profiles(
+    ParseLines<ProfileAttributes> parse = ParseLines.profiles(
         LineParser.mappedProfiles(getMapping(), maxBytes, getMaxIdentifiersPerRecord()), step,
-        namespace()));
+        namespace());
+    return (ReadResult<T>) rows.apply("Parse",
+        getDeadLettersInBand() ? parse.withDeadLettersInBand() : parse);
   }
 }
