@@ -49,6 +49,19 @@ final class InputSources {
     }
   }
 
+  /** A source and, for one in a tool's format, its mapping (read once, at launch). */
+  record Source(SourceSpec spec, @Nullable SourceMapping mapping) {}
+
+  /** The sources of one option, each mapped source's mapping read and checked. */
+  static List<Source> resolve(@Nullable List<String> values, SourceMapping.Kind kind,
+      String option) {
+    List<Source> sources = new ArrayList<>();
+    for (SourceSpec spec : parse(values, option)) {
+      sources.add(new Source(spec, spec.isMapped() ? mapping(spec, kind, option) : null));
+    }
+    return sources;
+  }
+
   /** The mapping of a source in a tool's format, checked to map {@code kind}. */
   static SourceMapping mapping(SourceSpec spec, SourceMapping.Kind kind, String option) {
     SourceMapping mapping = BuiltInFormats.get(spec.format(), kind);
@@ -73,13 +86,13 @@ final class InputSources {
    * mappings, file and database alike; null when some source's traits are open (a native
    * profiles file, or a mapping that takes attributes in bulk).
    */
-  static @Nullable Set<String> declaredTraits(List<SourceSpec> profileSources,
-      SegmentationPipelineOptions options) {
-    if (profileSources.stream().anyMatch(spec -> !spec.isMapped())) {
+  static @Nullable Set<String> declaredTraits(List<Source> profileSources,
+      @Nullable SourceMapping database) {
+    if (profileSources.stream().anyMatch(source -> source.mapping() == null)) {
       return null;
     }
     Set<String> traits = new TreeSet<>();
-    for (SourceMapping mapping : profileMappings(profileSources, options)) {
+    for (SourceMapping mapping : profileMappings(profileSources, database)) {
       if (!mapping.getFieldSets().isEmpty()) {
         return null;
       }
@@ -95,11 +108,11 @@ final class InputSources {
    * The trait types the profile mappings declare (lower-case names); one trait declared with
    * two types is an error.
    */
-  static Map<String, TraitType> declaredTraitTypes(List<SourceSpec> profileSources,
-      SegmentationPipelineOptions options) {
+  static Map<String, TraitType> declaredTraitTypes(List<Source> profileSources,
+      @Nullable SourceMapping database) {
     Map<String, TraitType> types = new TreeMap<>();
     Map<String, String> declaredBy = new TreeMap<>();
-    for (SourceMapping mapping : profileMappings(profileSources, options)) {
+    for (SourceMapping mapping : profileMappings(profileSources, database)) {
       for (Map.Entry<String, TraitType> e : mapping.getFieldTypes().entrySet()) {
         String name = AddProfileTraits.traitName(e.getKey());
         TraitType before = types.put(name, e.getValue());
@@ -115,39 +128,32 @@ final class InputSources {
   }
 
   /** The mappings of the mapped profile sources, files and database. */
-  private static List<SourceMapping> profileMappings(List<SourceSpec> profileSources,
-      SegmentationPipelineOptions options) {
+  private static List<SourceMapping> profileMappings(List<Source> profileSources,
+      @Nullable SourceMapping database) {
     List<SourceMapping> mappings = new ArrayList<>();
-    for (SourceSpec spec : profileSources) {
-      if (spec.isMapped()) {
-        mappings.add(mapping(spec, SourceMapping.Kind.PROFILES, "--profiles"));
-      }
-    }
-    DatabaseSource database = DatabaseSource.profiles(options);
-    if (database.isGiven()) {
-      mappings.add(database.sourceMapping(SourceMapping.Kind.PROFILES));
+    profileSources.stream().map(Source::mapping).filter(m -> m != null).forEach(mappings::add);
+    if (database != null) {
+      mappings.add(database);
     }
     return mappings;
   }
 
   /** Every events source, read with {@code settings} applied (rejects in band among them). */
-  static PCollection<Checked<CustomerEvent>> events(Pipeline pipeline, List<SourceSpec> sources,
+  static PCollection<Checked<CustomerEvent>> events(Pipeline pipeline, List<Source> sources,
       Function<ReadCustomerEvents, ReadCustomerEvents> settings) {
-    return read(pipeline, sources, "ReadEvents", spec -> {
-      ReadCustomerEvents read = settings.apply(ReadCustomerEvents.from(spec.pattern()));
-      return spec.isMapped()
-          ? read.withMapping(mapping(spec, SourceMapping.Kind.EVENTS, "--input")) : read;
+    return read(pipeline, sources, "ReadEvents", source -> {
+      ReadCustomerEvents read = settings.apply(ReadCustomerEvents.from(source.spec().pattern()));
+      return source.mapping() != null ? read.withMapping(source.mapping()) : read;
     });
   }
 
   /** Every profiles source, read with {@code settings} applied (rejects in band among them). */
   static PCollection<Checked<ProfileAttributes>> profiles(Pipeline pipeline,
-      List<SourceSpec> sources,
-      Function<ReadProfileAttributes, ReadProfileAttributes> settings) {
-    return read(pipeline, sources, "ReadProfiles", spec -> {
-      ReadProfileAttributes read = settings.apply(ReadProfileAttributes.from(spec.pattern()));
-      return spec.isMapped()
-          ? read.withMapping(mapping(spec, SourceMapping.Kind.PROFILES, "--profiles")) : read;
+      List<Source> sources, Function<ReadProfileAttributes, ReadProfileAttributes> settings) {
+    return read(pipeline, sources, "ReadProfiles", source -> {
+      ReadProfileAttributes read =
+          settings.apply(ReadProfileAttributes.from(source.spec().pattern()));
+      return source.mapping() != null ? read.withMapping(source.mapping()) : read;
     });
   }
 
@@ -210,33 +216,32 @@ final class InputSources {
    * {@code --profilesPartitionColumn} when it is given.
    */
   static PCollection<Checked<ProfileAttributes>> profilesFromDatabase(Pipeline pipeline,
-      SegmentationPipelineOptions options) {
+      SegmentationPipelineOptions options, SourceMapping mapping) {
     DatabaseSource source = DatabaseSource.profiles(options);
     return pipeline.apply("ReadProfilesFromDatabase", source.configure(ReadFromJdbc.profiles(
-        source.dataSource(options), source.query(),
-        source.sourceMapping(SourceMapping.Kind.PROFILES)), options)).getChecked();
+        source.dataSource(options), source.query(), mapping), options)).getChecked();
   }
 
   /** The events of {@code --eventsQuery}, as {@link #profilesFromDatabase} reads profiles. */
   static PCollection<Checked<CustomerEvent>> eventsFromDatabase(Pipeline pipeline,
-      SegmentationPipelineOptions options) {
+      SegmentationPipelineOptions options, SourceMapping mapping) {
     DatabaseSource source = DatabaseSource.events(options);
     return pipeline.apply("ReadEventsFromDatabase", source.configure(ReadFromJdbc.events(
-        source.dataSource(options), source.query(),
-        source.sourceMapping(SourceMapping.Kind.EVENTS)), options)).getChecked();
+        source.dataSource(options), source.query(), mapping), options)).getChecked();
   }
 
   private static <T, R extends PTransform<PBegin, dev.audiencesegmenter.io.files.ReadResult<T>>>
-      PCollection<Checked<T>> read(Pipeline pipeline, List<SourceSpec> sources, String step,
-          Function<SourceSpec, R> reader) {
+      PCollection<Checked<T>> read(Pipeline pipeline, List<Source> sources, String step,
+          Function<Source, R> reader) {
     List<PCollection<Checked<T>>> reads = new ArrayList<>();
     for (int i = 0; i < sources.size(); i++) {
-      SourceSpec spec = sources.get(i);
+      Source source = sources.get(i);
+      SourceSpec spec = source.spec();
       // One source keeps the step name it always had; several are told apart by number and
       // format.
       String name = sources.size() == 1 ? step
           : step + "-" + (i + 1) + "-" + (spec.isMapped() ? formatName(spec) : "native");
-      reads.add(pipeline.apply(name, reader.apply(spec)).getChecked());
+      reads.add(pipeline.apply(name, reader.apply(source)).getChecked());
     }
     return reads.size() == 1 ? reads.get(0)
         : PCollectionList.of(reads).apply(step + "-All", Flatten.pCollections());

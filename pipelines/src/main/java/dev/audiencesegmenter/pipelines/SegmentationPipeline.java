@@ -19,7 +19,7 @@ import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.rails.ChangeCounts;
 import dev.audiencesegmenter.io.rails.ChangeLimits;
 import dev.audiencesegmenter.io.rails.GuardedDelete;
-import dev.audiencesegmenter.io.sources.SourceSpec;
+import dev.audiencesegmenter.io.sources.SourceMapping;
 import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
@@ -172,16 +172,26 @@ public final class SegmentationPipeline {
    */
   static OutputFolders build(Pipeline pipeline, SegmentationPipelineOptions options) {
     Instant asOf = resolveAsOf(options.getAsOf());
-    List<SourceSpec> eventSources = InputSources.parse(options.getInput(), "--input");
+    // Every source and its mapping, read once: mistakes stop the job here.
+    List<InputSources.Source> eventSources = InputSources.resolve(options.getInput(),
+        SourceMapping.Kind.EVENTS, "--input");
     if (eventSources.isEmpty()) {
       throw new IllegalArgumentException("--input needs at least one file pattern");
     }
-    List<SourceSpec> profileSources = InputSources.parse(options.getProfiles(), "--profiles");
+    List<InputSources.Source> profileSources = InputSources.resolve(options.getProfiles(),
+        SourceMapping.Kind.PROFILES, "--profiles");
+    InputSources.DatabaseSource eventsDatabase = InputSources.DatabaseSource.events(options);
+    SourceMapping eventsDatabaseMapping = eventsDatabase.isGiven()
+        ? eventsDatabase.sourceMapping(SourceMapping.Kind.EVENTS) : null;
+    InputSources.DatabaseSource profilesDatabase = InputSources.DatabaseSource.profiles(options);
+    SourceMapping profilesDatabaseMapping = profilesDatabase.isGiven()
+        ? profilesDatabase.sourceMapping(SourceMapping.Kind.PROFILES) : null;
     // Rules may name only the traits the profile sources declare, when all of them do, and
     // compare typed ones as their types.
     SegmentDefinitions segments = SegmentDefinitions.parse(readText(options.getSegments()),
-        options.getSegments(), InputSources.declaredTraits(profileSources, options),
-        InputSources.declaredTraitTypes(profileSources, options));
+        options.getSegments(),
+        InputSources.declaredTraits(profileSources, profilesDatabaseMapping),
+        InputSources.declaredTraitTypes(profileSources, profilesDatabaseMapping));
     OutputFolders outputs = new OutputFolders(options.getOutput());
     ChangeLimits limits = changeLimits(options);
     boolean activation = !Activation.sinks(options.getSinks()).isEmpty();
@@ -197,9 +207,9 @@ public final class SegmentationPipeline {
             .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord())
             .withDuplicateGroups(options.getGroups())
             .withDeadLettersInBand());
-    if (InputSources.DatabaseSource.events(options).isGiven()) {
+    if (eventsDatabaseMapping != null) {
       events = PCollectionList.of(events)
-          .and(InputSources.eventsFromDatabase(pipeline, options))
+          .and(InputSources.eventsFromDatabase(pipeline, options, eventsDatabaseMapping))
           .apply("AllEvents", Flatten.pCollections());
     }
     PCollectionTuple input = PCollectionTuple.of(ResolveIdentities.CHECKED_EVENTS, events);
@@ -211,8 +221,9 @@ public final class SegmentationPipeline {
           .withDuplicateGroups(options.getGroups())
           .withDeadLettersInBand()));
     }
-    if (InputSources.DatabaseSource.profiles(options).isGiven()) {
-      profiles.add(InputSources.profilesFromDatabase(pipeline, options));
+    if (profilesDatabaseMapping != null) {
+      profiles.add(InputSources.profilesFromDatabase(pipeline, options,
+          profilesDatabaseMapping));
     }
     if (!profiles.isEmpty()) {
       input = input.and(ResolveIdentities.CHECKED_PROFILES, profiles.size() == 1

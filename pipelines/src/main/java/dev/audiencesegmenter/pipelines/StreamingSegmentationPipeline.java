@@ -4,7 +4,6 @@ import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.io.files.ReadCustomerEvents;
 import dev.audiencesegmenter.io.sources.SourceMapping;
-import dev.audiencesegmenter.io.sources.SourceSpec;
 import dev.audiencesegmenter.io.files.ReadResult;
 import dev.audiencesegmenter.io.jdbc.JdbcUpsert;
 import dev.audiencesegmenter.io.secrets.Credential;
@@ -100,7 +99,8 @@ public final class StreamingSegmentationPipeline {
       StreamingSegmentationOptions options) {
     boolean kafka = options.getKafkaEventsTopic() != null
         && !options.getKafkaEventsTopic().isBlank();
-    List<SourceSpec> sources = InputSources.parse(options.getInput(), "--input");
+    List<InputSources.Source> sources = InputSources.resolve(options.getInput(),
+        SourceMapping.Kind.EVENTS, "--input");
     boolean files = !sources.isEmpty();
     if (kafka == files) {
       throw new IllegalArgumentException("Give exactly one source: --kafkaEventsTopic (with "
@@ -137,13 +137,12 @@ public final class StreamingSegmentationPipeline {
       List<PCollection<CustomerEvent>> records = new ArrayList<>();
       List<PCollection<DeadLetter>> rejects = new ArrayList<>();
       for (int i = 0; i < sources.size(); i++) {
-        SourceSpec spec = sources.get(i);
-        ReadCustomerEvents reader = ReadCustomerEvents.from(spec.pattern())
+        InputSources.Source source = sources.get(i);
+        ReadCustomerEvents reader = ReadCustomerEvents.from(source.spec().pattern())
             .withMaxLineBytes(options.getMaxLineBytes())
             .withMaxIdentifiersPerRecord(options.getMaxIdentifiersPerRecord());
-        if (spec.isMapped()) {
-          reader = reader.withMapping(
-              InputSources.mapping(spec, SourceMapping.Kind.EVENTS, "--input"));
+        if (source.mapping() != null) {
+          reader = reader.withMapping(source.mapping());
         }
         ReadResult<CustomerEvent> read = pipeline.apply(
             sources.size() == 1 ? "ReadEventFiles" : "ReadEventFiles-" + (i + 1), reader);
