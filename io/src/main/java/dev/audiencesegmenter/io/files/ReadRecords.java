@@ -51,7 +51,8 @@ import org.apache.beam.sdk.values.TupleTagList;
  * with {@link BoundedLineReader} (large uncompressed files in ranges, as TextIO would; no line
  * is held past the limit) and CSV per file; parse and check each line;
  * drop duplicates of (source, id), keeping the smallest raw line so that every runner keeps
- * the same one. Every line read leaves as a record or as a dead letter; a kept record also
+ * the same one. Every line read leaves as a record or as a dead letter (or, through a
+ * mapping's {@code keep} filter, as a count of records_skipped); a kept record also
  * leaves a dead letter per unreadable consent value it was read despite (counter
  * consent_values_unreadable).
  */
