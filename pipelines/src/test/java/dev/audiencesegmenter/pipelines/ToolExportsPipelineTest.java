@@ -132,7 +132,7 @@ class ToolExportsPipelineTest {
             + "'yesterday' (expected epoch_seconds, a number)",
         "ReadEvents/Parse: format 'segment', field 'timestamp': missing required field "
             + "(looked in timestamp, originalTimestamp, receivedAt)",
-        "ReadProfiles/Parse: format 'hubspot', field 'Last Modified Date': unparseable time "
+        "ReadProfiles/Parse: format 'hubspot', field 'Create Date': unparseable time "
             + "'2024-02-30 10:00' (expected pattern yyyy-MM-dd HH:mm[:ss])",
         "ReadProfiles/Parse: format 'salesforce', field 'LastModifiedDate': unparseable time "
             + "'yesterday' in 'LastModifiedDate' (expected ISO-8601, e.g. 2024-03-01T12:00:00Z)",

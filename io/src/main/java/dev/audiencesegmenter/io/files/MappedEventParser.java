@@ -38,14 +38,14 @@ final class MappedEventParser extends MappedParser<CustomerEvent> {
       revenue = revenue.negate();
     }
     if (revenue != null && revenue.signum() < 0 && EventTypes.PURCHASE.equals(type)) {
-      throw bad(mapping.getRevenue(), "absurd value: negative revenue "
+      throw bad(root, mapping.getRevenue(), "absurd value: negative revenue "
           + revenue.toPlainString() + " on a purchase");
     }
     String currency = text(root, mapping.getCurrency());
     if (currency != null) {
       currency = currency.toUpperCase(Locale.ROOT);
       if (!EventParser.isCurrencyCode(currency)) {
-        throw bad(mapping.getCurrency(), "invalid currency '" + JsonFields.abbreviate(currency)
+        throw bad(root, mapping.getCurrency(), "invalid currency '" + JsonFields.abbreviate(currency)
             + "' (expected an ISO 4217 code like USD)");
       }
     }

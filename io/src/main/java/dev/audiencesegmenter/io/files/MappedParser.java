@@ -76,9 +76,10 @@ abstract class MappedParser<T> implements RecordParser<T> {
     return Set.of();  // a tool's CSV columns are its own names, read as they are
   }
 
-  final BadRecordException bad(FieldPath path, String problem) {
-    return new BadRecordException("format '" + mapping.getName() + "', field '" + path.name()
-        + "': " + problem);
+  /** A rejection naming the format and the path that held the value (or the first path). */
+  final BadRecordException bad(JsonNode root, FieldPath path, String problem) {
+    return new BadRecordException("format '" + mapping.getName() + "', field '"
+        + path.nameIn(root) + "': " + problem);
   }
 
   /** The text of a value, or null; an object or array where a value belongs is an error. */
@@ -92,7 +93,7 @@ abstract class MappedParser<T> implements RecordParser<T> {
       return null;
     }
     if (!node.isValueNode()) {
-      throw bad(path, "wrong type: expected a value, got " + kind(node));
+      throw bad(root, path, "wrong type: expected a value, got " + kind(node));
     }
     return node.isBigDecimal() ? node.decimalValue().toPlainString() : node.asText().strip();
   }
@@ -100,7 +101,7 @@ abstract class MappedParser<T> implements RecordParser<T> {
   final String required(JsonNode root, FieldPath path) throws BadRecordException {
     String value = text(root, path);
     if (value == null) {
-      throw bad(path, "missing required field (looked in " + String.join(", ", path.written())
+      throw bad(root, path, "missing required field (looked in " + String.join(", ", path.written())
           + ")");
     }
     return value;
@@ -111,19 +112,19 @@ abstract class MappedParser<T> implements RecordParser<T> {
     String text = required(root, time.path());
     if (time.unit() == TimeField.Unit.ISO) {
       try {
-        return JsonFields.time(text, time.path().name());
+        return JsonFields.time(text, time.path().nameIn(root));
       } catch (BadRecordException e) {
-        throw bad(time.path(), e.getMessage());
+        throw bad(root, time.path(), e.getMessage());
       }
     }
     java.time.Instant instant;
     try {
       instant = time.parse(text);
     } catch (IllegalArgumentException e) {
-      throw bad(time.path(), e.getMessage());
+      throw bad(root, time.path(), e.getMessage());
     }
     if (instant.isBefore(JsonFields.EARLIEST) || !instant.isBefore(JsonFields.LATEST)) {
-      throw bad(time.path(), "absurd value: time " + JsonFields.abbreviate(text) + " is "
+      throw bad(root, time.path(), "absurd value: time " + JsonFields.abbreviate(text) + " is "
           + instant + ", outside [" + JsonFields.EARLIEST + ", " + JsonFields.LATEST + ")");
     }
     return new org.joda.time.Instant(instant.toEpochMilli());
@@ -180,7 +181,7 @@ abstract class MappedParser<T> implements RecordParser<T> {
       Boolean flag = ConsentValue.parse(value);
       if (flag == null) {
         notes.add("format '" + mapping.getName() + "': " + ConsentValue.unreadable(
-            e.getValue().path().name(), e.getKey(), value));
+            e.getValue().path().nameIn(root), e.getKey(), value));
         out.put(e.getKey(), ConsentValue.failClosed(e.getKey()));
       } else {
         out.put(e.getKey(), e.getValue().optOut() != flag);
@@ -199,7 +200,7 @@ abstract class MappedParser<T> implements RecordParser<T> {
       }
       if (set.key() == null) {
         if (!at.isObject()) {
-          throw bad(set.path(), "wrong type: expected an object, got " + kind(at));
+          throw bad(root, set.path(), "wrong type: expected an object, got " + kind(at));
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = at.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> f = it.next();
@@ -209,7 +210,7 @@ abstract class MappedParser<T> implements RecordParser<T> {
         }
       } else {
         if (!at.isArray()) {
-          throw bad(set.path(), "wrong type: expected an array, got " + kind(at));
+          throw bad(root, set.path(), "wrong type: expected an array, got " + kind(at));
         }
         for (JsonNode element : at) {
           JsonNode key = element.get(set.key());
@@ -251,13 +252,13 @@ abstract class MappedParser<T> implements RecordParser<T> {
     try {
       value = new BigDecimal(text);
     } catch (NumberFormatException e) {
-      throw bad(path, "wrong type: revenue '" + JsonFields.abbreviate(text)
+      throw bad(root, path, "wrong type: revenue '" + JsonFields.abbreviate(text)
           + "' is not a number");
     }
     try {
-      return JsonFields.checkAmount(value, path.name());
+      return JsonFields.checkAmount(value, path.nameIn(root));
     } catch (BadRecordException e) {
-      throw bad(path, e.getMessage());
+      throw bad(root, path, e.getMessage());
     }
   }
 

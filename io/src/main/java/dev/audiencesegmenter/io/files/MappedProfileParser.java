@@ -25,7 +25,7 @@ final class MappedProfileParser extends MappedParser<ProfileAttributes> {
     org.joda.time.Instant time = time(root);
     Map<String, String> ids = identifiers(root);
     Map<String, String> attrs = new TreeMap<>(fields(root));
-    typed(attrs, notes);
+    typed(root, attrs, notes);
     consent(root, notes).forEach((channel, given) ->
         attrs.put("consent_" + channel, given.toString()));
     return ProfileAttributes.builder()
@@ -41,7 +41,7 @@ final class MappedProfileParser extends MappedParser<ProfileAttributes> {
    * Typed attributes in canonical form; one that is not of its type is left out and noted
    * (the record is kept).
    */
-  private void typed(Map<String, String> attrs, List<String> notes) {
+  private void typed(JsonNode root, Map<String, String> attrs, List<String> notes) {
     mapping.getFieldTypes().forEach((name, type) -> {
       String value = attrs.get(name);
       if (value == null) {
@@ -51,7 +51,7 @@ final class MappedProfileParser extends MappedParser<ProfileAttributes> {
       if (canonical == null) {
         attrs.remove(name);
         notes.add("format '" + mapping.getName() + "', field '"
-            + mapping.getFields().get(name).name() + "': '" + JsonFields.abbreviate(value)
+            + mapping.getFields().get(name).nameIn(root) + "': '" + JsonFields.abbreviate(value)
             + "' is not " + (type == dev.audiencesegmenter.segments.TraitType.INT ? "an " : "a ")
             + type + "; attribute '" + name + "' is left out");
       } else {

@@ -84,14 +84,32 @@ public final class FieldPath implements Serializable {
 
   /** The first node the paths reach that holds a value, or null. */
   public @Nullable JsonNode node(JsonNode root) {
+    int i = found(root);
+    return i < 0 ? null : reach(root, i);
+  }
+
+  /**
+   * The path that holds the value in {@code root} (the first with one), or the first path when
+   * none does: what a message about the value names.
+   */
+  public String nameIn(JsonNode root) {
+    int i = found(root);
+    return written.get(Math.max(i, 0));
+  }
+
+  /** The index of the first path with a value, or -1. */
+  private int found(JsonNode root) {
     for (int i = 0; i < alternatives.size(); i++) {
-      JsonNode whole = root.get(written.get(i));
-      JsonNode found = hasValue(whole) ? whole : walk(root, alternatives.get(i));
-      if (hasValue(found)) {
-        return found;
+      if (hasValue(reach(root, i))) {
+        return i;
       }
     }
-    return null;
+    return -1;
+  }
+
+  private @Nullable JsonNode reach(JsonNode root, int i) {
+    JsonNode whole = root.get(written.get(i));
+    return hasValue(whole) ? whole : walk(root, alternatives.get(i));
   }
 
   private static @Nullable JsonNode walk(JsonNode root, List<Step> steps) {

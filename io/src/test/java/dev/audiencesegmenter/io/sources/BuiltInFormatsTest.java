@@ -291,9 +291,9 @@ class BuiltInFormatsTest {
             "crm_lifecycle_stage", "customer", "company", "Diaz Design", "city", "Chicago",
             "region", "IL", "country", "United States", "signup_date", "2023-06-30 14:00",
             "marketing_contact", "Marketing contact", "consent_email", "true")));
-    // No Last Modified Date: Create Date is read, and February has no 30th.
+    // No Last Modified Date: Create Date is read, and named, and February has no 30th.
     assertDeadLetters(read.deadLetters(), "ReadProfiles/Parse: format 'hubspot', field "
-        + "'Last Modified Date': unparseable time '2024-02-30 10:00' (expected pattern "
+        + "'Create Date': unparseable time '2024-02-30 10:00' (expected pattern "
         + "yyyy-MM-dd HH:mm[:ss])");
   }
 
