@@ -77,11 +77,6 @@ public final class FieldPath implements Serializable {
     return written;
   }
 
-  /** The path a message names: the first one. */
-  public String name() {
-    return written.get(0);
-  }
-
   /** The first node the paths reach that holds a value, or null. */
   public @Nullable JsonNode node(JsonNode root) {
     int i = found(root);
