@@ -187,6 +187,38 @@ class EveryPlatformTest {
     }
   }
 
+  /**
+   * One record the vendor refuses in a batch of 100 costs that record only: whether the vendor
+   * answers per record (HubSpot's 207, Mailchimp's errors[], Braze's index, Salesforce's
+   * results) or refuses the whole request naming it (Klaviyo's job), the other 99 are stored
+   * once, in the same run.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce"})
+  void oneBadRecordInABatchOfAHundredCostsOnlyThatRecord(String platform) {
+    try (Fixture fixture = PlatformFixtures.start(platform)) {
+      List<ContactUpdate> input = new java.util.ArrayList<>(SinkTesting.contacts(100));
+      ContactUpdate bad = fixture.badRecord("c-0042");
+      input.set(42, bad);
+      Pipeline pipeline = pipeline();
+      SendContactUpdates.Result result = pipeline.apply(Create.of(input))
+          .apply(tolerant(fixture.sink()).withNumShards(1));
+      Queue<DeadLetter> dead = SinkTesting.collect(result.getDeadLetters(), platform + "-bad");
+      Queue<String> sent = SinkTesting.collect(result.getSentKeys(), platform + "-good");
+      pipeline.run().waitUntilFinish();
+
+      assertEquals(1, dead.size(), dead.toString());
+      assertTrue(dead.peek().getRecord().contains("\"key\":\"c-0042\""), dead.toString());
+      assertTrue(dead.peek().getReason().startsWith(fixture.sink().getConnector().vendor()
+          + " rejected the record: "), dead.peek().getReason());
+      assertEquals(99, sent.size());
+      List<ContactUpdate> good = new java.util.ArrayList<>(input);
+      good.remove(bad);
+      assertEachStoredOnce(fixture, good);
+      assertEquals(null, fixture.writes().get(fixture.vendorKey(bad)), "the bad one stored");
+    }
+  }
+
   static void sync(Fixture fixture, List<ContactUpdate> updates, String state) {
     Pipeline pipeline = pipeline();
     PCollection<SyncStateEntry> previous = pipeline.apply("ReadState", SyncState.read(state));

@@ -14,6 +14,7 @@ import dev.audiencesegmenter.io.sink.ContactUpdate;
 import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.FakeVendorServer;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
+import dev.audiencesegmenter.io.sink.SinkTesting;
 import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.List;
@@ -51,6 +52,11 @@ public final class PlatformFixtures {
 
     /** The key the vendor stores a record under. */
     String vendorKey(ContactUpdate update);
+
+    /** A record the vendor refuses (an email it finds invalid), keyed {@code key}. */
+    default ContactUpdate badRecord(String key) {
+      return SinkTesting.contact(key, "invalid-" + key + "@example.com");
+    }
 
     @Override
     void close();
@@ -105,10 +111,13 @@ public final class PlatformFixtures {
   static Fixture klaviyo() throws Exception {
     String apiKey = "pk_fixture_key_5566";
     FakeKlaviyo fake = new FakeKlaviyo(apiKey);
-    return fixture(fake.server, apiKey, key -> KlaviyoConnector.create(Credential.of(key))
-            .withBaseUrl(fake.server.baseUrl()).withAccount("fixture")
+    Fixture fixture = fixture(fake.server, apiKey, key -> KlaviyoConnector.create(
+            Credential.of(key)).withBaseUrl(fake.server.baseUrl()).withAccount("fixture")
             .withJobPolling(Duration.ofMillis(100), 1000).sink(),
         fake.importsPerProfile, ContactUpdate::getKey, fake::close);
+    // Klaviyo refuses a whole job for a malformed email, naming it by its position
+    return withBadRecord(fixture, key -> SinkTesting.contact(key,
+        "bad-request-" + key + "@example.com"));
   }
 
   static Fixture braze() throws Exception {
@@ -123,6 +132,45 @@ public final class PlatformFixtures {
     return fixture(fake.server, SalesforceConnectorTest.TOKEN, key -> SalesforceConnector.create(
             Credential.of(key), fake.server.baseUrl(), "Contact", "Customer_Id__c").sink(),
         fake.writes, ContactUpdate::getKey, fake.server::close);
+  }
+
+  static Fixture withBadRecord(Fixture fixture, Function<String, ContactUpdate> bad) {
+    return new Fixture() {
+      @Override
+      public FakeVendorServer server() {
+        return fixture.server();
+      }
+
+      @Override
+      public String secret() {
+        return fixture.secret();
+      }
+
+      @Override
+      public SendContactUpdates sink(String credential) {
+        return fixture.sink(credential);
+      }
+
+      @Override
+      public Map<String, AtomicInteger> writes() {
+        return fixture.writes();
+      }
+
+      @Override
+      public String vendorKey(ContactUpdate update) {
+        return fixture.vendorKey(update);
+      }
+
+      @Override
+      public ContactUpdate badRecord(String key) {
+        return bad.apply(key);
+      }
+
+      @Override
+      public void close() {
+        fixture.close();
+      }
+    };
   }
 
   static Fixture fixture(FakeVendorServer server, String secret,

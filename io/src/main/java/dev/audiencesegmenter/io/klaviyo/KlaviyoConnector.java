@@ -37,8 +37,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * batch is dead-lettered); when {@code failed_count > 0} it reads {@code .../import-errors}
  * (following {@code links.next}) and dead-letters each failed profile with Klaviyo's
  * {@code detail}, matched on the external id in {@code original_payload} (else the email, else
- * the JSON pointer's index). Request-level errors (4xx with JSON:API {@code errors[]})
- * dead-letter the whole batch.
+ * the JSON pointer's index). A job refused as a whole (400) for profiles its
+ * {@code source.pointer}s name ({@code /data/attributes/profiles/data/5/...}) dead-letters those
+ * profiles only, and the others go again as a new job in the same run; other request-level
+ * errors (4xx with JSON:API {@code errors[]}) dead-letter the whole batch.
  *
  * <p><b>List membership per segment</b> ({@link #withSegmentLists}): once the job is complete,
  * its profiles' Klaviyo ids are read from {@code .../profiles?page[size]=100} (following
@@ -452,6 +454,7 @@ public abstract class KlaviyoConnector implements VendorConnector {
   }
 
   private static final String STEP = "step";
+  private static final Pattern PROFILE_POINTER = Pattern.compile("/data/attributes/profiles/data/(\\d+)");
   private static final String JOB = "job";
   private static final String POLLS = "polls";
   private static final String LIST = "list";
@@ -645,6 +648,21 @@ public abstract class KlaviyoConnector implements VendorConnector {
     JsonNode first = errors.get(0);
     String message = "HTTP " + status + ": " + first.path("code").asText("") + " "
         + first.path("detail").asText(first.path("title").asText(""));
+    if (status == 400 && "create".equals(call.state(STEP))) {
+      // Klaviyo validates a job's profiles as a whole; its pointers name the bad ones
+      Map<Integer, String> culprits = new HashMap<>();
+      for (JsonNode error : errors) {
+        java.util.regex.Matcher profile = PROFILE_POINTER.matcher(
+            error.path("source").path("pointer").asText(""));
+        if (profile.lookingAt()) {
+          culprits.putIfAbsent(Integer.parseInt(profile.group(1)), "HTTP 400: "
+              + error.path("code").asText("") + " " + error.path("detail").asText(""));
+        }
+      }
+      if (!culprits.isEmpty()) {
+        return CallOutcome.refusedForRecords(message, culprits);
+      }
+    }
     return common.kind() == CallOutcome.Kind.TRANSIENT
         ? CallOutcome.retry(message, common.retryAfter(), common.throttled())
         : CallOutcome.fail(message);

@@ -20,6 +20,7 @@ public final class CallOutcome {
   private final boolean throttled;
   private final List<VendorCall> followUps;
   private final Duration followUpDelay;
+  private final boolean causedByRecords;
 
   private CallOutcome(Kind kind, String message, Map<Integer, String> rejected,
       @Nullable Duration retryAfter, boolean throttled) {
@@ -29,7 +30,14 @@ public final class CallOutcome {
   private CallOutcome(Kind kind, String message, Map<Integer, String> rejected,
       @Nullable Duration retryAfter, boolean throttled, List<VendorCall> followUps,
       Duration followUpDelay) {
+    this(kind, message, rejected, retryAfter, throttled, followUps, followUpDelay, false);
+  }
+
+  private CallOutcome(Kind kind, String message, Map<Integer, String> rejected,
+      @Nullable Duration retryAfter, boolean throttled, List<VendorCall> followUps,
+      Duration followUpDelay, boolean causedByRecords) {
     this.kind = kind;
+    this.causedByRecords = causedByRecords;
     this.message = message;
     this.rejected = rejected;
     this.retryAfter = retryAfter;
@@ -74,6 +82,20 @@ public final class CallOutcome {
     return new CallOutcome(Kind.TRANSIENT, message, Map.of(), retryAfter, throttled);
   }
 
+  /**
+   * The vendor refused the whole request because of some records in it (an invalid email in a
+   * batch it validates as a whole): nothing was stored. The records at the positions of
+   * {@code culpritsByIndex} (when the answer names them) are dead-lettered with their message,
+   * and the others are sent again in the same run, without them; when the answer names none,
+   * the sink halves the batch until the bad records stand alone. A request of one record is
+   * that record's rejection.
+   */
+  public static CallOutcome refusedForRecords(String message,
+      Map<Integer, String> culpritsByIndex) {
+    return new CallOutcome(Kind.PERMANENT, message, Map.copyOf(culpritsByIndex), null, false,
+        List.of(), Duration.ZERO, true);
+  }
+
   public static CallOutcome fail(String message) {
     return new CallOutcome(Kind.PERMANENT, message, Map.of(), null, false);
   }
@@ -86,8 +108,17 @@ public final class CallOutcome {
     return message;
   }
 
+  /**
+   * Records rejected by position: in an accepted call, those the vendor refused on their own;
+   * in a call {@link #causedByRecords() refused for records}, the ones it named.
+   */
   public Map<Integer, String> rejected() {
     return rejected;
+  }
+
+  /** Whether a refusal of the whole request was caused by records in it (see {@link #refusedForRecords}). */
+  public boolean causedByRecords() {
+    return causedByRecords;
   }
 
   public @Nullable Duration retryAfter() {

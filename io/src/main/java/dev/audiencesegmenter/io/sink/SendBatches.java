@@ -79,6 +79,7 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
   private final Counter requestsSent;
   private final Counter requestsRetried;
   private final Counter requestsThrottled;
+  private final Counter requestsSplit;
   private transient @Nullable HttpClient http;
   private transient @Nullable ExecutorService pool;
   /** Resolved in {@link #setup()}: the DoFn carries only the credential's reference. */
@@ -97,6 +98,22 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
     long requestsSent;
     long requestsRetried;
     long requestsThrottled;
+    long requestsSplit;
+
+    void add(ChunkOutcome other) {
+      sent.addAll(other.sent);
+      failed.addAll(other.failed);
+      deadLetters.addAll(other.deadLetters);
+      dryRun.addAll(other.dryRun);
+      recordsSent += other.recordsSent;
+      recordsRejected += other.recordsRejected;
+      recordsDryRun += other.recordsDryRun;
+      recordsNothingToSend += other.recordsNothingToSend;
+      requestsSent += other.requestsSent;
+      requestsRetried += other.requestsRetried;
+      requestsThrottled += other.requestsThrottled;
+      requestsSplit += other.requestsSplit;
+    }
   }
 
   SendBatches(SendContactUpdates spec, String step) {
@@ -118,6 +135,7 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
     this.requestsSent = Metrics.counter(namespace, "requests_sent");
     this.requestsRetried = Metrics.counter(namespace, "requests_retried");
     this.requestsThrottled = Metrics.counter(namespace, "requests_throttled");
+    this.requestsSplit = Metrics.counter(namespace, "requests_split");
   }
 
   @Setup
@@ -214,6 +232,7 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
     requestsSent.inc(outcome.requestsSent);
     requestsRetried.inc(outcome.requestsRetried);
     requestsThrottled.inc(outcome.requestsThrottled);
+    requestsSplit.inc(outcome.requestsSplit);
     recordsSent.inc(outcome.recordsSent);
     recordsRejected.inc(outcome.recordsRejected);
     recordsDryRun.inc(outcome.recordsDryRun);
@@ -230,15 +249,20 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
     // A record may need more than one call (say, an upsert and a tag removal); it is sent when
     // every call that carries it succeeded, else dead-lettered once.
     Map<String, String> rejections = new LinkedHashMap<>();
+    // records of requests the vendor refused as a whole because of some of them
+    Set<String> refusedWhole = new HashSet<>();
     for (VendorCall call : calls) {
       if (dryRun) {
         outcome.dryRun.add(Credential.redact(describe(call), secret));
       } else {
-        send(call, secret, rejections, outcome);
+        send(call, secret, rejections, refusedWhole, outcome);
       }
     }
+    Set<String> resent = resendWithoutCulprits(chunk, rejections, refusedWhole, secret, outcome);
     for (ContactUpdate record : chunk) {
-      if (dryRun) {
+      if (resent.contains(record.getKey())) {
+        continue; // counted by the send that settled it
+      } else if (dryRun) {
         outcome.recordsDryRun++;
       } else if (!planned.contains(record.getKey())) {
         outcome.recordsNothingToSend++; // the connector had nothing to send for it
@@ -255,6 +279,43 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
       }
     }
     return outcome;
+  }
+
+  /**
+   * Sends again, in the same run, the records of requests refused as a whole because of some
+   * records in them, less the ones the vendor named: the rest in one go when it named any,
+   * else in halves, so that a bad record ends up alone and only it is dead-lettered. Returns
+   * the keys settled here.
+   */
+  private Set<String> resendWithoutCulprits(List<ContactUpdate> chunk,
+      Map<String, String> rejections, Set<String> refusedWhole, String secret,
+      ChunkOutcome outcome) throws InterruptedException {
+    if (refusedWhole.isEmpty()) {
+      return Set.of();
+    }
+    List<ContactUpdate> again = new ArrayList<>();
+    boolean culpritsNamed = false;
+    for (ContactUpdate record : chunk) {
+      if (refusedWhole.contains(record.getKey())) {
+        if (rejections.containsKey(record.getKey())) {
+          culpritsNamed = true;
+        } else {
+          again.add(record);
+        }
+      }
+    }
+    List<List<ContactUpdate>> parts = culpritsNamed || again.size() < 2 ? List.of(again)
+        : List.of(again.subList(0, again.size() / 2), again.subList(again.size() / 2,
+            again.size()));
+    Set<String> settled = new HashSet<>();
+    for (List<ContactUpdate> part : parts) {
+      if (!part.isEmpty()) {
+        outcome.requestsSplit++;
+        outcome.add(sendChunk(List.copyOf(part), secret));
+        part.forEach(record -> settled.add(record.getKey()));
+      }
+    }
+    return settled;
   }
 
   /**
@@ -333,7 +394,7 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
    * retries; records what the vendor rejected into {@code rejections}.
    */
   private void send(VendorCall first, String secret, Map<String, String> rejections,
-      ChunkOutcome tally) throws InterruptedException {
+      Set<String> refusedWhole, ChunkOutcome tally) throws InterruptedException {
     Deque<VendorCall> queue = new ArrayDeque<>();
     queue.add(first);
     int steps = 0;
@@ -350,7 +411,7 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
             + connector.maxRecordsPerRequest());
       }
       CallOutcome outcome = sendWithRetries(call, secret, tally);
-      record(call, outcome, rejections);
+      record(call, outcome, rejections, refusedWhole);
       if (outcome.kind() == CallOutcome.Kind.ACCEPTED && !outcome.followUps().isEmpty()) {
         if (!outcome.followUpDelay().isZero()) {
           Thread.sleep(outcome.followUpDelay().toMillis());
@@ -383,7 +444,8 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
     }
   }
 
-  private void record(VendorCall call, CallOutcome outcome, Map<String, String> rejections) {
+  private void record(VendorCall call, CallOutcome outcome, Map<String, String> rejections,
+      Set<String> refusedWhole) {
     List<ContactUpdate> records = call.records();
     switch (outcome.kind()) {
       case ACCEPTED -> {
@@ -403,8 +465,24 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
         records.forEach(record -> rejections.putIfAbsent(record.getKey(),
             connector.vendor() + " " + why + ": " + outcome.message()));
       }
-      case PERMANENT -> records.forEach(record -> rejections.putIfAbsent(record.getKey(),
-          connector.vendor() + " refused the request: " + outcome.message()));
+      case PERMANENT -> {
+        if (outcome.causedByRecords() && records.size() > 1) {
+          outcome.rejected().forEach((index, why) -> {
+            if (index >= 0 && index < records.size()) {
+              rejections.putIfAbsent(records.get(index).getKey(), connector.vendor()
+                  + " rejected the record: " + why);
+            }
+          });
+          records.forEach(record -> refusedWhole.add(record.getKey()));
+        } else if (outcome.causedByRecords()) {
+          rejections.putIfAbsent(records.get(0).getKey(), connector.vendor()
+              + " rejected the record: " + outcome.rejected().getOrDefault(0,
+                  outcome.message()));
+        } else {
+          records.forEach(record -> rejections.putIfAbsent(record.getKey(),
+              connector.vendor() + " refused the request: " + outcome.message()));
+        }
+      }
     }
   }
 

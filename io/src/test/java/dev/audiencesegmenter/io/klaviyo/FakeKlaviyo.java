@@ -251,11 +251,24 @@ public final class FakeKlaviyo implements AutoCloseable {
     }
     String listId = body.path("data").path("relationships").path("lists").path("data")
         .path(0).path("id").asText(null);
-    for (JsonNode profile : data) {
-      String email = profile.path("attributes").path("email").asText();
+    // the job is validated as a whole: a malformed email refuses it, each pointer naming one
+    ArrayNode invalid = Json.MAPPER.createArrayNode();
+    for (int i = 0; i < data.size(); i++) {
+      String email = data.get(i).path("attributes").path("email").asText();
       if (email.contains("bad-request")) {
-        return error(400, "invalid", "Invalid email address: " + email);
+        ObjectNode error = invalid.addObject();
+        error.put("id", "e" + i);
+        error.put("status", 400);
+        error.put("code", "invalid");
+        error.put("title", "Invalid input.");
+        error.put("detail", "Invalid email address: " + email);
+        error.putObject("source").put("pointer", "/data/attributes/profiles/data/" + i
+            + "/attributes/email");
       }
+    }
+    if (!invalid.isEmpty()) {
+      return new Response(400, Map.of("Content-Type", "application/vnd.api+json"),
+          "{\"errors\":" + invalid + "}");
     }
     Job created = new Job();
     created.total = data.size();

@@ -109,6 +109,10 @@ class SendContactUpdatesTest {
     @Override
     public CallOutcome interpret(VendorCall call, int status, HttpHeaders headers,
         String body) {
+      if (status == 422) { // the whole batch refused for some item in it, not named
+        return CallOutcome.refusedForRecords("HTTP 422: " + HttpStatusRules.vendorMessage(body),
+            Map.of());
+      }
       return HttpStatusRules.classify(status, headers, body);
     }
   }
@@ -116,6 +120,7 @@ class SendContactUpdatesTest {
   FakeVendorServer server;
   final Map<String, JsonNode> received = new ConcurrentHashMap<>();
   final AtomicInteger calls = new AtomicInteger();
+  final Map<String, AtomicInteger> writes = new ConcurrentHashMap<>();
   volatile long slowFirstCallMillis;
 
   @BeforeEach
@@ -132,7 +137,15 @@ class SendContactUpdatesTest {
         return Response.json(401, "{\"message\":\"bad key\"}");
       }
       for (JsonNode item : Json.parse(request.body()).path("items")) {
+        if (item.path("email").asText().startsWith("malformed")) {
+          // validated as a whole: one bad item and nothing is stored
+          return Response.json(422, "{\"message\":\"items contain an invalid email\"}");
+        }
+      }
+      for (JsonNode item : Json.parse(request.body()).path("items")) {
         received.put(item.path("key").asText(), item);
+        writes.computeIfAbsent(item.path("key").asText(), k -> new AtomicInteger())
+            .incrementAndGet();
       }
       return Response.json(200, "{}");
     });
@@ -300,5 +313,41 @@ class SendContactUpdatesTest {
     assertEquals("Send to echo", dead.peek().getStep());
     assertTrue(dead.peek().getRecord().contains("\"key\":\"c-0000\""));
     assertEquals(Set.of(), received.keySet());
+  }
+
+  /**
+   * A vendor that refuses a whole batch for one bad record, without saying which: the sink
+   * halves the refused batches until each bad record stands alone, so only the two bad records
+   * are dead-lettered and every other one is stored once, in the same run.
+   */
+  @Test
+  void aBatchRefusedForABadRecordIsSplitUntilOnlyThatRecordIsLost(TestPipeline pipeline) {
+    List<ContactUpdate> input = new ArrayList<>(contacts(100));
+    input.set(3, SinkTesting.contact("c-0003", "malformed-3@example"));
+    input.set(57, SinkTesting.contact("c-0057", "malformed-57@example"));
+    SendContactUpdates.Result result = pipeline.apply(Create.of(input))
+        .apply(sink(false).withNumShards(1));
+    Queue<DeadLetter> dead = collect(result.getDeadLetters(), "splitDead");
+    Queue<String> sent = collect(result.getSentKeys(), "splitSent");
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+
+    assertEquals(Set.of("c-0003", "c-0057"), Set.copyOf(dead.stream()
+        .map(letter -> Json.parse(letter.getRecord()).path("key").asText()).toList()));
+    for (DeadLetter letter : dead) {
+      assertEquals("echo rejected the record: HTTP 422: items contain an invalid email",
+          letter.getReason());
+    }
+    assertEquals(98, sent.size());
+    assertEquals(98, writes.size());
+    writes.forEach((key, count) -> assertEquals(1, count.get(), key + " stored twice"));
+    // each of the two refused requests (at most ten records, fewer when the byte limit cuts
+    // first) is halved down to its bad record: two requests per level of a descent such as
+    // 10 -> 5 -> 3 -> 2 -> 1, so at most 2 x 4 per bad record, and nothing else is resent
+    long split = counter(run, "sink.echo", "requests_split");
+    assertTrue(split >= 2 * 2 && split <= 2 * 2 * 4, "requests sent again: " + split);
+    long firstRound = counter(run, "sink.echo", "requests_sent") - split;
+    assertTrue(firstRound >= 10 && firstRound <= 25, "requests: " + firstRound);
+    assertEquals(firstRound + split, server.requests().size());
   }
 }
