@@ -34,7 +34,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What every sink promises, checked the same way on all five platforms against their fakes:
+ * What every sink promises, checked the same way on all seven platforms against their fakes:
  * injected faults (503, 429, connection resets, timeouts) lose and duplicate nothing; the
  * vendor's own rate-limit answer is waited out as it asks; a wrong credential dead-letters every
  * record with the vendor's answer and shows the credential nowhere; a second delta sync without
@@ -63,7 +63,8 @@ class EveryPlatformTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce"})
+  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho",
+      "kit"})
   void injectedFaultsLoseAndDuplicateNothing(String platform) {
     try (Fixture fixture = PlatformFixtures.start(platform)) {
       SendContactUpdates sink = tolerant(fixture.sink());
@@ -109,12 +110,18 @@ class EveryPlatformTest {
       // the org's API request limit: no header, the sink backs off
       case "salesforce" -> Response.json(403, "[{\"message\":\"TotalRequests Limit exceeded."
           + "\",\"errorCode\":\"REQUEST_LIMIT_EXCEEDED\"}]");
+      // the daily credits or the concurrency: one code, no header, the sink backs off
+      case "zoho" -> Response.json(429, "{\"code\":\"TOO_MANY_REQUESTS\",\"details\":{},"
+          + "\"message\":\"the limit of the org exceeded\",\"status\":\"error\"}");
+      // plain text and no header: Kit asks to back off
+      case "kit" -> new Response(429, Map.of("Content-Type", "text/plain"), "Retry later");
       default -> throw new IllegalArgumentException(platform);
     };
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce"})
+  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho",
+      "kit"})
   void aThrottledRequestWaitsAsTheVendorAsksThenLosesNothing(String platform) {
     try (Fixture fixture = PlatformFixtures.start(platform)) {
       Response throttle = throttle(platform);
@@ -147,7 +154,8 @@ class EveryPlatformTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce"})
+  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho",
+      "kit"})
   void aWrongCredentialDeadLettersEveryRecordAndShowsItNowhere(String platform) {
     try (Fixture fixture = PlatformFixtures.start(platform)) {
       String wrong = "wrong-" + platform + "-credential-0099-us21";
@@ -172,7 +180,8 @@ class EveryPlatformTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce"})
+  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho",
+      "kit"})
   void aSecondSyncWithoutChangesSendsNothing(String platform, @TempDir Path dir) {
     try (Fixture fixture = PlatformFixtures.start(platform)) {
       List<ContactUpdate> input = SinkTesting.contacts(30);
@@ -189,12 +198,13 @@ class EveryPlatformTest {
 
   /**
    * One record the vendor refuses in a batch of 100 costs that record only: whether the vendor
-   * answers per record (HubSpot's 207, Mailchimp's errors[], Braze's index, Salesforce's
-   * results) or refuses the whole request naming it (Klaviyo's job), the other 99 are stored
-   * once, in the same run.
+   * answers per record (HubSpot's 207, Mailchimp's errors[], Braze's index, Salesforce's and
+   * Zoho's results in request order, Kit's failures[]) or refuses the whole request naming it
+   * (Klaviyo's job), the other 99 are stored once, in the same run.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce"})
+  @ValueSource(strings = {"hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho",
+      "kit"})
   void oneBadRecordInABatchOfAHundredCostsOnlyThatRecord(String platform) {
     try (Fixture fixture = PlatformFixtures.start(platform)) {
       List<ContactUpdate> input = new java.util.ArrayList<>(SinkTesting.contacts(100));

@@ -15,6 +15,10 @@ import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.FakeVendorServer;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
 import dev.audiencesegmenter.io.sink.SinkTesting;
+import dev.audiencesegmenter.io.kit.FakeKit;
+import dev.audiencesegmenter.io.kit.KitConnector;
+import dev.audiencesegmenter.io.zoho.FakeZoho;
+import dev.audiencesegmenter.io.zoho.ZohoCrmConnector;
 import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.List;
@@ -25,13 +29,13 @@ import java.util.function.Function;
 
 /**
  * Each platform's fake server with a sink pointed at it, for tests and benchmarks that treat the
- * five platforms alike.
+ * seven platforms alike.
  */
 public final class PlatformFixtures {
   private PlatformFixtures() {}
 
   public static final List<String> PLATFORMS =
-      List.of("hubspot", "mailchimp", "klaviyo", "braze", "salesforce");
+      List.of("hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho", "kit");
 
   /** A started fake and what it knows. */
   public interface Fixture extends AutoCloseable {
@@ -71,6 +75,8 @@ public final class PlatformFixtures {
         case "klaviyo" -> klaviyo();
         case "braze" -> braze();
         case "salesforce" -> salesforce();
+        case "zoho" -> zoho();
+        case "kit" -> kit();
         default -> throw new IllegalArgumentException("Unknown platform '" + platform + "'");
       };
     } catch (RuntimeException e) {
@@ -132,6 +138,23 @@ public final class PlatformFixtures {
     return fixture(fake.server, SalesforceConnectorTest.TOKEN, key -> SalesforceConnector.create(
             Credential.of(key), fake.server.baseUrl(), "Contact", "Customer_Id__c").sink(),
         fake.writes, ContactUpdate::getKey, fake.server::close);
+  }
+
+  static Fixture zoho() throws Exception {
+    FakeZoho fake = new FakeZoho();
+    // the test contacts have one name: it becomes the mandatory last name
+    return fixture(fake.server, FakeZoho.TOKEN, key -> ZohoCrmConnector.create(
+            Credential.of(key)).withBaseUrl(fake.baseUrl()).withAccount("fixture")
+            .withFieldMapping(Map.of("first_name", "Last_Name")).sink(),
+        fake.writes, ContactUpdate::getKey, fake::close);
+  }
+
+  static Fixture kit() throws Exception {
+    FakeKit fake = new FakeKit();
+    return fixture(fake.server, FakeKit.TOKEN, key -> KitConnector.create(Credential.of(key))
+            .withBaseUrl(fake.baseUrl()).withAccount("fixture")
+            .withFirstNameField("first_name").sink(),
+        fake.writes, update -> update.getEmail(), fake::close);
   }
 
   static Fixture withBadRecord(Fixture fixture, Function<String, ContactUpdate> bad) {
