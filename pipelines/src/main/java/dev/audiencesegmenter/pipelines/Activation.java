@@ -4,6 +4,7 @@ import dev.audiencesegmenter.io.activation.ActivateSegments;
 import dev.audiencesegmenter.io.activation.SyncStateStore;
 import dev.audiencesegmenter.io.braze.BrazeConnector;
 import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
+import dev.audiencesegmenter.io.kit.KitConnector;
 import dev.audiencesegmenter.io.klaviyo.KlaviyoConnector;
 import dev.audiencesegmenter.io.rails.ChangeLimits;
 import dev.audiencesegmenter.io.rails.GuardExits;
@@ -13,6 +14,7 @@ import dev.audiencesegmenter.io.sink.BuildContactUpdates;
 import dev.audiencesegmenter.io.sink.ContactUpdate;
 import dev.audiencesegmenter.io.sink.DeltaSync;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
+import dev.audiencesegmenter.io.zoho.ZohoCrmConnector;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.CustomerIdentity;
@@ -52,6 +54,8 @@ final class Activation {
   static final String KLAVIYO_KEY_ENV = "KLAVIYO_API_KEY";
   static final String BRAZE_KEY_ENV = "BRAZE_API_KEY";
   static final String SALESFORCE_TOKEN_ENV = "SALESFORCE_ACCESS_TOKEN";
+  static final String ZOHO_TOKEN_ENV = "ZOHO_ACCESS_TOKEN";
+  static final String KIT_TOKEN_ENV = "KIT_ACCESS_TOKEN";
 
   private Activation() {}
 
@@ -297,6 +301,43 @@ final class Activation {
         }
         yield salesforce.sink();
       }
+      case "zoho" -> {
+        ZohoCrmConnector zoho = ZohoCrmConnector.create(
+            CredentialOptions.forSink(options, dryRun, sink, "zohoAccessToken",
+                options.getZohoAccessToken(), options.getZohoAccessTokenEnv(),
+                options.getZohoAccessTokenFile(),
+                options.getZohoAccessTokenSecret(), ZOHO_TOKEN_ENV))
+            .withBaseUrl(options.getZohoBaseUrl())
+            .withFieldMapping(mapping.map(sink, "fields"))
+            .withSegmentTags(mapping.map(sink, "segment_tags"));
+        if (mapping.text(sink, "module") != null) {
+          zoho = zoho.withModule(mapping.text(sink, "module"));
+        }
+        if (mapping.text(sink, "external_id_field") != null) {
+          zoho = zoho.withExternalIdField(mapping.text(sink, "external_id_field"));
+        }
+        if (mapping.text(sink, "email_field") != null) {
+          zoho = zoho.withEmailField(mapping.text(sink, "email_field"));
+        }
+        if (mapping.text(sink, "segments_field") != null) {
+          zoho = zoho.withSegmentsField(mapping.text(sink, "segments_field"));
+        }
+        if (mapping.text(sink, "api_version") != null) {
+          zoho = zoho.withApiVersion(mapping.text(sink, "api_version"));
+        }
+        if (mapping.text(sink, "last_name_fallback") != null) {
+          zoho = zoho.withLastNameFallback(mapping.text(sink, "last_name_fallback"));
+        }
+        yield zoho.sink();
+      }
+      case "kit" -> KitConnector.create(
+              CredentialOptions.forSink(options, dryRun, sink, "kitAccessToken",
+                  options.getKitAccessToken(), options.getKitAccessTokenEnv(),
+                  options.getKitAccessTokenFile(),
+                  options.getKitAccessTokenSecret(), KIT_TOKEN_ENV))
+          .withBaseUrl(options.getKitBaseUrl())
+          .withCustomFields(mapping.map(sink, "custom_fields"))
+          .withSegmentTags(mapping.map(sink, "segment_tags")).sink();
       default -> throw new IllegalArgumentException("unknown platform " + sink);
     };
     Number rate = mapping.number(sink, "requests_per_second");

@@ -362,7 +362,7 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   // ---- Activation (see io/README.md, "Activation") ----
 
   @Description("Comma-separated platforms to sync customers and segments to: hubspot, "
-      + "mailchimp, klaviyo, braze, salesforce. Empty: no activation.")
+      + "mailchimp, klaviyo, braze, salesforce, zoho, kit. Empty: no activation.")
   String getSinks();
 
   void setSinks(String value);
@@ -618,6 +618,75 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   int getSalesforceBulkThreshold();
 
   void setSalesforceBulkThreshold(int value);
+
+  @Description("Zoho CRM API domain of the org's data center (www.zohoapis.com, .eu, .in, "
+      + ".com.au, .jp, .com.cn, .ca, .sa).")
+  @Default.String("https://www.zohoapis.com")
+  String getZohoBaseUrl();
+
+  void setZohoBaseUrl(String value);
+
+  @Description("Zoho CRM OAuth access token, for local runs only (Direct runner, Flink "
+      + "[local]): kept in this process, out of the job and its options. Elsewhere use "
+      + "--zohoAccessTokenEnv or --zohoAccessTokenFile.")
+  @JsonIgnore
+  String getZohoAccessToken();
+
+  void setZohoAccessToken(String value);
+
+  @Description("Name of the environment variable holding the Zoho CRM OAuth access token, read "
+      + "on the workers. Default on local runs: ZOHO_ACCESS_TOKEN.")
+  String getZohoAccessTokenEnv();
+
+  void setZohoAccessTokenEnv(String value);
+
+  @Description("File holding the Zoho CRM OAuth access token, read on the workers: a local "
+      + "path, or a gs:// object on Dataflow.")
+  String getZohoAccessTokenFile();
+
+  void setZohoAccessTokenFile(String value);
+
+  @Description("Google Cloud Secret Manager secret holding the Zoho CRM access token, read where "
+      + "it is used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built "
+      + "with -Pdataflow and the Secret Manager Secret Accessor role for the workers' service"
+      + " account.")
+  String getZohoAccessTokenSecret();
+
+  void setZohoAccessTokenSecret(String value);
+
+  @Description("Kit API base URL.")
+  @Default.String("https://api.kit.com")
+  String getKitBaseUrl();
+
+  void setKitBaseUrl(String value);
+
+  @Description("Kit OAuth access token (Kit's bulk endpoints refuse v4 API keys), for local runs "
+      + "only (Direct runner, Flink [local]): kept in this process, out of the job and its "
+      + "options. Elsewhere use --kitAccessTokenEnv or --kitAccessTokenFile.")
+  @JsonIgnore
+  String getKitAccessToken();
+
+  void setKitAccessToken(String value);
+
+  @Description("Name of the environment variable holding the Kit OAuth access token, read on "
+      + "the workers. Default on local runs: KIT_ACCESS_TOKEN.")
+  String getKitAccessTokenEnv();
+
+  void setKitAccessTokenEnv(String value);
+
+  @Description("File holding the Kit OAuth access token, read on the workers: a local path, or "
+      + "a gs:// object on Dataflow.")
+  String getKitAccessTokenFile();
+
+  void setKitAccessTokenFile(String value);
+
+  @Description("Google Cloud Secret Manager secret holding the Kit access token, read where it "
+      + "is used: projects/PROJECT/secrets/NAME/versions/VERSION. Needs the job jar built with "
+      + "-Pdataflow and the Secret Manager Secret Accessor role for the workers' service "
+      + "account.")
+  String getKitAccessTokenSecret();
+
+  void setKitAccessTokenSecret(String value);
 
   @Description("Key product features, comma-separated (values of the feature prop of "
       + "feature_use events, at most 64): feature_adoption_rate is the share of them a "

@@ -32,13 +32,17 @@ import org.yaml.snakeyaml.error.YAMLException;
  *              sms_subscription_group: <SMS group id, or none>}
  * salesforce: {sobject: Contact, external_id_field: Customer_Id__c, fields: {...},
  *              email_field: Email, segments_field: Audience_Segments__c, api_version: v60.0}
+ * zoho:       {module: Contacts, external_id_field: Customer_Id, fields: {...},
+ *              segments_field: Audience_Segments, segment_tags: {vip: VIP}, api_version: v8,
+ *              last_name_fallback: "(unknown)"}   # Last_Name of new contacts: Zoho needs one
+ * kit:        {custom_fields: {monetary_total: lifetime_value}, segment_tags: {vip: VIP}}
  * </pre>
  */
 final class SinkMapping implements Serializable {
   private static final long serialVersionUID = 1L;
 
   static final List<String> PLATFORMS =
-      List.of("hubspot", "mailchimp", "klaviyo", "braze", "salesforce");
+      List.of("hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho", "kit");
 
   private static final Set<String> COMMON =
       Set.of("requests_per_second", "concurrent_requests", "shards", "max_retries");
@@ -52,7 +56,11 @@ final class SinkMapping implements Serializable {
       "braze", Map.of("attributes", 'F', "segment_attributes", 'S',
           "sms_subscription_group", 'T'),
       "salesforce", Map.of("sobject", 'T', "external_id_field", 'T', "fields", 'F',
-          "email_field", 'T', "segments_field", 'T', "api_version", 'T'));
+          "email_field", 'T', "segments_field", 'T', "api_version", 'T'),
+      "zoho", Map.of("module", 'T', "external_id_field", 'T', "fields", 'F',
+          "email_field", 'T', "segments_field", 'T', "segment_tags", 'S', "api_version", 'T',
+          "last_name_fallback", 'T'),
+      "kit", Map.of("custom_fields", 'F', "segment_tags", 'S'));
 
   private final String source;
   private final Map<String, Map<String, Object>> platforms;

@@ -302,11 +302,14 @@ class ActivationPipelineTest {
   }
 
   @Test
-  void klaviyoBrazeAndSalesforceGetEachActivatedContactOnceAndNoSecret(@TempDir Path dir)
+  void everyOtherPlatformGetsEachActivatedContactOnceAndNoSecret(@TempDir Path dir)
       throws Exception {
     try (Fixture klaviyo = PlatformFixtures.start("klaviyo");
         Fixture braze = PlatformFixtures.start("braze");
-        Fixture salesforce = PlatformFixtures.start("salesforce")) {
+        Fixture salesforce = PlatformFixtures.start("salesforce");
+        Fixture zoho = PlatformFixtures.start("zoho");
+        Fixture kit = PlatformFixtures.start("kit")) {
+      List<Fixture> all = List.of(klaviyo, braze, salesforce, zoho, kit);
       Path out = dir.resolve("out");
       Path mapping = dir.resolve("mapping.yaml");
       Files.writeString(mapping, String.join("\n",
@@ -314,20 +317,29 @@ class ActivationPipelineTest {
           "braze: {attributes: {monetary_total: lifetime_value}}",
           "salesforce: {fields: {monetary_total: Lifetime_Value__c}, email_field: Email, "
               + "segments_field: Audience_Segments__c}",
+          "zoho: {fields: {monetary_total: Lifetime_Value}, last_name_fallback: \"(unknown)\","
+              + " segment_tags: {loyal_customers: Loyal}}",
+          "kit: {segment_tags: {loyal_customers: Loyal customers}}",
           ""));
       klaviyo.server().enqueue(Response.json(503, "{\"errors\":[{\"detail\":\"busy\"}]}"));
       braze.server().enqueue(new Response(429, Map.of("Retry-After", "1", "Content-Type",
           "application/json"), "{\"message\":\"rate limited\"}"));
       salesforce.server().enqueue(Response.json(503,
           "[{\"message\":\"unavailable\",\"errorCode\":\"SERVER_UNAVAILABLE\"}]"));
+      zoho.server().enqueue(Response.json(429, "{\"code\":\"TOO_MANY_REQUESTS\",\"details\""
+          + ":{},\"message\":\"limit exceeded\",\"status\":\"error\"}"));
+      kit.server().enqueue(new Response(429, Map.of("Content-Type", "text/plain"),
+          "Retry later"));
       List<String> args = dataArgs(dir, out);
       args.addAll(List.of("@../runner-configs/flink-local.args",
-          "--sinks=klaviyo,braze,salesforce", "--sinkMapping=" + mapping,
+          "--sinks=klaviyo,braze,salesforce,zoho,kit", "--sinkMapping=" + mapping,
           "--syncState=" + out.resolve("sync-state"),
           "--klaviyoBaseUrl=" + klaviyo.server().baseUrl(), "--klaviyoApiKey=" + klaviyo.secret(),
           "--brazeBaseUrl=" + braze.server().baseUrl(), "--brazeApiKey=" + braze.secret(),
           "--salesforceBaseUrl=" + salesforce.server().baseUrl(),
-          "--salesforceAccessToken=" + salesforce.secret()));
+          "--salesforceAccessToken=" + salesforce.secret(),
+          "--zohoBaseUrl=" + zoho.server().baseUrl(), "--zohoAccessToken=" + zoho.secret(),
+          "--kitBaseUrl=" + kit.server().baseUrl(), "--kitAccessToken=" + kit.secret()));
       String logs = runCapturing(args);
 
       Set<String> activated = activatedCustomers(out);
@@ -343,29 +355,38 @@ class ActivationPipelineTest {
       emailable.retainAll(consenting);
       assertTrue(emailable.size() > 5 && emailable.size() < reachable.size(), emailable.toString());
       // Salesforce, a CRM, gets every reachable customer; the email platforms only those with
-      // email consent (their customers all have an email here)
+      // email consent (their customers all have an email here), and so does Zoho, a CRM that
+      // takes withdrawals as its opt-out and never creates a contact for one
       assertEquals(reachable, new TreeSet<>(salesforce.writes().keySet()));
       assertEquals(emailable, new TreeSet<>(braze.writes().keySet()));
       assertEquals(emailable, new TreeSet<>(klaviyo.writes().keySet()));
-      for (Fixture fixture : List.of(klaviyo, braze, salesforce)) {
+      assertEquals(emailable, new TreeSet<>(zoho.writes().keySet()));
+      // Kit keys subscribers by email: each customer's smallest
+      Map<String, String> emailOf = new TreeMap<>();
+      for (JsonNode row : OutputFiles.rows(out.resolve("identities"))) {
+        if (emailable.contains(row.get("customer_id").asText())
+            && row.get("id_type").asText().equals("email")) {
+          emailOf.merge(row.get("customer_id").asText(), row.get("id_value").asText(),
+              (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        }
+      }
+      assertEquals(new TreeSet<>(emailOf.values()), new TreeSet<>(kit.writes().keySet()));
+      for (Fixture fixture : all) {
         assertTrue(fixture.writes().values().stream().allMatch(n -> n.get() == 1),
             "a contact was written twice");
         assertFalse(logs.contains(fixture.secret()), "a credential was logged");
       }
       for (JsonNode letter : OutputFiles.rows(out.resolve("dead-letter"))) {
-        for (Fixture fixture : List.of(klaviyo, braze, salesforce)) {
+        for (Fixture fixture : all) {
           assertFalse(letter.toString().contains(fixture.secret()));
         }
         assertFalse(letter.get("step").asText().startsWith("Send to"), letter.toString());
       }
 
       // the same command again: no platform gets a request
-      int[] before = {klaviyo.server().requests().size(), braze.server().requests().size(),
-          salesforce.server().requests().size()};
+      List<Integer> before = all.stream().map(f -> f.server().requests().size()).toList();
       runCapturing(args);
-      assertEquals(before[0], klaviyo.server().requests().size(), "klaviyo");
-      assertEquals(before[1], braze.server().requests().size(), "braze");
-      assertEquals(before[2], salesforce.server().requests().size(), "salesforce");
+      assertEquals(before, all.stream().map(f -> f.server().requests().size()).toList());
     }
   }
 

@@ -47,7 +47,8 @@ class FlexTemplateMetadataTest {
       assertFalse(parameter.path("label").asText().isBlank(), parameter.toString());
     }
     Set<String> localOnly = Set.of("hubspot_access_token", "mailchimp_api_key",
-        "klaviyo_api_key", "braze_api_key", "salesforce_access_token", "jdbc_password",
+        "klaviyo_api_key", "braze_api_key", "salesforce_access_token", "zoho_access_token",
+        "kit_access_token", "jdbc_password",
         "profiles_jdbc_password", "events_jdbc_password");
     assertTrue(declared.containsAll(localOnly));
     declared.removeAll(localOnly); // values of secrets: for local runs, never a template's

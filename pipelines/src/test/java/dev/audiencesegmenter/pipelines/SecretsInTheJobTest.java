@@ -37,7 +37,9 @@ class SecretsInTheJobTest {
       "mailchimpApiKey", "sentinel0mailchimp0key0a7d3-us1",
       "klaviyoApiKey", "pk_sentinel_klaviyo_91b2c4",
       "brazeApiKey", "sentinel-braze-key-3c8e71",
-      "salesforceAccessToken", "00Dsentinel!salesforce.token.64d2");
+      "salesforceAccessToken", "00Dsentinel!salesforce.token.64d2",
+      "zohoAccessToken", "1000.sentinel0zoho0token.9a1b",
+      "kitAccessToken", "sentinel-kit-oauth-token-5d7e");
 
   static SegmentationPipelineOptions options(List<String> args) {
     PipelineOptionsFactory.register(SegmentationPipelineOptions.class);
@@ -47,7 +49,7 @@ class SecretsInTheJobTest {
 
   static List<String> allSinks(Path dir) {
     List<String> args = new ArrayList<>(PipelineRuns.sampleArgs(dir.resolve("out")));
-    args.addAll(List.of("--sinks=hubspot,mailchimp,klaviyo,braze,salesforce",
+    args.addAll(List.of("--sinks=hubspot,mailchimp,klaviyo,braze,salesforce,zoho,kit",
         "--syncState=" + dir.resolve("sync-state"), "--mailchimpListId=a1b2c3", "--salesforceBaseUrl=https://example.my.salesforce.com"));
     return args;
   }

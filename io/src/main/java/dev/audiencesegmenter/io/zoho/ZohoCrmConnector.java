@@ -43,8 +43,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * carry only the key, the segments field (and for a withdrawal {@code Email_Opt_Out: true},
  * Zoho's own opt-out), never a last name, so a contact Zoho does not know is refused with
  * {@code MANDATORY_NOT_FOUND} on {@code Last_Name}, which for them means "nothing to change".
- * Upserts of new customers need a column mapped to {@code Last_Name}; without one Zoho refuses
- * them and they are dead-lettered with its answer.
+ * Upserts of new customers need a column mapped to {@code Last_Name} or a {@link
+ * #withLastNameFallback fallback}; without either Zoho refuses them and they are dead-lettered
+ * with its answer.
  *
  * <p><b>Tags per segment</b> ({@link #withSegmentTags}): after the upsert, records that entered
  * a mapped segment are tagged ({@code POST .../actions/add_tags}, {@code over_write: false}) and
@@ -97,6 +98,9 @@ public abstract class ZohoCrmConnector implements VendorConnector {
 
   /** What Zoho runs on each write ({@code trigger}): empty, nothing. */
   public abstract List<String> getTriggers();
+
+  /** The {@code Last_Name} of a customer whose mapped fields give none; null: none sent. */
+  public abstract @Nullable String getLastNameFallback();
 
   abstract Builder toBuilder();
 
@@ -184,6 +188,19 @@ public abstract class ZohoCrmConnector implements VendorConnector {
     return toBuilder().setTriggers(List.copyOf(triggers)).build();
   }
 
+  /**
+   * The {@code Last_Name} sent for a customer whose mapped fields carry none (our data rarely
+   * has names, and Zoho refuses a new contact without one), such as {@code "(unknown)"}. Never
+   * sent on exits and withdrawals, which must not create a contact.
+   */
+  public ZohoCrmConnector withLastNameFallback(String lastName) {
+    if (lastName == null || lastName.isBlank()) {
+      throw new IllegalArgumentException("Zoho CRM last name fallback must not be blank, got '"
+          + lastName + "'");
+    }
+    return toBuilder().setLastNameFallback(lastName).build();
+  }
+
   private static String apiName(String name, String what) {
     if (name == null || !API_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("Zoho CRM " + what + " must be an API name (letters, "
@@ -219,6 +236,8 @@ public abstract class ZohoCrmConnector implements VendorConnector {
     abstract Builder setSegmentTags(Map<String, String> tags);
 
     abstract Builder setTriggers(List<String> triggers);
+
+    abstract Builder setLastNameFallback(@Nullable String fallback);
 
     abstract ZohoCrmConnector build();
   }
@@ -294,6 +313,9 @@ public abstract class ZohoCrmConnector implements VendorConnector {
           record.put(target, update.getFields().get(field));
         }
       });
+      if (getLastNameFallback() != null && !record.hasNonNull("Last_Name")) {
+        record.put("Last_Name", getLastNameFallback());
+      }
     }
     if (getSegmentsField() != null) {
       ArrayNode segments = record.putArray(getSegmentsField());
@@ -387,8 +409,10 @@ public abstract class ZohoCrmConnector implements VendorConnector {
 
   private static String perRecordError(JsonNode result) {
     String field = result.path("details").path("api_name").asText("");
+    String hint = unknownRecord(result) ? ": a new contact needs a last name (map a column to "
+        + "Last_Name, or set a last name fallback)" : "";
     return result.path("code").asText("ERROR") + ": " + result.path("message").asText("")
-        + (field.isEmpty() ? "" : " (" + field + ")");
+        + (field.isEmpty() ? "" : " (" + field + ")") + hint;
   }
 
   /** Tag and untag calls for the records stored, by the ids Zoho gave them. */

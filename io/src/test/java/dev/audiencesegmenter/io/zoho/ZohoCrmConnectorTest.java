@@ -151,7 +151,24 @@ class ZohoCrmConnectorTest {
     assertEquals(Map.of(
         "bad-email", "zoho rejected the record: INVALID_DATA: invalid data (Email)",
         "no-name", "zoho rejected the record: MANDATORY_NOT_FOUND: required field not found "
-            + "(Last_Name)"), reasons);
+            + "(Last_Name): a new contact needs a last name (map a column to Last_Name, or set "
+            + "a last name fallback)"), reasons);
+  }
+
+  @Test
+  void theLastNameFallbackNamesNewContactsButNeverCreatesOneForAnExit(TestPipeline pipeline) {
+    List<ContactUpdate> input = List.of(
+        ContactUpdate.builder("nameless").setEmail("n@example.com").setEmailConsent(true)
+            .build(),
+        customer("named", "d@example.com", "Diaz", List.of(), List.of()),
+        ContactUpdate.builder("gone").setEmail("g@example.com").setExitOnly(true)
+            .setSegmentsExited(List.of("vip")).build());
+    pipeline.apply(Create.of(input)).apply(connector().withLastNameFallback("(unknown)").sink()
+        .withNumShards(1));
+    pipeline.run().waitUntilFinish();
+    assertEquals("(unknown)", zoho.contacts.get("nameless").path("Last_Name").asText());
+    assertEquals("Diaz", zoho.contacts.get("named").path("Last_Name").asText());
+    assertFalse(zoho.contacts.containsKey("gone"));
   }
 
   @Test
