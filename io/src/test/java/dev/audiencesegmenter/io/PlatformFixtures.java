@@ -75,7 +75,7 @@ public final class PlatformFixtures {
         case "klaviyo" -> klaviyo();
         case "braze" -> braze();
         case "salesforce" -> salesforce();
-        case "zoho" -> zoho();
+        case "zoho" -> zoho(0);
         case "kit" -> kit();
         default -> throw new IllegalArgumentException("Unknown platform '" + platform + "'");
       };
@@ -140,8 +140,10 @@ public final class PlatformFixtures {
         fake.writes, ContactUpdate::getKey, fake.server::close);
   }
 
-  static Fixture zoho() throws Exception {
+  /** Zoho's fake, taking {@code processingMillis} per admitted call (see FakeZoho). */
+  public static Fixture zoho(long processingMillis) throws Exception {
     FakeZoho fake = new FakeZoho();
+    fake.processingMillis = processingMillis;
     // the test contacts have one name: it becomes the mandatory last name
     return fixture(fake.server, FakeZoho.TOKEN, key -> ZohoCrmConnector.create(
             Credential.of(key)).withBaseUrl(fake.baseUrl()).withAccount("fixture")

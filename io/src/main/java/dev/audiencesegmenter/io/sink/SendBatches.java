@@ -59,8 +59,55 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Per JVM: one semaphore and one rate limiter per vendor account. */
-  private static final Map<String, Semaphore> IN_FLIGHT = new ConcurrentHashMap<>();
+  private static final Map<String, CallsInFlight> IN_FLIGHT = new ConcurrentHashMap<>();
+
+  /**
+   * The slots for requests in flight to one account: {@code maxConcurrent}, one fewer after
+   * each answer that says we went too fast without saying how long to wait, one more again
+   * after as many accepted calls as there are slots (additive, as TCP grows its window). A
+   * vendor that limits calls in flight (Zoho) counts a call the client gave up on until it
+   * ends on its side, so the client's own count can be right and still one too many; fewer
+   * slots for a while stop the following calls from meeting the same refusal.
+   */
+  static final class CallsInFlight extends Semaphore {
+    private final int max;
+    private int limit;
+    private int accepted;
+
+    CallsInFlight(int max) {
+      super(max, true);
+      this.max = max;
+      this.limit = max;
+    }
+
+    synchronized void throttled() {
+      if (limit > 1) {
+        limit--;
+        accepted = 0;
+        reducePermits(1);
+      }
+    }
+
+    synchronized void accepted() {
+      if (limit < max && ++accepted >= limit) {
+        limit++;
+        accepted = 0;
+        release();
+      }
+    }
+
+    synchronized int limit() {
+      return limit;
+    }
+  }
   private static final Map<String, RateLimiter<Object>> RATES = new ConcurrentHashMap<>();
+  /**
+   * Per JVM and account: no request leaves before this time (System.nanoTime), set when a
+   * throttling answer says how long to wait: the wait holds for every thread on the account,
+   * not only the one that was told.
+   */
+  private static final Map<String, java.util.concurrent.atomic.AtomicLong> PAUSED_UNTIL =
+      new ConcurrentHashMap<>();
 
   private final VendorConnector connector;
   private final String step;
@@ -500,13 +547,22 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
   private CallOutcome attempt(VendorCall call, String secret, ChunkOutcome tally)
       throws InterruptedException {
     String account = connector.vendor() + "|" + connector.account();
-    Semaphore inFlight = IN_FLIGHT.computeIfAbsent(account,
-        key -> new Semaphore(maxConcurrent, true));
+    CallsInFlight inFlight = IN_FLIGHT.computeIfAbsent(account,
+        key -> new CallsInFlight(maxConcurrent));
     RateLimiter<Object> rate = RATES.computeIfAbsent(account,
         key -> RateLimiter.smoothBuilder(Duration.ofNanos((long) (1e9 / perSecond))).build());
+    java.util.concurrent.atomic.AtomicLong pausedUntil = PAUSED_UNTIL.computeIfAbsent(account,
+        key -> new java.util.concurrent.atomic.AtomicLong(System.nanoTime()));
     rate.acquirePermit();
     inFlight.acquire();
+    HttpResponse<String> response;
     try {
+      // a pause may have begun while this thread waited for its slot
+      long pause = pausedUntil.get() - System.nanoTime();
+      while (pause > 0) {
+        Thread.sleep(pause / 1_000_000, (int) (pause % 1_000_000));
+        pause = pausedUntil.get() - System.nanoTime();
+      }
       HttpRequest.Builder request = HttpRequest.newBuilder(call.uri()).timeout(timeout)
           .method(call.method(), call.body().length == 0
               ? HttpRequest.BodyPublishers.noBody()
@@ -514,20 +570,28 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
       call.headers().forEach(request::header);
       call.secretHeaders().forEach(request::header);
       tally.requestsSent++;
-      HttpResponse<String> response = http.send(request.build(),
+      response = http.send(request.build(),
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      CallOutcome outcome = connector.interpret(call, response.statusCode(),
-          response.headers(), response.body());
-      if (outcome.throttled()) {
-        tally.requestsThrottled++;
-      }
-      return outcome;
     } catch (IOException e) {
       // timeouts, resets, refused connections: worth another try
       return CallOutcome.retry(Credential.redact(e.getClass().getSimpleName() + ": "
           + e.getMessage(), secret), null, false);
     } finally {
-      inFlight.release();
+      inFlight.release(); // the answer is in: reading it needs no slot
     }
+    CallOutcome outcome = connector.interpret(call, response.statusCode(), response.headers(),
+        response.body());
+    if (outcome.throttled()) {
+      tally.requestsThrottled++;
+      if (outcome.retryAfter() != null) { // the vendor's ask holds for the whole account
+        pausedUntil.accumulateAndGet(System.nanoTime() + outcome.retryAfter().toNanos(),
+            Math::max);
+      } else { // no word on when: fewer calls at once for a while
+        inFlight.throttled();
+      }
+    } else if (outcome.kind() == CallOutcome.Kind.ACCEPTED) {
+      inFlight.accepted();
+    }
+    return outcome;
   }
 }

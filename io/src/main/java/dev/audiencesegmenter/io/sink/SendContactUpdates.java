@@ -90,10 +90,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       jitter (a random wait between half and all of the backoff), and never shorter than the
  *       vendor's {@code Retry-After} or rate-limit reset header. A vendor asking to wait longer
  *       than {@link #getMaxRetryAfter()} (a daily quota) is not waited for: the batch is
- *       dead-lettered. The semaphore is not held while waiting.
+ *       dead-lettered. The semaphore is not held while waiting. A wait the vendor asked for
+ *       holds for every thread on the account; a throttling answer that asks none takes one
+ *       slot off the account's concurrency until as many calls as there are slots went
+ *       through (vendors that limit calls in flight count the ones a client gave up on).
  *   <li><b>Failures</b>: permanent errors and records rejected in partial successes go to the
  *       dead letters with the vendor's message; so do batches still failing after
- *       {@link #getMaxRetries()} retries. Writes are upserts by a stable key, so a retried
+ *       {@link #getMaxRetries()} retries. A request refused as a whole because of some records
+ *       in it ({@link CallOutcome#refusedForRecords}) is sent again without them in the same
+ *       run: the named ones are dead-lettered, unnamed ones are found by halving. Writes are upserts by a stable key, so a retried
  *       request cannot create duplicates.
  *   <li><b>Dry run</b> ({@link #withDryRunDirectory}): the requests are written as JSON Lines
  *       (method, URL, non-secret headers, body, keys) into that folder, and no HTTP call is made.
@@ -102,7 +107,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Metrics, namespace {@code sink.<vendor>}: records_sent, records_rejected,
  * records_withdrawn, records_sms_withdrawn, records_push_withdrawn, records_nothing_to_send,
  * records_dry_run, requests_sent,
- * requests_retried, requests_throttled. The credential never appears in messages, dead letters, metrics, display
+ * requests_retried, requests_throttled, requests_split. The credential never appears in messages, dead letters, metrics, display
  * data or {@link #toString()}.
  */
 @AutoValue

@@ -63,6 +63,8 @@ public final class FakeVendorServer implements AutoCloseable {
   public volatile double faultRate;
   public volatile long faultTimeoutMillis = 2_000;
   private final AtomicInteger faults = new AtomicInteger();
+  /** Per request served: arrival and answer (or reset) times, System.nanoTime. */
+  private final List<long[]> served = Collections.synchronizedList(new ArrayList<>());
   private final java.util.Random random = new java.util.Random(42);
 
   public FakeVendorServer(Handler handler) throws IOException {
@@ -78,6 +80,7 @@ public final class FakeVendorServer implements AutoCloseable {
   }
 
   private void serve(HttpExchange exchange, Handler handler) throws IOException {
+    long arrived = System.nanoTime();
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
     boolean counted = true;
@@ -116,6 +119,7 @@ public final class FakeVendorServer implements AutoCloseable {
       // no longer in flight once the answer leaves: the client may send its next request
       // before this thread gets to the finally block
       inFlight.decrementAndGet();
+      served.add(new long[] {arrived, System.nanoTime()});
       counted = false;
       exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
       if (bytes.length > 0) {
@@ -132,6 +136,7 @@ public final class FakeVendorServer implements AutoCloseable {
     } finally {
       if (counted) {
         inFlight.decrementAndGet();
+        served.add(new long[] {arrived, System.nanoTime()});
       }
       exchange.close();
     }
@@ -161,6 +166,21 @@ public final class FakeVendorServer implements AutoCloseable {
   /** Faults injected so far (see {@link #faultRate}). */
   public int faultsInjected() {
     return faults.get();
+  }
+
+  /**
+   * Requests in flight on average between two instants (System.nanoTime): the time requests
+   * spent here within it, summed, over its length (a vendor that limits concurrent calls
+   * counts each until it answers).
+   */
+  public double meanInFlight(long fromNanos, long toNanos) {
+    long busy = 0;
+    synchronized (served) {
+      for (long[] call : served) {
+        busy += Math.max(0, Math.min(call[1], toNanos) - Math.max(call[0], fromNanos));
+      }
+    }
+    return (double) busy / (toNanos - fromNanos);
   }
 
   public int maxConcurrentRequests() {

@@ -36,6 +36,11 @@ public final class FakeZoho implements AutoCloseable {
   /** Tag names per Customer_Id. */
   public final Map<String, Set<String>> tags = new ConcurrentHashMap<>();
   public final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+  /**
+   * Time each admitted call takes. Calls over the concurrency limit are refused on arrival,
+   * before this, as a gateway would (the server's own latency would delay the refusals too).
+   */
+  public volatile long processingMillis;
   private final Map<String, String> customerIdByRecordId = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong(4_150_868_000_000_376_008L);
 
@@ -72,6 +77,13 @@ public final class FakeZoho implements AutoCloseable {
     }
     if (server.inFlight() > ZohoCrmConnector.MAX_CONCURRENT_UPSERTS) {
       return error(429, "TOO_MANY_REQUESTS", "concurrency limit of the org exceeded");
+    }
+    if (processingMillis > 0) {
+      try {
+        Thread.sleep(processingMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     if (!request.method().equals("POST")) {
       return error(400, "INVALID_REQUEST_METHOD", "The http request method type is not a "
