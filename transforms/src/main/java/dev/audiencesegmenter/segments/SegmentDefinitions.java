@@ -81,11 +81,15 @@ public final class SegmentDefinitions implements Serializable {
   private final EngagementCuts engagementCuts;
   private final Map<String, List<String>> columnsRead;
   private final Map<String, TraitType> traitTypes;
+  private final Map<String, List<Destination>> destinations;
 
   SegmentDefinitions(String salt, List<Group> groups, ValueTierCuts valueTierCuts,
       @Nullable ClusterSpec clusterSpec, @Nullable LookalikeSpec lookalikeSpec,
       EngagementCuts engagementCuts, Map<String, List<String>> columnsRead,
-      Map<String, TraitType> traitTypes) {
+      Map<String, TraitType> traitTypes, Map<String, List<Destination>> destinations) {
+    Map<String, List<Destination>> copied = new java.util.LinkedHashMap<>();
+    destinations.forEach((segment, list) -> copied.put(segment, List.copyOf(list)));
+    this.destinations = java.util.Collections.unmodifiableMap(copied);
     this.traitTypes = Map.copyOf(traitTypes);
     this.engagementCuts = engagementCuts;
     this.columnsRead = Map.copyOf(columnsRead);
@@ -102,6 +106,14 @@ public final class SegmentDefinitions implements Serializable {
    */
   public Map<String, List<String>> getColumnsRead() {
     return columnsRead;
+  }
+
+  /**
+   * Where the file sends each segment (segment name to its destinations, in file order; a
+   * group's destinations count for each of its segments). Empty: the file routes nothing.
+   */
+  public Map<String, List<Destination>> getDestinations() {
+    return destinations;
   }
 
   /** The trait types the profile sources declare, which rules compare traits by. */

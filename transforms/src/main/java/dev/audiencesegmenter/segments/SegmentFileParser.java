@@ -53,10 +53,12 @@ final class SegmentFileParser {
   private static final Set<String> GROUP_KEYS = Set.of("name", "exclusive", "segments",
       "family", "holdout_percent", "vip_top_percent", "low_bottom_percent", "features", "k",
       "seed", "sample_size", "iterations", "seed_segment", "top_n", "min_score",
-      "high_top_percent");
+      "high_top_percent", "destinations");
   private static final Set<String> SEGMENT_KEYS = Set.of("name", "description", "when",
       "holdout_percent", "min_size", "min_revenue", "activation", "fit", "strategic_value",
-      "accessibility");
+      "accessibility", "destinations");
+  private static final Set<String> DESTINATION_KEYS = Set.of("platform", "list", "tag",
+      "attribute", "mode", "fields", "receives");
   /** The parameters of every segment template (see {@link SegmentTemplates}). */
   private static final Set<String> TEMPLATE_PARAMETERS = SegmentTemplates.all().values()
       .stream().flatMap(t -> t.parameterNames().stream())
@@ -72,6 +74,10 @@ final class SegmentFileParser {
 
   private final Map<String, TraitType> traitTypes;
   private final YamlFields yaml = new YamlFields(this::error);
+  /** Destinations by segment name, in file order. */
+  private final Map<String, List<Destination>> destinations = new LinkedHashMap<>();
+  /** Per platform, the first destination's 'receives' and where it was said. */
+  private final Map<String, Destination> receivesByPlatform = new HashMap<>();
 
   SegmentFileParser(String source, Schema schema) {
     this(source, schema, null, Map.of());
@@ -203,11 +209,16 @@ final class SegmentFileParser {
               : segment(segmentNode, groupName, names));
         }
       }
+      List<Destination> groupDestinations = g.containsKey("destinations")
+          ? destinations(g.get("destinations"), "group '" + groupName + "'") : List.of();
+      for (Segment seg : segments) {
+        addDestinations(seg.name(), groupDestinations, g.get("destinations"));
+      }
       groups.add(new Group(groupName, exclusive, segments));
       segments.forEach(seg -> conditions.put(seg.name(), seg.when()));
     }
     return new SegmentDefinitions(salt, groups, cuts, clusterSpec, lookalikeSpec,
-        engagementCuts, columnsRead, traitTypes);
+        engagementCuts, columnsRead, traitTypes, destinations);
   }
 
   private ValueTierCuts valueTierCuts(Map<String, Node> g, String group) {
@@ -438,6 +449,10 @@ final class SegmentFileParser {
     String description = s.containsKey("description")
         ? scalar(s.get("description"), "description")
         : expansion == null ? "" : expansion.description();
+    if (s.containsKey("destinations")) {
+      addDestinations(name, destinations(s.get("destinations"), "segment '" + name + "'"),
+          s.get("destinations"));
+    }
     return new Segment(name, group, description, when, holdout, plan(s, name));
   }
 
@@ -512,6 +527,116 @@ final class SegmentFileParser {
     }
     return new SegmentPlan(minSize, minRevenue, activation, score(s, "fit", segment),
         score(s, "strategic_value", segment), score(s, "accessibility", segment));
+  }
+
+  /** A list of destinations, each checked (see {@link Destination}). */
+  private List<Destination> destinations(Node node, String owner) {
+    if (!(node instanceof SequenceNode list) || list.getValue().isEmpty()) {
+      throw error(node, owner + ": 'destinations' must be a non-empty list, e.g. "
+          + "[{platform: hubspot, list: \"1234\"}]");
+    }
+    List<Destination> out = new ArrayList<>();
+    for (Node item : list.getValue()) {
+      out.add(destination(item, owner));
+    }
+    return out;
+  }
+
+  private Destination destination(Node node, String owner) {
+    Map<String, Node> d = mapping(node, "a destination of " + owner, DESTINATION_KEYS);
+    Node platformNode = require(d, "platform", node, "a destination of " + owner);
+    String platform = scalar(platformNode, "platform");
+    if (!Destination.PLATFORMS.contains(platform)) {
+      throw error(platformNode, owner + ": unknown platform '" + platform + "' (known: "
+          + String.join(", ", Destination.PLATFORMS) + ")"
+          + ClosestName.suggestion(platform, Destination.PLATFORMS));
+    }
+    String targetKey = Destination.TARGET_KEYS.get(platform);
+    for (String key : List.of("list", "tag", "attribute")) {
+      if (d.containsKey(key) && !key.equals(targetKey)) {
+        throw error(d.get(key), owner + ": a " + platform + " destination "
+            + (targetKey == null ? "takes no '" + key + "' (its segments go in the segments "
+                + "field of the sink mapping)" : "names its " + targetKey + " with '"
+                + targetKey + "', not '" + key + "'"));
+      }
+    }
+    String target = null;
+    if (targetKey != null) {
+      Node targetNode = require(d, targetKey, node, owner + ": the " + platform
+          + " destination");
+      target = scalar(targetNode, targetKey);
+      if (target.isBlank()) {
+        throw error(targetNode, owner + ": the " + platform + " " + targetKey
+            + " must not be blank");
+      }
+      if (platform.equals("hubspot") && !target.matches("[0-9]+")) {
+        throw error(targetNode, owner + ": a HubSpot list is named by its id (digits), got '"
+            + target + "'");
+      }
+    }
+    boolean addOnly = false;
+    if (d.containsKey("mode")) {
+      String mode = scalar(d.get("mode"), "mode");
+      if (!List.of("mirror", "add_only").contains(mode)) {
+        throw error(d.get("mode"), owner + ": mode must be mirror (members who leave are "
+            + "removed) or add_only (they stay), got '" + mode + "'"
+            + ClosestName.suggestion(mode, List.of("mirror", "add_only")));
+      }
+      addOnly = mode.equals("add_only");
+    }
+    boolean everyone = false;
+    if (d.containsKey("receives")) {
+      String receives = scalar(d.get("receives"), "receives");
+      if (!List.of("members", "everyone").contains(receives)) {
+        throw error(d.get("receives"), owner + ": receives must be members (the segment's "
+            + "members only) or everyone (every reachable customer), got '" + receives + "'");
+      }
+      everyone = receives.equals("everyone");
+    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    if (d.containsKey("fields")) {
+      Node fieldsNode = d.get("fields");
+      if (!(fieldsNode instanceof MappingNode map)) {
+        throw error(fieldsNode, owner + ": fields must map feature columns to the "
+            + platform + " fields, e.g. {monetary_total: lifetime_value}");
+      }
+      for (NodeTuple tuple : map.getValue()) {
+        String column = scalar(tuple.getKeyNode(), "fields");
+        if (!schema.hasField(column)) {
+          throw error(tuple.getKeyNode(), owner + ": unknown feature column '" + column
+              + "' in the fields of the " + platform + " destination"
+              + ClosestName.suggestion(column, columnNames()));
+        }
+        fields.put(column, scalar(tuple.getValueNode(), column));
+      }
+    }
+    Mark mark = node.getStartMark();
+    return new Destination(platform, target, fields, addOnly, everyone,
+        source + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1));
+  }
+
+  /** Adds a segment's destinations: one per platform, and one 'receives' per platform. */
+  private void addDestinations(String segment, List<Destination> more, Node node) {
+    List<Destination> own = destinations.computeIfAbsent(segment, k -> new ArrayList<>());
+    for (Destination destination : more) {
+      for (Destination earlier : own) {
+        if (earlier.platform().equals(destination.platform())) {
+          throw error(node, "segment '" + segment + "' goes to " + destination.platform()
+              + " twice (" + earlier.where() + " and " + destination.where() + ")");
+        }
+      }
+      Destination first = receivesByPlatform.putIfAbsent(destination.platform(), destination);
+      if (first != null && first.everyone() != destination.everyone()) {
+        throw error(node, destination.platform() + " receives "
+            + (first.everyone() ? "everyone" : "members") + " at " + first.where() + " but "
+            + (destination.everyone() ? "everyone" : "members") + " at "
+            + destination.where() + ": a platform receives one or the other");
+      }
+      own.add(destination);
+    }
+    if (own.isEmpty()) {
+      destinations.remove(segment);
+    }
   }
 
   private String text(Map<String, Node> map, String key) {

@@ -18,6 +18,7 @@ import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -53,12 +54,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public abstract class ActivateSegments
     extends PTransform<PCollectionTuple, ActivateSegments.Result> {
 
-  /** A platform's sink and where its sync state lives. */
+  /** A platform's sink, where its sync state lives, and what it receives. */
   @AutoValue
   abstract static class Destination implements java.io.Serializable {
     abstract SendContactUpdates getSink();
 
     abstract SyncStateStore getStore();
+
+    abstract Routing getRouting();
 
     String vendor() {
       return getSink().getConnector().vendor();
@@ -86,6 +89,17 @@ public abstract class ActivateSegments
 
   /** Sends to {@code sink}, with its sync state in {@code store}; one per platform. */
   public ActivateSegments to(SendContactUpdates sink, SyncStateStore store) {
+    return to(sink, store, Routing.all());
+  }
+
+  /**
+   * Sends to {@code sink} what {@code routing} says (which segments, add-only or mirrored, to
+   * members only or everyone), with its sync state in {@code store}; one per platform.
+   */
+  public ActivateSegments to(SendContactUpdates sink, SyncStateStore store, Routing routing) {
+    if (routing == null) {
+      throw new IllegalArgumentException("ActivateSegments.to needs a routing, got null");
+    }
     if (sink == null || store == null) {
       throw new IllegalArgumentException("ActivateSegments.to needs a sink and a sync state "
           + "store, got " + sink + " and " + store);
@@ -98,7 +112,7 @@ public abstract class ActivateSegments
       }
     }
     List<Destination> destinations = new ArrayList<>(getDestinations());
-    destinations.add(new AutoValue_ActivateSegments_Destination(sink, store));
+    destinations.add(new AutoValue_ActivateSegments_Destination(sink, store, routing));
     return toBuilder().setDestinations(List.copyOf(destinations)).build();
   }
 
@@ -169,14 +183,25 @@ public abstract class ActivateSegments
       String step = "Activate " + vendor + "/";
       PCollection<SyncStateEntry> previous = pipeline.apply(step + "ReadSyncState",
           destination.getStore().read());
-      DeltaSync.Result delta = DeltaSync.inputs(updates, previous).apply(step + "DeltaSync",
+      Routing routing = destination.getRouting();
+      PCollection<ContactUpdate> routed = routing.getSegments() == null ? updates
+          : updates.apply(step + "KeepRoutedSegments",
+              ParDo.of(new Routing.KeepRoutedSegments(routing.getSegments())))
+              .setCoder(updates.getCoder());
+      DeltaSync.Result delta = DeltaSync.inputs(routed, previous).apply(step + "DeltaSync",
           DeltaSync.create().withFullResync(getFullResync()).withBuckets(buckets)
+              .withEveryone(routing.getEveryone())
               .withConsentRules(sink.getConnector().handlesWithdrawals())
               .withSmsWithdrawals(sink.getConnector().handlesSmsWithdrawals())
               .withPushWithdrawals(sink.getConnector().handlesPushWithdrawals()));
+      PCollection<ContactUpdate> changes = routing.getAddOnlySegments().isEmpty()
+          ? delta.getChanges()
+          : delta.getChanges().apply(step + "KeepAddOnlyMembers",
+              ParDo.of(new Routing.KeepAddOnlyMembers(routing.getAddOnlySegments())))
+              .setCoder(updates.getCoder());
       // exits only within the limits; held-back customers keep their state
       GuardExits.Result guarded = GuardExits
-          .inputs(delta.getChanges(), previous, delta.getNewState())
+          .inputs(changes, previous, delta.getNewState())
           .apply(step + "GuardExits", GuardExits.of(vendor, getLimits()).withBuckets(buckets)
               .withWithdrawals(sink.getConnector().handlesWithdrawals()));
       SendContactUpdates.Result sent = guarded.getChanges().apply(step + "Send", sink);

@@ -95,6 +95,9 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
   /** Hash buckets of customers in the join with the state (see {@link CoGroupInBuckets}). */
   public abstract int getBuckets();
 
+  /** Whether customers in no segment are sent too (default: segment members only). */
+  public abstract boolean getEveryone();
+
   abstract Builder toBuilder();
 
   /** The input: this run's updates and the state of the last sync (may be empty). */
@@ -111,7 +114,7 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
   public static DeltaSync create() {
     return new AutoValue_DeltaSync.Builder().setFullResync(false)
         .setConsentRules(true).setSmsWithdrawals(false).setPushWithdrawals(false)
-        .setBuckets(CoGroupInBuckets.DEFAULT_BUCKETS).build();
+        .setBuckets(CoGroupInBuckets.DEFAULT_BUCKETS).setEveryone(false).build();
   }
 
   /**
@@ -151,6 +154,15 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
     return toBuilder().setPushWithdrawals(pushWithdrawals).build();
   }
 
+  /**
+   * Whether a customer in no segment is sent too, like any other (a CRM that wants lifetime
+   * value and churn risk on every contact); default false: a customer the destination never
+   * received is first sent once in a segment. Consent rules apply the same way.
+   */
+  public DeltaSync withEveryone(boolean everyone) {
+    return toBuilder().setEveryone(everyone).build();
+  }
+
   /** Sends every current customer, changed or not. */
   public DeltaSync withFullResync(boolean fullResync) {
     return toBuilder().setFullResync(fullResync).build();
@@ -168,6 +180,8 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
   abstract static class Builder {
 
     abstract Builder setFullResync(boolean fullResync);
+
+    abstract Builder setEveryone(boolean everyone);
 
     abstract Builder setConsentRules(boolean consentRules);
 
@@ -217,7 +231,7 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
         .and(previousTag, keyedPrevious)
         .apply("JoinWithPreviousState", CoGroupInBuckets.of(getBuckets()))
         .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync(),
-            getConsentRules(), getSmsWithdrawals(), getPushWithdrawals()))
+            getConsentRules(), getSmsWithdrawals(), getPushWithdrawals(), getEveryone()))
             .withOutputTags(CHANGES, TupleTagList.of(STATE)));
     out.get(CHANGES).setCoder(current.getCoder());
     out.get(STATE).setCoder(input.get(PREVIOUS).getCoder());
@@ -228,6 +242,8 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("fullResync", getFullResync()).withLabel("Full resync"))
+        .add(DisplayData.item("everyone", getEveryone())
+            .withLabel("Customers in no segment too"))
         .add(DisplayData.item("consentRules", getConsentRules()).withLabel("Consent rules"))
         .add(DisplayData.item("smsWithdrawals", getSmsWithdrawals())
             .withLabel("SMS withdrawals"))
@@ -285,6 +301,7 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
     private final boolean consentRules;
     private final boolean smsWithdrawals;
     private final boolean pushWithdrawals;
+    private final boolean everyone;
     private final Counter added = Metrics.counter(DeltaSync.class, "new");
     private final Counter changed = Metrics.counter(DeltaSync.class, "changed");
     private final Counter unchanged = Metrics.counter(DeltaSync.class, "unchanged");
@@ -296,7 +313,8 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
 
     Compare(TupleTag<ContactUpdate> currentTag, TupleTag<SyncStateEntry> previousTag,
         boolean fullResync, boolean consentRules, boolean smsWithdrawals,
-        boolean pushWithdrawals) {
+        boolean pushWithdrawals, boolean everyone) {
+      this.everyone = everyone;
       this.currentTag = currentTag;
       this.previousTag = previousTag;
       this.fullResync = fullResync;
@@ -325,7 +343,7 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
       List<String> now = List.copyOf(new TreeSet<>(current.getSegmentsCurrent()));
       String hash = payloadHash(current);
       boolean isNew = previous == null;
-      if (isNew && now.isEmpty() && !fullResync) {
+      if (isNew && now.isEmpty() && !fullResync && !everyone) {
         return; // never synced and in no segment: nothing to tell the vendor yet
       }
       if (consentRules && !current.mayReceiveEmail()) {
