@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.pipelines;
 
 import dev.audiencesegmenter.io.activation.ActivateSegments;
+import dev.audiencesegmenter.io.activation.Routing;
 import dev.audiencesegmenter.io.activation.SyncStateStore;
 import dev.audiencesegmenter.io.braze.BrazeConnector;
 import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
@@ -20,6 +21,7 @@ import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.CustomerIdentity;
 import dev.audiencesegmenter.model.DeadLetter;
 import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.segments.Destination;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,8 +58,44 @@ final class Activation {
   static final String SALESFORCE_TOKEN_ENV = "SALESFORCE_ACCESS_TOKEN";
   static final String ZOHO_TOKEN_ENV = "ZOHO_ACCESS_TOKEN";
   static final String KIT_TOKEN_ENV = "KIT_ACCESS_TOKEN";
+  /** The last name of a new Zoho CRM contact whose mapped fields give none. */
+  static final String ZOHO_LAST_NAME_FALLBACK = "(unknown)";
 
   private Activation() {}
+
+  /**
+   * The platforms this run syncs: those of {@code --sinks}, then those the segment file routes
+   * segments to.
+   */
+  static List<String> sinks(@Nullable String option, SegmentDefinitions segments) {
+    Set<String> sinks = new LinkedHashSet<>(sinks(option));
+    segments.getDestinations().values().forEach(list -> list.forEach(
+        destination -> sinks.add(destination.platform())));
+    return new ArrayList<>(sinks);
+  }
+
+  /**
+   * What {@code platform} receives: with destinations in the segment file, the segments routed
+   * there (add-only where the file says so, everyone when it says so); else every segment.
+   */
+  static Routing routing(String platform, SegmentDefinitions segments) {
+    Set<String> routed = new java.util.TreeSet<>();
+    Set<String> addOnly = new java.util.TreeSet<>();
+    boolean everyone = false;
+    for (Map.Entry<String, List<Destination>> entry : segments.getDestinations().entrySet()) {
+      for (Destination destination : entry.getValue()) {
+        if (destination.platform().equals(platform)) {
+          routed.add(entry.getKey());
+          if (destination.addOnly()) {
+            addOnly.add(entry.getKey());
+          }
+          everyone = destination.everyone();
+        }
+      }
+    }
+    return routed.isEmpty() ? Routing.all()
+        : Routing.all().withSegments(routed).withAddOnlySegments(addOnly).withEveryone(everyone);
+  }
 
   /** The platforms of {@code --sinks}, checked, in the given order without repeats. */
   static List<String> sinks(@Nullable String option) {
@@ -85,8 +123,8 @@ final class Activation {
       PCollection<CustomerIdentity> identities, PCollection<CustomerFeatures> features,
       PCollection<KV<String, CustomerEvent>> events,
       PCollection<SegmentMembership> memberships) {
-    List<String> sinks = sinks(options.getSinks());
-    SinkMapping mapping = mapping(options, segments);
+    List<String> sinks = sinks(options.getSinks(), segments);
+    SinkMapping mapping = mapping(options, segments).withDestinations(segments.getDestinations());
     List<SendContactUpdates> configured = new ArrayList<>();
     for (String sink : sinks) {
       configured.add(configure(sink, options, mapping, outputs)); // all checked before wiring
@@ -94,8 +132,10 @@ final class Activation {
     ActivateSegments activate = ActivateSegments.create()
         .withFeatureColumns(mapping.featureColumns(sinks)).withBuckets(options.getGroups())
         .withLimits(limits).withFullResync(options.getFullResync());
-    for (SendContactUpdates sink : configured) {
-      activate = activate.to(sink, stateStore(options, sink.getConnector().vendor()));
+    for (int i = 0; i < sinks.size(); i++) {
+      SendContactUpdates sink = configured.get(i);
+      activate = activate.to(sink, stateStore(options, sink.getConnector().vendor()),
+          routing(sinks.get(i), segments));
     }
     ActivateSegments.Result activated = BuildContactUpdates
         .inputs(identities, features, events, memberships)
@@ -325,8 +365,11 @@ final class Activation {
         if (mapping.text(sink, "api_version") != null) {
           zoho = zoho.withApiVersion(mapping.text(sink, "api_version"));
         }
-        if (mapping.text(sink, "last_name_fallback") != null) {
-          zoho = zoho.withLastNameFallback(mapping.text(sink, "last_name_fallback"));
+        // Zoho refuses a new contact without a last name, which our data rarely has
+        String lastName = mapping.text(sink, "last_name_fallback") != null
+            ? mapping.text(sink, "last_name_fallback") : ZOHO_LAST_NAME_FALLBACK;
+        if (!lastName.equals("none")) {
+          zoho = zoho.withLastNameFallback(lastName);
         }
         yield zoho.sink();
       }

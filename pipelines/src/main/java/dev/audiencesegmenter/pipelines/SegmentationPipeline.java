@@ -167,6 +167,26 @@ public final class SegmentationPipeline {
   }
 
   /**
+   * The segment file, checked: rules may name only the traits the profile sources declare,
+   * when all of them do, and compare typed ones as their types.
+   */
+  static SegmentDefinitions segments(SegmentationPipelineOptions options,
+      List<InputSources.Source> profileSources, @Nullable SourceMapping profilesDatabaseMapping) {
+    return SegmentDefinitions.parse(readText(options.getSegments()), options.getSegments(),
+        InputSources.declaredTraits(profileSources, profilesDatabaseMapping),
+        InputSources.declaredTraitTypes(profileSources, profilesDatabaseMapping));
+  }
+
+  /** The segment file as {@link #build} reads it, for what is decided before (the locks). */
+  static SegmentDefinitions segments(SegmentationPipelineOptions options) {
+    InputSources.DatabaseSource profilesDatabase = InputSources.DatabaseSource.profiles(options);
+    return segments(options, InputSources.resolve(options.getProfiles(),
+            SourceMapping.Kind.PROFILES, "--profiles"),
+        profilesDatabase.isGiven() ? profilesDatabase.sourceMapping(SourceMapping.Kind.PROFILES)
+            : null);
+  }
+
+  /**
    * Adds the whole job to {@code pipeline}. Configuration is read and checked here, before any
    * data is: a bad segment file or option fails the launch, not the run.
    */
@@ -186,15 +206,10 @@ public final class SegmentationPipeline {
     InputSources.DatabaseSource profilesDatabase = InputSources.DatabaseSource.profiles(options);
     SourceMapping profilesDatabaseMapping = profilesDatabase.isGiven()
         ? profilesDatabase.sourceMapping(SourceMapping.Kind.PROFILES) : null;
-    // Rules may name only the traits the profile sources declare, when all of them do, and
-    // compare typed ones as their types.
-    SegmentDefinitions segments = SegmentDefinitions.parse(readText(options.getSegments()),
-        options.getSegments(),
-        InputSources.declaredTraits(profileSources, profilesDatabaseMapping),
-        InputSources.declaredTraitTypes(profileSources, profilesDatabaseMapping));
+    SegmentDefinitions segments = segments(options, profileSources, profilesDatabaseMapping);
     OutputFolders outputs = new OutputFolders(options.getOutput());
     ChangeLimits limits = changeLimits(options);
-    boolean activation = !Activation.sinks(options.getSinks()).isEmpty();
+    boolean activation = !Activation.sinks(options.getSinks(), segments).isEmpty();
     if (activation) {
       Activation.requireSyncState(options, outputs);
     }

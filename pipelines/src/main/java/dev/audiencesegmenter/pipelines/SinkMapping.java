@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import dev.audiencesegmenter.segments.Destination;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -34,7 +35,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  *              email_field: Email, segments_field: Audience_Segments__c, api_version: v60.0}
  * zoho:       {module: Contacts, external_id_field: Customer_Id, fields: {...},
  *              segments_field: Audience_Segments, segment_tags: {vip: VIP}, api_version: v8,
- *              last_name_fallback: "(unknown)"}   # Last_Name of new contacts: Zoho needs one
+ *              last_name_fallback: "(unknown)"}   # Last_Name of new contacts (Zoho needs
+ *                                                 # one; the default), none: no fallback
  * kit:        {custom_fields: {monetary_total: lifetime_value}, segment_tags: {vip: VIP}}
  * </pre>
  */
@@ -166,6 +168,70 @@ final class SinkMapping implements Serializable {
       out.put(from, String.valueOf(entry.getValue()));
     }
     return out;
+  }
+
+  /** Per platform, the mapping key that holds segment targets, and the one that holds fields. */
+  private static final Map<String, String[]> DESTINATION_KEYS = Map.of(
+      "hubspot", new String[] {"segment_lists", "properties"},
+      "mailchimp", new String[] {"segment_tags", "merge_fields"},
+      "klaviyo", new String[] {"segment_lists", "properties"},
+      "braze", new String[] {"segment_attributes", "attributes"},
+      "salesforce", new String[] {null, "fields"},
+      "zoho", new String[] {"segment_tags", "fields"},
+      "kit", new String[] {"segment_tags", "custom_fields"});
+
+  /**
+   * This mapping with the segment file's destinations added: each destination's list, tag or
+   * attribute under its platform's segment key and its fields under the platform's field key.
+   * What this mapping (the command line's {@code --sinkMapping}) already says for a segment or a
+   * column stays: it overrides the file. Two destinations on one platform sending a column to
+   * different fields fail, naming both.
+   */
+  SinkMapping withDestinations(Map<String, List<Destination>> destinations) {
+    if (destinations.isEmpty()) {
+      return this;
+    }
+    Map<String, Map<String, Object>> merged = new LinkedHashMap<>();
+    platforms.forEach((platform, settings) -> merged.put(platform, new LinkedHashMap<>(settings)));
+    Map<String, String> fieldSources = new java.util.HashMap<>();
+    destinations.forEach((segment, list) -> {
+      for (Destination destination : list) {
+        String platform = destination.platform();
+        String[] keys = DESTINATION_KEYS.get(platform);
+        Map<String, Object> settings = merged.computeIfAbsent(platform,
+            k -> new LinkedHashMap<>());
+        if (keys[0] != null && destination.target() != null) {
+          Map<String, String> targets = editable(settings, keys[0]);
+          if (!map(platform, keys[0]).containsKey(segment)) {
+            targets.put(segment, destination.target());
+          }
+        }
+        Map<String, String> fields = editable(settings, keys[1]);
+        destination.fields().forEach((column, field) -> {
+          if (map(platform, keys[1]).containsKey(column)) {
+            return; // the command line's mapping wins
+          }
+          String earlier = fields.putIfAbsent(column, field);
+          String where = fieldSources.putIfAbsent(platform + "." + column,
+              destination.where());
+          if (earlier != null && !earlier.equals(field)) {
+            throw new IllegalArgumentException(destination.where() + ": " + platform
+                + " gets column '" + column + "' as '" + field + "', but as '" + earlier
+                + "' at " + where + ": one field per column and platform");
+          }
+        });
+      }
+    });
+    return new SinkMapping(source + " and the segment file's destinations", merged);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> editable(Map<String, Object> settings, String key) {
+    Object value = settings.get(key);
+    Map<String, String> copy = value == null ? new LinkedHashMap<>()
+        : new LinkedHashMap<>((Map<String, String>) value);
+    settings.put(key, copy);
+    return copy;
   }
 
   String source() {

@@ -30,7 +30,9 @@ final class WriterLocks implements AutoCloseable {
             List.of(SegmentationPipeline.FEATURES_TABLE, SegmentationPipeline.MEMBERSHIPS_TABLE,
                 SegmentationPipeline.MEMBERSHIP_HISTORY_TABLE)));
       }
-      List<String> sinks = Activation.sinks(options.getSinks());
+      // the segment file's destinations count too (read only when there is a state to lock)
+      List<String> sinks = Activation.syncState(options) == null ? List.of()
+          : Activation.sinks(options.getSinks(), SegmentationPipeline.segments(options));
       JdbcIO.DataSourceConfiguration state = Activation.stateDatabase(options);
       if (!sinks.isEmpty() && state != null) {
         List<String> tables = new ArrayList<>();
