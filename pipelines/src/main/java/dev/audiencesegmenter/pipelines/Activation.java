@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -117,8 +118,11 @@ final class Activation {
     return new ArrayList<>(sinks);
   }
 
-  /** Adds activation to the pipeline; returns the sinks' dead letters. */
-  static PCollection<DeadLetter> apply(SegmentationPipelineOptions options,
+  /**
+   * Adds activation to the pipeline, with its sync log in {@code <output>/sync-log/}; returns
+   * the sinks' dead letters and sync logs.
+   */
+  static ActivateSegments.Result apply(SegmentationPipelineOptions options,
       SegmentDefinitions segments, ChangeLimits limits, OutputFolders outputs,
       PCollection<CustomerIdentity> identities, PCollection<CustomerFeatures> features,
       PCollection<KV<String, CustomerEvent>> events,
@@ -144,7 +148,10 @@ final class Activation {
       SegmentationPipeline.writeRefused(activated.getRefused(vendor),
           "Activate " + vendor + "/WriteRefusedExits", outputs, vendor);
     }
-    return activated.getDeadLetters();
+    activated.getSyncLogs().apply("WriteSyncLog", TextIO.<String>writeCustomType()
+        .withFormatFunction(line -> line).to(outputs.folder(OutputFolders.SYNC_LOG)
+            + "destinations").withSuffix(".jsonl").withoutSharding());
+    return activated;
   }
 
   /** Where {@code vendor}'s state lives: its table in the database, or its folder. */

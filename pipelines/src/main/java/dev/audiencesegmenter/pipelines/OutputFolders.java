@@ -40,6 +40,8 @@ final class OutputFolders {
   static final String MODEL = "model";
   /** What the rails refused to remove, one {@code <destination>.jsonl} each; see Safety. */
   static final String REFUSED = "refused";
+  /** One JSON line per destination: what the run's sync did there. */
+  static final String SYNC_LOG = "sync-log";
   /** Copies of a previous run's outputs that this run replaces, read instead of them. */
   static final String PREVIOUS = "previous";
   static final List<String> ALL = List.of(IDENTITIES, FEATURES, SEGMENTS, SUMMARY, DEAD_LETTER,

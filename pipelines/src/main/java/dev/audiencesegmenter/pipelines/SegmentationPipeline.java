@@ -9,6 +9,7 @@ import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.features.EngagementWeights;
 import dev.audiencesegmenter.identity.IdentityRules;
 import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.io.activation.ActivateSegments;
 import dev.audiencesegmenter.io.files.ReadCustomerIdentities;
 import dev.audiencesegmenter.io.files.ReadSegmentMemberships;
 import dev.audiencesegmenter.io.files.WriteJsonLinesFolders;
@@ -311,9 +312,12 @@ public final class SegmentationPipeline {
     PCollection<SegmentMembership> memberships = result.getMemberships();
     SummarizeSegments.Result summary = result.getSummary();
 
+    PCollection<String> syncLogs = null;
     if (activation) {
-      deadLetters = deadLetters.and(Activation.apply(options, segments, limits, outputs,
-          identities.getIdentities(), features, result.getKeyedEvents(), memberships));
+      ActivateSegments.Result activated = Activation.apply(options, segments, limits, outputs,
+          identities.getIdentities(), features, result.getKeyedEvents(), memberships);
+      deadLetters = deadLetters.and(activated.getDeadLetters());
+      syncLogs = activated.getSyncLogs();
     }
 
     // every part-file folder in one write: a runner pays per step, not per folder
@@ -338,6 +342,9 @@ public final class SegmentationPipeline {
     WriteSegmentReport report = WriteSegmentReport.to(outputs.folder(OutputFolders.REPORT));
     if (result.getHoldoutJson() != null) {
       report = report.withHoldoutValidation(result.getHoldoutJson());
+    }
+    if (syncLogs != null) {
+      report = report.withSyncLogs(syncLogs);
     }
     summary.getReport().apply("WriteReport", report);
 

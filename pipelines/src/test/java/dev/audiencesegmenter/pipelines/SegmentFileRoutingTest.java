@@ -203,6 +203,41 @@ class SegmentFileRoutingTest {
     keptByAddOnly.removeAll(june.emails(june.reached("lapsed_customers")));
     assertFalse(keptByAddOnly.isEmpty(), "no lapsed customer came back: add-only unproven");
 
+    // the sync log of June, per platform: joiners added, leavers (still consenting) removed,
+    // those who withdrew consent unsubscribed; on the report too
+    Map<String, JsonNode> logs = new HashMap<>();
+    for (String line : Files.readAllLines(out2.resolve("sync-log")
+        .resolve("destinations.jsonl"))) {
+      JsonNode log = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      logs.put(log.get("platform").asText(), log);
+    }
+    assertEquals(Set.of("hubspot", "kit", "zoho"), logs.keySet());
+    Map<String, String> routedTo = Map.of("hubspot", "loyal_customers",
+        "zoho", "recent_buyers");
+    routedTo.forEach((platform, segment) -> {
+      Set<String> before = may.reached(segment);
+      Set<String> after = june.reached(segment);
+      Set<String> joined = new TreeSet<>(after);
+      joined.removeAll(before);
+      Set<String> left = new TreeSet<>(before);
+      left.removeAll(june.members.getOrDefault(segment, Set.of()));
+      left.retainAll(june.consenting);
+      Set<String> withdrew = new TreeSet<>(before);
+      withdrew.removeAll(june.consenting);
+      JsonNode log = logs.get(platform);
+      assertEquals(joined.size(), log.get("added").asInt(), platform + " " + log);
+      assertEquals(left.size(), log.get("removed").asInt(), platform + " " + log);
+      assertEquals(withdrew.size(), log.get("unsubscribed").asInt(), platform + " " + log);
+      assertEquals(0, log.get("rejected").asInt(), platform + " " + log);
+    });
+    String report = Files.readString(out2.resolve("report").resolve("summary.md"));
+    assertTrue(report.contains("## Activation"), report);
+    for (String platform : List.of("hubspot", "kit", "zoho")) {
+      JsonNode log = logs.get(platform);
+      assertTrue(report.contains("| " + platform + " | " + log.get("added").asText() + " | "
+          + log.get("updated").asText() + " | " + log.get("removed").asText() + " | "), report);
+    }
+
     // nobody hears of a segment not routed to them
     for (JsonNode contact : hubspot.contacts.values()) {
       String segments = contact.path("audience_segments").asText("");

@@ -38,9 +38,13 @@ public final class ReportDocument {
   private int charts;
   private int drawn;
 
-  private ReportDocument(ReportContent content, @Nullable JsonNode holdout) {
+  private final List<JsonNode> syncLogs;
+
+  private ReportDocument(ReportContent content, @Nullable JsonNode holdout,
+      List<JsonNode> syncLogs) {
     this.content = content;
     this.holdout = holdout;
+    this.syncLogs = syncLogs;
   }
 
   /**
@@ -57,6 +61,25 @@ public final class ReportDocument {
    * given.
    */
   public static ReportDocument render(ReportContent content, @Nullable String holdoutJson) {
+    return render(content, holdoutJson, List.of());
+  }
+
+  /**
+   * As {@link #render(ReportContent, String)}, with a section on the run's activation when
+   * {@code syncLogs} (one JSON line per destination, see the io module's sync log) is not
+   * empty.
+   */
+  public static ReportDocument render(ReportContent content, @Nullable String holdoutJson,
+      List<String> syncLogs) {
+    List<JsonNode> logs = new ArrayList<>();
+    for (String line : syncLogs) {
+      try {
+        logs.add(new ObjectMapper().readTree(line));
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException("a sync log line is not JSON: "
+            + e.getOriginalMessage(), e);
+      }
+    }
     JsonNode holdout = null;
     if (holdoutJson != null) {
       try {
@@ -66,7 +89,7 @@ public final class ReportDocument {
             + e.getOriginalMessage(), e);
       }
     }
-    ReportDocument d = new ReportDocument(content, holdout);
+    ReportDocument d = new ReportDocument(content, holdout, logs);
     d.build();
     return d;
   }
@@ -105,6 +128,7 @@ public final class ReportDocument {
     segmentProfiles();
     responses();
     valueModelsOnTheHoldout();
+    activation();
     heading(2, "Personas");
     for (SegmentProfile p : profiles) {
       persona(p);
@@ -357,6 +381,31 @@ public final class ReportDocument {
       mdOnly("(The week-by-week figures are in `model/holdout-validation.json`, under "
           + "`cumulative_repeat_purchases`.)");
     }
+  }
+
+  /** What this run's sync did at each destination (the sync log). */
+  private void activation() {
+    if (syncLogs.isEmpty()) {
+      return;
+    }
+    heading(2, "Activation");
+    paragraph("Customers per destination in this run: added (first in a segment there), "
+        + "updated, removed (out of every segment there), unsubscribed (a consent withdrawal), "
+        + "rejected by the platform, and skipped because they never consented. The same "
+        + "figures are in sync-log/destinations.jsonl.");
+    List<List<String>> rows = new ArrayList<>();
+    for (JsonNode log : syncLogs) {
+      JsonNode first = log.path("first_rejections").path(0);
+      rows.add(List.of(log.path("platform").asText() + (log.path("dry_run").asBoolean()
+              ? " (dry run)" : ""),
+          log.path("added").asText(), log.path("updated").asText(),
+          log.path("removed").asText(), log.path("unsubscribed").asText(),
+          log.path("rejected").asText(), log.path("skipped_for_consent").asText(),
+          first.isMissingNode() ? "" : first.path("reason").asText() + " ("
+              + first.path("count").asText() + ")"));
+    }
+    table(List.of("destination", "added", "updated", "removed", "unsubscribed", "rejected",
+        "skipped for consent", "most frequent rejection"), rows);
   }
 
   /** A number of the holdout file to {@code places} decimals; "-" when it is null or absent. */

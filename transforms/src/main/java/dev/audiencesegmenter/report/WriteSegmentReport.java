@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
@@ -35,10 +37,13 @@ public final class WriteSegmentReport
 
   private final String folder;
   private final @Nullable PCollection<String> holdoutValidation;
+  private final @Nullable PCollection<String> syncLogs;
 
-  private WriteSegmentReport(String folder, @Nullable PCollection<String> holdoutValidation) {
+  private WriteSegmentReport(String folder, @Nullable PCollection<String> holdoutValidation,
+      @Nullable PCollection<String> syncLogs) {
     this.folder = folder;
     this.holdoutValidation = holdoutValidation;
+    this.syncLogs = syncLogs;
   }
 
   /** Writes into {@code folder} (created when missing), e.g. {@code out/report/}. */
@@ -46,7 +51,7 @@ public final class WriteSegmentReport
     if (folder == null || folder.isBlank()) {
       throw new IllegalArgumentException("report folder must not be blank");
     }
-    return new WriteSegmentReport(folder.endsWith("/") ? folder : folder + "/", null);
+    return new WriteSegmentReport(folder.endsWith("/") ? folder : folder + "/", null, null);
   }
 
   /**
@@ -58,7 +63,19 @@ public final class WriteSegmentReport
     if (report == null) {
       throw new IllegalArgumentException("the holdout validation must not be null");
     }
-    return new WriteSegmentReport(folder, report);
+    return new WriteSegmentReport(folder, report, syncLogs);
+  }
+
+  /**
+   * Adds a section on the run's activation: {@code logs} holds one JSON line per destination
+   * (the sync log: counts added, updated, removed, unsubscribed, rejected, skipped for consent,
+   * and the first rejection reasons).
+   */
+  public WriteSegmentReport withSyncLogs(PCollection<String> logs) {
+    if (logs == null) {
+      throw new IllegalArgumentException("the sync logs must not be null");
+    }
+    return new WriteSegmentReport(folder, holdoutValidation, logs);
   }
 
   @Override
@@ -66,31 +83,40 @@ public final class WriteSegmentReport
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("folder", folder).withLabel("Report folder"))
         .add(DisplayData.item("holdoutValidation", holdoutValidation != null)
-            .withLabel("Value models checked on a holdout"));
+            .withLabel("Value models checked on a holdout"))
+        .add(DisplayData.item("syncLogs", syncLogs != null).withLabel("Activation sync log"));
   }
 
   @Override
   public PCollection<String> expand(PCollection<ReportContent> report) {
-    if (holdoutValidation == null) {
-      return report.apply("WriteFiles", ParDo.of(new WriteFn(folder, null)))
-          .setCoder(StringUtf8Coder.of());
+    PCollectionView<Iterable<String>> holdout = holdoutValidation == null ? null
+        : holdoutValidation.apply("HoldoutValidationView", View.asIterable());
+    PCollectionView<Iterable<String>> logs = syncLogs == null ? null
+        : syncLogs.apply("SyncLogView", View.asIterable());
+    List<PCollectionView<?>> sides = new ArrayList<>();
+    if (holdout != null) {
+      sides.add(holdout);
     }
-    PCollectionView<Iterable<String>> holdout =
-        holdoutValidation.apply("HoldoutValidationView", View.asIterable());
-    return report.apply("WriteFiles", ParDo.of(new WriteFn(folder, holdout))
-            .withSideInputs(holdout))
+    if (logs != null) {
+      sides.add(logs);
+    }
+    return report.apply("WriteFiles", ParDo.of(new WriteFn(folder, holdout, logs))
+            .withSideInputs(sides))
         .setCoder(StringUtf8Coder.of());
   }
 
   private static final class WriteFn extends DoFn<ReportContent, String> {
     private final String folder;
     private final @Nullable PCollectionView<Iterable<String>> holdout;
+    private final @Nullable PCollectionView<Iterable<String>> logs;
     private final Counter written = Metrics.counter(WriteSegmentReport.class, "report_files");
     private final Counter charts = Metrics.counter(WriteSegmentReport.class, "report_charts");
 
-    WriteFn(String folder, @Nullable PCollectionView<Iterable<String>> holdout) {
+    WriteFn(String folder, @Nullable PCollectionView<Iterable<String>> holdout,
+        @Nullable PCollectionView<Iterable<String>> logs) {
       this.folder = folder;
       this.holdout = holdout;
+      this.logs = logs;
     }
 
     @ProcessElement
@@ -102,7 +128,12 @@ public final class WriteSegmentReport
           holdoutJson = json;
         }
       }
-      ReportDocument document = ReportDocument.render(content, holdoutJson);
+      List<String> syncLogs = new ArrayList<>();
+      if (logs != null) {
+        c.sideInput(logs).forEach(syncLogs::add);
+        java.util.Collections.sort(syncLogs); // by platform: the lines start with it
+      }
+      ReportDocument document = ReportDocument.render(content, holdoutJson, syncLogs);
       charts.inc(document.chartsDrawn());
       out.output(write(HTML, document.html(), "text/html"));
       out.output(write(MARKDOWN, document.markdown(), "text/markdown"));

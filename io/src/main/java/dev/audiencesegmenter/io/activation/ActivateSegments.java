@@ -176,6 +176,7 @@ public abstract class ActivateSegments
     PCollection<ContactUpdate> updates = input.apply("BuildContactUpdates",
         getContactUpdates());
     PCollectionList<DeadLetter> deadLetters = PCollectionList.empty(pipeline);
+    PCollectionList<String> syncLogs = PCollectionList.empty(pipeline);
     Map<String, PCollection<String>> refused = new LinkedHashMap<>();
     for (Destination destination : getDestinations()) {
       SendContactUpdates sink = destination.getSink();
@@ -211,9 +212,15 @@ public abstract class ActivateSegments
       }
       deadLetters = deadLetters.and(sent.getDeadLetters());
       refused.put(vendor, guarded.getRefused());
+      syncLogs = syncLogs.and(PCollectionTuple.of(SyncLog.SENT_CHANGES, guarded.getChanges())
+          .and(SyncLog.FAILED_KEYS, sent.getFailedKeys())
+          .and(SyncLog.DEAD_LETTERS, sent.getDeadLetters())
+          .and(SyncLog.SKIPPED_FOR_CONSENT, delta.getSkippedForConsent())
+          .apply(step + "SyncLog", new SyncLog(vendor, sink.getDryRunDirectory() != null)));
     }
     return new Result(pipeline, deadLetters.apply("ActivationDeadLetters",
-        Flatten.pCollections()), refused);
+        Flatten.pCollections()), refused,
+        syncLogs.apply("ActivationSyncLogs", Flatten.pCollections()));
   }
 
   @Override
@@ -238,12 +245,23 @@ public abstract class ActivateSegments
     private final Pipeline pipeline;
     private final PCollection<DeadLetter> deadLetters;
     private final Map<String, PCollection<String>> refused;
+    private final PCollection<String> syncLogs;
 
     Result(Pipeline pipeline, PCollection<DeadLetter> deadLetters,
-        Map<String, PCollection<String>> refused) {
+        Map<String, PCollection<String>> refused, PCollection<String> syncLogs) {
       this.pipeline = pipeline;
       this.deadLetters = deadLetters;
       this.refused = refused;
+      this.syncLogs = syncLogs;
+    }
+
+    /**
+     * The run's sync log: one JSON line per destination with the customers added, updated,
+     * removed, unsubscribed, rejected and skipped for consent, and the most frequent
+     * rejection reasons (see {@link SyncLog}).
+     */
+    public PCollection<String> getSyncLogs() {
+      return syncLogs;
     }
 
     /** Every record a platform rejected (or that could not be sent), with the reason. */
@@ -278,6 +296,7 @@ public abstract class ActivateSegments
     public Map<TupleTag<?>, PValue> expand() {
       Map<TupleTag<?>, PValue> out = new LinkedHashMap<>();
       out.put(new TupleTag<DeadLetter>("deadLetters"), deadLetters);
+      out.put(new TupleTag<String>("syncLogs"), syncLogs);
       refused.forEach((vendor, lines) -> out.put(new TupleTag<String>("refused-" + vendor),
           lines));
       return out;

@@ -208,6 +208,7 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
 
   static final TupleTag<ContactUpdate> CHANGES = new TupleTag<>() {};
   static final TupleTag<SyncStateEntry> STATE = new TupleTag<>() {};
+  static final TupleTag<String> SKIPPED = new TupleTag<>() {};
 
   @Override
   public Result expand(PCollectionTuple input) {
@@ -232,10 +233,11 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
         .apply("JoinWithPreviousState", CoGroupInBuckets.of(getBuckets()))
         .apply("Compare", ParDo.of(new Compare(currentTag, previousTag, getFullResync(),
             getConsentRules(), getSmsWithdrawals(), getPushWithdrawals(), getEveryone()))
-            .withOutputTags(CHANGES, TupleTagList.of(STATE)));
+            .withOutputTags(CHANGES, TupleTagList.of(STATE).and(SKIPPED)));
     out.get(CHANGES).setCoder(current.getCoder());
     out.get(STATE).setCoder(input.get(PREVIOUS).getCoder());
-    return new Result(pipeline, out.get(CHANGES), out.get(STATE));
+    out.get(SKIPPED).setCoder(org.apache.beam.sdk.coders.StringUtf8Coder.of());
+    return new Result(pipeline, out.get(CHANGES), out.get(STATE), out.get(SKIPPED));
   }
 
   @Override
@@ -257,12 +259,19 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
     private final Pipeline pipeline;
     private final PCollection<ContactUpdate> changes;
     private final PCollection<SyncStateEntry> newState;
+    private final PCollection<String> skippedForConsent;
 
     Result(Pipeline pipeline, PCollection<ContactUpdate> changes,
-        PCollection<SyncStateEntry> newState) {
+        PCollection<SyncStateEntry> newState, PCollection<String> skippedForConsent) {
       this.pipeline = pipeline;
       this.changes = changes;
       this.newState = newState;
+      this.skippedForConsent = skippedForConsent;
+    }
+
+    /** Keys of customers never sent here who may not be (no consent): nothing was sent. */
+    public PCollection<String> getSkippedForConsent() {
+      return skippedForConsent;
     }
 
     public PCollection<ContactUpdate> getChanges() {
@@ -280,7 +289,7 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
 
     @Override
     public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(CHANGES, changes, STATE, newState);
+      return Map.of(CHANGES, changes, STATE, newState, SKIPPED, skippedForConsent);
     }
 
     @Override
@@ -351,6 +360,7 @@ public abstract class DeltaSync extends PTransform<PCollectionTuple, DeltaSync.R
           // never received: nothing to withdraw, and nothing may be sent; no state either, so
           // a later consent makes them a new customer
           dropped.inc();
+          out.get(SKIPPED).output(current.getKey());
           return;
         }
         withdrawal(current, previous, now, hash, smsWithdrawal(current, previous, out),
