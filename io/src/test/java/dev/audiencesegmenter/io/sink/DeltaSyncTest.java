@@ -79,6 +79,25 @@ class DeltaSyncTest {
     pipeline.run().waitUntilFinish();
   }
 
+  /**
+   * A destination that receives everyone gets g, new and in no segment, like any changed
+   * customer; the rest is as for members only. A customer without consent is still not sent.
+   */
+  @Test
+  void everyoneAlsoSendsCustomersInNoSegment(TestPipeline pipeline) {
+    ContactUpdate silent = update("s", List.of(), "bronze").toBuilder().setEmailConsent(false)
+        .build();
+    DeltaSync.Result delta = DeltaSync.inputs(pipeline.apply("Current",
+            Create.of(List.of(A, B, C, E, F_NEW, G_NEW_NO_SEGMENT, silent))), previous(pipeline))
+        .apply(DeltaSync.create().withEveryone(true));
+    PAssert.that(delta.getChanges().apply(org.apache.beam.sdk.transforms.MapElements
+            .into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+            .via(ContactUpdate::getKey)))
+        .containsInAnyOrder("b", "c", "d", "e", "f", "g");
+    PAssert.that(delta.getSkippedForConsent()).containsInAnyOrder("s");
+    pipeline.run().waitUntilFinish();
+  }
+
   @Test
   void theHashIgnoresOrderAndDeltasButNotValues() {
     ContactUpdate one = update("x", List.of("a", "b"), "gold");
