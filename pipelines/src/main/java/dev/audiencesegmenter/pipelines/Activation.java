@@ -79,7 +79,13 @@ final class Activation {
    * What {@code platform} receives: with destinations in the segment file, the segments routed
    * there (add-only where the file says so, everyone when it says so); else every segment.
    */
-  static Routing routing(String platform, SegmentDefinitions segments) {
+  static Routing routing(String platform, SegmentDefinitions segments, SinkMapping mapping) {
+    Routing routing = routing(platform, segments);
+    String receives = mapping.text(platform, "receives"); // the command line's word wins
+    return receives == null ? routing : routing.withEveryone(receives.equals("everyone"));
+  }
+
+  private static Routing routing(String platform, SegmentDefinitions segments) {
     Set<String> routed = new java.util.TreeSet<>();
     Set<String> addOnly = new java.util.TreeSet<>();
     boolean everyone = false;
@@ -139,7 +145,7 @@ final class Activation {
     for (int i = 0; i < sinks.size(); i++) {
       SendContactUpdates sink = configured.get(i);
       activate = activate.to(sink, stateStore(options, sink.getConnector().vendor()),
-          routing(sinks.get(i), segments));
+          routing(sinks.get(i), segments, mapping));
     }
     ActivateSegments.Result activated = BuildContactUpdates
         .inputs(identities, features, events, memberships)

@@ -27,6 +27,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  *   segment_lists: {loyal_customers: "123"}         # segment: static list id
  *   requests_per_second: 4                          # per worker; also concurrent_requests,
  *                                                   # shards, max_retries, on every platform
+ *   receives: everyone                              # every reachable customer, not only
+ *                                                   # segment members (any platform)
  * mailchimp:  {list_id: a1b2c3, merge_fields: {monetary_total: LTV}, segment_tags: {vip: VIP}}
  * klaviyo:    {properties: {...}, segments_property: ..., list_id: ..., segment_lists: {...}}
  * braze:      {attributes: {...}, segment_attributes: {loyal_customers: is_loyal},
@@ -48,6 +50,8 @@ final class SinkMapping implements Serializable {
 
   private static final Set<String> COMMON =
       Set.of("requests_per_second", "concurrent_requests", "shards", "max_retries");
+  /** Keys every platform takes as text: who it receives (members or everyone). */
+  private static final Set<String> COMMON_TEXT = Set.of("receives");
 
   /** Per platform: key to kind (F: feature to name map, S: segment to name map, T: text, N: number). */
   private static final Map<String, Map<String, Character>> KEYS = Map.of(
@@ -115,10 +119,12 @@ final class SinkMapping implements Serializable {
         String key = String.valueOf(setting.getKey());
         String where = source + ": " + platform + "." + key;
         Object value = setting.getValue();
-        Character kind = COMMON.contains(key) ? Character.valueOf('N') : known.get(key);
+        Character kind = COMMON.contains(key) ? Character.valueOf('N')
+            : COMMON_TEXT.contains(key) ? Character.valueOf('T') : known.get(key);
         if (kind == null) {
           Set<String> all = new TreeSet<>(known.keySet());
           all.addAll(COMMON);
+          all.addAll(COMMON_TEXT);
           throw new IllegalArgumentException(source + ": " + platform + ": unknown key '" + key
               + "'; known: " + String.join(", ", all));
         }
@@ -136,6 +142,11 @@ final class SinkMapping implements Serializable {
             if (value == null || value instanceof Map || value instanceof List
                 || String.valueOf(value).isBlank()) {
               throw new IllegalArgumentException(where + " must be a text value, got '"
+                  + value + "'");
+            }
+            if (key.equals("receives") && !List.of("members", "everyone")
+                .contains(String.valueOf(value))) {
+              throw new IllegalArgumentException(where + " must be members or everyone, got '"
                   + value + "'");
             }
             checked.put(key, String.valueOf(value));

@@ -111,8 +111,8 @@ class SegmentDefinitionsTest {
   @Test
   void unknownKeysAndBadHoldoutsAreRejected() {
     assertEquals("segments.yaml:9:9: unknown key 'holdout' in a segment (known: accessibility, "
-            + "activation, description, fit, holdout_percent, min_revenue, min_size, name, "
-            + "strategic_value, template, when)",
+            + "activation, description, destinations, fit, holdout_percent, min_revenue, "
+            + "min_size, name, strategic_value, template, when)",
         error(file("true", "        holdout: 10\n")));
     assertEquals("segments.yaml:9:26: segment 'other': holdout_percent must be a number from "
         + "0 to 100, got '150'", error(file("true", "        holdout_percent: 150\n")));

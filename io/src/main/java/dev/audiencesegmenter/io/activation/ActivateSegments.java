@@ -229,7 +229,8 @@ public abstract class ActivateSegments
     StringBuilder destinations = new StringBuilder();
     for (Destination destination : getDestinations()) {
       destinations.append(destinations.length() == 0 ? "" : ", ").append(destination.vendor())
-          .append(" (state: ").append(destination.getStore().describe()).append(')');
+          .append(" (state: ").append(destination.getStore().describe()).append("; ")
+          .append(destination.getRouting().describe()).append(')');
     }
     builder.add(DisplayData.item("destinations", destinations.toString()))
         .add(DisplayData.item("featureColumns",

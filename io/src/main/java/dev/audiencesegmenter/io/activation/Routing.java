@@ -67,6 +67,15 @@ public abstract class Routing implements Serializable {
     return toBuilder().setEveryone(everyone).build();
   }
 
+  /** For display data: {@code segments: a, b; add-only: b; receives: members}. */
+  public String describe() {
+    return "segments: " + (getSegments() == null ? "all" : String.join(", ",
+        new TreeSet<>(getSegments())))
+        + (getAddOnlySegments().isEmpty() ? "" : "; add-only: " + String.join(", ",
+            new TreeSet<>(getAddOnlySegments())))
+        + "; receives: " + (getEveryone() ? "everyone" : "members");
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setSegments(@Nullable Set<String> segments);

@@ -95,10 +95,6 @@ final class SendBatches extends DoFn<KV<Integer, Iterable<ContactUpdate>>, DeadL
         release();
       }
     }
-
-    synchronized int limit() {
-      return limit;
-    }
   }
   private static final Map<String, RateLimiter<Object>> RATES = new ConcurrentHashMap<>();
   /**

@@ -150,7 +150,8 @@ class ActivateSegmentsTest {
             () -> once.to(sink, SyncStateStore.folder("/tmp/other"))).getMessage());
     String display = DisplayData.from(once.withFeatureColumns(List.of("frequency")))
         .toString();
-    assertTrue(display.contains("hubspot (state: folder /tmp/state/hubspot/)"), display);
+    assertTrue(display.contains("hubspot (state: folder /tmp/state/hubspot/; segments: all; "
+        + "receives: members)"), display);
     assertTrue(display.contains("frequency"), display);
     assertFalse(display.contains(TOKEN), display);
     assertEquals("A sync state folder must be given, got ''",
