@@ -58,9 +58,7 @@ public final class PlatformFixtures {
     String vendorKey(ContactUpdate update);
 
     /** A record the vendor refuses (an email it finds invalid), keyed {@code key}. */
-    default ContactUpdate badRecord(String key) {
-      return SinkTesting.contact(key, "invalid-" + key + "@example.com");
-    }
+    ContactUpdate badRecord(String key);
 
     @Override
     void close();
@@ -117,13 +115,12 @@ public final class PlatformFixtures {
   static Fixture klaviyo() throws Exception {
     String apiKey = "pk_fixture_key_5566";
     FakeKlaviyo fake = new FakeKlaviyo(apiKey);
-    Fixture fixture = fixture(fake.server, apiKey, key -> KlaviyoConnector.create(
-            Credential.of(key)).withBaseUrl(fake.server.baseUrl()).withAccount("fixture")
-            .withJobPolling(Duration.ofMillis(100), 1000).sink(),
-        fake.importsPerProfile, ContactUpdate::getKey, fake::close);
     // Klaviyo refuses a whole job for a malformed email, naming it by its position
-    return withBadRecord(fixture, key -> SinkTesting.contact(key,
-        "bad-request-" + key + "@example.com"));
+    return fixture(fake.server, apiKey, key -> KlaviyoConnector.create(Credential.of(key))
+            .withBaseUrl(fake.server.baseUrl()).withAccount("fixture")
+            .withJobPolling(Duration.ofMillis(100), 1000).sink(),
+        fake.importsPerProfile, ContactUpdate::getKey, fake::close,
+        key -> SinkTesting.contact(key, "bad-request-" + key + "@example.com"));
   }
 
   static Fixture braze() throws Exception {
@@ -159,48 +156,17 @@ public final class PlatformFixtures {
         fake.writes, update -> update.getEmail(), fake::close);
   }
 
-  static Fixture withBadRecord(Fixture fixture, Function<String, ContactUpdate> bad) {
-    return new Fixture() {
-      @Override
-      public FakeVendorServer server() {
-        return fixture.server();
-      }
-
-      @Override
-      public String secret() {
-        return fixture.secret();
-      }
-
-      @Override
-      public SendContactUpdates sink(String credential) {
-        return fixture.sink(credential);
-      }
-
-      @Override
-      public Map<String, AtomicInteger> writes() {
-        return fixture.writes();
-      }
-
-      @Override
-      public String vendorKey(ContactUpdate update) {
-        return fixture.vendorKey(update);
-      }
-
-      @Override
-      public ContactUpdate badRecord(String key) {
-        return bad.apply(key);
-      }
-
-      @Override
-      public void close() {
-        fixture.close();
-      }
-    };
+  static Fixture fixture(FakeVendorServer server, String secret,
+      Function<String, SendContactUpdates> sink, Map<String, AtomicInteger> writes,
+      Function<ContactUpdate, String> key, Runnable close) {
+    return fixture(server, secret, sink, writes, key, close,
+        badKey -> SinkTesting.contact(badKey, "invalid-" + badKey + "@example.com"));
   }
 
   static Fixture fixture(FakeVendorServer server, String secret,
       Function<String, SendContactUpdates> sink, Map<String, AtomicInteger> writes,
-      Function<ContactUpdate, String> key, Runnable close) {
+      Function<ContactUpdate, String> key, Runnable close,
+      Function<String, ContactUpdate> bad) {
     return new Fixture() {
       @Override
       public FakeVendorServer server() {
@@ -225,6 +191,11 @@ public final class PlatformFixtures {
       @Override
       public String vendorKey(ContactUpdate update) {
         return key.apply(update);
+      }
+
+      @Override
+      public ContactUpdate badRecord(String badKey) {
+        return bad.apply(badKey);
       }
 
       @Override

@@ -439,16 +439,25 @@ public abstract class KitConnector implements VendorConnector {
     return calls;
   }
 
+  /** The records Kit accepted, with the subscriber id it gave each. */
+  private static List<Map.Entry<ContactUpdate, String>> subscribed(VendorCall from,
+      Map<String, String> idByEmail, Map<Integer, String> rejected) {
+    List<Map.Entry<ContactUpdate, String>> subscribed = new ArrayList<>();
+    List<ContactUpdate> records = from.records();
+    for (int i = 0; i < records.size(); i++) {
+      if (!rejected.containsKey(i)) {
+        subscribed.add(Map.entry(records.get(i), idByEmail.get(email(records.get(i)))));
+      }
+    }
+    return subscribed;
+  }
+
   private List<VendorCall> fieldValueCalls(VendorCall from, Map<String, String> idByEmail,
       Map<Integer, String> rejected) {
     List<Item> items = new ArrayList<>();
-    List<ContactUpdate> records = from.records();
-    for (int i = 0; i < records.size(); i++) {
-      ContactUpdate update = records.get(i);
-      if (rejected.containsKey(i)) {
-        continue;
-      }
-      String id = idByEmail.get(email(update));
+    for (Map.Entry<ContactUpdate, String> subscriber : subscribed(from, idByEmail, rejected)) {
+      ContactUpdate update = subscriber.getKey();
+      String id = subscriber.getValue();
       for (Map.Entry<String, String> field : new java.util.TreeMap<>(getCustomFields())
           .entrySet()) {
         String value = update.getFields().get(field.getKey());
@@ -469,15 +478,11 @@ public abstract class KitConnector implements VendorConnector {
   private List<VendorCall> taggingCalls(VendorCall from, Map<String, String> idByEmail,
       Map<Integer, String> rejected, boolean add) {
     List<Item> items = new ArrayList<>();
-    List<ContactUpdate> records = from.records();
-    for (int i = 0; i < records.size(); i++) {
-      ContactUpdate update = records.get(i);
-      if (rejected.containsKey(i)) {
-        continue;
-      }
-      String id = idByEmail.get(email(update));
+    for (Map.Entry<ContactUpdate, String> subscriber : subscribed(from, idByEmail, rejected)) {
+      ContactUpdate update = subscriber.getKey();
       for (String tag : add ? tagsEntered(update) : tagsLeft(update)) {
-        items.add(new Item(update, id, tagging(from, tag, id)));
+        items.add(new Item(update, subscriber.getValue(),
+            tagging(from, tag, subscriber.getValue())));
       }
     }
     return itemCalls(from, add ? "POST" : "DELETE", "/v4/bulk/tags/subscribers", "taggings",
