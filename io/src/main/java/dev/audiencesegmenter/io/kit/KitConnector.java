@@ -202,6 +202,7 @@ public abstract class KitConnector implements VendorConnector {
 
   @Override
   public List<VendorCall> plan(List<ContactUpdate> batch, String secret) {
+    // never sent: carries the headers (the secret one too) that every call follows up from
     VendorCall seed = authorized(VendorCall.of("GET", URI.create(getBaseUrl()), "", batch),
         secret);
     VendorCall first = needsTags(batch) ? tagsCall(seed) : needsFields(batch) ? fieldsCall(seed)
