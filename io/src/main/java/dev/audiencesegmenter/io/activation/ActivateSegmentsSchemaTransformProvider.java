@@ -3,6 +3,7 @@ package dev.audiencesegmenter.io.activation;
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.io.braze.BrazeConnector;
 import dev.audiencesegmenter.io.hubspot.HubSpotConnector;
+import dev.audiencesegmenter.io.kit.KitConnector;
 import dev.audiencesegmenter.io.klaviyo.KlaviyoConnector;
 import dev.audiencesegmenter.io.mailchimp.MailchimpConnector;
 import dev.audiencesegmenter.io.rails.ChangeLimits;
@@ -10,6 +11,7 @@ import dev.audiencesegmenter.io.salesforce.SalesforceConnector;
 import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.BuildContactUpdates;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
+import dev.audiencesegmenter.io.zoho.ZohoCrmConnector;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.CustomerIdentity;
@@ -60,13 +62,13 @@ public final class ActivateSegmentsSchemaTransformProvider extends
   public static final String IDENTIFIER =
       "beam:schematransform:dev.audiencesegmenter:activate_segments:v1";
   static final List<String> PLATFORMS =
-      List.of("hubspot", "mailchimp", "klaviyo", "braze", "salesforce");
+      List.of("hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho", "kit");
 
   /** The settings, as a row. */
   @DefaultSchema(AutoValueSchema.class)
   @AutoValue
   public abstract static class Configuration {
-    @SchemaFieldDescription("hubspot, mailchimp, klaviyo, braze or salesforce.")
+    @SchemaFieldDescription("hubspot, mailchimp, klaviyo, braze, salesforce, zoho or kit.")
     public abstract String getPlatform();
 
     @SchemaFieldDescription("Name of the environment variable holding the platform's token or "
@@ -237,6 +239,14 @@ public final class ActivateSegmentsSchemaTransformProvider extends
       case "braze": {
         BrazeConnector braze = BrazeConnector.create(credential).withAttributeMapping(fields);
         return (baseUrl == null ? braze : braze.withBaseUrl(baseUrl)).sink();
+      }
+      case "zoho": {
+        ZohoCrmConnector zoho = ZohoCrmConnector.create(credential).withFieldMapping(fields);
+        return (baseUrl == null ? zoho : zoho.withBaseUrl(baseUrl)).sink();
+      }
+      case "kit": {
+        KitConnector kit = KitConnector.create(credential).withCustomFields(fields);
+        return (baseUrl == null ? kit : kit.withBaseUrl(baseUrl)).sink();
       }
       default: {
         if (baseUrl == null) {

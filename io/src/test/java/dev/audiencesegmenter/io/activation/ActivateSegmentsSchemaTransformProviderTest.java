@@ -96,11 +96,45 @@ class ActivateSegmentsSchemaTransformProviderTest {
         .asText());
   }
 
+  /** Kit, one of the platforms added later, through the same configuration row. */
+  @Test
+  void kitIsAPlatformToo(TestPipeline p, @TempDir Path dir) throws Exception {
+    try (dev.audiencesegmenter.io.kit.FakeKit kit = new dev.audiencesegmenter.io.kit.FakeKit()) {
+      kit.customField("lifetime_value");
+      Path token = dir.resolve("kit-token");
+      Files.writeString(token, dev.audiencesegmenter.io.kit.FakeKit.TOKEN + "\n");
+      SchemaTransformProvider provider = provider();
+      PCollectionRowTuple input = PCollectionRowTuple
+          .of("identities", p.apply("Identities", Create.of(List.of(
+                  CustomerIdentity.create("a", "email", "ann@example.com"))))
+              .apply("IdentityRows", Convert.toRows()))
+          .and("features", p.apply("Features", Create.of(List.of(
+                  ActivateSegmentsTest.features("a", true))))
+              .apply("FeatureRows", Convert.toRows()))
+          .and("memberships", p.apply("Memberships", Create.of(List.of(
+                  SegmentMembership.create("a", "loyal_customers", "lifecycle", false))))
+              .apply("MembershipRows", Convert.toRows()));
+      PCollectionRowTuple out = input.apply("Activate", provider.from(config(provider)
+          .withFieldValue("platform", "kit")
+          .withFieldValue("credential_file", token.toString())
+          .withFieldValue("base_url", kit.baseUrl())
+          .withFieldValue("sync_state", dir.resolve("state").toString())
+          .withFieldValue("field_mapping", java.util.Map.of("monetary_total", "lifetime_value"))
+          .build()));
+      PAssert.that(out.get("dead_letters")).empty();
+      p.run().waitUntilFinish();
+
+      assertEquals(java.util.Set.of("ann@example.com"), kit.subscribers.keySet());
+      assertEquals("30.00", kit.subscribers.get("ann@example.com").path("fields")
+          .path("lifetime_value").asText());
+    }
+  }
+
   @Test
   void badSettingsAreNamed() {
     SchemaTransformProvider provider = provider();
     assertEquals(ActivateSegmentsSchemaTransformProvider.IDENTIFIER + ": platform must be one "
-        + "of hubspot, mailchimp, klaviyo, braze, salesforce, got 'hubsopt'",
+        + "of hubspot, mailchimp, klaviyo, braze, salesforce, zoho, kit, got 'hubsopt'",
         assertThrows(IllegalArgumentException.class, () -> provider.from(config(provider)
             .withFieldValue("platform", "hubsopt")
             .withFieldValue("credential_env", "HUBSPOT_TOKEN").build())).getMessage());
