@@ -45,8 +45,7 @@ import org.yaml.snakeyaml.error.YAMLException;
 final class SinkMapping implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  static final List<String> PLATFORMS =
-      List.of("hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho", "kit");
+  static final List<String> PLATFORMS = Destination.PLATFORMS;
 
   private static final Set<String> COMMON =
       Set.of("requests_per_second", "concurrent_requests", "shards", "max_retries");

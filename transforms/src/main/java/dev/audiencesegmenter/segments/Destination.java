@@ -25,7 +25,7 @@ public record Destination(String platform, @Nullable String target, Map<String, 
     boolean addOnly, boolean everyone, String where) implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** The platforms a segment file may name. */
+  /** The platforms the project syncs to (segment files, --sinks, sink mappings). */
   public static final List<String> PLATFORMS =
       List.of("hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho", "kit");
 

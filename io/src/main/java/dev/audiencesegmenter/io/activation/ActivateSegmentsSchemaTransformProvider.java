@@ -12,6 +12,7 @@ import dev.audiencesegmenter.io.secrets.Credential;
 import dev.audiencesegmenter.io.sink.BuildContactUpdates;
 import dev.audiencesegmenter.io.sink.SendContactUpdates;
 import dev.audiencesegmenter.io.zoho.ZohoCrmConnector;
+import dev.audiencesegmenter.segments.Destination;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import dev.audiencesegmenter.model.CustomerIdentity;
@@ -61,8 +62,7 @@ public final class ActivateSegmentsSchemaTransformProvider extends
     TypedSchemaTransformProvider<ActivateSegmentsSchemaTransformProvider.Configuration> {
   public static final String IDENTIFIER =
       "beam:schematransform:dev.audiencesegmenter:activate_segments:v1";
-  static final List<String> PLATFORMS =
-      List.of("hubspot", "mailchimp", "klaviyo", "braze", "salesforce", "zoho", "kit");
+  static final List<String> PLATFORMS = Destination.PLATFORMS;
 
   /** The settings, as a row. */
   @DefaultSchema(AutoValueSchema.class)
