@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.audiencesegmenter.features.EngagementWeights;
 import java.util.List;
 import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.DefaultValueFactory;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
@@ -336,9 +337,12 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   void setNumShards(int value);
 
   @Description("Records and customers are spread over this many groups (a hash of their key) "
-      + "in each grouping step: a worker holds one group at a time, and the Direct runner "
-      + "cuts one bundle per group. Raise it for tens of millions of records.")
-  @Default.Integer(16)
+      + "in each grouping step; a worker holds one group at a time. Default: 4 on the Direct "
+      + "runner, which cuts one bundle per group and pays for every bundle of every step; 256 "
+      + "on the others, where many groups share the work evenly among the workers (with 16 on "
+      + "two Flink workers one got 10 and finished a third later). Raise it for tens of "
+      + "millions of records.")
+  @Default.InstanceFactory(GroupsFactory.class)
   int getGroups();
 
   void setGroups(int value);
@@ -754,4 +758,15 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   double getLifecycleChurnPAlive();
 
   void setLifecycleChurnPAlive(double value);
+
+  /** The default of {@link #getGroups}: few on the Direct runner, many elsewhere. */
+  final class GroupsFactory implements DefaultValueFactory<Integer> {
+    static final int DIRECT = 4;
+    static final int DISTRIBUTED = 256;
+
+    @Override
+    public Integer create(PipelineOptions options) {
+      return options.getRunner().getSimpleName().equals("DirectRunner") ? DIRECT : DISTRIBUTED;
+    }
+  }
 }

@@ -70,4 +70,17 @@ class RunnerOptionsTest {
     assertFalse(RunnerOptions.jobProperties(StreamingSegmentationOptions.class)
         .contains("runner"));
   }
+
+  @Test
+  void groupsDefaultToFewOnTheDirectRunnerAndManyOnTheOthers() {
+    PipelineOptionsFactory.register(SegmentationPipelineOptions.class);
+    assertEquals(4, PipelineOptionsFactory.fromArgs("--runner=DirectRunner")
+        .as(SegmentationPipelineOptions.class).getGroups());
+    assertEquals(256, PipelineOptionsFactory.fromArgs("--runner=FlinkRunner")
+        .as(SegmentationPipelineOptions.class).getGroups());
+    assertEquals(256, PipelineOptionsFactory.fromArgs("--runner=FlinkRunner",
+        "--groups=256").as(SegmentationPipelineOptions.class).getGroups());
+    assertEquals(32, PipelineOptionsFactory.fromArgs("--runner=DirectRunner", "--groups=32")
+        .as(SegmentationPipelineOptions.class).getGroups());
+  }
 }

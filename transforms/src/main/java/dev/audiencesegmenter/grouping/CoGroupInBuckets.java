@@ -43,7 +43,7 @@ import org.apache.beam.sdk.values.PCollectionList;
  */
 public final class CoGroupInBuckets
     extends PTransform<KeyedPCollectionTuple<String>, PCollection<KV<String, CoGbkResult>>> {
-  /** The batch job's default {@code --groups}. */
+  /** The default: few buckets suit the Direct runner (one bundle per bucket). */
   public static final int DEFAULT_BUCKETS = 16;
 
   private final int buckets;
