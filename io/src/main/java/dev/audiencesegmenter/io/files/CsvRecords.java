@@ -4,23 +4,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.FilterReader;
-import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
-import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.values.KV;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -32,32 +24,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code id}, {@code type}, {@code time}, {@code revenue}, {@code currency}) and nested maps
  * with a dotted prefix ({@code ids.email}, {@code props.sku}, {@code consent.email},
  * {@code attrs.city}). An empty cell is an absent value; other columns are ignored.
- *
- * <p>Emits {@code KV(raw row as CSV, row as JSON)}.
  */
-final class CsvRecords extends DoFn<FileIO.ReadableFile, KV<String, String>> {
-  private final Set<String> mapColumns;
-  private final int maxRecordChars;
-  private final Counter malformed;
-
-  CsvRecords(Set<String> mapColumns, int maxRecordChars, String metricsNamespace) {
-    this.mapColumns = mapColumns;
-    this.maxRecordChars = maxRecordChars;
-    this.malformed = Metrics.counter(metricsNamespace, "csv_files_malformed");
-  }
-
-  @ProcessElement
-  public void process(@Element FileIO.ReadableFile file, OutputReceiver<KV<String, String>> out)
-      throws IOException {
-    // Malformed bytes become U+FFFD, which the parser step rejects as not UTF-8.
-    try (Reader reader = new InputStreamReader(Channels.newInputStream(file.open()),
-        StandardCharsets.UTF_8)) {
-      if (!readRows(reader, file.getMetadata().resourceId().toString(), mapColumns,
-          maxRecordChars, (raw, json) -> out.output(KV.of(raw, json)))) {
-        malformed.inc();
-      }
-    }
-  }
+final class CsvRecords {
+  private CsvRecords() {}
 
   /**
    * Emits {@code (raw row as CSV, row as JSON)} for every row of one CSV file; false when broken
