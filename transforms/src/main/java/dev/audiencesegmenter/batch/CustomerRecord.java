@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.batch;
 
+import dev.audiencesegmenter.grouping.EncodedValues;
 import dev.audiencesegmenter.model.CompactBytes;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerEventCoder;
@@ -45,6 +46,19 @@ final class CustomerRecord {
   static CustomerRecord profile(String customerId, ProfileAttributes profile) {
     return new CustomerRecord(customerId, null, profile.toBuilder()
         .setIdentifiers(Map.of()).setSourceRecordId("").build(), null);
+  }
+
+  /** The record as the bytes of its coder, to travel through a Flatten and a grouping. */
+  static byte[] encode(CustomerRecord r) {
+    return EncodedValues.encode(Coder.INSTANCE, r);
+  }
+
+  static Iterable<CustomerRecord> decodeAll(Iterable<byte[]> records) {
+    return EncodedValues.decodeAll(Coder.INSTANCE, records);
+  }
+
+  static CustomerRecord decode(byte[] r) {
+    return EncodedValues.decode(Coder.INSTANCE, r);
   }
 
   /** A tag byte, then the customer id and the event or the profile, or the dead letter. */

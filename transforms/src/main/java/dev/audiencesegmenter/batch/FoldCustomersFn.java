@@ -27,7 +27,7 @@ import org.joda.time.Instant;
  * fold state per customer of the group, never the records. Records that belong to no customer
  * arrive as dead letters and leave as such.
  */
-final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, CustomerBase> {
+final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<byte[]>>, CustomerBase> {
   static final TupleTag<CustomerBase> BASE = new TupleTag<>("customers") {};
 
   private final CustomerFeaturesFold fold;
@@ -116,10 +116,10 @@ final class FoldCustomersFn extends DoFn<KV<Integer, Iterable<CustomerRecord>>, 
   }
 
   @ProcessElement
-  public void process(@Element KV<Integer, Iterable<CustomerRecord>> group,
+  public void process(@Element KV<Integer, Iterable<byte[]>> group,
       MultiOutputReceiver out) {
     Map<String, Customer> customers = new HashMap<>();
-    for (CustomerRecord r : group.getValue()) {
+    for (CustomerRecord r : CustomerRecord.decodeAll(group.getValue())) {
       recordsFolded.add(1);
       if (r.deadLetter != null) {
         out.get(deadLetterTag).output(r.deadLetter);

@@ -23,8 +23,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * lookup, a side input) and sends it to that customer's group; a record none of whose
  * identifiers can link goes, as its dead letter, to the extra group {@code groups}, as do the
  * rejects that came along. One output: a runner fuses this step with the shuffle after it.
+ * Records leave encoded ({@link CustomerRecord#encode}): see {@link
+ * dev.audiencesegmenter.grouping.EncodedValues}.
  */
-final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, CustomerRecord>> {
+final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private final PCollectionView<CustomerLookup> lookup;
   private final int groups;
   private final boolean events;
@@ -58,7 +60,8 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, CustomerRecord>
   public void process(ProcessContext c, BoundedWindow window) {
     Checked<T> checked = c.element();
     if (!checked.passed()) {
-      c.output(KV.of(groups, CustomerRecord.deadLetter(checked.deadLetter())));
+      c.output(KV.of(groups, CustomerRecord.encode(CustomerRecord.deadLetter(
+          checked.deadLetter()))));
       return;
     }
     T record = checked.record();
@@ -72,14 +75,14 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, CustomerRecord>
     droppedLinks.inc(owner.junkIdentifiers());
     if (!owner.linked()) {
       unlinked.inc();
-      c.output(KV.of(groups, CustomerRecord.deadLetter(DeadLetter.create(
+      c.output(KV.of(groups, CustomerRecord.encode(CustomerRecord.deadLetter(DeadLetter.create(
           ResolveIdentities.LINK_STEP, owner.deadLetterReason(),
-          JsonLines.toJson(toRow.apply(record))))));
+          JsonLines.toJson(toRow.apply(record)))))));
       return;
     }
     String customer = owner.customerId();
-    c.output(KV.of(Math.floorMod(customer.hashCode(), groups), events
+    c.output(KV.of(Math.floorMod(customer.hashCode(), groups), CustomerRecord.encode(events
         ? CustomerRecord.event(customer, (CustomerEvent) record)
-        : CustomerRecord.profile(customer, (ProfileAttributes) record)));
+        : CustomerRecord.profile(customer, (ProfileAttributes) record))));
   }
 }

@@ -1,7 +1,10 @@
 package dev.audiencesegmenter.batch;
 
+import dev.audiencesegmenter.grouping.EncodedValues;
 import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.CustomerFeaturesCoder;
 import dev.audiencesegmenter.model.SegmentMembership;
+import dev.audiencesegmenter.model.SegmentMembershipCoder;
 import dev.audiencesegmenter.progress.ProgressLog;
 import dev.audiencesegmenter.report.SegmentStatistics;
 import dev.audiencesegmenter.report.SegmentStatisticsFold;
@@ -32,15 +35,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * and lookalikes, when a file asks for them, run between the two).
  *
  * <p>Statistics are summed per bundle and emitted when it finishes: a few elements per segment
- * and bundle instead of one per customer and membership. Batch only (the global window).
+ * and bundle instead of one per customer and membership. Rows and memberships leave as bytes
+ * (see {@link EncodedValues}): on Flink each output is read by a task of its own that decodes
+ * the elements of all three. Batch only (the global window).
  */
-final class ScoreAndAssignFn extends DoFn<CustomerFeatures, CustomerFeatures> {
+final class ScoreAndAssignFn extends DoFn<CustomerFeatures, byte[]> {
   private final @Nullable AddSegmentScores scores;
   private final @Nullable PCollectionView<Map<String, List<Double>>> percentiles;
   private final @Nullable SegmentDefinitions definitions;
   private final Schema schema;
   private final SerializableFunction<CustomerFeatures, Row> toRow;
-  private final TupleTag<SegmentMembership> membershipsTag;
+  private final TupleTag<byte[]> membershipsTag;
   private final TupleTag<KV<String, SegmentStatistics>> statisticsTag;
   private final @Nullable SegmentStatisticsFold statistics;
 
@@ -62,7 +67,7 @@ final class ScoreAndAssignFn extends DoFn<CustomerFeatures, CustomerFeatures> {
       @Nullable PCollectionView<Map<String, List<Double>>> percentiles,
       @Nullable SegmentDefinitions definitions, Schema schema,
       SerializableFunction<CustomerFeatures, Row> toRow,
-      TupleTag<SegmentMembership> membershipsTag,
+      TupleTag<byte[]> membershipsTag,
       TupleTag<KV<String, SegmentStatistics>> statisticsTag) {
     this.scores = scores;
     this.percentiles = percentiles;
@@ -103,7 +108,7 @@ final class ScoreAndAssignFn extends DoFn<CustomerFeatures, CustomerFeatures> {
       }
       f = scores.score(f, p);
     }
-    c.output(f);
+    c.output(EncodedValues.encode(CustomerFeaturesCoder.of(), f));
     if (rules == null) {
       return;
     }
@@ -114,7 +119,7 @@ final class ScoreAndAssignFn extends DoFn<CustomerFeatures, CustomerFeatures> {
       if (m.getHoldout()) {
         holdouts.inc();
       }
-      c.output(membershipsTag, m);
+      c.output(membershipsTag, EncodedValues.encode(SegmentMembershipCoder.of(), m));
     }
     statistics.add(totals, row, members);
   }

@@ -19,6 +19,7 @@ import dev.audiencesegmenter.clv.ValueModels;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.features.CustomerFeaturesFold;
+import dev.audiencesegmenter.grouping.EncodedValues;
 import dev.audiencesegmenter.identity.CustomerLookup;
 import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.lineage.FilledColumns;
@@ -47,6 +48,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -343,11 +345,12 @@ public abstract class SegmentCustomers
 
     // 1-2. Identities; every record to its customer's group, each customer folded there.
     int groups = getCustomerGroups();
-    KvCoder<Integer, CustomerRecord> groupedCoder =
-        KvCoder.of(VarIntCoder.of(), CustomerRecord.Coder.of());
+    // Records travel encoded to the fold (see EncodedValues): the Flatten of events and profiles
+    // before the grouping then copies bytes.
+    KvCoder<Integer, byte[]> groupedCoder = KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of());
     ResolveIdentities.Result resolved;
-    PCollection<KV<Integer, CustomerRecord>> events;
-    PCollection<KV<Integer, CustomerRecord>> profiles;
+    PCollection<KV<Integer, byte[]>> events;
+    PCollection<KV<Integer, byte[]>> profiles;
     if (getResolve().getGraphOnOneWorker()) {
       // Records are keyed and grouped in one step, straight from the resolved graph's lookup.
       resolved = resolveInput.apply("ResolveIdentities", getResolve().withoutKeyedRecords());
@@ -459,8 +462,8 @@ public abstract class SegmentCustomers
     }
     SerializableFunction<CustomerFeatures, Row> toRow =
         toRowFunction(pipeline, CustomerFeatures.class);
-    TupleTag<CustomerFeatures> featuresTag = new TupleTag<>("features") {};
-    TupleTag<SegmentMembership> membershipsTag = new TupleTag<>("memberships") {};
+    TupleTag<byte[]> featuresTag = new TupleTag<>("features") {};
+    TupleTag<byte[]> membershipsTag = new TupleTag<>("memberships") {};
     TupleTag<KV<String, SegmentStatistics>> statisticsTag = new TupleTag<>("statistics") {};
     boolean between = definitions.getClusterSpec() != null
         || definitions.getLookalikeSpec() != null;
@@ -470,7 +473,8 @@ public abstract class SegmentCustomers
       scored = valued.apply("Score", ParDo.of(new ScoreAndAssignFn(scores, percentiles, null,
               featureSchema, toRow, membershipsTag, statisticsTag))
           .withSideInputs(percentiles))
-          .setCoder(featuresCoder);
+          .setCoder(ByteArrayCoder.of())
+          .apply("DecodeScored", EncodedValues.decoded(featuresCoder));
       // Clusters and lookalikes read columns by schema.
       scored = SchemaCoders.withSchema("ScoredWithSchema", scored, SchemaCoders.of(pipeline,
           CustomerFeatures.class));
@@ -485,17 +489,19 @@ public abstract class SegmentCustomers
             ScoreLookalikes.of(definitions.getLookalikeSpec()));
       }
     }
-    ParDo.MultiOutput<CustomerFeatures, CustomerFeatures> assign = ParDo.of(
+    ParDo.MultiOutput<CustomerFeatures, byte[]> assign = ParDo.of(
             new ScoreAndAssignFn(between ? null : scores, between ? null : percentiles,
                 definitions, featureSchema, toRow, membershipsTag, statisticsTag))
         .withOutputTags(featuresTag, TupleTagList.of(membershipsTag).and(statisticsTag));
     PCollectionTuple assigned = scored.apply(between ? "AssignSegments" : "ScoreAndAssign",
         between ? assign : assign.withSideInputs(percentiles));
     PCollection<CustomerFeatures> features = SchemaCoders.withSchema("FeaturesWithSchema",
-        assigned.get(featuresTag).setCoder(featuresCoder),
+        assigned.get(featuresTag).setCoder(ByteArrayCoder.of())
+            .apply("DecodeFeatures", EncodedValues.decoded(featuresCoder)),
         SchemaCoders.of(pipeline, CustomerFeatures.class));
     PCollection<SegmentMembership> memberships = SchemaCoders.withSchema("MembershipsWithSchema",
-        assigned.get(membershipsTag).setCoder(SegmentMembershipCoder.of()),
+        assigned.get(membershipsTag).setCoder(ByteArrayCoder.of())
+            .apply("DecodeMemberships", EncodedValues.decoded(SegmentMembershipCoder.of())),
         SchemaCoders.of(pipeline, SegmentMembership.class));
     PCollection<KV<String, SegmentStatistics>> statistics = assigned.get(statisticsTag)
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SegmentStatisticsFold.coder()));
@@ -527,7 +533,7 @@ public abstract class SegmentCustomers
 
 
   /** A keyed record to its customer's group. */
-  private static final class ToGroup<T> extends DoFn<KV<String, T>, KV<Integer, CustomerRecord>> {
+  private static final class ToGroup<T> extends DoFn<KV<String, T>, KV<Integer, byte[]>> {
     private final int groups;
     private final boolean events;
 
@@ -538,12 +544,12 @@ public abstract class SegmentCustomers
 
     @ProcessElement
     public void process(@Element KV<String, T> record,
-        OutputReceiver<KV<Integer, CustomerRecord>> out) {
+        OutputReceiver<KV<Integer, byte[]>> out) {
       String customer = record.getKey();
       CustomerRecord r = events
           ? CustomerRecord.event(customer, (CustomerEvent) record.getValue())
           : CustomerRecord.profile(customer, (ProfileAttributes) record.getValue());
-      out.output(KV.of(Math.floorMod(customer.hashCode(), groups), r));
+      out.output(KV.of(Math.floorMod(customer.hashCode(), groups), CustomerRecord.encode(r)));
     }
   }
 
@@ -689,12 +695,13 @@ public abstract class SegmentCustomers
 
   /** A grouped event back as {@code KV(customer id, event)}. */
   private static final class KeyedEventFn
-      extends DoFn<KV<Integer, CustomerRecord>, KV<String, CustomerEvent>> {
+      extends DoFn<KV<Integer, byte[]>, KV<String, CustomerEvent>> {
     @ProcessElement
-    public void process(@Element KV<Integer, CustomerRecord> r,
+    public void process(@Element KV<Integer, byte[]> encoded,
         OutputReceiver<KV<String, CustomerEvent>> out) {
-      if (r.getValue().event != null) {
-        out.output(KV.of(r.getValue().customerId, r.getValue().event));
+      CustomerRecord r = CustomerRecord.decode(encoded.getValue());
+      if (r.event != null) {
+        out.output(KV.of(r.customerId, r.event));
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.identity;
 
+import dev.audiencesegmenter.grouping.EncodedValues;
 import dev.audiencesegmenter.model.CompactBytes;
 import dev.audiencesegmenter.model.CustomerIdentity;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Map;
 import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.values.KV;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -29,6 +31,18 @@ final class GraphInput {
 
   static GraphInput previous(CustomerIdentity row) {
     return new GraphInput(null, row);
+  }
+
+  /**
+   * The input as the bytes of its coder, keyed to the one worker: the identifier sets of events
+   * and profiles pass a Flatten before they are gathered (see EncodedValues).
+   */
+  static KV<Integer, byte[]> toOneWorker(GraphInput in) {
+    return KV.of(0, EncodedValues.encode(Coder.INSTANCE, in));
+  }
+
+  static Iterable<GraphInput> decodeAll(Iterable<byte[]> inputs) {
+    return EncodedValues.decodeAll(Coder.INSTANCE, inputs);
   }
 
   /** A tag byte, then the identifier map or the identity row. */

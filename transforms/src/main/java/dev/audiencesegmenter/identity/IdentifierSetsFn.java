@@ -11,7 +11,7 @@ import org.apache.beam.sdk.values.KV;
  * The identifier set of every normalized record, for the one worker that resolves the graph:
  * each set once per bundle (a customer's records repeat a few sets), keyed to that worker.
  */
-final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, GraphInput>> {
+final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private static final int MAX_SETS_PER_BUNDLE = 200_000;
 
   private final NormalizeRecordFn.IdentifierAccess<T> access;
@@ -27,7 +27,7 @@ final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, GraphInput>
   }
 
   @ProcessElement
-  public void process(@Element Checked<T> in, OutputReceiver<KV<Integer, GraphInput>> out) {
+  public void process(@Element Checked<T> in, OutputReceiver<KV<Integer, byte[]>> out) {
     if (!in.passed()) {
       return;
     }
@@ -36,7 +36,7 @@ final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, GraphInput>
       emitted.clear();
     }
     if (emitted.add(ids)) {
-      out.output(KV.of(0, GraphInput.record(ids)));
+      out.output(GraphInput.toOneWorker(GraphInput.record(ids)));
     }
   }
 }

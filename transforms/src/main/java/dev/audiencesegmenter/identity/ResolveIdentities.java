@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.identity;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.grouping.EncodedValues;
 import dev.audiencesegmenter.model.Checked;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerIdentity;
@@ -12,6 +13,7 @@ import dev.audiencesegmenter.model.ProfileAttributes;
 import dev.audiencesegmenter.model.SchemaCoders;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -396,15 +398,17 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         .Row> eventRows = toRowFunction(pipeline, CustomerEvent.class);
     org.apache.beam.sdk.transforms.SerializableFunction<ProfileAttributes, org.apache.beam.sdk
         .values.Row> profileRows = toRowFunction(pipeline, ProfileAttributes.class);
-    KvCoder<Integer, GraphInput> graphCoder =
-        KvCoder.of(org.apache.beam.sdk.coders.VarIntCoder.of(), GraphInput.Coder.of());
+    // The sets travel encoded (GraphInput.toOneWorker): the Flatten before the gathering then
+    // copies bytes.
+    KvCoder<Integer, byte[]> graphCoder = KvCoder.of(org.apache.beam.sdk.coders.VarIntCoder.of(),
+        ByteArrayCoder.of());
 
     // Normalized records, and every record's identifier set for the graph.
     PCollectionTuple normalizedEvents = null;
     PCollectionTuple normalizedProfiles = null;
     PCollection<Checked<CustomerEvent>> checkedEvents = null;
     PCollection<Checked<ProfileAttributes>> checkedProfiles = null;
-    PCollectionList<KV<Integer, GraphInput>> graphInputs;
+    PCollectionList<KV<Integer, byte[]>> graphInputs;
     if (getKeyedRecords()) {
       normalizedEvents = normalizeForGraph("NormalizeEvents", events, normalizer,
           new EventIdentifiers(), eventRows, eventsTag,
@@ -435,14 +439,14 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
     if (input.has(PREVIOUS_IDENTITIES)) {
       graphInputs = graphInputs.and(input.get(PREVIOUS_IDENTITIES)
           .apply("PreviousIdentities", MapElements.into(TypeDescriptors.kvs(
-              TypeDescriptors.integers(), TypeDescriptor.of(GraphInput.class)))
-              .via(row -> KV.of(0, GraphInput.previous(row))))
+              TypeDescriptors.integers(), TypeDescriptor.of(byte[].class)))
+              .via(row -> GraphInput.toOneWorker(GraphInput.previous(row))))
           .setCoder(graphCoder));
     }
 
     // The whole graph on one worker.
-    TupleTag<CustomerLookup> lookupTag = new TupleTag<>("lookup") {};
-    TupleTag<CustomerIdentity> identitiesTag = new TupleTag<>("identities") {};
+    TupleTag<byte[]> lookupTag = new TupleTag<>("lookup") {};
+    TupleTag<byte[]> identitiesTag = new TupleTag<>("identities") {};
     TupleTag<JunkIdentifier> junkTag = new TupleTag<>("junk") {};
     TupleTag<IdentityChange> changesTag = new TupleTag<>("changes") {};
     PCollectionTuple resolved = graphInputs
@@ -452,12 +456,15 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
                 getMaxIdentifiersOnOneWorker(), lookupTag, identitiesTag, junkTag, changesTag))
             .withOutputTags(lookupTag, TupleTagList.of(identitiesTag).and(junkTag)
                 .and(changesTag)));
+    // The lookup and the identity rows leave the step as bytes, decoded by the one reader of
+    // each (EncodedValues): on Flink each of the step's outputs is read by a task of its own,
+    // which decodes every output's elements.
     PCollectionView<CustomerLookup> lookup = broadcast("LookupView",
-        resolved.get(lookupTag).setCoder(CustomerLookupCoder.of()));
-    // The identity rows leave the step with the compact coder: on Flink each of the step's
-    // outputs is read by a task of its own, which decodes every output's elements.
+        resolved.get(lookupTag).setCoder(ByteArrayCoder.of())
+            .apply("DecodeLookup", EncodedValues.decoded(CustomerLookupCoder.of())));
     PCollection<CustomerIdentity> identities = SchemaCoders.withSchema("IdentitiesWithSchema",
-        resolved.get(identitiesTag).setCoder(CustomerIdentityCoder.of()),
+        resolved.get(identitiesTag).setCoder(ByteArrayCoder.of())
+            .apply("DecodeIdentities", EncodedValues.decoded(CustomerIdentityCoder.of())),
         SchemaCoders.of(pipeline, CustomerIdentity.class));
     PCollection<JunkIdentifier> junk = resolved.get(junkTag)
         .setCoder(SchemaCoders.of(pipeline, JunkIdentifier.class));
@@ -497,10 +504,10 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
         changes, null, null, null);
   }
 
-  private static PCollection<KV<Integer, GraphInput>> toOneWorker(String name,
-      PCollection<GraphInput> sets, Coder<KV<Integer, GraphInput>> coder) {
+  private static PCollection<KV<Integer, byte[]>> toOneWorker(String name,
+      PCollection<GraphInput> sets, Coder<KV<Integer, byte[]>> coder) {
     return sets.apply(name, MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
-        TypeDescriptor.of(GraphInput.class))).via(set -> KV.of(0, set))).setCoder(coder);
+        TypeDescriptor.of(byte[].class))).via(GraphInput::toOneWorker)).setCoder(coder);
   }
 
   /** The input's records with their readers' rejects in band, or the plain input wrapped. */

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.identity;
 
-import dev.audiencesegmenter.model.CustomerIdentity;
+import dev.audiencesegmenter.grouping.EncodedValues;
+import dev.audiencesegmenter.model.CustomerIdentityCoder;
 import dev.audiencesegmenter.model.IdentityChange;
 import dev.audiencesegmenter.model.JunkIdentifier;
 import java.util.Map;
@@ -15,17 +16,17 @@ import org.apache.beam.sdk.values.TupleTag;
  * records by customer, and the identities, junk and change rows. Fails, naming the setting,
  * when the graph has more identifiers than one worker is allowed to hold.
  */
-final class ResolveOnOneWorkerFn extends DoFn<KV<Integer, Iterable<GraphInput>>, CustomerLookup> {
+final class ResolveOnOneWorkerFn extends DoFn<KV<Integer, Iterable<byte[]>>, byte[]> {
   private final IdentityRules rules;
   private final int maxLinksToSplit;
   private final long maxIdentifiers;
-  private final TupleTag<CustomerLookup> lookupTag;
-  private final TupleTag<CustomerIdentity> identitiesTag;
+  private final TupleTag<byte[]> lookupTag;
+  private final TupleTag<byte[]> identitiesTag;
   private final TupleTag<JunkIdentifier> junkTag;
   private final TupleTag<IdentityChange> changesTag;
 
   ResolveOnOneWorkerFn(IdentityRules rules, int maxLinksToSplit, long maxIdentifiers,
-      TupleTag<CustomerLookup> lookupTag, TupleTag<CustomerIdentity> identitiesTag, TupleTag<JunkIdentifier> junkTag,
+      TupleTag<byte[]> lookupTag, TupleTag<byte[]> identitiesTag, TupleTag<JunkIdentifier> junkTag,
       TupleTag<IdentityChange> changesTag) {
     this.rules = rules;
     this.maxLinksToSplit = maxLinksToSplit;
@@ -37,11 +38,11 @@ final class ResolveOnOneWorkerFn extends DoFn<KV<Integer, Iterable<GraphInput>>,
   }
 
   @ProcessElement
-  public void process(@Element KV<Integer, Iterable<GraphInput>> graph,
+  public void process(@Element KV<Integer, Iterable<byte[]>> graph,
       MultiOutputReceiver out) {
     CompactIdentityResolver resolver = CompactIdentityResolver.create(rules)
         .withMaxLinksToSplit(maxLinksToSplit);
-    for (GraphInput in : graph.getValue()) {
+    for (GraphInput in : GraphInput.decodeAll(graph.getValue())) {
       if (in.identifiers != null) {
         resolver.addRecord(in.identifiers);
         if (resolver.nodeCount() > maxIdentifiers) {
@@ -59,9 +60,13 @@ final class ResolveOnOneWorkerFn extends DoFn<KV<Integer, Iterable<GraphInput>>,
     for (Map.Entry<String, Long> counter : resolution.counters().asMap().entrySet()) {
       Metrics.counter(ResolveIdentities.class, counter.getKey()).inc(counter.getValue());
     }
-    resolution.forEachIdentity(row -> out.get(identitiesTag).output(row));
+    // The lookup and the identity rows leave as bytes (EncodedValues): on Flink each output is
+    // read by a task of its own that decodes the elements of all four.
+    resolution.forEachIdentity(row -> out.get(identitiesTag).output(
+        EncodedValues.encode(CustomerIdentityCoder.of(), row)));
     resolution.junk().forEach(row -> out.get(junkTag).output(row));
     resolution.changes().forEach(row -> out.get(changesTag).output(row));
-    out.get(lookupTag).output(resolution.lookup());
+    out.get(lookupTag).output(EncodedValues.encode(CustomerLookupCoder.of(),
+        resolution.lookup()));
   }
 }
