@@ -22,9 +22,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Keys a normalized event or profile record by its owner's customer (the resolved graph's
  * lookup, a side input) and sends it to that customer's group; a record none of whose
  * identifiers can link goes, as its dead letter, to the extra group {@code groups}, as do the
- * rejects that came along. One output: a runner fuses this step with the shuffle after it.
- * Records leave encoded ({@link CustomerRecord#encode}): see {@link
- * dev.audiencesegmenter.grouping.EncodedValues}.
+ * rejects that came along. One output, and records leave as bytes ({@link
+ * CustomerRecord#encode}): the Flatten of events and profiles before the grouping then only
+ * copies them (see {@link dev.audiencesegmenter.grouping.EncodedValues}).
  */
 final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private final PCollectionView<CustomerLookup> lookup;
