@@ -211,17 +211,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       int keepChars, BiConsumer<String, String> out) throws IOException {
     long from = range.getFrom();
     long to = range.getTo();
-    BoundedLineReader.Sink sink = new BoundedLineReader.Sink() {
-      @Override
-      public void line(String line) {
-        out.accept(line, null);
-      }
-
-      @Override
-      public void oversized(String start, long bytes) {
-        out.accept(LineParser.oversizedRecord(start, bytes), LineParser.OVERSIZED);
-      }
-    };
+    BoundedLineReader.Sink sink = linesTo(out);
     ReadableByteChannel channel;
     if (from == 0) {
       channel = file.open();
@@ -241,6 +231,24 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
       out.accept(LineParser.restOf(file.getMetadata().resourceId().toString()),
           LineParser.unreadable(e));
     }
+  }
+
+  /**
+   * A line reader's sink that passes each line to {@code out} as {@code (line, null)}, and a
+   * line too long to hold as {@code (its start and length, LineParser.OVERSIZED)}.
+   */
+  static BoundedLineReader.Sink linesTo(BiConsumer<String, String> out) {
+    return new BoundedLineReader.Sink() {
+      @Override
+      public void line(String line) {
+        out.accept(line, null);
+      }
+
+      @Override
+      public void oversized(String start, long bytes) {
+        out.accept(LineParser.oversizedRecord(start, bytes), LineParser.OVERSIZED);
+      }
+    };
   }
 
   /** Whether {@code file} is read as CSV: so named when the format is detected. */

@@ -162,17 +162,7 @@ public final class LocalRecords<T> {
       LineSink sink) throws IOException {
     BoundedLineReader.read(in, 0, Long.MAX_VALUE,
         Math.max(lines.getMaxLineBytes(), 3 * keepChars), keepChars,
-        new BoundedLineReader.Sink() {
-          @Override
-          public void line(String line) {
-            sink.accept(line, null);
-          }
-
-          @Override
-          public void oversized(String start, long bytes) {
-            sink.accept(LineParser.oversizedRecord(start, bytes), LineParser.OVERSIZED);
-          }
-        });
+        ReadRecords.linesTo(sink::accept));
   }
 
   private static InputStream open(Path file) throws IOException {
