@@ -6,17 +6,17 @@ import dev.audiencesegmenter.model.SchemaCoders;
 import dev.audiencesegmenter.progress.ProgressLog;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.function.BiConsumer;
-import java.nio.charset.StandardCharsets;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -24,9 +24,9 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.ReadableFileCoder;
-import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
@@ -205,7 +205,8 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
   /**
    * Passes the lines that start in a range of a JSON Lines file to {@code out} as {@code
    * (line, null)}; a line too long to hold as {@code (its start and length,
-   * LineParser.OVERSIZED)}.
+   * LineParser.OVERSIZED)}. Not TextIO.readFiles(): it holds a whole line in memory however
+   * long it is.
    */
   static void readJsonLines(FileIO.ReadableFile file, OffsetRange range, int capBytes,
       int keepChars, BiConsumer<String, String> out) throws IOException {
