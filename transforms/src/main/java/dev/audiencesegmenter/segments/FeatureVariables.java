@@ -166,22 +166,6 @@ final class FeatureVariables {
     return index;
   }
 
-  /** The activation of one customer: column name to CEL value. */
-  static Map<String, Object> values(Row row) {
-    Map<String, Object> values = new HashMap<>();
-    Schema schema = row.getSchema();
-    for (int i = 0; i < schema.getFieldCount(); i++) {
-      Object v = row.getValue(i);
-      Schema.FieldType type = schema.getField(i).getType();
-      if (celType(type) == null) {
-        continue;
-      }
-      values.put(schema.getField(i).getName(), v == null ? dev.cel.common.values.NullValue
-          .NULL_VALUE : toCel(type, v));
-    }
-    return values;
-  }
-
   private static Object toCel(Schema.FieldType type, Object v) {
     return switch (type.getTypeName()) {
       case BYTE, INT16, INT32, INT64 -> ((Number) v).longValue();
