@@ -2,6 +2,7 @@ package dev.audiencesegmenter.pipelines;
 
 import dev.audiencesegmenter.batch.SegmentCustomers;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
+import dev.audiencesegmenter.clv.PurchaseCovariates;
 import dev.audiencesegmenter.clv.PurchaseModel;
 import dev.audiencesegmenter.features.AsOf;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
@@ -42,6 +43,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
@@ -208,6 +210,10 @@ public final class SegmentationPipeline {
     SourceMapping profilesDatabaseMapping = profilesDatabase.isGiven()
         ? profilesDatabase.sourceMapping(SourceMapping.Kind.PROFILES) : null;
     SegmentDefinitions segments = segments(options, profileSources, profilesDatabaseMapping);
+    if (options.getValueModels()) {
+      checkPurchaseCovariates(options,
+          InputSources.declaredTraits(profileSources, profilesDatabaseMapping));
+    }
     OutputFolders outputs = new OutputFolders(options.getOutput());
     ChangeLimits limits = changeLimits(options);
     boolean activation = !Activation.sinks(options.getSinks(), segments).isEmpty();
@@ -377,20 +383,59 @@ public final class SegmentationPipeline {
           + options.getSubscriptionPeriodDays());
     }
     value = value.withSubscriptionPeriod(
-        Duration.standardDays(options.getSubscriptionPeriodDays()));
+        Duration.standardDays(options.getSubscriptionPeriodDays()))
+        .withPurchaseCovariates(purchaseCovariates(options));
     if (AUTO.equals(options.getPurchaseModel())) {
       if (options.getBacktestWeeks() < 1) {
         throw new IllegalArgumentException("--backtestWeeks must be at least 1, got "
             + options.getBacktestWeeks());
       }
-      return value.withPurchaseModelChosenOnBacktest(
+      value = value.withPurchaseModelChosenOnBacktest(
           Duration.standardDays(7L * options.getBacktestWeeks()));
+    } else {
+      try {
+        value = value.withPurchaseModel(PurchaseModel.parse(options.getPurchaseModel()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--purchaseModel: " + e.getMessage() + ", or "
+            + AUTO, e);
+      }
     }
     try {
-      return value.withPurchaseModel(PurchaseModel.parse(options.getPurchaseModel()));
+      value.checkPurchaseCovariates();
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--purchaseModel: " + e.getMessage() + ", or " + AUTO,
-          e);
+      throw new IllegalArgumentException("--purchaseCovariates: " + e.getMessage(), e);
+    }
+    return value;
+  }
+
+  /** --purchaseCovariates as names. */
+  static List<String> purchaseCovariates(SegmentationPipelineOptions options) {
+    List<String> names = new ArrayList<>();
+    String value = options.getPurchaseCovariates();
+    if (value != null) {
+      for (String name : value.split(",")) {
+        if (!name.isBlank()) {
+          names.add(name.trim());
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Fails when a purchase covariate is neither a covariate column nor a trait the profile
+   * sources declare (when they all declare theirs).
+   */
+  static void checkPurchaseCovariates(SegmentationPipelineOptions options,
+      @Nullable Set<String> declaredTraits) {
+    for (String name : purchaseCovariates(options)) {
+      if (!PurchaseCovariates.COLUMNS.contains(name) && declaredTraits != null
+          && !declaredTraits.contains(name)) {
+        throw new IllegalArgumentException("--purchaseCovariates: '" + name + "' is neither "
+            + "a covariate column (" + String.join(", ", PurchaseCovariates.COLUMNS)
+            + ") nor a trait of the profile sources (" + String.join(", ", declaredTraits)
+            + ")");
+      }
     }
   }
 

@@ -266,6 +266,20 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   void setPurchaseModel(String value);
 
+  @Description(
+      "Comma-separated categorical covariates of BG/NBD's purchase and dropout rates: feature "
+          + "columns (preferred_channel, preferred_device, preferred_os, top_category, country, "
+          + "city, company, industry, consent_email, consent_sms, consent_push, "
+          + "consent_tracking) or profile traits, each with 2 to 20 categories among buyers "
+          + "(a missing value is the category '(none)'). Each customer's p_alive, expected "
+          + "purchases and predicted_clv_365d then come from the model of their categories; "
+          + "the fit, with standard errors, goes to model/clv.json (bg_nbd_covariates). With "
+          + "--purchaseModel=bg_nbd only.")
+  @Default.String("")
+  String getPurchaseCovariates();
+
+  void setPurchaseCovariates(String value);
+
   @Description("Weeks before --asOf that --purchaseModel=auto predicts to choose the model.")
   @Default.Integer(13)
   int getBacktestWeeks();

@@ -109,6 +109,10 @@ public final class StreamingSegmentationPipeline {
     if (options.getSegments() == null || options.getSegments().isBlank()) {
       throw new IllegalArgumentException("--segments is required");
     }
+    if (!SegmentationPipeline.purchaseCovariates(options).isEmpty()) {
+      throw new IllegalArgumentException("--purchaseCovariates is an option of the batch job: "
+          + "the streaming job fits no value models to give covariates to");
+    }
     // State and timers run in streaming mode on every runner, also over a bounded replay. Set
     // on the pipeline's options: those are what the runner gets (see RunnerOptions).
     pipeline.getOptions().as(StreamingOptions.class).setStreaming(true);

@@ -132,6 +132,30 @@ class CommandLineTest {
   }
 
   @Test
+  void aPurchaseCovariateThatIsNeitherAColumnNorADeclaredTraitIsAUsageError() throws Exception {
+    // the built-in HubSpot format declares its traits
+    Path segments = dir.resolve("segments.yaml");
+    Files.writeString(segments, "groups:\n  - name: all\n    segments:\n"
+        + "      - name: everyone\n        when: tenure_days >= 0\n");
+    Path out = dir.resolve("out");
+    Launch launch = batch("--input=" + PipelineRuns.SAMPLE.resolve("events") + "/*",
+        "--profiles=hubspot:" + PipelineRuns.SAMPLE.resolve("sources/hubspot") + "/*",
+        "--segments=" + segments, "--asOf=2024-06-30",
+        "--purchaseCovariates=preferred_channel,planz", "--output=" + out + "/");
+    assertEquals(2, launch.status(), launch.err());
+    assertTrue(lines(launch.err()).get(0).startsWith("error: --purchaseCovariates: 'planz' is "
+        + "neither a covariate column (preferred_channel, "), launch.err());
+    assertFalse(Files.exists(out.resolve("segments")), "no output folder is written");
+    Launch streaming = streaming("--input=" + PipelineRuns.SAMPLE.resolve("events") + "/*",
+        "--segments=" + PipelineRuns.SAMPLE.resolve("segments-streaming.yaml"),
+        "--purchaseCovariates=plan", "--output=" + out + "/");
+    assertEquals(2, streaming.status(), streaming.err());
+    assertEquals(List.of("error: --purchaseCovariates is an option of the batch job: the "
+        + "streaming job fits no value models to give covariates to", HELP_LINE),
+        lines(streaming.err()));
+  }
+
+  @Test
   void helpListsTheJobsOwnOptionsRequiredFirst() {
     Launch launch = batch("--help");
     assertEquals(0, launch.status());

@@ -8,6 +8,7 @@ import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -81,6 +82,31 @@ class FeatureOptionsTest {
         .valueModels(options("--subscriptionPeriodDays=0"), AS_OF));
     assertMessage("--backtestWeeks must be at least 1, got 0", () -> SegmentationPipeline
         .valueModels(options("--purchaseModel=auto", "--backtestWeeks=0"), AS_OF));
+  }
+
+  @Test
+  void purchaseCovariatesAreColumnsOrDeclaredTraitsWithBgNbd() {
+    assertEquals(List.of("preferred_channel", "plan"), SegmentationPipeline.valueModels(
+        options("--purchaseCovariates=preferred_channel, plan,"), AS_OF)
+        .getPurchaseCovariates());
+    assertEquals(List.of(), SegmentationPipeline.valueModels(options(), AS_OF)
+        .getPurchaseCovariates());
+    // a column, a declared trait, or any name when the profile sources do not declare theirs
+    SegmentationPipeline.checkPurchaseCovariates(
+        options("--purchaseCovariates=country,plan"), Set.of("plan"));
+    SegmentationPipeline.checkPurchaseCovariates(options("--purchaseCovariates=tier"), null);
+    assertMessage("--purchaseCovariates: 'tier' is neither a covariate column "
+        + "(preferred_channel, preferred_device, preferred_os, top_category, country, city, "
+        + "company, industry, consent_email, consent_sms, consent_push, consent_tracking) nor "
+        + "a trait of the profile sources (plan, seats)", () -> SegmentationPipeline
+        .checkPurchaseCovariates(options("--purchaseCovariates=plan,tier"),
+            new java.util.TreeSet<>(Set.of("seats", "plan"))));
+    assertMessage("--purchaseCovariates: purchase covariates [plan] are fitted with BG/NBD, "
+        + "not pareto_nbd", () -> SegmentationPipeline.valueModels(
+        options("--purchaseCovariates=plan", "--purchaseModel=pareto_nbd"), AS_OF));
+    assertMessage("a purchase model chosen on a backtest cannot take them",
+        () -> SegmentationPipeline.valueModels(
+            options("--purchaseCovariates=plan", "--purchaseModel=auto"), AS_OF));
   }
 
   private static void assertMessage(String part, Runnable run) {

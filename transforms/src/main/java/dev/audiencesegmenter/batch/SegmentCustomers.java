@@ -6,6 +6,7 @@ import dev.audiencesegmenter.clusters.AssignClusters;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.clv.HoldoutModels;
 import dev.audiencesegmenter.clv.HoldoutReport;
+import dev.audiencesegmenter.clv.PurchaseCovariates;
 import dev.audiencesegmenter.clv.PurchaseSummary;
 import dev.audiencesegmenter.clv.SummaryHistogram;
 import dev.audiencesegmenter.clv.ValidateHoldout;
@@ -199,6 +200,9 @@ public abstract class SegmentCustomers
     if (valueModels != null && !valueModels.getAsOf().equals(getFeatures().getAsOf())) {
       throw new IllegalArgumentException("value models as of " + valueModels.getAsOf()
           + " but features as of " + getFeatures().getAsOf() + ": they must agree");
+    }
+    if (valueModels != null) {
+      valueModels.checkPurchaseCovariates();
     }
     return toBuilder().setValueModels(valueModels).build();
   }
@@ -401,16 +405,40 @@ public abstract class SegmentCustomers
     PCollection<String> holdoutJson = null;
     if (getValueModels() != null) {
       ValueModelFit fit = ValueModelFit.of(getValueModels());
-      PCollection<SummaryHistogram> histogram = customers
-          .apply("PurchaseStatistics", ParDo.of(new PurchaseStatisticsFn()))
-          .setCoder(ValueCoders.purchaseSummary())
-          .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults());
+      List<String> covariates = getValueModels().getPurchaseCovariates();
+      PCollection<SummaryHistogram> histogram;
+      PCollection<Map<List<String>, SummaryHistogram>> cells = null;
+      if (covariates.isEmpty()) {
+        histogram = customers
+            .apply("PurchaseStatistics", ParDo.of(new PurchaseStatisticsFn()))
+            .setCoder(ValueCoders.purchaseSummary())
+            .apply("Histogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults());
+      } else {
+        // one histogram per cell of covariate categories; their sum is the histogram above
+        cells = customers
+            .apply("PurchaseStatistics", ParDo.of(new CovariateStatisticsFn(covariates)))
+            .setCoder(KvCoder.of(ListCoder.of(StringUtf8Coder.of()),
+                ValueCoders.purchaseSummary()))
+            .apply("Histogram", Combine.globally(PurchaseCovariates.cells()).withoutDefaults());
+        histogram = cells
+            .apply("MergeCells", MapElements.into(TypeDescriptor.of(SummaryHistogram.class))
+                .via(PurchaseCovariates::merged))
+            .setCoder(new SummaryHistogram.HistogramCoder());
+      }
       Instant backtestFrom = backtestFrom(asOf);
       PCollection<ValueModels> models = histogram
           .apply("FitValueModels", backtestFrom == null ? ParDo.of(fit.fitFn())
               : fit.fitFnChoosingOn(backtestReport(customers, backtestFrom, asOf),
                   backtestFrom, asOf))
           .setCoder(SerializableCoder.of(ValueModels.class));
+      if (cells != null) {
+        PCollectionView<Map<List<String>, SummaryHistogram>> cellsView =
+            cells.apply("CellsView", View.asSingleton());
+        models = models
+            .apply("FitCovariates", ParDo.of(new FitCovariatesFn(covariates, cellsView))
+                .withSideInputs(cellsView))
+            .setCoder(SerializableCoder.of(ValueModels.class));
+      }
       if (getHoldoutEnd() != null) {
         holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd());
       }
@@ -436,7 +464,8 @@ public abstract class SegmentCustomers
     }
     ParDo.SingleOutput<CustomerBase, CustomerFeatures> value =
         ParDo.of(new ValueAndLifecycleFn(modelsView, churnView, subscriptionView,
-            getLifecycle()));
+            getLifecycle(), getValueModels() == null ? List.of()
+                : getValueModels().getPurchaseCovariates()));
     PCollection<CustomerFeatures> valued = customers
         .apply("ValueAndLifecycle", modelsView == null ? value
             : value.withSideInputs(modelsView, churnView, subscriptionView))
@@ -721,6 +750,42 @@ public abstract class SegmentCustomers
       if (c.purchases != null) {
         out.output(c.purchases);
       }
+    }
+  }
+
+  /** A buyer's purchase statistics in the cell of their covariate categories. */
+  private static final class CovariateStatisticsFn
+      extends DoFn<CustomerBase, KV<List<String>, PurchaseSummary>> {
+    private final List<String> covariates;
+
+    CovariateStatisticsFn(List<String> covariates) {
+      this.covariates = covariates;
+    }
+
+    @ProcessElement
+    public void process(@Element CustomerBase c,
+        OutputReceiver<KV<List<String>, PurchaseSummary>> out) {
+      if (c.purchases != null) {
+        out.output(KV.of(PurchaseCovariates.cellOf(c.features, covariates), c.purchases));
+      }
+    }
+  }
+
+  /** BG/NBD with the covariates, fitted on the cells and added to the run's models. */
+  private static final class FitCovariatesFn extends DoFn<ValueModels, ValueModels> {
+    private final List<String> covariates;
+    private final PCollectionView<Map<List<String>, SummaryHistogram>> cells;
+
+    FitCovariatesFn(List<String> covariates,
+        PCollectionView<Map<List<String>, SummaryHistogram>> cells) {
+      this.covariates = covariates;
+      this.cells = cells;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(c.element().withCovariates(
+          PurchaseCovariates.fit(covariates, c.sideInput(cells))));
     }
   }
 

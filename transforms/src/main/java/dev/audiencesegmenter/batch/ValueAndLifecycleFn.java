@@ -4,10 +4,12 @@ import dev.audiencesegmenter.churn.EngagementChurn;
 import dev.audiencesegmenter.churn.EngagementChurnTable;
 import dev.audiencesegmenter.churn.SubscriptionChurn;
 import dev.audiencesegmenter.clv.AddCustomerValue;
+import dev.audiencesegmenter.clv.PurchaseCovariates;
 import dev.audiencesegmenter.clv.ValueModels;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.model.CustomerFeatures;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -26,6 +28,8 @@ final class ValueAndLifecycleFn extends DoFn<CustomerBase, CustomerFeatures> {
   private final @Nullable PCollectionView<EngagementChurnTable> churn;
   private final @Nullable PCollectionView<SubscriptionChurn> subscriptions;
   private final AssignLifecycleStage lifecycle;
+  /** The purchase covariates of the value models; empty without. */
+  private final List<String> covariates;
   private final Map<String, Counter> stages = new HashMap<>();
   private final Counter engagementRisks =
       Metrics.counter(EngagementChurnTable.class, "engagement_churn_risks");
@@ -35,8 +39,9 @@ final class ValueAndLifecycleFn extends DoFn<CustomerBase, CustomerFeatures> {
   ValueAndLifecycleFn(@Nullable PCollectionView<ValueModels> models,
       @Nullable PCollectionView<EngagementChurnTable> churn,
       @Nullable PCollectionView<SubscriptionChurn> subscriptions,
-      AssignLifecycleStage lifecycle) {
+      AssignLifecycleStage lifecycle, List<String> covariates) {
     this.models = models;
+    this.covariates = covariates;
     this.churn = churn;
     this.subscriptions = subscriptions;
     this.lifecycle = lifecycle;
@@ -52,7 +57,8 @@ final class ValueAndLifecycleFn extends DoFn<CustomerBase, CustomerFeatures> {
     CustomerBase customer = c.element();
     CustomerFeatures f = customer.features;
     if (models != null && customer.purchases != null) {
-      f = AddCustomerValue.withValue(f, c.sideInput(models).predict(customer.purchases));
+      f = AddCustomerValue.withValue(f, c.sideInput(models).predict(customer.purchases,
+          covariates.isEmpty() ? null : PurchaseCovariates.cellOf(f, covariates)));
     } else if (churn != null) {
       CustomerFeatures withRisk = EngagementChurn.withChurnRisk(f, c.sideInput(churn),
           customer.activity);

@@ -60,7 +60,12 @@ public final class BgNbdCovariateModel implements Serializable {
     List<double[]> z = new ArrayList<>();
     List<BgNbdModel.Data> data = new ArrayList<>();
     SummaryHistogram all = new SummaryHistogram();
-    cells.forEach((cell, histogram) -> {
+    // in the cells' order, whatever the map's: the likelihood's sum, and so the fit to its
+    // last digits, does not depend on how the cells were gathered
+    List<List<Double>> order = new ArrayList<>(cells.keySet());
+    order.sort(BgNbdCovariateModel::compareCells);
+    for (List<Double> cell : order) {
+      SummaryHistogram histogram = cells.get(cell);
       if (cell.size() != k) {
         throw new IllegalArgumentException("covariate cell " + cell + " has " + cell.size()
             + " values for the " + k + " covariates " + covariates);
@@ -76,7 +81,7 @@ public final class BgNbdCovariateModel implements Serializable {
       z.add(values);
       data.add(new BgNbdModel.Data(histogram));
       all.merge(histogram);
-    });
+    }
     long repeat = all.repeatCustomers();
     if (repeat < BgNbdModel.MIN_REPEAT_CUSTOMERS) {
       throw new ClvFitException("BG/NBD with covariates needs at least "
@@ -93,6 +98,16 @@ public final class BgNbdCovariateModel implements Serializable {
     return new BgNbdCovariateModel(covariates, p, likelihood.covariance(p),
         new FitDiagnostics(opt.evaluations(), opt.converged(), likelihood.total(p) / customers,
             customers));
+  }
+
+  private static int compareCells(List<Double> a, List<Double> b) {
+    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+      int c = Double.compare(a.get(i), b.get(i));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(a.size(), b.size());
   }
 
   /** The BG/NBD model of a customer with these covariate values. */

@@ -44,6 +44,6 @@ final class FitValueModels
       double margin, double penalizer) {
     return new ValueModels(BgNbdModel.fit(h, penalizer),
         purchaseModel == PurchaseModel.PARETO_NBD ? ParetoNbdModel.fit(h, penalizer) : null,
-        GammaGammaModel.fit(h, penalizer), discount, margin, null);
+        GammaGammaModel.fit(h, penalizer), discount, margin, null, null);
   }
 }

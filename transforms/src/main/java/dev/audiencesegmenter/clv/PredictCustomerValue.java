@@ -2,6 +2,8 @@ package dev.audiencesegmenter.clv;
 
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.model.CustomerEvent;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -72,13 +74,19 @@ public abstract class PredictCustomerValue
   /** How often subscriptions renew, for the sBG churn model of subscribers; default 30 days. */
   public abstract Duration getSubscriptionPeriod();
 
+  /**
+   * The categorical columns or profile traits BG/NBD's purchase and dropout rates depend on
+   * ({@link #withPurchaseCovariates}); empty: none.
+   */
+  public abstract List<String> getPurchaseCovariates();
+
   abstract Builder toBuilder();
 
   /** 10% annual discount rate, margin 1; give the time with {@link #withAsOf}. */
   public static PredictCustomerValue create() {
     return new AutoValue_PredictCustomerValue.Builder()
         .setAnnualDiscountRate(0.10).setMargin(1.0).setPenalizer(0.0)
-        .setPurchaseModel(PurchaseModel.BG_NBD)
+        .setPurchaseModel(PurchaseModel.BG_NBD).setPurchaseCovariates(List.of())
         .setSubscriptionPeriod(Duration.standardDays(30)).build();
   }
 
@@ -156,9 +164,61 @@ public abstract class PredictCustomerValue
     return toBuilder().setSubscriptionPeriod(period).build();
   }
 
+  /**
+   * Fits BG/NBD with time-invariant covariates ({@link PurchaseCovariates}): each named column
+   * ({@value PurchaseCovariates#COLUMNS_DOC}) or profile trait is a categorical covariate of
+   * the purchase and dropout rates, and each customer's value columns come from the model of
+   * their categories. With the BG/NBD purchase model only (not Pareto/NBD, not a model chosen on
+   * a backtest); done by {@code SegmentCustomers}, which has the customers' columns. At most
+   * {@value PurchaseCovariates#MAX_COVARIATES} covariates.
+   */
+  public PredictCustomerValue withPurchaseCovariates(List<String> covariates) {
+    if (covariates == null) {
+      throw new IllegalArgumentException("purchase covariates must not be null; give an empty "
+          + "list for none");
+    }
+    List<String> names = new ArrayList<>();
+    for (String name : covariates) {
+      if (name == null || name.isBlank()) {
+        throw new IllegalArgumentException("a purchase covariate name is blank in "
+            + covariates);
+      }
+      if (names.contains(name.trim())) {
+        throw new IllegalArgumentException("purchase covariate '" + name.trim()
+            + "' is named twice in " + covariates);
+      }
+      names.add(name.trim());
+    }
+    if (names.size() > PurchaseCovariates.MAX_COVARIATES) {
+      throw new IllegalArgumentException("at most " + PurchaseCovariates.MAX_COVARIATES
+          + " purchase covariates, got " + names.size() + ": " + names);
+    }
+    return toBuilder().setPurchaseCovariates(List.copyOf(names)).build();
+  }
+
+  /**
+   * Fails when the purchase covariates cannot go with the purchase model: they are fitted with
+   * BG/NBD only.
+   */
+  public void checkPurchaseCovariates() {
+    if (getPurchaseCovariates().isEmpty()) {
+      return;
+    }
+    if (getPurchaseModelBacktest() != null) {
+      throw new IllegalArgumentException("purchase covariates " + getPurchaseCovariates()
+          + " are fitted with BG/NBD; a purchase model chosen on a backtest cannot take them");
+    }
+    if (getPurchaseModel() != PurchaseModel.BG_NBD) {
+      throw new IllegalArgumentException("purchase covariates " + getPurchaseCovariates()
+          + " are fitted with BG/NBD, not " + getPurchaseModel().jsonName());
+    }
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setSubscriptionPeriod(Duration period);
+
+    abstract Builder setPurchaseCovariates(List<String> covariates);
 
     abstract Builder setPurchaseModel(PurchaseModel model);
 
@@ -184,6 +244,7 @@ public abstract class PredictCustomerValue
         .add(DisplayData.item("penalizer", getPenalizer()))
         .add(DisplayData.item("purchaseModel", getPurchaseModel().jsonName()))
         .add(DisplayData.item("subscriptionPeriod", getSubscriptionPeriod().toString()))
+        .add(DisplayData.item("purchaseCovariates", String.join(",", getPurchaseCovariates())))
         .addIfNotNull(DisplayData.item("purchaseModelBacktest",
             getPurchaseModelBacktest() == null ? null : getPurchaseModelBacktest().toString()));
   }
@@ -197,6 +258,11 @@ public abstract class PredictCustomerValue
     if (getPurchaseModelBacktest() != null) {
       throw new IllegalStateException("PredictCustomerValue on its own uses withPurchaseModel; "
           + "the purchase model is chosen on a backtest by SegmentCustomers");
+    }
+    if (!getPurchaseCovariates().isEmpty()) {
+      throw new IllegalStateException("PredictCustomerValue on its own has no customer "
+          + "columns; purchase covariates " + getPurchaseCovariates() + " are fitted by "
+          + "SegmentCustomers");
     }
     PCollection<KV<String, PurchaseSummary>> summaries =
         events.apply("Summarize", new SummarizePurchases(getAsOf()));

@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.clv;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -13,19 +14,34 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit paretoNbd,
     GammaGammaModel.Fit spend, double annualDiscountRate, double margin,
-    @Nullable String backtestJson) implements Serializable {
+    @Nullable String backtestJson, @Nullable PurchaseCovariates covariates)
+    implements Serializable {
 
   static final double WEEKS_PER_MONTH = 365.25 / 12 / 7;
 
   /** With BG/NBD as the purchase model. */
   public ValueModels(BgNbdModel.Fit frequency, GammaGammaModel.Fit spend,
       double annualDiscountRate, double margin) {
-    this(frequency, null, spend, annualDiscountRate, margin, null);
+    this(frequency, null, spend, annualDiscountRate, margin, null, null);
   }
 
   /** The same models with the backtest that chose the purchase model (its report's JSON). */
   ValueModels withBacktest(String json) {
-    return new ValueModels(frequency, paretoNbd, spend, annualDiscountRate, margin, json);
+    return new ValueModels(frequency, paretoNbd, spend, annualDiscountRate, margin, json,
+        covariates);
+  }
+
+  /**
+   * The same models with BG/NBD's covariate form behind the purchase columns: each customer's
+   * predictions come from the model of their cell ({@link #predict(PurchaseSummary, List)}).
+   */
+  public ValueModels withCovariates(PurchaseCovariates fitted) {
+    if (paretoNbd != null) {
+      throw new IllegalArgumentException("purchase covariates are fitted with BG/NBD, but the "
+          + "purchase model is Pareto/NBD");
+    }
+    return new ValueModels(frequency, null, spend, annualDiscountRate, margin, backtestJson,
+        fitted);
   }
 
   /** The model behind P(alive) and the expected purchases. */
@@ -33,12 +49,19 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
     return paretoNbd == null ? PurchaseModel.BG_NBD : PurchaseModel.PARETO_NBD;
   }
 
-  private double pAlive(int x, double tx, double t) {
+  private double pAlive(@Nullable BgNbdModel own, int x, double tx, double t) {
+    if (own != null) {
+      return own.pAlive(x, tx, t);
+    }
     return paretoNbd == null ? frequency.model().pAlive(x, tx, t)
         : paretoNbd.model().pAlive(x, tx, t);
   }
 
-  private double expectedPurchases(double weeks, int x, double tx, double t) {
+  private double expectedPurchases(@Nullable BgNbdModel own, double weeks, int x, double tx,
+      double t) {
+    if (own != null) {
+      return own.expectedPurchases(weeks, x, tx, t);
+    }
     return paretoNbd == null ? frequency.model().expectedPurchases(weeks, x, tx, t)
         : paretoNbd.model().expectedPurchases(weeks, x, tx, t);
   }
@@ -55,21 +78,37 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
 
   /** Predictions for one customer; the mean repeat value is reported to the cent. */
   public CustomerValue predict(PurchaseSummary summary) {
+    return predict(summary, null);
+  }
+
+  /**
+   * Predictions for one customer of covariate cell {@code cell} (one category per covariate;
+   * ignored without covariates, required with them).
+   */
+  public CustomerValue predict(PurchaseSummary summary, @Nullable List<String> cell) {
+    BgNbdModel own = null;
+    if (covariates != null) {
+      if (cell == null) {
+        throw new IllegalArgumentException("the models have purchase covariates "
+            + covariates.covariates() + ": give the customer's categories");
+      }
+      own = covariates.forCell(cell);
+    }
     long x = summary.x();
     double tx = summary.tx();
     double t = summary.t();
     java.math.BigDecimal exact = summary.meanRepeatValue();
     Double meanRepeatValue = exact == null ? null : exact.doubleValue();
     int xi = Math.toIntExact(x);
-    double pAlive = pAlive(xi, tx, t);
-    double e90 = expectedPurchases(90 / 7.0, xi, tx, t);
-    double e365 = expectedPurchases(365 / 7.0, xi, tx, t);
+    double pAlive = pAlive(own, xi, tx, t);
+    double e90 = expectedPurchases(own, 90 / 7.0, xi, tx, t);
+    double e365 = expectedPurchases(own, 365 / 7.0, xi, tx, t);
     double value = expectedValuePerPurchase(xi, meanRepeatValue);
     double monthly = Math.pow(1 + annualDiscountRate, 1.0 / 12) - 1;
     double clv = 0;
     double previous = 0;
     for (int m = 1; m <= 12; m++) {
-      double cumulative = expectedPurchases(m * WEEKS_PER_MONTH, xi, tx, t);
+      double cumulative = expectedPurchases(own, m * WEEKS_PER_MONTH, xi, tx, t);
       clv += (cumulative - previous) * value * margin / Math.pow(1 + monthly, m);
       previous = cumulative;
     }
@@ -81,7 +120,8 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
   /**
    * The parameters and fit diagnostics, as the JSON of {@code model/clv.json};
    * {@code purchase_model} names the model behind the purchase columns, and a
-   * {@code pareto_nbd} object is there when it is Pareto/NBD, and {@code backtest} (the
+   * {@code pareto_nbd} object is there when it is Pareto/NBD, {@code bg_nbd_covariates}
+   * ({@link PurchaseCovariates#toJson}) when BG/NBD has covariates, and {@code backtest} (the
    * report of {@link HoldoutReport}) when the model was chosen on one.
    */
   public String toJson() {
@@ -101,6 +141,10 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
         diagnostics(frequency.diagnostics()), pareto, num(gg.p()), num(gg.q()),
         num(gg.gamma()), diagnostics(spend.diagnostics()), num(annualDiscountRate),
         num(margin));
+    if (covariates != null) {
+      json = json.substring(0, json.length() - 1) + ",\"bg_nbd_covariates\":"
+          + covariates.toJson() + "}";
+    }
     return backtestJson == null ? json
         : json.substring(0, json.length() - 1) + ",\"backtest\":" + backtestJson + "}";
   }

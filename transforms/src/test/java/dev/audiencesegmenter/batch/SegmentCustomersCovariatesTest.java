@@ -1,0 +1,195 @@
+package dev.audiencesegmenter.batch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.audiencesegmenter.clv.BgNbdCovariateModel;
+import dev.audiencesegmenter.clv.PredictCustomerValue;
+import dev.audiencesegmenter.clv.PurchaseModel;
+import dev.audiencesegmenter.clv.SummaryHistogram;
+import dev.audiencesegmenter.features.ComputeCustomerFeatures;
+import dev.audiencesegmenter.identity.ResolveIdentities;
+import dev.audiencesegmenter.model.CustomerEvent;
+import dev.audiencesegmenter.model.CustomerFeatures;
+import dev.audiencesegmenter.model.SchemaCoders;
+import dev.audiencesegmenter.segments.SegmentDefinitions;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * BG/NBD with a covariate inside the whole flow: 300 customers who buy in the app and 200 on
+ * the web (a {@code channel} prop on every purchase, so preferred_channel is that channel), the
+ * web customers buying about half as often. Independently of the flow, this test computes each
+ * buyer's (x, t_x, T) from the purchase days it generated, fits {@link BgNbdCovariateModel}
+ * with one 0/1 variable, {@code preferred_channel=web} (app, the more common, is the baseline),
+ * and expects the run's {@code bg_nbd_covariates} parameters and every buyer's p_alive and
+ * expected purchases from the model of their channel.
+ */
+@ExtendWith(TestPipelineExtension.class)
+class SegmentCustomersCovariatesTest {
+  private static final String SEGMENTS = "groups:\n  - name: all\n    segments:\n"
+      + "      - name: everyone\n        when: tenure_days >= 0\n";
+  private static final long DAY = 86_400_000L;
+
+  /** A customer's purchase days (days before asOf, distinct) and channel. */
+  private record Buyer(String user, String channel, TreeSet<Integer> daysBefore) {}
+
+  private static List<Buyer> buyers() {
+    Random random = new Random(7);
+    List<Buyer> buyers = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      String channel = i < 300 ? "app" : "web";
+      double perWeek = channel.equals("app") ? 0.30 : 0.15;
+      int first = 200 + random.nextInt(160);
+      TreeSet<Integer> days = new TreeSet<>();
+      days.add(first);
+      boolean alive = true;
+      for (int d = first - 1; d > 0 && alive; d--) {
+        if (random.nextDouble() < perWeek / 7) {
+          days.add(d);
+          alive = random.nextDouble() >= 0.15; // dropout after a purchase
+        }
+      }
+      buyers.add(new Buyer("u" + i, channel, days));
+    }
+    return buyers;
+  }
+
+  private static List<CustomerEvent> events(List<Buyer> buyers) {
+    List<CustomerEvent> events = new ArrayList<>();
+    for (Buyer b : buyers) {
+      for (int d : b.daysBefore()) {
+        CustomerEvent e = TestCustomers.event(b.user(), "purchase", d, new BigDecimal("10.00"));
+        events.add(e.toBuilder().setProperties(Map.of("channel", b.channel())).build());
+      }
+    }
+    // a visitor who never bought has no cell and no value columns
+    events.add(TestCustomers.event("visitor", "page_view", 10, null));
+    return events;
+  }
+
+  /** x, t_x and T in weeks as of the last day before asOf, as the models' papers define them. */
+  private static double[] xTxT(Buyer b) {
+    long lastDay = Math.floorDiv(TestCustomers.AS_OF.getMillis() - 1, DAY);
+    long asOfDay = TestCustomers.AS_OF.getMillis() / DAY;
+    long firstDay = asOfDay - b.daysBefore().last();
+    long latestDay = asOfDay - b.daysBefore().first();
+    return new double[] {b.daysBefore().size() - 1, (latestDay - firstDay) / 7.0,
+        (lastDay - firstDay) / 7.0};
+  }
+
+  private static BgNbdCovariateModel expectedModel(List<Buyer> buyers) {
+    Map<List<Double>, SummaryHistogram> cells = new HashMap<>();
+    for (Buyer b : buyers) {
+      double[] s = xTxT(b);
+      cells.computeIfAbsent(List.of(b.channel().equals("web") ? 1.0 : 0.0),
+          k -> new SummaryHistogram()).add((int) s[0], s[1], s[2], s[0] > 0 ? 10.0 : null);
+    }
+    return BgNbdCovariateModel.fit(List.of("preferred_channel=web"), cells);
+  }
+
+  private static double round6(double v) {
+    return BigDecimal.valueOf(v).setScale(6, RoundingMode.HALF_EVEN).doubleValue();
+  }
+
+  @Test
+  void everyBuyerIsPredictedByTheModelOfTheirChannel(TestPipeline p) throws Exception {
+    List<Buyer> buyers = buyers();
+    BgNbdCovariateModel expected = expectedModel(buyers);
+    assertTrue(expected.purchaseCoefficients()[0] < 0, "web buys less often in this data: "
+        + expected.purchaseCoefficients()[0]);
+    Map<String, double[]> expectedPerCustomer = new HashMap<>();
+    for (Buyer b : buyers) {
+      double[] s = xTxT(b);
+      var model = expected.forCustomer(new double[] {b.channel().equals("web") ? 1 : 0});
+      expectedPerCustomer.put(customerId(b.user()), new double[] {
+          round6(model.pAlive((int) s[0], s[1], s[2])),
+          round6(model.expectedPurchases(365 / 7.0, (int) s[0], s[1], s[2]))});
+    }
+
+    SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events(buyers))
+            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
+        .apply(SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
+                ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
+            .withValueModels(PredictCustomerValue.create()
+                .withPurchaseCovariates(List.of("preferred_channel"))));
+    PCollection<CustomerFeatures> features = result.getFeatures();
+    PAssert.that(features).satisfies(rows -> {
+      int buyersSeen = 0;
+      for (CustomerFeatures f : rows) {
+        if (f.getFrequency() == 0) {
+          assertEquals(null, f.getPAlive(), "no purchase, no p_alive");
+          continue;
+        }
+        buyersSeen++;
+        double[] want = expectedPerCustomer.get(f.getCustomerId());
+        assertEquals(want[0], f.getPAlive(), 0.0, "p_alive of " + f.getCustomerId());
+        assertEquals(want[1], f.getExpectedPurchases365d(), 0.0,
+            "expected purchases of " + f.getCustomerId());
+      }
+      assertEquals(500, buyersSeen);
+      return null;
+    });
+    PAssert.thatSingleton(result.getModelJson()).satisfies(json -> {
+      try {
+        JsonNode model = new ObjectMapper().readTree(json).get("bg_nbd_covariates");
+        assertEquals("preferred_channel", model.get("covariates").get(0).get("name").asText());
+        assertEquals("app", model.get("covariates").get(0).get("baseline").asText());
+        assertEquals("[\"preferred_channel=web\"]", model.get("variables").toString());
+        double[] want = expected.parameters();
+        double[] got = {model.get("r").asDouble(), model.get("alpha0").asDouble(),
+            model.get("a0").asDouble(), model.get("b0").asDouble(),
+            model.get("purchase_coefficients").get(0).asDouble(),
+            model.get("dropout_a_coefficients").get(0).asDouble(),
+            model.get("dropout_b_coefficients").get(0).asDouble()};
+        for (int i = 0; i < want.length; i++) {
+          assertEquals(want[i], got[i], 1e-12 * Math.max(1, Math.abs(want[i])),
+              "parameter " + i);
+        }
+        assertEquals(500, model.get("customers").asLong());
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+
+  /** The data contract's customer id of a one-identifier customer: c- and SHA-256's first 8 bytes. */
+  private static String customerId(String user) throws Exception {
+    byte[] hash = MessageDigest.getInstance("SHA-256")
+        .digest(("user_id:" + user).getBytes(StandardCharsets.UTF_8));
+    return "c-" + HexFormat.of().formatHex(hash, 0, 8);
+  }
+
+  @Test
+  void covariatesNeedBgNbd() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
+                ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
+            .withValueModels(PredictCustomerValue.create()
+                .withPurchaseModel(PurchaseModel.PARETO_NBD)
+                .withPurchaseCovariates(List.of("preferred_channel"))));
+    assertEquals("purchase covariates [preferred_channel] are fitted with BG/NBD, not "
+        + "pareto_nbd", e.getMessage());
+  }
+}
