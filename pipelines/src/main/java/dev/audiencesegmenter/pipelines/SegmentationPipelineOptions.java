@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.pipelines;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.audiencesegmenter.clv.PurchaseCovariates;
 import dev.audiencesegmenter.features.EngagementWeights;
 import java.util.List;
 import org.apache.beam.sdk.options.Default;
@@ -268,9 +269,8 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
 
   @Description(
       "Comma-separated categorical covariates of BG/NBD's purchase and dropout rates: feature "
-          + "columns (preferred_channel, preferred_device, preferred_os, top_category, country, "
-          + "city, company, industry, consent_email, consent_sms, consent_push, "
-          + "consent_tracking) or profile traits, each with 2 to 20 categories among buyers "
+          + "columns (" + PurchaseCovariates.COLUMNS_DOC + ") or profile traits, each with 2 to "
+          + "20 categories among buyers "
           + "(a missing value is the category '(none)'). Each customer's p_alive, expected "
           + "purchases and predicted_clv_365d then come from the model of their categories; "
           + "the fit, with standard errors, goes to model/clv.json (bg_nbd_covariates). With "

@@ -38,7 +38,8 @@ public final class PurchaseCovariates implements Serializable {
   public static final List<String> COLUMNS = List.of("preferred_channel", "preferred_device",
       "preferred_os", "top_category", "country", "city", "company", "industry",
       "consent_email", "consent_sms", "consent_push", "consent_tracking");
-  static final String COLUMNS_DOC = "preferred_channel, preferred_device, preferred_os, "
+  /** {@link #COLUMNS} as one constant, for option descriptions and documentation. */
+  public static final String COLUMNS_DOC = "preferred_channel, preferred_device, preferred_os, "
       + "top_category, country, city, company, industry, consent_email, consent_sms, "
       + "consent_push, consent_tracking";
 

@@ -58,6 +58,11 @@ class PurchaseCovariatesTest {
     assertEquals(PurchaseCovariates.merged(cells).customers(), 220);
   }
 
+  @Test
+  void theDocumentedColumnsAreTheColumns() {
+    assertEquals(String.join(", ", PurchaseCovariates.COLUMNS), PurchaseCovariates.COLUMNS_DOC);
+  }
+
   /** Runners gather the cells in different orders; the fit must not see it. */
   @Test
   void theFitDoesNotDependOnTheOrderTheCellsCameIn() {
