@@ -86,8 +86,8 @@ public final class PurchaseCovariates implements Serializable {
   public static Combine.CombineFn<KV<List<String>, PurchaseSummary>,
       Map<List<String>, SummaryHistogram>, Map<List<String>, SummaryHistogram>> cells() {
     return TallyFn.of(HashMap::new, (cells, in) -> {
-      cells.computeIfAbsent(in.getKey(), k -> new SummaryHistogram());
-      FitValueModels.add(cells.get(in.getKey()), in.getValue());
+      FitValueModels.add(cells.computeIfAbsent(in.getKey(), k -> new SummaryHistogram()),
+          in.getValue());
       return cells;
     }, (cells, other) -> {
       other.forEach((cell, h) -> cells.merge(cell, h, SummaryHistogram::merge));
