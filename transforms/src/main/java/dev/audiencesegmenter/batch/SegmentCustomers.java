@@ -443,6 +443,20 @@ public abstract class SegmentCustomers
         holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd());
       }
       modelsView = models.apply("ModelsView", View.asSingleton());
+      if (cells != null && holdoutJson != null) {
+        // the covariate model scored on the same holdout, beside the report's models
+        PCollectionView<Iterable<double[]>> scores = customers
+            .apply("HoldoutCovariates", ParDo.of(new CovariateHoldoutFn(modelsView, covariates,
+                ValidateHoldout.holdoutWeeks(asOf, getHoldoutEnd()))).withSideInputs(modelsView))
+            .setCoder(SerializableCoder.of(double[].class))
+            .apply("HoldoutCovariatesAddUp",
+                Combine.globally(PurchaseCovariates.holdoutSums()).withoutDefaults())
+            .apply("HoldoutCovariatesView", View.asIterable());
+        holdoutJson = holdoutJson
+            .apply("HoldoutWithCovariates", ParDo.of(new WithCovariateScoresFn(scores))
+                .withSideInputs(scores))
+            .setCoder(StringUtf8Coder.of());
+      }
       churnView = customers
           .apply("ActivityHistories", ParDo.of(new ActivityHistoryFn()))
           .setCoder(ActivityHistory.coder())
@@ -786,6 +800,48 @@ public abstract class SegmentCustomers
     public void process(ProcessContext c) {
       c.output(c.element().withCovariates(
           PurchaseCovariates.fit(covariates, c.sideInput(cells))));
+    }
+  }
+
+  /** Each buyer against the covariate model over the holdout ({@link PurchaseCovariates}). */
+  private static final class CovariateHoldoutFn extends DoFn<CustomerBase, double[]> {
+    private final PCollectionView<ValueModels> models;
+    private final List<String> covariates;
+    private final double weeks;
+
+    CovariateHoldoutFn(PCollectionView<ValueModels> models, List<String> covariates,
+        double weeks) {
+      this.models = models;
+      this.covariates = covariates;
+      this.weeks = weeks;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      CustomerBase customer = c.element();
+      if (customer.purchases != null) { // the calibration cohort
+        c.output(PurchaseCovariates.holdoutScores(c.sideInput(models),
+            PurchaseCovariates.cellOf(customer.features, covariates), customer.purchases,
+            customer.holdout, weeks));
+      }
+    }
+  }
+
+  /** The holdout report's JSON with the covariate model's scores, when there are any. */
+  private static final class WithCovariateScoresFn extends DoFn<String, String> {
+    private final PCollectionView<Iterable<double[]>> scores;
+
+    WithCovariateScoresFn(PCollectionView<Iterable<double[]>> scores) {
+      this.scores = scores;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      String json = c.element();
+      for (double[] sums : c.sideInput(scores)) {
+        json = PurchaseCovariates.withHoldoutScores(json, sums);
+      }
+      c.output(json);
     }
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiencesegmenter.clv.BgNbdCovariateModel;
+import dev.audiencesegmenter.clv.GammaGammaModel;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.clv.PurchaseModel;
 import dev.audiencesegmenter.clv.SummaryHistogram;
@@ -54,10 +55,15 @@ class SegmentCustomersCovariatesTest {
   private record Buyer(String user, String channel, TreeSet<Integer> daysBefore) {}
 
   private static List<Buyer> buyers() {
-    Random random = new Random(7);
+    return buyers(500, 7);
+  }
+
+  /** {@code count} buyers, three in five in the app. */
+  private static List<Buyer> buyers(int count, long seed) {
+    Random random = new Random(seed);
     List<Buyer> buyers = new ArrayList<>();
-    for (int i = 0; i < 500; i++) {
-      String channel = i < 300 ? "app" : "web";
+    for (int i = 0; i < count; i++) {
+      String channel = i < count * 3 / 5 ? "app" : "web";
       double perWeek = channel.equals("app") ? 0.30 : 0.15;
       int first = 200 + random.nextInt(160);
       TreeSet<Integer> days = new TreeSet<>();
@@ -180,6 +186,92 @@ class SegmentCustomersCovariatesTest {
         .digest(("user_id:" + user).getBytes(StandardCharsets.UTF_8));
     return "c-" + HexFormat.of().formatHex(hash, 0, 8);
   }
+
+  /**
+   * With a holdout, the covariate model is scored on it beside the report's models: the sums
+   * over the calibration cohort of each buyer's actual purchase days in [asOf, holdoutEnd) and
+   * of the model of their channel's expectation, computed here from the generated days.
+   */
+  @Test
+  void theCovariateModelIsScoredOnTheHoldout(TestPipeline p) throws Exception {
+    // few buyers: the holdout report also fits Pareto/NBD, whose likelihood costs
+    // hypergeometric series per distinct (x, t_x, T) (500 of these buyers took 147 s)
+    List<Buyer> buyers = buyers(HOLDOUT_BUYERS, 3);
+    BgNbdCovariateModel expected = expectedModel(buyers);
+    Random random = new Random(11);
+    List<CustomerEvent> events = events(buyers);
+    Map<String, Integer> holdoutDays = new HashMap<>();
+    for (Buyer b : buyers) {
+      int days = 0;
+      for (int d = 1; d < HOLDOUT_DAYS; d++) {
+        if (random.nextDouble() < 0.02) {
+          CustomerEvent e = TestCustomers.event(b.user(), "purchase", -d,
+              new BigDecimal("10.00"));
+          events.add(e.toBuilder().setProperties(Map.of("channel", b.channel())).build());
+          days++;
+        }
+      }
+      holdoutDays.put(b.user(), days);
+    }
+    double weeks = HOLDOUT_DAYS / 7.0;
+    SummaryHistogram everyone = new SummaryHistogram();
+    for (Buyer b : buyers) {
+      double[] s = xTxT(b);
+      everyone.add((int) s[0], s[1], s[2], s[0] > 0 ? 10.0 : null);
+    }
+    GammaGammaModel spend = GammaGammaModel.fit(everyone, 0).model();
+    double predicted = 0;
+    double absoluteError = 0;
+    double predictedSpend = 0;
+    long actual = 0;
+    for (Buyer b : buyers) {
+      double[] s = xTxT(b);
+      double e = expected.forCustomer(new double[] {b.channel().equals("web") ? 1 : 0})
+          .expectedPurchases(weeks, (int) s[0], s[1], s[2]);
+      predicted += e;
+      actual += holdoutDays.get(b.user());
+      absoluteError += Math.abs(e - holdoutDays.get(b.user()));
+      predictedSpend += e * (s[0] > 0 ? spend.conditionalExpectedAverageValue((int) s[0], 10.0)
+          : spend.populationMeanValue());
+    }
+    String wantSpend = String.format(java.util.Locale.ROOT, "%.2f", predictedSpend);
+    String wantPredicted = String.format(java.util.Locale.ROOT, "%.2f", predicted);
+    String wantError = String.format(java.util.Locale.ROOT, "%.4f",
+        (predicted - actual) / actual);
+    String wantMae = String.format(java.util.Locale.ROOT, "%.4f",
+        absoluteError / HOLDOUT_BUYERS);
+    long wantActual = actual;
+
+    SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events)
+            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
+        .apply(SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
+                ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
+            .withValueModels(PredictCustomerValue.create()
+                .withPurchaseCovariates(List.of("preferred_channel")))
+            .withHoldoutEnd(TestCustomers.AS_OF.plus(
+                org.joda.time.Duration.standardDays(HOLDOUT_DAYS))));
+    PAssert.thatSingleton(result.getHoldoutJson()).satisfies(json -> {
+      try {
+        JsonNode report = new ObjectMapper().readTree(json);
+        JsonNode scores = report.get("bg_nbd_covariates");
+        assertEquals(HOLDOUT_BUYERS, scores.get("customers").asLong(), json);
+        assertEquals(wantActual, scores.get("actual_repeat_purchases").asLong());
+        assertEquals(report.get("actual_repeat_purchases").asLong(),
+            scores.get("actual_repeat_purchases").asLong(), "the report's own actual total");
+        assertEquals(wantPredicted, scores.get("predicted_repeat_purchases").asText());
+        assertEquals(wantError, scores.get("error_of_total").asText());
+        assertEquals(wantMae, scores.get("mean_absolute_error").asText());
+        assertEquals(wantSpend, scores.get("predicted_spend").asText());
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+
+  private static final int HOLDOUT_DAYS = 91;
+  private static final int HOLDOUT_BUYERS = 60;
 
   @Test
   void covariatesNeedBgNbd() {
