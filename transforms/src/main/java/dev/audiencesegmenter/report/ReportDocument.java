@@ -372,6 +372,16 @@ public final class ReportDocument {
           number(model, "predicted_spend", 2), number(model, "spend_mean_absolute_error", 4)));
       series.put(name, numbers(curve.path(name)));
     }
+    JsonNode covariates = holdout.path("bg_nbd_covariates");
+    if (!covariates.isMissingNode()) {
+      // scored beside the report's models (no weekly curve, not a candidate for the choice)
+      rows.add(List.of("bg_nbd with covariates",
+          number(covariates, "predicted_repeat_purchases", 2),
+          String.valueOf(covariates.path("actual_repeat_purchases").asLong()),
+          number(covariates, "error_of_total", 4), number(covariates, "mean_absolute_error", 4),
+          number(covariates, "predicted_spend", 2),
+          number(covariates, "spend_mean_absolute_error", 4)));
+    }
     table(List.of("model", "predicted repeat purchases", "actual", "error of total",
         "mean absolute error", "predicted spend", "spend mean absolute error"), rows);
     List<? extends Number> weeks = numbers(curve.path("weeks"));

@@ -144,6 +144,10 @@ class SegmentReportTest {
                 dev.audiencesegmenter.clv.HoldoutPurchases.Outcome.NONE,
                 new double[][] {{0.25, 0.125}, {0.375, 0.25}, {0.5, 0.25}}, 3))
         .toJson("2024-01-01T00:00:00.000Z", "2024-01-22T00:00:00.000Z");
+    // and BG/NBD with covariates scored beside them: 2 customers, 3 actual, 2.6 predicted with
+    // absolute errors summing to 1, spend 30 actual and 26 predicted, errors summing to 6
+    holdoutJson = dev.audiencesegmenter.clv.PurchaseCovariates.withHoldoutScores(holdoutJson,
+        new double[] {2, 3, 2.6, 1, 30, 26, 6});
     String yaml = "groups:\n  - name: all\n    segments:\n      - name: everyone\n"
         + "        when: 'true'\n";
     SummarizeSegments.Result result = SummarizeSegments
@@ -164,6 +168,9 @@ class SegmentReportTest {
     // Pareto/NBD: |2.5 - 3| and |0.25 - 0| per customer; spend |25 - 30| and |2.5 - 0|.
     assertTrue(md.contains("| pareto_nbd | 2.75 | 3 | -0.0833 | 0.3750 | 27.50 | 3.7500 |"),
         md);
+    // (2.6 - 3) / 3, 1 / 2 per customer, 6 / 2 per customer
+    assertTrue(md.contains("| bg_nbd with covariates | 2.60 | 3 | -0.1333 | 0.5000 | 26.00 | "
+        + "3.0000 |"), md);
     String section = html.substring(html.indexOf("<h3>Value models against the holdout"),
         html.indexOf("<h2>Personas"));
     assertEquals(1, count(section, "<figure><svg "), "the tracking chart, drawn");
