@@ -208,17 +208,14 @@ public final class PurchaseCovariates implements Serializable {
 
   /** Adds up {@link #holdoutScores}. */
   public static Combine.CombineFn<double[], double[], double[]> holdoutSums() {
-    return TallyFn.of(() -> new double[7], (sums, in) -> {
+    // a customer's scores and a partial sum add up alike
+    TallyFn.Add<double[], double[]> add = (sums, in) -> {
       for (int i = 0; i < sums.length; i++) {
         sums[i] += in[i];
       }
       return sums;
-    }, (sums, other) -> {
-      for (int i = 0; i < sums.length; i++) {
-        sums[i] += other[i];
-      }
-      return sums;
-    }, SerializableCoder.of(double[].class));
+    };
+    return TallyFn.of(() -> new double[7], add, add, SerializableCoder.of(double[].class));
   }
 
   /**

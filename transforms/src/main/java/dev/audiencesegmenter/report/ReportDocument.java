@@ -366,21 +366,14 @@ public final class ReportDocument {
         rows.add(List.of(name, "not fitted", "", "", "", "", ""));
         continue;
       }
-      rows.add(List.of(name, number(model, "predicted_repeat_purchases", 2),
-          String.valueOf(holdout.path("actual_repeat_purchases").asLong()),
-          number(model, "error_of_total", 4), number(model, "mean_absolute_error", 4),
-          number(model, "predicted_spend", 2), number(model, "spend_mean_absolute_error", 4)));
+      rows.add(scoreRow(name, model, holdout.path("actual_repeat_purchases").asLong()));
       series.put(name, numbers(curve.path(name)));
     }
     JsonNode covariates = holdout.path("bg_nbd_covariates");
     if (!covariates.isMissingNode()) {
       // scored beside the report's models (no weekly curve, not a candidate for the choice)
-      rows.add(List.of("bg_nbd with covariates",
-          number(covariates, "predicted_repeat_purchases", 2),
-          String.valueOf(covariates.path("actual_repeat_purchases").asLong()),
-          number(covariates, "error_of_total", 4), number(covariates, "mean_absolute_error", 4),
-          number(covariates, "predicted_spend", 2),
-          number(covariates, "spend_mean_absolute_error", 4)));
+      rows.add(scoreRow("bg_nbd with covariates", covariates,
+          covariates.path("actual_repeat_purchases").asLong()));
     }
     table(List.of("model", "predicted repeat purchases", "actual", "error of total",
         "mean absolute error", "predicted spend", "spend mean absolute error"), rows);
@@ -391,6 +384,14 @@ public final class ReportDocument {
       mdOnly("(The week-by-week figures are in `model/holdout-validation.json`, under "
           + "`cumulative_repeat_purchases`.)");
     }
+  }
+
+  /** One model's row of the holdout table: its scores against the actual repeat purchases. */
+  private static List<String> scoreRow(String name, JsonNode scores, long actual) {
+    return List.of(name, number(scores, "predicted_repeat_purchases", 2),
+        String.valueOf(actual), number(scores, "error_of_total", 4),
+        number(scores, "mean_absolute_error", 4), number(scores, "predicted_spend", 2),
+        number(scores, "spend_mean_absolute_error", 4));
   }
 
   /** What this run's sync did at each destination (the sync log). */
