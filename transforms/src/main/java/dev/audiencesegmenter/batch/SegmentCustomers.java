@@ -1,6 +1,7 @@
 package dev.audiencesegmenter.batch;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.clv.BgNbdModel;
 import dev.audiencesegmenter.clv.ValueCoders;
 import dev.audiencesegmenter.clusters.AssignClusters;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
@@ -439,23 +440,11 @@ public abstract class SegmentCustomers
                 .withSideInputs(cellsView))
             .setCoder(SerializableCoder.of(ValueModels.class));
       }
-      if (getHoldoutEnd() != null) {
-        holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd());
-      }
       modelsView = models.apply("ModelsView", View.asSingleton());
-      if (cells != null && holdoutJson != null) {
-        // the covariate model scored on the same holdout, beside the report's models
-        PCollectionView<Iterable<double[]>> scores = customers
-            .apply("HoldoutCovariates", ParDo.of(new CovariateHoldoutFn(modelsView, covariates,
-                ValidateHoldout.holdoutWeeks(asOf, getHoldoutEnd()))).withSideInputs(modelsView))
-            .setCoder(SerializableCoder.of(double[].class))
-            .apply("HoldoutCovariatesAddUp",
-                Combine.globally(PurchaseCovariates.holdoutSums()).withoutDefaults())
-            .apply("HoldoutCovariatesView", View.asIterable());
-        holdoutJson = holdoutJson
-            .apply("HoldoutWithCovariates", ParDo.of(new WithCovariateScoresFn(scores))
-                .withSideInputs(scores))
-            .setCoder(StringUtf8Coder.of());
+      if (getHoldoutEnd() != null) {
+        // the run's covariate model, fitted on the same calibration period, is scored too
+        holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd(),
+            cells == null ? null : modelsView, covariates);
       }
       churnView = customers
           .apply("ActivityHistories", ParDo.of(new ActivityHistoryFn()))
@@ -683,18 +672,28 @@ public abstract class SegmentCustomers
    * each customer's calibration statistics and holdout purchase days, against models fitted on
    * the same histogram with the validation's settings.
    */
+  /**
+   * The purchase models fitted on purchases before asOf and scored on each customer's purchase
+   * days in [asOf, holdoutEnd), with the run's BG/NBD with {@code covariates} if {@code
+   * runModels} is given.
+   */
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
-      PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd) {
+      PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd,
+      @Nullable PCollectionView<ValueModels> runModels, List<String> covariates) {
     PCollectionView<HoldoutModels> models = histogram
         .apply("HoldoutModels", ValidateHoldout.fitModels(asOf));
     double weeks = ValidateHoldout.holdoutWeeks(asOf, holdoutEnd);
     String from = asOf.toString();
     String to = holdoutEnd.toString();
+    ParDo.SingleOutput<CustomerBase, HoldoutReport> compare = runModels == null
+        ? ParDo.of(new CompareFn(models, weeks, false)).withSideInputs(models)
+        : ParDo.of(new CompareFn(models, weeks, runModels, covariates))
+            .withSideInputs(models, runModels);
     return customers
-        .apply("HoldoutPerCustomer", ParDo.of(new CompareFn(models, weeks, false))
-            .withSideInputs(models))
+        .apply("HoldoutPerCustomer", compare)
         .setCoder(HoldoutReport.coder())
-        .apply("HoldoutAddUp", Combine.globally(ValidateHoldout.addUp()).withoutDefaults())
+        .apply("HoldoutAddUp",
+            Combine.globally(ValidateHoldout.addUp(runModels != null)).withoutDefaults())
         .apply("HoldoutJson", MapElements.into(TypeDescriptors.strings())
             .via(report -> report.toJson(from, to)))
         .setCoder(StringUtf8Coder.of());
@@ -708,11 +707,26 @@ public abstract class SegmentCustomers
     private final PCollectionView<HoldoutModels> models;
     private final double weeks;
     private final boolean backtest;
+    /** The run's models, whose covariate model is scored too; null without covariates. */
+    private final @Nullable PCollectionView<ValueModels> runModels;
+    private final List<String> covariates;
 
     CompareFn(PCollectionView<HoldoutModels> models, double weeks, boolean backtest) {
       this.models = models;
       this.weeks = weeks;
       this.backtest = backtest;
+      this.runModels = null;
+      this.covariates = List.of();
+    }
+
+    /** The holdout after asOf, the covariate model of {@code runModels} included. */
+    CompareFn(PCollectionView<HoldoutModels> models, double weeks,
+        PCollectionView<ValueModels> runModels, List<String> covariates) {
+      this.models = models;
+      this.weeks = weeks;
+      this.backtest = false;
+      this.runModels = runModels;
+      this.covariates = covariates;
     }
 
     @ProcessElement
@@ -720,9 +734,11 @@ public abstract class SegmentCustomers
       CustomerBase customer = c.element();
       PurchaseSummary calibration = backtest ? customer.backtest : customer.purchases;
       if (calibration != null) { // the calibration cohort
+        BgNbdModel covariateModel = runModels == null ? null : c.sideInput(runModels)
+            .covariates().forCell(PurchaseCovariates.cellOf(customer.features, covariates));
         c.output(ValidateHoldout.compare(calibration,
             backtest ? customer.backtestPeriod : customer.holdout, c.sideInput(models),
-            weeks));
+            covariateModel, weeks));
       }
     }
   }
@@ -800,48 +816,6 @@ public abstract class SegmentCustomers
     public void process(ProcessContext c) {
       c.output(c.element().withCovariates(
           PurchaseCovariates.fit(covariates, c.sideInput(cells))));
-    }
-  }
-
-  /** Each buyer against the covariate model over the holdout ({@link PurchaseCovariates}). */
-  private static final class CovariateHoldoutFn extends DoFn<CustomerBase, double[]> {
-    private final PCollectionView<ValueModels> models;
-    private final List<String> covariates;
-    private final double weeks;
-
-    CovariateHoldoutFn(PCollectionView<ValueModels> models, List<String> covariates,
-        double weeks) {
-      this.models = models;
-      this.covariates = covariates;
-      this.weeks = weeks;
-    }
-
-    @ProcessElement
-    public void process(ProcessContext c) {
-      CustomerBase customer = c.element();
-      if (customer.purchases != null) { // the calibration cohort
-        c.output(PurchaseCovariates.holdoutScores(c.sideInput(models),
-            PurchaseCovariates.cellOf(customer.features, covariates), customer.purchases,
-            customer.holdout, weeks));
-      }
-    }
-  }
-
-  /** The holdout report's JSON with the covariate model's scores, when there are any. */
-  private static final class WithCovariateScoresFn extends DoFn<String, String> {
-    private final PCollectionView<Iterable<double[]>> scores;
-
-    WithCovariateScoresFn(PCollectionView<Iterable<double[]>> scores) {
-      this.scores = scores;
-    }
-
-    @ProcessElement
-    public void process(ProcessContext c) {
-      String json = c.element();
-      for (double[] sums : c.sideInput(scores)) {
-        json = PurchaseCovariates.withHoldoutScores(json, sums);
-      }
-      c.output(json);
     }
   }
 

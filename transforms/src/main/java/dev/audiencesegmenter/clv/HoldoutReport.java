@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,36 +12,41 @@ import java.util.TreeMap;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 
 /**
  * Predicted against actual repeat purchases in a holdout period, as users of the lifetimes
  * library check a fit: in total, per calibration frequency (x = 0, 1, ..., and "7+"), and the
- * mean absolute error per customer, for each model of {@link #MODELS} side by side (BG/NBD's
- * figures also at the top level, as before); also P(alive)'s calibration, spend against its
- * prediction, and the cumulative repeat purchases week by week. Mergeable: built per customer
- * and added up.
+ * mean absolute error per customer, for each of its models side by side (BG/NBD's figures also
+ * at the top level, as before); also P(alive)'s calibration, spend against its prediction, and
+ * the cumulative repeat purchases week by week. Mergeable: built per customer and added up.
  */
 public final class HoldoutReport implements Serializable {
-  private static final long serialVersionUID = 3L;
+  private static final long serialVersionUID = 4L;
   /** Frequencies from this one up are reported together. */
   static final int TOP_BUCKET = 7;
-  /** The models scored, in the order of {@link #add}'s predictions: every purchase model. */
+  /** The models a report scores by default, in the order of {@link #add}'s predictions. */
   public static final List<String> MODELS = java.util.Arrays.stream(PurchaseModel.values())
       .map(PurchaseModel::jsonName).toList();
+  /** The name of BG/NBD with purchase covariates, scored after {@link #MODELS} when fitted. */
+  public static final String COVARIATE_MODEL = "bg_nbd_covariates";
   /** P(alive) is calibrated in this many equal bins. */
   static final int P_ALIVE_BINS = 10;
-  /** Per bucket: customers, actual, then per model its predicted sum and absolute error. */
-  private static final int WIDTH = 2 + 2 * MODELS.size();
 
+  /** The models scored, BG/NBD first: the order of every prediction array. */
+  private final List<String> models;
+  /** Per bucket: customers, actual, then per model its predicted sum and absolute error. */
+  private final int width;
   private final TreeMap<Integer, double[]> buckets = new TreeMap<>();
   /**
    * P(alive) calibration: per model, per tenth of P(alive) (0–0.1, ..., 0.9–1), the customers,
    * the sum of their P(alive) and how many of them bought in the holdout.
    */
-  private final double[][] calibration = new double[MODELS.size()][3 * P_ALIVE_BINS];
+  private final double[][] calibration;
   /** Spend in the holdout: the actual sum, then per model its predicted sum and absolute error. */
-  private final double[] spend = new double[1 + 2 * MODELS.size()];
+  private final double[] spend;
   /**
    * Repeat purchases by the end of each week of the holdout (the last point at its end): per
    * week, the actual cumulative sum, then each model's predicted one.
@@ -49,16 +55,39 @@ public final class HoldoutReport implements Serializable {
   /** The holdout's length in weeks: where the last point of {@link #cumulative} lies. */
   private double holdoutWeeks;
 
+  /** A report of the purchase models, {@link #MODELS}. */
+  public HoldoutReport() {
+    this(MODELS);
+  }
+
+  /**
+   * A report of {@code models} (JSON names, BG/NBD first: the top level repeats its figures),
+   * e.g. {@link #MODELS} and {@link #COVARIATE_MODEL}.
+   */
+  public HoldoutReport(List<String> models) {
+    if (models.isEmpty() || !models.get(0).equals(PurchaseModel.BG_NBD.jsonName())
+        || new HashSet<>(models).size() != models.size()) {
+      throw new IllegalArgumentException("a holdout report scores distinct models, "
+          + PurchaseModel.BG_NBD.jsonName() + " first; got " + models);
+    }
+    this.models = List.copyOf(models);
+    this.width = 2 + 2 * models.size();
+    this.calibration = new double[models.size()][3 * P_ALIVE_BINS];
+    this.spend = new double[1 + 2 * models.size()];
+  }
+
+  /** The models scored, in the order of every prediction array. */
+  public List<String> models() {
+    return models;
+  }
+
   /**
    * Adds one customer: calibration frequency x, actual holdout purchases and each model's
-   * prediction, in {@link #MODELS} order (NaN for a model that could not be fitted).
+   * prediction, in {@link #models()} order (NaN for a model that could not be fitted).
    */
   public HoldoutReport add(long x, long actual, double... predicted) {
-    if (predicted.length != MODELS.size()) {
-      throw new IllegalArgumentException("one prediction per model of " + MODELS + ", got "
-          + predicted.length);
-    }
-    double[] b = buckets.computeIfAbsent((int) Math.min(x, TOP_BUCKET), k -> new double[WIDTH]);
+    checkPerModel(predicted);
+    double[] b = buckets.computeIfAbsent((int) Math.min(x, TOP_BUCKET), k -> new double[width]);
     b[0] += 1;
     b[1] += actual;
     for (int m = 0; m < predicted.length; m++) {
@@ -75,6 +104,7 @@ public final class HoldoutReport implements Serializable {
    * model's P(alive) lies above the share who bought in each bin.
    */
   public HoldoutReport addPAlive(boolean bought, double... pAlive) {
+    checkPerModel(pAlive);
     for (int m = 0; m < pAlive.length; m++) {
       if (Double.isNaN(pAlive[m])) {
         continue;
@@ -89,9 +119,10 @@ public final class HoldoutReport implements Serializable {
 
   /**
    * Adds one customer's spend in the holdout: actual and each model's prediction, in {@link
-   * #MODELS} order (NaN for a model not fitted).
+   * #models()} order (NaN for a model not fitted).
    */
   public HoldoutReport addSpend(double actual, double... predicted) {
+    checkPerModel(predicted);
     spend[0] += actual;
     for (int m = 0; m < predicted.length; m++) {
       spend[1 + 2 * m] += predicted[m];
@@ -109,19 +140,32 @@ public final class HoldoutReport implements Serializable {
       double weeks) {
     holdoutWeeks = weeks;
     for (int w = 1; w <= predicted.length; w++) {
-      double[] point = cumulative.computeIfAbsent(w, k -> new double[1 + MODELS.size()]);
+      checkPerModel(predicted[w - 1]);
+      double[] point = cumulative.computeIfAbsent(w, k -> new double[1 + models.size()]);
       point[0] += holdout.daysInFirstWeeks(w);
-      for (int m = 0; m < MODELS.size(); m++) {
+      for (int m = 0; m < models.size(); m++) {
         point[1 + m] += predicted[w - 1][m];
       }
     }
     return this;
   }
 
+  private void checkPerModel(double[] values) {
+    if (values.length != models.size()) {
+      throw new IllegalArgumentException("one value per model of " + models + ", got "
+          + values.length);
+    }
+  }
+
+  /** Adds {@code other}, a report of the same models, to this one. */
   public HoldoutReport merge(HoldoutReport other) {
+    if (!other.models.equals(models)) {
+      throw new IllegalArgumentException("cannot add a report of " + other.models
+          + " to one of " + models);
+    }
     other.buckets.forEach((k, v) -> {
-      double[] b = buckets.computeIfAbsent(k, key -> new double[WIDTH]);
-      for (int i = 0; i < WIDTH; i++) {
+      double[] b = buckets.computeIfAbsent(k, key -> new double[width]);
+      for (int i = 0; i < width; i++) {
         b[i] += v[i];
       }
     });
@@ -176,7 +220,7 @@ public final class HoldoutReport implements Serializable {
   }
 
   /**
-   * The predicted total of model {@code m} of {@link #MODELS}; NaN if it was not fitted, or
+   * The predicted total of model {@code m} of {@link #models()}; NaN if it was not fitted, or
    * if there is nobody to predict (no model can be fitted on an empty calibration period).
    */
   public double predictedTotal(int m) {
@@ -194,30 +238,36 @@ public final class HoldoutReport implements Serializable {
   }
 
   /**
-   * The model that predicted the holdout best: the fitted model with the smallest mean
-   * absolute error per customer, BG/NBD when another only ties it. The error per customer,
-   * not the error of the total, decides: a model can hit the total by luck while ranking
-   * customers worse, and the columns it feeds are per customer.
+   * The name of the model that predicted the holdout best: the fitted model with the smallest
+   * mean absolute error per customer; of models that tie, the first in {@link #models()}
+   * (BG/NBD first). The error per customer, not the error of the total, decides: a model can
+   * hit the total by luck while ranking customers worse, and the columns it feeds are per
+   * customer.
    */
-  public PurchaseModel chosenModel() {
+  public String chosen() {
     int best = 0; // also when nothing could be fitted: every error is NaN
-    for (int m = 1; m < MODELS.size(); m++) {
+    for (int m = 1; m < models.size(); m++) {
       double mae = meanAbsoluteError(m);
       if (!Double.isNaN(mae) && mae < meanAbsoluteError(best)) {
         best = m;
       }
     }
-    return PurchaseModel.values()[best];
+    return models.get(best);
+  }
+
+  /** {@link #chosen()} as a purchase model, for a report of purchase models only. */
+  public PurchaseModel chosenModel() {
+    return PurchaseModel.parse(chosen());
   }
 
   /** Per frequency bucket: {customers, mean actual, then each model's mean predicted}. */
   public Map<String, double[]> byFrequency() {
     Map<String, double[]> out = new java.util.LinkedHashMap<>();
     buckets.forEach((k, b) -> {
-      double[] row = new double[2 + MODELS.size()];
+      double[] row = new double[2 + models.size()];
       row[0] = b[0];
       row[1] = b[1] / b[0];
-      for (int m = 0; m < MODELS.size(); m++) {
+      for (int m = 0; m < models.size(); m++) {
         row[2 + m] = b[2 + 2 * m] / b[0];
       }
       out.put(k == TOP_BUCKET ? TOP_BUCKET + "+" : k.toString(), row);
@@ -233,9 +283,9 @@ public final class HoldoutReport implements Serializable {
             + "\"mean_absolute_error\":%s,\"models\":[", calibrationEnd, holdoutEnd,
         customers(), number("%.2f", predictedTotal()), actualTotal(),
         number("%.4f", meanAbsoluteError())));
-    for (int m = 0; m < MODELS.size(); m++) {
+    for (int m = 0; m < models.size(); m++) {
       double predicted = predictedTotal(m);
-      json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(MODELS.get(m))
+      json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(models.get(m))
           .append("\",\"fitted\":").append(!Double.isNaN(predicted));
       if (!Double.isNaN(predicted)) {
         // Relative to the actual total; null when nobody bought in the holdout.
@@ -250,10 +300,10 @@ public final class HoldoutReport implements Serializable {
       json.append('}');
     }
     json.append("],\"actual_spend\":").append(String.format(Locale.ROOT, "%.2f", actualSpend()))
-        .append(",\"chosen_model\":\"").append(chosenModel().jsonName())
+        .append(",\"chosen_model\":\"").append(chosen())
         .append("\",\"p_alive_calibration\":[");
-    for (int m = 0; m < MODELS.size(); m++) {
-      json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(MODELS.get(m))
+    for (int m = 0; m < models.size(); m++) {
+      json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(models.get(m))
           .append("\",\"bins\":[");
       String binSep = "";
       for (int bin = 0; bin < P_ALIVE_BINS; bin++) {
@@ -277,8 +327,8 @@ public final class HoldoutReport implements Serializable {
           "{\"frequency\":\"%s\",\"customers\":%d,\"mean_predicted\":%s,"
               + "\"mean_actual\":%.4f", e.getKey(), Math.round(row[0]),
           number("%.4f", row[2]), row[1]));
-      for (int m = 1; m < MODELS.size(); m++) {
-        json.append(",\"mean_predicted_").append(MODELS.get(m)).append("\":")
+      for (int m = 1; m < models.size(); m++) {
+        json.append(",\"mean_predicted_").append(models.get(m)).append("\":")
             .append(number("%.4f", row[2 + m]));
       }
       json.append('}');
@@ -290,8 +340,8 @@ public final class HoldoutReport implements Serializable {
             ? String.valueOf(w) : Math.abs(holdoutWeeks - w) < 1e-9 ? String.valueOf(w)
             : String.format(Locale.ROOT, "%.2f", holdoutWeeks)).toList()))
         .append("],\"actual\":[").append(series(0, "%.0f"));
-    for (int m = 0; m < MODELS.size(); m++) {
-      json.append("],\"").append(MODELS.get(m)).append("\":[").append(series(1 + m, "%.2f"));
+    for (int m = 0; m < models.size(); m++) {
+      json.append("],\"").append(models.get(m)).append("\":[").append(series(1 + m, "%.2f"));
     }
     return json.append("]}}").toString();
   }
@@ -307,7 +357,8 @@ public final class HoldoutReport implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof HoldoutReport r) || !r.buckets.keySet().equals(buckets.keySet())) {
+    if (!(o instanceof HoldoutReport r) || !r.models.equals(models)
+        || !r.buckets.keySet().equals(buckets.keySet())) {
       return false;
     }
     for (Map.Entry<Integer, double[]> e : buckets.entrySet()) {
@@ -338,7 +389,8 @@ public final class HoldoutReport implements Serializable {
   }
 
   /**
-   * Bucket count, then each bucket's frequency and its sums, in frequency order; then per model
+   * The models' names; then the bucket count, then each bucket's frequency and its sums, in
+   * frequency order; then per model
    * its used P(alive) bins; then the spend sums; then the holdout's length in weeks, the weeks
    * and their cumulative sums.
    */
@@ -346,9 +398,11 @@ public final class HoldoutReport implements Serializable {
     static final ReportCoder INSTANCE = new ReportCoder();
     private static final VarIntCoder INT = VarIntCoder.of();
     private static final DoubleCoder DOUBLE = DoubleCoder.of();
+    private static final Coder<List<String>> NAMES = ListCoder.of(StringUtf8Coder.of());
 
     @Override
     public void encode(HoldoutReport report, OutputStream out) throws IOException {
+      NAMES.encode(report.models, out);
       INT.encode(report.buckets.size(), out);
       for (Map.Entry<Integer, double[]> bucket : report.buckets.entrySet()) {
         INT.encode(bucket.getKey(), out);
@@ -387,10 +441,10 @@ public final class HoldoutReport implements Serializable {
 
     @Override
     public HoldoutReport decode(InputStream in) throws IOException {
-      HoldoutReport report = new HoldoutReport();
+      HoldoutReport report = new HoldoutReport(NAMES.decode(in));
       int size = INT.decode(in);
       for (int i = 0; i < size; i++) {
-        double[] sums = new double[WIDTH];
+        double[] sums = new double[report.width];
         int frequency = INT.decode(in);
         for (int j = 0; j < sums.length; j++) {
           sums[j] = DOUBLE.decode(in);
@@ -413,7 +467,7 @@ public final class HoldoutReport implements Serializable {
       int weeks = INT.decode(in);
       for (int i = 0; i < weeks; i++) {
         int week = INT.decode(in);
-        double[] sums = new double[1 + MODELS.size()];
+        double[] sums = new double[1 + report.models.size()];
         for (int j = 0; j < sums.length; j++) {
           sums[j] = DOUBLE.decode(in);
         }

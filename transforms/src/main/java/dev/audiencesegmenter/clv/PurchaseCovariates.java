@@ -9,12 +9,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.MapCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.values.KV;
@@ -182,63 +180,6 @@ public final class PurchaseCovariates implements Serializable {
       offset += categories.get(i).size() - 1;
     }
     return z;
-  }
-
-  /**
-   * One buyer of the calibration cohort against the covariate model over a holdout of
-   * {@code weeks}: customers (1), actual and predicted purchase days and their absolute error,
-   * actual and predicted spend and their absolute error; {@link #holdoutSums()} adds them up. A
-   * model's predicted spend is its expected purchase days times Gamma-Gamma's expected value of
-   * one, as in the holdout report.
-   */
-  public static double[] holdoutScores(ValueModels models, List<String> cell,
-      PurchaseSummary calibration, HoldoutPurchases.Outcome holdout, double weeks) {
-    if (models.covariates() == null) {
-      throw new IllegalArgumentException("the models have no purchase covariates to score");
-    }
-    int x = Math.toIntExact(calibration.x());
-    double predicted = models.covariates().forCell(cell).expectedPurchases(weeks, x,
-        calibration.tx(), calibration.t());
-    double value = models.expectedValuePerPurchase(x, calibration.meanRepeatValue() == null
-        ? null : calibration.meanRepeatValue().doubleValue());
-    double actualSpend = holdout.spend().doubleValue();
-    return new double[] {1, holdout.days(), predicted, Math.abs(predicted - holdout.days()),
-        actualSpend, predicted * value, Math.abs(predicted * value - actualSpend)};
-  }
-
-  /** Adds up {@link #holdoutScores}. */
-  public static Combine.CombineFn<double[], double[], double[]> holdoutSums() {
-    // a customer's scores and a partial sum add up alike
-    TallyFn.Add<double[], double[]> add = (sums, in) -> {
-      for (int i = 0; i < sums.length; i++) {
-        sums[i] += in[i];
-      }
-      return sums;
-    };
-    return TallyFn.of(() -> new double[7], add, add, SerializableCoder.of(double[].class));
-  }
-
-  /**
-   * {@code holdoutJson} (the holdout report's JSON object) with a {@code bg_nbd_covariates}
-   * object of the covariate model's scores, in the format of the report's models: predicted
-   * repeat purchases, error of the total (null when nobody bought in the holdout), mean absolute
-   * error per customer, predicted spend and its mean absolute error per customer.
-   */
-  public static String withHoldoutScores(String holdoutJson, double[] sums) {
-    double customers = sums[0];
-    double actual = sums[1];
-    String errorOfTotal = actual == 0 ? "null"
-        : String.format(Locale.ROOT, "%.4f", (sums[2] - actual) / actual);
-    String scores = String.format(Locale.ROOT, "\"bg_nbd_covariates\":{\"customers\":%d,"
-        + "\"predicted_repeat_purchases\":%.2f,\"actual_repeat_purchases\":%d,"
-        + "\"error_of_total\":%s,\"mean_absolute_error\":%.4f,\"predicted_spend\":%.2f,"
-        + "\"spend_mean_absolute_error\":%.4f}", (long) customers, sums[2], (long) actual,
-        errorOfTotal, sums[3] / customers, sums[5], sums[6] / customers);
-    String trimmed = holdoutJson.strip();
-    if (!trimmed.endsWith("}")) {
-      throw new IllegalArgumentException("not a JSON object: " + trimmed);
-    }
-    return trimmed.substring(0, trimmed.length() - 1) + "," + scores + "}";
   }
 
   /** The BG/NBD model of the customers of {@code cell} (one category per covariate). */

@@ -3,7 +3,10 @@ package dev.audiencesegmenter.clv;
 import dev.audiencesegmenter.grouping.TallyFn;
 import dev.audiencesegmenter.model.CustomerEvent;
 import dev.audiencesegmenter.model.CustomerEventCoder;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -22,6 +25,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -109,17 +113,55 @@ public final class ValidateHoldout
    */
   public static HoldoutReport compare(PurchaseSummary calibration,
       HoldoutPurchases.Outcome holdout, HoldoutModels models, double holdoutWeeks) {
+    return compare(calibration, holdout, models, null, holdoutWeeks);
+  }
+
+  /**
+   * As {@link #compare(PurchaseSummary, HoldoutPurchases.Outcome, HoldoutModels, double)}, and
+   * with {@code covariateModel} (BG/NBD with covariates, for the customer's covariate cell; see
+   * {@link PurchaseCovariates#forCell}) also that model, as {@link HoldoutReport#COVARIATE_MODEL}
+   * after the others.
+   */
+  public static HoldoutReport compare(PurchaseSummary calibration,
+      HoldoutPurchases.Outcome holdout, HoldoutModels models,
+      @Nullable BgNbdModel covariateModel, double holdoutWeeks) {
     double[][] byWeek = models.cumulativeExpectedPurchases(calibration, holdoutWeeks);
+    double[] pAlive = models.pAlive(calibration);
+    if (covariateModel != null) {
+      int x = Math.toIntExact(calibration.x());
+      for (int w = 0; w < byWeek.length; w++) {
+        double weeks = w == byWeek.length - 1 ? holdoutWeeks : w + 1;
+        byWeek[w] = withOneMore(byWeek[w],
+            covariateModel.expectedPurchases(weeks, x, calibration.tx(), calibration.t()));
+      }
+      pAlive = withOneMore(pAlive, covariateModel.pAlive(x, calibration.tx(), calibration.t()));
+    }
     double[] purchases = byWeek[byWeek.length - 1]; // the last point is the holdout's end
     double value = models.expectedValuePerPurchase(calibration);
     double[] spend = new double[purchases.length];
     for (int m = 0; m < purchases.length; m++) {
       spend[m] = purchases[m] * value;
     }
-    return new HoldoutReport().add(calibration.x(), holdout.days(), purchases)
-        .addPAlive(holdout.days() > 0, models.pAlive(calibration))
+    return report(covariateModel != null).add(calibration.x(), holdout.days(), purchases)
+        .addPAlive(holdout.days() > 0, pAlive)
         .addSpend(holdout.spend().doubleValue(), spend)
         .addCumulative(holdout, byWeek, holdoutWeeks);
+  }
+
+  private static double[] withOneMore(double[] values, double last) {
+    double[] out = Arrays.copyOf(values, values.length + 1);
+    out[values.length] = last;
+    return out;
+  }
+
+  /** An empty report of the purchase models, and of the covariate model if {@code covariates}. */
+  public static HoldoutReport report(boolean covariates) {
+    if (!covariates) {
+      return new HoldoutReport();
+    }
+    List<String> models = new ArrayList<>(HoldoutReport.MODELS);
+    models.add(HoldoutReport.COVARIATE_MODEL);
+    return new HoldoutReport(models);
   }
 
   /**
@@ -169,9 +211,18 @@ public final class ValidateHoldout
         .withMargin(1);
   }
 
-  /** Adds customers' reports up, in any order. */
+  /** Adds customers' reports of the purchase models up, in any order. */
   public static Combine.CombineFn<HoldoutReport, HoldoutReport, HoldoutReport> addUp() {
-    return TallyFn.of(HoldoutReport::new, HoldoutReport::merge, HoldoutReport::merge,
+    return addUp(false);
+  }
+
+  /**
+   * Adds customers' reports up, in any order: reports of the purchase models, and of the
+   * covariate model too if {@code covariates} (see {@link #report}).
+   */
+  public static Combine.CombineFn<HoldoutReport, HoldoutReport, HoldoutReport> addUp(
+      boolean covariates) {
+    return TallyFn.of(() -> report(covariates), HoldoutReport::merge, HoldoutReport::merge,
         HoldoutReport.coder());
   }
 

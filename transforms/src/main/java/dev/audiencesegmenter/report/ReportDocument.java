@@ -369,12 +369,6 @@ public final class ReportDocument {
       rows.add(scoreRow(name, model, holdout.path("actual_repeat_purchases").asLong()));
       series.put(name, numbers(curve.path(name)));
     }
-    JsonNode covariates = holdout.path("bg_nbd_covariates");
-    if (!covariates.isMissingNode()) {
-      // scored beside the report's models (no weekly curve, not a candidate for the choice)
-      rows.add(scoreRow("bg_nbd with covariates", covariates,
-          covariates.path("actual_repeat_purchases").asLong()));
-    }
     table(List.of("model", "predicted repeat purchases", "actual", "error of total",
         "mean absolute error", "predicted spend", "spend mean absolute error"), rows);
     List<? extends Number> weeks = numbers(curve.path("weeks"));

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiencesegmenter.clv.BgNbdCovariateModel;
+import dev.audiencesegmenter.clv.BgNbdModel;
 import dev.audiencesegmenter.clv.GammaGammaModel;
+import dev.audiencesegmenter.clv.ParetoNbdModel;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.clv.PurchaseModel;
 import dev.audiencesegmenter.clv.SummaryHistogram;
@@ -188,9 +190,10 @@ class SegmentCustomersCovariatesTest {
   }
 
   /**
-   * With a holdout, the covariate model is scored on it beside the report's models: the sums
-   * over the calibration cohort of each buyer's actual purchase days in [asOf, holdoutEnd) and
-   * of the model of their channel's expectation, computed here from the generated days.
+   * With a holdout, the covariate model is scored on it as a third model of the report: the
+   * sums over the calibration cohort of each buyer's actual purchase days in [asOf, holdoutEnd)
+   * and of the model of their channel's expectation, its P(alive) calibration, its weekly curve
+   * and the choice among the three, computed here from the generated days.
    */
   @Test
   void theCovariateModelIsScoredOnTheHoldout(TestPipeline p) throws Exception {
@@ -220,19 +223,41 @@ class SegmentCustomersCovariatesTest {
       everyone.add((int) s[0], s[1], s[2], s[0] > 0 ? 10.0 : null);
     }
     GammaGammaModel spend = GammaGammaModel.fit(everyone, 0).model();
+    BgNbdModel bgNbd = BgNbdModel.fit(everyone, 0).model();
+    ParetoNbdModel paretoNbd = ParetoNbdModel.fit(everyone, 0).model();
     double predicted = 0;
     double absoluteError = 0;
     double predictedSpend = 0;
     long actual = 0;
+    double[] otherErrors = new double[2]; // BG/NBD's and Pareto/NBD's, for the choice
+    int[] inTenth = new int[10]; // the covariate model's P(alive) calibration
+    int[] boughtInTenth = new int[10];
     for (Buyer b : buyers) {
       double[] s = xTxT(b);
-      double e = expected.forCustomer(new double[] {b.channel().equals("web") ? 1 : 0})
-          .expectedPurchases(weeks, (int) s[0], s[1], s[2]);
+      BgNbdModel ofChannel =
+          expected.forCustomer(new double[] {b.channel().equals("web") ? 1 : 0});
+      double e = ofChannel.expectedPurchases(weeks, (int) s[0], s[1], s[2]);
+      int days = holdoutDays.get(b.user());
       predicted += e;
-      actual += holdoutDays.get(b.user());
-      absoluteError += Math.abs(e - holdoutDays.get(b.user()));
+      actual += days;
+      absoluteError += Math.abs(e - days);
       predictedSpend += e * (s[0] > 0 ? spend.conditionalExpectedAverageValue((int) s[0], 10.0)
           : spend.populationMeanValue());
+      otherErrors[0] += Math.abs(bgNbd.expectedPurchases(weeks, (int) s[0], s[1], s[2]) - days);
+      otherErrors[1] +=
+          Math.abs(paretoNbd.expectedPurchases(weeks, (int) s[0], s[1], s[2]) - days);
+      int tenth = Math.min(9, (int) (ofChannel.pAlive((int) s[0], s[1], s[2]) * 10));
+      inTenth[tenth]++;
+      boughtInTenth[tenth] += days > 0 ? 1 : 0;
+    }
+    String wantChosen = absoluteError < Math.min(otherErrors[0], otherErrors[1])
+        ? "bg_nbd_covariates" : otherErrors[1] < otherErrors[0] ? "pareto_nbd" : "bg_nbd";
+    List<String> wantBins = new ArrayList<>();
+    for (int tenth = 0; tenth < 10; tenth++) {
+      if (inTenth[tenth] > 0) {
+        wantBins.add(tenth + ":" + inTenth[tenth] + ":" + String.format(java.util.Locale.ROOT,
+            "%.4f", boughtInTenth[tenth] / (double) inTenth[tenth]));
+      }
     }
     String wantSpend = String.format(java.util.Locale.ROOT, "%.2f", predictedSpend);
     String wantPredicted = String.format(java.util.Locale.ROOT, "%.2f", predicted);
@@ -253,15 +278,27 @@ class SegmentCustomersCovariatesTest {
     PAssert.thatSingleton(result.getHoldoutJson()).satisfies(json -> {
       try {
         JsonNode report = new ObjectMapper().readTree(json);
-        JsonNode scores = report.get("bg_nbd_covariates");
-        assertEquals(HOLDOUT_BUYERS, scores.get("customers").asLong(), json);
-        assertEquals(wantActual, scores.get("actual_repeat_purchases").asLong());
-        assertEquals(report.get("actual_repeat_purchases").asLong(),
-            scores.get("actual_repeat_purchases").asLong(), "the report's own actual total");
+        assertEquals(HOLDOUT_BUYERS, report.get("customers").asLong(), json);
+        assertEquals(wantActual, report.get("actual_repeat_purchases").asLong());
+        JsonNode scores = report.get("models").get(2);
+        assertEquals("bg_nbd_covariates", scores.get("model").asText());
         assertEquals(wantPredicted, scores.get("predicted_repeat_purchases").asText());
         assertEquals(wantError, scores.get("error_of_total").asText());
         assertEquals(wantMae, scores.get("mean_absolute_error").asText());
         assertEquals(wantSpend, scores.get("predicted_spend").asText());
+        assertEquals(wantChosen, report.get("chosen_model").asText(), json);
+        JsonNode calibration = report.get("p_alive_calibration").get(2);
+        assertEquals("bg_nbd_covariates", calibration.get("model").asText());
+        List<String> bins = new ArrayList<>();
+        for (JsonNode bin : calibration.get("bins")) {
+          bins.add(Math.round(bin.get("from").asDouble() * 10) + ":"
+              + bin.get("customers").asInt() + ":" + String.format(java.util.Locale.ROOT,
+              "%.4f", bin.get("share_bought").asDouble()));
+        }
+        assertEquals(wantBins, bins);
+        JsonNode curve = report.get("cumulative_repeat_purchases").get("bg_nbd_covariates");
+        assertEquals(13, curve.size(), "13 weeks, the last ending at the holdout's end");
+        assertEquals(wantPredicted, curve.get(12).asText(), "the curve ends at the total");
       } catch (java.io.IOException e) {
         throw new AssertionError(e);
       }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.junit.jupiter.api.Test;
 
@@ -171,5 +172,48 @@ class HoldoutReportTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new HoldoutReport().add(0, 1, 0.5));
     assertTrue(e.getMessage().contains("got 1"), e.getMessage());
+  }
+
+  @Test
+  void theCovariateModelIsAThirdCandidateWithItsOwnScoresCalibrationAndCurve() throws Exception {
+    // Errors per customer: BG/NBD |0.5-1| + |1.5-0| = 2, Pareto/NBD |1.25-1| + |0.25-0| = 0.5,
+    // with covariates |0.875-1| + |0.125-0| = 0.25: the smallest, so chosen.
+    HoldoutReport a = ValidateHoldout.report(true).add(0, 1, 0.5, 1.25, 0.875)
+        .addPAlive(true, 0.95, 0.42, 0.77).addSpend(10, 5, 12.5, 8.75)
+        .addCumulative(new HoldoutPurchases.Outcome(new long[] {1},
+            new java.math.BigDecimal("10")), new double[][] {{0.5, 1.25, 0.875}}, 1);
+    HoldoutReport b = ValidateHoldout.report(true).add(2, 0, 1.5, 0.25, 0.125)
+        .addPAlive(false, 0.91, 0.48, 0.05).addSpend(0, 15, 2.5, 1.25)
+        .addCumulative(HoldoutPurchases.Outcome.NONE, new double[][] {{1.5, 0.25, 0.125}}, 1);
+    HoldoutReport both = CoderUtils.clone(HoldoutReport.coder(), a.merge(b));
+    assertEquals(List.of("bg_nbd", "pareto_nbd", "bg_nbd_covariates"), both.models());
+    JsonNode r = new ObjectMapper().readTree(both.toJson("c", "h"));
+    assertEquals("bg_nbd_covariates", r.get("chosen_model").asText());
+    JsonNode covariates = r.get("models").get(2);
+    assertEquals("bg_nbd_covariates", covariates.get("model").asText());
+    assertEquals(1.0, covariates.get("predicted_repeat_purchases").asDouble(), 1e-9);
+    assertEquals(0.125, covariates.get("mean_absolute_error").asDouble(), 1e-9);
+    // |8.75 - 10| and |1.25 - 0| over two customers
+    assertEquals(1.25, covariates.get("spend_mean_absolute_error").asDouble(), 1e-9);
+    assertEquals(0.125, r.get("by_frequency").get(1).get("mean_predicted_bg_nbd_covariates")
+        .asDouble(), 1e-9);
+    // P(alive) 0.77 (bought) in the eighth tenth, 0.05 in the first
+    JsonNode bins = r.get("p_alive_calibration").get(2).get("bins");
+    assertEquals(0.7, bins.get(1).get("from").asDouble(), 1e-9);
+    assertEquals(1.0, bins.get(1).get("share_bought").asDouble(), 1e-9);
+    assertEquals("[1.0]", r.get("cumulative_repeat_purchases").get("bg_nbd_covariates")
+        .toString());
+    // a report of the covariate model is no candidate for the run's purchase model
+    assertThrows(IllegalArgumentException.class, both::chosenModel);
+  }
+
+  @Test
+  void reportsOfDifferentModelsDoNotAddUp() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new HoldoutReport().merge(ValidateHoldout.report(true)));
+    assertTrue(e.getMessage().contains("bg_nbd_covariates"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> new HoldoutReport(List.of("pareto_nbd", "bg_nbd")));
+    assertTrue(e.getMessage().contains("bg_nbd first"), e.getMessage());
   }
 }

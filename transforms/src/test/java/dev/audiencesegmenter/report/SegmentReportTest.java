@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.audiencesegmenter.clv.HoldoutPurchases;
+import dev.audiencesegmenter.clv.ValidateHoldout;
 import dev.audiencesegmenter.model.SegmentMembership;
 import dev.audiencesegmenter.segments.SegmentDefinitions;
 import java.awt.image.BufferedImage;
@@ -133,21 +135,16 @@ class SegmentReportTest {
           true, "email", "active", 3, 3).build());
       now.add(SegmentMembership.create("c" + i, "everyone", "all", false));
     }
-    // The holdout file as the job writes it: two customers over three weeks.
-    String holdoutJson = new dev.audiencesegmenter.clv.HoldoutReport()
-        .add(1, 3, 2.0, 2.5).addSpend(30, 20, 25)
-        .addCumulative(new dev.audiencesegmenter.clv.HoldoutPurchases.Outcome(
-            new long[] {1, 0, 2}, new BigDecimal("30")),
-            new double[][] {{0.5, 1}, {1, 1.5}, {2, 2.5}}, 3)
-        .merge(new dev.audiencesegmenter.clv.HoldoutReport().add(0, 0, 0.5, 0.25)
-            .addSpend(0, 5, 2.5).addCumulative(
-                dev.audiencesegmenter.clv.HoldoutPurchases.Outcome.NONE,
-                new double[][] {{0.25, 0.125}, {0.375, 0.25}, {0.5, 0.25}}, 3))
+    // The holdout file as the job writes it: two customers over three weeks, BG/NBD,
+    // Pareto/NBD and BG/NBD with covariates.
+    String holdoutJson = ValidateHoldout.report(true)
+        .add(1, 3, 2.0, 2.5, 2.8).addSpend(30, 20, 25, 28)
+        .addCumulative(new HoldoutPurchases.Outcome(new long[] {1, 0, 2}, new BigDecimal("30")),
+            new double[][] {{0.5, 1, 0.8}, {1, 1.5, 1.6}, {2, 2.5, 2.8}}, 3)
+        .merge(ValidateHoldout.report(true).add(0, 0, 0.5, 0.25, 0.1).addSpend(0, 5, 2.5, 1)
+            .addCumulative(HoldoutPurchases.Outcome.NONE,
+                new double[][] {{0.25, 0.125, 0.05}, {0.375, 0.25, 0.08}, {0.5, 0.25, 0.1}}, 3))
         .toJson("2024-01-01T00:00:00.000Z", "2024-01-22T00:00:00.000Z");
-    // and BG/NBD with covariates scored beside them: 2 customers, 3 actual, 2.6 predicted with
-    // absolute errors summing to 1, spend 30 actual and 26 predicted, errors summing to 6
-    holdoutJson = dev.audiencesegmenter.clv.PurchaseCovariates.withHoldoutScores(holdoutJson,
-        new double[] {2, 3, 2.6, 1, 30, 26, 6});
     String yaml = "groups:\n  - name: all\n    segments:\n      - name: everyone\n"
         + "        when: 'true'\n";
     SummarizeSegments.Result result = SummarizeSegments
@@ -162,15 +159,16 @@ class SegmentReportTest {
     String md = Files.readString(out.resolve("report/summary.md"), StandardCharsets.UTF_8);
     assertTrue(md.contains("### Value models against the holdout"), md);
     assertTrue(md.contains("predicting the 2 customers who had bought by then until "
-        + "2024-01-22T00:00:00.000Z. Chosen model: pareto_nbd"), md);
+        + "2024-01-22T00:00:00.000Z. Chosen model: bg_nbd_covariates"), md);
     // BG/NBD: 2.5 predicted against 3 (-16.67 %), errors 0.75 per customer; spend 25 and 7.5.
     assertTrue(md.contains("| bg_nbd | 2.50 | 3 | -0.1667 | 0.7500 | 25.00 | 7.5000 |"), md);
     // Pareto/NBD: |2.5 - 3| and |0.25 - 0| per customer; spend |25 - 30| and |2.5 - 0|.
     assertTrue(md.contains("| pareto_nbd | 2.75 | 3 | -0.0833 | 0.3750 | 27.50 | 3.7500 |"),
         md);
-    // (2.6 - 3) / 3, 1 / 2 per customer, 6 / 2 per customer
-    assertTrue(md.contains("| bg_nbd with covariates | 2.60 | 3 | -0.1333 | 0.5000 | 26.00 | "
-        + "3.0000 |"), md);
+    // With covariates: (2.9 - 3) / 3; |2.8 - 3| and |0.1 - 0|; spend |28 - 30| and |1 - 0|:
+    // the smallest error per customer, so the chosen model.
+    assertTrue(md.contains("| bg_nbd_covariates | 2.90 | 3 | -0.0333 | 0.1500 | 29.00 | "
+        + "1.5000 |"), md);
     String section = html.substring(html.indexOf("<h3>Value models against the holdout"),
         html.indexOf("<h2>Personas"));
     assertEquals(1, count(section, "<figure><svg "), "the tracking chart, drawn");
