@@ -250,8 +250,9 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   @Description(
       "Optional end of a holdout period (a date or instant, like --asOf): the value models "
           + "are also checked out of sample, fitted on purchases before --asOf and compared "
-          + "with the purchases in [asOf, holdoutEnd), BG/NBD and Pareto/NBD (and BG/NBD with "
-          + "--purchaseCovariates) side by side; written to model/holdout-validation.json, "
+          + "with the purchases in [asOf, holdoutEnd), BG/NBD and Pareto/NBD (and the purchase "
+          + "model with --purchaseCovariates) side by side; written to "
+          + "model/holdout-validation.json, "
           + "whose chosen_model has the smallest error per customer.")
   String getHoldoutEnd();
 
@@ -269,14 +270,15 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
   void setPurchaseModel(String value);
 
   @Description(
-      "Comma-separated categorical covariates of BG/NBD's purchase and dropout rates: feature "
+      "Comma-separated categorical covariates of the purchase model's (BG/NBD's or "
+          + "Pareto/NBD's) purchase and dropout rates: feature "
           + "columns (" + PurchaseCovariates.COLUMNS_DOC + ") or profile traits, each with 2 to "
           + "20 categories among buyers "
           + "(a missing value is the category '(none)'). Each customer's p_alive, expected "
           + "purchases and predicted_clv_365d then come from the model of their categories; "
-          + "the fit, with standard errors, goes to model/clv.json (bg_nbd_covariates), and "
-          + "with --holdoutEnd it is scored on the holdout as a third model. With "
-          + "--purchaseModel=bg_nbd only.")
+          + "the fit, with standard errors, goes to model/clv.json (bg_nbd_covariates or "
+          + "pareto_nbd_covariates), and with --holdoutEnd it is scored on the holdout as a "
+          + "third model. Not with --purchaseModel=auto.")
   @Default.String("")
   String getPurchaseCovariates();
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.audiencesegmenter.clv.PurchaseModel;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import java.util.List;
@@ -101,10 +102,13 @@ class FeatureOptionsTest {
         + "a trait of the profile sources (plan, seats)", () -> SegmentationPipeline
         .checkPurchaseCovariates(options("--purchaseCovariates=plan,tier"),
             new java.util.TreeSet<>(Set.of("seats", "plan"))));
-    assertMessage("--purchaseCovariates: purchase covariates [plan] are fitted with BG/NBD, "
-        + "not pareto_nbd", () -> SegmentationPipeline.valueModels(
-        options("--purchaseCovariates=plan", "--purchaseModel=pareto_nbd"), AS_OF));
-    assertMessage("a purchase model chosen on a backtest cannot take them",
+    // with Pareto/NBD as with BG/NBD, but not with a model chosen on a backtest
+    assertEquals(PurchaseModel.PARETO_NBD, SegmentationPipeline.valueModels(
+        options("--purchaseCovariates=plan", "--purchaseModel=pareto_nbd"), AS_OF)
+        .getPurchaseModel());
+    assertMessage("--purchaseCovariates: purchase covariates [plan] are fitted with the "
+        + "purchase model the run names (bg_nbd or pareto_nbd); a purchase model chosen on a "
+        + "backtest cannot take them",
         () -> SegmentationPipeline.valueModels(
             options("--purchaseCovariates=plan", "--purchaseModel=auto"), AS_OF));
   }

@@ -1,7 +1,6 @@
 package dev.audiencesegmenter.batch;
 
 import com.google.auto.value.AutoValue;
-import dev.audiencesegmenter.clv.BgNbdModel;
 import dev.audiencesegmenter.clv.ValueCoders;
 import dev.audiencesegmenter.clusters.AssignClusters;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
@@ -444,7 +443,8 @@ public abstract class SegmentCustomers
       if (getHoldoutEnd() != null) {
         // the run's covariate model, fitted on the same calibration period, is scored too
         holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd(),
-            cells == null ? null : modelsView, covariates);
+            cells == null ? null : modelsView, covariates,
+            PurchaseCovariates.nameOf(getValueModels().getPurchaseModel()));
       }
       churnView = customers
           .apply("ActivityHistories", ParDo.of(new ActivityHistoryFn()))
@@ -679,7 +679,8 @@ public abstract class SegmentCustomers
    */
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd,
-      @Nullable PCollectionView<ValueModels> runModels, List<String> covariates) {
+      @Nullable PCollectionView<ValueModels> runModels, List<String> covariates,
+      String covariateName) {
     PCollectionView<HoldoutModels> models = histogram
         .apply("HoldoutModels", ValidateHoldout.fitModels(asOf));
     double weeks = ValidateHoldout.holdoutWeeks(asOf, holdoutEnd);
@@ -693,7 +694,8 @@ public abstract class SegmentCustomers
         .apply("HoldoutPerCustomer", compare)
         .setCoder(HoldoutReport.coder())
         .apply("HoldoutAddUp",
-            Combine.globally(ValidateHoldout.addUp(runModels != null)).withoutDefaults())
+            Combine.globally(ValidateHoldout.addUp(runModels == null ? null : covariateName))
+                .withoutDefaults())
         .apply("HoldoutJson", MapElements.into(TypeDescriptors.strings())
             .via(report -> report.toJson(from, to)))
         .setCoder(StringUtf8Coder.of());
@@ -734,11 +736,13 @@ public abstract class SegmentCustomers
       CustomerBase customer = c.element();
       PurchaseSummary calibration = backtest ? customer.backtest : customer.purchases;
       if (calibration != null) { // the calibration cohort
-        BgNbdModel covariateModel = runModels == null ? null : c.sideInput(runModels)
-            .covariates().forCell(PurchaseCovariates.cellOf(customer.features, covariates));
+        PurchaseCovariates fitted = runModels == null ? null
+            : c.sideInput(runModels).covariates();
         c.output(ValidateHoldout.compare(calibration,
             backtest ? customer.backtestPeriod : customer.holdout, c.sideInput(models),
-            covariateModel, weeks));
+            fitted == null ? null : fitted.name(), fitted == null ? null
+                : fitted.forCell(PurchaseCovariates.cellOf(customer.features, covariates)),
+            weeks));
       }
     }
   }
@@ -801,7 +805,10 @@ public abstract class SegmentCustomers
     }
   }
 
-  /** BG/NBD with the covariates, fitted on the cells and added to the run's models. */
+  /**
+   * The run's purchase model with the covariates, fitted on the cells and added to the run's
+   * models.
+   */
   private static final class FitCovariatesFn extends DoFn<ValueModels, ValueModels> {
     private final List<String> covariates;
     private final PCollectionView<Map<List<String>, SummaryHistogram>> cells;
@@ -814,8 +821,9 @@ public abstract class SegmentCustomers
 
     @ProcessElement
     public void process(ProcessContext c) {
-      c.output(c.element().withCovariates(
-          PurchaseCovariates.fit(covariates, c.sideInput(cells))));
+      ValueModels models = c.element();
+      c.output(models.withCovariates(PurchaseCovariates.fit(covariates, c.sideInput(cells),
+          models.purchaseModel())));
     }
   }
 

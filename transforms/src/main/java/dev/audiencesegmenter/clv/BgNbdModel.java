@@ -11,7 +11,8 @@ import java.util.Map;
  * Gamma(r, alpha); after each purchase the customer drops out with a probability drawn from
  * Beta(a, b). Fitted by maximum likelihood on a {@link SummaryHistogram}.
  */
-public record BgNbdModel(double r, double alpha, double a, double b) implements Serializable {
+public record BgNbdModel(double r, double alpha, double a, double b)
+    implements RepeatPurchaseModel, Serializable {
 
   /** Fewer repeat buyers than this cannot identify the dropout process. */
   public static final int MIN_REPEAT_CUSTOMERS = 10;
@@ -50,6 +51,7 @@ public record BgNbdModel(double r, double alpha, double a, double b) implements 
   }
 
   /** Probability that a customer with this history is still alive at T. */
+  @Override
   public double pAlive(int x, double tx, double t) {
     if (x == 0) {
       return 1.0;
@@ -60,6 +62,7 @@ public record BgNbdModel(double r, double alpha, double a, double b) implements 
   }
 
   /** Expected purchases in the next {@code horizon} time units, given the history. */
+  @Override
   public double expectedPurchases(double horizon, int x, double tx, double t) {
     double z = horizon / (alpha + t + horizon);
     double hyp = Hypergeometric.value2F1(r + x, b + x, a + b + x - 1, z);

@@ -30,8 +30,6 @@ public final class HoldoutReport implements Serializable {
   /** The models a report scores by default, in the order of {@link #add}'s predictions. */
   public static final List<String> MODELS = java.util.Arrays.stream(PurchaseModel.values())
       .map(PurchaseModel::jsonName).toList();
-  /** The name of BG/NBD with purchase covariates, scored after {@link #MODELS} when fitted. */
-  public static final String COVARIATE_MODEL = "bg_nbd_covariates";
   /** P(alive) is calibrated in this many equal bins. */
   static final int P_ALIVE_BINS = 10;
 
@@ -62,7 +60,7 @@ public final class HoldoutReport implements Serializable {
 
   /**
    * A report of {@code models} (JSON names, BG/NBD first: the top level repeats its figures),
-   * e.g. {@link #MODELS} and {@link #COVARIATE_MODEL}.
+   * e.g. {@link #MODELS} and a covariate model ({@link PurchaseCovariates#name()}).
    */
   public HoldoutReport(List<String> models) {
     if (models.isEmpty() || !models.get(0).equals(PurchaseModel.BG_NBD.jsonName())

@@ -1,6 +1,9 @@
 package dev.audiencesegmenter.clv;
 
+import java.util.Arrays;
 import java.util.function.ToDoubleFunction;
+import org.apache.commons.math3.linear.LUDecomposition;
+import org.apache.commons.math3.linear.MatrixUtils;
 import org.apache.commons.math3.exception.TooManyEvaluationsException;
 import org.apache.commons.math3.optim.InitialGuess;
 import org.apache.commons.math3.optim.MaxEval;
@@ -82,5 +85,55 @@ final class MaximumLikelihood {
       params[i] = i < positive ? Math.exp(point[i]) : point[i];
     }
     return new Optimum(params, evaluations, converged, best);
+  }
+
+  /**
+   * The parameters' asymptotic covariance at the optimum {@code p} of {@code logLikelihood}
+   * (the total, not the mean): H⁻¹, with H the Hessian of the negative log-likelihood by
+   * central differences (the observed information). All NaN when H is singular.
+   */
+  static double[][] covariance(ToDoubleFunction<double[]> logLikelihood, double[] p) {
+    int n = p.length;
+    double[] h = new double[n];
+    for (int i = 0; i < n; i++) {
+      h[i] = 1e-4 * Math.max(1, Math.abs(p[i]));
+    }
+    double[][] hessian = new double[n][n];
+    for (int i = 0; i < n; i++) {
+      for (int j = i; j < n; j++) {
+        double v = (shifted(logLikelihood, p, i, h[i], j, h[j])
+            - shifted(logLikelihood, p, i, h[i], j, -h[j])
+            - shifted(logLikelihood, p, i, -h[i], j, h[j])
+            + shifted(logLikelihood, p, i, -h[i], j, -h[j])) / (4 * h[i] * h[j]);
+        hessian[i][j] = -v;
+        hessian[j][i] = -v;
+      }
+    }
+    LUDecomposition lu = new LUDecomposition(MatrixUtils.createRealMatrix(hessian));
+    if (!lu.getSolver().isNonSingular()) {
+      double[][] unknown = new double[n][n];
+      for (double[] row : unknown) {
+        Arrays.fill(row, Double.NaN);
+      }
+      return unknown;
+    }
+    return lu.getSolver().getInverse().getData();
+  }
+
+  private static double shifted(ToDoubleFunction<double[]> f, double[] p, int i, double di,
+      int j, double dj) {
+    double[] q = p.clone();
+    q[i] += di;
+    q[j] += dj;
+    return f.applyAsDouble(q);
+  }
+
+  /** The square roots of a covariance matrix's diagonal; NaN where it is not positive. */
+  static double[] standardErrors(double[][] covariance) {
+    double[] se = new double[covariance.length];
+    for (int i = 0; i < se.length; i++) {
+      se[i] = covariance[i][i] > 0 ? Math.sqrt(covariance[i][i]) : Double.NaN;
+    }
+    return se;
   }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
  * evaluated in log space ({@link Hypergeometric}), whichever of α and β is larger.
  */
 public record ParetoNbdModel(double r, double alpha, double s, double beta)
-    implements Serializable {
+    implements RepeatPurchaseModel, Serializable {
 
   public record Fit(ParetoNbdModel model, FitDiagnostics diagnostics) implements Serializable {}
 
@@ -24,36 +24,48 @@ public record ParetoNbdModel(double r, double alpha, double s, double beta)
           + " customers with a repeat purchase to fit; the data has " + repeat + " of "
           + customers + " customers");
     }
-    int size = histogram.triples().size();
-    int[] x = new int[size];
-    double[] tx = new double[size];
-    double[] t = new double[size];
-    double[] w = new double[size];
-    int i = 0;
-    for (Map.Entry<SummaryHistogram.Triple, Long> e : histogram.triples().entrySet()) {
-      x[i] = e.getKey().x();
-      tx[i] = e.getKey().tx();
-      t[i] = e.getKey().t();
-      w[i] = e.getValue();
-      i++;
-    }
-    MaximumLikelihood.Optimum opt = MaximumLikelihood.minimize(p -> {
-      ParetoNbdModel m = new ParetoNbdModel(p[0], p[1], p[2], p[3]);
-      double ll = 0;
-      for (int k = 0; k < size; k++) {
-        ll += w[k] * m.logLikelihood(x[k], tx[k], t[k]);
-      }
-      return -ll / customers + penalizer * (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]
-          + p[3] * p[3]);
-    }, new double[] {1, 1, 1, 1});
+    Data data = new Data(histogram);
+    MaximumLikelihood.Optimum opt = MaximumLikelihood.minimize(
+        p -> -data.logLikelihood(new ParetoNbdModel(p[0], p[1], p[2], p[3])) / customers
+            + penalizer * (p[0] * p[0] + p[1] * p[1] + p[2] * p[2] + p[3] * p[3]),
+        new double[] {1, 1, 1, 1});
     double[] p = opt.params();
     ParetoNbdModel model = new ParetoNbdModel(p[0], p[1], p[2], p[3]);
-    double ll = 0;
-    for (int k = 0; k < size; k++) {
-      ll += w[k] * model.logLikelihood(x[k], tx[k], t[k]);
-    }
     return new Fit(model, new FitDiagnostics(opt.evaluations(), opt.converged(),
-        ll / customers, customers));
+        data.logLikelihood(model) / customers, customers));
+  }
+
+  /** A histogram's distinct (x, t_x, T) and their counts, for the likelihood's sum. */
+  static final class Data {
+    private final int[] x;
+    private final double[] tx;
+    private final double[] t;
+    private final double[] weight;
+
+    Data(SummaryHistogram histogram) {
+      int size = histogram.triples().size();
+      x = new int[size];
+      tx = new double[size];
+      t = new double[size];
+      weight = new double[size];
+      int i = 0;
+      for (Map.Entry<SummaryHistogram.Triple, Long> e : histogram.triples().entrySet()) {
+        x[i] = e.getKey().x();
+        tx[i] = e.getKey().tx();
+        t[i] = e.getKey().t();
+        weight[i] = e.getValue();
+        i++;
+      }
+    }
+
+    /** The log-likelihood of every customer of the histogram under {@code model}. */
+    double logLikelihood(ParetoNbdModel model) {
+      double ll = 0;
+      for (int k = 0; k < x.length; k++) {
+        ll += weight[k] * model.logLikelihood(x[k], tx[k], t[k]);
+      }
+      return ll;
+    }
   }
 
   /** log of A0 in Fader &amp; Hardie's notation (always positive since t_x &lt;= T). */
@@ -86,12 +98,14 @@ public record ParetoNbdModel(double r, double alpha, double s, double beta)
     return head + max + Math.log(Math.exp(alive - max) + Math.exp(died - max));
   }
 
+  @Override
   public double pAlive(int x, double tx, double t) {
     double logRest = Math.log(s) - Math.log(r + s + x) + (r + x) * Math.log(alpha + t)
         + s * Math.log(beta + t) + logA0(x, tx, t);
     return 1.0 / (1.0 + Math.exp(logRest));
   }
 
+  @Override
   public double expectedPurchases(double horizon, int x, double tx, double t) {
     return (r + x) * (beta + t) / ((alpha + t) * (s - 1))
         * (1 - Math.pow((beta + t) / (beta + t + horizon), s - 1)) * pAlive(x, tx, t);

@@ -165,11 +165,11 @@ public abstract class PredictCustomerValue
   }
 
   /**
-   * Fits BG/NBD with time-invariant covariates ({@link PurchaseCovariates}): each named column
-   * ({@value PurchaseCovariates#COLUMNS_DOC}) or profile trait is a categorical covariate of
-   * the purchase and dropout rates, and each customer's value columns come from the model of
-   * their categories. With the BG/NBD purchase model only (not Pareto/NBD, not a model chosen on
-   * a backtest); done by {@code SegmentCustomers}, which has the customers' columns. At most
+   * Fits the purchase model (BG/NBD or Pareto/NBD) with time-invariant covariates ({@link
+   * PurchaseCovariates}): each named column ({@value PurchaseCovariates#COLUMNS_DOC}) or profile
+   * trait is a categorical covariate of the purchase and dropout rates, and each customer's
+   * value columns come from the model of their categories. Not with a model chosen on a
+   * backtest; done by {@code SegmentCustomers}, which has the customers' columns. At most
    * {@value PurchaseCovariates#MAX_COVARIATES} covariates.
    */
   public PredictCustomerValue withPurchaseCovariates(List<String> covariates) {
@@ -198,19 +198,13 @@ public abstract class PredictCustomerValue
 
   /**
    * Fails when the purchase covariates cannot go with the purchase model: they are fitted with
-   * BG/NBD only.
+   * the purchase model the run names, not with one chosen on a backtest.
    */
   public void checkPurchaseCovariates() {
-    if (getPurchaseCovariates().isEmpty()) {
-      return;
-    }
-    if (getPurchaseModelBacktest() != null) {
+    if (!getPurchaseCovariates().isEmpty() && getPurchaseModelBacktest() != null) {
       throw new IllegalArgumentException("purchase covariates " + getPurchaseCovariates()
-          + " are fitted with BG/NBD; a purchase model chosen on a backtest cannot take them");
-    }
-    if (getPurchaseModel() != PurchaseModel.BG_NBD) {
-      throw new IllegalArgumentException("purchase covariates " + getPurchaseCovariates()
-          + " are fitted with BG/NBD, not " + getPurchaseModel().jsonName());
+          + " are fitted with the purchase model the run names (bg_nbd or pareto_nbd); a "
+          + "purchase model chosen on a backtest cannot take them");
     }
   }
 

@@ -18,8 +18,8 @@ import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.values.KV;
 
 /**
- * BG/NBD with categorical covariates as a run fits it ({@link BgNbdCovariateModel}): each
- * covariate's categories coded as 0/1 variables against its most common category (the
+ * The purchase model with categorical covariates as a run fits it ({@link BgNbdCovariateModel}
+ * or {@link ParetoNbdCovariateModel}): each covariate's categories coded as 0/1 variables against its most common category (the
  * baseline, which has none), fitted on one {@link SummaryHistogram} per cell, a distinct
  * combination of categories. A customer's model is the cell's: {@link #forCell}.
  *
@@ -73,10 +73,10 @@ public final class PurchaseCovariates implements Serializable {
   private final List<String> covariates;
   /** Per covariate, its categories; the first is the baseline. */
   private final List<List<String>> categories;
-  private final BgNbdCovariateModel model;
+  private final CovariatePurchaseModel model;
 
   private PurchaseCovariates(List<String> covariates, List<List<String>> categories,
-      BgNbdCovariateModel model) {
+      CovariatePurchaseModel model) {
     this.covariates = List.copyOf(covariates);
     this.categories = categories.stream().map(List::copyOf).toList();
     this.model = model;
@@ -102,13 +102,20 @@ public final class PurchaseCovariates implements Serializable {
     return all;
   }
 
-  /**
-   * Codes the categories of {@code cells} (keyed by one category per covariate, in the order of
-   * {@code covariates}) and fits the model; fails with {@link ClvFitException} when a covariate
-   * has a single category or more than {@value #MAX_CATEGORIES}.
-   */
+  /** As {@link #fit(List, Map, PurchaseModel)} with BG/NBD. */
   public static PurchaseCovariates fit(List<String> covariates,
       Map<List<String>, SummaryHistogram> cells) {
+    return fit(covariates, cells, PurchaseModel.BG_NBD);
+  }
+
+  /**
+   * Codes the categories of {@code cells} (keyed by one category per covariate, in the order of
+   * {@code covariates}) and fits {@code purchaseModel} with them; fails with {@link
+   * ClvFitException} when a covariate has a single category or more than {@value
+   * #MAX_CATEGORIES}.
+   */
+  public static PurchaseCovariates fit(List<String> covariates,
+      Map<List<String>, SummaryHistogram> cells, PurchaseModel purchaseModel) {
     List<List<String>> categories = new ArrayList<>();
     for (int i = 0; i < covariates.size(); i++) {
       Map<String, Long> customers = new TreeMap<>();
@@ -149,7 +156,8 @@ public final class PurchaseCovariates implements Serializable {
       coded.merge(z, new SummaryHistogram().merge(histogram), SummaryHistogram::merge);
     });
     return new PurchaseCovariates(covariates, categories,
-        BgNbdCovariateModel.fit(variables, coded));
+        purchaseModel == PurchaseModel.PARETO_NBD ? ParetoNbdCovariateModel.fit(variables, coded)
+            : BgNbdCovariateModel.fit(variables, coded));
   }
 
   /** The 0/1 variables' names, {@code covariate=category}, in the model's order. */
@@ -182,8 +190,8 @@ public final class PurchaseCovariates implements Serializable {
     return z;
   }
 
-  /** The BG/NBD model of the customers of {@code cell} (one category per covariate). */
-  public BgNbdModel forCell(List<String> cell) {
+  /** The purchase model of the customers of {@code cell} (one category per covariate). */
+  public RepeatPurchaseModel forCell(List<String> cell) {
     if (cell.size() != covariates.size()) {
       throw new IllegalArgumentException("cell " + cell + " has " + cell.size()
           + " categories for the " + covariates.size() + " covariates " + covariates);
@@ -200,14 +208,27 @@ public final class PurchaseCovariates implements Serializable {
     return categories;
   }
 
-  public BgNbdCovariateModel model() {
+  public CovariatePurchaseModel model() {
     return model;
+  }
+
+  /**
+   * The model's name in {@code model/clv.json} and the holdout report: the purchase model's
+   * with {@code _covariates}, e.g. {@code bg_nbd_covariates}.
+   */
+  public String name() {
+    return nameOf(model.purchaseModel());
+  }
+
+  /** The name of {@code purchaseModel} with covariates, e.g. {@code pareto_nbd_covariates}. */
+  public static String nameOf(PurchaseModel purchaseModel) {
+    return purchaseModel.jsonName() + "_covariates";
   }
 
   /**
    * The covariates, their baselines, the 0/1 variables and the fitted parameters with their
    * standard errors (null where the Hessian cannot give one), as the {@code bg_nbd_covariates}
-   * object of {@code model/clv.json}.
+   * (or {@code pareto_nbd_covariates}) object of {@code model/clv.json}.
    */
   public String toJson() {
     List<String> variables = model.covariates();
@@ -226,11 +247,18 @@ public final class PurchaseCovariates implements Serializable {
     doc.put("variables", variables);
     doc.put("r", p[0]);
     doc.put("alpha0", p[1]);
-    doc.put("a0", p[2]);
-    doc.put("b0", p[3]);
-    doc.put("purchase_coefficients", finite(p, 4, k));
-    doc.put("dropout_a_coefficients", finite(p, 4 + k, k));
-    doc.put("dropout_b_coefficients", finite(p, 4 + 2 * k, k));
+    if (model.purchaseModel() == PurchaseModel.PARETO_NBD) {
+      doc.put("s", p[2]);
+      doc.put("beta0", p[3]);
+      doc.put("purchase_coefficients", finite(p, 4, k));
+      doc.put("dropout_coefficients", finite(p, 4 + k, k));
+    } else {
+      doc.put("a0", p[2]);
+      doc.put("b0", p[3]);
+      doc.put("purchase_coefficients", finite(p, 4, k));
+      doc.put("dropout_a_coefficients", finite(p, 4 + k, k));
+      doc.put("dropout_b_coefficients", finite(p, 4 + 2 * k, k));
+    }
     double[] se = model.standardErrors();
     doc.put("standard_errors", finite(se, 0, se.length));
     FitDiagnostics d = model.diagnostics();

@@ -113,18 +113,22 @@ public final class ValidateHoldout
    */
   public static HoldoutReport compare(PurchaseSummary calibration,
       HoldoutPurchases.Outcome holdout, HoldoutModels models, double holdoutWeeks) {
-    return compare(calibration, holdout, models, null, holdoutWeeks);
+    return compare(calibration, holdout, models, null, null, holdoutWeeks);
   }
 
   /**
    * As {@link #compare(PurchaseSummary, HoldoutPurchases.Outcome, HoldoutModels, double)}, and
-   * with {@code covariateModel} (BG/NBD with covariates, for the customer's covariate cell; see
-   * {@link PurchaseCovariates#forCell}) also that model, as {@link HoldoutReport#COVARIATE_MODEL}
-   * after the others.
+   * with a covariate model ({@code covariateModel}, the model of the customer's covariate cell,
+   * see {@link PurchaseCovariates#forCell}) also that model, named {@code covariateName} (see
+   * {@link PurchaseCovariates#name()}), after the others.
    */
   public static HoldoutReport compare(PurchaseSummary calibration,
-      HoldoutPurchases.Outcome holdout, HoldoutModels models,
-      @Nullable BgNbdModel covariateModel, double holdoutWeeks) {
+      HoldoutPurchases.Outcome holdout, HoldoutModels models, @Nullable String covariateName,
+      @Nullable RepeatPurchaseModel covariateModel, double holdoutWeeks) {
+    if ((covariateName == null) != (covariateModel == null)) {
+      throw new IllegalArgumentException("a covariate model needs its name, and a name its "
+          + "model; got " + covariateName + " and " + covariateModel);
+    }
     double[][] byWeek = models.cumulativeExpectedPurchases(calibration, holdoutWeeks);
     double[] pAlive = models.pAlive(calibration);
     if (covariateModel != null) {
@@ -142,7 +146,7 @@ public final class ValidateHoldout
     for (int m = 0; m < purchases.length; m++) {
       spend[m] = purchases[m] * value;
     }
-    return report(covariateModel != null).add(calibration.x(), holdout.days(), purchases)
+    return report(covariateName).add(calibration.x(), holdout.days(), purchases)
         .addPAlive(holdout.days() > 0, pAlive)
         .addSpend(holdout.spend().doubleValue(), spend)
         .addCumulative(holdout, byWeek, holdoutWeeks);
@@ -154,13 +158,16 @@ public final class ValidateHoldout
     return out;
   }
 
-  /** An empty report of the purchase models, and of the covariate model if {@code covariates}. */
-  public static HoldoutReport report(boolean covariates) {
-    if (!covariates) {
+  /**
+   * An empty report of the purchase models, and of the covariate model named {@code
+   * covariateModel} (null: none) after them.
+   */
+  public static HoldoutReport report(@Nullable String covariateModel) {
+    if (covariateModel == null) {
       return new HoldoutReport();
     }
     List<String> models = new ArrayList<>(HoldoutReport.MODELS);
-    models.add(HoldoutReport.COVARIATE_MODEL);
+    models.add(covariateModel);
     return new HoldoutReport(models);
   }
 
@@ -213,17 +220,17 @@ public final class ValidateHoldout
 
   /** Adds customers' reports of the purchase models up, in any order. */
   public static Combine.CombineFn<HoldoutReport, HoldoutReport, HoldoutReport> addUp() {
-    return addUp(false);
+    return addUp(null);
   }
 
   /**
    * Adds customers' reports up, in any order: reports of the purchase models, and of the
-   * covariate model too if {@code covariates} (see {@link #report}).
+   * covariate model named {@code covariateModel} too unless it is null (see {@link #report}).
    */
   public static Combine.CombineFn<HoldoutReport, HoldoutReport, HoldoutReport> addUp(
-      boolean covariates) {
-    return TallyFn.of(() -> report(covariates), HoldoutReport::merge, HoldoutReport::merge,
-        HoldoutReport.coder());
+      @Nullable String covariateModel) {
+    return TallyFn.of(() -> report(covariateModel), HoldoutReport::merge,
+        HoldoutReport::merge, HoldoutReport.coder());
   }
 
   /** A purchase before the holdout end to its customer's group; nothing else counts. */

@@ -32,16 +32,18 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
   }
 
   /**
-   * The same models with BG/NBD's covariate form behind the purchase columns: each customer's
-   * predictions come from the model of their cell ({@link #predict(PurchaseSummary, List)}).
+   * The same models with the purchase model's covariate form behind the purchase columns: each
+   * customer's predictions come from the model of their cell ({@link #predict(PurchaseSummary,
+   * List)}).
    */
   public ValueModels withCovariates(PurchaseCovariates fitted) {
-    if (paretoNbd != null) {
-      throw new IllegalArgumentException("purchase covariates are fitted with BG/NBD, but the "
-          + "purchase model is Pareto/NBD");
+    if (fitted.model().purchaseModel() != purchaseModel()) {
+      throw new IllegalArgumentException("the purchase covariates were fitted with "
+          + fitted.model().purchaseModel().jsonName() + ", but the purchase model is "
+          + purchaseModel().jsonName());
     }
-    return new ValueModels(frequency, null, spend, annualDiscountRate, margin, backtestJson,
-        fitted);
+    return new ValueModels(frequency, paretoNbd, spend, annualDiscountRate, margin,
+        backtestJson, fitted);
   }
 
   /** The model behind P(alive) and the expected purchases. */
@@ -49,21 +51,9 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
     return paretoNbd == null ? PurchaseModel.BG_NBD : PurchaseModel.PARETO_NBD;
   }
 
-  private double pAlive(@Nullable BgNbdModel own, int x, double tx, double t) {
-    if (own != null) {
-      return own.pAlive(x, tx, t);
-    }
-    return paretoNbd == null ? frequency.model().pAlive(x, tx, t)
-        : paretoNbd.model().pAlive(x, tx, t);
-  }
-
-  private double expectedPurchases(@Nullable BgNbdModel own, double weeks, int x, double tx,
-      double t) {
-    if (own != null) {
-      return own.expectedPurchases(weeks, x, tx, t);
-    }
-    return paretoNbd == null ? frequency.model().expectedPurchases(weeks, x, tx, t)
-        : paretoNbd.model().expectedPurchases(weeks, x, tx, t);
+  /** The purchase model of everyone (without covariates). */
+  private RepeatPurchaseModel purchases() {
+    return paretoNbd == null ? frequency.model() : paretoNbd.model();
   }
 
   /**
@@ -86,7 +76,7 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
    * ignored without covariates, required with them).
    */
   public CustomerValue predict(PurchaseSummary summary, @Nullable List<String> cell) {
-    BgNbdModel own = null;
+    RepeatPurchaseModel own = purchases();
     if (covariates != null) {
       if (cell == null) {
         throw new IllegalArgumentException("the models have purchase covariates "
@@ -100,15 +90,15 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
     java.math.BigDecimal exact = summary.meanRepeatValue();
     Double meanRepeatValue = exact == null ? null : exact.doubleValue();
     int xi = Math.toIntExact(x);
-    double pAlive = pAlive(own, xi, tx, t);
-    double e90 = expectedPurchases(own, 90 / 7.0, xi, tx, t);
-    double e365 = expectedPurchases(own, 365 / 7.0, xi, tx, t);
+    double pAlive = own.pAlive(xi, tx, t);
+    double e90 = own.expectedPurchases(90 / 7.0, xi, tx, t);
+    double e365 = own.expectedPurchases(365 / 7.0, xi, tx, t);
     double value = expectedValuePerPurchase(xi, meanRepeatValue);
     double monthly = Math.pow(1 + annualDiscountRate, 1.0 / 12) - 1;
     double clv = 0;
     double previous = 0;
     for (int m = 1; m <= 12; m++) {
-      double cumulative = expectedPurchases(own, m * WEEKS_PER_MONTH, xi, tx, t);
+      double cumulative = own.expectedPurchases(m * WEEKS_PER_MONTH, xi, tx, t);
       clv += (cumulative - previous) * value * margin / Math.pow(1 + monthly, m);
       previous = cumulative;
     }
@@ -120,8 +110,8 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
   /**
    * The parameters and fit diagnostics, as the JSON of {@code model/clv.json};
    * {@code purchase_model} names the model behind the purchase columns, and a
-   * {@code pareto_nbd} object is there when it is Pareto/NBD, {@code bg_nbd_covariates}
-   * ({@link PurchaseCovariates#toJson}) when BG/NBD has covariates, and {@code backtest} (the
+   * {@code pareto_nbd} object is there when it is Pareto/NBD, {@code bg_nbd_covariates} or
+   * {@code pareto_nbd_covariates} ({@link PurchaseCovariates#toJson}) with covariates, and {@code backtest} (the
    * report of {@link HoldoutReport}) when the model was chosen on one.
    */
   public String toJson() {
@@ -142,7 +132,7 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
         num(gg.gamma()), diagnostics(spend.diagnostics()), num(annualDiscountRate),
         num(margin));
     if (covariates != null) {
-      json = json.substring(0, json.length() - 1) + ",\"bg_nbd_covariates\":"
+      json = json.substring(0, json.length() - 1) + ",\"" + covariates.name() + "\":"
           + covariates.toJson() + "}";
     }
     return backtestJson == null ? json

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiencesegmenter.clv.BgNbdCovariateModel;
 import dev.audiencesegmenter.clv.BgNbdModel;
 import dev.audiencesegmenter.clv.GammaGammaModel;
+import dev.audiencesegmenter.clv.ParetoNbdCovariateModel;
 import dev.audiencesegmenter.clv.ParetoNbdModel;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.clv.PurchaseModel;
@@ -82,6 +83,33 @@ class SegmentCustomersCovariatesTest {
     return buyers;
   }
 
+  /**
+   * {@code count} buyers as Pareto/NBD tells it, three in five in the app: each buyer's
+   * purchase rate is exponentially distributed around the channel's, and each dies at a daily
+   * hazard that varies too. (On the buyers of {@link #buyers}, all alike within a channel,
+   * Pareto/NBD runs to its limit of no heterogeneity, huge parameters where every
+   * hypergeometric series is slow: 20 s for 120 buyers.)
+   */
+  private static List<Buyer> paretoBuyers(int count, long seed) {
+    Random random = new Random(seed);
+    List<Buyer> buyers = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String channel = i < count * 3 / 5 ? "app" : "web";
+      double perWeek = (channel.equals("app") ? 0.30 : 0.15) * -Math.log(1 - random.nextDouble());
+      double deathPerDay = 0.004 * -Math.log(1 - random.nextDouble());
+      int first = 200 + random.nextInt(160);
+      TreeSet<Integer> days = new TreeSet<>();
+      days.add(first);
+      for (int d = first - 1; d > 0 && random.nextDouble() >= deathPerDay; d--) {
+        if (random.nextDouble() < perWeek / 7) {
+          days.add(d);
+        }
+      }
+      buyers.add(new Buyer("u" + i, channel, days));
+    }
+    return buyers;
+  }
+
   private static List<CustomerEvent> events(List<Buyer> buyers) {
     List<CustomerEvent> events = new ArrayList<>();
     for (Buyer b : buyers) {
@@ -106,13 +134,18 @@ class SegmentCustomersCovariatesTest {
   }
 
   private static BgNbdCovariateModel expectedModel(List<Buyer> buyers) {
+    return BgNbdCovariateModel.fit(List.of("preferred_channel=web"), cells(buyers));
+  }
+
+  /** The buyers' histograms by their one 0/1 variable, preferred_channel=web. */
+  private static Map<List<Double>, SummaryHistogram> cells(List<Buyer> buyers) {
     Map<List<Double>, SummaryHistogram> cells = new HashMap<>();
     for (Buyer b : buyers) {
       double[] s = xTxT(b);
       cells.computeIfAbsent(List.of(b.channel().equals("web") ? 1.0 : 0.0),
           k -> new SummaryHistogram()).add((int) s[0], s[1], s[2], s[0] > 0 ? 10.0 : null);
     }
-    return BgNbdCovariateModel.fit(List.of("preferred_channel=web"), cells);
+    return cells;
   }
 
   private static double round6(double v) {
@@ -311,14 +344,81 @@ class SegmentCustomersCovariatesTest {
   private static final int HOLDOUT_BUYERS = 60;
 
   @Test
-  void covariatesNeedBgNbd() {
+  void covariatesAreNotForAModelChosenOnABacktest() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
                 ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
             .withValueModels(PredictCustomerValue.create()
+                .withPurchaseModelChosenOnBacktest(org.joda.time.Duration.standardDays(91))
+                .withPurchaseCovariates(List.of("preferred_channel"))));
+    assertEquals("purchase covariates [preferred_channel] are fitted with the purchase model "
+        + "the run names (bg_nbd or pareto_nbd); a purchase model chosen on a backtest cannot "
+        + "take them", e.getMessage());
+  }
+
+  /**
+   * With Pareto/NBD as the purchase model, the covariates go with it: each buyer's p_alive and
+   * expected purchases come from {@link ParetoNbdCovariateModel}'s model of their channel, fitted
+   * here on the buyers' own (x, t_x, T), and {@code model/clv.json} has its parameters.
+   */
+  @Test
+  void withParetoNbdTheCovariatesGoWithIt(TestPipeline p) throws Exception {
+    List<Buyer> buyers = paretoBuyers(PARETO_BUYERS, 5);
+    ParetoNbdCovariateModel expected =
+        ParetoNbdCovariateModel.fit(List.of("preferred_channel=web"), cells(buyers));
+    Map<String, double[]> expectedPerCustomer = new HashMap<>();
+    for (Buyer b : buyers) {
+      double[] s = xTxT(b);
+      var model = expected.forCustomer(new double[] {b.channel().equals("web") ? 1 : 0});
+      expectedPerCustomer.put(customerId(b.user()), new double[] {
+          round6(model.pAlive((int) s[0], s[1], s[2])),
+          round6(model.expectedPurchases(365 / 7.0, (int) s[0], s[1], s[2]))});
+    }
+    SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events(buyers))
+            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
+        .apply(SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
+                ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
+            .withValueModels(PredictCustomerValue.create()
                 .withPurchaseModel(PurchaseModel.PARETO_NBD)
                 .withPurchaseCovariates(List.of("preferred_channel"))));
-    assertEquals("purchase covariates [preferred_channel] are fitted with BG/NBD, not "
-        + "pareto_nbd", e.getMessage());
+    PAssert.that(result.getFeatures()).satisfies(rows -> {
+      int buyersSeen = 0;
+      for (CustomerFeatures f : rows) {
+        if (f.getPAlive() != null) { // a buyer
+          buyersSeen++;
+          double[] want = expectedPerCustomer.get(f.getCustomerId());
+          assertEquals(want[0], f.getPAlive(), 0.0, "p_alive of " + f.getCustomerId());
+          assertEquals(want[1], f.getExpectedPurchases365d(), 0.0,
+              "expected purchases of " + f.getCustomerId());
+          assertEquals("pareto_nbd", f.getChurnModel());
+        }
+      }
+      assertEquals(PARETO_BUYERS, buyersSeen);
+      return null;
+    });
+    PAssert.thatSingleton(result.getModelJson()).satisfies(json -> {
+      try {
+        JsonNode doc = new ObjectMapper().readTree(json);
+        assertEquals("pareto_nbd", doc.get("purchase_model").asText());
+        assertTrue(doc.get("bg_nbd_covariates") == null, json);
+        JsonNode model = doc.get("pareto_nbd_covariates");
+        double[] want = expected.parameters();
+        double[] got = {model.get("r").asDouble(), model.get("alpha0").asDouble(),
+            model.get("s").asDouble(), model.get("beta0").asDouble(),
+            model.get("purchase_coefficients").get(0).asDouble(),
+            model.get("dropout_coefficients").get(0).asDouble()};
+        for (int i = 0; i < want.length; i++) {
+          assertEquals(want[i], got[i], 1e-12 * Math.max(1, Math.abs(want[i])),
+              "parameter " + i);
+        }
+        assertEquals(6, model.get("standard_errors").size());
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+      return null;
+    });
+    p.run().waitUntilFinish();
   }
+
+  private static final int PARETO_BUYERS = 300;
 }

@@ -49,7 +49,7 @@ class PurchaseCovariatesTest {
         List.of("channel=email", "channel=web", "plan=pro"), coded);
     assertArrayEquals(byHand.parameters(), fitted.model().parameters(), 1e-12);
 
-    BgNbdModel web = fitted.forCell(List.of("web", "pro"));
+    RepeatPurchaseModel web = fitted.forCell(List.of("web", "pro"));
     BgNbdModel expected = byHand.forCustomer(new double[] {0, 1, 1});
     assertEquals(expected.pAlive(2, 20, 40), web.pAlive(2, 20, 40), 0.0);
     // a category the fit never saw counts as the baseline
@@ -110,8 +110,8 @@ class PurchaseCovariatesTest {
     assertEquals("at most 4 purchase covariates, got 5: [a, b, c, d, e]",
         assertThrows(IllegalArgumentException.class,
             () -> value.withPurchaseCovariates(List.of("a", "b", "c", "d", "e"))).getMessage());
-    assertEquals("purchase covariates [plan] are fitted with BG/NBD; a purchase model chosen "
-        + "on a backtest cannot take them", assertThrows(IllegalArgumentException.class,
+    assertEquals("purchase covariates [plan] are fitted with the purchase model the run "
+        + "names (bg_nbd or pareto_nbd); a purchase model chosen on a backtest cannot take them", assertThrows(IllegalArgumentException.class,
             () -> value.withPurchaseCovariates(List.of("plan"))
                 .withPurchaseModelChosenOnBacktest(org.joda.time.Duration.standardDays(91))
                 .checkPurchaseCovariates()).getMessage());

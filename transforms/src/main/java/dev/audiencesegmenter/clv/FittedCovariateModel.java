@@ -1,0 +1,72 @@
+package dev.audiencesegmenter.clv;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/** What every {@link CovariatePurchaseModel} holds: its covariates, estimates and their fit. */
+abstract class FittedCovariateModel implements CovariatePurchaseModel {
+  private static final long serialVersionUID = 1L;
+
+  private final List<String> covariates;
+  /** The estimates, in the order of {@link #parameters()}. */
+  final double[] params;
+  private final double[][] covariance;
+  private final FitDiagnostics diagnostics;
+
+  FittedCovariateModel(List<String> covariates, Estimate estimate) {
+    this.covariates = List.copyOf(covariates);
+    this.params = estimate.params().clone();
+    this.covariance = estimate.covariance();
+    this.diagnostics = estimate.diagnostics();
+  }
+
+  /** A maximum-likelihood estimate with its covariance and how the fit went. */
+  record Estimate(double[] params, double[][] covariance, FitDiagnostics diagnostics) {}
+
+  /**
+   * Maximizes {@code logLikelihood} (the total over {@code customers}) from 1 for the first
+   * {@code positive} parameters (searched on their logarithms) and 0 for the {@code
+   * coefficients} after them.
+   */
+  static Estimate estimate(ToDoubleFunction<double[]> logLikelihood, int positive,
+      int coefficients, long customers) {
+    double[] start = new double[positive + coefficients];
+    Arrays.fill(start, 0, positive, 1.0);
+    MaximumLikelihood.Optimum opt = MaximumLikelihood.minimize(
+        p -> -logLikelihood.applyAsDouble(p) / customers, start, positive);
+    double[] p = opt.params();
+    return new Estimate(p, MaximumLikelihood.covariance(logLikelihood, p),
+        new FitDiagnostics(opt.evaluations(), opt.converged(),
+            logLikelihood.applyAsDouble(p) / customers, customers));
+  }
+
+  @Override
+  public List<String> covariates() {
+    return covariates;
+  }
+
+  @Override
+  public double[] parameters() {
+    return params.clone();
+  }
+
+  @Override
+  public double[] standardErrors() {
+    return MaximumLikelihood.standardErrors(covariance);
+  }
+
+  @Override
+  public double[][] covariance() {
+    double[][] copy = new double[covariance.length][];
+    for (int i = 0; i < copy.length; i++) {
+      copy[i] = covariance[i].clone();
+    }
+    return copy;
+  }
+
+  @Override
+  public FitDiagnostics diagnostics() {
+    return diagnostics;
+  }
+}
