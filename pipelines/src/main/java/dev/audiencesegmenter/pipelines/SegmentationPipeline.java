@@ -400,11 +400,6 @@ public final class SegmentationPipeline {
             + AUTO, e);
       }
     }
-    try {
-      value.checkPurchaseCovariates();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--purchaseCovariates: " + e.getMessage(), e);
-    }
     return value;
   }
 

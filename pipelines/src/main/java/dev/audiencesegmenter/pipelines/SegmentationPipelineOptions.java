@@ -278,7 +278,8 @@ public interface SegmentationPipelineOptions extends PipelineOptions {
           + "purchases and predicted_clv_365d then come from the model of their categories; "
           + "the fit, with standard errors, goes to model/clv.json (bg_nbd_covariates or "
           + "pareto_nbd_covariates), and with --holdoutEnd it is scored on the holdout as a "
-          + "third model. Not with --purchaseModel=auto.")
+          + "third model. With --purchaseModel=auto, each purchase model with the covariates "
+          + "is a candidate too.")
   @Default.String("")
   String getPurchaseCovariates();
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.clv.PurchaseModel;
 import dev.audiencesegmenter.features.AssignLifecycleStage;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
@@ -102,15 +103,14 @@ class FeatureOptionsTest {
         + "a trait of the profile sources (plan, seats)", () -> SegmentationPipeline
         .checkPurchaseCovariates(options("--purchaseCovariates=plan,tier"),
             new java.util.TreeSet<>(Set.of("seats", "plan"))));
-    // with Pareto/NBD as with BG/NBD, but not with a model chosen on a backtest
+    // with Pareto/NBD as with BG/NBD, and with a model chosen on a backtest
     assertEquals(PurchaseModel.PARETO_NBD, SegmentationPipeline.valueModels(
         options("--purchaseCovariates=plan", "--purchaseModel=pareto_nbd"), AS_OF)
         .getPurchaseModel());
-    assertMessage("--purchaseCovariates: purchase covariates [plan] are fitted with the "
-        + "purchase model the run names (bg_nbd or pareto_nbd); a purchase model chosen on a "
-        + "backtest cannot take them",
-        () -> SegmentationPipeline.valueModels(
-            options("--purchaseCovariates=plan", "--purchaseModel=auto"), AS_OF));
+    PredictCustomerValue auto = SegmentationPipeline.valueModels(
+        options("--purchaseCovariates=plan", "--purchaseModel=auto"), AS_OF);
+    assertEquals(List.of("plan"), auto.getPurchaseCovariates());
+    assertEquals(org.joda.time.Duration.standardDays(91), auto.getPurchaseModelBacktest());
   }
 
   private static void assertMessage(String part, Runnable run) {

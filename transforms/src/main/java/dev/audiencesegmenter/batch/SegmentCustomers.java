@@ -1,6 +1,9 @@
 package dev.audiencesegmenter.batch;
 
 import com.google.auto.value.AutoValue;
+import dev.audiencesegmenter.clv.CovariateCandidates;
+import dev.audiencesegmenter.clv.PurchaseModel;
+import dev.audiencesegmenter.clv.RepeatPurchaseModel;
 import dev.audiencesegmenter.clv.ValueCoders;
 import dev.audiencesegmenter.clusters.AssignClusters;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
@@ -200,9 +203,6 @@ public abstract class SegmentCustomers
     if (valueModels != null && !valueModels.getAsOf().equals(getFeatures().getAsOf())) {
       throw new IllegalArgumentException("value models as of " + valueModels.getAsOf()
           + " but features as of " + getFeatures().getAsOf() + ": they must agree");
-    }
-    if (valueModels != null) {
-      valueModels.checkPurchaseCovariates();
     }
     return toBuilder().setValueModels(valueModels).build();
   }
@@ -426,25 +426,48 @@ public abstract class SegmentCustomers
             .setCoder(new SummaryHistogram.HistogramCoder());
       }
       Instant backtestFrom = backtestFrom(asOf);
-      PCollection<ValueModels> models = histogram
-          .apply("FitValueModels", backtestFrom == null ? ParDo.of(fit.fitFn())
-              : fit.fitFnChoosingOn(backtestReport(customers, backtestFrom, asOf),
-                  backtestFrom, asOf))
-          .setCoder(SerializableCoder.of(ValueModels.class));
-      if (cells != null) {
-        PCollectionView<Map<List<String>, SummaryHistogram>> cellsView =
-            cells.apply("CellsView", View.asSingleton());
-        models = models
-            .apply("FitCovariates", ParDo.of(new FitCovariatesFn(covariates, cellsView))
-                .withSideInputs(cellsView))
+      PCollectionView<Map<List<String>, SummaryHistogram>> cellsView =
+          cells == null ? null : cells.apply("CellsView", View.asSingleton());
+      PCollection<ValueModels> models;
+      if (backtestFrom == null) {
+        models = histogram.apply("FitValueModels", ParDo.of(fit.fitFn()))
+            .setCoder(SerializableCoder.of(ValueModels.class));
+        if (cellsView != null) {
+          models = models
+              .apply("FitCovariates", ParDo.of(new FitCovariatesFn(covariates, cellsView))
+                  .withSideInputs(cellsView))
+              .setCoder(SerializableCoder.of(ValueModels.class));
+        }
+      } else {
+        // the backtest chooses among the purchase models, with the covariates too if any
+        PCollectionView<HoldoutReport> report =
+            backtestReport(customers, backtestFrom, asOf, covariates);
+        models = histogram
+            .apply("FitValueModels", cellsView == null
+                ? fit.fitFnChoosingOn(report, backtestFrom, asOf)
+                : fit.fitFnChoosingOn(report, backtestFrom, asOf, covariates, cellsView))
             .setCoder(SerializableCoder.of(ValueModels.class));
       }
       modelsView = models.apply("ModelsView", View.asSingleton());
       if (getHoldoutEnd() != null) {
-        // the run's covariate model, fitted on the same calibration period, is scored too
-        holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd(),
-            cells == null ? null : modelsView, covariates,
-            PurchaseCovariates.nameOf(getValueModels().getPurchaseModel()));
+        PCollectionView<CovariateCandidates> candidates = null;
+        List<PurchaseModel> bases = List.of();
+        if (cells != null && backtestFrom == null) {
+          // the run's covariate model, fitted on the same calibration period
+          bases = List.of(getValueModels().getPurchaseModel());
+          candidates = models
+              .apply("HoldoutCovariates", MapElements
+                  .into(TypeDescriptor.of(CovariateCandidates.class))
+                  .via(m -> CovariateCandidates.of(m.covariates())))
+              .setCoder(SerializableCoder.of(CovariateCandidates.class))
+              .apply("HoldoutCovariatesView", View.asSingleton());
+        } else if (cells != null) {
+          // a run that chooses its model: every purchase model with the covariates
+          bases = List.of(PurchaseModel.values());
+          candidates = covariateCandidates(cells, covariates, bases, "HoldoutCovariates");
+        }
+        holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd(), candidates,
+            CovariateCandidates.names(bases), covariates);
       }
       churnView = customers
           .apply("ActivityHistories", ParDo.of(new ActivityHistoryFn()))
@@ -616,11 +639,15 @@ public abstract class SegmentCustomers
 
   /**
    * The purchase models fitted on purchases before {@code from} and scored on each customer's
-   * purchase days in [from, asOf): the report that chooses the run's purchase model. Counter
-   * {@code backtest_not_fitted}: 1 when the calibration period was too short for BG/NBD.
+   * purchase days in [from, asOf): the report that chooses the run's purchase model. With
+   * {@code covariates}, each purchase model with them too, fitted on the cells of the same
+   * purchases (a customer's cell is their categories as of asOf: covariates are meant not to
+   * change). Counter {@code backtest_not_fitted}: 1 when the calibration period was too short
+   * for BG/NBD.
    */
   private static PCollectionView<HoldoutReport> backtestReport(
-      PCollection<CustomerBase> customers, Instant from, Instant asOf) {
+      PCollection<CustomerBase> customers, Instant from, Instant asOf,
+      List<String> covariates) {
     PCollectionView<HoldoutModels> models = customers
         .apply("BacktestStatistics", ParDo.of(new BacktestStatisticsFn()))
         .setCoder(ValueCoders.purchaseSummary())
@@ -631,12 +658,37 @@ public abstract class SegmentCustomers
         .setCoder(SerializableCoder.of(HoldoutModels.class))
         .apply("BacktestModelsView", View.asSingleton());
     double weeks = ValidateHoldout.holdoutWeeks(from, asOf);
+    List<PurchaseModel> bases = List.of();
+    ParDo.SingleOutput<CustomerBase, HoldoutReport> compare =
+        ParDo.of(new CompareFn(models, weeks, true, null, covariates)).withSideInputs(models);
+    if (!covariates.isEmpty()) {
+      bases = List.of(PurchaseModel.values());
+      PCollectionView<CovariateCandidates> candidates = covariateCandidates(customers
+          .apply("BacktestCellStatistics", ParDo.of(new CovariateStatisticsFn(covariates, true)))
+          .setCoder(KvCoder.of(ListCoder.of(StringUtf8Coder.of()),
+              ValueCoders.purchaseSummary()))
+          .apply("BacktestCells", Combine.globally(PurchaseCovariates.cells())),
+          covariates, bases, "BacktestCovariates");
+      compare = ParDo.of(new CompareFn(models, weeks, true, candidates, covariates))
+          .withSideInputs(models, candidates);
+    }
     return customers
-        .apply("BacktestPerCustomer", ParDo.of(new CompareFn(models, weeks, true))
-            .withSideInputs(models))
+        .apply("BacktestPerCustomer", compare)
         .setCoder(HoldoutReport.coder())
-        .apply("BacktestAddUp", Combine.globally(ValidateHoldout.addUp()))
+        .apply("BacktestAddUp",
+            Combine.globally(ValidateHoldout.addUp(CovariateCandidates.names(bases))))
         .apply("BacktestView", View.asSingleton());
+  }
+
+  /** Each of {@code bases} with {@code covariates}, fitted on {@code cells}, as a view. */
+  private static PCollectionView<CovariateCandidates> covariateCandidates(
+      PCollection<Map<List<String>, SummaryHistogram>> cells, List<String> covariates,
+      List<PurchaseModel> bases, String name) {
+    return cells
+        .apply(name, MapElements.into(TypeDescriptor.of(CovariateCandidates.class))
+            .via(c -> CovariateCandidates.fit(covariates, c, bases)))
+        .setCoder(SerializableCoder.of(CovariateCandidates.class))
+        .apply(name + "View", View.asSingleton());
   }
 
   private static final class BacktestStatisticsFn extends DoFn<CustomerBase, PurchaseSummary> {
@@ -674,28 +726,26 @@ public abstract class SegmentCustomers
    */
   /**
    * The purchase models fitted on purchases before asOf and scored on each customer's purchase
-   * days in [asOf, holdoutEnd), with the run's BG/NBD with {@code covariates} if {@code
-   * runModels} is given.
+   * days in [asOf, holdoutEnd), with the covariate models of {@code candidates} (named {@code
+   * names}) if given.
    */
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd,
-      @Nullable PCollectionView<ValueModels> runModels, List<String> covariates,
-      String covariateName) {
+      @Nullable PCollectionView<CovariateCandidates> candidates, List<String> names,
+      List<String> covariates) {
     PCollectionView<HoldoutModels> models = histogram
         .apply("HoldoutModels", ValidateHoldout.fitModels(asOf));
     double weeks = ValidateHoldout.holdoutWeeks(asOf, holdoutEnd);
     String from = asOf.toString();
     String to = holdoutEnd.toString();
-    ParDo.SingleOutput<CustomerBase, HoldoutReport> compare = runModels == null
-        ? ParDo.of(new CompareFn(models, weeks, false)).withSideInputs(models)
-        : ParDo.of(new CompareFn(models, weeks, runModels, covariates))
-            .withSideInputs(models, runModels);
+    ParDo.SingleOutput<CustomerBase, HoldoutReport> compare = candidates == null
+        ? ParDo.of(new CompareFn(models, weeks, false, null, covariates)).withSideInputs(models)
+        : ParDo.of(new CompareFn(models, weeks, false, candidates, covariates))
+            .withSideInputs(models, candidates);
     return customers
         .apply("HoldoutPerCustomer", compare)
         .setCoder(HoldoutReport.coder())
-        .apply("HoldoutAddUp",
-            Combine.globally(ValidateHoldout.addUp(runModels == null ? null : covariateName))
-                .withoutDefaults())
+        .apply("HoldoutAddUp", Combine.globally(ValidateHoldout.addUp(names)).withoutDefaults())
         .apply("HoldoutJson", MapElements.into(TypeDescriptors.strings())
             .via(report -> report.toJson(from, to)))
         .setCoder(StringUtf8Coder.of());
@@ -709,25 +759,16 @@ public abstract class SegmentCustomers
     private final PCollectionView<HoldoutModels> models;
     private final double weeks;
     private final boolean backtest;
-    /** The run's models, whose covariate model is scored too; null without covariates. */
-    private final @Nullable PCollectionView<ValueModels> runModels;
+    /** Covariate models scored after the others, in their order; null for none. */
+    private final @Nullable PCollectionView<CovariateCandidates> candidates;
     private final List<String> covariates;
 
-    CompareFn(PCollectionView<HoldoutModels> models, double weeks, boolean backtest) {
+    CompareFn(PCollectionView<HoldoutModels> models, double weeks, boolean backtest,
+        @Nullable PCollectionView<CovariateCandidates> candidates, List<String> covariates) {
       this.models = models;
       this.weeks = weeks;
       this.backtest = backtest;
-      this.runModels = null;
-      this.covariates = List.of();
-    }
-
-    /** The holdout after asOf, the covariate model of {@code runModels} included. */
-    CompareFn(PCollectionView<HoldoutModels> models, double weeks,
-        PCollectionView<ValueModels> runModels, List<String> covariates) {
-      this.models = models;
-      this.weeks = weeks;
-      this.backtest = false;
-      this.runModels = runModels;
+      this.candidates = candidates;
       this.covariates = covariates;
     }
 
@@ -736,13 +777,16 @@ public abstract class SegmentCustomers
       CustomerBase customer = c.element();
       PurchaseSummary calibration = backtest ? customer.backtest : customer.purchases;
       if (calibration != null) { // the calibration cohort
-        PurchaseCovariates fitted = runModels == null ? null
-            : c.sideInput(runModels).covariates();
+        List<String> names = List.of();
+        List<? extends @Nullable RepeatPurchaseModel> byCell = List.of();
+        if (candidates != null) {
+          CovariateCandidates fitted = c.sideInput(candidates);
+          names = CovariateCandidates.names(fitted.bases());
+          byCell = fitted.forCell(PurchaseCovariates.cellOf(customer.features, covariates));
+        }
         c.output(ValidateHoldout.compare(calibration,
-            backtest ? customer.backtestPeriod : customer.holdout, c.sideInput(models),
-            fitted == null ? null : fitted.name(), fitted == null ? null
-                : fitted.forCell(PurchaseCovariates.cellOf(customer.features, covariates)),
-            weeks));
+            backtest ? customer.backtestPeriod : customer.holdout, c.sideInput(models), names,
+            byCell, weeks));
       }
     }
   }
@@ -791,16 +835,24 @@ public abstract class SegmentCustomers
   private static final class CovariateStatisticsFn
       extends DoFn<CustomerBase, KV<List<String>, PurchaseSummary>> {
     private final List<String> covariates;
+    /** The purchases before the backtest, not before asOf. */
+    private final boolean backtest;
 
     CovariateStatisticsFn(List<String> covariates) {
+      this(covariates, false);
+    }
+
+    CovariateStatisticsFn(List<String> covariates, boolean backtest) {
       this.covariates = covariates;
+      this.backtest = backtest;
     }
 
     @ProcessElement
     public void process(@Element CustomerBase c,
         OutputReceiver<KV<List<String>, PurchaseSummary>> out) {
-      if (c.purchases != null) {
-        out.output(KV.of(PurchaseCovariates.cellOf(c.features, covariates), c.purchases));
+      PurchaseSummary purchases = backtest ? c.backtest : c.purchases;
+      if (purchases != null) {
+        out.output(KV.of(PurchaseCovariates.cellOf(c.features, covariates), purchases));
       }
     }
   }

@@ -168,8 +168,9 @@ public abstract class PredictCustomerValue
    * Fits the purchase model (BG/NBD or Pareto/NBD) with time-invariant covariates ({@link
    * PurchaseCovariates}): each named column ({@value PurchaseCovariates#COLUMNS_DOC}) or profile
    * trait is a categorical covariate of the purchase and dropout rates, and each customer's
-   * value columns come from the model of their categories. Not with a model chosen on a
-   * backtest; done by {@code SegmentCustomers}, which has the customers' columns. At most
+   * value columns come from the model of their categories. With a model chosen on a backtest
+   * ({@link #withPurchaseModelChosenOnBacktest}), each purchase model with the covariates is a
+   * candidate too. Done by {@code SegmentCustomers}, which has the customers' columns. At most
    * {@value PurchaseCovariates#MAX_COVARIATES} covariates.
    */
   public PredictCustomerValue withPurchaseCovariates(List<String> covariates) {
@@ -194,18 +195,6 @@ public abstract class PredictCustomerValue
           + " purchase covariates, got " + names.size() + ": " + names);
     }
     return toBuilder().setPurchaseCovariates(List.copyOf(names)).build();
-  }
-
-  /**
-   * Fails when the purchase covariates cannot go with the purchase model: they are fitted with
-   * the purchase model the run names, not with one chosen on a backtest.
-   */
-  public void checkPurchaseCovariates() {
-    if (!getPurchaseCovariates().isEmpty() && getPurchaseModelBacktest() != null) {
-      throw new IllegalArgumentException("purchase covariates " + getPurchaseCovariates()
-          + " are fitted with the purchase model the run names (bg_nbd or pareto_nbd); a "
-          + "purchase model chosen on a backtest cannot take them");
-    }
   }
 
   @AutoValue.Builder

@@ -16,6 +16,7 @@ import org.apache.beam.sdk.coders.MapCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.values.KV;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The purchase model with categorical covariates as a run fits it ({@link BgNbdCovariateModel}
@@ -223,6 +224,19 @@ public final class PurchaseCovariates implements Serializable {
   /** The name of {@code purchaseModel} with covariates, e.g. {@code pareto_nbd_covariates}. */
   public static String nameOf(PurchaseModel purchaseModel) {
     return purchaseModel.jsonName() + "_covariates";
+  }
+
+  /**
+   * The purchase model of a covariate model's {@link #name()}; null for a name without
+   * covariates ({@code bg_nbd}).
+   */
+  public static @Nullable PurchaseModel baseOf(String name) {
+    for (PurchaseModel m : PurchaseModel.values()) {
+      if (nameOf(m).equals(name)) {
+        return m;
+      }
+    }
+    return null;
   }
 
   /**

@@ -113,32 +113,34 @@ public final class ValidateHoldout
    */
   public static HoldoutReport compare(PurchaseSummary calibration,
       HoldoutPurchases.Outcome holdout, HoldoutModels models, double holdoutWeeks) {
-    return compare(calibration, holdout, models, null, null, holdoutWeeks);
+    return compare(calibration, holdout, models, List.of(), List.of(), holdoutWeeks);
   }
 
   /**
    * As {@link #compare(PurchaseSummary, HoldoutPurchases.Outcome, HoldoutModels, double)}, and
-   * with a covariate model ({@code covariateModel}, the model of the customer's covariate cell,
-   * see {@link PurchaseCovariates#forCell}) also that model, named {@code covariateName} (see
-   * {@link PurchaseCovariates#name()}), after the others.
+   * also covariate models after the others: {@code covariateNames} (see {@link
+   * PurchaseCovariates#name()}) and, in the same order, {@code covariateModels}, each the model
+   * of the customer's covariate cell (see {@link PurchaseCovariates#forCell}), or null for a
+   * model that could not be fitted (its predictions are then NaN).
    */
   public static HoldoutReport compare(PurchaseSummary calibration,
-      HoldoutPurchases.Outcome holdout, HoldoutModels models, @Nullable String covariateName,
-      @Nullable RepeatPurchaseModel covariateModel, double holdoutWeeks) {
-    if ((covariateName == null) != (covariateModel == null)) {
-      throw new IllegalArgumentException("a covariate model needs its name, and a name its "
-          + "model; got " + covariateName + " and " + covariateModel);
+      HoldoutPurchases.Outcome holdout, HoldoutModels models, List<String> covariateNames,
+      List<? extends @Nullable RepeatPurchaseModel> covariateModels, double holdoutWeeks) {
+    if (covariateNames.size() != covariateModels.size()) {
+      throw new IllegalArgumentException("one covariate model per name: got "
+          + covariateModels.size() + " models for " + covariateNames);
     }
     double[][] byWeek = models.cumulativeExpectedPurchases(calibration, holdoutWeeks);
     double[] pAlive = models.pAlive(calibration);
-    if (covariateModel != null) {
-      int x = Math.toIntExact(calibration.x());
+    int x = Math.toIntExact(calibration.x());
+    for (RepeatPurchaseModel model : covariateModels) {
       for (int w = 0; w < byWeek.length; w++) {
         double weeks = w == byWeek.length - 1 ? holdoutWeeks : w + 1;
-        byWeek[w] = withOneMore(byWeek[w],
-            covariateModel.expectedPurchases(weeks, x, calibration.tx(), calibration.t()));
+        byWeek[w] = withOneMore(byWeek[w], model == null ? Double.NaN
+            : model.expectedPurchases(weeks, x, calibration.tx(), calibration.t()));
       }
-      pAlive = withOneMore(pAlive, covariateModel.pAlive(x, calibration.tx(), calibration.t()));
+      pAlive = withOneMore(pAlive, model == null ? Double.NaN
+          : model.pAlive(x, calibration.tx(), calibration.t()));
     }
     double[] purchases = byWeek[byWeek.length - 1]; // the last point is the holdout's end
     double value = models.expectedValuePerPurchase(calibration);
@@ -146,7 +148,7 @@ public final class ValidateHoldout
     for (int m = 0; m < purchases.length; m++) {
       spend[m] = purchases[m] * value;
     }
-    return report(covariateName).add(calibration.x(), holdout.days(), purchases)
+    return report(covariateNames).add(calibration.x(), holdout.days(), purchases)
         .addPAlive(holdout.days() > 0, pAlive)
         .addSpend(holdout.spend().doubleValue(), spend)
         .addCumulative(holdout, byWeek, holdoutWeeks);
@@ -158,16 +160,10 @@ public final class ValidateHoldout
     return out;
   }
 
-  /**
-   * An empty report of the purchase models, and of the covariate model named {@code
-   * covariateModel} (null: none) after them.
-   */
-  public static HoldoutReport report(@Nullable String covariateModel) {
-    if (covariateModel == null) {
-      return new HoldoutReport();
-    }
+  /** An empty report of the purchase models, and of the covariate models named after them. */
+  public static HoldoutReport report(List<String> covariateModels) {
     List<String> models = new ArrayList<>(HoldoutReport.MODELS);
-    models.add(covariateModel);
+    models.addAll(covariateModels);
     return new HoldoutReport(models);
   }
 
@@ -220,16 +216,16 @@ public final class ValidateHoldout
 
   /** Adds customers' reports of the purchase models up, in any order. */
   public static Combine.CombineFn<HoldoutReport, HoldoutReport, HoldoutReport> addUp() {
-    return addUp(null);
+    return addUp(List.of());
   }
 
   /**
-   * Adds customers' reports up, in any order: reports of the purchase models, and of the
-   * covariate model named {@code covariateModel} too unless it is null (see {@link #report}).
+   * Adds customers' reports up, in any order: reports of the purchase models and of the
+   * covariate models named (see {@link #report}).
    */
   public static Combine.CombineFn<HoldoutReport, HoldoutReport, HoldoutReport> addUp(
-      @Nullable String covariateModel) {
-    return TallyFn.of(() -> report(covariateModel), HoldoutReport::merge,
+      List<String> covariateModels) {
+    return TallyFn.of(() -> report(covariateModels), HoldoutReport::merge,
         HoldoutReport::merge, HoldoutReport.coder());
   }
 

@@ -2,12 +2,15 @@ package dev.audiencesegmenter.clv;
 
 import dev.audiencesegmenter.grouping.TallyFn;
 import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -70,7 +73,20 @@ public final class ValueModelFit implements Serializable {
   public ParDo.SingleOutput<SummaryHistogram, ValueModels> fitFnChoosingOn(
       PCollectionView<HoldoutReport> backtest, Instant calibrationEnd, Instant holdoutEnd) {
     return ParDo.of(new ChoosingFitFn(this, backtest, calibrationEnd.toString(),
-        holdoutEnd.toString())).withSideInputs(backtest);
+        holdoutEnd.toString(), List.of(), null)).withSideInputs(backtest);
+  }
+
+  /**
+   * As {@link #fitFnChoosingOn(PCollectionView, Instant, Instant)}, where the backtest's report
+   * may also choose a purchase model with {@code covariates} ({@link PurchaseCovariates#name()}):
+   * that model is then fitted on {@code cells}, the histograms of the customers' covariate
+   * cells, and added to the run's models.
+   */
+  public ParDo.SingleOutput<SummaryHistogram, ValueModels> fitFnChoosingOn(
+      PCollectionView<HoldoutReport> backtest, Instant calibrationEnd, Instant holdoutEnd,
+      List<String> covariates, PCollectionView<Map<List<String>, SummaryHistogram>> cells) {
+    return ParDo.of(new ChoosingFitFn(this, backtest, calibrationEnd.toString(),
+        holdoutEnd.toString(), covariates, cells)).withSideInputs(backtest, cells);
   }
 
   private static final class ChoosingFitFn extends DoFn<SummaryHistogram, ValueModels> {
@@ -78,14 +94,19 @@ public final class ValueModelFit implements Serializable {
     private final PCollectionView<HoldoutReport> backtest;
     private final String calibrationEnd;
     private final String holdoutEnd;
+    private final List<String> covariates;
+    private final @Nullable PCollectionView<Map<List<String>, SummaryHistogram>> cells;
     private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
 
     ChoosingFitFn(ValueModelFit fit, PCollectionView<HoldoutReport> backtest,
-        String calibrationEnd, String holdoutEnd) {
+        String calibrationEnd, String holdoutEnd, List<String> covariates,
+        @Nullable PCollectionView<Map<List<String>, SummaryHistogram>> cells) {
       this.fit = fit;
       this.backtest = backtest;
       this.calibrationEnd = calibrationEnd;
       this.holdoutEnd = holdoutEnd;
+      this.covariates = covariates;
+      this.cells = cells;
     }
 
     @ProcessElement
@@ -93,10 +114,16 @@ public final class ValueModelFit implements Serializable {
       fits.inc();
       HoldoutReport report = c.sideInput(backtest);
       // nothing fitted on the backtest (too short for BG/NBD): the configured model stays
-      PurchaseModel chosen = Double.isNaN(report.meanAbsoluteError())
-          ? fit.purchaseModel : report.chosenModel();
-      ValueModels models = new ValueModelFit(chosen, fit.discount, fit.margin, fit.penalizer)
+      String chosen = Double.isNaN(report.meanAbsoluteError())
+          ? fit.purchaseModel.jsonName() : report.chosen();
+      PurchaseModel withCovariates = PurchaseCovariates.baseOf(chosen);
+      PurchaseModel base = withCovariates != null ? withCovariates : PurchaseModel.parse(chosen);
+      ValueModels models = new ValueModelFit(base, fit.discount, fit.margin, fit.penalizer)
           .fit(c.element());
+      if (withCovariates != null) {
+        models = models.withCovariates(
+            PurchaseCovariates.fit(covariates, c.sideInput(cells), withCovariates));
+      }
       c.output(models.withBacktest(report.toJson(calibrationEnd, holdoutEnd)));
     }
   }

@@ -13,6 +13,7 @@ import dev.audiencesegmenter.clv.ParetoNbdCovariateModel;
 import dev.audiencesegmenter.clv.ParetoNbdModel;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
 import dev.audiencesegmenter.clv.PurchaseModel;
+import dev.audiencesegmenter.clv.RepeatPurchaseModel;
 import dev.audiencesegmenter.clv.SummaryHistogram;
 import dev.audiencesegmenter.features.ComputeCustomerFeatures;
 import dev.audiencesegmenter.identity.ResolveIdentities;
@@ -343,17 +344,125 @@ class SegmentCustomersCovariatesTest {
   private static final int HOLDOUT_DAYS = 91;
   private static final int HOLDOUT_BUYERS = 60;
 
+  /**
+   * A run that chooses its purchase model on a backtest (the 13 weeks before asOf) scores each
+   * purchase model with the covariates too. Computed here: each model fitted on the buyers'
+   * purchases before the backtest, its mean absolute error over the backtest's purchase days,
+   * the choice (the smallest; ties to the first), and the chosen model fitted again on all
+   * purchases, which must give every buyer's p_alive.
+   */
   @Test
-  void covariatesAreNotForAModelChosenOnABacktest() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
+  void aRunChoosingOnABacktestWeighsTheCovariateModelsToo(TestPipeline p) throws Exception {
+    List<Buyer> buyers = paretoBuyers(PARETO_BUYERS, 9);
+    long asOfDay = TestCustomers.AS_OF.getMillis() / DAY;
+    int backtestDays = 91;
+    double weeks = backtestDays / 7.0;
+    // the backtest's calibration: purchases at least 92 days before asOf, T to the day before
+    Map<List<Double>, SummaryHistogram> before = new HashMap<>();
+    SummaryHistogram everyone = new SummaryHistogram();
+    List<double[]> cohort = new ArrayList<>(); // x, t_x, T, actual days, web
+    for (Buyer b : buyers) {
+      TreeSet<Integer> calibration = new TreeSet<>(b.daysBefore().tailSet(backtestDays + 1));
+      if (calibration.isEmpty()) {
+        continue;
+      }
+      long firstDay = asOfDay - calibration.last();
+      double[] row = {calibration.size() - 1,
+          (asOfDay - calibration.first() - firstDay) / 7.0,
+          (asOfDay - backtestDays - 1 - firstDay) / 7.0,
+          b.daysBefore().headSet(backtestDays, true).size(), b.channel().equals("web") ? 1 : 0};
+      cohort.add(row);
+      before.computeIfAbsent(List.of(row[4]), k -> new SummaryHistogram())
+          .add((int) row[0], row[1], row[2], null);
+      everyone.add((int) row[0], row[1], row[2], null);
+    }
+    List<String> names = List.of("bg_nbd", "pareto_nbd", "bg_nbd_covariates",
+        "pareto_nbd_covariates");
+    // web is the less common channel, so the variable is preferred_channel=web as above
+    BgNbdModel plainBg = BgNbdModel.fit(everyone, 0).model();
+    ParetoNbdModel plainPareto = ParetoNbdModel.fit(everyone, 0).model();
+    BgNbdCovariateModel bgCov = BgNbdCovariateModel.fit(List.of("web"), before);
+    ParetoNbdCovariateModel paretoCov = ParetoNbdCovariateModel.fit(List.of("web"), before);
+    double[] errors = new double[4];
+    for (double[] row : cohort) {
+      double[] z = {row[4]};
+      RepeatPurchaseModel[] models = {plainBg, plainPareto, bgCov.forCustomer(z),
+          paretoCov.forCustomer(z)};
+      for (int m = 0; m < 4; m++) {
+        errors[m] += Math.abs(models[m].expectedPurchases(weeks, (int) row[0], row[1], row[2])
+            - row[3]);
+      }
+    }
+    int best = 0;
+    for (int m = 1; m < 4; m++) {
+      if (errors[m] < errors[best]) {
+        best = m;
+      }
+    }
+    String chosen = names.get(best);
+    // the chosen model on all purchases before asOf
+    SummaryHistogram all = new SummaryHistogram();
+    cells(buyers).values().forEach(all::merge);
+    Map<String, Double> expectedPAlive = new HashMap<>();
+    BgNbdCovariateModel allBg = BgNbdCovariateModel.fit(List.of("web"), cells(buyers));
+    ParetoNbdCovariateModel allPareto =
+        ParetoNbdCovariateModel.fit(List.of("web"), cells(buyers));
+    for (Buyer b : buyers) {
+      double[] s = xTxT(b);
+      double[] z = {b.channel().equals("web") ? 1 : 0};
+      RepeatPurchaseModel model = switch (best) {
+        case 0 -> BgNbdModel.fit(all, 0).model();
+        case 1 -> ParetoNbdModel.fit(all, 0).model();
+        case 2 -> allBg.forCustomer(z);
+        default -> allPareto.forCustomer(z);
+      };
+      expectedPAlive.put(customerId(b.user()), round6(model.pAlive((int) s[0], s[1], s[2])));
+    }
+    String wantMae = String.format(java.util.Locale.ROOT, "%.4f", errors[best] / cohort.size());
+
+    SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events(buyers))
+            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
+        .apply(SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
                 ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
             .withValueModels(PredictCustomerValue.create()
-                .withPurchaseModelChosenOnBacktest(org.joda.time.Duration.standardDays(91))
+                .withPurchaseModelChosenOnBacktest(
+                    org.joda.time.Duration.standardDays(backtestDays))
                 .withPurchaseCovariates(List.of("preferred_channel"))));
-    assertEquals("purchase covariates [preferred_channel] are fitted with the purchase model "
-        + "the run names (bg_nbd or pareto_nbd); a purchase model chosen on a backtest cannot "
-        + "take them", e.getMessage());
+    PAssert.thatSingleton(result.getModelJson()).satisfies(json -> {
+      try {
+        JsonNode doc = new ObjectMapper().readTree(json);
+        JsonNode backtest = doc.get("backtest");
+        List<String> scored = new ArrayList<>();
+        backtest.get("models").forEach(m -> scored.add(m.get("model").asText()));
+        assertEquals(names, scored);
+        assertEquals(cohort.size(), backtest.get("customers").asInt());
+        assertEquals(chosen, backtest.get("chosen_model").asText(), json);
+        JsonNode winner = backtest.get("models").get(names.indexOf(chosen));
+        assertEquals(wantMae, String.format(java.util.Locale.ROOT, "%.4f",
+            winner.get("mean_absolute_error").asDouble()));
+        String base = chosen.replace("_covariates", "");
+        assertEquals(base, doc.get("purchase_model").asText());
+        assertEquals(chosen.endsWith("_covariates"), doc.has(base + "_covariates"), json);
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+      return null;
+    });
+    PAssert.that(result.getFeatures()).satisfies(rows -> {
+      int buyersSeen = 0;
+      for (CustomerFeatures f : rows) {
+        if (f.getPAlive() != null) {
+          buyersSeen++;
+          assertEquals(expectedPAlive.get(f.getCustomerId()), f.getPAlive(), 0.0,
+              "p_alive of " + f.getCustomerId() + " under " + chosen);
+        }
+      }
+      assertEquals(PARETO_BUYERS, buyersSeen);
+      return null;
+    });
+    p.run().waitUntilFinish();
+    System.out.printf("backtest errors %s, chosen %s%n", java.util.Arrays.toString(errors),
+        chosen);
   }
 
   /**

@@ -178,11 +178,11 @@ class HoldoutReportTest {
   void theCovariateModelIsAThirdCandidateWithItsOwnScoresCalibrationAndCurve() throws Exception {
     // Errors per customer: BG/NBD |0.5-1| + |1.5-0| = 2, Pareto/NBD |1.25-1| + |0.25-0| = 0.5,
     // with covariates |0.875-1| + |0.125-0| = 0.25: the smallest, so chosen.
-    HoldoutReport a = ValidateHoldout.report("bg_nbd_covariates").add(0, 1, 0.5, 1.25, 0.875)
+    HoldoutReport a = ValidateHoldout.report(List.of("bg_nbd_covariates")).add(0, 1, 0.5, 1.25, 0.875)
         .addPAlive(true, 0.95, 0.42, 0.77).addSpend(10, 5, 12.5, 8.75)
         .addCumulative(new HoldoutPurchases.Outcome(new long[] {1},
             new java.math.BigDecimal("10")), new double[][] {{0.5, 1.25, 0.875}}, 1);
-    HoldoutReport b = ValidateHoldout.report("bg_nbd_covariates").add(2, 0, 1.5, 0.25, 0.125)
+    HoldoutReport b = ValidateHoldout.report(List.of("bg_nbd_covariates")).add(2, 0, 1.5, 0.25, 0.125)
         .addPAlive(false, 0.91, 0.48, 0.05).addSpend(0, 15, 2.5, 1.25)
         .addCumulative(HoldoutPurchases.Outcome.NONE, new double[][] {{1.5, 0.25, 0.125}}, 1);
     HoldoutReport both = CoderUtils.clone(HoldoutReport.coder(), a.merge(b));
@@ -210,7 +210,7 @@ class HoldoutReportTest {
   @Test
   void reportsOfDifferentModelsDoNotAddUp() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new HoldoutReport().merge(ValidateHoldout.report("bg_nbd_covariates")));
+        () -> new HoldoutReport().merge(ValidateHoldout.report(List.of("bg_nbd_covariates"))));
     assertTrue(e.getMessage().contains("bg_nbd_covariates"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
         () -> new HoldoutReport(List.of("pareto_nbd", "bg_nbd")));

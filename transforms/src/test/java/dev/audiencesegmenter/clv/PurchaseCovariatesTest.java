@@ -110,10 +110,5 @@ class PurchaseCovariatesTest {
     assertEquals("at most 4 purchase covariates, got 5: [a, b, c, d, e]",
         assertThrows(IllegalArgumentException.class,
             () -> value.withPurchaseCovariates(List.of("a", "b", "c", "d", "e"))).getMessage());
-    assertEquals("purchase covariates [plan] are fitted with the purchase model the run "
-        + "names (bg_nbd or pareto_nbd); a purchase model chosen on a backtest cannot take them", assertThrows(IllegalArgumentException.class,
-            () -> value.withPurchaseCovariates(List.of("plan"))
-                .withPurchaseModelChosenOnBacktest(org.joda.time.Duration.standardDays(91))
-                .checkPurchaseCovariates()).getMessage());
   }
 }

@@ -137,11 +137,11 @@ class SegmentReportTest {
     }
     // The holdout file as the job writes it: two customers over three weeks, BG/NBD,
     // Pareto/NBD and BG/NBD with covariates.
-    String holdoutJson = ValidateHoldout.report("bg_nbd_covariates")
+    String holdoutJson = ValidateHoldout.report(List.of("bg_nbd_covariates"))
         .add(1, 3, 2.0, 2.5, 2.8).addSpend(30, 20, 25, 28)
         .addCumulative(new HoldoutPurchases.Outcome(new long[] {1, 0, 2}, new BigDecimal("30")),
             new double[][] {{0.5, 1, 0.8}, {1, 1.5, 1.6}, {2, 2.5, 2.8}}, 3)
-        .merge(ValidateHoldout.report("bg_nbd_covariates").add(0, 0, 0.5, 0.25, 0.1).addSpend(0, 5, 2.5, 1)
+        .merge(ValidateHoldout.report(List.of("bg_nbd_covariates")).add(0, 0, 0.5, 0.25, 0.1).addSpend(0, 5, 2.5, 1)
             .addCumulative(HoldoutPurchases.Outcome.NONE,
                 new double[][] {{0.25, 0.125, 0.05}, {0.375, 0.25, 0.08}, {0.5, 0.25, 0.1}}, 3))
         .toJson("2024-01-01T00:00:00.000Z", "2024-01-22T00:00:00.000Z");

@@ -1,0 +1,66 @@
+package dev.audiencesegmenter.clv;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The covariate models a holdout or backtest scores beside the purchase models: per purchase
+ * model of {@code bases}, that model with the run's covariates ({@link PurchaseCovariates}),
+ * or null where the data could not support its fit (its predictions are then NaN, as for a
+ * purchase model that could not be fitted). Named {@link #names}, in the same order.
+ */
+public final class CovariateCandidates implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final List<PurchaseModel> bases;
+  private final List<@Nullable PurchaseCovariates> fitted;
+
+  private CovariateCandidates(List<PurchaseModel> bases,
+      List<@Nullable PurchaseCovariates> fitted) {
+    this.bases = List.copyOf(bases);
+    this.fitted = Collections.unmodifiableList(new ArrayList<>(fitted));
+  }
+
+  /** Fits each of {@code bases} with {@code covariates} on {@code cells}; see the class. */
+  public static CovariateCandidates fit(List<String> covariates,
+      Map<List<String>, SummaryHistogram> cells, List<PurchaseModel> bases) {
+    List<@Nullable PurchaseCovariates> fitted = new ArrayList<>();
+    for (PurchaseModel base : bases) {
+      try {
+        fitted.add(PurchaseCovariates.fit(covariates, cells, base));
+      } catch (ClvFitException e) {
+        fitted.add(null);
+      }
+    }
+    return new CovariateCandidates(bases, fitted);
+  }
+
+  /** The one covariate model a run fitted. */
+  public static CovariateCandidates of(PurchaseCovariates fitted) {
+    return new CovariateCandidates(List.of(fitted.model().purchaseModel()),
+        Collections.singletonList(fitted));
+  }
+
+  /** The candidates' names, e.g. {@code bg_nbd_covariates}: the order of {@link #forCell}. */
+  public static List<String> names(List<PurchaseModel> bases) {
+    return bases.stream().map(PurchaseCovariates::nameOf).toList();
+  }
+
+  /** Each candidate's model of the customers of {@code cell}; null for one not fitted. */
+  public List<@Nullable RepeatPurchaseModel> forCell(List<String> cell) {
+    List<@Nullable RepeatPurchaseModel> models = new ArrayList<>();
+    for (PurchaseCovariates candidate : fitted) {
+      models.add(candidate == null ? null : candidate.forCell(cell));
+    }
+    return models;
+  }
+
+  /** The purchase models with covariates, in the order of {@link #forCell}. */
+  public List<PurchaseModel> bases() {
+    return bases;
+  }
+}
