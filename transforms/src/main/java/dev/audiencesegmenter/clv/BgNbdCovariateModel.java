@@ -1,6 +1,5 @@
 package dev.audiencesegmenter.clv;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -28,6 +27,7 @@ import java.util.function.ToDoubleFunction;
  */
 public final class BgNbdCovariateModel extends FittedCovariateModel {
   private static final long serialVersionUID = 1L;
+  /** r, α₀ and the dropout process's two parameters come before the coefficients. */
   private static final int BASE = 4;
 
   private BgNbdCovariateModel(List<String> covariates, Estimate estimate) {
@@ -69,14 +69,6 @@ public final class BgNbdCovariateModel extends FittedCovariateModel {
     return individual(params, covariates().size(), z);
   }
 
-  public double r() {
-    return params[0];
-  }
-
-  public double alpha0() {
-    return params[1];
-  }
-
   public double a0() {
     return params[2];
   }
@@ -85,21 +77,14 @@ public final class BgNbdCovariateModel extends FittedCovariateModel {
     return params[3];
   }
 
-  /** β: the effect of each covariate on the purchase rate. */
-  public double[] purchaseCoefficients() {
-    return Arrays.copyOfRange(params, BASE, BASE + covariates().size());
-  }
-
   /** γa: the effect of each covariate on the dropout Beta's a. */
   public double[] dropoutACoefficients() {
-    int k = covariates().size();
-    return Arrays.copyOfRange(params, BASE + k, BASE + 2 * k);
+    return coefficients(1);
   }
 
   /** γb: the effect of each covariate on the dropout Beta's b. */
   public double[] dropoutBCoefficients() {
-    int k = covariates().size();
-    return Arrays.copyOfRange(params, BASE + 2 * k, BASE + 3 * k);
+    return coefficients(2);
   }
 
   /** Every parameter in the order r, α₀, a₀, b₀, β, γa, γb. */

@@ -41,6 +41,27 @@ abstract class FittedCovariateModel implements CovariatePurchaseModel {
             logLikelihood.applyAsDouble(p) / customers, customers));
   }
 
+  /** The shape r of the purchase rates' Gamma. */
+  public double r() {
+    return params[0];
+  }
+
+  /** The scale α₀ of the purchase rates' Gamma for a customer whose covariates are all 0. */
+  public double alpha0() {
+    return params[1];
+  }
+
+  /** β: the effect of each covariate on the purchase rate. */
+  public double[] purchaseCoefficients() {
+    return coefficients(0);
+  }
+
+  /** The {@code block}-th vector of coefficients (0: the purchase rate's), after the four. */
+  double[] coefficients(int block) {
+    int k = covariates.size();
+    return Arrays.copyOfRange(params, 4 + block * k, 4 + (block + 1) * k);
+  }
+
   @Override
   public List<String> covariates() {
     return covariates;

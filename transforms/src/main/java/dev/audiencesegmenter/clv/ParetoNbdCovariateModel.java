@@ -1,6 +1,5 @@
 package dev.audiencesegmenter.clv;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -23,6 +22,7 @@ import java.util.function.ToDoubleFunction;
  */
 public final class ParetoNbdCovariateModel extends FittedCovariateModel {
   private static final long serialVersionUID = 1L;
+  /** r, α₀ and the dropout process's two parameters come before the coefficients. */
   private static final int BASE = 4;
 
   private ParetoNbdCovariateModel(List<String> covariates, Estimate estimate) {
@@ -62,14 +62,6 @@ public final class ParetoNbdCovariateModel extends FittedCovariateModel {
     return individual(params, covariates().size(), z);
   }
 
-  public double r() {
-    return params[0];
-  }
-
-  public double alpha0() {
-    return params[1];
-  }
-
   public double s() {
     return params[2];
   }
@@ -78,15 +70,9 @@ public final class ParetoNbdCovariateModel extends FittedCovariateModel {
     return params[3];
   }
 
-  /** β: the effect of each covariate on the purchase rate. */
-  public double[] purchaseCoefficients() {
-    return Arrays.copyOfRange(params, BASE, BASE + covariates().size());
-  }
-
   /** γ: the effect of each covariate on the dropout rate. */
   public double[] dropoutCoefficients() {
-    int k = covariates().size();
-    return Arrays.copyOfRange(params, BASE + k, BASE + 2 * k);
+    return coefficients(1);
   }
 
   /** Every parameter in the order r, α₀, s, β₀, β, γ. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiencesegmenter.clv.BgNbdCovariateModel;
 import dev.audiencesegmenter.clv.BgNbdModel;
+import dev.audiencesegmenter.clv.CovariatePurchaseModel;
 import dev.audiencesegmenter.clv.GammaGammaModel;
 import dev.audiencesegmenter.clv.ParetoNbdCovariateModel;
 import dev.audiencesegmenter.clv.ParetoNbdModel;
@@ -149,6 +150,24 @@ class SegmentCustomersCovariatesTest {
     return cells;
   }
 
+  /**
+   * Per buyer's customer id: p_alive and expected purchases in 365 days, to 6 decimals as the
+   * columns have them, from the model of their channel.
+   */
+  private static Map<String, double[]> expectedPerCustomer(List<Buyer> buyers,
+      CovariatePurchaseModel expected) throws Exception {
+    Map<String, double[]> perCustomer = new HashMap<>();
+    for (Buyer b : buyers) {
+      double[] s = xTxT(b);
+      RepeatPurchaseModel model =
+          expected.forCustomer(new double[] {b.channel().equals("web") ? 1 : 0});
+      perCustomer.put(customerId(b.user()), new double[] {
+          round6(model.pAlive((int) s[0], s[1], s[2])),
+          round6(model.expectedPurchases(365 / 7.0, (int) s[0], s[1], s[2]))});
+    }
+    return perCustomer;
+  }
+
   private static double round6(double v) {
     return BigDecimal.valueOf(v).setScale(6, RoundingMode.HALF_EVEN).doubleValue();
   }
@@ -159,14 +178,7 @@ class SegmentCustomersCovariatesTest {
     BgNbdCovariateModel expected = expectedModel(buyers);
     assertTrue(expected.purchaseCoefficients()[0] < 0, "web buys less often in this data: "
         + expected.purchaseCoefficients()[0]);
-    Map<String, double[]> expectedPerCustomer = new HashMap<>();
-    for (Buyer b : buyers) {
-      double[] s = xTxT(b);
-      var model = expected.forCustomer(new double[] {b.channel().equals("web") ? 1 : 0});
-      expectedPerCustomer.put(customerId(b.user()), new double[] {
-          round6(model.pAlive((int) s[0], s[1], s[2])),
-          round6(model.expectedPurchases(365 / 7.0, (int) s[0], s[1], s[2]))});
-    }
+    Map<String, double[]> expectedPerCustomer = expectedPerCustomer(buyers, expected);
 
     SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events(buyers))
             .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
@@ -197,16 +209,8 @@ class SegmentCustomersCovariatesTest {
         assertEquals("preferred_channel", model.get("covariates").get(0).get("name").asText());
         assertEquals("app", model.get("covariates").get(0).get("baseline").asText());
         assertEquals("[\"preferred_channel=web\"]", model.get("variables").toString());
-        double[] want = expected.parameters();
-        double[] got = {model.get("r").asDouble(), model.get("alpha0").asDouble(),
-            model.get("a0").asDouble(), model.get("b0").asDouble(),
-            model.get("purchase_coefficients").get(0).asDouble(),
-            model.get("dropout_a_coefficients").get(0).asDouble(),
-            model.get("dropout_b_coefficients").get(0).asDouble()};
-        for (int i = 0; i < want.length; i++) {
-          assertEquals(want[i], got[i], 1e-12 * Math.max(1, Math.abs(want[i])),
-              "parameter " + i);
-        }
+        assertParameters(expected.parameters(), model, "r", "alpha0", "a0", "b0",
+            "purchase_coefficients", "dropout_a_coefficients", "dropout_b_coefficients");
         assertEquals(500, model.get("customers").asLong());
       } catch (java.io.IOException e) {
         throw new AssertionError(e);
@@ -475,14 +479,7 @@ class SegmentCustomersCovariatesTest {
     List<Buyer> buyers = paretoBuyers(PARETO_BUYERS, 5);
     ParetoNbdCovariateModel expected =
         ParetoNbdCovariateModel.fit(List.of("preferred_channel=web"), cells(buyers));
-    Map<String, double[]> expectedPerCustomer = new HashMap<>();
-    for (Buyer b : buyers) {
-      double[] s = xTxT(b);
-      var model = expected.forCustomer(new double[] {b.channel().equals("web") ? 1 : 0});
-      expectedPerCustomer.put(customerId(b.user()), new double[] {
-          round6(model.pAlive((int) s[0], s[1], s[2])),
-          round6(model.expectedPurchases(365 / 7.0, (int) s[0], s[1], s[2]))});
-    }
+    Map<String, double[]> expectedPerCustomer = expectedPerCustomer(buyers, expected);
     SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events(buyers))
             .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
         .apply(SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
@@ -511,15 +508,8 @@ class SegmentCustomersCovariatesTest {
         assertEquals("pareto_nbd", doc.get("purchase_model").asText());
         assertTrue(doc.get("bg_nbd_covariates") == null, json);
         JsonNode model = doc.get("pareto_nbd_covariates");
-        double[] want = expected.parameters();
-        double[] got = {model.get("r").asDouble(), model.get("alpha0").asDouble(),
-            model.get("s").asDouble(), model.get("beta0").asDouble(),
-            model.get("purchase_coefficients").get(0).asDouble(),
-            model.get("dropout_coefficients").get(0).asDouble()};
-        for (int i = 0; i < want.length; i++) {
-          assertEquals(want[i], got[i], 1e-12 * Math.max(1, Math.abs(want[i])),
-              "parameter " + i);
-        }
+        assertParameters(expected.parameters(), model, "r", "alpha0", "s", "beta0",
+            "purchase_coefficients", "dropout_coefficients");
         assertEquals(6, model.get("standard_errors").size());
       } catch (java.io.IOException e) {
         throw new AssertionError(e);
@@ -530,4 +520,16 @@ class SegmentCustomersCovariatesTest {
   }
 
   private static final int PARETO_BUYERS = 300;
+
+  /**
+   * A covariate model's parameters in {@code model/clv.json}, by field (a coefficient vector's
+   * one value: these runs have one 0/1 variable), against {@code want}.
+   */
+  private static void assertParameters(double[] want, JsonNode model, String... fields) {
+    for (int i = 0; i < want.length; i++) {
+      JsonNode value = model.get(fields[i]);
+      double got = value.isArray() ? value.get(0).asDouble() : value.asDouble();
+      assertEquals(want[i], got, 1e-12 * Math.max(1, Math.abs(want[i])), fields[i]);
+    }
+  }
 }
