@@ -1,13 +1,15 @@
 package dev.audiencesegmenter.clv;
 
 /**
- * The Gauss hypergeometric function 2F1(a, b; c; z) for 0 &lt;= z &lt; 1 and c &gt; 0, as its
- * power series summed until a term no longer changes the sum, returned as a logarithm so that
- * callers can combine it with large powers without overflow. The likelihoods here only need
- * this range, where the series converges.
+ * The Gauss hypergeometric function 2F1(a, b; c; z) for 0 &lt;= z &lt; 1, as a power series
+ * summed until a term no longer changes the sum: the range the likelihoods here need, where the
+ * series converges. Pareto/NBD's is returned as a logarithm, so that callers can combine it
+ * with large powers without overflow.
  */
 final class Hypergeometric {
   private static final int MAX_TERMS = 200_000;
+  /** Up to about this many growing terms the plain series is summed: fits keep their digits. */
+  private static final double PLAIN_GROWTH_TERMS = 10;
 
   private Hypergeometric() {}
 
@@ -54,5 +56,35 @@ final class Hypergeometric {
       }
     }
     return logScale + Math.log(sum); // z very close to 1: the best the series gives
+  }
+  /**
+   * log 2F1(a, b; a + 1; z) for a &gt; 0, b &gt; 0, a + 1 &gt; b and 0 &lt;= z &lt; 1: the case of
+   * Pareto/NBD's likelihood. The plain series ({@link #log2F1}) first grows, for about
+   * (b - 1) z / (1 - z) terms, before it shrinks: where that is long, which is where a
+   * Pareto/NBD fit heading for its limit of no heterogeneity (a and b large, α and β far apart)
+   * spends its time, Euler's transformation is summed instead: (1 - z)^(1 - b) times
+   * 2F1(1, a + 1 - b; a + 1; z), whose terms only shrink (each is the one before times
+   * (a + 1 - b + k) / (a + 1 + k) z). Elsewhere the plain series stays, so that fitted models
+   * keep their digits (the golden outputs and CDNOW's fits do).
+   */
+  static double log2F1WithCAPlusOne(double a, double b, double z) {
+    if (!(a > 0 && b > 0 && a + 1 > b) || z < 0 || z >= 1) {
+      throw new IllegalArgumentException("2F1(a, b; a + 1; z) here needs a > 0, b > 0, "
+          + "a + 1 > b and 0 <= z < 1; got a=" + a + ", b=" + b + ", z=" + z);
+    }
+    if ((b - 1) * z <= PLAIN_GROWTH_TERMS * (1 - z)) {
+      return log2F1(a, b, a + 1, z);
+    }
+    double d = a + 1 - b;
+    double term = 1;
+    double sum = 1;
+    for (int k = 0; k < MAX_TERMS; k++) {
+      term *= (d + k) / (a + 1 + k) * z;
+      sum += term;
+      if (term <= 1e-16 * sum) {
+        break;
+      }
+    }
+    return (1 - b) * Math.log1p(-z) + Math.log(sum);
   }
 }

@@ -74,14 +74,14 @@ public record ParetoNbdModel(double r, double alpha, double s, double beta)
     double logFirst;
     double logSecond;
     if (alpha >= beta) {
-      logFirst = Hypergeometric.log2F1(rsx, s + 1, rsx + 1, (alpha - beta) / (alpha + tx))
+      logFirst = Hypergeometric.log2F1WithCAPlusOne(rsx, s + 1, (alpha - beta) / (alpha + tx))
           - rsx * Math.log(alpha + tx);
-      logSecond = Hypergeometric.log2F1(rsx, s + 1, rsx + 1, (alpha - beta) / (alpha + t))
+      logSecond = Hypergeometric.log2F1WithCAPlusOne(rsx, s + 1, (alpha - beta) / (alpha + t))
           - rsx * Math.log(alpha + t);
     } else {
-      logFirst = Hypergeometric.log2F1(rsx, r + x, rsx + 1, (beta - alpha) / (beta + tx))
+      logFirst = Hypergeometric.log2F1WithCAPlusOne(rsx, r + x, (beta - alpha) / (beta + tx))
           - rsx * Math.log(beta + tx);
-      logSecond = Hypergeometric.log2F1(rsx, r + x, rsx + 1, (beta - alpha) / (beta + t))
+      logSecond = Hypergeometric.log2F1WithCAPlusOne(rsx, r + x, (beta - alpha) / (beta + t))
           - rsx * Math.log(beta + t);
     }
     if (logSecond >= logFirst) {

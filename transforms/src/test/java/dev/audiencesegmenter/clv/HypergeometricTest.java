@@ -1,0 +1,72 @@
+package dev.audiencesegmenter.clv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Pareto/NBD's 2F1(a, b; a + 1; z) against closed forms and the plain power series. */
+class HypergeometricTest {
+
+  /** The plain series of 2F1(a, b; c; z), term by term, as a logarithm: slow but direct. */
+  private static double plainSeries(double a, double b, double c, double z) {
+    double logScale = 0;
+    double term = 1;
+    double sum = 1;
+    for (int k = 0; k < 10_000_000; k++) {
+      term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+      sum += term;
+      if (term <= 1e-17 * sum) {
+        break;
+      }
+      if (sum > 1e250) {
+        logScale += Math.log(sum);
+        term /= sum;
+        sum = 1;
+      }
+    }
+    return logScale + Math.log(sum);
+  }
+
+  @Test
+  void matchesClosedForms() {
+    // 2F1(1, 1; 2; z) = -ln(1 - z) / z
+    for (double z : new double[] {0.001, 0.3, 0.9, 0.999}) {
+      assertEquals(Math.log(-Math.log1p(-z) / z), Hypergeometric.log2F1WithCAPlusOne(1, 1, z),
+          1e-12, "z=" + z);
+    }
+    // 2F1(1, b; 2; z) = (1 - (1 - z)^(1 - b)) / (z (1 - b)) for b != 1
+    for (double b : new double[] {0.5, 1.5, 1.9}) {
+      for (double z : new double[] {0.01, 0.5, 0.99}) {
+        double expected = (1 - Math.pow(1 - z, 1 - b)) / (z * (1 - b));
+        assertEquals(Math.log(expected), Hypergeometric.log2F1WithCAPlusOne(1, b, z), 1e-13,
+            "b=" + b + ", z=" + z);
+      }
+    }
+    assertEquals(0.0, Hypergeometric.log2F1WithCAPlusOne(3.5, 2.5, 0), 0.0);
+  }
+
+  @Test
+  void matchesThePlainSeriesWhereItIsSlowToo() {
+    // the last rows are a Pareto/NBD fit heading for its limit: a = r + s + x in the
+    // thousands, z = (β - α) / (β + T) near 1
+    double[][] cases = {{2.5, 1.3, 0.2}, {40.7, 12.2, 0.95}, {1.1, 0.4, 0.999},
+        {13480.6, 36.2, 0.9996}, {24741.5, 4.6, 0.99988}, {85030.2, 70.3, 0.9996}};
+    for (double[] c : cases) {
+      double expected = plainSeries(c[0], c[1], c[0] + 1, c[2]);
+      double got = Hypergeometric.log2F1WithCAPlusOne(c[0], c[1], c[2]);
+      assertEquals(expected, got, 1e-11 * Math.max(1, Math.abs(expected)),
+          java.util.Arrays.toString(c));
+    }
+  }
+
+  @Test
+  void refusesWhatItCannotSum() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Hypergeometric.log2F1WithCAPlusOne(1, 2.5, 0.5));
+    assertTrue(e.getMessage().contains("a + 1 > b"), e.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> Hypergeometric.log2F1WithCAPlusOne(1, 0.5, 1));
+  }
+}
