@@ -61,6 +61,40 @@ class HypergeometricTest {
     }
   }
 
+  /** Euler's series of 2F1(a, b; a + 1; z), summed to the end: the integral's reference. */
+  private static double eulerSeries(double a, double b, double z) {
+    double term = 1;
+    double sum = 1;
+    for (long k = 0; k < 100_000_000L; k++) {
+      term *= (a + 1 - b + k) / (a + 1 + k) * z;
+      sum += term;
+      if (term <= 1e-17 * sum) {
+        break;
+      }
+    }
+    return (1 - b) * Math.log1p(-z) + Math.log(sum);
+  }
+
+  @Test
+  void theIntegralMatchesEulersSeriesWhereTheSeriesIsLong() {
+    int taken = 0;
+    for (double a : new double[] {3, 5, 8, 20, 1e2, 1e3, 1e4, 1e5, 1e6}) {
+      for (double b : new double[] {1.01, 1.2, 2, 5, 36, 500, 5000}) {
+        for (double z : new double[] {0.9, 0.99, 0.999, 0.9999, 0.99999, 0.999999}) {
+          // where the integral is taken: Euler's series would need over 20,000 terms
+          if (a + 1 <= b || 20_000 * -Math.log(z) + b * Math.log1p(20_000 / (a + 1)) >= 37) {
+            continue;
+          }
+          taken++;
+          double expected = eulerSeries(a, b, z);
+          assertEquals(expected, Hypergeometric.log2F1WithCAPlusOne(a, b, z),
+              5e-11 * Math.max(1, Math.abs(expected)), "a=" + a + ", b=" + b + ", z=" + z);
+        }
+      }
+    }
+    assertEquals(141, taken, "the long cases of the grid");
+  }
+
   @Test
   void refusesWhatItCannotSum() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
