@@ -38,6 +38,7 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -112,6 +113,18 @@ class SegmentCustomersCovariatesTest {
     return buyers;
   }
 
+  /** {@code events} as the identity step's input. */
+  private static PCollectionTuple events(TestPipeline p, List<CustomerEvent> events) {
+    return ResolveIdentities.inputs(p.apply(Create.of(events)
+        .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null);
+  }
+
+  /** The flow of these tests: one segment of everyone, features as of asOf. */
+  private static SegmentCustomers segmentCustomers() {
+    return SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
+        ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF));
+  }
+
   private static List<CustomerEvent> events(List<Buyer> buyers) {
     List<CustomerEvent> events = new ArrayList<>();
     for (Buyer b : buyers) {
@@ -180,12 +193,9 @@ class SegmentCustomersCovariatesTest {
         + expected.purchaseCoefficients()[0]);
     Map<String, double[]> expectedPerCustomer = expectedPerCustomer(buyers, expected);
 
-    SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events(buyers))
-            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
-        .apply(SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
-                ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
-            .withValueModels(PredictCustomerValue.create()
-                .withPurchaseCovariates(List.of("preferred_channel"))));
+    SegmentCustomers.Result result = events(p, events(buyers)).apply(segmentCustomers()
+        .withValueModels(PredictCustomerValue.create()
+            .withPurchaseCovariates(List.of("preferred_channel"))));
     PCollection<CustomerFeatures> features = result.getFeatures();
     PAssert.that(features).satisfies(rows -> {
       int buyersSeen = 0;
@@ -305,13 +315,10 @@ class SegmentCustomersCovariatesTest {
         absoluteError / HOLDOUT_BUYERS);
     long wantActual = actual;
 
-    SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events)
-            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
-        .apply(SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
-                ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
-            .withValueModels(PredictCustomerValue.create()
-                .withPurchaseCovariates(List.of("preferred_channel")))
-            .withHoldoutEnd(TestCustomers.AS_OF.plus(
+    SegmentCustomers.Result result = events(p, events).apply(segmentCustomers()
+        .withValueModels(PredictCustomerValue.create()
+            .withPurchaseCovariates(List.of("preferred_channel")))
+        .withHoldoutEnd(TestCustomers.AS_OF.plus(
                 org.joda.time.Duration.standardDays(HOLDOUT_DAYS))));
     PAssert.thatSingleton(result.getHoldoutJson()).satisfies(json -> {
       try {
@@ -424,14 +431,10 @@ class SegmentCustomersCovariatesTest {
     }
     String wantMae = String.format(java.util.Locale.ROOT, "%.4f", errors[best] / cohort.size());
 
-    SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events(buyers))
-            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
-        .apply(SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
-                ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
-            .withValueModels(PredictCustomerValue.create()
-                .withPurchaseModelChosenOnBacktest(
-                    org.joda.time.Duration.standardDays(backtestDays))
-                .withPurchaseCovariates(List.of("preferred_channel"))));
+    SegmentCustomers.Result result = events(p, events(buyers)).apply(segmentCustomers()
+        .withValueModels(PredictCustomerValue.create()
+            .withPurchaseModelChosenOnBacktest(org.joda.time.Duration.standardDays(backtestDays))
+            .withPurchaseCovariates(List.of("preferred_channel"))));
     PAssert.thatSingleton(result.getModelJson()).satisfies(json -> {
       try {
         JsonNode doc = new ObjectMapper().readTree(json);
@@ -480,13 +483,10 @@ class SegmentCustomersCovariatesTest {
     ParetoNbdCovariateModel expected =
         ParetoNbdCovariateModel.fit(List.of("preferred_channel=web"), cells(buyers));
     Map<String, double[]> expectedPerCustomer = expectedPerCustomer(buyers, expected);
-    SegmentCustomers.Result result = ResolveIdentities.inputs(p.apply(Create.of(events(buyers))
-            .withCoder(SchemaCoders.of(p, CustomerEvent.class))), null)
-        .apply(SegmentCustomers.of(SegmentDefinitions.parse(SEGMENTS, "segments.yaml"),
-                ComputeCustomerFeatures.create().withAsOf(TestCustomers.AS_OF))
-            .withValueModels(PredictCustomerValue.create()
-                .withPurchaseModel(PurchaseModel.PARETO_NBD)
-                .withPurchaseCovariates(List.of("preferred_channel"))));
+    SegmentCustomers.Result result = events(p, events(buyers)).apply(segmentCustomers()
+        .withValueModels(PredictCustomerValue.create()
+            .withPurchaseModel(PurchaseModel.PARETO_NBD)
+            .withPurchaseCovariates(List.of("preferred_channel"))));
     PAssert.that(result.getFeatures()).satisfies(rows -> {
       int buyersSeen = 0;
       for (CustomerFeatures f : rows) {
