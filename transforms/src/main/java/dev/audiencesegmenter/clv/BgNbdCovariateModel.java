@@ -27,8 +27,6 @@ import java.util.function.ToDoubleFunction;
  */
 public final class BgNbdCovariateModel extends FittedCovariateModel {
   private static final long serialVersionUID = 1L;
-  /** r, α₀ and the dropout process's two parameters come before the coefficients. */
-  private static final int BASE = 4;
 
   private BgNbdCovariateModel(List<String> covariates, Estimate estimate) {
     super(covariates, estimate);

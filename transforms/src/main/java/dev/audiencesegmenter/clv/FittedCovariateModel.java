@@ -7,6 +7,8 @@ import java.util.function.ToDoubleFunction;
 /** What every {@link CovariatePurchaseModel} holds: its covariates, estimates and their fit. */
 abstract class FittedCovariateModel implements CovariatePurchaseModel {
   private static final long serialVersionUID = 1L;
+  /** r, α₀ and the dropout process's two parameters come before the coefficients. */
+  static final int BASE = 4;
 
   private final List<String> covariates;
   /** The estimates, in the order of {@link #parameters()}. */
@@ -59,7 +61,7 @@ abstract class FittedCovariateModel implements CovariatePurchaseModel {
   /** The {@code block}-th vector of coefficients (0: the purchase rate's), after the four. */
   double[] coefficients(int block) {
     int k = covariates.size();
-    return Arrays.copyOfRange(params, 4 + block * k, 4 + (block + 1) * k);
+    return Arrays.copyOfRange(params, BASE + block * k, BASE + (block + 1) * k);
   }
 
   @Override

@@ -22,8 +22,6 @@ import java.util.function.ToDoubleFunction;
  */
 public final class ParetoNbdCovariateModel extends FittedCovariateModel {
   private static final long serialVersionUID = 1L;
-  /** r, α₀ and the dropout process's two parameters come before the coefficients. */
-  private static final int BASE = 4;
 
   private ParetoNbdCovariateModel(List<String> covariates, Estimate estimate) {
     super(covariates, estimate);

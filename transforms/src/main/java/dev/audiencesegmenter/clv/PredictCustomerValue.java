@@ -138,8 +138,9 @@ public abstract class PredictCustomerValue
   /**
    * Chooses the purchase model on the data itself: the models are fitted on purchases before
    * {@code asOf - backtest}, each predicts every customer's purchase days in
-   * [asOf - backtest, asOf), and the one with the smaller mean absolute error per customer
-   * ({@link HoldoutReport#chosenModel()}) is then fitted on all purchases before asOf. When the
+   * [asOf - backtest, asOf), and the one with the smallest mean absolute error per customer
+   * ({@link HoldoutReport#chosen()}; with purchase covariates, each model with them is a
+   * candidate too) is then fitted on all purchases before asOf. When the
    * shorter calibration period cannot support a fit, the run keeps {@link #getPurchaseModel()}.
    * Done by {@code SegmentCustomers}, which holds each customer's purchases together.
    */
