@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  *     --timeoutSeconds=900 --heap=4g --work=/tmp/bench --json=bench.json
  * </pre>
  *
- * <p>Every child JVM gets {@code --jvmFlags} (default {@code -XX:+UseParallelGC}; give
+ * <p>Every child JVM gets {@code --jvmFlags} (default {@link Config#DEFAULT_JVM_FLAGS}; give
  * {@code --jvmFlags=} for the JVM's own defaults).
  *
  * <p>Wall time is the child JVM's, from start to exit: JVM start, job construction, run and
@@ -133,9 +133,12 @@ public final class PipelineBenchmark {
     /**
      * JVM options of every child (all runners alike): by default the throughput collector,
      * which the README recommends for batch runs on one machine (G1's concurrent work and
-     * barriers cost a batch job about a fifth of its time on 2 cores).
+     * barriers cost a batch job about a fifth of its time on 2 cores), and less inlining by
+     * the optimizing compiler, which otherwise spends a third of a 1,000,000-event Flink run's
+     * CPU compiling (pipelines/README.md, Runners).
      */
-    static final String DEFAULT_JVM_FLAGS = "-XX:+UseParallelGC";
+    static final String DEFAULT_JVM_FLAGS =
+        "-XX:+UseParallelGC -XX:FreqInlineSize=70 -XX:InlineSmallCode=700";
 
     static Config parse(String[] args) {
       List<Long> sizes = List.of(100_000L, 1_000_000L);
