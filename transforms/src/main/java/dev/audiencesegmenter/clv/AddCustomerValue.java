@@ -98,7 +98,7 @@ public final class AddCustomerValue
         .setPAlive(round(v.pAlive(), 6))
         .setChurnRisk(round(v.churnRisk(), 6))
         .setChurnRiskBand(v.churnRiskBand())
-        .setChurnModel(v.purchaseModel().jsonName())
+        .setChurnModel(v.model())
         .setExpectedPurchases90d(round(v.expectedPurchases90d(), 6))
         .setExpectedPurchases365d(round(v.expectedPurchases365d(), 6))
         .setExpectedAvgOrderValue(round(v.expectedAvgOrderValue(), 2))

@@ -4,11 +4,16 @@ import java.io.Serializable;
 import java.math.BigDecimal;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** One customer's value statistics and predictions; see {@link PredictCustomerValue}. */
+/**
+ * One customer's value statistics and predictions; see {@link PredictCustomerValue}.
+ * {@code model} names the purchase model behind P(alive) and the expected purchases, as the
+ * {@code churn_model} column shows it: {@code bg_nbd}, {@code pareto_nbd}, or either with
+ * covariates ({@code bg_nbd_covariates}, {@code pareto_nbd_covariates}).
+ */
 public record CustomerValue(long repeatPurchases, double recencyWeeks, double ageWeeks,
     @Nullable BigDecimal meanRepeatValue, double pAlive, double expectedPurchases90d,
     double expectedPurchases365d, double expectedAvgOrderValue, double predictedClv365d,
-    PurchaseModel purchaseModel) implements Serializable {
+    String model) implements Serializable {
 
   public double churnRisk() {
     return 1 - pAlive;

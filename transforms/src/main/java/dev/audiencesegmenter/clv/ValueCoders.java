@@ -10,6 +10,7 @@ import org.apache.beam.sdk.coders.BigDecimalCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
@@ -21,6 +22,7 @@ public final class ValueCoders {
   private static final VarLongCoder LONG = VarLongCoder.of();
   private static final DoubleCoder DOUBLE = DoubleCoder.of();
   private static final Coder<BigDecimal> DECIMAL = NullableCoder.of(BigDecimalCoder.of());
+  private static final StringUtf8Coder NAME = StringUtf8Coder.of();
 
   private ValueCoders() {}
 
@@ -122,21 +124,14 @@ public final class ValueCoders {
       DOUBLE.encode(v.expectedPurchases365d(), out);
       DOUBLE.encode(v.expectedAvgOrderValue(), out);
       DOUBLE.encode(v.predictedClv365d(), out);
-      out.write(v.purchaseModel().ordinal());
+      NAME.encode(v.model(), out);
     }
 
     @Override
     public CustomerValue decode(InputStream in) throws IOException {
       return new CustomerValue(LONG.decode(in), DOUBLE.decode(in), DOUBLE.decode(in),
           DECIMAL.decode(in), DOUBLE.decode(in), DOUBLE.decode(in), DOUBLE.decode(in),
-          DOUBLE.decode(in), DOUBLE.decode(in), purchaseModel(in.read()));
-    }
-
-    private static PurchaseModel purchaseModel(int ordinal) throws IOException {
-      if (ordinal < 0 || ordinal >= PurchaseModel.values().length) {
-        throw new IOException("CustomerValue: bad purchase model byte " + ordinal);
-      }
-      return PurchaseModel.values()[ordinal];
+          DOUBLE.decode(in), DOUBLE.decode(in), NAME.decode(in));
     }
 
     @Override

@@ -104,7 +104,7 @@ public record ValueModels(BgNbdModel.Fit frequency, ParetoNbdModel.@Nullable Fit
     }
     return new CustomerValue(x, tx, t,
         exact == null ? null : exact.setScale(2, java.math.RoundingMode.HALF_EVEN), pAlive, e90,
-        e365, value, clv, purchaseModel());
+        e365, value, clv, covariates == null ? purchaseModel().jsonName() : covariates.name());
   }
 
   /**

@@ -382,8 +382,9 @@ public abstract class CustomerFeatures {
 
   /**
    * The model behind churn_risk: {@code sbg} for an active subscriber (the sBG model of
-   * renewals), else the purchase model ({@code bg_nbd} or {@code pareto_nbd}) for a customer
-   * with a purchase, {@code engagement} for one who never bought but was active (the share of
+   * renewals), else the purchase model ({@code bg_nbd} or {@code pareto_nbd}, with
+   * {@code _covariates} after it when fitted with purchase covariates) for a customer with a
+   * purchase, {@code engagement} for one who never bought but was active (the share of
    * customers who looked alike 90 days earlier and then went quiet), null without churn_risk.
    */
   @SchemaFieldNumber("70")

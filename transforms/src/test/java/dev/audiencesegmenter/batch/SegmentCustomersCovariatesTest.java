@@ -209,6 +209,7 @@ class SegmentCustomersCovariatesTest {
         assertEquals(want[0], f.getPAlive(), 0.0, "p_alive of " + f.getCustomerId());
         assertEquals(want[1], f.getExpectedPurchases365d(), 0.0,
             "expected purchases of " + f.getCustomerId());
+        assertEquals("bg_nbd_covariates", f.getChurnModel(), "churn_model of a buyer");
       }
       assertEquals(500, buyersSeen);
       return null;
@@ -462,6 +463,7 @@ class SegmentCustomersCovariatesTest {
           buyersSeen++;
           assertEquals(expectedPAlive.get(f.getCustomerId()), f.getPAlive(), 0.0,
               "p_alive of " + f.getCustomerId() + " under " + chosen);
+          assertEquals(chosen, f.getChurnModel(), "churn_model of " + f.getCustomerId());
         }
       }
       assertEquals(PARETO_BUYERS, buyersSeen);
@@ -496,7 +498,7 @@ class SegmentCustomersCovariatesTest {
           assertEquals(want[0], f.getPAlive(), 0.0, "p_alive of " + f.getCustomerId());
           assertEquals(want[1], f.getExpectedPurchases365d(), 0.0,
               "expected purchases of " + f.getCustomerId());
-          assertEquals("pareto_nbd", f.getChurnModel());
+          assertEquals("pareto_nbd_covariates", f.getChurnModel());
         }
       }
       assertEquals(PARETO_BUYERS, buyersSeen);

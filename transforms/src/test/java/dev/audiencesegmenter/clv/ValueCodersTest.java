@@ -17,7 +17,7 @@ class ValueCodersTest {
   private static final PurchaseSummary SUMMARY =
       new PurchaseSummary(3, 30.5, 38.0, new BigDecimal("12.34"));
   private static final CustomerValue VALUE = new CustomerValue(3, 30.5, 38.0,
-      new BigDecimal("12.34"), 0.81, 0.4, 1.6, 12.1, 19.36, PurchaseModel.BG_NBD);
+      new BigDecimal("12.34"), 0.81, 0.4, 1.6, 12.1, 19.36, "bg_nbd");
 
   @Test
   void roundTripWithAndWithoutAMeanRepeatValue() throws Exception {
@@ -26,7 +26,7 @@ class ValueCodersTest {
         new PurchaseSummary(0, 0, 38.0, null));
     CoderProperties.coderDecodeEncodeEqual(ValueCoders.customerValue(), VALUE);
     CoderProperties.coderDecodeEncodeEqual(ValueCoders.customerValue(),
-        new CustomerValue(0, 0, 1, null, 1, 0, 0, 0, 0, PurchaseModel.PARETO_NBD));
+        new CustomerValue(0, 0, 1, null, 1, 0, 0, 0, 0, "pareto_nbd_covariates"));
     CoderProperties.coderDeterministic(ValueCoders.customerValue(), VALUE, VALUE);
     CoderProperties.coderSerializable(ValueCoders.purchaseSummary());
   }
