@@ -52,7 +52,8 @@ public final class BgNbdCovariateModel extends FittedCovariateModel {
       return ll;
     };
     return new BgNbdCovariateModel(covariates,
-        estimate(logLikelihood, BASE, 3 * k, data.all().customers()));
+        estimate("BG/NBD with covariates", logLikelihood, BASE, 3 * k,
+            data.all().customers()));
   }
 
   @Override

@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The covariate models a holdout or backtest scores beside the purchase models: per purchase
@@ -15,6 +17,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class CovariateCandidates implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(CovariateCandidates.class);
 
   private final List<PurchaseModel> bases;
   private final List<@Nullable PurchaseCovariates> fitted;
@@ -33,6 +36,8 @@ public final class CovariateCandidates implements Serializable {
       try {
         fitted.add(PurchaseCovariates.fit(covariates, cells, base));
       } catch (ClvFitException e) {
+        // the report lists it as not fitted; the reason is here
+        LOG.warn("{} not fitted: {}", PurchaseCovariates.nameOf(base), e.getMessage());
         fitted.add(null);
       }
     }

@@ -29,14 +29,32 @@ abstract class FittedCovariateModel implements CovariatePurchaseModel {
   /**
    * Maximizes {@code logLikelihood} (the total over {@code customers}) from 1 for the first
    * {@code positive} parameters (searched on their logarithms) and 0 for the {@code
-   * coefficients} after them.
+   * coefficients} after them; fails with {@link ClvFitException}, naming {@code model}, when
+   * the search does not converge.
    */
-  static Estimate estimate(ToDoubleFunction<double[]> logLikelihood, int positive,
+  static Estimate estimate(String model, ToDoubleFunction<double[]> logLikelihood, int positive,
       int coefficients, long customers) {
+    return estimate(model, logLikelihood, positive, coefficients, customers,
+        MaximumLikelihood.MAX_EVALUATIONS);
+  }
+
+  /**
+   * As {@link #estimate(String, ToDoubleFunction, int, int, long)}, with at most {@code
+   * maxEvaluations} per search; fails with {@link ClvFitException} when the search does not
+   * converge within them. Such a fit is no estimate: predictions from it would be arbitrary.
+   */
+  static Estimate estimate(String model, ToDoubleFunction<double[]> logLikelihood, int positive,
+      int coefficients, long customers, int maxEvaluations) {
     double[] start = new double[positive + coefficients];
     Arrays.fill(start, 0, positive, 1.0);
     MaximumLikelihood.Optimum opt = MaximumLikelihood.minimize(
-        p -> -logLikelihood.applyAsDouble(p) / customers, start, positive);
+        p -> -logLikelihood.applyAsDouble(p) / customers, start, positive, maxEvaluations);
+    if (!opt.converged()) {
+      throw new ClvFitException(model + " did not converge in " + opt.evaluations()
+          + " evaluations of its likelihood (" + start.length + " parameters, " + customers
+          + " customers): the data cannot tell some covariates' effects apart; use fewer "
+          + "covariates or categories");
+    }
     double[] p = opt.params();
     return new Estimate(p, MaximumLikelihood.covariance(logLikelihood, p),
         new FitDiagnostics(opt.evaluations(), opt.converged(),

@@ -41,18 +41,35 @@ final class MaximumLikelihood {
    * parameters must be positive (searched on their logarithms) and the others are free.
    */
   static Optimum minimize(ToDoubleFunction<double[]> negLogLik, double[] start, int positive) {
+    return minimize(negLogLik, start, positive, MAX_EVALUATIONS);
+  }
+
+  /**
+   * As {@link #minimize(ToDoubleFunction, double[], int)}, with at most {@code maxEvaluations}
+   * per BOBYQA run. A run that uses them all ends the search, not converged, at the best point
+   * evaluated so far (BOBYQA itself gives up its point when it runs out).
+   */
+  static Optimum minimize(ToDoubleFunction<double[]> negLogLik, double[] start, int positive,
+      int maxEvaluations) {
     int n = start.length;
     double[] logStart = new double[n];
     for (int i = 0; i < n; i++) {
       logStart[i] = i < positive ? Math.log(start[i]) : start[i];
     }
+    double[] bestSeen = logStart.clone();
+    double[] bestSeenValue = {Double.MAX_VALUE};
     ObjectiveFunction objective = new ObjectiveFunction(logParams -> {
       double[] p = new double[n];
       for (int i = 0; i < n; i++) {
         p[i] = i < positive ? Math.exp(logParams[i]) : logParams[i];
       }
       double v = negLogLik.applyAsDouble(p);
-      return Double.isFinite(v) ? v : Double.MAX_VALUE;
+      double value = Double.isFinite(v) ? v : Double.MAX_VALUE;
+      if (value < bestSeenValue[0]) {
+        bestSeenValue[0] = value;
+        System.arraycopy(logParams, 0, bestSeen, 0, n);
+      }
+      return value;
     });
     int evaluations = 0;
     boolean converged = true;
@@ -63,11 +80,15 @@ final class MaximumLikelihood {
           restart == 0 ? 0.5 : 0.05, 1e-9);
       PointValuePair result;
       try {
-        result = optimizer.optimize(new MaxEval(MAX_EVALUATIONS), objective, GoalType.MINIMIZE,
+        result = optimizer.optimize(new MaxEval(maxEvaluations), objective, GoalType.MINIMIZE,
             new InitialGuess(point), SimpleBounds.unbounded(n));
       } catch (TooManyEvaluationsException e) {
         converged = false;
-        evaluations += MAX_EVALUATIONS;
+        evaluations += maxEvaluations;
+        if (bestSeenValue[0] < best) {
+          best = bestSeenValue[0];
+          point = bestSeen;
+        }
         break;
       }
       evaluations += optimizer.getEvaluations();

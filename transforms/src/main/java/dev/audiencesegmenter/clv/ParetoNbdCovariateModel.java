@@ -45,7 +45,8 @@ public final class ParetoNbdCovariateModel extends FittedCovariateModel {
       return ll;
     };
     return new ParetoNbdCovariateModel(covariates,
-        estimate(logLikelihood, BASE, 2 * k, data.all().customers()));
+        estimate("Pareto/NBD with covariates", logLikelihood, BASE, 2 * k,
+            data.all().customers()));
   }
 
   @Override
