@@ -13,6 +13,8 @@ import java.util.Map;
  */
 public record BgNbdModel(double r, double alpha, double a, double b)
     implements RepeatPurchaseModel, Serializable {
+  /** Within this distance of 1, {@link #expectedPurchases} interpolates in a (see there). */
+  private static final double NEAR_ONE = 1e-4;
 
   /** Fewer repeat buyers than this cannot identify the dropout process. */
   public static final int MIN_REPEAT_CUSTOMERS = 10;
@@ -64,6 +66,17 @@ public record BgNbdModel(double r, double alpha, double a, double b)
   /** Expected purchases in the next {@code horizon} time units, given the history. */
   @Override
   public double expectedPurchases(double horizon, int x, double tx, double t) {
+    if (Math.abs(a - 1) < NEAR_ONE) {
+      // The closed form is 0/0 at a = 1 and loses digits near it; it is smooth in a, so the
+      // line through a = 1 -/+ NEAR_ONE is exact to about NEAR_ONE squared.
+      double below = expectedPurchases(horizon, x, tx, t, 1 - NEAR_ONE);
+      double above = expectedPurchases(horizon, x, tx, t, 1 + NEAR_ONE);
+      return below + (above - below) * (a - (1 - NEAR_ONE)) / (2 * NEAR_ONE);
+    }
+    return expectedPurchases(horizon, x, tx, t, a);
+  }
+
+  private double expectedPurchases(double horizon, int x, double tx, double t, double a) {
     double z = horizon / (alpha + t + horizon);
     double hyp = Hypergeometric.value2F1(r + x, b + x, a + b + x - 1, z);
     double bracket = 1 - Math.exp((r + x) * Math.log((alpha + t) / (alpha + t + horizon)))

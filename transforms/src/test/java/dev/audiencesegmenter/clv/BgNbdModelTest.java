@@ -86,6 +86,22 @@ class BgNbdModelTest {
     assertEquals(1.226, cdnow.expectedPurchases(39, 2, 30.43, 38.86), 0.0015);
   }
 
+  /**
+   * At a = 1 the closed form is 0/0 (its factor has a - 1 below, its bracket vanishes): a fit
+   * that stops at a = 1 (a covariate model's start) gave infinite expected purchases.
+   */
+  @ParameterizedTest
+  @CsvSource({"0, 0, 10", "3, 9, 10"})
+  void expectedPurchasesWhenAIsOne(int x, double tx, double t) {
+    BgNbdModel m = new BgNbdModel(2.0, 3.0, 1.0, 4.0);
+    double[] numeric = integrate(m, x, tx, t, 5);
+    assertEquals(numeric[1], m.expectedPurchases(5, x, tx, t), 5e-3);
+    // and continuous through it
+    double below = new BgNbdModel(2.0, 3.0, 1 - 1e-3, 4.0).expectedPurchases(5, x, tx, t);
+    double above = new BgNbdModel(2.0, 3.0, 1 + 1e-3, 4.0).expectedPurchases(5, x, tx, t);
+    assertEquals((below + above) / 2, m.expectedPurchases(5, x, tx, t), 1e-6);
+  }
+
   /** a + b < 1 makes 2F1's c negative for a customer without repeats; still a number. */
   @Test
   void expectedPurchasesWhenAPlusBIsBelowOne() {
