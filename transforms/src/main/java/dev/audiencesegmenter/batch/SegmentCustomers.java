@@ -428,6 +428,13 @@ public abstract class SegmentCustomers
       Instant backtestFrom = backtestFrom(asOf);
       PCollectionView<Map<List<String>, SummaryHistogram>> cellsView =
           cells == null ? null : cells.apply("CellsView", View.asSingleton());
+      // A run choosing its model with a holdout scores every purchase model with the
+      // covariates on the same cells as its own fit: the chosen one is taken from there.
+      PCollectionView<CovariateCandidates> holdoutCandidates = null;
+      if (getHoldoutEnd() != null && cells != null && backtestFrom != null) {
+        holdoutCandidates = covariateCandidates(cells, covariates,
+            List.of(PurchaseModel.values()), "HoldoutCovariates");
+      }
       PCollection<ValueModels> models;
       if (backtestFrom == null) {
         models = histogram.apply("FitValueModels", ParDo.of(fit.fitFn()))
@@ -445,7 +452,10 @@ public abstract class SegmentCustomers
         models = histogram
             .apply("FitValueModels", cellsView == null
                 ? fit.fitFnChoosingOn(report, backtestFrom, asOf)
-                : fit.fitFnChoosingOn(report, backtestFrom, asOf, covariates, cellsView))
+                : holdoutCandidates == null
+                ? fit.fitFnChoosingOn(report, backtestFrom, asOf, covariates, cellsView)
+                : fit.fitFnChoosingOn(report, backtestFrom, asOf, covariates, cellsView,
+                    holdoutCandidates))
             .setCoder(SerializableCoder.of(ValueModels.class));
       }
       modelsView = models.apply("ModelsView", View.asSingleton());
@@ -464,7 +474,7 @@ public abstract class SegmentCustomers
         } else if (cells != null) {
           // a run that chooses its model: every purchase model with the covariates
           bases = List.of(PurchaseModel.values());
-          candidates = covariateCandidates(cells, covariates, bases, "HoldoutCovariates");
+          candidates = holdoutCandidates;
         }
         holdoutJson = validateHoldout(customers, histogram, asOf, getHoldoutEnd(), candidates,
             CovariateCandidates.names(bases), covariates);
@@ -874,8 +884,8 @@ public abstract class SegmentCustomers
     @ProcessElement
     public void process(ProcessContext c) {
       ValueModels models = c.element();
-      c.output(models.withCovariates(PurchaseCovariates.fit(covariates, c.sideInput(cells),
-          models.purchaseModel())));
+      c.output(models.withCovariates(CovariateCandidates.countedFit(covariates,
+          c.sideInput(cells), models.purchaseModel())));
     }
   }
 

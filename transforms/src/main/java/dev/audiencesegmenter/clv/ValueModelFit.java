@@ -73,7 +73,7 @@ public final class ValueModelFit implements Serializable {
   public ParDo.SingleOutput<SummaryHistogram, ValueModels> fitFnChoosingOn(
       PCollectionView<HoldoutReport> backtest, Instant calibrationEnd, Instant holdoutEnd) {
     return ParDo.of(new ChoosingFitFn(this, backtest, calibrationEnd.toString(),
-        holdoutEnd.toString(), List.of(), null)).withSideInputs(backtest);
+        holdoutEnd.toString(), List.of(), null, null)).withSideInputs(backtest);
   }
 
   /**
@@ -86,7 +86,21 @@ public final class ValueModelFit implements Serializable {
       PCollectionView<HoldoutReport> backtest, Instant calibrationEnd, Instant holdoutEnd,
       List<String> covariates, PCollectionView<Map<List<String>, SummaryHistogram>> cells) {
     return ParDo.of(new ChoosingFitFn(this, backtest, calibrationEnd.toString(),
-        holdoutEnd.toString(), covariates, cells)).withSideInputs(backtest, cells);
+        holdoutEnd.toString(), covariates, cells, null)).withSideInputs(backtest, cells);
+  }
+
+  /**
+   * As {@link #fitFnChoosingOn(PCollectionView, Instant, Instant, List, PCollectionView)},
+   * taking a chosen covariate model from {@code fitted} (fitted on the same {@code cells},
+   * e.g. for a holdout) instead of fitting it again.
+   */
+  public ParDo.SingleOutput<SummaryHistogram, ValueModels> fitFnChoosingOn(
+      PCollectionView<HoldoutReport> backtest, Instant calibrationEnd, Instant holdoutEnd,
+      List<String> covariates, PCollectionView<Map<List<String>, SummaryHistogram>> cells,
+      PCollectionView<CovariateCandidates> fitted) {
+    return ParDo.of(new ChoosingFitFn(this, backtest, calibrationEnd.toString(),
+        holdoutEnd.toString(), covariates, cells, fitted))
+        .withSideInputs(backtest, cells, fitted);
   }
 
   private static final class ChoosingFitFn extends DoFn<SummaryHistogram, ValueModels> {
@@ -96,12 +110,15 @@ public final class ValueModelFit implements Serializable {
     private final String holdoutEnd;
     private final List<String> covariates;
     private final @Nullable PCollectionView<Map<List<String>, SummaryHistogram>> cells;
+    private final @Nullable PCollectionView<CovariateCandidates> fitted;
     private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
 
     ChoosingFitFn(ValueModelFit fit, PCollectionView<HoldoutReport> backtest,
         String calibrationEnd, String holdoutEnd, List<String> covariates,
-        @Nullable PCollectionView<Map<List<String>, SummaryHistogram>> cells) {
+        @Nullable PCollectionView<Map<List<String>, SummaryHistogram>> cells,
+        @Nullable PCollectionView<CovariateCandidates> fitted) {
       this.fit = fit;
+      this.fitted = fitted;
       this.backtest = backtest;
       this.calibrationEnd = calibrationEnd;
       this.holdoutEnd = holdoutEnd;
@@ -121,8 +138,10 @@ public final class ValueModelFit implements Serializable {
       ValueModels models = new ValueModelFit(base, fit.discount, fit.margin, fit.penalizer)
           .fit(c.element());
       if (withCovariates != null) {
-        models = models.withCovariates(
-            PurchaseCovariates.fit(covariates, c.sideInput(cells), withCovariates));
+        PurchaseCovariates shared = fitted == null ? null
+            : c.sideInput(fitted).fitted(withCovariates);
+        models = models.withCovariates(shared != null ? shared
+            : CovariateCandidates.countedFit(covariates, c.sideInput(cells), withCovariates));
       }
       c.output(models.withBacktest(report.toJson(calibrationEnd, holdoutEnd)));
     }

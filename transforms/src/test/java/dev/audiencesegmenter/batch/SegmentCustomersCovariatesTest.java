@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiencesegmenter.clv.BgNbdCovariateModel;
 import dev.audiencesegmenter.clv.BgNbdModel;
+import dev.audiencesegmenter.clv.CovariateCandidates;
 import dev.audiencesegmenter.clv.CovariatePurchaseModel;
 import dev.audiencesegmenter.clv.GammaGammaModel;
 import dev.audiencesegmenter.clv.ParetoNbdCovariateModel;
@@ -432,10 +433,12 @@ class SegmentCustomersCovariatesTest {
     }
     String wantMae = String.format(java.util.Locale.ROOT, "%.4f", errors[best] / cohort.size());
 
+    // with a holdout too, which scores every model with the covariates on the run's own cells
     SegmentCustomers.Result result = events(p, events(buyers)).apply(segmentCustomers()
         .withValueModels(PredictCustomerValue.create()
             .withPurchaseModelChosenOnBacktest(org.joda.time.Duration.standardDays(backtestDays))
-            .withPurchaseCovariates(List.of("preferred_channel"))));
+            .withPurchaseCovariates(List.of("preferred_channel")))
+        .withHoldoutEnd(TestCustomers.AS_OF.plus(org.joda.time.Duration.standardDays(30))));
     PAssert.thatSingleton(result.getModelJson()).satisfies(json -> {
       try {
         JsonNode doc = new ObjectMapper().readTree(json);
@@ -469,9 +472,19 @@ class SegmentCustomersCovariatesTest {
       assertEquals(PARETO_BUYERS, buyersSeen);
       return null;
     });
-    p.run().waitUntilFinish();
+    org.apache.beam.sdk.PipelineResult run = p.run();
+    run.waitUntilFinish();
     System.out.printf("backtest errors %s, chosen %s%n", java.util.Arrays.toString(errors),
         chosen);
+    // two on the backtest's cells, two on the run's for the holdout; the chosen one is shared
+    long fits = 0;
+    for (org.apache.beam.sdk.metrics.MetricResult<Long> c : run.metrics().queryMetrics(
+        org.apache.beam.sdk.metrics.MetricsFilter.builder().addNameFilter(
+            org.apache.beam.sdk.metrics.MetricNameFilter.named(PredictCustomerValue.class,
+                CovariateCandidates.FITS)).build()).getCounters()) {
+      fits += c.getAttempted();
+    }
+    assertEquals(4, fits, "covariate model fits");
   }
 
   /**
