@@ -401,7 +401,13 @@ public final class PipelineBenchmark {
 
   private static Double medianRate(List<Run> runs, long events) {
     List<Double> rates = rates(runs, events);
-    return rates.isEmpty() ? null : rates.get(rates.size() / 2);
+    return rates.isEmpty() ? null : median(rates);
+  }
+
+  /** The median of ascending {@code values}: the mean of the two middle ones for an even count. */
+  static double median(List<Double> values) {
+    int n = values.size();
+    return n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2;
   }
 
   /** Events per second of the finished runs, ascending. */
@@ -423,7 +429,7 @@ public final class PipelineBenchmark {
     List<Double> rates = rates(runs, counts.events());
     row.put("runs_ok", rates.size());
     if (!rates.isEmpty()) {
-      double median = rates.get(rates.size() / 2);
+      double median = median(rates);
       row.put("events_per_s_min", Math.round(rates.get(0)));
       row.put("events_per_s_median", Math.round(median));
       row.put("ratio_to_baseline", baseline == null ? null
