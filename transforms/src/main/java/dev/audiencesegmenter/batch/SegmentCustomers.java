@@ -884,8 +884,8 @@ public abstract class SegmentCustomers
     @ProcessElement
     public void process(ProcessContext c) {
       ValueModels models = c.element();
-      c.output(models.withCovariates(CovariateCandidates.countedFit(covariates,
-          c.sideInput(cells), models.purchaseModel())));
+      c.output(models.withCovariates(PurchaseCovariates.fit(covariates, c.sideInput(cells),
+          models.purchaseModel())));
     }
   }
 

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +18,6 @@ import org.slf4j.LoggerFactory;
 public final class CovariateCandidates implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(CovariateCandidates.class);
-  /** Counter of the covariate models fitted (a fit may take seconds: it is worth counting). */
-  public static final String FITS = "covariate_model_fits";
 
   private final List<PurchaseModel> bases;
   private final List<@Nullable PurchaseCovariates> fitted;
@@ -37,7 +34,7 @@ public final class CovariateCandidates implements Serializable {
     List<@Nullable PurchaseCovariates> fitted = new ArrayList<>();
     for (PurchaseModel base : bases) {
       try {
-        fitted.add(countedFit(covariates, cells, base));
+        fitted.add(PurchaseCovariates.fit(covariates, cells, base));
       } catch (ClvFitException e) {
         // the report lists it as not fitted; the reason is here
         LOG.warn("{} not fitted: {}", PurchaseCovariates.nameOf(base), e.getMessage());
@@ -45,16 +42,6 @@ public final class CovariateCandidates implements Serializable {
       }
     }
     return new CovariateCandidates(bases, fitted);
-  }
-
-  /**
-   * {@link PurchaseCovariates#fit}, counted in {@value #FITS} (namespace {@link
-   * PredictCustomerValue}) when called in a step.
-   */
-  public static PurchaseCovariates countedFit(List<String> covariates,
-      Map<List<String>, SummaryHistogram> cells, PurchaseModel base) {
-    Metrics.counter(PredictCustomerValue.class, FITS).inc();
-    return PurchaseCovariates.fit(covariates, cells, base);
   }
 
   /** {@code base} with the covariates as fitted here; null if not a candidate or not fitted. */

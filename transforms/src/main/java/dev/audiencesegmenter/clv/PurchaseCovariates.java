@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.MapCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.values.KV;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -29,6 +30,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * categories is refused: covariates here are categorical (a plan, a channel, a trait).
  */
 public final class PurchaseCovariates implements Serializable {
+  /** The counter of covariate model fits. */
+  public static final String FITS = "covariate_model_fits";
   private static final long serialVersionUID = 1L;
 
   /** The category of a customer without a value for a covariate. */
@@ -113,10 +116,12 @@ public final class PurchaseCovariates implements Serializable {
    * Codes the categories of {@code cells} (keyed by one category per covariate, in the order of
    * {@code covariates}) and fits {@code purchaseModel} with them; fails with {@link
    * ClvFitException} when a covariate has a single category or more than {@value
-   * #MAX_CATEGORIES}.
+   * #MAX_CATEGORIES}, or when the fit does not converge. Counted in {@value #FITS} (namespace
+   * {@link PredictCustomerValue}) when called in a step: a fit may take seconds.
    */
   public static PurchaseCovariates fit(List<String> covariates,
       Map<List<String>, SummaryHistogram> cells, PurchaseModel purchaseModel) {
+    Metrics.counter(PredictCustomerValue.class, FITS).inc();
     List<List<String>> categories = new ArrayList<>();
     for (int i = 0; i < covariates.size(); i++) {
       Map<String, Long> customers = new TreeMap<>();

@@ -141,7 +141,7 @@ public final class ValueModelFit implements Serializable {
         PurchaseCovariates shared = fitted == null ? null
             : c.sideInput(fitted).fitted(withCovariates);
         models = models.withCovariates(shared != null ? shared
-            : CovariateCandidates.countedFit(covariates, c.sideInput(cells), withCovariates));
+            : PurchaseCovariates.fit(covariates, c.sideInput(cells), withCovariates));
       }
       c.output(models.withBacktest(report.toJson(calibrationEnd, holdoutEnd)));
     }

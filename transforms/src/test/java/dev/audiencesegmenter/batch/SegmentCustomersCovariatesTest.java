@@ -8,12 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiencesegmenter.clv.BgNbdCovariateModel;
 import dev.audiencesegmenter.clv.BgNbdModel;
-import dev.audiencesegmenter.clv.CovariateCandidates;
 import dev.audiencesegmenter.clv.CovariatePurchaseModel;
 import dev.audiencesegmenter.clv.GammaGammaModel;
 import dev.audiencesegmenter.clv.ParetoNbdCovariateModel;
 import dev.audiencesegmenter.clv.ParetoNbdModel;
 import dev.audiencesegmenter.clv.PredictCustomerValue;
+import dev.audiencesegmenter.clv.PurchaseCovariates;
 import dev.audiencesegmenter.clv.PurchaseModel;
 import dev.audiencesegmenter.clv.RepeatPurchaseModel;
 import dev.audiencesegmenter.clv.SummaryHistogram;
@@ -481,7 +481,7 @@ class SegmentCustomersCovariatesTest {
     for (org.apache.beam.sdk.metrics.MetricResult<Long> c : run.metrics().queryMetrics(
         org.apache.beam.sdk.metrics.MetricsFilter.builder().addNameFilter(
             org.apache.beam.sdk.metrics.MetricNameFilter.named(PredictCustomerValue.class,
-                CovariateCandidates.FITS)).build()).getCounters()) {
+                PurchaseCovariates.FITS)).build()).getCounters()) {
       fits += c.getAttempted();
     }
     assertEquals(4, fits, "covariate model fits");
