@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.batch;
 
+import dev.audiencesegmenter.grouping.EncodedBatches;
 import dev.audiencesegmenter.grouping.EncodedValues;
 import dev.audiencesegmenter.model.CompactBytes;
 import dev.audiencesegmenter.model.CustomerEvent;
@@ -54,11 +55,11 @@ final class CustomerRecord {
   }
 
   static Iterable<CustomerRecord> decodeAll(Iterable<byte[]> records) {
-    return EncodedValues.decodeAll(Coder.INSTANCE, records);
+    return EncodedBatches.decodeAll(Coder.INSTANCE, records);
   }
 
-  static CustomerRecord decode(byte[] r) {
-    return EncodedValues.decode(Coder.INSTANCE, r);
+  static Iterable<CustomerRecord> decodeAll(byte[] batch) {
+    return EncodedBatches.decodeAll(Coder.INSTANCE, batch);
   }
 
   /** A tag byte, then the customer id and the event or the profile, or the dead letter. */

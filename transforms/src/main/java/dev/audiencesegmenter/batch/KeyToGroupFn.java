@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.batch;
 
+import dev.audiencesegmenter.grouping.EncodedBatches;
 import dev.audiencesegmenter.identity.CustomerLookup;
 import dev.audiencesegmenter.identity.ResolveIdentities;
 import dev.audiencesegmenter.model.Checked;
@@ -13,10 +14,12 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 /**
  * Keys a normalized event or profile record by its owner's customer (the resolved graph's
@@ -24,7 +27,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * identifiers can link goes, as its dead letter, to the extra group {@code groups}, as do the
  * rejects that came along. One output, and records leave as bytes ({@link
  * CustomerRecord#encode}): the Flatten of events and profiles before the grouping then only
- * copies them (see {@link dev.audiencesegmenter.grouping.EncodedValues}).
+ * copies them (see {@link dev.audiencesegmenter.grouping.EncodedValues}). In the global window
+ * they leave in batches per group ({@link EncodedBatches}), the last ones when the bundle ends,
+ * with the earliest timestamp of their records; in other windows one by one.
  */
 final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private final PCollectionView<CustomerLookup> lookup;
@@ -41,6 +46,8 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   // an error message and looks the broadcast set up on every call (2% of the job's time).
   private transient @Nullable CustomerLookup bundleLookup;
   private transient @Nullable BoundedWindow bundleWindow;
+  private transient @Nullable EncodedBatches<CustomerRecord> batches;
+  private transient @Nullable Instant earliest;
 
   KeyToGroupFn(PCollectionView<CustomerLookup> lookup, int groups, boolean events,
       SerializableFunction<T, Row> toRow) {
@@ -54,14 +61,21 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   public void startBundle() {
     bundleLookup = null;
     bundleWindow = null;
+    batches = EncodedBatches.writer(CustomerRecord.Coder.of(), groups + 1);
+    earliest = null;
+  }
+
+  @FinishBundle
+  public void finishBundle(FinishBundleContext c) {
+    Instant timestamp = earliest;
+    batches.flush(batch -> c.output(batch, timestamp, GlobalWindow.INSTANCE));
   }
 
   @ProcessElement
   public void process(ProcessContext c, BoundedWindow window) {
     Checked<T> checked = c.element();
     if (!checked.passed()) {
-      c.output(KV.of(groups, CustomerRecord.encode(CustomerRecord.deadLetter(
-          checked.deadLetter()))));
+      output(groups, CustomerRecord.deadLetter(checked.deadLetter()), c, window);
       return;
     }
     T record = checked.record();
@@ -75,14 +89,25 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
     droppedLinks.inc(owner.junkIdentifiers());
     if (!owner.linked()) {
       unlinked.inc();
-      c.output(KV.of(groups, CustomerRecord.encode(CustomerRecord.deadLetter(DeadLetter.create(
+      output(groups, CustomerRecord.deadLetter(DeadLetter.create(
           ResolveIdentities.LINK_STEP, owner.deadLetterReason(),
-          JsonLines.toJson(toRow.apply(record)))))));
+          JsonLines.toJson(toRow.apply(record)))), c, window);
       return;
     }
     String customer = owner.customerId();
-    c.output(KV.of(Math.floorMod(customer.hashCode(), groups), CustomerRecord.encode(events
+    output(Math.floorMod(customer.hashCode(), groups), events
         ? CustomerRecord.event(customer, (CustomerEvent) record)
-        : CustomerRecord.profile(customer, (ProfileAttributes) record))));
+        : CustomerRecord.profile(customer, (ProfileAttributes) record), c, window);
+  }
+
+  private void output(int group, CustomerRecord record, ProcessContext c, BoundedWindow window) {
+    if (!(window instanceof GlobalWindow)) {
+      c.output(KV.of(group, CustomerRecord.encode(record)));
+      return;
+    }
+    if (earliest == null || c.timestamp().isBefore(earliest)) {
+      earliest = c.timestamp();
+    }
+    batches.add(group, record, c::output);
   }
 }

@@ -349,8 +349,8 @@ public abstract class SegmentCustomers
 
     // 1-2. Identities; every record to its customer's group, each customer folded there.
     int groups = getCustomerGroups();
-    // Records travel encoded to the fold (see EncodedValues): the Flatten of events and profiles
-    // before the grouping then copies bytes.
+    // Records travel encoded to the fold, in batches per group (see EncodedValues and
+    // EncodedBatches): the Flatten of events and profiles before the grouping then copies bytes.
     KvCoder<Integer, byte[]> groupedCoder = KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of());
     ResolveIdentities.Result resolved;
     PCollection<KV<Integer, byte[]>> events;
@@ -816,9 +816,10 @@ public abstract class SegmentCustomers
     @ProcessElement
     public void process(@Element KV<Integer, byte[]> encoded,
         OutputReceiver<KV<String, CustomerEvent>> out) {
-      CustomerRecord r = CustomerRecord.decode(encoded.getValue());
-      if (r.event != null) {
-        out.output(KV.of(r.customerId, r.event));
+      for (CustomerRecord r : CustomerRecord.decodeAll(encoded.getValue())) {
+        if (r.event != null) {
+          out.output(KV.of(r.customerId, r.event));
+        }
       }
     }
   }

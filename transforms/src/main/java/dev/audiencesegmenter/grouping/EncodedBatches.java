@@ -1,0 +1,130 @@
+package dev.audiencesegmenter.grouping;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.values.KV;
+
+/**
+ * Values bound for a grouping by an int key (a bucket), written into one byte array per key and
+ * batch: the grouping then moves a few thousand batches instead of every value. Why: on Flink a
+ * grouping costs per element, not per byte (its sort compares equal bucket keys by decoding
+ * them, and its reading and spilling threads decode and encode every element). Batching the
+ * duplicate shuffle and the customer grouping took a run of 1,000,000 events on Flink local
+ * (p=2) from 28.5 to 26.2 s and from 47 to 42 CPU-s (medians of three alternated pairs).
+ *
+ * <p>A batch is the values' nested encodings one after another, so a single value encoded with
+ * {@link EncodedValues#encode} is a batch of one, and {@link #decodeAll} reads both. A writer
+ * holds at most {@link #HELD} values (then it hands every batch on), so its memory stays bounded
+ * whatever the number of keys.
+ */
+public final class EncodedBatches<T> {
+  /** Values per batch at most. */
+  public static final int VALUES_PER_BATCH = 256;
+  /** Values held by one writer at most. */
+  public static final int HELD = 1 << 16;
+
+  private final Coder<T> coder;
+  private final ByteArrayOutputStream[] buffers;
+  private final int[] counts;
+  private int held;
+
+  private EncodedBatches(Coder<T> coder, int keys) {
+    this.coder = coder;
+    this.buffers = new ByteArrayOutputStream[keys];
+    this.counts = new int[keys];
+  }
+
+  /** A writer for keys in {@code [0, keys)}. */
+  public static <T> EncodedBatches<T> writer(Coder<T> coder, int keys) {
+    if (keys < 1) {
+      throw new IllegalArgumentException("EncodedBatches needs at least one key, got " + keys);
+    }
+    return new EncodedBatches<>(coder, keys);
+  }
+
+  /** Adds {@code value} to the batch of {@code key}; a batch that is full goes to {@code out}. */
+  public void add(int key, T value, Consumer<KV<Integer, byte[]>> out) {
+    ByteArrayOutputStream buffer = buffers[key];
+    if (buffer == null) {
+      buffer = new ByteArrayOutputStream(1024);
+      buffers[key] = buffer;
+    }
+    try {
+      coder.encode(value, buffer);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode with " + coder + ": " + e.getMessage(), e);
+    }
+    held++;
+    if (++counts[key] >= VALUES_PER_BATCH) {
+      emit(key, out);
+    }
+    if (held >= HELD) {
+      flush(out);
+    }
+  }
+
+  /** Hands every batch that holds a value to {@code out}. */
+  public void flush(Consumer<KV<Integer, byte[]>> out) {
+    for (int key = 0; key < buffers.length && held > 0; key++) {
+      if (counts[key] > 0) {
+        emit(key, out);
+      }
+    }
+  }
+
+  /** Whether no value is held. */
+  public boolean isEmpty() {
+    return held == 0;
+  }
+
+  private void emit(int key, Consumer<KV<Integer, byte[]>> out) {
+    byte[] batch = buffers[key].toByteArray();
+    held -= counts[key];
+    counts[key] = 0;
+    buffers[key] = null;
+    out.accept(KV.of(key, batch));
+  }
+
+  /** The values of a group of batches, each decoded when the iteration reaches it. */
+  public static <T> Iterable<T> decodeAll(Coder<T> coder, Iterable<byte[]> batches) {
+    return () -> new Iterator<T>() {
+      private final Iterator<byte[]> rest = batches.iterator();
+      private ByteArrayInputStream current = new ByteArrayInputStream(new byte[0]);
+      private int size;
+
+      @Override
+      public boolean hasNext() {
+        while (current.available() == 0 && rest.hasNext()) {
+          byte[] next = rest.next();
+          current = new ByteArrayInputStream(next);
+          size = next.length;
+        }
+        return current.available() > 0;
+      }
+
+      @Override
+      public T next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        try {
+          return coder.decode(current);
+        } catch (IOException e) {
+          throw new IllegalStateException("cannot decode a batch of " + size + " bytes with "
+              + coder + ": " + e, e);
+        }
+      }
+    };
+  }
+
+  /** The values of one batch. */
+  public static <T> Iterable<T> decodeAll(Coder<T> coder, byte[] batch) {
+    return decodeAll(coder, Collections.singletonList(batch));
+  }
+}

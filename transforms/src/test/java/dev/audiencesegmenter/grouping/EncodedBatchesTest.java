@@ -1,0 +1,104 @@
+package dev.audiencesegmenter.grouping;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.values.KV;
+import org.junit.jupiter.api.Test;
+
+/** Values written in batches per key come back, in order, exactly once. */
+class EncodedBatchesTest {
+  @Test
+  void fullBatchesLeaveAtOnceAndTheRestOnFlush() {
+    EncodedBatches<String> writer = EncodedBatches.writer(StringUtf8Coder.of(), 3);
+    List<KV<Integer, byte[]>> out = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      writer.add(i % 3, "value-" + i, out::add);
+    }
+    // key 0 holds 334 values, keys 1 and 2 hold 333: each fills one batch of 256 while adding
+    assertEquals(List.of(0, 1, 2), out.stream().map(KV::getKey).toList());
+    writer.flush(out::add);
+    assertTrue(writer.isEmpty());
+    assertEquals(List.of(0, 1, 2, 0, 1, 2), out.stream().map(KV::getKey).toList());
+
+    List<Integer> sizes = new ArrayList<>();
+    Map<Integer, List<String>> decoded = new TreeMap<>();
+    for (KV<Integer, byte[]> batch : out) {
+      List<String> values = new ArrayList<>();
+      EncodedBatches.decodeAll(StringUtf8Coder.of(), batch.getValue()).forEach(values::add);
+      sizes.add(values.size());
+      decoded.computeIfAbsent(batch.getKey(), k -> new ArrayList<>()).addAll(values);
+    }
+    assertEquals(List.of(256, 256, 256, 78, 77, 77), sizes);
+    for (int key = 0; key < 3; key++) {
+      List<String> expected = new ArrayList<>();
+      for (int i = key; i < 1000; i += 3) {
+        expected.add("value-" + i);
+      }
+      assertEquals(expected, decoded.get(key), "key " + key);
+    }
+  }
+
+  @Test
+  void aWriterHoldsAtMostHeldValuesWhateverTheKeys() {
+    EncodedBatches<Integer> writer = EncodedBatches.writer(VarIntCoder.of(), 1000);
+    List<KV<Integer, byte[]>> out = new ArrayList<>();
+    for (int i = 0; i < EncodedBatches.HELD - 1; i++) {
+      writer.add(i % 1000, i, out::add);
+    }
+    // 65 or 66 values per key: no batch full yet, nothing handed on
+    assertEquals(0, out.size());
+    writer.add(535, -1, out::add);
+    // the 65,536th value hands every key's batch on
+    assertTrue(writer.isEmpty());
+    assertEquals(1000, out.size());
+    int values = 0;
+    for (KV<Integer, byte[]> batch : out) {
+      for (Integer ignored : EncodedBatches.decodeAll(VarIntCoder.of(), batch.getValue())) {
+        values++;
+      }
+    }
+    assertEquals(EncodedBatches.HELD, values);
+  }
+
+  @Test
+  void aSingleEncodedValueIsABatchOfOne() {
+    byte[] single = EncodedValues.encode(StringUtf8Coder.of(), "alone");
+    EncodedBatches<String> writer = EncodedBatches.writer(StringUtf8Coder.of(), 1);
+    List<KV<Integer, byte[]>> out = new ArrayList<>();
+    writer.add(0, "first", out::add);
+    writer.add(0, "", out::add);
+    writer.flush(out::add);
+    List<String> values = new ArrayList<>();
+    EncodedBatches.decodeAll(StringUtf8Coder.of(),
+        List.of(single, new byte[0], out.get(0).getValue())).forEach(values::add);
+    assertEquals(List.of("alone", "first", ""), values);
+  }
+
+  @Test
+  void aTruncatedBatchFailsNamingItsSize() {
+    EncodedBatches<String> writer = EncodedBatches.writer(StringUtf8Coder.of(), 1);
+    List<KV<Integer, byte[]>> out = new ArrayList<>();
+    writer.add(0, "a value of some length", out::add);
+    writer.flush(out::add);
+    byte[] truncated = Arrays.copyOf(out.get(0).getValue(), 5);
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> EncodedBatches.decodeAll(StringUtf8Coder.of(), truncated).forEach(v -> { }));
+    assertTrue(e.getMessage().contains("a batch of 5 bytes"), e.getMessage());
+  }
+
+  @Test
+  void aWriterNeedsAKey() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> EncodedBatches.writer(StringUtf8Coder.of(), 0));
+    assertEquals("EncodedBatches needs at least one key, got 0", e.getMessage());
+  }
+}
