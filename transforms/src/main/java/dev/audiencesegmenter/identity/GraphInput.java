@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.identity;
 
+import dev.audiencesegmenter.grouping.EncodedBatches;
 import dev.audiencesegmenter.grouping.EncodedValues;
 import dev.audiencesegmenter.model.CompactBytes;
 import dev.audiencesegmenter.model.CustomerIdentity;
@@ -41,8 +42,14 @@ final class GraphInput {
     return KV.of(0, EncodedValues.encode(Coder.INSTANCE, in));
   }
 
+  /** A writer of inputs in batches for the one worker (key 0), see {@link EncodedBatches}. */
+  static EncodedBatches<GraphInput> batchesToOneWorker() {
+    return EncodedBatches.writer(Coder.INSTANCE, 1);
+  }
+
+  /** The inputs of single elements ({@link #toOneWorker}) and of batches alike. */
   static Iterable<GraphInput> decodeAll(Iterable<byte[]> inputs) {
-    return EncodedValues.decodeAll(Coder.INSTANCE, inputs);
+    return EncodedBatches.decodeAll(Coder.INSTANCE, inputs);
   }
 
   /** A tag byte, then the identifier map or the identity row. */

@@ -1,21 +1,31 @@
 package dev.audiencesegmenter.identity;
 
+import dev.audiencesegmenter.grouping.EncodedBatches;
 import dev.audiencesegmenter.model.Checked;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 /**
  * The identifier set of every normalized record, for the one worker that resolves the graph:
- * each set once per bundle (a customer's records repeat a few sets), keyed to that worker.
+ * each set once per bundle (a customer's records repeat a few sets), keyed to that worker. In
+ * the global window the sets leave in batches ({@link EncodedBatches}: the gathering then moves
+ * hundreds of elements, not a million), the last ones when the bundle ends; in other windows
+ * one by one.
  */
 final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private static final int MAX_SETS_PER_BUNDLE = 200_000;
 
   private final NormalizeRecordFn.IdentifierAccess<T> access;
   private transient Set<Map<String, String>> emitted;
+  private transient EncodedBatches<GraphInput> batches;
+  private transient @Nullable Instant earliest;
 
   IdentifierSetsFn(NormalizeRecordFn.IdentifierAccess<T> access) {
     this.access = access;
@@ -24,10 +34,19 @@ final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   @StartBundle
   public void startBundle() {
     emitted = new HashSet<>();
+    batches = GraphInput.batchesToOneWorker();
+    earliest = null;
+  }
+
+  @FinishBundle
+  public void finishBundle(FinishBundleContext c) {
+    Instant timestamp = earliest;
+    batches.flush(batch -> c.output(batch, timestamp, GlobalWindow.INSTANCE));
   }
 
   @ProcessElement
-  public void process(@Element Checked<T> in, OutputReceiver<KV<Integer, byte[]>> out) {
+  public void process(@Element Checked<T> in, @Timestamp Instant timestamp,
+      BoundedWindow window, OutputReceiver<KV<Integer, byte[]>> out) {
     if (!in.passed()) {
       return;
     }
@@ -35,8 +54,16 @@ final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
     if (emitted.size() > MAX_SETS_PER_BUNDLE) {
       emitted.clear();
     }
-    if (emitted.add(ids)) {
-      out.output(GraphInput.toOneWorker(GraphInput.record(ids)));
+    if (!emitted.add(ids)) {
+      return;
     }
+    if (!(window instanceof GlobalWindow)) {
+      out.output(GraphInput.toOneWorker(GraphInput.record(ids)));
+      return;
+    }
+    if (earliest == null || timestamp.isBefore(earliest)) {
+      earliest = timestamp;
+    }
+    batches.add(0, GraphInput.record(ids), out::output);
   }
 }
