@@ -70,6 +70,34 @@ class EncodedBatchesTest {
   }
 
   @Test
+  void longValuesLeaveInSmallBatchesAndBoundTheBytesHeld() {
+    // values of 300,000 chars: a batch passes 1 MiB with its fourth value
+    String big = "x".repeat(300_000);
+    EncodedBatches<String> writer = EncodedBatches.writer(StringUtf8Coder.of(), 2);
+    List<KV<Integer, byte[]>> out = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      writer.add(0, big, out::add);
+    }
+    assertEquals(2, out.size());
+    for (KV<Integer, byte[]> batch : out) {
+      // four values of 300,000 chars and a 3-byte length each
+      assertEquals(4 * 300_003, batch.getValue().length);
+    }
+    // many keys, each under 1 MiB: the writer hands all on once it holds 32 MiB
+    EncodedBatches<String> many = EncodedBatches.writer(StringUtf8Coder.of(), 1000);
+    List<KV<Integer, byte[]>> spread = new ArrayList<>();
+    int added = 0;
+    while (spread.isEmpty()) {
+      many.add(added % 1000, big, spread::add);
+      added++;
+    }
+    // 112 values of 300,003 bytes reach 32 MiB (33,554,432 bytes); each was alone in its batch
+    assertEquals(112, added);
+    assertEquals(112, spread.size());
+    assertTrue(many.isEmpty());
+  }
+
+  @Test
   void aSingleEncodedValueIsABatchOfOne() {
     byte[] single = EncodedValues.encode(StringUtf8Coder.of(), "alone");
     EncodedBatches<String> writer = EncodedBatches.writer(StringUtf8Coder.of(), 1);
