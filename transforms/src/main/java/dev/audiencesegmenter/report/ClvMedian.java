@@ -1,11 +1,15 @@
 package dev.audiencesegmenter.report;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.beam.sdk.util.VarInt;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -78,6 +82,43 @@ final class ClvMedian implements Serializable {
       }
     }
     throw new IllegalStateException("bucket counts do not add up");
+  }
+
+  /** Its state: the exact values or the buckets, then the count. */
+  void encode(DataOutputStream out) throws IOException {
+    if (values != null) {
+      out.writeBoolean(true);
+      VarInt.encode(values.size(), out);
+      for (double v : values) {
+        out.writeDouble(v);
+      }
+    } else {
+      out.writeBoolean(false);
+      VarInt.encode(buckets.size(), out);
+      for (Map.Entry<Integer, Long> e : buckets.entrySet()) {
+        out.writeInt(e.getKey());
+        VarInt.encode(e.getValue(), out);
+      }
+    }
+    VarInt.encode(count, out);
+  }
+
+  static ClvMedian decode(DataInputStream in) throws IOException {
+    ClvMedian median = new ClvMedian();
+    if (in.readBoolean()) {
+      int n = VarInt.decodeInt(in);
+      for (int i = 0; i < n; i++) {
+        median.values.add(in.readDouble());
+      }
+    } else {
+      median.values = null;
+      int n = VarInt.decodeInt(in);
+      for (int i = 0; i < n; i++) {
+        median.buckets.put(in.readInt(), VarInt.decodeLong(in));
+      }
+    }
+    median.count = VarInt.decodeLong(in);
+    return median;
   }
 
   private void toBuckets() {

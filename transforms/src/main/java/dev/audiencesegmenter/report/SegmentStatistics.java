@@ -36,6 +36,24 @@ public final class SegmentStatistics implements Serializable {
     this(numbers, categoryColumns, new ClvMedian());
   }
 
+  /** The statistics {@link ReportCoders#statistics} read. */
+  static SegmentStatistics decoded(long members, long holdouts, long reachabilityKnown,
+      long reachable, long[] count, BigDecimal[] sum, BigDecimal[] sumOfSquares,
+      List<TreeMap<String, Long>> categories, @Nullable ClvMedian clv) {
+    SegmentStatistics s = new SegmentStatistics(count.length, categories.size(), clv);
+    s.members = members;
+    s.holdouts = holdouts;
+    s.reachabilityKnown = reachabilityKnown;
+    s.reachable = reachable;
+    System.arraycopy(count, 0, s.count, 0, count.length);
+    System.arraycopy(sum, 0, s.sum, 0, sum.length);
+    System.arraycopy(sumOfSquares, 0, s.sumOfSquares, 0, sumOfSquares.length);
+    for (int i = 0; i < categories.size(); i++) {
+      s.categories.get(i).putAll(categories.get(i));
+    }
+    return s;
+  }
+
   private SegmentStatistics(int numbers, int categoryColumns, @Nullable ClvMedian clv) {
     count = new long[numbers];
     sum = new BigDecimal[numbers];

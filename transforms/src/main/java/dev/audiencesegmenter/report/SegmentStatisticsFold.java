@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 
@@ -49,6 +48,6 @@ public final class SegmentStatisticsFold implements Serializable {
 
   /** The coder of partial statistics. */
   public static Coder<SegmentStatistics> coder() {
-    return SerializableCoder.of(SegmentStatistics.class);
+    return ReportCoders.statistics();
   }
 }

@@ -503,7 +503,7 @@ public abstract class SummarizeSegments<T>
     @Override
     public Coder<SegmentStatistics> getAccumulatorCoder(
         org.apache.beam.sdk.coders.CoderRegistry registry, Coder<MemberValues> input) {
-      return SerializableCoder.of(SegmentStatistics.class);
+      return ReportCoders.statistics();
     }
   }
 
