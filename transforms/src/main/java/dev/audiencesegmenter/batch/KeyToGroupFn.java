@@ -19,7 +19,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Instant;
 
 /**
  * Keys a normalized event or profile record by its owner's customer (the resolved graph's
@@ -47,7 +46,6 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private transient @Nullable CustomerLookup bundleLookup;
   private transient @Nullable BoundedWindow bundleWindow;
   private transient @Nullable EncodedBatches<CustomerRecord> batches;
-  private transient @Nullable Instant earliest;
 
   KeyToGroupFn(PCollectionView<CustomerLookup> lookup, int groups, boolean events,
       SerializableFunction<T, Row> toRow) {
@@ -62,13 +60,11 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
     bundleLookup = null;
     bundleWindow = null;
     batches = EncodedBatches.writer(CustomerRecord.Coder.of(), groups + 1);
-    earliest = null;
   }
 
   @FinishBundle
   public void finishBundle(FinishBundleContext c) {
-    Instant timestamp = earliest;
-    batches.flush(batch -> c.output(batch, timestamp, GlobalWindow.INSTANCE));
+    batches.flushBundle(c);
   }
 
   @ProcessElement
@@ -105,9 +101,6 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
       c.output(KV.of(group, CustomerRecord.encode(record)));
       return;
     }
-    if (earliest == null || c.timestamp().isBefore(earliest)) {
-      earliest = c.timestamp();
-    }
-    batches.add(group, record, c::output);
+    batches.add(group, record, c.timestamp(), c::output);
   }
 }

@@ -8,7 +8,12 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 /**
  * Values bound for a grouping by an int key (a bucket), written into one byte array per key and
@@ -40,6 +45,7 @@ public final class EncodedBatches<T> {
   private final int[] counts;
   private int held;
   private long heldBytes;
+  private @Nullable Instant earliest;
 
   private EncodedBatches(Coder<T> coder, int keys) {
     this.coder = coder;
@@ -76,6 +82,27 @@ public final class EncodedBatches<T> {
     if (held >= HELD || heldBytes >= HELD_BYTES) {
       flush(out);
     }
+  }
+
+  /**
+   * As {@link #add(int, Object, Consumer)} for a value of the global window with this
+   * timestamp: {@link #flushBundle} gives the batches the earliest such timestamp.
+   */
+  public void add(int key, T value, Instant timestamp, Consumer<KV<Integer, byte[]>> out) {
+    if (earliest == null || timestamp.isBefore(earliest)) {
+      earliest = timestamp;
+    }
+    add(key, value, out);
+  }
+
+  /**
+   * At the end of a bundle, hands every batch on in the global window, with the earliest
+   * timestamp of the values added with one.
+   */
+  public void flushBundle(DoFn<?, KV<Integer, byte[]>>.FinishBundleContext c) {
+    Instant timestamp = earliest == null ? BoundedWindow.TIMESTAMP_MIN_VALUE : earliest;
+    flush(batch -> c.output(batch, timestamp, GlobalWindow.INSTANCE));
+    earliest = null;
   }
 
   /** Hands every batch that holds a value to {@code out}. */

@@ -9,7 +9,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -25,7 +24,6 @@ final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private final NormalizeRecordFn.IdentifierAccess<T> access;
   private transient Set<Map<String, String>> emitted;
   private transient EncodedBatches<GraphInput> batches;
-  private transient @Nullable Instant earliest;
 
   IdentifierSetsFn(NormalizeRecordFn.IdentifierAccess<T> access) {
     this.access = access;
@@ -35,13 +33,11 @@ final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   public void startBundle() {
     emitted = new HashSet<>();
     batches = GraphInput.batchesToOneWorker();
-    earliest = null;
   }
 
   @FinishBundle
   public void finishBundle(FinishBundleContext c) {
-    Instant timestamp = earliest;
-    batches.flush(batch -> c.output(batch, timestamp, GlobalWindow.INSTANCE));
+    batches.flushBundle(c);
   }
 
   @ProcessElement
@@ -61,9 +57,6 @@ final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
       out.output(GraphInput.toOneWorker(GraphInput.record(ids)));
       return;
     }
-    if (earliest == null || timestamp.isBefore(earliest)) {
-      earliest = timestamp;
-    }
-    batches.add(0, GraphInput.record(ids), out::output);
+    batches.add(0, GraphInput.record(ids), timestamp, out::output);
   }
 }
