@@ -3,7 +3,6 @@ package dev.audiencesegmenter.grouping;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Iterator;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -68,20 +67,4 @@ public final class EncodedValues {
     }
   }
 
-  /** The values of a group, each decoded when the iteration reaches it. */
-  public static <T> Iterable<T> decodeAll(Coder<T> coder, Iterable<byte[]> values) {
-    return () -> new Iterator<T>() {
-      private final Iterator<byte[]> bytes = values.iterator();
-
-      @Override
-      public boolean hasNext() {
-        return bytes.hasNext();
-      }
-
-      @Override
-      public T next() {
-        return decode(coder, bytes.next());
-      }
-    };
-  }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.values.KV;
 import org.junit.jupiter.api.Test;
 
@@ -109,6 +110,22 @@ class EncodedBatchesTest {
     EncodedBatches.decodeAll(StringUtf8Coder.of(),
         List.of(single, new byte[0], out.get(0).getValue())).forEach(values::add);
     assertEquals(List.of("alone", "first", ""), values);
+  }
+
+  @Test
+  void aGroupOfSingleValuesIsDecodedOneValueAtATime() {
+    List<byte[]> group = new ArrayList<>();
+    for (long v : new long[] {5, 300, -1}) {
+      group.add(EncodedValues.encode(VarLongCoder.of(), v));
+    }
+    group.add(new byte[] {(byte) 0x80}); // a varint cut short: fails only when reached
+    var values = EncodedBatches.decodeAll(VarLongCoder.of(), group).iterator();
+    assertEquals(5L, values.next());
+    assertEquals(300L, values.next());
+    assertEquals(-1L, values.next());
+    IllegalStateException e = assertThrows(IllegalStateException.class, values::next);
+    assertTrue(e.getMessage().startsWith("cannot decode a batch of 1 bytes with VarLongCoder"),
+        e.getMessage());
   }
 
   @Test

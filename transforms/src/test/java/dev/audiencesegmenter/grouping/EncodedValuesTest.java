@@ -3,10 +3,7 @@ package dev.audiencesegmenter.grouping;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -33,22 +30,6 @@ class EncodedValuesTest {
         () -> EncodedValues.decode(StringUtf8Coder.of(), longer));
     assertEquals("cannot decode 5 bytes with StringUtf8Coder: java.io.IOException: 1 bytes "
         + "left over", e.getMessage());
-  }
-
-  @Test
-  void aGroupIsDecodedOneValueAtATime() {
-    List<byte[]> group = new ArrayList<>();
-    for (long v : new long[] {5, 300, -1}) {
-      group.add(EncodedValues.encode(VarLongCoder.of(), v));
-    }
-    group.add(new byte[] {(byte) 0x80}); // a varint cut short: fails only when reached
-    var values = EncodedValues.decodeAll(VarLongCoder.of(), group).iterator();
-    assertEquals(5L, values.next());
-    assertEquals(300L, values.next());
-    assertEquals(-1L, values.next());
-    IllegalStateException e = assertThrows(IllegalStateException.class, values::next);
-    assertTrue(e.getMessage().startsWith("cannot decode 1 bytes with VarLongCoder"),
-        e.getMessage());
   }
 
   @Test
