@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds a class-data-sharing (CDS) archive for the job jar. A JVM started with
 # -XX:SharedArchiveFile=<archive> maps the 13,000-odd classes a run loads instead of reading,
-# parsing and verifying each from the jar: 1 to 1.3 s less per Flink local run on the 2-core project
-# machine (see "Runners" in pipelines/README.md). The classes are listed from two runs of the
-# bundled sample, on the Direct runner and on Flink local, so one archive serves both.
+# parsing and verifying each from the jar: 1 to 1.3 s less per Flink local run on the 2-core
+# project machine (see "Runners" in pipelines/README.md). The classes are listed from two runs
+# of the bundled sample, on the Direct runner and on Flink local, so one archive serves both.
 #
 # The archive belongs to one build of the jar: rebuild it after every build. A JVM given an
 # archive of another build (or another JDK) warns and runs without it, nothing worse.
