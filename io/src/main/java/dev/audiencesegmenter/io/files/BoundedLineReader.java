@@ -2,6 +2,9 @@ package dev.audiencesegmenter.io.files;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -80,6 +83,35 @@ final class BoundedLineReader {
     }
   }
 
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final long NEWLINES = '\n' * ONES;
+  private static final long RETURNS = '\r' * ONES;
+
+  /**
+   * The index of the first {@code \n} or {@code \r} in {@code bytes[from, to)}, or {@code to}.
+   * Eight bytes per step (the byte-by-byte scan was a fifth of the reading step's time): in
+   * {@code (v - ONES) & ~v & HIGHS} the lowest marked byte is the lowest zero byte of v.
+   */
+  static int lineEnd(byte[] bytes, int from, int to) {
+    int i = from;
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long word = (long) LONGS.get(bytes, i);
+      long n = word ^ NEWLINES;
+      long r = word ^ RETURNS;
+      long found = ((n - ONES) & ~n | (r - ONES) & ~r) & HIGHS;
+      if (found != 0) {
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
+    }
+    while (i < to && bytes[i] != '\n' && bytes[i] != '\r') {
+      i++;
+    }
+    return i;
+  }
+
   /** False at the end of the stream. */
   private boolean fill() throws IOException {
     while (position == length) {
@@ -112,10 +144,7 @@ final class BoundedLineReader {
   /** Skips to the start of the next line. */
   private void skipLine() throws IOException {
     while (fill()) {
-      int i = position;
-      while (i < length && buffer[i] != '\n' && buffer[i] != '\r') {
-        i++;
-      }
+      int i = lineEnd(buffer, position, length);
       offset += i - position;
       position = i;
       if (i < length) {
@@ -143,10 +172,7 @@ final class BoundedLineReader {
     long bytes = 0;  // of the line, kept or not
     int kept = 0;  // bytes in {@code line}
     while (true) {
-      int i = position;
-      while (i < length && buffer[i] != '\n' && buffer[i] != '\r') {
-        i++;
-      }
+      int i = lineEnd(buffer, position, length);
       int n = i - position;
       boolean ended = i < length;
       if (ended && bytes == 0 && n <= capBytes) {

@@ -198,6 +198,31 @@ class BoundedLineReadingTest {
   }
 
   @Test
+  void theWordScanFindsTheFirstSeparatorAsAByteScanDoes() {
+    // Separators next to the bytes the word trick could confuse them with: 0x00, 0x80, 0x8a,
+    // 0x8d, 0x0b, 0x0c, 0x09, 0x0e, 0xff, at every offset of every word.
+    byte[] alphabet = {'\n', '\r', 0, (byte) 0x80, (byte) 0x8a, (byte) 0x8d, 0x0b, 0x0c, 0x09,
+        0x0e, (byte) 0xff, 'a'};
+    java.util.Random random = new java.util.Random(16);
+    for (int round = 0; round < 20_000; round++) {
+      byte[] bytes = new byte[1 + random.nextInt(40)];
+      for (int i = 0; i < bytes.length; i++) {
+        // mostly bytes other than the separators, so that many words hold none
+        int k = random.nextInt(8) == 0 ? random.nextInt(2) : 2 + random.nextInt(10);
+        bytes[i] = alphabet[k];
+      }
+      int from = random.nextInt(bytes.length + 1);
+      int to = from + random.nextInt(bytes.length - from + 1);
+      int expected = from;
+      while (expected < to && bytes[expected] != '\n' && bytes[expected] != '\r') {
+        expected++;
+      }
+      assertEquals(expected, BoundedLineReader.lineEnd(bytes, from, to),
+          () -> Arrays.toString(bytes) + " from " + from + " to " + to);
+    }
+  }
+
+  @Test
   void linesAreTextIosLines(TestPipeline p, @TempDir Path dir) throws IOException {
     Files.write(dir.resolve("tricky.jsonl"), TRICKY);
     Files.write(dir.resolve("empty.jsonl"), new byte[0]);
