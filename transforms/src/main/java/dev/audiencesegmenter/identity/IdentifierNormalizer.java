@@ -64,11 +64,15 @@ public final class IdentifierNormalizer implements Serializable {
     if (type == null || value == null) {
       return Optional.empty();
     }
+    return normalizeValue(normalizeType(type), value);
+  }
+
+  private Optional<String> normalizeValue(String normalizedType, String value) {
     String trimmed = value.strip();
     if (trimmed.isEmpty()) {
       return Optional.empty();
     }
-    return switch (normalizeType(type)) {
+    return switch (normalizedType) {
       case EMAIL -> email(trimmed);
       case PHONE -> phone(trimmed);
       default -> Optional.of(trimmed);
@@ -79,10 +83,13 @@ public final class IdentifierNormalizer implements Serializable {
   public Map<String, String> normalizeAll(Map<String, String> identifiers) {
     Map<String, String> out = new TreeMap<>();
     for (Map.Entry<String, String> e : identifiers.entrySet()) {
-      if (e.getKey() == null || normalizeType(e.getKey()).isEmpty()) {
+      if (e.getKey() == null || e.getValue() == null) {
         continue;
       }
-      normalize(e.getKey(), e.getValue()).ifPresent(v -> out.put(normalizeType(e.getKey()), v));
+      String type = normalizeType(e.getKey());
+      if (!type.isEmpty()) {
+        normalizeValue(type, e.getValue()).ifPresent(v -> out.put(type, v));
+      }
     }
     return out;
   }
@@ -90,10 +97,19 @@ public final class IdentifierNormalizer implements Serializable {
   private Optional<String> email(String value) {
     String email = value.toLowerCase(Locale.ROOT);
     int at = email.lastIndexOf('@');
-    if (at <= 0 || at == email.length() - 1 || email.chars().anyMatch(Character::isWhitespace)) {
+    if (at <= 0 || at == email.length() - 1 || hasWhitespace(email)) {
       return Optional.empty();
     }
     return Optional.of(emailProviderRules ? EmailProviderRules.apply(email, at) : email);
+  }
+
+  private static boolean hasWhitespace(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isWhitespace(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Optional<String> phone(String value) {
