@@ -13,8 +13,6 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.SerializableFunction;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
@@ -26,9 +24,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * identifiers can link goes, as its dead letter, to the extra group {@code groups}, as do the
  * rejects that came along. One output, and records leave as bytes ({@link
  * CustomerRecord#encode}): the Flatten of events and profiles before the grouping then only
- * copies them (see {@link dev.audiencesegmenter.grouping.EncodedValues}). In the global window
- * they leave in batches per group ({@link EncodedBatches}), the last ones when the bundle ends,
- * with the earliest timestamp of their records; in other windows one by one.
+ * copies them (see {@link dev.audiencesegmenter.grouping.EncodedValues}). They leave in batches
+ * per group ({@link EncodedBatches}), the last ones when the bundle ends, with the earliest
+ * timestamp of their records (all in the global window: {@link SegmentCustomers} takes no
+ * other).
  */
 final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private final PCollectionView<CustomerLookup> lookup;
@@ -41,10 +40,9 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private final Counter droppedLinks =
       Metrics.counter(ResolveIdentities.class, "identifiers_dropped_on_records");
 
-  // The lookup of the bundle's window, fetched once: the Flink runner's side input access builds
-  // an error message and looks the broadcast set up on every call (2% of the job's time).
+  // The lookup, fetched once per bundle: the Flink runner's side input access builds an error
+  // message and looks the broadcast set up on every call (2% of the job's time).
   private transient @Nullable CustomerLookup bundleLookup;
-  private transient @Nullable BoundedWindow bundleWindow;
   private transient @Nullable EncodedBatches<CustomerRecord> batches;
 
   KeyToGroupFn(PCollectionView<CustomerLookup> lookup, int groups, boolean events,
@@ -58,7 +56,6 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   @StartBundle
   public void startBundle() {
     bundleLookup = null;
-    bundleWindow = null;
     batches = EncodedBatches.writer(CustomerRecord.Coder.of(), groups + 1);
   }
 
@@ -68,18 +65,17 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   }
 
   @ProcessElement
-  public void process(ProcessContext c, BoundedWindow window) {
+  public void process(ProcessContext c) {
     Checked<T> checked = c.element();
     if (!checked.passed()) {
-      output(groups, CustomerRecord.deadLetter(checked.deadLetter()), c, window);
+      output(groups, CustomerRecord.deadLetter(checked.deadLetter()), c);
       return;
     }
     T record = checked.record();
     Map<String, String> ids = events ? ((CustomerEvent) record).getIdentifiers()
         : ((ProfileAttributes) record).getIdentifiers();
-    if (bundleLookup == null || !window.equals(bundleWindow)) {
+    if (bundleLookup == null) {
       bundleLookup = c.sideInput(lookup);
-      bundleWindow = window;
     }
     CustomerLookup.Owner owner = bundleLookup.ownerOf(ids);
     droppedLinks.inc(owner.junkIdentifiers());
@@ -87,20 +83,16 @@ final class KeyToGroupFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
       unlinked.inc();
       output(groups, CustomerRecord.deadLetter(DeadLetter.create(
           ResolveIdentities.LINK_STEP, owner.deadLetterReason(),
-          JsonLines.toJson(toRow.apply(record)))), c, window);
+          JsonLines.toJson(toRow.apply(record)))), c);
       return;
     }
     String customer = owner.customerId();
     output(Math.floorMod(customer.hashCode(), groups), events
         ? CustomerRecord.event(customer, (CustomerEvent) record)
-        : CustomerRecord.profile(customer, (ProfileAttributes) record), c, window);
+        : CustomerRecord.profile(customer, (ProfileAttributes) record), c);
   }
 
-  private void output(int group, CustomerRecord record, ProcessContext c, BoundedWindow window) {
-    if (!(window instanceof GlobalWindow)) {
-      c.output(KV.of(group, CustomerRecord.encode(record)));
-      return;
-    }
+  private void output(int group, CustomerRecord record, ProcessContext c) {
     batches.add(group, record, c.timestamp(), c::output);
   }
 }

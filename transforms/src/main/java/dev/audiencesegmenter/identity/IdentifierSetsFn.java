@@ -6,17 +6,15 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.joda.time.Instant;
 
 /**
  * The identifier set of every normalized record, for the one worker that resolves the graph:
- * each set once per bundle (a customer's records repeat a few sets), keyed to that worker. In
- * the global window the sets leave in batches ({@link EncodedBatches}: the gathering then moves
- * hundreds of elements, not a million), the last ones when the bundle ends; in other windows
- * one by one.
+ * each set once per bundle (a customer's records repeat a few sets), keyed to that worker. The
+ * sets leave in batches ({@link EncodedBatches}: the gathering then moves hundreds of elements,
+ * not a million), the last ones when the bundle ends (in the global window, the only one
+ * {@link ResolveIdentities} takes).
  */
 final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
   private static final int MAX_SETS_PER_BUNDLE = 200_000;
@@ -42,7 +40,7 @@ final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
 
   @ProcessElement
   public void process(@Element Checked<T> in, @Timestamp Instant timestamp,
-      BoundedWindow window, OutputReceiver<KV<Integer, byte[]>> out) {
+      OutputReceiver<KV<Integer, byte[]>> out) {
     if (!in.passed()) {
       return;
     }
@@ -51,10 +49,6 @@ final class IdentifierSetsFn<T> extends DoFn<Checked<T>, KV<Integer, byte[]>> {
       emitted.clear();
     }
     if (!emitted.add(ids)) {
-      return;
-    }
-    if (!(window instanceof GlobalWindow)) {
-      out.output(GraphInput.toOneWorker(GraphInput.record(ids)));
       return;
     }
     batches.add(0, GraphInput.record(ids), timestamp, out::output);

@@ -26,6 +26,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -71,6 +72,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * phone number), or usable for linking, cannot belong to anyone: it goes to {@link
  * Result#getDeadLetters()}. Every record in comes out once, keyed by its customer, or as a
  * dead letter.
+ *
+ * <p>Batch: one graph over all records, so every input must be in the global window.
  */
 @AutoValue
 public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
@@ -276,6 +279,15 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
       throw new IllegalArgumentException("records with their rejects in band (CHECKED_EVENTS, "
           + "CHECKED_PROFILES) need withoutKeyedRecords(), whose output carries the rejects on");
     }
+    // One graph over all records: a graph per window is not what this transform computes (the
+    // streaming job keeps its graph in state instead).
+    input.getAll().forEach((tag, records) -> {
+      if (!(records.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+        throw new IllegalArgumentException("ResolveIdentities resolves one graph over all its "
+            + "records: its input '" + tag.getId() + "' must be in the global window, got "
+            + records.getWindowingStrategy().getWindowFn());
+      }
+    });
     Pipeline pipeline = input.getPipeline();
     IdentifierNormalizer normalizer = IdentifierNormalizer.create(getDefaultRegion(),
         getRules().getEmailProviderRules());

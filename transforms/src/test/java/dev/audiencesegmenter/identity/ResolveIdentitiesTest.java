@@ -107,6 +107,24 @@ class ResolveIdentitiesTest {
   }
 
   @Test
+  void windowedRecordsAreRefusedWithTheirWindowing(TestPipeline p) {
+    // One graph over all records: a windowed input fails at construction, naming the input and
+    // its windowing, instead of deep inside the graph's steps.
+    PCollection<CustomerEvent> events = p.apply(Create.timestamped(
+            org.apache.beam.sdk.values.TimestampedValue.of(
+                event("A", Map.of("email", "a@x.com")), T)))
+        .apply(org.apache.beam.sdk.transforms.windowing.Window.into(
+            org.apache.beam.sdk.transforms.windowing.FixedWindows.of(
+                org.joda.time.Duration.standardDays(1))));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ResolveIdentities.inputs(events, null).apply(resolve()));
+    assertTrue(e.getMessage().startsWith("ResolveIdentities resolves one graph over all its "
+        + "records: its input 'events' must be in the global window, got "
+        + "org.apache.beam.sdk.transforms.windowing.FixedWindows"), e.getMessage());
+    p.enableAbandonedNodeEnforcement(false);
+  }
+
+  @Test
   void profilesLinkEventsToTheSameCustomer(TestPipeline p) throws Exception {
     PCollection<CustomerEvent> events = p.apply("Events", Create.of(
         event("web-1", Map.of("anonymous_id", "a1", "email", "b@y.org")),
