@@ -14,7 +14,7 @@ import org.apache.beam.sdk.values.Row;
  * The per-customer half of {@link SummarizeSegments}, for flows that hold a customer's features
  * and memberships together: adds the customer once to everyone's statistics and once to each
  * segment it is in, into a map of partial {@link SegmentStatistics} (any number of customers;
- * partial maps merge in any order, see {@link SummarizeSegments#withStatistics}). The same
+ * partial maps merge in any order; {@link SummarizeSegments#STATISTICS} takes them). The same
  * values as the transform's own join of features and memberships.
  */
 public final class SegmentStatisticsFold implements Serializable {
