@@ -41,7 +41,10 @@ public final class PostgresTestDatabase implements AutoCloseable {
       if (external != null && !external.isBlank()) {
         db = new PostgresTestDatabase(null, external);
       } else {
-        EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
+        // The default 10 s wait for the server is too short when three test JVMs share two
+        // loaded cores (a CI run failed so); a slow start is not a failure.
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            .setPGStartupWait(java.time.Duration.ofSeconds(60)).start();
         db = new PostgresTestDatabase(pg, pg.getJdbcUrl("postgres", "postgres"));
       }
       try (Connection c = DriverManager.getConnection(db.baseUrl);
