@@ -789,14 +789,16 @@ public abstract class SegmentCustomers
       if (calibration != null) { // the calibration cohort
         List<String> names = List.of();
         List<? extends @Nullable RepeatPurchaseModel> byCell = List.of();
+        Map<String, String> notFitted = Map.of();
         if (candidates != null) {
           CovariateCandidates fitted = c.sideInput(candidates);
           names = CovariateCandidates.names(fitted.bases());
           byCell = fitted.forCell(PurchaseCovariates.cellOf(customer.features, covariates));
+          notFitted = fitted.notFitted();
         }
         c.output(ValidateHoldout.compare(calibration,
             backtest ? customer.backtestPeriod : customer.holdout, c.sideInput(models), names,
-            byCell, weeks));
+            byCell, weeks).notFitted(notFitted));
       }
     }
   }

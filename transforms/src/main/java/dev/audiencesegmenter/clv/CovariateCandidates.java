@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,27 +22,32 @@ public final class CovariateCandidates implements Serializable {
 
   private final List<PurchaseModel> bases;
   private final List<@Nullable PurchaseCovariates> fitted;
+  /** Why a candidate was not fitted, by its name. */
+  private final Map<String, String> notFitted;
 
   private CovariateCandidates(List<PurchaseModel> bases,
-      List<@Nullable PurchaseCovariates> fitted) {
+      List<@Nullable PurchaseCovariates> fitted, Map<String, String> notFitted) {
     this.bases = List.copyOf(bases);
     this.fitted = Collections.unmodifiableList(new ArrayList<>(fitted));
+    this.notFitted = Map.copyOf(notFitted);
   }
 
   /** Fits each of {@code bases} with {@code covariates} on {@code cells}; see the class. */
   public static CovariateCandidates fit(List<String> covariates,
       Map<List<String>, SummaryHistogram> cells, List<PurchaseModel> bases) {
     List<@Nullable PurchaseCovariates> fitted = new ArrayList<>();
+    Map<String, String> notFitted = new TreeMap<>();
     for (PurchaseModel base : bases) {
       try {
         fitted.add(PurchaseCovariates.fit(covariates, cells, base));
       } catch (ClvFitException e) {
-        // the report lists it as not fitted; the reason is here
+        // the report lists it as not fitted, with this reason
         LOG.warn("{} not fitted: {}", PurchaseCovariates.nameOf(base), e.getMessage());
+        notFitted.put(PurchaseCovariates.nameOf(base), e.getMessage());
         fitted.add(null);
       }
     }
-    return new CovariateCandidates(bases, fitted);
+    return new CovariateCandidates(bases, fitted, notFitted);
   }
 
   /** {@code base} with the covariates as fitted here; null if not a candidate or not fitted. */
@@ -53,7 +59,7 @@ public final class CovariateCandidates implements Serializable {
   /** The one covariate model a run fitted. */
   public static CovariateCandidates of(PurchaseCovariates fitted) {
     return new CovariateCandidates(List.of(fitted.model().purchaseModel()),
-        Collections.singletonList(fitted));
+        Collections.singletonList(fitted), Map.of());
   }
 
   /** The candidates' names, e.g. {@code bg_nbd_covariates}: the order of {@link #forCell}. */
@@ -68,6 +74,11 @@ public final class CovariateCandidates implements Serializable {
       models.add(candidate == null ? null : candidate.forCell(cell));
     }
     return models;
+  }
+
+  /** Why candidates were not fitted, by name ({@link #names}); empty when all were. */
+  public Map<String, String> notFitted() {
+    return notFitted;
   }
 
   /** The purchase models with covariates, in the order of {@link #forCell}. */

@@ -7,6 +7,8 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Combines customer summaries into one {@link SummaryHistogram} and fits the value models on
@@ -14,6 +16,7 @@ import org.apache.beam.sdk.values.PCollection;
  */
 final class FitValueModels
     extends PTransform<PCollection<KV<String, PurchaseSummary>>, PCollection<ValueModels>> {
+  private static final Logger LOG = LoggerFactory.getLogger(FitValueModels.class);
   private final ValueModelFit fit;
 
   FitValueModels(ValueModelFit fit) {
@@ -42,8 +45,28 @@ final class FitValueModels
    */
   static ValueModels fit(SummaryHistogram h, PurchaseModel purchaseModel, double discount,
       double margin, double penalizer) {
-    return new ValueModels(BgNbdModel.fit(h, penalizer),
-        purchaseModel == PurchaseModel.PARETO_NBD ? ParetoNbdModel.fit(h, penalizer) : null,
-        GammaGammaModel.fit(h, penalizer), discount, margin, null, null);
+    BgNbdModel.Fit bgNbd = BgNbdModel.fit(h, penalizer);
+    ParetoNbdModel.Fit pareto =
+        purchaseModel == PurchaseModel.PARETO_NBD ? ParetoNbdModel.fit(h, penalizer) : null;
+    GammaGammaModel.Fit gammaGamma = GammaGammaModel.fit(h, penalizer);
+    warnIfUnconverged("BG/NBD", bgNbd.diagnostics());
+    if (pareto != null) {
+      warnIfUnconverged("Pareto/NBD", pareto.diagnostics());
+    }
+    warnIfUnconverged("Gamma-Gamma", gammaGamma.diagnostics());
+    return new ValueModels(bgNbd, pareto, gammaGamma, discount, margin, null, null);
+  }
+
+  /**
+   * The run keeps a fit whose search ran out of evaluations (a holdout does not score it): the
+   * likelihood is then all but flat along some direction, and the predictions change little
+   * along it; {@code model/clv.json} says {@code "converged": false}, and so does this.
+   */
+  private static void warnIfUnconverged(String model, FitDiagnostics diagnostics) {
+    if (!diagnostics.converged()) {
+      LOG.warn("{} did not converge in {} evaluations of its likelihood ({} customers); the "
+          + "run uses the best point found (model/clv.json: \"converged\": false)", model,
+          diagnostics.evaluations(), diagnostics.customers());
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.audiencesegmenter.clv;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,6 +14,7 @@ import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.MapCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 
@@ -24,7 +26,7 @@ import org.apache.beam.sdk.coders.VarIntCoder;
  * the cumulative repeat purchases week by week. Mergeable: built per customer and added up.
  */
 public final class HoldoutReport implements Serializable {
-  private static final long serialVersionUID = 4L;
+  private static final long serialVersionUID = 5L;
   /** Frequencies from this one up are reported together. */
   static final int TOP_BUCKET = 7;
   /** The models a report scores by default, in the order of {@link #add}'s predictions. */
@@ -52,6 +54,11 @@ public final class HoldoutReport implements Serializable {
   private final TreeMap<Integer, double[]> cumulative = new TreeMap<>();
   /** The holdout's length in weeks: where the last point of {@link #cumulative} lies. */
   private double holdoutWeeks;
+  /**
+   * Why a model was not fitted, by name: the same for every customer's report, so shared, not
+   * copied, until two different maps meet in {@link #merge}.
+   */
+  private Map<String, String> notFitted = Map.of();
 
   /** A report of the purchase models, {@link #MODELS}. */
   public HoldoutReport() {
@@ -155,12 +162,34 @@ public final class HoldoutReport implements Serializable {
     }
   }
 
+  /**
+   * Records why models of this report were not fitted (by name, e.g. a fit's {@link
+   * ClvFitException} message), for {@link #toJson}; adds to reasons already recorded.
+   */
+  public HoldoutReport notFitted(Map<String, String> reasons) {
+    for (String model : reasons.keySet()) {
+      if (!models.contains(model)) {
+        throw new IllegalArgumentException("a reason for model '" + model
+            + "', which this report does not score; it scores " + models);
+      }
+    }
+    if (notFitted.isEmpty()) {
+      notFitted = reasons;
+    } else if (!reasons.isEmpty() && !notFitted.equals(reasons)) {
+      Map<String, String> union = new TreeMap<>(notFitted);
+      union.putAll(reasons);
+      notFitted = union;
+    }
+    return this;
+  }
+
   /** Adds {@code other}, a report of the same models, to this one. */
   public HoldoutReport merge(HoldoutReport other) {
     if (!other.models.equals(models)) {
       throw new IllegalArgumentException("cannot add a report of " + other.models
           + " to one of " + models);
     }
+    notFitted(other.notFitted);
     other.buckets.forEach((k, v) -> {
       double[] b = buckets.computeIfAbsent(k, key -> new double[width]);
       for (int i = 0; i < width; i++) {
@@ -285,7 +314,11 @@ public final class HoldoutReport implements Serializable {
       double predicted = predictedTotal(m);
       json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(models.get(m))
           .append("\",\"fitted\":").append(!Double.isNaN(predicted));
-      if (!Double.isNaN(predicted)) {
+      if (Double.isNaN(predicted)) {
+        json.append(",\"reason\":\"")
+            .append(JsonStringEncoder.getInstance().quoteAsString(notFittedReason(m)))
+            .append('"');
+      } else {
         // Relative to the actual total; null when nobody bought in the holdout.
         String errorOfTotal = actualTotal() == 0 ? "null" : String.format(Locale.ROOT, "%.4f",
             (predicted - actualTotal()) / actualTotal());
@@ -344,6 +377,18 @@ public final class HoldoutReport implements Serializable {
     return json.append("]}}").toString();
   }
 
+  /** Why model {@code m} has no figures: its fit's reason, else what the sums show. */
+  private String notFittedReason(int m) {
+    String reason = notFitted.get(models.get(m));
+    if (reason != null) {
+      return reason;
+    }
+    return customers() == 0 ? "no customer in the calibration cohort"
+        : "fitted, but its prediction is not a finite number for some customers (with "
+            + "covariates, a category without repeat buyers can send its coefficient to "
+            + "infinity)";
+  }
+
   private String series(int i, String format) {
     return String.join(",", cumulative.values().stream().map(v -> number(format, v[i]))
         .toList());
@@ -373,7 +418,8 @@ public final class HoldoutReport implements Serializable {
       }
     }
     return java.util.Arrays.deepEquals(calibration, r.calibration)
-        && java.util.Arrays.equals(spend, r.spend) && holdoutWeeks == r.holdoutWeeks;
+        && java.util.Arrays.equals(spend, r.spend) && holdoutWeeks == r.holdoutWeeks
+        && notFitted.equals(r.notFitted);
   }
 
   @Override
@@ -390,13 +436,15 @@ public final class HoldoutReport implements Serializable {
    * The models' names; then the bucket count, then each bucket's frequency and its sums, in
    * frequency order; then per model
    * its used P(alive) bins; then the spend sums; then the holdout's length in weeks, the weeks
-   * and their cumulative sums.
+   * and their cumulative sums; then the reasons of models not fitted.
    */
   private static final class ReportCoder extends AtomicCoder<HoldoutReport> {
     static final ReportCoder INSTANCE = new ReportCoder();
     private static final VarIntCoder INT = VarIntCoder.of();
     private static final DoubleCoder DOUBLE = DoubleCoder.of();
     private static final Coder<List<String>> NAMES = ListCoder.of(StringUtf8Coder.of());
+    private static final Coder<Map<String, String>> REASONS =
+        MapCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
 
     @Override
     public void encode(HoldoutReport report, OutputStream out) throws IOException {
@@ -435,6 +483,7 @@ public final class HoldoutReport implements Serializable {
           DOUBLE.encode(sum, out);
         }
       }
+      REASONS.encode(report.notFitted, out);
     }
 
     @Override
@@ -471,6 +520,7 @@ public final class HoldoutReport implements Serializable {
         }
         report.cumulative.put(week, sums);
       }
+      report.notFitted = REASONS.decode(in);
       return report;
     }
   }

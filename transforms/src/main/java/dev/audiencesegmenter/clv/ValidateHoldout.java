@@ -148,7 +148,8 @@ public final class ValidateHoldout
     for (int m = 0; m < purchases.length; m++) {
       spend[m] = purchases[m] * value;
     }
-    return report(covariateNames).add(calibration.x(), holdout.days(), purchases)
+    return report(covariateNames).notFitted(models.notFitted())
+        .add(calibration.x(), holdout.days(), purchases)
         .addPAlive(holdout.days() > 0, pAlive)
         .addSpend(holdout.spend().doubleValue(), spend)
         .addCumulative(holdout, byWeek, holdoutWeeks);

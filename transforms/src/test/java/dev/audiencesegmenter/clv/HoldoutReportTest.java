@@ -104,6 +104,38 @@ class HoldoutReportTest {
   }
 
   @Test
+  void aModelThatWasNotFittedSaysWhyThroughMergesAndTheCoder() throws Exception {
+    String why = "Pareto/NBD did not converge in 20000 evaluations of its likelihood";
+    HoldoutReport a = new HoldoutReport().add(1, 2, 1.5, Double.NaN)
+        .notFitted(java.util.Map.of("pareto_nbd", why));
+    HoldoutReport b = new HoldoutReport().add(0, 0, 0.5, Double.NaN)
+        .notFitted(java.util.Map.of("pareto_nbd", why));
+    HoldoutReport both = CoderUtils.clone(HoldoutReport.coder(), new HoldoutReport().merge(a)
+        .merge(b));
+    assertEquals(a.merge(b), both);
+    JsonNode r = new ObjectMapper().readTree(both.toJson("c", "h"));
+    assertEquals(why, r.get("models").get(1).get("reason").asText());
+    assertFalse(r.get("models").get(0).has("reason"));
+  }
+
+  @Test
+  void aFittedModelWhosePredictionsAreNotFiniteSaysSo() throws Exception {
+    JsonNode r = new ObjectMapper().readTree(new HoldoutReport()
+        .add(1, 2, 1.5, Double.POSITIVE_INFINITY - Double.POSITIVE_INFINITY).toJson("c", "h"));
+    JsonNode pareto = r.get("models").get(1);
+    assertFalse(pareto.get("fitted").asBoolean());
+    assertTrue(pareto.get("reason").asText().startsWith("fitted, but its prediction is not a "
+        + "finite number"), pareto.toString());
+  }
+
+  @Test
+  void aReasonMustNameAModelOfTheReport() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new HoldoutReport().notFitted(java.util.Map.of("bg_nbd_covariates", "x")));
+    assertTrue(e.getMessage().contains("bg_nbd_covariates"), e.getMessage());
+  }
+
+  @Test
   void withoutAPurchaseInTheHoldoutTheErrorOfTheTotalIsNull() throws Exception {
     JsonNode r = new ObjectMapper().readTree(new HoldoutReport()
         .add(0, 0, 0.25, 0.5).toJson("c", "h"));

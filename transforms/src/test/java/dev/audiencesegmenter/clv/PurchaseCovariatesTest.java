@@ -90,6 +90,18 @@ class PurchaseCovariatesTest {
   }
 
   @Test
+  void aCandidateThatCannotBeFittedIsLeftOutWithItsReason() {
+    Map<List<String>, SummaryHistogram> cells = Map.of(List.of("pro"), customers(100, 2));
+    CovariateCandidates candidates = CovariateCandidates.fit(List.of("plan"), cells,
+        List.of(PurchaseModel.BG_NBD, PurchaseModel.PARETO_NBD));
+    assertEquals(null, candidates.fitted(PurchaseModel.BG_NBD));
+    String why = "purchase covariate 'plan' has the single category pro among the customers "
+        + "who bought: nothing to fit";
+    assertEquals(Map.of("bg_nbd_covariates", why, "pareto_nbd_covariates", why),
+        candidates.notFitted());
+  }
+
+  @Test
   void aCovariateWithMoreThanTwentyCategoriesIsRefused() {
     Map<List<String>, SummaryHistogram> cells = new HashMap<>();
     for (int i = 0; i < 21; i++) {

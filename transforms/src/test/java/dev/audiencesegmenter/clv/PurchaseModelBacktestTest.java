@@ -139,6 +139,9 @@ class PurchaseModelBacktestTest {
         assertEquals(0, backtest.get("customers").asInt());
         assertEquals(true, backtest.get("predicted_repeat_purchases").isNull());
         assertEquals(false, backtest.get("models").get(0).get("fitted").asBoolean());
+        // nobody bought before the backtest: no cohort, so no customer to fit on
+        assertEquals("no customer in the calibration cohort",
+            backtest.get("models").get(0).get("reason").asText());
       } catch (java.io.IOException e) {
         throw new AssertionError(e);
       }
