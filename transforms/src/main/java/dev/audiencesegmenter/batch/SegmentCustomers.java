@@ -63,8 +63,6 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -663,8 +661,7 @@ public abstract class SegmentCustomers
         .setCoder(ValueCoders.purchaseSummary())
         // no default: nobody bought before the backtest means no fit and no customer to score
         .apply("BacktestHistogram", Combine.globally(ValueModelFit.histogram()).withoutDefaults())
-        .apply("BacktestModels", ParDo.of(new TryFitFn(ValueModelFit.of(
-            ValidateHoldout.modelSettings(from)))))
+        .apply("BacktestModels", ParDo.of(ValidateHoldout.backtestModelsFn(from)))
         .setCoder(SerializableCoder.of(HoldoutModels.class))
         .apply("BacktestModelsView", View.asSingleton());
     double weeks = ValidateHoldout.holdoutWeeks(from, asOf);
@@ -710,34 +707,12 @@ public abstract class SegmentCustomers
     }
   }
 
-  private static final class TryFitFn extends DoFn<SummaryHistogram, HoldoutModels> {
-    private final ValueModelFit fit;
-    private final Counter notFitted =
-        Metrics.counter(PredictCustomerValue.class, "backtest_not_fitted");
-
-    TryFitFn(ValueModelFit fit) {
-      this.fit = fit;
-    }
-
-    @ProcessElement
-    public void process(@Element SummaryHistogram h, OutputReceiver<HoldoutModels> out) {
-      HoldoutModels models = HoldoutModels.tryFit(h, fit);
-      if (models.valueModels() == null) {
-        notFitted.inc();
-      }
-      out.output(models);
-    }
-  }
-
   /**
-   * Holdout validation of the value models ({@link ValidateHoldout}), from what the fold kept:
-   * each customer's calibration statistics and holdout purchase days, against models fitted on
-   * the same histogram with the validation's settings.
-   */
-  /**
-   * The purchase models fitted on purchases before asOf and scored on each customer's purchase
-   * days in [asOf, holdoutEnd), with the covariate models of {@code candidates} (named {@code
-   * names}) if given.
+   * Holdout validation of the value models ({@link ValidateHoldout}) from what the fold kept:
+   * the purchase models fitted on each customer's calibration statistics (purchases before
+   * asOf, the same histogram, the validation's settings) and scored on their purchase days in
+   * [asOf, holdoutEnd), with the covariate models of {@code candidates} (named {@code names}) if
+   * given.
    */
   private static PCollection<String> validateHoldout(PCollection<CustomerBase> customers,
       PCollection<SummaryHistogram> histogram, Instant asOf, Instant holdoutEnd,

@@ -180,26 +180,49 @@ public final class ValidateHoldout
       @Override
       public PCollectionView<HoldoutModels> expand(PCollection<SummaryHistogram> histogram) {
         return histogram
-            .apply("Fit", ParDo.of(new FitHoldoutModels(fit)))
+            .apply("Fit", ParDo.of(new FitHoldoutModels(fit, false)))
             .setCoder(SerializableCoder.of(HoldoutModels.class))
             .apply("View", View.asSingleton());
       }
     };
   }
 
+  /**
+   * The models of {@link HoldoutReport#MODELS} fitted on a backtest's calibration histogram,
+   * purchases before {@code from}, for the backtest that chooses a run's purchase model: as
+   * {@link #fitModels}, but a BG/NBD fit the data cannot support leaves every model out ({@link
+   * HoldoutModels#tryFit}) instead of failing the run. Counter {@code backtest_not_fitted}
+   * (namespace {@link PredictCustomerValue}): 1 when that happened.
+   */
+  public static DoFn<SummaryHistogram, HoldoutModels> backtestModelsFn(Instant from) {
+    return new FitHoldoutModels(ValueModelFit.of(modelSettings(from)), true);
+  }
+
   private static final class FitHoldoutModels extends DoFn<SummaryHistogram, HoldoutModels> {
     private final ValueModelFit fit;
+    private final boolean backtest;
     // As ValueModelFit's own step counts its fits: the holdout's value models are one of them.
     private final Counter fits = Metrics.counter(PredictCustomerValue.class, "model_fits");
     private final Counter notFitted =
         Metrics.counter(ValidateHoldout.class, "holdout_models_not_fitted");
+    private final Counter backtestNotFitted =
+        Metrics.counter(PredictCustomerValue.class, "backtest_not_fitted");
 
-    FitHoldoutModels(ValueModelFit fit) {
+    FitHoldoutModels(ValueModelFit fit, boolean backtest) {
       this.fit = fit;
+      this.backtest = backtest;
     }
 
     @ProcessElement
     public void process(@Element SummaryHistogram histogram, OutputReceiver<HoldoutModels> out) {
+      if (backtest) {
+        HoldoutModels models = HoldoutModels.tryFit(histogram, fit);
+        if (models.valueModels() == null) {
+          backtestNotFitted.inc();
+        }
+        out.output(models);
+        return;
+      }
       fits.inc();
       HoldoutModels models = HoldoutModels.fit(histogram, fit);
       if (models.paretoNbd() == null) {
