@@ -496,7 +496,8 @@ public final class SegmentationPipeline {
     // the rows of earlier runs are deleted only once the run is measured against them
     GuardedDelete guard = GuardedDelete.of(DATABASE_DESTINATION, FEATURES_TABLE,
             MEMBERSHIPS_TABLE)
-        .withDataSourceConfiguration(dataSource(options.getJdbcUrl(), options))
+        .withDataSourceConfiguration(JdbcUpsert.postgresDataSource(options.getJdbcUrl(),
+            options.getJdbcUsername(), password))
         .withRunId(runId).withLimits(limits);
     PCollection<ChangeCounts> before = features.getPipeline()
         .apply("CountTableRowsBefore", guard.countBefore());
