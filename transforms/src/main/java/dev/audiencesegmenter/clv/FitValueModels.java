@@ -58,9 +58,11 @@ final class FitValueModels
   }
 
   /**
-   * The run keeps a fit whose search ran out of evaluations (a holdout does not score it): the
-   * likelihood is then all but flat along some direction, and the predictions change little
-   * along it; {@code model/clv.json} says {@code "converged": false}, and so does this.
+   * The run keeps a fit whose search ran out of evaluations: the likelihood is then all but flat
+   * along some direction, and the predictions change little along it; {@code model/clv.json}
+   * says {@code "converged": false}, and so does this. (A holdout or backtest leaves such a
+   * Pareto/NBD fit out, see {@link HoldoutModels#of}, but scores such a BG/NBD fit: it is the
+   * model the run uses.)
    */
   private static void warnIfUnconverged(String model, FitDiagnostics diagnostics) {
     if (!diagnostics.converged()) {

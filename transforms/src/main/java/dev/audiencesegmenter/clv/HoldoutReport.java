@@ -164,7 +164,9 @@ public final class HoldoutReport implements Serializable {
 
   /**
    * Records why models of this report were not fitted (by name, e.g. a fit's {@link
-   * ClvFitException} message), for {@link #toJson}; adds to reasons already recorded.
+   * ClvFitException} message), for {@link #toJson}; adds to reasons already recorded. Two
+   * different reasons for one model (reports of different fits) keep the first in text order,
+   * so that merges in any order agree.
    */
   public HoldoutReport notFitted(Map<String, String> reasons) {
     for (String model : reasons.keySet()) {
@@ -174,11 +176,12 @@ public final class HoldoutReport implements Serializable {
       }
     }
     if (notFitted.isEmpty()) {
-      notFitted = reasons;
+      notFitted = Map.copyOf(reasons); // no copy when it is one already
     } else if (!reasons.isEmpty() && !notFitted.equals(reasons)) {
       Map<String, String> union = new TreeMap<>(notFitted);
-      union.putAll(reasons);
-      notFitted = union;
+      reasons.forEach((model, reason) -> union.merge(model, reason,
+          (a, b) -> a.compareTo(b) <= 0 ? a : b));
+      notFitted = Map.copyOf(union);
     }
     return this;
   }
@@ -275,7 +278,7 @@ public final class HoldoutReport implements Serializable {
     int best = 0; // also when nothing could be fitted: every error is NaN
     for (int m = 1; m < models.size(); m++) {
       double mae = meanAbsoluteError(m);
-      if (!Double.isNaN(mae) && mae < meanAbsoluteError(best)) {
+      if (Double.isFinite(mae) && mae < meanAbsoluteError(best)) {
         best = m;
       }
     }
@@ -313,8 +316,8 @@ public final class HoldoutReport implements Serializable {
     for (int m = 0; m < models.size(); m++) {
       double predicted = predictedTotal(m);
       json.append(m == 0 ? "" : ",").append("{\"model\":\"").append(models.get(m))
-          .append("\",\"fitted\":").append(!Double.isNaN(predicted));
-      if (Double.isNaN(predicted)) {
+          .append("\",\"fitted\":").append(Double.isFinite(predicted));
+      if (!Double.isFinite(predicted)) {
         json.append(",\"reason\":\"")
             .append(JsonStringEncoder.getInstance().quoteAsString(notFittedReason(m)))
             .append('"');
@@ -384,9 +387,9 @@ public final class HoldoutReport implements Serializable {
       return reason;
     }
     return customers() == 0 ? "no customer in the calibration cohort"
-        : "fitted, but its prediction is not a finite number for some customers (with "
-            + "covariates, a category without repeat buyers can send its coefficient to "
-            + "infinity)";
+        : "its prediction is not a finite number for some customers, so it is not scored "
+            + "(a covariate model's category without repeat buyers can send its coefficient "
+            + "to infinity)";
   }
 
   private String series(int i, String format) {
@@ -395,7 +398,7 @@ public final class HoldoutReport implements Serializable {
   }
 
   private static String number(String format, double v) {
-    return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, format, v);
+    return Double.isFinite(v) ? String.format(Locale.ROOT, format, v) : "null";
   }
 
   @Override

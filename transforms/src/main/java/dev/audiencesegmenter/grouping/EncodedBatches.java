@@ -28,9 +28,10 @@ import org.joda.time.Instant;
  * {@link EncodedValues#encode} is a batch of one, and {@link #decodeAll} reads both. A batch
  * leaves when it holds {@link #VALUES_PER_BATCH} values or {@link #BATCH_BYTES} bytes (long
  * lines stay in small batches); a writer holds at most {@link #HELD} values and {@link
- * #HELD_BYTES} bytes (then it hands every batch on), so its memory stays bounded whatever the
- * number of keys. A key's buffer is kept for its next batch when its capacity is at most {@link
- * #KEPT_BUFFER_BYTES}, so the kept buffers of a writer take at most that much per key.
+ * #HELD_BYTES} bytes (then it hands every batch on). A key's emptied buffer is kept for its
+ * next batch when its capacity is at most {@link #KEPT_BUFFER_BYTES} and the kept buffers then
+ * take at most {@link #KEPT_BYTES} in all, so a writer's memory stays bounded whatever the
+ * number of keys (256 groups keep every buffer; a million keep a few).
  */
 public final class EncodedBatches<T> {
   /** Values per batch at most. */
@@ -44,12 +45,16 @@ public final class EncodedBatches<T> {
 
   /** A key's buffer is kept for its next batch up to this capacity, and dropped if larger. */
   public static final int KEPT_BUFFER_BYTES = 128 << 10;
+  /** The empty buffers a writer keeps for next batches take this much at most, in all. */
+  public static final long KEPT_BYTES = 32L << 20;
 
   private final Coder<T> coder;
   private final Buffer[] buffers;
   private final int[] counts;
   private int held;
   private long heldBytes;
+  /** The capacity of the empty buffers kept for next batches. */
+  private long keptBytes;
   private @Nullable Instant earliest;
 
   private EncodedBatches(Coder<T> coder, int keys) {
@@ -72,12 +77,18 @@ public final class EncodedBatches<T> {
     if (buffer == null) {
       buffer = new Buffer();
       buffers[key] = buffer;
+    } else if (counts[key] == 0) {
+      keptBytes -= buffer.bytes.length; // a kept buffer in use again
     }
     int before = buffer.size;
     try {
       coder.encode(value, buffer);
     } catch (IOException e) {
+      buffer.size = before;
       throw new IllegalStateException("cannot encode with " + coder + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      buffer.size = before; // the batch must not keep a part of a value
+      throw e;
     }
     held++;
     heldBytes += buffer.size - before;
@@ -131,10 +142,18 @@ public final class EncodedBatches<T> {
     heldBytes -= batch.length;
     counts[key] = 0;
     buffer.size = 0;
-    if (buffer.bytes.length > KEPT_BUFFER_BYTES) {
+    if (buffer.bytes.length > KEPT_BUFFER_BYTES
+        || keptBytes + buffer.bytes.length > KEPT_BYTES) {
       buffers[key] = null;
+    } else {
+      keptBytes += buffer.bytes.length;
     }
     out.accept(KV.of(key, batch));
+  }
+
+  /** The capacity of the empty buffers kept for next batches. */
+  long keptBufferBytes() {
+    return keptBytes;
   }
 
   /**
@@ -142,7 +161,7 @@ public final class EncodedBatches<T> {
    * from scratch (growing and copying was a fifth of the reading step's time on Flink).
    */
   private static final class Buffer extends OutputStream {
-    byte[] bytes = new byte[1024];
+    byte[] bytes = new byte[256];
     int size;
 
     @Override

@@ -124,8 +124,29 @@ class HoldoutReportTest {
         .add(1, 2, 1.5, Double.POSITIVE_INFINITY - Double.POSITIVE_INFINITY).toJson("c", "h"));
     JsonNode pareto = r.get("models").get(1);
     assertFalse(pareto.get("fitted").asBoolean());
-    assertTrue(pareto.get("reason").asText().startsWith("fitted, but its prediction is not a "
-        + "finite number"), pareto.toString());
+    assertTrue(pareto.get("reason").asText().startsWith("its prediction is not a finite "
+        + "number for some customers"), pareto.toString());
+  }
+
+  @Test
+  void anInfinitePredictionIsNotScoredAndTheJsonStaysValid() throws Exception {
+    // bare Infinity is no JSON: the parser refuses it
+    JsonNode r = new ObjectMapper().readTree(new HoldoutReport()
+        .add(1, 2, 1.5, Double.POSITIVE_INFINITY).add(0, 0, 0.5, 0.25).toJson("c", "h"));
+    JsonNode pareto = r.get("models").get(1);
+    assertFalse(pareto.get("fitted").asBoolean());
+    assertTrue(pareto.has("reason"));
+    assertTrue(r.get("by_frequency").get(1).get("mean_predicted_pareto_nbd").isNull());
+    assertEquals("bg_nbd", r.get("chosen_model").asText());
+  }
+
+  @Test
+  void differingReasonsForOneModelMergeTheSameInAnyOrder() {
+    HoldoutReport a = new HoldoutReport().notFitted(java.util.Map.of("pareto_nbd", "because a"));
+    HoldoutReport b = new HoldoutReport().notFitted(java.util.Map.of("pareto_nbd", "because b"));
+    HoldoutReport ab = new HoldoutReport().merge(a).merge(b);
+    HoldoutReport ba = new HoldoutReport().merge(b).merge(a);
+    assertEquals(ab, ba);
   }
 
   @Test

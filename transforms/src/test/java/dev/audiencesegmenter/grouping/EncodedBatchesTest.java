@@ -71,6 +71,56 @@ class EncodedBatchesTest {
   }
 
   @Test
+  void buffersKeptForTheNextBatchesStayBoundedWhateverTheKeys() {
+    // a reading step with --groups=1000000 touches hundreds of thousands of keys per range
+    EncodedBatches<String> writer = EncodedBatches.writer(StringUtf8Coder.of(), 300_000);
+    List<KV<Integer, byte[]>> out = new ArrayList<>();
+    String value = "x".repeat(100);
+    for (int key = 0; key < 300_000; key++) {
+      writer.add(key, value, out::add);
+    }
+    writer.flush(out::add);
+    assertEquals(300_000, out.size());
+    assertTrue(writer.keptBufferBytes() <= EncodedBatches.KEPT_BYTES,
+        writer.keptBufferBytes() + " bytes kept");
+    // and the keys whose buffers were kept still batch right
+    writer.add(0, "again", out::add);
+    writer.flush(out::add);
+    List<String> last = new ArrayList<>();
+    EncodedBatches.decodeAll(StringUtf8Coder.of(), out.get(out.size() - 1).getValue())
+        .forEach(last::add);
+    assertEquals(List.of("again"), last);
+  }
+
+  @Test
+  void aValueWhoseEncodingFailsLeavesNoBytesInItsBatch() {
+    org.apache.beam.sdk.coders.Coder<String> failsOnBad =
+        new org.apache.beam.sdk.coders.AtomicCoder<>() {
+          @Override
+          public void encode(String value, java.io.OutputStream out) throws java.io.IOException {
+            StringUtf8Coder.of().encode(value, out);
+            if (value.startsWith("bad")) {
+              throw new IllegalArgumentException("refused: " + value);
+            }
+          }
+
+          @Override
+          public String decode(java.io.InputStream in) throws java.io.IOException {
+            return StringUtf8Coder.of().decode(in);
+          }
+        };
+    EncodedBatches<String> writer = EncodedBatches.writer(failsOnBad, 1);
+    List<KV<Integer, byte[]>> out = new ArrayList<>();
+    writer.add(0, "first", out::add);
+    assertThrows(IllegalArgumentException.class, () -> writer.add(0, "bad one", out::add));
+    writer.add(0, "second", out::add);
+    writer.flush(out::add);
+    List<String> values = new ArrayList<>();
+    EncodedBatches.decodeAll(StringUtf8Coder.of(), out.get(0).getValue()).forEach(values::add);
+    assertEquals(List.of("first", "second"), values);
+  }
+
+  @Test
   void longValuesLeaveInSmallBatchesAndBoundTheBytesHeld() {
     // values of 300,000 chars: a batch passes 1 MiB with its fourth value
     String big = "x".repeat(300_000);
