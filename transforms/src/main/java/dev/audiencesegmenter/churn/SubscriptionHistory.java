@@ -4,8 +4,10 @@ import dev.audiencesegmenter.model.EventTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.TreeSet;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
@@ -13,13 +15,18 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  * before asOf and the first {@code subscription_cancel} after it (and before asOf). A renewal
  * falls every period after the start: a customer who cancels in the first period left at
  * renewal 1; one still subscribed at asOf has renewed at every period completed by then.
+ *
+ * <p>Events may come in any order (a grouping's order is the runner's): every cancellation
+ * not before the latest start seen so far is kept, since a later start may arrive and make a
+ * later cancellation the one that counts. Earlier cancellations can never count again.
  */
 public final class SubscriptionHistory {
   private static final long NONE = Long.MIN_VALUE;
 
   private final long asOf;
   private long start = NONE;
-  private long cancel = NONE;
+  /** Cancellations before asOf and not before {@link #start} (all of them while none). */
+  private final TreeSet<Long> cancels = new TreeSet<>();
 
   public SubscriptionHistory(long asOfMillis) {
     this.asOf = asOfMillis;
@@ -32,14 +39,16 @@ public final class SubscriptionHistory {
     }
     if (EventTypes.SUBSCRIPTION_START.equals(eventType) && millis > start) {
       start = millis;
-      if (cancel != NONE && cancel < start) {
-        cancel = NONE; // a cancellation of an earlier subscription
-      }
-    } else if (EventTypes.SUBSCRIPTION_CANCEL.equals(eventType) && millis >= start
-        && (cancel == NONE || millis < cancel)) {
-      cancel = millis;
+      cancels.headSet(start).clear(); // cancellations of earlier subscriptions
+    } else if (EventTypes.SUBSCRIPTION_CANCEL.equals(eventType) && millis >= start) {
+      cancels.add(millis);
     }
     return this;
+  }
+
+  /** The cancellation of the latest subscription, or {@link #NONE}. */
+  private long cancel() {
+    return start == NONE || cancels.isEmpty() ? NONE : cancels.first();
   }
 
   /** Whether the customer ever subscribed before asOf. */
@@ -49,7 +58,7 @@ public final class SubscriptionHistory {
 
   /** Subscribed and not cancelled by asOf. */
   public boolean active() {
-    return start != NONE && cancel == NONE;
+    return start != NONE && cancels.isEmpty();
   }
 
   /**
@@ -61,18 +70,18 @@ public final class SubscriptionHistory {
       throw new IllegalStateException("no subscription");
     }
     return active() ? Math.toIntExact((asOf - start) / periodMillis)
-        : Math.toIntExact((cancel - start) / periodMillis) + 1;
+        : Math.toIntExact((cancel() - start) / periodMillis) + 1;
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof SubscriptionHistory h && h.asOf == asOf && h.start == start
-        && h.cancel == cancel;
+        && h.cancels.equals(cancels);
   }
 
   @Override
   public int hashCode() {
-    return Long.hashCode(start) * 31 + Long.hashCode(cancel);
+    return Long.hashCode(start) * 31 + cancels.hashCode();
   }
 
   public static Coder<SubscriptionHistory> coder() {
@@ -83,31 +92,34 @@ public final class SubscriptionHistory {
     static final HistoryCoder INSTANCE = new HistoryCoder();
     private static final VarLongCoder LONG = VarLongCoder.of();
 
-    // Most customers never subscribe: one byte says which times follow.
+    // Most customers never subscribe: a byte says whether a start follows, then the number of
+    // cancellations kept and their times.
     @Override
     public void encode(SubscriptionHistory h, OutputStream out) throws IOException {
       LONG.encode(h.asOf, out);
-      out.write(h.start == NONE ? 0 : h.cancel == NONE ? 1 : 2);
+      out.write(h.start == NONE ? 0 : 1);
       if (h.start != NONE) {
         LONG.encode(h.start, out);
       }
-      if (h.cancel != NONE) {
-        LONG.encode(h.cancel, out);
+      VarIntCoder.of().encode(h.cancels.size(), out);
+      for (long cancel : h.cancels) {
+        LONG.encode(cancel, out);
       }
     }
 
     @Override
     public SubscriptionHistory decode(InputStream in) throws IOException {
       SubscriptionHistory h = new SubscriptionHistory(LONG.decode(in));
-      int times = in.read();
-      if (times < 0 || times > 2) {
-        throw new IOException("SubscriptionHistory: bad marker " + times);
+      int started = in.read();
+      if (started < 0 || started > 1) {
+        throw new IOException("SubscriptionHistory: bad marker " + started);
       }
-      if (times >= 1) {
+      if (started == 1) {
         h.start = LONG.decode(in);
       }
-      if (times == 2) {
-        h.cancel = LONG.decode(in);
+      int cancels = VarIntCoder.of().decode(in);
+      for (int i = 0; i < cancels; i++) {
+        h.cancels.add(LONG.decode(in));
       }
       return h;
     }

@@ -90,14 +90,15 @@ public final class AddCustomerValue
 
   /** The features with one customer's predicted value columns filled. */
   public static CustomerFeatures withValue(CustomerFeatures f, CustomerValue v) {
+    Double churnRisk = round(v.churnRisk(), 6);
     return f.toBuilder()
         .setRepeatPurchases(v.repeatPurchases())
         .setRecencyWeeks(round(v.recencyWeeks(), 4))
         .setAgeWeeks(round(v.ageWeeks(), 4))
         .setMeanRepeatValue(v.meanRepeatValue())
         .setPAlive(round(v.pAlive(), 6))
-        .setChurnRisk(round(v.churnRisk(), 6))
-        .setChurnRiskBand(v.churnRiskBand())
+        .setChurnRisk(churnRisk)
+        .setChurnRiskBand(churnRisk == null ? null : CustomerValue.band(churnRisk))
         .setChurnModel(v.model())
         .setExpectedPurchases90d(round(v.expectedPurchases90d(), 6))
         .setExpectedPurchases365d(round(v.expectedPurchases365d(), 6))

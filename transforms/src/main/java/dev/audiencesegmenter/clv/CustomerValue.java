@@ -19,11 +19,6 @@ public record CustomerValue(long repeatPurchases, double recencyWeeks, double ag
     return 1 - pAlive;
   }
 
-  /** {@link #band} of {@link #churnRisk()}. */
-  public String churnRiskBand() {
-    return band(churnRisk());
-  }
-
   /** The churn_risk_band of a churn risk: low below 0.3, medium below 0.7, high from 0.7. */
   public static String band(double churnRisk) {
     return churnRisk < 0.3 ? "low" : churnRisk < 0.7 ? "medium" : "high";

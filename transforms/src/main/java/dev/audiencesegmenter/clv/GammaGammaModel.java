@@ -82,12 +82,17 @@ public record GammaGammaModel(double p, double q, double gamma) implements Seria
     }
   }
 
-  /** Expected mean transaction value of a customer with x repeat purchases of mean value m. */
+  /**
+   * Expected mean transaction value of a customer with x repeat purchases of mean value m; as
+   * the population's, infinite where the posterior's shape leaves no finite mean (p x + q
+   * &lt;= 1).
+   */
   public double conditionalExpectedAverageValue(int x, double meanValue) {
     if (x == 0) {
       return populationMeanValue();
     }
-    return p * (gamma + x * meanValue) / (p * x + q - 1);
+    double shape = p * x + q;
+    return shape > 1 ? p * (gamma + x * meanValue) / (shape - 1) : Double.POSITIVE_INFINITY;
   }
 
   /** Mean transaction value across customers, E[Z] = p γ / (q - 1); infinite when q &lt;= 1. */

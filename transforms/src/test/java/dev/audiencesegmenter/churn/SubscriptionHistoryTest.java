@@ -37,6 +37,50 @@ class SubscriptionHistoryTest {
   }
 
   @Test
+  void aCancellationWithoutAStartSurvivesTheCoder() throws Exception {
+    // the start may be older than the exported data
+    CoderProperties.coderDecodeEncodeEqual(SubscriptionHistory.coder(),
+        new SubscriptionHistory(AS_OF).add("subscription_cancel", AS_OF - DAY));
+  }
+
+  @Test
+  void theEventsOrderOfArrivalDoesNotMatter() throws Exception {
+    // subscribed at 10, cancelled at 20, subscribed again at 30, cancelled at 40 (days before
+    // asOf counted from 1000 days earlier): the latest subscription ended at 40, in its first
+    // period
+    String[] types = {"subscription_start", "subscription_cancel", "subscription_start",
+        "subscription_cancel"};
+    long[] days = {10, 20, 30, 40};
+    java.util.List<java.util.List<Integer>> orders = new java.util.ArrayList<>();
+    permutations(new java.util.ArrayList<>(), orders);
+    for (java.util.List<Integer> order : orders) {
+      SubscriptionHistory h = new SubscriptionHistory(AS_OF);
+      for (int i : order) {
+        h.add(types[i], days[i] * DAY);
+      }
+      assertFalse(h.active(), "order " + order);
+      assertEquals(1, h.periods(MONTH), "order " + order);
+      CoderProperties.coderDecodeEncodeEqual(SubscriptionHistory.coder(), h);
+    }
+    assertEquals(24, orders.size());
+  }
+
+  private static void permutations(java.util.List<Integer> prefix,
+      java.util.List<java.util.List<Integer>> out) {
+    if (prefix.size() == 4) {
+      out.add(new java.util.ArrayList<>(prefix));
+      return;
+    }
+    for (int i = 0; i < 4; i++) {
+      if (!prefix.contains(i)) {
+        prefix.add(i);
+        permutations(prefix, out);
+        prefix.remove(prefix.size() - 1);
+      }
+    }
+  }
+
+  @Test
   void renewalCountsMergeInAnyOrder() throws Exception {
     SubscriptionHistory active = new SubscriptionHistory(AS_OF)
         .add("subscription_start", AS_OF - 95 * DAY);
