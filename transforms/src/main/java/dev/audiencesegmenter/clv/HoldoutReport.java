@@ -96,8 +96,8 @@ public final class HoldoutReport implements Serializable {
     b[0] += 1;
     b[1] += actual;
     for (int m = 0; m < predicted.length; m++) {
-      b[2 + 2 * m] += predicted[m];
-      b[3 + 2 * m] += Math.abs(predicted[m] - actual);
+      b[2 + 2 * m] += onGrid(predicted[m]);
+      b[3 + 2 * m] += onGrid(Math.abs(predicted[m] - actual));
     }
     return this;
   }
@@ -116,7 +116,7 @@ public final class HoldoutReport implements Serializable {
       }
       int bin = Math.min(P_ALIVE_BINS - 1, (int) (pAlive[m] * P_ALIVE_BINS));
       calibration[m][3 * bin] += 1;
-      calibration[m][3 * bin + 1] += pAlive[m];
+      calibration[m][3 * bin + 1] += onGrid(pAlive[m]);
       calibration[m][3 * bin + 2] += bought ? 1 : 0;
     }
     return this;
@@ -128,10 +128,10 @@ public final class HoldoutReport implements Serializable {
    */
   public HoldoutReport addSpend(double actual, double... predicted) {
     checkPerModel(predicted);
-    spend[0] += actual;
+    spend[0] += onGrid(actual);
     for (int m = 0; m < predicted.length; m++) {
-      spend[1 + 2 * m] += predicted[m];
-      spend[2 + 2 * m] += Math.abs(predicted[m] - actual);
+      spend[1 + 2 * m] += onGrid(predicted[m]);
+      spend[2 + 2 * m] += onGrid(Math.abs(predicted[m] - actual));
     }
     return this;
   }
@@ -149,11 +149,22 @@ public final class HoldoutReport implements Serializable {
       double[] point = cumulative.computeIfAbsent(w, k -> new double[1 + models.size()]);
       point[0] += holdout.daysInFirstWeeks(w);
       for (int m = 0; m < models.size(); m++) {
-        point[1 + m] += predicted[w - 1][m];
+        point[1 + m] += onGrid(predicted[w - 1][m]);
       }
     }
     return this;
   }
+
+  /**
+   * {@code v} rounded to a multiple of 2⁻³⁰ (about 10⁻⁹). Sums of such numbers are exact in a
+   * double while they stay below 2²³ (8.4 million), so they do not depend on the order in which
+   * a runner merges the customers' reports: the report is the same on every runner.
+   */
+  private static double onGrid(double v) {
+    return Math.rint(v * GRID) / GRID;
+  }
+
+  private static final double GRID = 0x1p30;
 
   private void checkPerModel(double[] values) {
     if (values.length != models.size()) {

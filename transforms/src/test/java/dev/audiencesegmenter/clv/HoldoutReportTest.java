@@ -150,6 +150,17 @@ class HoldoutReportTest {
   }
 
   @Test
+  void sumsAreTheSameWhateverTheRunnerMergesFirst() {
+    // in doubles, (0.1 + 0.2) + 0.3 is 0.6000000000000001 and 0.1 + (0.2 + 0.3) is 0.6
+    java.util.function.DoubleFunction<HoldoutReport> one = v -> new HoldoutReport()
+        .add(1, 1, v, v).addPAlive(true, v, v).addSpend(v, v, v)
+        .addCumulative(HoldoutPurchases.Outcome.NONE, new double[][] {{v, v}}, 1);
+    HoldoutReport left = one.apply(0.1).merge(one.apply(0.2)).merge(one.apply(0.3));
+    HoldoutReport right = one.apply(0.1).merge(one.apply(0.2).merge(one.apply(0.3)));
+    assertEquals(left, right);
+  }
+
+  @Test
   void aReasonMustNameAModelOfTheReport() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new HoldoutReport().notFitted(java.util.Map.of("bg_nbd_covariates", "x")));
