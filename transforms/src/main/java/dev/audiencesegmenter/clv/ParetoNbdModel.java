@@ -105,9 +105,15 @@ public record ParetoNbdModel(double r, double alpha, double s, double beta)
     return 1.0 / (1.0 + Math.exp(logRest));
   }
 
+  /**
+   * (r + x)(β + T) / ((α + T)(s - 1)) [1 - ((β + T) / (β + T + t))^(s - 1)] P(alive), with the
+   * bracket over s - 1 computed as -expm1((s - 1) L) / (s - 1), L = ln((β + T) / (β + T + t)):
+   * exact through s = 1, where it is -L (the closed form's 0 / 0).
+   */
   @Override
   public double expectedPurchases(double horizon, int x, double tx, double t) {
-    return (r + x) * (beta + t) / ((alpha + t) * (s - 1))
-        * (1 - Math.pow((beta + t) / (beta + t + horizon), s - 1)) * pAlive(x, tx, t);
+    double logRatio = Math.log((beta + t) / (beta + t + horizon));
+    double overSMinusOne = s == 1 ? -logRatio : -Math.expm1((s - 1) * logRatio) / (s - 1);
+    return (r + x) * (beta + t) / (alpha + t) * overSMinusOne * pAlive(x, tx, t);
   }
 }
