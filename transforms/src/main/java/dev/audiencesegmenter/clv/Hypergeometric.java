@@ -2,6 +2,7 @@ package dev.audiencesegmenter.clv;
 
 import org.apache.commons.math3.analysis.integration.gauss.GaussIntegrator;
 import org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory;
+import org.apache.commons.math3.special.Gamma;
 
 /**
  * The Gauss hypergeometric function 2F1(a, b; c; z) for 0 &lt;= z &lt; 1, as a power series
@@ -18,6 +19,11 @@ final class Hypergeometric {
    * its 128 points of exp, log1p and expm1 cost what the series does.
    */
   private static final double EULER_TERMS = 20_000;
+  /**
+   * Where the plain series with b &lt; 1 would need more than about this many terms, the
+   * transformation to 1 - z is summed instead ({@link #logNearOne}).
+   */
+  private static final double FAR_TERMS = 20_000;
   /** The integral's panels, each summed by Gauss-Legendre at {@link #NODES} points. */
   private static final int PANELS = 8;
   private static final double[] NODES;
@@ -96,6 +102,10 @@ final class Hypergeometric {
       throw new IllegalArgumentException("2F1(a, b; a + 1; z) here needs a > 0, b > 0, "
           + "a + 1 > b and 0 <= z < 1; got a=" + a + ", b=" + b + ", z=" + z);
     }
+    double w = 1 - z;
+    if (b < 1 && w * FAR_TERMS < 37 && a * w <= 1) {
+      return logNearOne(a, b, z);
+    }
     if ((b - 1) * z <= PLAIN_GROWTH_TERMS * (1 - z)) {
       return log2F1(a, b, a + 1, z);
     }
@@ -116,6 +126,34 @@ final class Hypergeometric {
       }
     }
     return (1 - b) * Math.log1p(-z) + Math.log(sum);
+  }
+
+  /**
+   * log 2F1(a, b; a + 1; z) for b &lt; 1 and z near 1, where the plain series' terms fall only
+   * as z^k (it would need about 37 / (1 - z) of them, and stopped short at {@link #MAX_TERMS}):
+   * by the transformation to 1 - z = w (Abramowitz &amp; Stegun 15.3.6, with c = a + 1 and c - a
+   * - b = 1 - b not an integer), 2F1 = Γ(a + 1) Γ(1 - b) / Γ(a + 1 - b) z^-a + a / (b - 1)
+   * w^(1 - b) 2F1(1, a + 1 - b; 2 - b; w), whose k-th term is the one before times (a + 1 - b +
+   * k) / (2 - b + k) w: at most 1 where a w &lt;= 1, and about w soon after. Taken only there,
+   * where the second part is also small against the first, so that they do not cancel.
+   */
+  private static double logNearOne(double a, double b, double z) {
+    double w = 1 - z;
+    double logFirst = Gamma.logGamma(a + 1) + Gamma.logGamma(1 - b) - Gamma.logGamma(a + 1 - b)
+        - a * Math.log1p(-w);
+    double term = 1;
+    double sum = 1;
+    for (int k = 0; k < MAX_TERMS; k++) {
+      term *= (a + 1 - b + k) / (2 - b + k) * w;
+      sum += term;
+      if (term <= 1e-17 * sum) {
+        break;
+      }
+    }
+    // the second part is negative (b < 1) and smaller than the first
+    double secondOverFirst = -Math.exp(Math.log(a / (1 - b)) + (1 - b) * Math.log(w)
+        + Math.log(sum) - logFirst);
+    return logFirst + Math.log1p(secondOverFirst);
   }
 
   /**

@@ -96,6 +96,25 @@ class HypergeometricTest {
   }
 
   @Test
+  void nearOneWithBBelowOneItIsStillExact() {
+    // Pareto/NBD with α far below β, x = 0 and r < 1: b = r + x < 1 and z = 1 - α / β near 1,
+    // where the plain series would need millions of terms. log 2F1(a, b; a + 1; z) by mpmath
+    // at 30 digits.
+    double[][] cases = {
+        {0.55, 0.55, 0.99999, 0.55534993896339037437},
+        {1.6, 0.3, 0.999999, 0.46400057962394956424},
+        {3.2, 0.9, 0.9997, 2.5873422117223798689},
+        {20, 0.55, 0.99999, 2.3065389379901555533},
+        {0.55, 0.55, 0.998, 0.51680369175006532154},
+        {50, 0.2, 0.9999, 0.92550949505018771005},
+    };
+    for (double[] c : cases) {
+      assertEquals(c[3], Hypergeometric.log2F1WithCAPlusOne(c[0], c[1], c[2]), 1e-11,
+          "a=" + c[0] + ", b=" + c[1] + ", z=" + c[2]);
+    }
+  }
+
+  @Test
   void refusesWhatItCannotSum() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Hypergeometric.log2F1WithCAPlusOne(1, 2.5, 0.5));
