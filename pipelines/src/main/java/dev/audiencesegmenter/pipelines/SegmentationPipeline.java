@@ -264,7 +264,7 @@ public final class SegmentationPipeline {
     }
     if (options.getIdentityRules() != null && !options.getIdentityRules().isBlank()) {
       resolve = resolve.withRules(IdentityRules.parse(readText(options.getIdentityRules()),
-          options.getIdentityRules()));
+          options.getIdentityRules(), options.getDefaultRegion()));
     }
     if (options.getPreviousIdentities() != null && !options.getPreviousIdentities().isBlank()) {
       input = input.and(ResolveIdentities.PREVIOUS_IDENTITIES, pipeline.apply(

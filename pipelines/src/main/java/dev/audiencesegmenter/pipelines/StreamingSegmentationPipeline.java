@@ -193,7 +193,8 @@ public final class StreamingSegmentationPipeline {
         .withAllowedLateness(Duration.standardHours(options.getAllowedLatenessHours()));
     if (options.getIdentityRules() != null && !options.getIdentityRules().isBlank()) {
       segment = segment.withIdentityRules(IdentityRules.parse(
-          SegmentationPipeline.readText(options.getIdentityRules()), options.getIdentityRules()));
+          SegmentationPipeline.readText(options.getIdentityRules()), options.getIdentityRules(),
+          options.getDefaultRegion()));
     }
     if (options.getAsOf() != null && !options.getAsOf().isBlank()) {
       segment = segment.withUntil(AsOf.parse(options.getAsOf(), "--asOf"));

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -41,7 +42,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * </pre>
  */
 public final class IdentityRules implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   public static final int DEFAULT_MAX_FAN_OUT = 20;
 
@@ -49,15 +50,44 @@ public final class IdentityRules implements Serializable {
   private final LinkedHashMap<String, Integer> types;
   private final int maxFanOut;
   private final boolean emailProviderRules;
+  /** The region national phone numbers of the blocked list are read in. */
+  private final String region;
+  /** Blocked values as written, by type: normalized again whenever a setting changes. */
+  private final TreeMap<String, List<String>> blockedAsWritten;
   /** Blocked values as normalized {@code type:value} nodes. */
   private final TreeSet<String> blocked;
 
   private IdentityRules(LinkedHashMap<String, Integer> types, int maxFanOut,
-      boolean emailProviderRules, TreeSet<String> blocked) {
+      boolean emailProviderRules, String region, TreeMap<String, List<String>> blockedAsWritten) {
     this.types = types;
     this.maxFanOut = maxFanOut;
     this.emailProviderRules = emailProviderRules;
-    this.blocked = blocked;
+    this.region = region;
+    this.blockedAsWritten = blockedAsWritten;
+    this.blocked = normalized(blockedAsWritten, region, emailProviderRules);
+  }
+
+  /**
+   * The blocked values as the data's identifiers are normalized (the same region and email
+   * provider rules); fails naming a value that is not a valid identifier of its type then.
+   */
+  private static TreeSet<String> normalized(Map<String, List<String>> asWritten, String region,
+      boolean emailProviderRules) {
+    TreeSet<String> nodes = new TreeSet<>();
+    if (asWritten.isEmpty()) {
+      return nodes;
+    }
+    IdentifierNormalizer normalizer = IdentifierNormalizer.create(region, emailProviderRules);
+    asWritten.forEach((type, values) -> {
+      for (String value : values) {
+        String normalized = normalizer.normalize(type, value).orElseThrow(() ->
+            new IllegalArgumentException("blocked " + type + " value '" + value + "' is not a "
+                + "valid " + type + " after normalization in region " + region
+                + ", so it could never link"));
+        nodes.add(IdentifierNode.of(type, normalized));
+      }
+    });
+    return nodes;
   }
 
   /** The documented defaults; see the class comment. */
@@ -69,13 +99,17 @@ public final class IdentityRules implements Serializable {
     types.put(IdentifierNormalizer.PHONE, 5);
     types.put("device_id", null);
     types.put("anonymous_id", null);
-    return new IdentityRules(types, DEFAULT_MAX_FAN_OUT, false, new TreeSet<>());
+    return new IdentityRules(types, DEFAULT_MAX_FAN_OUT, false, DEFAULT_REGION, new TreeMap<>());
   }
 
   /** No priorities or limits: every valid, non-junk identifier links. */
   public static IdentityRules withoutLimits() {
-    return new IdentityRules(new LinkedHashMap<>(), DEFAULT_MAX_FAN_OUT, false, new TreeSet<>());
+    return new IdentityRules(new LinkedHashMap<>(), DEFAULT_MAX_FAN_OUT, false, DEFAULT_REGION,
+        new TreeMap<>());
   }
+
+  /** The region blocked phone numbers are read in unless told: as {@link ResolveIdentities}. */
+  public static final String DEFAULT_REGION = "US";
 
   /**
    * Replaces the priority list: {@code typesAndLimits} in priority order, highest first, each
@@ -94,7 +128,7 @@ public final class IdentityRules implements Serializable {
       }
       copy.put(t, limit);
     });
-    return new IdentityRules(copy, maxFanOut, emailProviderRules, blocked);
+    return new IdentityRules(copy, maxFanOut, emailProviderRules, region, blockedAsWritten);
   }
 
   /** A value seen with more than this many distinct identifiers of one other type is junk. */
@@ -102,7 +136,7 @@ public final class IdentityRules implements Serializable {
     if (maxFanOut < 1) {
       throw new IllegalArgumentException("max_fan_out must be at least 1, got " + maxFanOut);
     }
-    return new IdentityRules(types, maxFanOut, emailProviderRules, blocked);
+    return new IdentityRules(types, maxFanOut, emailProviderRules, region, blockedAsWritten);
   }
 
   /**
@@ -112,21 +146,35 @@ public final class IdentityRules implements Serializable {
    * person.
    */
   public IdentityRules withEmailProviderRules(boolean enabled) {
-    return new IdentityRules(types, maxFanOut, enabled, blocked);
+    return new IdentityRules(types, maxFanOut, enabled, region, blockedAsWritten);
   }
 
-  /** Adds values that never link, as written in the data (they are normalized here). */
+  /**
+   * The region (ISO 3166, e.g. GB) that national phone numbers of the blocked list are read in,
+   * as the data's are; {@link ResolveIdentities} sets its own. Default {@value
+   * #DEFAULT_REGION}.
+   */
+  public IdentityRules withDefaultRegion(String region) {
+    IdentifierNormalizer.create(region); // validates, naming the bad value
+    return region.equals(this.region) ? this
+        : new IdentityRules(types, maxFanOut, emailProviderRules, region, blockedAsWritten);
+  }
+
+  public String getDefaultRegion() {
+    return region;
+  }
+
+  /**
+   * Adds values that never link, as written in the data: they are normalized as the data is,
+   * with this rule set's region and email provider rules, whenever either changes.
+   */
   public IdentityRules withBlockedValues(String type, List<String> values) {
     String t = checkType(type);
-    IdentifierNormalizer normalizer = IdentifierNormalizer.create("US", emailProviderRules);
-    TreeSet<String> copy = new TreeSet<>(blocked);
-    for (String value : values) {
-      String normalized = normalizer.normalize(t, value).orElseThrow(() ->
-          new IllegalArgumentException("blocked " + t + " value '" + value
-              + "' is not a valid " + t + " after normalization, so it could never link"));
-      copy.add(IdentifierNode.of(t, normalized));
-    }
-    return new IdentityRules(types, maxFanOut, emailProviderRules, copy);
+    TreeMap<String, List<String>> copy = new TreeMap<>(blockedAsWritten);
+    List<String> all = new ArrayList<>(copy.getOrDefault(t, List.of()));
+    all.addAll(values);
+    copy.put(t, List.copyOf(all));
+    return new IdentityRules(types, maxFanOut, emailProviderRules, region, copy);
   }
 
   public int getMaxFanOut() {
@@ -196,6 +244,14 @@ public final class IdentityRules implements Serializable {
 
   /** Reads rules from YAML (see the class comment); {@code source} names the file in errors. */
   public static IdentityRules parse(String yamlText, String source) {
+    return parse(yamlText, source, DEFAULT_REGION);
+  }
+
+  /**
+   * As {@link #parse(String, String)}, reading national phone numbers of the blocked list in
+   * {@code region}, as the run reads the data's.
+   */
+  public static IdentityRules parse(String yamlText, String source, String region) {
     Object loaded;
     try {
       loaded = new Yaml(new LoaderOptions()).load(yamlText);
@@ -206,7 +262,7 @@ public final class IdentityRules implements Serializable {
       throw new IllegalArgumentException(source + ": expected a mapping with 'identifiers', "
           + "'max_fan_out', 'email_provider_rules' and 'blocked_values'");
     }
-    IdentityRules rules = defaults();
+    IdentityRules rules = defaults().withDefaultRegion(region);
     try {
       for (Map.Entry<?, ?> e : root.entrySet()) {
         String key = String.valueOf(e.getKey());

@@ -187,19 +187,24 @@ public abstract class ResolveIdentities extends PTransform<PCollectionTuple,
 
   /**
    * Identifier priorities and limits, junk rules and email provider rules (default: {@link
-   * IdentityRules#defaults()}).
+   * IdentityRules#defaults()}). Their blocked values are read in this transform's region
+   * ({@link #withDefaultRegion}), as the data is.
    */
   public ResolveIdentities withRules(IdentityRules rules) {
     if (rules == null) {
       throw new IllegalArgumentException("rules must not be null");
     }
-    return toBuilder().setRules(rules).build();
+    return toBuilder().setRules(rules.withDefaultRegion(getDefaultRegion())).build();
   }
 
-  /** Region for phone numbers written without a country code (ISO 3166, default "US"). */
+  /**
+   * Region for phone numbers written without a country code (ISO 3166, default "US"), in the
+   * data and in the rules' blocked values.
+   */
   public ResolveIdentities withDefaultRegion(String region) {
     IdentifierNormalizer.create(region); // validates, naming the bad value
-    return toBuilder().setDefaultRegion(region).build();
+    return toBuilder().setDefaultRegion(region).setRules(getRules().withDefaultRegion(region))
+        .build();
   }
 
   /** Upper bound of linking rounds; see {@link ConnectedComponents}. */

@@ -141,13 +141,18 @@ public abstract class SegmentContinuously
     if (rules == null) {
       throw new IllegalArgumentException("identity rules must not be null");
     }
-    return toBuilder().setIdentityRules(rules).build();
+    // blocked values are read in this transform's region, as the data is
+    return toBuilder().setIdentityRules(rules.withDefaultRegion(getDefaultRegion())).build();
   }
 
-  /** Region for phone numbers without a country code (ISO 3166 code, e.g. GB). */
+  /**
+   * Region for phone numbers without a country code (ISO 3166 code, e.g. GB), in the data and
+   * in the identity rules' blocked values.
+   */
   public SegmentContinuously withDefaultRegion(String region) {
     IdentifierNormalizer.create(region); // validates
-    return toBuilder().setDefaultRegion(region).build();
+    return toBuilder().setDefaultRegion(region)
+        .setIdentityRules(getIdentityRules().withDefaultRegion(region)).build();
   }
 
   /**

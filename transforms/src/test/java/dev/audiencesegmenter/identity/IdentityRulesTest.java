@@ -55,6 +55,41 @@ class IdentityRulesTest {
     assertTrue(rules.isBlocked("phone:+14152000000"));
   }
 
+  @Test
+  void blockedValuesAreNormalizedAsTheDataIsWhateverTheKeysOrder() {
+    // the provider rules come after the list: the list is still read with them
+    IdentityRules rules = IdentityRules.parse("""
+        blocked_values:
+          email: [Orders.Desk+eu@gmail.com]
+        email_provider_rules: true
+        """, "identity.yaml");
+    assertTrue(rules.isBlocked("email:ordersdesk@gmail.com"), rules.getBlockedNodes().toString());
+    assertFalse(rules.withEmailProviderRules(false).isBlocked("email:ordersdesk@gmail.com"));
+    assertTrue(rules.withEmailProviderRules(false)
+        .isBlocked("email:orders.desk+eu@gmail.com"));
+  }
+
+  @Test
+  void blockedPhonesAreReadInTheRunsRegion() {
+    String yaml = "blocked_values: {phone: ['020 7946 0018']}";
+    IdentityRules rules = IdentityRules.parse(yaml, "identity.yaml", "GB");
+    assertEquals("GB", rules.getDefaultRegion());
+    assertTrue(rules.isBlocked("phone:+442079460018"), rules.getBlockedNodes().toString());
+    // a UK national number is no US number: read in the US, it could never link
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> rules.withDefaultRegion("US"));
+    assertEquals("blocked phone value '020 7946 0018' is not a valid phone after "
+        + "normalization in region US, so it could never link", e.getMessage());
+    // the transform reads the rules in its own region
+    ResolveIdentities resolve = ResolveIdentities.create().withDefaultRegion("GB")
+        .withRules(IdentityRules.defaults().withDefaultRegion("GB")
+            .withBlockedValues("phone", List.of("020 7946 0018")));
+    assertTrue(resolve.getRules().isBlocked("phone:+442079460018"));
+    assertTrue(ResolveIdentities.create()
+        .withRules(IdentityRules.defaults().withBlockedValues("phone", List.of("+44 20 7946 0018")))
+        .withDefaultRegion("GB").getRules().getDefaultRegion().equals("GB"));
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "max_fan: 3|identity.yaml: unknown key 'max_fan'; known: identifiers, max_fan_out, "
@@ -68,7 +103,7 @@ class IdentityRulesTest {
       "identifiers: [{type: email, max: 2}]|identity.yaml: unknown key 'max' in identifiers "
           + "entry 'email'; known: type, max_per_customer",
       "blocked_values: {phone: ['12']}|identity.yaml: blocked phone value '12' is not a valid "
-          + "phone after normalization, so it could never link",
+          + "phone after normalization in region US, so it could never link",
       "email_provider_rules: yes please|identity.yaml: email_provider_rules must be true or "
           + "false, got 'yes please'"})
   void badRulesAreNamed(String yaml, String message) {
