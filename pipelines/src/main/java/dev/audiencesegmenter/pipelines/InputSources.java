@@ -24,11 +24,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -141,20 +137,27 @@ final class InputSources {
   /** Every events source, read with {@code settings} applied (rejects in band among them). */
   static PCollection<Checked<CustomerEvent>> events(Pipeline pipeline, List<Source> sources,
       Function<ReadCustomerEvents, ReadCustomerEvents> settings) {
-    return read(pipeline, sources, "ReadEvents", source -> {
+    List<ReadCustomerEvents> reads = new ArrayList<>();
+    for (Source source : sources) {
       ReadCustomerEvents read = settings.apply(ReadCustomerEvents.from(source.spec().pattern()));
-      return source.mapping() != null ? read.withMapping(source.mapping()) : read;
-    });
+      reads.add(source.mapping() != null ? read.withMapping(source.mapping()) : read);
+    }
+    // several sources share one duplicate shuffle: (source, id) is unique across all of them
+    return pipeline.apply("ReadEvents", reads.size() == 1 ? reads.get(0)
+        : ReadCustomerEvents.all(reads)).getChecked();
   }
 
   /** Every profiles source, read with {@code settings} applied (rejects in band among them). */
   static PCollection<Checked<ProfileAttributes>> profiles(Pipeline pipeline,
       List<Source> sources, Function<ReadProfileAttributes, ReadProfileAttributes> settings) {
-    return read(pipeline, sources, "ReadProfiles", source -> {
+    List<ReadProfileAttributes> reads = new ArrayList<>();
+    for (Source source : sources) {
       ReadProfileAttributes read =
           settings.apply(ReadProfileAttributes.from(source.spec().pattern()));
-      return source.mapping() != null ? read.withMapping(source.mapping()) : read;
-    });
+      reads.add(source.mapping() != null ? read.withMapping(source.mapping()) : read);
+    }
+    return pipeline.apply("ReadProfiles", reads.size() == 1 ? reads.get(0)
+        : ReadProfileAttributes.all(reads)).getChecked();
   }
 
   /** A database source's settings: the options of one prefix (profiles, events). */
@@ -228,29 +231,5 @@ final class InputSources {
     DatabaseSource source = DatabaseSource.events(options);
     return pipeline.apply("ReadEventsFromDatabase", source.configure(ReadFromJdbc.events(
         source.dataSource(options), source.query(), mapping), options)).getChecked();
-  }
-
-  private static <T, R extends PTransform<PBegin, dev.audiencesegmenter.io.files.ReadResult<T>>>
-      PCollection<Checked<T>> read(Pipeline pipeline, List<Source> sources, String step,
-          Function<Source, R> reader) {
-    List<PCollection<Checked<T>>> reads = new ArrayList<>();
-    for (int i = 0; i < sources.size(); i++) {
-      Source source = sources.get(i);
-      SourceSpec spec = source.spec();
-      // One source keeps the step name it always had; several are told apart by number and
-      // format.
-      String name = sources.size() == 1 ? step
-          : step + "-" + (i + 1) + "-" + (spec.isMapped() ? formatName(spec) : "native");
-      reads.add(pipeline.apply(name, reader.apply(source)).getChecked());
-    }
-    return reads.size() == 1 ? reads.get(0)
-        : PCollectionList.of(reads).apply(step + "-All", Flatten.pCollections());
-  }
-
-  /** A format's short name for step names: the built-in name or the mapping file's name. */
-  private static String formatName(SourceSpec spec) {
-    String format = spec.format();
-    int slash = Math.max(format.lastIndexOf('/'), format.lastIndexOf('\\'));
-    return format.substring(slash + 1).replaceFirst("\\.ya?ml$", "");
   }
 }

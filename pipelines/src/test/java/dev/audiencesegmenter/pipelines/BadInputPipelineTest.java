@@ -127,6 +127,36 @@ class BadInputPipelineTest {
     assertEquals(9, features.stream().mapToLong(f -> f.get("frequency").asLong()).sum());
   }
 
+  @Test
+  void aRecordInTwoInputsCountsOnce(@TempDir Path dir) throws IOException {
+    // (source, id) is unique across every --input, as within one: overlapping exports
+    Path first = Files.createDirectories(dir.resolve("monday"));
+    Path second = Files.createDirectories(dir.resolve("tuesday"));
+    List<String> monday = new ArrayList<>();
+    List<String> tuesday = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      (i < 6 ? monday : tuesday).add(good(i));
+    }
+    tuesday.add(good(4));
+    tuesday.add(good(5));
+    Files.writeString(first.resolve("events.jsonl"), String.join("\n", monday) + "\n");
+    Files.writeString(second.resolve("events.jsonl"), String.join("\n", tuesday) + "\n");
+    Path out = dir.resolve("out");
+    PipelineResult result = PipelineRuns.runToCompletion(new ArrayList<>(List.of(
+        "--input=" + first + "/*", "--input=" + second + "/*",
+        "--segments=" + PipelineRuns.sampleSegmentsWithoutValueTiers(), "--asOf=2024-06-30",
+        "--output=" + out, "@../runner-configs/direct.args", "--valueModels=false")));
+    List<JsonNode> features = OutputFiles.rows(out.resolve("features"));
+    assertEquals(9, features.stream().mapToLong(f -> f.get("frequency").asLong()).sum());
+    assertEquals(9, counter(result, "events_counted") + counter(result, "events_after_as_of"));
+    List<JsonNode> dead = OutputFiles.rows(out.resolve("dead-letter"));
+    assertEquals(2, dead.size());
+    for (JsonNode row : dead) {
+      assertEquals(true, row.get("reason").asText().startsWith("duplicate (source, id)"),
+          row.toString());
+    }
+  }
+
   static long counter(PipelineResult result, String name) {
     long sum = 0;
     for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()

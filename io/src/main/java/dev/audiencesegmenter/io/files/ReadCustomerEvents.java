@@ -1,5 +1,8 @@
 package dev.audiencesegmenter.io.files;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.io.sources.SourceMapping;
 import dev.audiencesegmenter.model.CustomerEvent;
@@ -136,12 +139,35 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
 
   @Override
   public ReadResult<CustomerEvent> expand(PBegin begin) {
-    return begin.apply(new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
+    return begin.apply(records(begin.getPipeline()));
+  }
+
+  /**
+   * Several events sources read as one: each is read and parsed as it would be alone, and a
+   * record whose (source, id) another source also holds is dropped as a duplicate, as within
+   * one source (the smallest raw line is kept). The sources must share their duplicate groups
+   * and dead-letter setting.
+   */
+  public static PTransform<PBegin, ReadResult<CustomerEvent>> all(List<ReadCustomerEvents> sources) {
+    return new PTransform<>() {
+      @Override
+      public ReadResult<CustomerEvent> expand(PBegin begin) {
+        List<ReadRecords<CustomerEvent>> records = new ArrayList<>();
+        for (ReadCustomerEvents source : sources) {
+          records.add(source.records(begin.getPipeline()));
+        }
+        return begin.apply("Sources", ReadRecords.together(records));
+      }
+    };
+  }
+
+  private ReadRecords<CustomerEvent> records(org.apache.beam.sdk.Pipeline pipeline) {
+    return new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
         getMaxIdentifiersPerRecord(),
         getDuplicateGroups(), getDeadLettersInBand(),
         getMapping() == null ? new EventParser() : new MappedEventParser(getMapping()),
-        SchemaCoders.of(begin.getPipeline(), CustomerEvent.class),
+        SchemaCoders.of(pipeline, CustomerEvent.class),
         dev.audiencesegmenter.model.CustomerEventCoder.of(), "ReadEvents",
-        ReadCustomerEvents.class.getName()));
+        ReadCustomerEvents.class.getName());
   }
 }

@@ -1,5 +1,8 @@
 package dev.audiencesegmenter.io.files;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.google.auto.value.AutoValue;
 import dev.audiencesegmenter.io.sources.SourceMapping;
 import dev.audiencesegmenter.model.ProfileAttributes;
@@ -136,12 +139,35 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
 
   @Override
   public ReadResult<ProfileAttributes> expand(PBegin begin) {
-    return begin.apply(new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
+    return begin.apply(records(begin.getPipeline()));
+  }
+
+  /**
+   * Several profiles sources read as one: each is read and parsed as it would be alone, and a
+   * record whose (source, id) another source also holds is dropped as a duplicate, as within
+   * one source (the smallest raw line is kept). The sources must share their duplicate groups
+   * and dead-letter setting.
+   */
+  public static PTransform<PBegin, ReadResult<ProfileAttributes>> all(List<ReadProfileAttributes> sources) {
+    return new PTransform<>() {
+      @Override
+      public ReadResult<ProfileAttributes> expand(PBegin begin) {
+        List<ReadRecords<ProfileAttributes>> records = new ArrayList<>();
+        for (ReadProfileAttributes source : sources) {
+          records.add(source.records(begin.getPipeline()));
+        }
+        return begin.apply("Sources", ReadRecords.together(records));
+      }
+    };
+  }
+
+  private ReadRecords<ProfileAttributes> records(org.apache.beam.sdk.Pipeline pipeline) {
+    return new ReadRecords<>(getFilepattern(), getFormat(), getMaxLineBytes(),
         getMaxIdentifiersPerRecord(),
         getDuplicateGroups(), getDeadLettersInBand(),
         getMapping() == null ? new ProfileParser() : new MappedProfileParser(getMapping()),
-        SchemaCoders.of(begin.getPipeline(), ProfileAttributes.class),
+        SchemaCoders.of(pipeline, ProfileAttributes.class),
         dev.audiencesegmenter.model.ProfileAttributesCoder.of(), "ReadProfiles",
-        ReadProfileAttributes.class.getName()));
+        ReadProfileAttributes.class.getName());
   }
 }

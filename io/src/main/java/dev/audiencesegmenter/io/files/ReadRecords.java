@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -33,6 +34,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -41,6 +43,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 
 /**
  * Reads records of one kind from JSON Lines and CSV files and checks them; the engine behind
@@ -134,6 +137,50 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
 
   @Override
   public ReadResult<T> expand(PBegin begin) {
+    return deduplicated(begin.getPipeline(), parsedLines(begin));
+  }
+
+  /**
+   * Several sources of one kind read as one: each is matched, read and parsed on its own
+   * (steps {@code Source-1}, {@code Source-2}, ...), and their lines meet in one duplicate
+   * shuffle, so that (source, id) is unique across all of them, as it is within one. They
+   * must share the duplicate groups and the way dead letters leave.
+   */
+  static <T> PTransform<PBegin, ReadResult<T>> together(List<ReadRecords<T>> sources) {
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("no source to read");
+    }
+    ReadRecords<T> first = sources.get(0);
+    for (ReadRecords<T> source : sources) {
+      if (source.groups != first.groups || source.deadLettersInBand != first.deadLettersInBand) {
+        throw new IllegalArgumentException("sources read together need the same duplicate "
+            + "groups and dead-letter setting; " + source.filepattern + " has " + source.groups
+            + " groups and in-band dead letters " + source.deadLettersInBand + ", "
+            + first.filepattern + " " + first.groups + " and " + first.deadLettersInBand);
+      }
+    }
+    return new PTransform<>() {
+      @Override
+      public ReadResult<T> expand(PBegin begin) {
+        List<PCollection<KV<Integer, byte[]>>> parsed = new ArrayList<>();
+        for (int i = 0; i < sources.size(); i++) {
+          ReadRecords<T> source = sources.get(i);
+          parsed.add(begin.apply("Source-" + (i + 1), new PTransform<PBegin,
+              PCollection<KV<Integer, byte[]>>>() {
+            @Override
+            public PCollection<KV<Integer, byte[]>> expand(PBegin in) {
+              return source.parsedLines(in);
+            }
+          }));
+        }
+        return first.deduplicated(begin.getPipeline(), PCollectionList.of(parsed)
+            .apply("AllSources", Flatten.pCollections()));
+      }
+    };
+  }
+
+  /** Every line of this source, parsed, in batches per duplicate bucket. */
+  private PCollection<KV<Integer, byte[]>> parsedLines(PBegin begin) {
     KvCoder<FileIO.ReadableFile, OffsetRange> rangeCoder =
         KvCoder.of(ReadableFileCoder.of(), OffsetRange.Coder.of());
     // One shuffle spreads the work: the ranges of JSON Lines files (64 MiB of an uncompressed
@@ -144,7 +191,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     // encodes every record once more (1,000,000 events: 2.2 to 3.2 s of a 60 to 75 s run).
     // Lines cross the shuffle in batches per bucket (see EncodedBatches).
     ParsedLine.LineCoder<T> lineCoder = new ParsedLine.LineCoder<>(fastCoder);
-    PCollection<KV<Integer, byte[]>> parsed = begin
+    return begin
         .apply("MatchFiles", new MatchFiles(filepattern))
         .apply("OpenFiles", FileIO.readMatches().withCompression(Compression.AUTO))
         .apply("SplitIntoRanges", ParDo.of(new SplitIntoRangesFn(RANGE_BYTES, format)))
@@ -153,6 +200,11 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
         .apply("ReadAndParse", ParDo.of(new ReadAndParseFn<>(format, lineParser, parser,
             stepPrefix, metricsNamespace, groups, lineCoder)))
         .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()));
+  }
+
+  /** One record per (source, id) of {@code parsed}, the others dead letters. */
+  private ReadResult<T> deduplicated(Pipeline pipeline, PCollection<KV<Integer, byte[]>> parsed) {
+    ParsedLine.LineCoder<T> lineCoder = new ParsedLine.LineCoder<>(fastCoder);
     // One output: a step with two is shipped once per output on Flink.
     PCollection<Checked<T>> checked = parsed
         .apply("GroupDuplicates", GroupByKey.create())
@@ -160,15 +212,15 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
             stepPrefix + "/Deduplicate", metricsNamespace)))
         .setCoder(Checked.Coder.of(fastCoder));
     if (deadLettersInBand) {
-      return new ReadResult<>(begin.getPipeline(), checked);
+      return new ReadResult<>(pipeline, checked);
     }
     PCollection<T> records = checked
         .apply("Records", ParDo.of(new Checked.RecordsFn<T>()))
         .setCoder(coder);
     PCollection<DeadLetter> deadLetters = checked
         .apply("DeadLetters", ParDo.of(new Checked.DeadLettersFn<T>()))
-        .setCoder(SchemaCoders.of(begin.getPipeline(), DeadLetter.class));
-    return new ReadResult<>(begin.getPipeline(), records, deadLetters);
+        .setCoder(SchemaCoders.of(pipeline, DeadLetter.class));
+    return new ReadResult<>(pipeline, records, deadLetters);
   }
 
 

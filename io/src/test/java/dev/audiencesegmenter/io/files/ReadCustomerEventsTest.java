@@ -98,6 +98,31 @@ class ReadCustomerEventsTest {
   }
 
   @Test
+  void aDuplicateInAnotherSourceIsDroppedToo(TestPipeline p, @TempDir Path dir)
+      throws IOException {
+    // (source, id) is unique across every input: the same order in two exports counts once
+    String again = GOOD_1.replace("42.50", "42.5");
+    Files.writeString(dir.resolve("a.jsonl"), GOOD_1 + "\n");
+    Files.createDirectories(dir.resolve("b"));
+    Files.writeString(dir.resolve("b").resolve("b.jsonl"), again + "\n");
+    ReadResult<CustomerEvent> read = p.apply(ReadCustomerEvents.all(List.of(
+        ReadCustomerEvents.from(dir.resolve("a.jsonl").toString()),
+        ReadCustomerEvents.from(dir.resolve("b").resolve("*.jsonl").toString()))));
+    // the smaller raw line is kept, whichever source it came from
+    String kept = GOOD_1.compareTo(again) < 0 ? GOOD_1 : again;
+    String dropped = kept.equals(GOOD_1) ? again : GOOD_1;
+    PAssert.that(read.getDeadLetters().apply("Steps", MapElements
+            .into(TypeDescriptors.strings()).via(d -> d.getStep() + "|" + d.getRecord())))
+        .containsInAnyOrder("ReadEvents/Deduplicate|" + dropped);
+    PAssert.that(read.getRecords().apply("Ids", MapElements.into(TypeDescriptors.strings())
+        .via(e -> e.getSource() + "/" + e.getSourceRecordId() + " " + e.getRevenue())))
+        .containsInAnyOrder("shop/o-1 " + (kept.equals(GOOD_1) ? "42.50" : "42.5"));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(1, counter(result, "duplicates"));
+  }
+
+  @Test
   void everyBadLineIsDeadLetteredWithItsReasonAndEveryGoodOneIsRead(
       TestPipeline p, @TempDir Path dir) throws IOException {
     List<String> plain = new ArrayList<>(List.of(GOOD_1));
