@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -40,6 +41,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -208,7 +210,7 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
     // One output: a step with two is shipped once per output on Flink.
     PCollection<Checked<T>> checked = parsed
         .apply("GroupDuplicates", GroupByKey.create())
-        .apply("Deduplicate", ParDo.of(new KeepOneFn<>(parser, lineCoder,
+        .apply("Deduplicate", ParDo.of(new KeepOneFn<>(parser, lineCoder, fastCoder,
             stepPrefix + "/Deduplicate", metricsNamespace)))
         .setCoder(Checked.Coder.of(fastCoder));
     if (deadLettersInBand) {
@@ -439,17 +441,39 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
    * parser's dead letters on, and the notes of the kept record (a dropped duplicate has its
    * own dead letter).
    */
+  /**
+   * Whether the duplicate {@code (raw, record)} is kept over {@code (otherRaw, otherRecord)}:
+   * the smaller raw line; for equal raw lines (CSV rows are compared without their header,
+   * which can make them different records) the smaller encoded record. So every runner keeps
+   * the same one, whatever the order they arrive in.
+   */
+  static <T> boolean precedes(String raw, T record, String otherRaw, T otherRecord,
+      Coder<T> coder) {
+    int byRaw = raw.compareTo(otherRaw);
+    if (byRaw != 0) {
+      return byRaw < 0;
+    }
+    try {
+      return java.util.Arrays.compareUnsigned(CoderUtils.encodeToByteArray(coder, record),
+          CoderUtils.encodeToByteArray(coder, otherRecord)) < 0;
+    } catch (CoderException e) {
+      throw new IllegalStateException("cannot encode a record with " + coder, e);
+    }
+  }
+
   private static final class KeepOneFn<T> extends DoFn<KV<Integer, Iterable<byte[]>>,
       Checked<T>> {
     private final RecordParser<T> parser;
     private final ParsedLine.LineCoder<T> lineCoder;
+    private final Coder<T> recordCoder;
     private final String step;
     private final Counter duplicates;
 
-    KeepOneFn(RecordParser<T> parser, ParsedLine.LineCoder<T> lineCoder, String step,
-        String namespace) {
+    KeepOneFn(RecordParser<T> parser, ParsedLine.LineCoder<T> lineCoder, Coder<T> recordCoder,
+        String step, String namespace) {
       this.parser = parser;
       this.lineCoder = lineCoder;
+      this.recordCoder = recordCoder;
       this.step = step;
       this.duplicates = Metrics.counter(namespace, "duplicates");
     }
@@ -470,7 +494,8 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
           continue;
         }
         ParsedLine<T> loser = candidate;
-        if (candidate.raw.compareTo(previous.raw) < 0) {
+        if (precedes(candidate.raw, candidate.record, previous.raw, previous.record,
+            recordCoder)) {
           kept.put(key, candidate);
           loser = previous;
         }

@@ -98,6 +98,22 @@ class ReadCustomerEventsTest {
   }
 
   @Test
+  void duplicatesWithTheSameRawTextAreKeptTheSameWayInEitherOrder() {
+    // two CSV files whose headers differ can hold the same row text for different records
+    CustomerEvent email = CustomerEvent.builder().setSource("shop").setSourceRecordId("1")
+        .setEventType("purchase").setEventTime(Instant.parse("2024-03-01T00:00:00Z"))
+        .setIdentifiers(Map.of("email", "x@y.z")).build();
+    CustomerEvent phone = email.toBuilder().setIdentifiers(Map.of("phone", "+14155550100"))
+        .build();
+    String row = "shop,1,purchase,2024-03-01T00:00:00Z,X";
+    org.apache.beam.sdk.coders.Coder<CustomerEvent> coder =
+        dev.audiencesegmenter.model.CustomerEventCoder.of();
+    boolean emailFirst = ReadRecords.precedes(row, email, row, phone, coder);
+    assertEquals(!emailFirst, ReadRecords.precedes(row, phone, row, email, coder));
+    assertEquals(false, ReadRecords.precedes(row, email, row, email, coder));
+  }
+
+  @Test
   void aDuplicateInAnotherSourceIsDroppedToo(TestPipeline p, @TempDir Path dir)
       throws IOException {
     // (source, id) is unique across every input: the same order in two exports counts once
