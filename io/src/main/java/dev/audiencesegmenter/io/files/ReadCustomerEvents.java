@@ -1,6 +1,5 @@
 package dev.audiencesegmenter.io.files;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import com.google.auto.value.AutoValue;
@@ -149,16 +148,7 @@ public abstract class ReadCustomerEvents extends PTransform<PBegin, ReadResult<C
    * and dead-letter setting.
    */
   public static PTransform<PBegin, ReadResult<CustomerEvent>> all(List<ReadCustomerEvents> sources) {
-    return new PTransform<>() {
-      @Override
-      public ReadResult<CustomerEvent> expand(PBegin begin) {
-        List<ReadRecords<CustomerEvent>> records = new ArrayList<>();
-        for (ReadCustomerEvents source : sources) {
-          records.add(source.records(begin.getPipeline()));
-        }
-        return begin.apply("Sources", ReadRecords.together(records));
-      }
-    };
+    return ReadRecords.together(sources, ReadCustomerEvents::records);
   }
 
   private ReadRecords<CustomerEvent> records(org.apache.beam.sdk.Pipeline pipeline) {

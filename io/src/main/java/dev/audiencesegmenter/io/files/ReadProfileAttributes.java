@@ -1,6 +1,5 @@
 package dev.audiencesegmenter.io.files;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import com.google.auto.value.AutoValue;
@@ -149,16 +148,7 @@ public abstract class ReadProfileAttributes extends PTransform<PBegin, ReadResul
    * and dead-letter setting.
    */
   public static PTransform<PBegin, ReadResult<ProfileAttributes>> all(List<ReadProfileAttributes> sources) {
-    return new PTransform<>() {
-      @Override
-      public ReadResult<ProfileAttributes> expand(PBegin begin) {
-        List<ReadRecords<ProfileAttributes>> records = new ArrayList<>();
-        for (ReadProfileAttributes source : sources) {
-          records.add(source.records(begin.getPipeline()));
-        }
-        return begin.apply("Sources", ReadRecords.together(records));
-      }
-    };
+    return ReadRecords.together(sources, ReadProfileAttributes::records);
   }
 
   private ReadRecords<ProfileAttributes> records(org.apache.beam.sdk.Pipeline pipeline) {

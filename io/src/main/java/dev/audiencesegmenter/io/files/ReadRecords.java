@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.CoderException;
@@ -177,6 +178,24 @@ final class ReadRecords<T> extends PTransform<PBegin, ReadResult<T>> {
         }
         return first.deduplicated(begin.getPipeline(), PCollectionList.of(parsed)
             .apply("AllSources", Flatten.pCollections()));
+      }
+    };
+  }
+
+  /**
+   * {@link #together} for a reader's public transforms: {@code records} gives each source's
+   * {@code ReadRecords} once the pipeline is known.
+   */
+  static <S, T> PTransform<PBegin, ReadResult<T>> together(List<S> sources,
+      BiFunction<S, Pipeline, ReadRecords<T>> records) {
+    return new PTransform<>() {
+      @Override
+      public ReadResult<T> expand(PBegin begin) {
+        List<ReadRecords<T>> all = new ArrayList<>();
+        for (S source : sources) {
+          all.add(records.apply(source, begin.getPipeline()));
+        }
+        return begin.apply("Sources", together(all));
       }
     };
   }
