@@ -32,6 +32,8 @@ public final class HoldoutReport implements Serializable {
   /** The models a report scores by default, in the order of {@link #add}'s predictions. */
   public static final List<String> MODELS = java.util.Arrays.stream(PurchaseModel.values())
       .map(PurchaseModel::jsonName).toList();
+  /** Each customer's figures are added on a grid of 1 / GRID: see {@link #onGrid}. */
+  private static final double GRID = 0x1p30;
   /** P(alive) is calibrated in this many equal bins. */
   static final int P_ALIVE_BINS = 10;
 
@@ -163,8 +165,6 @@ public final class HoldoutReport implements Serializable {
   private static double onGrid(double v) {
     return Math.rint(v * GRID) / GRID;
   }
-
-  private static final double GRID = 0x1p30;
 
   private void checkPerModel(double[] values) {
     if (values.length != models.size()) {
